@@ -1,0 +1,158 @@
+/**
+ * The application message types, their payload schemas and the per-type tables the validator
+ * and the node use. Adding a type is a compile error until every table has its entry.
+ * Payloads carry participant ids as lowercase hex of their ed25519 public key.
+ */
+import { z } from 'zod'
+import type { ChannelKind } from './channels.js'
+
+export const MESSAGE_TYPES = ['inference', 'forecast', 'loss-bundle', 'proposal', 'vote', 'tx'] as const
+export type MessageType = (typeof MESSAGE_TYPES)[number]
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+/** A participant / account id: hex of a 32-byte ed25519 public key. */
+export const participantIdSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex chars (an ed25519 public key)')
+const finite = z.number().refine(Number.isFinite, 'must be a finite number')
+const nonNegativeInt = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
+const bytes = (length: number) =>
+  z.instanceof(Uint8Array).refine((b) => b.length === length, `must be ${length} bytes`)
+const idMap = z.record(participantIdSchema, finite)
+
+/** A worker's answer for one epoch: a number, or a vector for multi-output topics. */
+export const inferencePayloadSchema = z.strictObject({
+  value: z.union([finite, z.array(finite).min(1).max(256)]),
+})
+
+/** The log10 loss a worker expects each other inferer to get this epoch. */
+export const forecastPayloadSchema = z.strictObject({
+  losses: idMap,
+})
+
+/** A reputer's log10 losses of every value of a decided epoch (allora-math §2). */
+export const lossBundlePayloadSchema = z.strictObject({
+  network: finite,
+  naive: finite,
+  inferers: idMap,
+  forecasters: idMap,
+  oneOutInferers: idMap,
+  oneOutForecasters: idMap,
+  oneInForecasters: idMap,
+  oneOutInfererForecasters: z.record(participantIdSchema, idMap),
+})
+
+export const proposalPayloadSchema = z.strictObject({
+  height: nonNegativeInt,
+  round: nonNegativeInt,
+  /** Round of the proof-of-lock this proposal re-proposes, or -1. */
+  polRound: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER),
+  blockHash: bytes(32),
+  /** The canonical block bytes; their hash must be blockHash (checked by consensus). */
+  block: z.instanceof(Uint8Array),
+})
+
+export const VOTE_STEPS = ['prevote', 'precommit'] as const
+export const votePayloadSchema = z.strictObject({
+  height: nonNegativeInt,
+  round: nonNegativeInt,
+  step: z.enum(VOTE_STEPS),
+  /** null votes for "no block" (nil). */
+  blockHash: bytes(32).nullable(),
+})
+
+export const TX_KINDS = ['transfer', 'stake', 'unstake', 'delegate', 'register', 'create-topic', 'fund-topic'] as const
+export const txPayloadSchema = z.strictObject({
+  kind: z.enum(TX_KINDS),
+  /** Per-account sequence number: a replayed or reordered tx is rejected by the ledger. */
+  accountNonce: nonNegativeInt,
+  /** Kind-specific fields; the ledger validates them. */
+  body: z.record(z.string(), z.union([z.string(), finite, z.boolean(), z.null()])),
+})
+
+export interface PayloadMap {
+  inference: z.infer<typeof inferencePayloadSchema>
+  forecast: z.infer<typeof forecastPayloadSchema>
+  'loss-bundle': z.infer<typeof lossBundlePayloadSchema>
+  proposal: z.infer<typeof proposalPayloadSchema>
+  vote: z.infer<typeof votePayloadSchema>
+  tx: z.infer<typeof txPayloadSchema>
+}
+
+export interface MessageSpec<T extends MessageType> {
+  /** The channel kind the type travels on. */
+  readonly channel: ChannelKind
+  /** Whether the envelope names a topic (topic channels) or not (network-wide channels). */
+  readonly topicScoped: boolean
+  /** Largest accepted envelope, in bytes. */
+  readonly maxBytes: number
+  readonly schema: z.ZodType<PayloadMap[T]>
+  /**
+   * The slot a signer may fill once; a second message for the same slot is a replay or an
+   * equivocation. Vote and proposal slots include the step so evidence stays per step.
+   */
+  readonly slot: (epoch: number, payload: PayloadMap[T]) => string
+  /**
+   * What a second, different message for a filled slot gets: 'reject' (a replay or a lazy
+   * resubmission) or 'deliver' (consensus equivocation: the receiver keeps it as evidence).
+   */
+  readonly onConflict: 'reject' | 'deliver'
+}
+
+export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
+  inference: {
+    channel: 'inferences',
+    topicScoped: true,
+    maxBytes: 4 * KiB,
+    schema: inferencePayloadSchema,
+    slot: (e) => `${e}`,
+    onConflict: 'reject',
+  },
+  forecast: {
+    channel: 'forecasts',
+    topicScoped: true,
+    maxBytes: 128 * KiB,
+    schema: forecastPayloadSchema,
+    slot: (e) => `${e}`,
+    onConflict: 'reject',
+  },
+  'loss-bundle': {
+    channel: 'losses',
+    topicScoped: true,
+    maxBytes: 1 * MiB,
+    schema: lossBundlePayloadSchema,
+    slot: (e) => `${e}`,
+    onConflict: 'reject',
+  },
+  proposal: {
+    channel: 'consensus',
+    topicScoped: false,
+    maxBytes: 2 * MiB,
+    schema: proposalPayloadSchema,
+    slot: (_e, p) => `${p.height}/${p.round}`,
+    onConflict: 'deliver',
+  },
+  vote: {
+    channel: 'consensus',
+    topicScoped: false,
+    maxBytes: 1 * KiB,
+    schema: votePayloadSchema,
+    slot: (_e, p) => `${p.height}/${p.round}/${p.step}`,
+    onConflict: 'deliver',
+  },
+  tx: {
+    channel: 'tx',
+    topicScoped: false,
+    maxBytes: 8 * KiB,
+    schema: txPayloadSchema,
+    slot: (_e, p) => `${p.accountNonce}`,
+    onConflict: 'reject',
+  },
+}
+
+export function isMessageType(value: unknown): value is MessageType {
+  return typeof value === 'string' && (MESSAGE_TYPES as readonly string[]).includes(value)
+}
+
+/** The largest envelope of any type: gossipsub's own inbound limit. */
+export const MAX_ENVELOPE_BYTES = Math.max(...MESSAGE_TYPES.map((t) => MESSAGE_SPECS[t].maxBytes))

@@ -1,0 +1,255 @@
+/**
+ * A Chorus node's transport: one libp2p host (TCP, noise, yamux, identify, ping, gossipsub)
+ * that publishes signed envelopes on Chorus channels, delivers only validated ones, and
+ * answers sync requests. Every libp2p-specific call of the project lives in src/p2p.
+ */
+import { gossipsub, type GossipSub } from '@chainsafe/libp2p-gossipsub'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { TopicValidatorResult, type Libp2p, type Message, type PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { globalChannel, parseChannel, topicChannel, type ParsedChannel } from './channels.js'
+import { encodeEnvelope, messageId, signEnvelope, toHex, type Envelope, type UnsignedEnvelope } from './envelope.js'
+import { generateIdentity, loadOrCreateIdentity, type NodeIdentity } from './identity.js'
+import { MessageStore } from './message-store.js'
+import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageType } from './messages.js'
+import { NODE_DEFAULTS, type ChorusNodeOptions } from './options.js'
+import { channelScoreParams } from './scoring.js'
+import { SyncService } from './sync.js'
+import { EnvelopeValidator, type ValidationResult } from './validation.js'
+
+/** A validated message as handed to subscribers. */
+export interface DeliveredMessage {
+  readonly envelope: Envelope
+  readonly id: Uint8Array
+  readonly channel: string
+  readonly bytes: Uint8Array
+}
+
+export type MessageHandler = (message: DeliveredMessage) => void
+
+/** Observation events (never control flow): `validation` carries each validator verdict. */
+export interface ValidationEventDetail extends ValidationResult {
+  readonly channel: string
+  /** Peer that relayed the message to us (not necessarily its signer). */
+  readonly from: string
+}
+
+/** The channel an envelope travels on, from its type and topic. */
+export function channelOf(type: MessageType, topicId: string): string {
+  const kind = MESSAGE_SPECS[type].channel
+  return kind === 'consensus' || kind === 'tx' ? globalChannel(kind) : topicChannel(topicId, kind)
+}
+
+export class ChorusNode {
+  readonly events = new EventTarget()
+  readonly validator: EnvelopeValidator
+  readonly sync: SyncService
+  private readonly store: MessageStore
+  private readonly handlers = new Map<string, Set<MessageHandler>>()
+  /** Envelopes decoded by the validator, picked up by delivery without decoding twice. */
+  private readonly validated = new WeakMap<Uint8Array, ValidationResult>()
+  /** Exceptions thrown by message handlers (they are contained, not propagated). */
+  handlerErrors = 0
+
+  private constructor(
+    private readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
+    readonly identity: NodeIdentity,
+    readonly chainId: string,
+    options: ChorusNodeOptions,
+  ) {
+    this.store = new MessageStore(options.messageStoreCapacity ?? NODE_DEFAULTS.messageStoreCapacity)
+    this.validator = new EnvelopeValidator({ chainId, ...options.validation })
+    this.sync = new SyncService(
+      libp2p,
+      {
+        timeoutMs: options.sync?.timeoutMs ?? NODE_DEFAULTS.syncTimeoutMs,
+        maxFrameBytes: options.sync?.maxFrameBytes ?? NODE_DEFAULTS.syncMaxFrameBytes,
+        maxIdsPerRequest: options.sync?.maxIdsPerRequest ?? NODE_DEFAULTS.syncMaxIdsPerRequest,
+      },
+      this.store,
+    )
+    this.pubsub.addEventListener('message', (event) => this.deliver(event.detail))
+  }
+
+  /** Create, start and bootstrap a node. */
+  static async create(options: ChorusNodeOptions): Promise<ChorusNode> {
+    const identity =
+      options.identity ?? (options.keyFile !== undefined ? await loadOrCreateIdentity(options.keyFile) : await generateIdentity())
+    const gossip = options.gossip ?? {}
+    const conn = options.connections ?? {}
+    const meshDegree = gossip.meshDegree ?? NODE_DEFAULTS.meshDegree
+    const libp2p = await createLibp2p({
+      privateKey: identity.libp2pKey,
+      addresses: { listen: [...(options.listen ?? NODE_DEFAULTS.listen)] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: {
+        maxConnections: conn.maxConnections ?? NODE_DEFAULTS.maxConnections,
+        inboundConnectionThreshold: conn.inboundConnectionThreshold ?? NODE_DEFAULTS.inboundConnectionThreshold,
+        maxIncomingPendingConnections: conn.maxIncomingPendingConnections ?? NODE_DEFAULTS.maxIncomingPendingConnections,
+      },
+      services: {
+        identify: identify(),
+        ping: ping(),
+        pubsub: gossipsub({
+          // The envelope carries our own signature: sign once, and let the message id be the
+          // hash of the envelope bytes so identical bytes are one message network-wide.
+          globalSignaturePolicy: 'StrictNoSign',
+          msgIdFn: (msg) => messageId(msg.data),
+          allowPublishToZeroTopicPeers: true,
+          emitSelf: false,
+          heartbeatInterval: gossip.heartbeatMs ?? NODE_DEFAULTS.heartbeatMs,
+          seenTTL: gossip.seenTtlMs ?? NODE_DEFAULTS.seenTtlMs,
+          D: meshDegree,
+          Dlo: Math.max(1, meshDegree - 2),
+          Dhi: meshDegree * 2,
+          maxInboundDataLength: MAX_ENVELOPE_BYTES + 64 * 1024,
+          scoreParams: { IPColocationFactorWeight: gossip.ipColocationFactorWeight ?? NODE_DEFAULTS.ipColocationFactorWeight },
+        }),
+      },
+    })
+    const node = new ChorusNode(libp2p as unknown as Libp2p<{ pubsub: GossipSub }>, identity, options.chainId, options)
+    await node.sync.start()
+    await Promise.all((options.bootstrap ?? []).map((addr) => node.dial(addr, { keepAlive: true })))
+    return node
+  }
+
+  private get pubsub(): GossipSub {
+    return this.libp2p.services.pubsub
+  }
+
+  /** libp2p peer id (base58). */
+  get peerId(): string {
+    return this.libp2p.peerId.toString()
+  }
+
+  /** Participant / account id: hex of the ed25519 public key that signs our envelopes. */
+  get participantId(): string {
+    return toHex(this.identity.publicKey)
+  }
+
+  multiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map((ma) => ma.toString())
+  }
+
+  /**
+   * Connect to a peer by multiaddr (with /p2p/<id>). With keepAlive, libp2p re-dials it when
+   * the connection drops (used for bootstrap peers).
+   */
+  async dial(address: string, opts: { keepAlive?: boolean } = {}): Promise<void> {
+    const ma = multiaddr(address)
+    const connection = await this.libp2p.dial(ma)
+    if (opts.keepAlive === true) {
+      await this.libp2p.peerStore.merge(connection.remotePeer, { tags: { 'keep-alive': { value: 1 } } })
+    }
+  }
+
+  async hangUp(peerId: string): Promise<void> {
+    await this.libp2p.hangUp(peerIdFromString(peerId))
+  }
+
+  connectedPeers(): string[] {
+    return this.libp2p.getPeers().map((p) => p.toString())
+  }
+
+  /** Subscribe to a channel; the handler sees only messages that passed validation. */
+  subscribe(channel: string, handler: MessageHandler): void {
+    const parsed = parseChannel(channel)
+    if (parsed === undefined) throw new Error(`not a Chorus channel: ${channel}`)
+    let set = this.handlers.get(channel)
+    if (set === undefined) {
+      set = new Set()
+      this.handlers.set(channel, set)
+      this.pubsub.topicValidators.set(channel, (from, msg) => this.runValidator(parsed, channel, from, msg))
+      this.pubsub.score.params.topics[channel] = channelScoreParams()
+      this.pubsub.subscribe(channel)
+    }
+    set.add(handler)
+  }
+
+  unsubscribe(channel: string): void {
+    this.handlers.delete(channel)
+    this.pubsub.unsubscribe(channel)
+    this.pubsub.topicValidators.delete(channel)
+  }
+
+  /** Sign and publish an envelope on the channel of its type and topic. */
+  async publish<T extends MessageType>(unsigned: UnsignedEnvelope<T>): Promise<{ id: Uint8Array; envelope: Envelope<T>; recipients: number }> {
+    const envelope = signEnvelope(unsigned, this.identity.secretKey, this.identity.publicKey)
+    const bytes = encodeEnvelope(envelope)
+    const id = messageId(bytes)
+    this.validator.recordOwn(envelope, id)
+    this.store.put(id, bytes)
+    const recipients = await this.publishRaw(channelOf(envelope.type, envelope.topicId), bytes)
+    return { id, envelope, recipients }
+  }
+
+  /**
+   * Publish bytes as they are, without signing or checks. For relaying stored envelopes and
+   * for fault injection (chaos tests play hostile peers with it).
+   */
+  async publishRaw(channel: string, bytes: Uint8Array): Promise<number> {
+    const result = await this.pubsub.publish(channel, bytes)
+    return result.recipients.length
+  }
+
+  /** Envelope bytes this node has validated or published, by id (what sync serves). */
+  storedMessage(id: Uint8Array): Uint8Array | undefined {
+    return this.store.get(id)
+  }
+
+  meshPeers(channel: string): string[] {
+    return this.pubsub.getMeshPeers(channel)
+  }
+
+  subscribers(channel: string): string[] {
+    return this.pubsub.getSubscribers(channel).map((p: PeerId) => p.toString())
+  }
+
+  peerScore(peerId: string): number {
+    return this.pubsub.getScore(peerId)
+  }
+
+  async stop(): Promise<void> {
+    this.handlers.clear()
+    await this.libp2p.stop()
+  }
+
+  private runValidator(parsed: ParsedChannel, channel: string, from: PeerId, msg: Message): TopicValidatorResult {
+    const result = this.validator.validate(parsed, msg.data)
+    this.events.dispatchEvent(new CustomEvent<ValidationEventDetail>('validation', { detail: { ...result, channel, from: from.toString() } }))
+    if (result.action === 'accept') {
+      this.validated.set(msg.data, result)
+      return TopicValidatorResult.Accept
+    }
+    return result.action === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+  }
+
+  private deliver(msg: Message): void {
+    const result = this.validated.get(msg.data)
+    // gossipsub delivers only what the topic validator accepted; a miss means a message on a
+    // channel we validate elsewhere, which cannot happen for Chorus channels.
+    if (result?.envelope === undefined || result.id === undefined) return
+    this.store.put(result.id, msg.data)
+    const handlers = this.handlers.get(msg.topic)
+    if (handlers === undefined) return
+    const delivered: DeliveredMessage = { envelope: result.envelope, id: result.id, channel: msg.topic, bytes: msg.data }
+    for (const handler of handlers) {
+      try {
+        handler(delivered)
+      } catch (err) {
+        // A failing subscriber must not break delivery to the others or gossipsub itself.
+        this.handlerErrors++
+        this.events.dispatchEvent(new CustomEvent('handler-error', { detail: err }))
+      }
+    }
+  }
+}
+

@@ -1,0 +1,83 @@
+/**
+ * Options of a Chorus libp2p node, every one documented with its default. The loopback
+ * tuning is an explicit preset the cluster applies, not a hidden default.
+ */
+import type { NodeIdentity } from './identity.js'
+import type { ValidationPolicy } from './validation.js'
+
+export interface GossipOptions {
+  /** Gossipsub heartbeat; the mesh fills at the first heartbeat. @default 700 */
+  readonly heartbeatMs?: number
+  /**
+   * Weight of gossipsub's IP-colocation penalty. The default punishes more than 10 peers on
+   * one IP, which on a loopback cluster prunes honest peers from the mesh: clusters set 0.
+   * @default -5
+   */
+  readonly ipColocationFactorWeight?: number
+  /** How long message ids are remembered for de-duplication. @default 120000 */
+  readonly seenTtlMs?: number
+  /** Target mesh degree D (Dlo = D − 2, Dhi = 2D). @default 6 */
+  readonly meshDegree?: number
+}
+
+export interface ConnectionOptions {
+  /** Inbound connections accepted per second per host; libp2p's default of 5 refuses a local burst. @default 5 */
+  readonly inboundConnectionThreshold?: number
+  /** @default 10 */
+  readonly maxIncomingPendingConnections?: number
+  /** @default 300 */
+  readonly maxConnections?: number
+}
+
+export interface SyncOptions {
+  /** Deadline of one request, dial included. @default 5000 */
+  readonly timeoutMs?: number
+  /** Largest frame accepted in either direction. @default 4 MiB */
+  readonly maxFrameBytes?: number
+  /** Most ids in one request. @default 256 */
+  readonly maxIdsPerRequest?: number
+}
+
+export interface ChorusNodeOptions {
+  /** Network id: part of every signature; a message of another chain is rejected. */
+  readonly chainId: string
+  /** TCP listen multiaddrs. @default ['/ip4/127.0.0.1/tcp/0'] */
+  readonly listen?: readonly string[]
+  /** Peers dialled at start and re-dialled by libp2p when the connection drops. @default [] */
+  readonly bootstrap?: readonly string[]
+  /**
+   * Key file of a persistent identity (created with mode 0600 when missing). Without it (and
+   * without `identity`) the node gets a fresh key.
+   */
+  readonly keyFile?: string
+  /** An identity held in memory; wins over keyFile. */
+  readonly identity?: NodeIdentity
+  readonly gossip?: GossipOptions
+  readonly connections?: ConnectionOptions
+  readonly sync?: SyncOptions
+  /** Hooks of the layers above for the validator (the chain id comes from `chainId`). */
+  readonly validation?: Omit<ValidationPolicy, 'chainId'>
+  /** Validated envelopes kept to serve sync requests. @default 10000 */
+  readonly messageStoreCapacity?: number
+}
+
+/** Tuning for many nodes on one loopback host (see shared/notes/libp2p-node20.md). */
+export const LOOPBACK_TUNING: Pick<ChorusNodeOptions, 'gossip' | 'connections'> = Object.freeze({
+  gossip: { heartbeatMs: 100, ipColocationFactorWeight: 0 },
+  connections: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 100 },
+})
+
+export const NODE_DEFAULTS = Object.freeze({
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  heartbeatMs: 700,
+  ipColocationFactorWeight: -5,
+  seenTtlMs: 120_000,
+  meshDegree: 6,
+  inboundConnectionThreshold: 5,
+  maxIncomingPendingConnections: 10,
+  maxConnections: 300,
+  syncTimeoutMs: 5000,
+  syncMaxFrameBytes: 4 * 1024 * 1024,
+  syncMaxIdsPerRequest: 256,
+  messageStoreCapacity: 10_000,
+})

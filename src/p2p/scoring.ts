@@ -1,0 +1,23 @@
+/**
+ * Gossipsub peer-score parameters of a Chorus channel. Only invalid deliveries (validator
+ * rejects) cost score: epochs are sparse, so gossipsub's mesh-delivery-rate penalties would
+ * punish honest but quiet peers.
+ */
+import { createTopicScoreParams, type TopicScoreParams } from '@chainsafe/libp2p-gossipsub/score'
+
+export function channelScoreParams(): TopicScoreParams {
+  return createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 100,
+    firstMessageDeliveriesWeight: 0.5,
+    firstMessageDeliveriesDecay: 0.9,
+    firstMessageDeliveriesCap: 20,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    // Score falls with the square of the count: one stray reject costs 1, a flood graylists.
+    invalidMessageDeliveriesWeight: -1,
+    invalidMessageDeliveriesDecay: 0.5,
+  })
+}

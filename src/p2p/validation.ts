@@ -1,0 +1,182 @@
+/**
+ * The validator choke point: every received envelope passes one ordered checklist, cheap
+ * checks first and the signature last, before it is delivered or forwarded. Each outcome is
+ * accept / ignore / reject with a code from a closed set, counted as `<action>:<code>`.
+ * A local failure (an exception in our own code) is Ignore, never Reject: a bug of ours must
+ * not lower an honest peer's score.
+ */
+import { ZodError } from 'zod'
+import type { ParsedChannel } from './channels.js'
+import { CodecError } from './codec.js'
+import { Counters } from './counters.js'
+import { decodeEnvelope, messageId, signingBytes, toHex, type Envelope } from './envelope.js'
+import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageSpec, type MessageType } from './messages.js'
+import { Ed25519Verifier } from './signing.js'
+
+export type ValidationAction = 'accept' | 'ignore' | 'reject'
+
+export const VALIDATION_CODES = [
+  // accept
+  'ok',
+  'equivocation',
+  // reject: the sender is at fault
+  'oversized',
+  'malformed',
+  'bad-envelope',
+  'wrong-channel',
+  'wrong-chain',
+  'bad-payload',
+  'unregistered',
+  'duplicate',
+  'bad-signature',
+  'invalid-content',
+  // ignore: not (provably) the sender's fault
+  'epoch-too-old',
+  'epoch-too-far',
+  'internal-error',
+] as const
+export type ValidationCode = (typeof VALIDATION_CODES)[number]
+export type CounterKey = `${ValidationAction}:${ValidationCode}`
+
+/** Thrown by policy hooks to turn a message down with a verdict. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError'
+  constructor(
+    readonly action: Exclude<ValidationAction, 'accept'>,
+    readonly code: ValidationCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export type EpochVerdict = 'ok' | 'too-old' | 'too-far'
+
+/** What the layers above tell the validator; every hook is optional. */
+export interface ValidationPolicy {
+  readonly chainId: string
+  /** Is the envelope's epoch (or height) inside the window this node accepts? */
+  checkEpoch?(envelope: Envelope): EpochVerdict
+  /** Is the signer allowed to send this message (registered, staked, in the committee)? */
+  isAuthorized?(envelope: Envelope): boolean
+  /** Type-specific checks that need domain state; throw ValidationError to turn it down. Runs after the signature. */
+  checkContent?(envelope: Envelope): void
+}
+
+export interface ValidationResult {
+  readonly action: ValidationAction
+  readonly code: ValidationCode
+  readonly reason?: string
+  readonly envelope?: Envelope
+  readonly id?: Uint8Array
+}
+
+export interface ValidatorOptions {
+  /** Distinct (signer, slot) pairs remembered for replay detection. @default 100000 */
+  readonly slotCapacity?: number
+}
+
+export class EnvelopeValidator {
+  readonly counters = new Counters<CounterKey>()
+  private readonly verifier = new Ed25519Verifier()
+  /** slot key → message id (hex) of the first message that filled it. */
+  private readonly slots = new Map<string, string>()
+  private readonly slotCapacity: number
+
+  constructor(
+    private readonly policy: ValidationPolicy,
+    options: ValidatorOptions = {},
+  ) {
+    this.slotCapacity = options.slotCapacity ?? 100_000
+  }
+
+  validate(channel: ParsedChannel, bytes: Uint8Array): ValidationResult {
+    let result: ValidationResult
+    try {
+      result = this.check(channel, bytes)
+    } catch (err) {
+      result =
+        err instanceof ValidationError
+          ? { action: err.action, code: err.code, reason: err.message }
+          : { action: 'ignore', code: 'internal-error', reason: (err as Error).message }
+    }
+    this.counters.inc(`${result.action}:${result.code}`)
+    return result
+  }
+
+  private check(channel: ParsedChannel, bytes: Uint8Array): ValidationResult {
+    if (bytes.length > MAX_ENVELOPE_BYTES) return reject('oversized', `${bytes.length} bytes > ${MAX_ENVELOPE_BYTES}`)
+
+    let envelope: Envelope
+    try {
+      envelope = decodeEnvelope(bytes)
+    } catch (err) {
+      if (err instanceof CodecError) return reject('malformed', err.message)
+      if (err instanceof ZodError) return reject('bad-envelope', describeZod(err))
+      throw err
+    }
+
+    const spec = MESSAGE_SPECS[envelope.type] as MessageSpec<MessageType>
+    if (spec.channel !== channel.kind || envelope.topicId !== channel.topicId) {
+      return reject('wrong-channel', `${envelope.type} for topic "${envelope.topicId}" does not belong on ${channel.kind}/${channel.topicId}`)
+    }
+    if (bytes.length > spec.maxBytes) return reject('oversized', `${envelope.type} of ${bytes.length} bytes > ${spec.maxBytes}`)
+    if (envelope.chainId !== this.policy.chainId) return reject('wrong-chain', `chain "${envelope.chainId}" is not "${this.policy.chainId}"`)
+
+    const payload = spec.schema.safeParse(envelope.payload)
+    if (!payload.success) return reject('bad-payload', describeZod(payload.error))
+
+    const epoch = this.policy.checkEpoch?.(envelope) ?? 'ok'
+    if (epoch === 'too-old') return ignore('epoch-too-old', `epoch ${envelope.epoch} is behind the window`)
+    if (epoch === 'too-far') return ignore('epoch-too-far', `epoch ${envelope.epoch} is ahead of the window`)
+
+    if (this.policy.isAuthorized !== undefined && !this.policy.isAuthorized(envelope)) {
+      return reject('unregistered', `signer ${toHex(envelope.signer)} may not send ${envelope.type}`)
+    }
+
+    const id = messageId(bytes)
+    const idHex = toHex(id)
+    const slotKey = `${envelope.type}|${envelope.topicId}|${toHex(envelope.signer)}|${spec.slot(envelope.epoch, payload.data)}`
+    const filledBy = this.slots.get(slotKey)
+    if (filledBy === idHex) return reject('duplicate', 'this message was already received')
+    if (filledBy !== undefined && spec.onConflict === 'reject') {
+      return reject('duplicate', `signer already sent a different ${envelope.type} for this slot`)
+    }
+
+    if (!this.verifier.verify(envelope.signature, signingBytes(envelope), envelope.signer)) {
+      return reject('bad-signature', 'signature does not verify')
+    }
+    this.policy.checkContent?.(envelope)
+
+    // Only a verified message may fill a slot, or a forger could lock honest signers out.
+    if (filledBy === undefined) this.rememberSlot(slotKey, idHex)
+    return { action: 'accept', code: filledBy === undefined ? 'ok' : 'equivocation', envelope, id }
+  }
+
+  /** Mark a message this node publishes itself, so a replay of it is caught too. */
+  recordOwn(envelope: Envelope, id: Uint8Array): void {
+    const spec = MESSAGE_SPECS[envelope.type] as MessageSpec<MessageType>
+    this.rememberSlot(`${envelope.type}|${envelope.topicId}|${toHex(envelope.signer)}|${spec.slot(envelope.epoch, envelope.payload)}`, toHex(id))
+  }
+
+  private rememberSlot(key: string, idHex: string): void {
+    if (this.slots.size >= this.slotCapacity) this.slots.delete(this.slots.keys().next().value as string)
+    this.slots.set(key, idHex)
+  }
+}
+
+function reject(code: ValidationCode, reason: string): ValidationResult {
+  return { action: 'reject', code, reason }
+}
+
+function ignore(code: ValidationCode, reason: string): ValidationResult {
+  return { action: 'ignore', code, reason }
+}
+
+/** "payload.losses.abc: must be a finite number; ..." — the first few issues, with their paths. */
+export function describeZod(error: ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ')
+}
