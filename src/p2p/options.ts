@@ -57,6 +57,11 @@ export interface ChorusNodeOptions {
   readonly sync?: SyncOptions
   /** Hooks of the layers above for the validator (the chain id comes from `chainId`). */
   readonly validation?: Omit<ValidationPolicy, 'chainId'>
+  /**
+   * Deliver every decodable envelope without the validator. Only for measuring the
+   * validator's cost against a baseline; never for a node on a network. @default false
+   */
+  readonly skipValidation?: boolean
   /** Validated envelopes kept to serve sync requests. @default 10000 */
   readonly messageStoreCapacity?: number
 }

@@ -153,6 +153,11 @@ export class SyncService {
     return lp.decode(source, { maxDataLength: this.limits.maxFrameBytes })
   }
 
+  /** Send a frame as it is, for fault injection (chaos tests play hostile peers with it). */
+  async requestRaw(peer: string, frame: Uint8Array): Promise<(Uint8Array | null)[]> {
+    return this.exchange(peer, frame)
+  }
+
   private async exchange(peer: string, requestBytes: Uint8Array): Promise<(Uint8Array | null)[]> {
     const signal = AbortSignal.timeout(this.limits.timeoutMs)
     const target: PeerId | ReturnType<typeof multiaddr> = peer.startsWith('/') ? multiaddr(peer) : peerIdFromString(peer)

@@ -79,8 +79,11 @@ export interface ValidatorOptions {
 export class EnvelopeValidator {
   readonly counters = new Counters<CounterKey>()
   private readonly verifier = new Ed25519Verifier()
-  /** slot key → message id (hex) of the first message that filled it. */
-  private readonly slots = new Map<string, string>()
+  /**
+   * slot key → ids (hex) of the messages that filled it: the first, plus for consensus
+   * messages one conflicting message kept as equivocation evidence (more add nothing).
+   */
+  private readonly slots = new Map<string, string[]>()
   private readonly slotCapacity: number
 
   constructor(
@@ -136,10 +139,10 @@ export class EnvelopeValidator {
 
     const id = messageId(bytes)
     const idHex = toHex(id)
-    const slotKey = `${envelope.type}|${envelope.topicId}|${toHex(envelope.signer)}|${spec.slot(envelope.epoch, payload.data)}`
+    const slotKey = slotKeyOf(envelope)
     const filledBy = this.slots.get(slotKey)
-    if (filledBy === idHex) return reject('duplicate', 'this message was already received')
-    if (filledBy !== undefined && spec.onConflict === 'reject') {
+    if (filledBy?.includes(idHex) === true) return reject('duplicate', 'this message was already received')
+    if (filledBy !== undefined && (spec.onConflict === 'reject' || filledBy.length >= 2)) {
       return reject('duplicate', `signer already sent a different ${envelope.type} for this slot`)
     }
 
@@ -149,20 +152,26 @@ export class EnvelopeValidator {
     this.policy.checkContent?.(envelope)
 
     // Only a verified message may fill a slot, or a forger could lock honest signers out.
-    if (filledBy === undefined) this.rememberSlot(slotKey, idHex)
+    if (filledBy === undefined) this.rememberSlot(slotKey, [idHex])
+    else filledBy.push(idHex)
     return { action: 'accept', code: filledBy === undefined ? 'ok' : 'equivocation', envelope, id }
   }
 
   /** Mark a message this node publishes itself, so a replay of it is caught too. */
   recordOwn(envelope: Envelope, id: Uint8Array): void {
-    const spec = MESSAGE_SPECS[envelope.type] as MessageSpec<MessageType>
-    this.rememberSlot(`${envelope.type}|${envelope.topicId}|${toHex(envelope.signer)}|${spec.slot(envelope.epoch, envelope.payload)}`, toHex(id))
+    this.rememberSlot(slotKeyOf(envelope), [toHex(id)])
   }
 
-  private rememberSlot(key: string, idHex: string): void {
+  private rememberSlot(key: string, ids: string[]): void {
     if (this.slots.size >= this.slotCapacity) this.slots.delete(this.slots.keys().next().value as string)
-    this.slots.set(key, idHex)
+    this.slots.set(key, ids)
   }
+}
+
+/** The (type, topic, signer, slot) a signer may fill once; the payload must already be schema-checked. */
+function slotKeyOf(envelope: Envelope): string {
+  const spec = MESSAGE_SPECS[envelope.type] as MessageSpec<MessageType>
+  return `${envelope.type}|${envelope.topicId}|${toHex(envelope.signer)}|${spec.slot(envelope.epoch, envelope.payload)}`
 }
 
 function reject(code: ValidationCode, reason: string): ValidationResult {

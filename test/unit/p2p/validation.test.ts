@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import {
+  EnvelopeValidator,
+  ValidationError,
+  encodeEnvelope,
+  generateIdentity,
+  globalChannel,
+  parseChannel,
+  signEnvelope,
+  topicChannel,
+  type Envelope,
+  type UnsignedEnvelope,
+} from '../../../src/p2p/index.js'
+
+const me = await generateIdentity()
+const CHAIN = 'unit-chain'
+const inferences = { kind: 'inferences' as const, topicId: 't1' }
+const bytesOf = (u: Partial<UnsignedEnvelope> = {}): Uint8Array =>
+  encodeEnvelope(signEnvelope({ type: 'inference', chainId: CHAIN, topicId: 't1', epoch: 10, nonce: new Uint8Array(0), payload: { value: 1 }, ...u } as UnsignedEnvelope, me.secretKey, me.publicKey))
+
+describe('channels', () => {
+  it('builds versioned names and parses them back', () => {
+    expect(topicChannel('eth-5m', 'losses')).toBe('/chorus/1/topic/eth-5m/losses')
+    expect(globalChannel('consensus')).toBe('/chorus/1/consensus')
+    expect(parseChannel('/chorus/1/topic/eth-5m/losses')).toEqual({ kind: 'losses', topicId: 'eth-5m' })
+    expect(parseChannel('/chorus/1/tx')).toEqual({ kind: 'tx', topicId: '' })
+    expect(parseChannel('/chorus/2/tx')).toBeUndefined()
+    expect(parseChannel('/chorus/1/topic/eth-5m/other')).toBeUndefined()
+    expect(() => topicChannel('bad/id', 'inferences')).toThrow(/invalid topic id/)
+  })
+})
+
+describe('EnvelopeValidator policy hooks', () => {
+  it('ignores (not rejects) messages outside the epoch window', () => {
+    const v = new EnvelopeValidator({ chainId: CHAIN, checkEpoch: (e: Envelope) => (e.epoch < 5 ? 'too-old' : e.epoch > 20 ? 'too-far' : 'ok') })
+    expect(v.validate(inferences, bytesOf({ epoch: 1 }))).toMatchObject({ action: 'ignore', code: 'epoch-too-old' })
+    expect(v.validate(inferences, bytesOf({ epoch: 99 }))).toMatchObject({ action: 'ignore', code: 'epoch-too-far' })
+    expect(v.validate(inferences, bytesOf({ epoch: 7 }))).toMatchObject({ action: 'accept', code: 'ok' })
+    expect(v.counters.snapshot()).toEqual({ 'accept:ok': 1, 'ignore:epoch-too-far': 1, 'ignore:epoch-too-old': 1 })
+  })
+
+  it('rejects unregistered signers before spending a signature check', () => {
+    const v = new EnvelopeValidator({ chainId: CHAIN, isAuthorized: () => false })
+    expect(v.validate(inferences, bytesOf())).toMatchObject({ action: 'reject', code: 'unregistered' })
+  })
+
+  it('turns a content hook verdict into the result and a local bug into ignore', () => {
+    const refusing = new EnvelopeValidator({
+      chainId: CHAIN,
+      checkContent: () => {
+        throw new ValidationError('reject', 'invalid-content', 'reveal does not match commitment')
+      },
+    })
+    expect(refusing.validate(inferences, bytesOf())).toMatchObject({ action: 'reject', code: 'invalid-content', reason: 'reveal does not match commitment' })
+    const buggy = new EnvelopeValidator({
+      chainId: CHAIN,
+      checkEpoch: () => {
+        throw new TypeError('oops')
+      },
+    })
+    expect(buggy.validate(inferences, bytesOf())).toMatchObject({ action: 'ignore', code: 'internal-error' })
+  })
+
+  it('does not let a forged message fill a signer slot', () => {
+    const v = new EnvelopeValidator({ chainId: CHAIN })
+    const good = bytesOf({ epoch: 3 })
+    const forged = new Uint8Array(good)
+    forged[forged.length - 1] ^= 1 // last byte of the signature
+    expect(v.validate(inferences, forged)).toMatchObject({ action: 'reject', code: 'bad-signature' })
+    expect(v.validate(inferences, good)).toMatchObject({ action: 'accept' })
+  })
+
+  it('delivers a conflicting vote as equivocation evidence instead of rejecting it', () => {
+    const v = new EnvelopeValidator({ chainId: CHAIN })
+    const consensus = { kind: 'consensus' as const, topicId: '' }
+    const vote = (hash: number): Uint8Array =>
+      bytesOf({ type: 'vote', topicId: '', epoch: 4, payload: { height: 4, round: 0, step: 'prevote', blockHash: new Uint8Array(32).fill(hash) } } as Partial<UnsignedEnvelope>)
+    expect(v.validate(consensus, vote(1))).toMatchObject({ action: 'accept', code: 'ok' })
+    expect(v.validate(consensus, vote(2))).toMatchObject({ action: 'accept', code: 'equivocation' })
+    expect(v.validate(consensus, vote(2))).toMatchObject({ action: 'reject', code: 'duplicate' })
+  })
+})
