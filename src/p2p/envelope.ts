@@ -2,13 +2,18 @@
  * The signed envelope every application message travels in:
  * `{type, chainId, topicId, epoch, nonce, payload, signer, signature}`.
  *
- * The signature covers the canonical CBOR of a domain tag and every other field, so a
- * signature made for one message type or one chain can never verify as another, and a
- * re-encoding of the same envelope is rejected by the canonical-form check of the codec.
+ * On the wire an envelope is the canonical CBOR array
+ * `[type, chainId, topicId, epoch, nonce, payload, signer, signature]`. The signature covers a
+ * domain tag followed by the canonical CBOR of the first seven fields, which are exactly the
+ * wire bytes minus the array header and the trailing signature. So a receiver verifies the
+ * bytes it got, without re-encoding, and any re-encoding by a relay breaks the signature;
+ * type and chain id are signed, so a signature for one kind of message or one network can
+ * never verify as another.
  */
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
-import { decodeCanonical, encodeCanonical } from './codec.js'
+import { decode } from 'cborg'
+import { CodecError, encodeCanonical } from './codec.js'
 import { MESSAGE_TYPES, type MessageType, type PayloadMap } from './messages.js'
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, sign } from './signing.js'
 
@@ -36,22 +41,36 @@ export type UnsignedEnvelope<T extends MessageType = MessageType> = Omit<Envelop
 const byteString = (min: number, max: number) =>
   z.instanceof(Uint8Array).refine((b) => b.length >= min && b.length <= max, `must be ${min}..${max} bytes`)
 
-/** Shape of the envelope itself; the payload is checked against its type's schema later. */
-export const envelopeSchema = z.strictObject({
-  type: z.enum(MESSAGE_TYPES),
-  chainId: z.string().min(1).max(64),
-  topicId: z.string().max(64),
-  epoch: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  nonce: byteString(0, MAX_NONCE_BYTES),
-  payload: z.record(z.string(), z.unknown()),
-  signer: byteString(PUBLIC_KEY_LENGTH, PUBLIC_KEY_LENGTH),
-  signature: byteString(SIGNATURE_LENGTH, SIGNATURE_LENGTH),
-})
+/** Shape of the envelope array; the payload is checked against its type's schema later. */
+export const envelopeSchema = z.tuple([
+  z.enum(MESSAGE_TYPES),
+  z.string().min(1).max(64),
+  z.string().max(64),
+  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  byteString(0, MAX_NONCE_BYTES),
+  z.record(z.string(), z.unknown()),
+  byteString(PUBLIC_KEY_LENGTH, PUBLIC_KEY_LENGTH),
+  byteString(SIGNATURE_LENGTH, SIGNATURE_LENGTH),
+])
 
-/** The exact bytes a signature covers. */
+const DOMAIN_BYTES = new TextEncoder().encode(`${ENVELOPE_DOMAIN}\0`)
+/** CBOR headers: an array of 8 (the wire form), an array of 7 (the signed fields). */
+const WIRE_ARRAY_HEADER = 0x88
+const SIGNED_ARRAY_HEADER = 0x87
+/** The encoded signature at the end of the wire bytes: header 0x58 0x40, then 64 bytes. */
+const ENCODED_SIGNATURE_LENGTH = 2 + SIGNATURE_LENGTH
+
+/** The exact bytes a signature covers: domain tag, then the canonical first seven fields. */
 export function signingBytes(envelope: UnsignedEnvelope & { readonly signer: Uint8Array }): Uint8Array {
   const { type, chainId, topicId, epoch, nonce, payload, signer } = envelope
-  return encodeCanonical([ENVELOPE_DOMAIN, type, chainId, topicId, epoch, nonce, payload, signer])
+  return withDomain(encodeCanonical([type, chainId, topicId, epoch, nonce, payload, signer]))
+}
+
+function withDomain(fields: Uint8Array): Uint8Array {
+  const out = new Uint8Array(DOMAIN_BYTES.length + fields.length)
+  out.set(DOMAIN_BYTES, 0)
+  out.set(fields, DOMAIN_BYTES.length)
+  return out
 }
 
 export function signEnvelope<T extends MessageType>(
@@ -65,16 +84,40 @@ export function signEnvelope<T extends MessageType>(
 
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
   const { type, chainId, topicId, epoch, nonce, payload, signer, signature } = envelope
-  return encodeCanonical({ type, chainId, topicId, epoch, nonce, payload, signer, signature })
+  return encodeCanonical([type, chainId, topicId, epoch, nonce, payload, signer, signature])
+}
+
+export interface ReadEnvelope {
+  readonly envelope: Envelope
+  /** What the signature must cover, taken from the received bytes themselves. */
+  readonly signedBytes: Uint8Array
 }
 
 /**
- * Decode canonical bytes into an envelope of the right shape. Throws CodecError for bytes
- * that are not canonical CBOR and a ZodError for a wrong shape; the payload is not yet
+ * Decode wire bytes into an envelope of the right shape, plus the bytes its signature must
+ * cover. Throws CodecError for bytes that are not strict CBOR (minimal lengths, no duplicate
+ * keys, no indefinite lengths) and a ZodError for a wrong shape; the payload is not yet
  * checked against its type's schema (the validator does that).
  */
+export function readEnvelope(bytes: Uint8Array): ReadEnvelope {
+  let value: unknown
+  try {
+    value = decode(bytes, { strict: true, rejectDuplicateMapKeys: true, allowUndefined: false, allowIndefinite: false })
+  } catch (err) {
+    throw new CodecError(`not valid CBOR: ${(err as Error).message}`)
+  }
+  const [type, chainId, topicId, epoch, nonce, payload, signer, signature] = envelopeSchema.parse(value)
+  // Strict decoding fixed every header, so the layout below is the only one possible.
+  if (bytes[0] !== WIRE_ARRAY_HEADER) throw new CodecError('envelope array header is not minimal')
+  // subarray, never slice: the input may be a Buffer, whose slice shares memory.
+  const signedBytes = withDomain(bytes.subarray(0, bytes.length - ENCODED_SIGNATURE_LENGTH))
+  signedBytes[DOMAIN_BYTES.length] = SIGNED_ARRAY_HEADER
+  const envelope = { type, chainId, topicId, epoch, nonce, payload, signer, signature } as Envelope
+  return { envelope, signedBytes }
+}
+
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  return envelopeSchema.parse(decodeCanonical(bytes)) as Envelope
+  return readEnvelope(bytes).envelope
 }
 
 /** The message id: SHA-256 of the envelope bytes (gossipsub runs StrictNoSign with this id). */

@@ -7,6 +7,6 @@ export { IdentityError, generateIdentity, loadOrCreateIdentity, type NodeIdentit
 export * from './messages.js'
 export { ChorusNode, channelOf, type DeliveredMessage, type MessageHandler, type ValidationEventDetail } from './node.js'
 export * from './options.js'
-export { Ed25519Verifier, publicKeyOf, sign, verifyPortable } from './signing.js'
+export { Ed25519Verifier, VerifiedMessageCache, publicKeyOf, sign, verifyPortable } from './signing.js'
 export { SYNC_PROTOCOL, SyncError, type SyncProvider } from './sync.js'
 export * from './validation.js'

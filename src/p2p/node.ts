@@ -72,7 +72,7 @@ export class ChorusNode {
     private readonly options: ChorusNodeOptions,
   ) {
     this.store = new MessageStore(options.messageStoreCapacity ?? NODE_DEFAULTS.messageStoreCapacity)
-    this.validator = new EnvelopeValidator({ chainId, ...options.validation })
+    this.validator = new EnvelopeValidator({ chainId, ...options.validation }, { verifiedCache: options.verifiedCache })
     this.sync = new SyncService(
       libp2p,
       {

@@ -3,6 +3,7 @@
  * tuning is an explicit preset the cluster applies, not a hidden default.
  */
 import type { NodeIdentity } from './identity.js'
+import type { VerifiedMessageCache } from './signing.js'
 import type { ValidationPolicy } from './validation.js'
 
 export interface GossipOptions {
@@ -62,6 +63,11 @@ export interface ChorusNodeOptions {
    * validator's cost against a baseline; never for a node on a network. @default false
    */
   readonly skipValidation?: boolean
+  /**
+   * Signature results shared by the nodes of one process (a local cluster), so each message
+   * is verified once per process rather than once per node. @default none shared
+   */
+  readonly verifiedCache?: VerifiedMessageCache
   /** Validated envelopes kept to serve sync requests. @default 10000 */
   readonly messageStoreCapacity?: number
 }

@@ -56,6 +56,27 @@ export class Ed25519Verifier {
   }
 }
 
+/**
+ * Ids (SHA-256 of the exact envelope bytes) whose signature already verified. Nodes hosted in
+ * one process share one, so a message that reaches ten local nodes is verified once: the id
+ * binds the bytes, so a hit proves the same signature over the same content verified before.
+ */
+export class VerifiedMessageCache {
+  private readonly ids = new Set<string>()
+
+  /** @param capacity most ids kept; the oldest is dropped first @default 65536 */
+  constructor(private readonly capacity = 65_536) {}
+
+  has(idHex: string): boolean {
+    return this.ids.has(idHex)
+  }
+
+  add(idHex: string): void {
+    if (this.ids.size >= this.capacity) this.ids.delete(this.ids.values().next().value as string)
+    this.ids.add(idHex)
+  }
+}
+
 /** The reference (noble) verifier: used by tests to cross-check the native path. */
 export function verifyPortable(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   try {

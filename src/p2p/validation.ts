@@ -9,9 +9,9 @@ import { ZodError } from 'zod'
 import type { ParsedChannel } from './channels.js'
 import { CodecError } from './codec.js'
 import { Counters } from './counters.js'
-import { decodeEnvelope, messageId, signingBytes, toHex, type Envelope } from './envelope.js'
+import { messageId, readEnvelope, toHex, type Envelope } from './envelope.js'
 import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageSpec, type MessageType } from './messages.js'
-import { Ed25519Verifier } from './signing.js'
+import { Ed25519Verifier, VerifiedMessageCache } from './signing.js'
 
 export type ValidationAction = 'accept' | 'ignore' | 'reject'
 
@@ -74,6 +74,8 @@ export interface ValidationResult {
 export interface ValidatorOptions {
   /** Distinct (signer, slot) pairs remembered for replay detection. @default 100000 */
   readonly slotCapacity?: number
+  /** Signature results shared with other nodes of this process. @default a cache of its own */
+  readonly verifiedCache?: VerifiedMessageCache
 }
 
 export class EnvelopeValidator {
@@ -85,12 +87,14 @@ export class EnvelopeValidator {
    */
   private readonly slots = new Map<string, string[]>()
   private readonly slotCapacity: number
+  private readonly verifiedCache: VerifiedMessageCache
 
   constructor(
     private readonly policy: ValidationPolicy,
     options: ValidatorOptions = {},
   ) {
     this.slotCapacity = options.slotCapacity ?? 100_000
+    this.verifiedCache = options.verifiedCache ?? new VerifiedMessageCache()
   }
 
   validate(channel: ParsedChannel, bytes: Uint8Array): ValidationResult {
@@ -111,8 +115,9 @@ export class EnvelopeValidator {
     if (bytes.length > MAX_ENVELOPE_BYTES) return reject('oversized', `${bytes.length} bytes > ${MAX_ENVELOPE_BYTES}`)
 
     let envelope: Envelope
+    let signedBytes: Uint8Array
     try {
-      envelope = decodeEnvelope(bytes)
+      ;({ envelope, signedBytes } = readEnvelope(bytes))
     } catch (err) {
       if (err instanceof CodecError) return reject('malformed', err.message)
       if (err instanceof ZodError) return reject('bad-envelope', describeZod(err))
@@ -146,8 +151,11 @@ export class EnvelopeValidator {
       return reject('duplicate', `signer already sent a different ${envelope.type} for this slot`)
     }
 
-    if (!this.verifier.verify(envelope.signature, signingBytes(envelope), envelope.signer)) {
-      return reject('bad-signature', 'signature does not verify')
+    if (!this.verifiedCache.has(idHex)) {
+      if (!this.verifier.verify(envelope.signature, signedBytes, envelope.signer)) {
+        return reject('bad-signature', 'signature does not verify')
+      }
+      this.verifiedCache.add(idHex)
     }
     this.policy.checkContent?.(envelope)
 

@@ -60,7 +60,7 @@ describe('validator pipeline against a hostile peer', () => {
     ['wrong chain id', () => encodeEnvelope(signed(unsigned({ chainId: 'other-chain' }))), 'wrong-chain'],
     ['oversized message', () => encodeEnvelope(signed({ ...unsigned(), payload: { value: Array.from({ length: 1000 }, () => 1.5) } } as UnsignedEnvelope)), 'oversized'],
     ['garbage bytes', () => new Uint8Array([0xff, 0x00, 0x13, 0x37, 0xde, 0xad]), 'malformed'],
-    ['non-canonical encoding', () => { const b = encodeEnvelope(signed(unsigned())); return new Uint8Array([...b.slice(0, 0), 0xb8, 8, ...b.slice(1)]) }, 'malformed'],
+    ['non-canonical encoding', () => { const b = encodeEnvelope(signed(unsigned())); return new Uint8Array([0x98, 8, ...b.slice(1)]) }, 'malformed'],
     ['wrong payload schema', () => encodeEnvelope(signed({ ...unsigned(), payload: { value: 'forty-two' } } as unknown as UnsignedEnvelope)), 'bad-payload'],
     ['wrong envelope shape', () => encodeCanonical({ hello: 'world' }), 'bad-envelope'],
     ['message type on the wrong channel', () => encodeEnvelope(signed({ ...unsigned(), type: 'vote', topicId: '', payload: { height: 1, round: 0, step: 'prevote', blockHash: null } } as unknown as UnsignedEnvelope)), 'wrong-channel'],
