@@ -1,0 +1,131 @@
+/**
+ * Network inferences (allora-math §8): the generic regret-weighted Combine and the
+ * plain means of new-topic mode (§8.6).
+ *
+ * A network is a subset of the epoch's inferers (all, or all but one) followed by a subset
+ * of its forecasters (all, all but one, or one). Regrets and values are gathered into
+ * preallocated buffers in that order, which is also the spec's summation order: inferers by
+ * ascending id, then forecasters by ascending id.
+ */
+import { SynthesisError } from './errors.js'
+import type { IdMap, RegretSet } from './types.js'
+import { weightedMean, weightsOfRegrets, type WeightKernel, type WorkCounter } from './weights.js'
+
+/** Everything a Combine reads besides its regret set; built once per epoch. */
+export interface CombineContext {
+  readonly kernel: WeightKernel
+  readonly epsilonSafeDiv: number
+  /** Stands in for every regret that is not stored (epoch-json §6.7). */
+  readonly initialRegret: number
+  readonly counter: WorkCounter | undefined
+  readonly infererIds: readonly string[]
+  readonly inferences: Float64Array
+  /** The forecasters that have a forecast-implied inference (§7). */
+  readonly forecasterIds: readonly string[]
+  /** Buffers of length inferers + forecasters; `weights` holds the last Combine's weights. */
+  readonly regrets: Float64Array
+  readonly values: Float64Array
+  readonly weights: Float64Array
+}
+
+export function combineContext(
+  kernel: WeightKernel,
+  epsilonSafeDiv: number,
+  initialRegret: number,
+  counter: WorkCounter | undefined,
+  infererIds: readonly string[],
+  inferences: Float64Array,
+  forecasterIds: readonly string[],
+): CombineContext {
+  const size = infererIds.length + forecasterIds.length
+  return {
+    kernel,
+    epsilonSafeDiv,
+    initialRegret,
+    counter,
+    infererIds,
+    inferences,
+    forecasterIds,
+    regrets: new Float64Array(size),
+    values: new Float64Array(size),
+    weights: new Float64Array(size),
+  }
+}
+
+/** Which forecasters a network holds: indices [from, to) except `skip` (−1 for none). */
+export interface ForecasterSlice {
+  readonly from: number
+  readonly to: number
+  readonly skip: number
+}
+
+/**
+ * Combine(inferers except `skipInferer`, the forecaster slice) with the regrets of `set`
+ * (§8). `forecastValues[b]` is forecaster b's value in this network; NaN means it has none
+ * here (a one-out recomputation that vanished) but its regret still counts (epoch-json §6.6).
+ */
+export function combine(
+  ctx: CombineContext,
+  set: RegretSet | undefined,
+  skipInferer: number,
+  forecasters: ForecasterSlice,
+  forecastValues: Float64Array,
+): number {
+  const { regrets, values, infererIds, inferences, forecasterIds, initialRegret } = ctx
+  const infererRegrets = set?.inferers
+  const forecasterRegrets = set?.forecasters
+  let n = 0
+  for (let j = 0; j < infererIds.length; j++) {
+    if (j === skipInferer) continue
+    regrets[n] = regretOf(infererRegrets, infererIds[j], initialRegret)
+    values[n] = inferences[j]
+    n++
+  }
+  for (let b = forecasters.from; b < forecasters.to; b++) {
+    if (b === forecasters.skip) continue
+    regrets[n] = regretOf(forecasterRegrets, forecasterIds[b], initialRegret)
+    values[n] = forecastValues[b]
+    n++
+  }
+  weightsOfRegrets(ctx.kernel, regrets, n, ctx.weights, ctx.counter)
+  return weightedMean(ctx.weights, values, n, ctx.epsilonSafeDiv)
+}
+
+export function allForecasters(count: number): ForecasterSlice {
+  return { from: 0, to: count, skip: -1 }
+}
+
+export const NO_FORECASTERS: ForecasterSlice = Object.freeze({ from: 0, to: 0, skip: -1 })
+
+/**
+ * A stored regret, or `fallback` when none is stored. A value inherited from
+ * Object.prototype (an id such as "constructor") is not stored; a stored value that is not
+ * a finite number is bad input, never silently replaced.
+ */
+export function regretOf(map: IdMap | undefined, id: string, fallback: number): number {
+  if (map === undefined) return fallback
+  const v = map[id]
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new SynthesisError('NON_FINITE', `stored regret of "${id}" is not finite`)
+    return v
+  }
+  if (v === undefined || !Object.hasOwn(map, id)) return fallback
+  throw new SynthesisError('INVALID_INPUT', `stored regret of "${id}" is not a number`)
+}
+
+/** An own entry of an id-keyed record (never one inherited from Object.prototype). */
+export function ownEntry<T>(map: IdMap<T> | undefined, id: string): T | undefined {
+  return map !== undefined && Object.hasOwn(map, id) ? map[id] : undefined
+}
+
+/** New-topic mode (§8.6): the plain mean of the inferences except index `skip` (−1: none). */
+export function meanExcept(values: Float64Array, skip: number): number {
+  let total = 0
+  let n = 0
+  for (let i = 0; i < values.length; i++) {
+    if (i === skip) continue
+    total += values[i]
+    n++
+  }
+  return total / n
+}

@@ -1,0 +1,117 @@
+/**
+ * Weights from regrets (allora-math §5).
+ *
+ * The hot path of synthesis: a 1000-inferer epoch evaluates the weight function over a
+ * million times, so the constants are computed once per epoch (`WeightKernel`) and regret
+ * sets are passed as Float64Arrays in the order the spec sums them (inferers by ascending
+ * id, then forecasters by ascending id).
+ */
+import { exp } from './detmath.js'
+import { SynthesisError } from './errors.js'
+
+/** The epoch-constant pieces of §5; build with `weightKernel`. */
+export interface WeightKernel {
+  readonly p: number
+  readonly c: number
+  /** ε: added to |σ| before normalising. */
+  readonly epsilon: number
+  /** c + 6.75/p: normalised regrets are capped here. */
+  readonly cap: number
+  /** c − 8.25/p: a set whose best regret lies below this is shifted up to it. */
+  readonly floor: number
+  /** c − 17.25/p: below this the weight is exactly 0. */
+  readonly clip: number
+}
+
+/** Counts weight-function evaluations so the benchmark can time the same number in a loop. */
+export interface WorkCounter {
+  weightEvaluations: number
+}
+
+export function weightKernel(p: number, c: number, epsilon: number): WeightKernel {
+  return { p, c, epsilon, cap: c + 6.75 / p, floor: c - 8.25 / p, clip: c - 17.25 / p }
+}
+
+/**
+ * φ'_p of one normalised regret, given the set's (pre-cap) maximum normalised regret.
+ * The cap comes before the shift, as the chain does it, so a capped regret is shifted too.
+ */
+export function weightOf(k: WeightKernel, normalizedRegret: number, maxNormalizedRegret: number): number {
+  let r = normalizedRegret > k.cap ? k.cap : normalizedRegret
+  if (maxNormalizedRegret < k.floor) r = r - maxNormalizedRegret + k.floor
+  if (r < k.clip) return 0
+  return k.p / (exp(k.p * (k.c - r)) + 1)
+}
+
+/** The chain's CalcWeightFromNormalizedRegret with explicit p and c (tests, worked examples). */
+export function weightFromNormalizedRegret(normalizedRegret: number, maxNormalizedRegret: number, p: number, c: number): number {
+  return weightOf(weightKernel(p, c, 0), normalizedRegret, maxNormalizedRegret)
+}
+
+/**
+ * Fill `out[0..n)` with the §5 weights of the regret set `regrets[0..n)`: σ is the sample
+ * standard deviation of the whole set (0 for one value), R̂ = R / (|σ| + ε), and the max is
+ * taken over the whole set. σ follows `stats.sampleStdDev` operation for operation, so a
+ * weight is the same bits whichever helper computed it.
+ *
+ * The max is taken over raw regrets and divided once: division by a positive number is
+ * monotone under round-to-nearest, so max(R)/d equals max(R/d) bit for bit.
+ */
+export function weightsOfRegrets(
+  k: WeightKernel,
+  regrets: Float64Array,
+  n: number,
+  out: Float64Array,
+  counter: WorkCounter | undefined,
+): void {
+  if (n === 0) throw new SynthesisError('INVALID_INPUT', 'weights of an empty regret set')
+  let total = 0
+  let max = regrets[0]
+  for (let i = 0; i < n; i++) {
+    const r = regrets[i]
+    total += r
+    if (r > max) max = r
+  }
+  let sigma = 0
+  if (n > 1) {
+    const mean = total / n
+    let squares = 0
+    for (let i = 0; i < n; i++) {
+      const d = regrets[i] - mean
+      squares += d * d
+    }
+    sigma = Math.sqrt(squares / (n - 1))
+  }
+  // An overflowing spread would quietly normalise every regret to 0 (equal weights).
+  if (!Number.isFinite(sigma)) throw new SynthesisError('NON_FINITE', 'standard deviation of regrets is not finite')
+  const den = Math.abs(sigma) + k.epsilon
+  const maxHat = max / den
+  // The loop body is weightOf, inlined by hand: this is the innermost loop of the epoch.
+  const { p, c, cap, floor, clip } = k
+  const shift = maxHat < floor
+  for (let i = 0; i < n; i++) {
+    let r = regrets[i] / den
+    if (r > cap) r = cap
+    if (shift) r = r - maxHat + floor
+    out[i] = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
+  }
+  if (counter !== undefined) counter.weightEvaluations += n
+}
+
+/**
+ * Σ w·v / max(Σ w, floorDiv) over `n` entries, skipping zero weights and absent values
+ * (NaN marks a forecaster that has no value in this network but whose regret still shaped
+ * σ and the max, epoch-json §6.6). Sums run in index order.
+ */
+export function weightedMean(weights: Float64Array, values: Float64Array, n: number, floorDiv: number): number {
+  let num = 0
+  let den = 0
+  for (let i = 0; i < n; i++) {
+    const w = weights[i]
+    const v = values[i]
+    if (w === 0 || v !== v) continue
+    num += w * v
+    den += w
+  }
+  return num / (den > floorDiv ? den : floorDiv)
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest'
+import { SynthesisError } from '../../../src/synthesis/errors.js'
+import { exp } from '../../../src/synthesis/detmath.js'
+import { weightedMean, weightFromNormalizedRegret, weightKernel, weightOf, weightsOfRegrets } from '../../../src/synthesis/weights.js'
+import { sampleStdDev } from '../../../src/synthesis/stats.js'
+import { readJson, SPEC_DIR } from './fixtures.js'
+
+const literals = readJson(`${SPEC_DIR}/vectors/test_literals_worked_examples.json`)
+const weightCases = literals.weight_from_normalized_regret
+
+/** The §5 formula written out once more, independently of the kernel's inlined loop. */
+function reference(regrets: number[], p: number, c: number, eps: number): number[] {
+  const den = Math.abs(sampleStdDev(regrets)) + eps
+  const hats = regrets.map((r) => r / den)
+  const m = Math.max(...hats)
+  return hats.map((h) => {
+    let r = Math.min(h, c + 6.75 / p)
+    if (m < c - 8.25 / p) r = r - m + (c - 8.25 / p)
+    return r < c - 17.25 / p ? 0 : p / (exp(p * (c - r)) + 1)
+  })
+}
+
+function kernelWeights(regrets: number[], p = 3, c = 0.75, eps = 0.01): number[] {
+  const out = new Float64Array(regrets.length)
+  weightsOfRegrets(weightKernel(p, c, eps), Float64Array.from(regrets), regrets.length, out, undefined)
+  return Array.from(out)
+}
+
+describe('weight function (allora-math §5)', () => {
+  it('has the tolerance the vector file states', () => {
+    expect(weightCases.tolerance).toBe('relative 1e-5')
+  })
+
+  it.each(weightCases.cases as { normalized_regret: string; max_normalized_regret: string; expected_weight: string }[])(
+    'R̂=$normalized_regret, max=$max_normalized_regret → $expected_weight',
+    (c) => {
+      const got = weightFromNormalizedRegret(Number(c.normalized_regret), Number(c.max_normalized_regret), Number(weightCases.params.p), Number(weightCases.params.c))
+      const want = Number(c.expected_weight)
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-5 * Math.abs(want))
+    },
+  )
+
+  it('caps before shifting: a capped regret is shifted from the cap, with the pre-cap max', () => {
+    const p = 3
+    const c = 0.75
+    const cap = c + 6.75 / p
+    // The shift applies only when the max is below the floor, so a capped value and a
+    // shift meet only when R̂ > max, which the weight function allows as a free function.
+    const got = weightFromNormalizedRegret(10, -5, p, c)
+    const shifted = cap - -5 + (c - 8.25 / p)
+    expect(got).toBe(p / (exp(p * (c - shifted)) + 1))
+    // Without a shift the cap alone holds: every R̂ above the cap gives the same weight.
+    expect(weightFromNormalizedRegret(100, 100, p, c)).toBe(weightFromNormalizedRegret(cap, 100, p, c))
+    expect(weightFromNormalizedRegret(100, 100, p, c)).toBe(p / (exp(p * (c - cap)) + 1))
+  })
+
+  it('clips to exactly 0 below c − 17.25/p (after the shift)', () => {
+    const p = 3
+    const c = 0.75
+    const clip = c - 17.25 / p
+    expect(weightFromNormalizedRegret(clip - 1e-9, 0, p, c)).toBe(0)
+    expect(weightFromNormalizedRegret(clip, 0, p, c)).toBeGreaterThan(0)
+    // Shifted: max −10 moves to the floor −2, so R̂ = −13.1 lands at −5.1 < −5.
+    expect(weightFromNormalizedRegret(-13.1, -10, p, c)).toBe(0)
+    expect(weightFromNormalizedRegret(-12.9, -10, p, c)).toBeGreaterThan(0)
+  })
+
+  it('a set with σ = 0 normalises by ε alone: R̂ = R/ε', () => {
+    const w = kernelWeights([0.004, 0.004, 0.004])
+    const single = weightFromNormalizedRegret(0.004 / 0.01, 0.004 / 0.01, 3, 0.75)
+    expect(w).toEqual([single, single, single])
+  })
+
+  it('a single regret has σ = 0 and its own max', () => {
+    expect(kernelWeights([-0.7])).toEqual([weightFromNormalizedRegret(-0.7 / 0.01, -0.7 / 0.01, 3, 0.75)])
+    // Shifted to the floor, whatever the value: the best regret of a set always has weight.
+    expect(kernelWeights([-0.7])[0]).toBe(3 / (exp(3 * 2.75) + 1))
+  })
+
+  it('matches the formula written out with stats.sampleStdDev, bit for bit', () => {
+    const sets = [
+      [0.1, -0.2, -1.2, 0.05, -1.2],
+      [-3, -2.9, -2.5, -4, -10],
+      [5, 4, -3, 0, 0.5, 0.25],
+      [1e-3, 2e-3],
+    ]
+    for (const set of sets) for (const [p, c, eps] of [[3, 0.75, 0.01], [2, 0.75, 1e-4], [4.5, 1, 0.1]]) {
+      expect(kernelWeights(set, p, c, eps)).toEqual(reference(set, p, c, eps))
+    }
+  })
+
+  it('weightOf with a kernel equals the free function', () => {
+    const k = weightKernel(3, 0.75, 0.01)
+    for (const [r, m] of [[-1, -0.5], [0.5, 0.5], [-24.5, -24.5]]) expect(weightOf(k, r, m)).toBe(weightFromNormalizedRegret(r, m, 3, 0.75))
+  })
+
+  it('rejects an empty set and a spread that overflows', () => {
+    const k = weightKernel(3, 0.75, 0.01)
+    expect(() => weightsOfRegrets(k, new Float64Array(0), 0, new Float64Array(0), undefined)).toThrow(SynthesisError)
+    const huge = Float64Array.from([1e300, -1e300])
+    expect(() => weightsOfRegrets(k, huge, 2, new Float64Array(2), undefined)).toThrow(expect.objectContaining({ code: 'NON_FINITE' }))
+  })
+
+  it('counts evaluations when asked', () => {
+    const counter = { weightEvaluations: 0 }
+    weightsOfRegrets(weightKernel(3, 0.75, 0.01), Float64Array.from([1, 2, 3]), 3, new Float64Array(3), counter)
+    expect(counter.weightEvaluations).toBe(3)
+  })
+})
+
+describe('weighted mean (allora-math §8 denominator)', () => {
+  it('floors the denominator at ε_div and skips zero weights and absent values', () => {
+    expect(weightedMean(Float64Array.from([0, 0]), Float64Array.from([5, 6]), 2, 1e-7)).toBe(0)
+    expect(weightedMean(Float64Array.from([1e-9, 0]), Float64Array.from([5, 6]), 2, 1e-7)).toBe((1e-9 * 5) / 1e-7)
+    expect(weightedMean(Float64Array.from([1, 2]), Float64Array.from([Number.NaN, 6]), 2, 1e-7)).toBe(6)
+    expect(weightedMean(Float64Array.from([1, 3]), Float64Array.from([2, 6]), 2, 1e-7)).toBe((1 * 2 + 3 * 6) / 4)
+  })
+})
