@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import type { ChannelKind } from './channels.js'
 
-export const MESSAGE_TYPES = ['inference', 'forecast', 'loss-bundle', 'proposal', 'vote', 'tx'] as const
+export const MESSAGE_TYPES = ['inference', 'inference-commit', 'forecast', 'loss-bundle', 'decision', 'proposal', 'vote', 'tx'] as const
 export type MessageType = (typeof MESSAGE_TYPES)[number]
 
 const KiB = 1024
@@ -20,9 +20,44 @@ const bytes = (length: number) =>
   z.instanceof(Uint8Array).refine((b) => b.length === length, `must be ${length} bytes`)
 const idMap = z.record(participantIdSchema, finite)
 
-/** A worker's answer for one epoch: a number, or a vector for multi-output topics. */
+/**
+ * A worker's answer for one epoch: a number, or a vector for multi-output topics. On a
+ * commit-reveal topic this is the reveal, and `salt` opens the earlier commitment.
+ */
 export const inferencePayloadSchema = z.strictObject({
   value: z.union([finite, z.array(finite).min(1).max(256)]),
+  salt: z
+    .instanceof(Uint8Array)
+    .refine((b) => b.length >= 16 && b.length <= 32, 'must be 16..32 bytes')
+    .optional(),
+})
+
+/** Commit-reveal, phase one: SHA-256 over the domain-separated (topic, epoch, signer, value, salt). */
+export const inferenceCommitPayloadSchema = z.strictObject({
+  commitment: bytes(32),
+})
+
+/**
+ * The decided epoch of a topic, as the deciding coordinator published it: the inputs used and
+ * the synthesis output (checked by the roles), plus the settlements made just before.
+ */
+export const decisionPayloadSchema = z.strictObject({
+  /** Inferences used, by participant id. */
+  inferences: idMap,
+  /** Forecasts used: forecaster → inferer → forecast log10 loss. */
+  forecasts: z.record(participantIdSchema, idMap),
+  /** The synthesis output (camelCase fields of SynthesisOutput). */
+  output: z.record(z.string(), z.unknown()),
+  /** Epochs settled since the previous decision, with their consensus losses and rewards. */
+  settled: z
+    .array(
+      z.strictObject({
+        epoch: nonNegativeInt,
+        consensusLosses: z.record(z.string(), z.unknown()),
+        rewards: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .max(64),
 })
 
 /** The log10 loss a worker expects each other inferer to get this epoch. */
@@ -72,6 +107,8 @@ export const txPayloadSchema = z.strictObject({
 
 export interface PayloadMap {
   inference: z.infer<typeof inferencePayloadSchema>
+  'inference-commit': z.infer<typeof inferenceCommitPayloadSchema>
+  decision: z.infer<typeof decisionPayloadSchema>
   forecast: z.infer<typeof forecastPayloadSchema>
   'loss-bundle': z.infer<typeof lossBundlePayloadSchema>
   proposal: z.infer<typeof proposalPayloadSchema>
@@ -82,7 +119,10 @@ export interface PayloadMap {
 export interface MessageSpec<T extends MessageType> {
   /** The channel kind the type travels on. */
   readonly channel: ChannelKind
-  /** Whether the envelope names a topic (topic channels) or not (network-wide channels). */
+  /**
+   * Whether the envelope names a topic. Topic-scoped types on a network-wide channel (a
+   * decision on the consensus channel) name their topic in the envelope.
+   */
   readonly topicScoped: boolean
   /** Largest accepted envelope, in bytes. */
   readonly maxBytes: number
@@ -107,6 +147,22 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     schema: inferencePayloadSchema,
     slot: (e) => `${e}`,
     onConflict: 'reject',
+  },
+  'inference-commit': {
+    channel: 'inferences',
+    topicScoped: true,
+    maxBytes: 1 * KiB,
+    schema: inferenceCommitPayloadSchema,
+    slot: (e) => `${e}`,
+    onConflict: 'reject',
+  },
+  decision: {
+    channel: 'consensus',
+    topicScoped: true,
+    maxBytes: 1 * MiB,
+    schema: decisionPayloadSchema,
+    slot: (e) => `${e}`,
+    onConflict: 'deliver',
   },
   forecast: {
     channel: 'forecasts',

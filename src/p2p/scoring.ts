@@ -16,8 +16,9 @@ export function channelScoreParams(): TopicScoreParams {
     firstMessageDeliveriesCap: 20,
     meshMessageDeliveriesWeight: 0,
     meshFailurePenaltyWeight: 0,
-    // Score falls with the square of the count: one stray reject costs 1, a flood graylists.
+    // Score falls with the square of the count: one stray reject costs 1, a flood graylists;
+    // the count decays by 10% a second, so a burst is remembered for tens of seconds.
     invalidMessageDeliveriesWeight: -1,
-    invalidMessageDeliveriesDecay: 0.5,
+    invalidMessageDeliveriesDecay: 0.9,
   })
 }

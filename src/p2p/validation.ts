@@ -6,7 +6,7 @@
  * not lower an honest peer's score.
  */
 import { ZodError } from 'zod'
-import type { ParsedChannel } from './channels.js'
+import { isValidTopicId, type ParsedChannel } from './channels.js'
 import { CodecError } from './codec.js'
 import { Counters } from './counters.js'
 import { messageId, readEnvelope, toHex, type Envelope } from './envelope.js'
@@ -125,7 +125,8 @@ export class EnvelopeValidator {
     }
 
     const spec = MESSAGE_SPECS[envelope.type] as MessageSpec<MessageType>
-    if (spec.channel !== channel.kind || envelope.topicId !== channel.topicId) {
+    const topicOk = channel.topicId !== '' ? envelope.topicId === channel.topicId : spec.topicScoped ? isValidTopicId(envelope.topicId) : envelope.topicId === ''
+    if (spec.channel !== channel.kind || !topicOk) {
       return reject('wrong-channel', `${envelope.type} for topic "${envelope.topicId}" does not belong on ${channel.kind}/${channel.topicId}`)
     }
     if (bytes.length > spec.maxBytes) return reject('oversized', `${envelope.type} of ${bytes.length} bytes > ${spec.maxBytes}`)

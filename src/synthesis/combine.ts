@@ -3,13 +3,15 @@
  * plain means of new-topic mode (§8.6).
  *
  * A network is a subset of the epoch's inferers (all, or all but one) followed by a subset
- * of its forecasters (all, all but one, or one). Regrets and values are gathered into
- * preallocated buffers in that order, which is also the spec's summation order: inferers by
- * ascending id, then forecasters by ascending id.
+ * of its forecasters (all, all but one, or one). Its regrets are gathered into a
+ * preallocated buffer in that order, which is also the spec's summation order: inferers by
+ * ascending id, then forecasters by ascending id. A Combine makes three passes over the
+ * set (gather with sum and max, squares for σ, weights with the weighted sums) and
+ * allocates nothing: it runs once per inferer in the one-out networks.
  */
 import { SynthesisError } from './errors.js'
 import type { IdMap, RegretSet } from './types.js'
-import { weightedMean, weightsOfRegrets, type WeightKernel, type WorkCounter } from './weights.js'
+import { regretScale, weightOfRegret, type WeightKernel, type WorkCounter } from './weights.js'
 
 /** Everything a Combine reads besides its regret set; built once per epoch. */
 export interface CombineContext {
@@ -24,7 +26,6 @@ export interface CombineContext {
   readonly forecasterIds: readonly string[]
   /** Buffers of length inferers + forecasters; `weights` holds the last Combine's weights. */
   readonly regrets: Float64Array
-  readonly values: Float64Array
   readonly weights: Float64Array
 }
 
@@ -47,7 +48,6 @@ export function combineContext(
     inferences,
     forecasterIds,
     regrets: new Float64Array(size),
-    values: new Float64Array(size),
     weights: new Float64Array(size),
   }
 }
@@ -71,24 +71,54 @@ export function combine(
   forecasters: ForecasterSlice,
   forecastValues: Float64Array,
 ): number {
-  const { regrets, values, infererIds, inferences, forecasterIds, initialRegret } = ctx
+  const { kernel, regrets, weights, infererIds, inferences, forecasterIds, initialRegret } = ctx
   const infererRegrets = set?.inferers
   const forecasterRegrets = set?.forecasters
+  // Pass 1: gather the set's regrets in summation order, with their sum and max.
   let n = 0
+  let total = 0
+  let max = Number.NEGATIVE_INFINITY
   for (let j = 0; j < infererIds.length; j++) {
     if (j === skipInferer) continue
-    regrets[n] = regretOf(infererRegrets, infererIds[j], initialRegret)
-    values[n] = inferences[j]
-    n++
+    const r = regretOf(infererRegrets, infererIds[j], initialRegret)
+    regrets[n++] = r
+    total += r
+    if (r > max) max = r
   }
   for (let b = forecasters.from; b < forecasters.to; b++) {
     if (b === forecasters.skip) continue
-    regrets[n] = regretOf(forecasterRegrets, forecasterIds[b], initialRegret)
-    values[n] = forecastValues[b]
-    n++
+    const r = regretOf(forecasterRegrets, forecasterIds[b], initialRegret)
+    regrets[n++] = r
+    total += r
+    if (r > max) max = r
   }
-  weightsOfRegrets(ctx.kernel, regrets, n, ctx.weights, ctx.counter)
-  return weightedMean(ctx.weights, values, n, ctx.epsilonSafeDiv)
+  if (n === 0) throw new SynthesisError('INVALID_INPUT', 'a network without members')
+  // Pass 2 inside regretScale; pass 3: weights and the two sums of §8, in the same order.
+  const scale = regretScale(kernel, regrets, n, total)
+  const maxHat = max / scale
+  let num = 0
+  let den = 0
+  let i = 0
+  for (let j = 0; j < infererIds.length; j++) {
+    if (j === skipInferer) continue
+    const w = weightOfRegret(kernel, regrets[i], scale, maxHat)
+    weights[i++] = w
+    if (w === 0) continue
+    num += w * inferences[j]
+    den += w
+  }
+  for (let b = forecasters.from; b < forecasters.to; b++) {
+    if (b === forecasters.skip) continue
+    const w = weightOfRegret(kernel, regrets[i], scale, maxHat)
+    weights[i++] = w
+    const v = forecastValues[b]
+    // NaN: no value in this network (§6.6); its regret has already shaped σ and the max.
+    if (w === 0 || v !== v) continue
+    num += w * v
+    den += w
+  }
+  if (ctx.counter !== undefined) ctx.counter.weightEvaluations += n
+  return num / (den > ctx.epsilonSafeDiv ? den : ctx.epsilonSafeDiv)
 }
 
 export function allForecasters(count: number): ForecasterSlice {

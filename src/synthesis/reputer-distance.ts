@@ -120,31 +120,98 @@ function select(a: Float64Array, k: number, rank: number): number {
   return a[rank]
 }
 
-function buildGramGroup(matrix: LossMatrix, members: Int32Array, coords: number[]): GramGroup {
-  const r = matrix.reputers.length
+/** Coordinate-wise lower median z and lowest value of a column of `k` members. */
+function centreOf(values: Float64Array, n: number, members: Int32Array, j: number, scratch: Float64Array): [number, number] {
+  const k = members.length
+  let lowest = Number.POSITIVE_INFINITY
+  for (let i = 0; i < k; i++) {
+    const v = values[members[i] * n + j]
+    scratch[i] = v
+    if (v < lowest) lowest = v
+  }
+  return [select(scratch, k, (k - 1) >> 1), lowest]
+}
+
+/** Centred copies of a partial group's coordinates: one vector per member, then the padded one. */
+function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: readonly number[]): { vectors: Float64Array[]; centre: Float64Array } {
   const n = matrix.layout.size
   const { values } = matrix
   const k = members.length
-  const hasPadded = k < r
-  const K = k + (hasPadded ? 1 : 0)
   const count = coords.length
   const vectors: Float64Array[] = []
-  for (let i = 0; i < K; i++) vectors.push(new Float64Array(count))
+  for (let i = 0; i <= k; i++) vectors.push(new Float64Array(count))
   const centre = new Float64Array(count)
   const scratch = new Float64Array(k)
   for (let t = 0; t < count; t++) {
     const j = coords[t]
-    let lowest = Number.POSITIVE_INFINITY
-    for (let i = 0; i < k; i++) {
-      const v = values[members[i] * n + j]
-      scratch[i] = v
-      if (v < lowest) lowest = v
-    }
-    const z = select(scratch, k, (k - 1) >> 1)
+    const [z, lowest] = centreOf(values, n, members, j, scratch)
     centre[t] = z
     for (let i = 0; i < k; i++) vectors[i][t] = values[members[i] * n + j] - z
-    if (hasPadded) vectors[k][t] = lowest - z
+    vectors[k][t] = lowest - z
   }
+  return { vectors, centre }
+}
+
+/**
+ * The row nearest (squared distance, full coordinates) to the raw-stake mean of the rows:
+ * a reputer that agrees with the stake majority, so that centring on it turns the reputers
+ * that agree with it into exact zeros. Ties go to the lowest row.
+ */
+function centralRow(matrix: LossMatrix, coords: readonly number[]): number {
+  const r = matrix.reputers.length
+  const n = matrix.layout.size
+  const { values, stakes } = matrix
+  const count = coords.length
+  const mean = new Float64Array(count)
+  let total = 0
+  for (let m = 0; m < r; m++) {
+    const w = stakes[m]
+    total += w
+    for (let t = 0; t < count; t++) mean[t] += w * values[m * n + coords[t]]
+  }
+  for (let t = 0; t < count; t++) mean[t] /= total
+  let best = 0
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (let m = 0; m < r; m++) {
+    let d = 0
+    for (let t = 0; t < count; t++) {
+      const x = values[m * n + coords[t]] - mean[t]
+      d += x * x
+    }
+    if (d < bestDistance) {
+      bestDistance = d
+      best = m
+    }
+  }
+  return best
+}
+
+/**
+ * The coordinates every reputer reported, centred in place on the central row: row m keeps
+ * its centred values for `coords` at the front. The matrix is large (R × 10^5 at the
+ * benchmark size), so no copy; a coordinate's old column is read before anything overwrites
+ * it, since coords[t] ≥ t and each row is rewritten in ascending order.
+ */
+function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vectors: Float64Array[]; centre: Float64Array } {
+  const r = matrix.reputers.length
+  const n = matrix.layout.size
+  const { values } = matrix
+  const count = coords.length
+  const central = centralRow(matrix, coords)
+  const centre = new Float64Array(count)
+  for (let t = 0; t < count; t++) centre[t] = values[central * n + coords[t]]
+  const vectors: Float64Array[] = []
+  for (let m = 0; m < r; m++) {
+    const base = m * n
+    for (let t = 0; t < count; t++) values[base + t] = values[base + coords[t]] - centre[t]
+    vectors.push(values.subarray(base, base + count))
+  }
+  return { vectors, centre }
+}
+
+function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64Array): GramGroup {
+  const K = vectors.length
+  const count = centre.length
   const gram = new Float64Array(K * K)
   const centreDots = new Float64Array(K)
   let centreNorm2 = 0
@@ -152,7 +219,30 @@ function buildGramGroup(matrix: LossMatrix, members: Int32Array, coords: number[
     const end = Math.min(count, start + GRAM_BLOCK)
     for (let a = 0; a < K; a++) {
       const va = vectors[a]
-      for (let b = a; b < K; b++) {
+      let b = a
+      // Four dot products per pass over va; each still sums in ascending coordinate order.
+      for (; b + 3 < K; b += 4) {
+        const v0 = vectors[b]
+        const v1 = vectors[b + 1]
+        const v2 = vectors[b + 2]
+        const v3 = vectors[b + 3]
+        let s0 = gram[a * K + b]
+        let s1 = gram[a * K + b + 1]
+        let s2 = gram[a * K + b + 2]
+        let s3 = gram[a * K + b + 3]
+        for (let t = start; t < end; t++) {
+          const x = va[t]
+          s0 += x * v0[t]
+          s1 += x * v1[t]
+          s2 += x * v2[t]
+          s3 += x * v3[t]
+        }
+        gram[a * K + b] = s0
+        gram[a * K + b + 1] = s1
+        gram[a * K + b + 2] = s2
+        gram[a * K + b + 3] = s3
+      }
+      for (; b < K; b++) {
         const vb = vectors[b]
         let s = gram[a * K + b]
         for (let t = start; t < end; t++) s += va[t] * vb[t]
@@ -201,19 +291,37 @@ export class ConsensusDistances {
   private readonly gc: Float64Array
   private readonly consensus: Float64Array
 
+  /**
+   * Takes over `matrix.values`: the coordinates every reputer reported are centred in place
+   * (so compute the §3.1 consensus first).
+   */
   constructor(matrix: LossMatrix) {
     this.reputerCount = matrix.reputers.length
+    const r = this.reputerCount
     const groups: Group[] = []
     let longest = 0
-    for (const { members, coords } of groupCoordinates(matrix)) {
-      const K = members.length + (members.length < this.reputerCount ? 1 : 0)
-      const gram = coords.length > K
-      groups.push(gram ? buildGramGroup(matrix, members, coords) : buildDirectGroup(matrix, members, coords))
-      if (gram && coords.length > longest) longest = coords.length
+    let full: { members: Int32Array; coords: number[] } | undefined
+    for (const g of groupCoordinates(matrix)) {
+      const K = g.members.length + (g.members.length < r ? 1 : 0)
+      if (g.coords.length <= K) {
+        groups.push(buildDirectGroup(matrix, g.members, g.coords))
+      } else if (g.members.length === r) {
+        full = g
+      } else {
+        const { vectors, centre } = copiedVectors(matrix, g.members, g.coords)
+        groups.push(gramGroup(g.members, vectors, centre))
+        if (g.coords.length > longest) longest = g.coords.length
+      }
+    }
+    // Last, because centring in place overwrites the columns the other groups read.
+    if (full !== undefined) {
+      const { vectors, centre } = centredInPlace(matrix, full.coords)
+      groups.unshift(gramGroup(full.members, vectors, centre))
+      if (full.coords.length > longest) longest = full.coords.length
     }
     this.groups = groups
-    this.weights = new Float64Array(this.reputerCount)
-    this.gc = new Float64Array(this.reputerCount + 1)
+    this.weights = new Float64Array(r)
+    this.gc = new Float64Array(r + 1)
     this.consensus = new Float64Array(longest)
   }
 

@@ -28,9 +28,11 @@ export function checkParams(params: SynthesisParams): void {
   if (!(Number.isFinite(epsilonSafeDiv) && epsilonSafeDiv > 0)) bad('epsilonSafeDiv', 'must be a finite number > 0')
 }
 
+/** The state fields synthesis reads; stored regret values are checked where they are read. */
 export function checkState(state: TopicState): void {
   finiteNumber(state.initialRegret, 'state.initialRegret')
   if (state.previousNetworkLoss !== null) finiteNumber(state.previousNetworkLoss, 'state.previousNetworkLoss')
+  record(state.regrets, 'state.regrets')
 }
 
 /**

@@ -76,15 +76,16 @@ function newTopic(epoch: IndexedEpoch): SynthesisOutput {
   for (let l = 0; l < infererIds.length; l++) oneOutInferers[l] = meanExcept(inferences, l)
   const forecasterIds = forecasts.map((row) => row.id)
   // One-out-forecaster and one-in networks drop forecasters, so all are the plain mean.
-  const perForecaster = forecasts.length >= 2 ? mapOf(forecasterIds, new Float64Array(forecasts.length).fill(mean), 'one_out_forecaster_inferences') : {}
+  const perForecaster = (field: string): IdMap =>
+    forecasts.length >= 2 ? mapOf(forecasterIds, new Float64Array(forecasts.length).fill(mean), field) : {}
   return {
     networkInference: mean,
     naiveInference: mean,
     forecastedRegrets: {},
     forecastImpliedInferences: mapOf(forecasterIds, implied, 'forecast_implied_inferences'),
     oneOutInfererInferences: mapOf(infererIds, oneOutInferers, 'one_out_inferer_inferences'),
-    oneOutForecasterInferences: perForecaster,
-    oneInForecasterInferences: perForecaster,
+    oneOutForecasterInferences: perForecaster('one_out_forecaster_inferences'),
+    oneInForecasterInferences: perForecaster('one_in_forecaster_inferences'),
     oneOutInfererForecastImpliedInferences: oneOutImpliedMap(infererIds, forecasts, implied, withoutEach),
     weights: { inferers: {}, forecasters: {} },
     confidenceInterval: EMPTY_CI,
@@ -118,7 +119,11 @@ function regretWeighted(params: SynthesisParams, epoch: IndexedEpoch, state: Top
   const networkInference = combine(ctx, regrets.network, -1, all, implied)
   const infererWeights = ctx.weights.slice(0, nI)
   const forecasterWeights = ctx.weights.slice(nI, nI + nF)
-  const ci = confidenceInterval(ctx.values, ctx.weights, nI + nF)
+  // §9 over {I_ij} then {I_ik}, the order epoch-json §6.4 starts its stable sort from.
+  const ciValues = new Float64Array(nI + nF)
+  ciValues.set(inferences)
+  ciValues.set(implied, nI)
+  const ci = confidenceInterval(ciValues, ctx.weights, nI + nF)
   const naiveInference = combine(ctx, regrets.naive, -1, NO_FORECASTERS, implied)
 
   const withoutEach = rows.map((row) => oneOutImplied(row, (r, skip) => impliedByRegret(kernel, r, inferences, skip, scratch, counter)))

@@ -49,14 +49,38 @@ export function weightFromNormalizedRegret(normalizedRegret: number, maxNormaliz
 }
 
 /**
- * Fill `out[0..n)` with the §5 weights of the regret set `regrets[0..n)`: σ is the sample
- * standard deviation of the whole set (0 for one value), R̂ = R / (|σ| + ε), and the max is
- * taken over the whole set. σ follows `stats.sampleStdDev` operation for operation, so a
- * weight is the same bits whichever helper computed it.
- *
- * The max is taken over raw regrets and divided once: division by a positive number is
- * monotone under round-to-nearest, so max(R)/d equals max(R/d) bit for bit.
+ * |σ| + ε for the regret set `regrets[0..n)` whose sum (in index order) is `total`: σ is the
+ * sample standard deviation (0 for one value) and follows `stats.sampleStdDev` operation for
+ * operation, so every caller gets the same bits. Callers gather the regrets, their sum and
+ * their max in one pass and call this for the second.
  */
+export function regretScale(k: WeightKernel, regrets: Float64Array, n: number, total: number): number {
+  let sigma = 0
+  if (n > 1) {
+    const mean = total / n
+    let squares = 0
+    for (let i = 0; i < n; i++) {
+      const d = regrets[i] - mean
+      squares += d * d
+    }
+    sigma = Math.sqrt(squares / (n - 1))
+  }
+  // An overflowing spread would quietly normalise every regret to 0 (equal weights).
+  if (!Number.isFinite(sigma)) throw new SynthesisError('NON_FINITE', 'standard deviation of regrets is not finite')
+  return Math.abs(sigma) + k.epsilon
+}
+
+/**
+ * The weight of one raw regret in a set with scale `scale` (from `regretScale`) and
+ * normalised maximum `maxHat`: R̂ = R / scale, then `weightOf`. The max is taken over raw
+ * regrets and divided once: division by a positive number is monotone under
+ * round-to-nearest, so max(R)/d equals max(R/d) bit for bit.
+ */
+export function weightOfRegret(k: WeightKernel, regret: number, scale: number, maxHat: number): number {
+  return weightOf(k, regret / scale, maxHat)
+}
+
+/** Fill `out[0..n)` with the §5 weights of the whole regret set `regrets[0..n)`. */
 export function weightsOfRegrets(
   k: WeightKernel,
   regrets: Float64Array,
@@ -72,36 +96,17 @@ export function weightsOfRegrets(
     total += r
     if (r > max) max = r
   }
-  let sigma = 0
-  if (n > 1) {
-    const mean = total / n
-    let squares = 0
-    for (let i = 0; i < n; i++) {
-      const d = regrets[i] - mean
-      squares += d * d
-    }
-    sigma = Math.sqrt(squares / (n - 1))
-  }
-  // An overflowing spread would quietly normalise every regret to 0 (equal weights).
-  if (!Number.isFinite(sigma)) throw new SynthesisError('NON_FINITE', 'standard deviation of regrets is not finite')
-  const den = Math.abs(sigma) + k.epsilon
-  const maxHat = max / den
-  // The loop body is weightOf, inlined by hand: this is the innermost loop of the epoch.
-  const { p, c, cap, floor, clip } = k
-  const shift = maxHat < floor
-  for (let i = 0; i < n; i++) {
-    let r = regrets[i] / den
-    if (r > cap) r = cap
-    if (shift) r = r - maxHat + floor
-    out[i] = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
-  }
+  const scale = regretScale(k, regrets, n, total)
+  const maxHat = max / scale
+  for (let i = 0; i < n; i++) out[i] = weightOfRegret(k, regrets[i], scale, maxHat)
   if (counter !== undefined) counter.weightEvaluations += n
 }
 
 /**
- * Σ w·v / max(Σ w, floorDiv) over `n` entries, skipping zero weights and absent values
- * (NaN marks a forecaster that has no value in this network but whose regret still shaped
- * σ and the max, epoch-json §6.6). Sums run in index order.
+ * The §8 weighted mean Σ w·v / max(Σ w, floorDiv) over `n` entries, skipping zero weights
+ * and absent values (NaN marks a forecaster that has no value in this network but whose
+ * regret still shaped σ and the max, epoch-json §6.6). Sums run in index order.
+ * `combine` fuses this into its weight pass; a property test holds the two bit-equal.
  */
 export function weightedMean(weights: Float64Array, values: Float64Array, n: number, floorDiv: number): number {
   let num = 0

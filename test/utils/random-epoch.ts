@@ -15,7 +15,7 @@ export interface RandomEpochOptions {
   readonly reputers: number
   /** Inferers each forecast covers; default min(inferers, 12) (MaxElementsPerForecast). */
   readonly elementsPerForecast?: number
-  /** Share of workers with no stored regret, count or fraction (new this epoch); default 1/16. */
+  /** Probability that a worker is new: no stored regret, count or fraction; default 1/16. */
   readonly newWorkerFraction?: number
   /** Probability that a reputer leaves out a map entry of its bundle; default 0. */
   readonly missingRate?: number

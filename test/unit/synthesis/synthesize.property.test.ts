@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import { synthesizeEpoch } from '../../../src/synthesis/synthesize.js'
 import type { IdMap, RegretSet, Regrets, SynthesisInput, SynthesisOutput, TopicState } from '../../../src/synthesis/types.js'
+import { combine, combineContext } from '../../../src/synthesis/combine.js'
 import { weightedMean, weightKernel, weightOf, weightsOfRegrets } from '../../../src/synthesis/weights.js'
 import { prng, randomEpoch } from '../../utils/random-epoch.js'
 
@@ -216,7 +217,8 @@ describe('synthesize properties', () => {
  *  - in the clip zone (normalised regret after the shift below c − 17.25/p) the weight is
  *    exactly 0, whatever the value;
  *  - in a Combine with given weights, an entry of weight 0 leaves the result bit-identical,
- *    wherever it is inserted and whatever its value.
+ *    wherever it is inserted and whatever its value (`weightedMean`, which `combine`
+ *    matches bit for bit, as the last test checks).
  */
 describe('zero weights', () => {
   const p = 3
@@ -251,6 +253,33 @@ describe('zero weights', () => {
           vs.splice(i, 0, extra)
           const after = weightedMean(Float64Array.from(ws), Float64Array.from(vs), ws.length, 1e-7)
           expect(Object.is(after, before)).toBe(true)
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
+  it('combine gives exactly weightedMean over its own weights (absent forecast values included)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(regret, value), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(regret, fc.option(value, { nil: undefined })), { maxLength: 5 }),
+        fc.integer({ min: -1, max: 11 }),
+        (infs, fcs, skip) => {
+          const infererIds = infs.map((_, i) => `i${String(i).padStart(2, '0')}`)
+          const forecasterIds = fcs.map((_, i) => `k${i}`)
+          const inferences = Float64Array.from(infs.map(([, v]) => v))
+          const forecastValues = Float64Array.from(fcs.map(([, v]) => v ?? Number.NaN))
+          const skipInferer = skip < infs.length && infs.length + fcs.length > 1 ? skip : -1
+          const set: RegretSet = {
+            inferers: Object.fromEntries(infs.map(([r], i) => [infererIds[i], r])),
+            forecasters: Object.fromEntries(fcs.map(([r], i) => [forecasterIds[i], r])),
+          }
+          const ctx = combineContext(k, 1e-7, -1, undefined, infererIds, inferences, forecasterIds)
+          const got = combine(ctx, set, skipInferer, { from: 0, to: fcs.length, skip: -1 }, forecastValues)
+          const values = [...Array.from(inferences).filter((_, j) => j !== skipInferer), ...forecastValues]
+          const want = weightedMean(ctx.weights, Float64Array.from(values), values.length, 1e-7)
+          expect(Object.is(got, want)).toBe(true)
         },
       ),
       { numRuns: 500 },
