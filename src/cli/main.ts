@@ -21,6 +21,7 @@ interface CommandEntry {
 
 /** Every subcommand: adding one is one line here plus its module. */
 const COMMANDS: { readonly [name: string]: CommandEntry } = {
+  cluster: { summary: 'run a local cluster of real libp2p nodes on 127.0.0.1 and print each decided epoch', load: () => import('./cluster.js'), handlesSignals: true },
   synth: { summary: 'compute one epoch from an epoch JSON file, or check the engine against simulator vectors', load: () => import('./synth.js') },
 }
 

@@ -9,11 +9,11 @@ import { bytesEqual, encodeCanonical } from '../p2p/index.js'
 
 const COMMIT_DOMAIN = 'chorus/commit/v1'
 
-export function commitmentOf(topicId: string, epoch: number, signer: string, value: number | readonly number[], salt: Uint8Array): Uint8Array {
-  return createHash('sha256').update(encodeCanonical([COMMIT_DOMAIN, topicId, epoch, signer, value, salt])).digest()
+export function commitmentOf(topicId: string, epoch: number, signer: string, value: number | readonly number[], salt: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(createHash('sha256').update(encodeCanonical([COMMIT_DOMAIN, topicId, epoch, signer, value, salt])).digest())
 }
 
-export function newSalt(): Uint8Array {
+export function newSalt(): Uint8Array<ArrayBuffer> {
   return new Uint8Array(randomBytes(16))
 }
 

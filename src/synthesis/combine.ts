@@ -5,13 +5,13 @@
  * A network is a subset of the epoch's inferers (all, or all but one) followed by a subset
  * of its forecasters (all, all but one, or one). Its regrets are gathered into a
  * preallocated buffer in that order, which is also the spec's summation order: inferers by
- * ascending id, then forecasters by ascending id. A Combine makes three passes over the
- * set (gather with sum and max, squares for σ, weights with the weighted sums) and
+ * ascending id, then forecasters by ascending id. A Combine makes four passes over the
+ * set (gather with sum and max, squares for σ, weights) plus the weighted sums, and
  * allocates nothing: it runs once per inferer in the one-out networks.
  */
 import { SynthesisError } from './errors.js'
 import type { IdMap, RegretSet } from './types.js'
-import { regretScale, weightOfRegret, type WeightKernel, type WorkCounter } from './weights.js'
+import { regretScale, weightsFrom, type WeightKernel, type WorkCounter } from './weights.js'
 
 /** Everything a Combine reads besides its regret set; built once per epoch. */
 export interface CombineContext {
@@ -80,37 +80,39 @@ export function combine(
   let max = Number.NEGATIVE_INFINITY
   for (let j = 0; j < infererIds.length; j++) {
     if (j === skipInferer) continue
-    const r = regretOf(infererRegrets, infererIds[j], initialRegret)
+    // The common case (a stored finite number) inline; anything else through regretOf.
+    const v = infererRegrets === undefined ? undefined : infererRegrets[infererIds[j]]
+    const r = typeof v === 'number' && v - v === 0 ? v : regretOf(infererRegrets, infererIds[j], initialRegret)
     regrets[n++] = r
     total += r
     if (r > max) max = r
   }
   for (let b = forecasters.from; b < forecasters.to; b++) {
     if (b === forecasters.skip) continue
-    const r = regretOf(forecasterRegrets, forecasterIds[b], initialRegret)
+    const v = forecasterRegrets === undefined ? undefined : forecasterRegrets[forecasterIds[b]]
+    const r = typeof v === 'number' && v - v === 0 ? v : regretOf(forecasterRegrets, forecasterIds[b], initialRegret)
     regrets[n++] = r
     total += r
     if (r > max) max = r
   }
   if (n === 0) throw new SynthesisError('INVALID_INPUT', 'a network without members')
-  // Pass 2 inside regretScale; pass 3: weights and the two sums of §8, in the same order.
+  // Pass 2 (σ) inside regretScale, pass 3 the weights, then the two sums of §8 in the
+  // same order.
   const scale = regretScale(kernel, regrets, n, total)
-  const maxHat = max / scale
+  weightsFrom(kernel, regrets, n, scale, max / scale, weights)
   let num = 0
   let den = 0
   let i = 0
   for (let j = 0; j < infererIds.length; j++) {
     if (j === skipInferer) continue
-    const w = weightOfRegret(kernel, regrets[i], scale, maxHat)
-    weights[i++] = w
+    const w = weights[i++]
     if (w === 0) continue
     num += w * inferences[j]
     den += w
   }
   for (let b = forecasters.from; b < forecasters.to; b++) {
     if (b === forecasters.skip) continue
-    const w = weightOfRegret(kernel, regrets[i], scale, maxHat)
-    weights[i++] = w
+    const w = weights[i++]
     const v = forecastValues[b]
     // NaN: no value in this network (§6.6); its regret has already shaped σ and the max.
     if (w === 0 || v !== v) continue

@@ -38,6 +38,8 @@ export interface LossMatrix {
   readonly stakes: Float64Array
   /** Row-major, `reputers.length × layout.size`; NaN where the reputer reported nothing. */
   readonly values: Float64Array
+  /** Number of NaN entries (0: every reputer reported every value). */
+  readonly missing: number
 }
 
 const NETWORK = 0
@@ -114,7 +116,9 @@ export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerRe
     at = fillField(row, at, layout.oneOutForecasters, b.oneOutForecasters, () => `${base}.one_out_forecasters`)
     fillField(row, at, layout.oneInForecasters, b.oneInForecasters, () => `${base}.one_in_forecasters`)
   }
-  return { layout, reputers, stakes, values }
+  let missing = 0
+  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) missing++
+  return { layout, reputers, stakes, values, missing }
 }
 
 /**

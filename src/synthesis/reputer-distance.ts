@@ -21,7 +21,6 @@
  * Results agree with the direct formula to ~1e-10 relative; the algorithm is fixed, so every
  * node computes the same bits.
  */
-import { SynthesisError } from './errors.js'
 import type { LossMatrix } from './consensus-losses.js'
 
 /** Below this fraction of its error bound, a Gram distance is recomputed directly. */
@@ -63,6 +62,10 @@ function groupCoordinates(matrix: LossMatrix): { members: Int32Array; coords: nu
   const r = matrix.reputers.length
   const n = matrix.layout.size
   const { values } = matrix
+  const all = new Int32Array(r)
+  for (let m = 0; m < r; m++) all[m] = m
+  // The usual case, every reputer reported everything: no scan.
+  if (matrix.missing === 0) return [{ members: all, coords: Array.from({ length: n }, (_, j) => j) }]
   const full: number[] = []
   const partial = new Map<string, { members: Int32Array; coords: number[] }>()
   const present: number[] = []
@@ -81,17 +84,13 @@ function groupCoordinates(matrix: LossMatrix): { members: Int32Array; coords: nu
     g.coords.push(j)
   }
   const groups: { members: Int32Array; coords: number[] }[] = []
-  if (full.length > 0) {
-    const all = new Int32Array(r)
-    for (let m = 0; m < r; m++) all[m] = m
-    groups.push({ members: all, coords: full })
-  }
+  if (full.length > 0) groups.push({ members: all, coords: full })
   for (const g of partial.values()) groups.push(g)
   return groups
 }
 
 /** The `rank`-th smallest of a[0..k) (a is reordered): Hoare quickselect, median-of-three pivot. */
-function select(a: Float64Array, k: number, rank: number): number {
+export function select(a: Float64Array, k: number, rank: number): number {
   let lo = 0
   let hi = k - 1
   while (hi > lo) {
@@ -162,20 +161,25 @@ function centralRow(matrix: LossMatrix, coords: readonly number[]): number {
   const n = matrix.layout.size
   const { values, stakes } = matrix
   const count = coords.length
+  // All coordinates (coords = 0..n−1): index rows directly.
+  const dense = count === n
   const mean = new Float64Array(count)
   let total = 0
   for (let m = 0; m < r; m++) {
     const w = stakes[m]
+    const base = m * n
     total += w
-    for (let t = 0; t < count; t++) mean[t] += w * values[m * n + coords[t]]
+    if (dense) for (let t = 0; t < count; t++) mean[t] += w * values[base + t]
+    else for (let t = 0; t < count; t++) mean[t] += w * values[base + coords[t]]
   }
   for (let t = 0; t < count; t++) mean[t] /= total
   let best = 0
   let bestDistance = Number.POSITIVE_INFINITY
   for (let m = 0; m < r; m++) {
+    const base = m * n
     let d = 0
     for (let t = 0; t < count; t++) {
-      const x = values[m * n + coords[t]] - mean[t]
+      const x = values[base + (dense ? t : coords[t])] - mean[t]
       d += x * x
     }
     if (d < bestDistance) {
@@ -201,9 +205,11 @@ function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vector
   const centre = new Float64Array(count)
   for (let t = 0; t < count; t++) centre[t] = values[central * n + coords[t]]
   const vectors: Float64Array[] = []
+  const dense = count === n
   for (let m = 0; m < r; m++) {
     const base = m * n
-    for (let t = 0; t < count; t++) values[base + t] = values[base + coords[t]] - centre[t]
+    if (dense) for (let t = 0; t < count; t++) values[base + t] -= centre[t]
+    else for (let t = 0; t < count; t++) values[base + t] = values[base + coords[t]] - centre[t]
     vectors.push(values.subarray(base, base + count))
   }
   return { vectors, centre }
@@ -287,6 +293,7 @@ function buildDirectGroup(matrix: LossMatrix, members: Int32Array, coords: numbe
 export class ConsensusDistances {
   private readonly groups: readonly Group[]
   private readonly reputerCount: number
+  private readonly stakes: Float64Array
   private readonly weights: Float64Array
   private readonly gc: Float64Array
   private readonly consensus: Float64Array
@@ -297,6 +304,7 @@ export class ConsensusDistances {
    */
   constructor(matrix: LossMatrix) {
     this.reputerCount = matrix.reputers.length
+    this.stakes = matrix.stakes
     const r = this.reputerCount
     const groups: Group[] = []
     let longest = 0
@@ -333,12 +341,18 @@ export class ConsensusDistances {
     dist2.fill(0)
     let norm2 = 0
     for (const g of this.groups) {
+      let weights = adjusted
       let total = 0
       for (let i = 0; i < g.members.length; i++) total += adjusted[g.members[i]]
       if (!(total > 0)) {
-        throw new SynthesisError('ZERO_LISTENED_STAKE', 'every reputer that reported a loss value has zero adjusted stake')
+        // Every reporter of these values is listened to with a = 0, where the chain divides
+        // by zero and fails the epoch. Equal coefficients make the weights proportional to
+        // raw stake, so that is the limit used here (= the §3.1 consensus of these values).
+        weights = this.stakes
+        total = 0
+        for (let i = 0; i < g.members.length; i++) total += weights[g.members[i]]
       }
-      norm2 += g.kind === 'gram' ? this.evaluateGram(g, adjusted, total, dist2) : this.evaluateDirect(g, adjusted, total, dist2)
+      norm2 += g.kind === 'gram' ? this.evaluateGram(g, weights, total, dist2) : this.evaluateDirect(g, weights, total, dist2)
     }
     return norm2
   }

@@ -71,13 +71,22 @@ export function regretScale(k: WeightKernel, regrets: Float64Array, n: number, t
 }
 
 /**
- * The weight of one raw regret in a set with scale `scale` (from `regretScale`) and
- * normalised maximum `maxHat`: R̂ = R / scale, then `weightOf`. The max is taken over raw
- * regrets and divided once: division by a positive number is monotone under
- * round-to-nearest, so max(R)/d equals max(R/d) bit for bit.
+ * `out[i] = weightOf(k, regrets[i] / scale, maxHat)` for i < n, written out with the
+ * constants hoisted: this is the innermost loop of the epoch (n² + f·e² evaluations, n²·f
+ * with full forecasts), and V8 does not reliably inline the call chain down to `exp`.
+ *
+ * The max is taken by callers over raw regrets and divided once: division by a positive
+ * number is monotone under round-to-nearest, so max(R)/d equals max(R/d) bit for bit.
  */
-export function weightOfRegret(k: WeightKernel, regret: number, scale: number, maxHat: number): number {
-  return weightOf(k, regret / scale, maxHat)
+export function weightsFrom(k: WeightKernel, regrets: Float64Array, n: number, scale: number, maxHat: number, out: Float64Array): void {
+  const { p, c, cap, floor, clip } = k
+  const shift = maxHat < floor
+  for (let i = 0; i < n; i++) {
+    let r = regrets[i] / scale
+    if (r > cap) r = cap
+    if (shift) r = r - maxHat + floor
+    out[i] = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
+  }
 }
 
 /** Fill `out[0..n)` with the §5 weights of the whole regret set `regrets[0..n)`. */
@@ -97,8 +106,7 @@ export function weightsOfRegrets(
     if (r > max) max = r
   }
   const scale = regretScale(k, regrets, n, total)
-  const maxHat = max / scale
-  for (let i = 0; i < n; i++) out[i] = weightOfRegret(k, regrets[i], scale, maxHat)
+  weightsFrom(k, regrets, n, scale, max / scale, out)
   if (counter !== undefined) counter.weightEvaluations += n
 }
 
@@ -106,7 +114,7 @@ export function weightsOfRegrets(
  * The §8 weighted mean Σ w·v / max(Σ w, floorDiv) over `n` entries, skipping zero weights
  * and absent values (NaN marks a forecaster that has no value in this network but whose
  * regret still shaped σ and the max, epoch-json §6.6). Sums run in index order.
- * `combine` fuses this into its weight pass; a property test holds the two bit-equal.
+ * `combine` computes the same sums inline; a property test holds the two bit-equal.
  */
 export function weightedMean(weights: Float64Array, values: Float64Array, n: number, floorDiv: number): number {
   let num = 0

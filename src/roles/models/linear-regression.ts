@@ -1,0 +1,93 @@
+/**
+ * Linear models fitted by least squares on a window of the known truth:
+ * - `LinearTrend`: x = a + b·epoch over the last `window` points, extrapolated to the epoch
+ *   being answered. Wins while the series trends; overshoots at turns.
+ * - `AutoRegression`: x_t = c + Σ_{i=1..order} φ_i x_{t−i} over the last `window` points,
+ *   iterated forward to the epoch being answered. A generalist: it can represent a random
+ *   walk, a drift, mean reversion and cycles, but needs a window of the current regime.
+ * Both centre the data first (levels far from 0 would make the normal equations
+ * ill-conditioned) and fall back to simpler fits while the history is short, so they answer
+ * from the first known value on.
+ */
+import type { ModelContext } from '../plugins.js'
+import type { Inferer } from './compose.js'
+import { ModelSpecError } from './errors.js'
+import { leastSquares, meanOf, stepsAhead, truthValues } from './series.js'
+
+/**
+ * Ridge on the slope terms, relative to the data's sum of squares: large enough to keep a
+ * collinear window (a flat stretch) solvable, small enough not to bias a real fit.
+ */
+const RELATIVE_RIDGE = 1e-6
+
+export class LinearTrend implements Inferer {
+  readonly name: string
+
+  /** @param window points fitted, ≥ 2. */
+  constructor(readonly window: number) {
+    if (!Number.isInteger(window) || window < 2) throw new ModelSpecError(`trend: window must be an integer >= 2 (got ${window})`)
+    this.name = `trend:${window}`
+  }
+
+  infer(context: ModelContext): number {
+    truthValues(context)
+    const points = context.truth.slice(-this.window)
+    const n = points.length
+    if (n === 1) return points[0].value
+    const tMean = meanOf(points.map((p) => p.epoch))
+    const xMean = meanOf(points.map((p) => p.value))
+    let sxy = 0
+    let sxx = 0
+    for (const p of points) {
+      sxy += (p.epoch - tMean) * (p.value - xMean)
+      sxx += (p.epoch - tMean) * (p.epoch - tMean)
+    }
+    const slope = sxx > 0 ? sxy / sxx : 0
+    return xMean + slope * (context.epoch - tMean)
+  }
+}
+
+export class AutoRegression implements Inferer {
+  readonly name: string
+
+  /**
+   * @param order lags used, ≥ 1.
+   * @param window points fitted, > order + 1.
+   */
+  constructor(
+    readonly order: number,
+    readonly window: number,
+  ) {
+    if (!Number.isInteger(order) || order < 1) throw new ModelSpecError(`ar: order must be an integer >= 1 (got ${order})`)
+    if (!Number.isInteger(window) || window < order + 2) throw new ModelSpecError(`ar: window must be an integer >= order + 2 (got ${window})`)
+    this.name = `ar:${order}:${window}`
+  }
+
+  infer(context: ModelContext): number {
+    const values = truthValues(context).slice(-this.window)
+    // Fit only what the history supports: at least twice as many equations as unknowns.
+    const order = Math.min(this.order, Math.floor((values.length - 1) / 2) - 1)
+    if (order < 1) return values[values.length - 1]
+    const m = meanOf(values)
+    const x = values.map((v) => v - m)
+    const rows: number[][] = []
+    const y: number[] = []
+    let scale = 0
+    for (let t = order; t < x.length; t++) {
+      const row = [1]
+      for (let i = 1; i <= order; i++) row.push(x[t - i])
+      rows.push(row)
+      y.push(x[t])
+      scale += x[t] * x[t]
+    }
+    const coef = leastSquares(rows, y, RELATIVE_RIDGE * scale + Number.MIN_VALUE)
+    if (coef === undefined) return values[values.length - 1]
+    const path = x.slice()
+    for (let h = stepsAhead(context); h > 0; h--) {
+      let next = coef[0]
+      for (let i = 1; i <= order; i++) next += coef[i] * path[path.length - i]
+      path.push(next)
+    }
+    return path[path.length - 1] + m
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * A worker of one topic: at the start of every epoch it asks its model for an inference and
+ * a forecast and publishes both, signed, inside the submission window (on a commit-reveal
+ * topic: a commitment in the window, the reveal right after it). A model failure skips the
+ * epoch, never the node.
+ */
+import type { ChorusNode } from '../p2p/index.js'
+import { graceMs, type TopicRuntime } from './admission.js'
+import { commitmentOf, newSalt } from './commit-reveal.js'
+import type { EpochDecision } from './coordinator.js'
+import { onDecisions } from './decisions.js'
+import { Timers } from './epoch-clock.js'
+import type { ModelContext, WorkerModel } from './plugins.js'
+
+/** What a worker remembers of the topic and how it turns it into a model context. */
+export interface WorkerHistory {
+  recordDecision(decision: EpochDecision): void
+  contextFor(epoch: number, self: string): Promise<ModelContext> | ModelContext
+}
+
+export type WorkerCounter = 'published' | 'model-error' | 'model-timeout' | 'publish-error'
+
+export interface WorkerOptions {
+  /** Longest a model may take; past it the epoch is skipped. @default 80% of the submission window */
+  readonly modelTimeoutMs?: number
+}
+
+export class WorkerService {
+  readonly counters = new Map<WorkerCounter, number>()
+  /** Observation only: `error` events carry {epoch, message} when an epoch is skipped. */
+  readonly events = new EventTarget()
+  private readonly timers: Timers
+  private stopped = false
+
+  constructor(
+    private readonly node: ChorusNode,
+    private readonly topic: TopicRuntime,
+    private readonly model: WorkerModel,
+    private readonly history: WorkerHistory,
+    private readonly options: WorkerOptions = {},
+  ) {
+    this.timers = new Timers(() => topic.clock.time())
+  }
+
+  start(): void {
+    onDecisions(this.node, this.topic.config.id, (d) => this.history.recordDecision(d))
+    this.scheduleEpoch(Math.max(0, this.topic.clock.current() + 1))
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.timers.clear()
+    await this.model.close?.()
+  }
+
+  private count(counter: WorkerCounter): void {
+    this.counters.set(counter, (this.counters.get(counter) ?? 0) + 1)
+  }
+
+  private scheduleEpoch(epoch: number): void {
+    if (this.stopped) return
+    this.timers.at(this.topic.clock.startOf(epoch), () => {
+      this.scheduleEpoch(epoch + 1)
+      void this.runEpoch(epoch)
+    })
+  }
+
+  private async runEpoch(epoch: number): Promise<void> {
+    const { config, clock } = this.topic
+    const timeoutMs = this.options.modelTimeoutMs ?? Math.floor(config.submissionWindowMs * 0.8)
+    let value: number
+    let losses: Readonly<Record<string, number>>
+    try {
+      const context = await this.history.contextFor(epoch, this.node.participantId)
+      ;[value, losses] = await withTimeout(Promise.all([this.model.infer(context), this.model.forecast(context)]), timeoutMs)
+      if (!Number.isFinite(value)) throw new Error(`model ${this.model.name} returned a non-finite inference`)
+    } catch (err) {
+      this.count(err instanceof TimeoutError ? 'model-timeout' : 'model-error')
+      this.events.dispatchEvent(new CustomEvent('error', { detail: { epoch, message: (err as Error).message } }))
+      return
+    }
+    if (this.stopped) return
+    const base = { chainId: this.node.chainId, topicId: config.id, epoch, nonce: new Uint8Array(0) }
+    const finite = Object.fromEntries(Object.entries(losses).filter(([id, l]) => Number.isFinite(l) && id !== this.node.participantId))
+    try {
+      if (config.commitReveal) {
+        const salt = newSalt()
+        await this.node.publish({ ...base, type: 'inference-commit', payload: { commitment: commitmentOf(config.id, epoch, this.node.participantId, value, salt) } })
+        this.timers.at(clock.startOf(epoch) + config.submissionWindowMs + Math.floor(graceMs(config) / 2), () => {
+          if (!this.stopped) void this.node.publish({ ...base, type: 'inference', payload: { value, salt } }).catch(() => this.count('publish-error'))
+        })
+      } else {
+        await this.node.publish({ ...base, type: 'inference', payload: { value } })
+      }
+      if (Object.keys(finite).length > 0) await this.node.publish({ ...base, type: 'forecast', payload: { losses: finite } })
+      this.count('published')
+    } catch {
+      this.count('publish-error')
+    }
+  }
+}
+
+class TimeoutError extends Error {
+  override readonly name = 'TimeoutError'
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`model took longer than ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { consensusLosses, lossMatrix } from '../../../src/synthesis/consensus-losses.js'
+import type { LossBundle } from '../../../src/synthesis/types.js'
+
+const B = (parts: Partial<LossBundle>): LossBundle => ({
+  network: -2,
+  naive: -1,
+  inferers: {},
+  forecasters: {},
+  oneOutInferers: {},
+  oneOutForecasters: {},
+  oneInForecasters: {},
+  oneOutInfererForecasters: {},
+  ...parts,
+})
+
+describe('stake-weighted consensus (§3.1)', () => {
+  it('weights raw stakes over the reporters of each value, in every field', () => {
+    const reports = {
+      r2: { stake: 3, losses: B({ network: -4, inferers: { a: -1 }, oneOutInfererForecasters: { f: { a: -2, b: -3 } }, oneInForecasters: { f: -1 } }) },
+      r1: { stake: 1, losses: B({ network: -2, inferers: { a: -3, b: -5 }, oneOutInfererForecasters: { f: { a: -6 }, g: {} } }) },
+    }
+    const L = consensusLosses(['r1', 'r2'], reports)
+    expect(L.network).toBe((-2 * 1 + -4 * 3) / 4)
+    expect(L.naive).toBe(-1)
+    expect(L.inferers).toEqual({ a: (-3 + -3) / 4, b: -5 })
+    expect(L.oneOutInfererForecasters).toEqual({ f: { a: (-6 + -6) / 4, b: -3 } })
+    expect(L.oneInForecasters).toEqual({ f: -1 })
+    expect(L.forecasters).toEqual({})
+  })
+
+  it('flattens in the §3.3 order with NaN for missing reports', () => {
+    const reports = {
+      a: { stake: 1, losses: B({ inferers: { x: 1 }, forecasters: { f: 2 }, oneOutInfererForecasters: { f: { x: 3 } }, oneOutInferers: { x: 4 }, oneOutForecasters: { f: 5 }, oneInForecasters: { f: 6 } }) },
+      b: { stake: 1, losses: B({ inferers: { y: 7 } }) },
+    }
+    const m = lossMatrix(['a', 'b'], reports)
+    expect(m.layout.size).toBe(9)
+    expect(Array.from(m.values.subarray(0, 9))).toEqual([-2, -1, 1, NaN, 2, 3, 4, 5, 6])
+    expect(Array.from(m.values.subarray(9))).toEqual([-2, -1, NaN, 7, NaN, NaN, NaN, NaN, NaN])
+  })
+
+  it('rejects non-numbers and non-finite values with their path', () => {
+    const bad = { r: { stake: 1, losses: B({ forecasters: { f: '1' as unknown as number } }) } }
+    expect(() => consensusLosses(['r'], bad)).toThrow(/reputers\.r\.losses\.forecasters\.f must be a number/)
+    const inf = { r: { stake: 1, losses: B({ oneOutInfererForecasters: { f: { a: -Infinity } } }) } }
+    expect(() => consensusLosses(['r'], inf)).toThrow(expect.objectContaining({ code: 'NON_FINITE' }))
+  })
+})

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { updateRegrets } from '../../../src/synthesis/regrets.js'
+import type { LossBundle, Regrets } from '../../../src/synthesis/types.js'
+
+const L: LossBundle = {
+  network: -2,
+  naive: -1,
+  inferers: { b: -1.5, a: -2.5 },
+  forecasters: { f: -2.2 },
+  oneOutInferers: { a: -1.8, b: -2.1 },
+  oneOutForecasters: {},
+  oneInForecasters: { f: -1.1 },
+  oneOutInfererForecasters: { f: { b: -2.4 } },
+}
+const empty: Regrets = { network: { inferers: {}, forecasters: {} }, naive: { inferers: {}, forecasters: {} }, oneOutInferer: {}, oneOutForecaster: {}, oneInForecaster: {} }
+
+describe('regret updates (§4.2)', () => {
+  it('every family from the initial regret when nothing is stored', () => {
+    const r = updateRegrets(0.5, -1, empty, L)
+    const e = (ref: number, loss: number) => 0.5 * (ref - loss) + 0.5 * -1
+    const { network: N, naive: V, inferers: I, forecasters: F, oneOutInferers: O, oneInForecasters: P } = L
+    expect(r.network).toEqual({ inferers: { a: e(N, I.a), b: e(N, I.b) }, forecasters: { f: e(N, F.f) } })
+    expect(r.naive).toEqual({ inferers: { a: e(V, I.a), b: e(V, I.b) }, forecasters: {} })
+    expect(r.oneOutInferer).toEqual({
+      a: { inferers: { a: e(O.a, I.a), b: e(O.a, I.b) }, forecasters: {} },
+      b: { inferers: { a: e(O.b, I.a), b: e(O.b, I.b) }, forecasters: { f: e(O.b, L.oneOutInfererForecasters.f.b) } },
+    })
+    expect(r.oneOutForecaster).toEqual({})
+    expect(r.oneInForecaster).toEqual({ f: { inferers: { a: e(P.f, I.a), b: e(P.f, I.b) }, forecasters: { f: e(P.f, F.f) } } })
+  })
+
+  it('keeps absent entries, returns current when equal to previous, and writes keys in ascending order', () => {
+    const prev: Regrets = { ...empty, network: { inferers: { z: 3, a: 0.5, b: 7 }, forecasters: {} } }
+    const r = updateRegrets(0.1, -1, prev, L)
+    expect(r.network.inferers.a).toBe(0.5)
+    expect(r.network.inferers.b).toBe(0.1 * -0.5 + 0.9 * 7)
+    expect(r.network.inferers.z).toBe(3)
+    expect(Object.keys(r.network.inferers)).toEqual(['a', 'b', 'z'])
+  })
+})
