@@ -77,48 +77,88 @@ function entry(value: unknown, path: () => string): number {
   return value
 }
 
+/** Fills one field's ids into `row` from `at`; returns how many of them `map` holds. */
 function fillField(row: Float64Array, at: number, ids: readonly string[], map: IdMap, path: () => string): number {
+  let found = 0
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]
     const v: unknown = map[id]
     // The common case first; anything else is absent, inherited or invalid.
-    if (typeof v === 'number' && Number.isFinite(v)) row[at + i] = v
-    else row[at + i] = entry(own(map, id), () => `${path()}.${id}`)
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      row[at + i] = v
+      found++
+    } else {
+      row[at + i] = entry(own(map, id), () => `${path()}.${id}`)
+      if (row[at + i] === row[at + i]) found++
+    }
   }
-  return at + ids.length
+  return found
 }
 
 /**
- * Flatten the reports of `reputers` (ids ascending) onto one layout. Stakes must already be
- * validated; loss values are checked here (NON_FINITE for NaN or ±Infinity).
+ * Fills every row on `layout`. With `strict`, returns undefined as soon as a bundle reports
+ * an id the layout lacks: `found` equal to the map's key count means the map's ids are
+ * exactly those of the layout it holds, so no key ever needs sorting or a set.
  */
-export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>): LossMatrix {
-  const bundles = reputers.map((id) => reports[id].losses)
-  const layout = lossLayout(bundles)
+function fill(
+  reputers: readonly string[],
+  reports: IdMap<ReputerReport>,
+  bundles: readonly LossBundle[],
+  layout: LossLayout,
+  strict: boolean,
+): LossMatrix | undefined {
   const n = layout.size
   const values = new Float64Array(reputers.length * n)
   const stakes = new Float64Array(reputers.length)
+  const groups = new Set(layout.oneOutInfererForecasters.map((g) => g.forecaster))
+  let missing = 0
   for (let m = 0; m < reputers.length; m++) {
     const b = bundles[m]
+    const check = strict && m > 0
     const base = `reputers.${reputers[m]}.losses`
     stakes[m] = reports[reputers[m]].stake
     const row = values.subarray(m * n, (m + 1) * n)
     row[NETWORK] = entry(b.network, () => `${base}.network`)
     row[NAIVE] = entry(b.naive, () => `${base}.naive`)
+    if (row[NETWORK] !== row[NETWORK]) missing++
+    if (row[NAIVE] !== row[NAIVE]) missing++
     let at = 2
-    at = fillField(row, at, layout.inferers, b.inferers, () => `${base}.inferers`)
-    at = fillField(row, at, layout.forecasters, b.forecasters, () => `${base}.forecasters`)
+    const field = (ids: readonly string[], map: IdMap, path: string): boolean => {
+      const found = fillField(row, at, ids, map, () => `${base}.${path}`)
+      at += ids.length
+      missing += ids.length - found
+      return !check || found === Object.keys(map).length
+    }
+    if (!field(layout.inferers, b.inferers, 'inferers')) return undefined
+    if (!field(layout.forecasters, b.forecasters, 'forecasters')) return undefined
     for (const group of layout.oneOutInfererForecasters) {
       const map = own(b.oneOutInfererForecasters, group.forecaster) ?? {}
-      at = fillField(row, at, group.inferers, map, () => `${base}.one_out_inferer_forecasters.${group.forecaster}`)
+      if (!field(group.inferers, map, `one_out_inferer_forecasters.${group.forecaster}`)) return undefined
     }
-    at = fillField(row, at, layout.oneOutInferers, b.oneOutInferers, () => `${base}.one_out_inferers`)
-    at = fillField(row, at, layout.oneOutForecasters, b.oneOutForecasters, () => `${base}.one_out_forecasters`)
-    fillField(row, at, layout.oneInForecasters, b.oneInForecasters, () => `${base}.one_in_forecasters`)
+    if (check) {
+      for (const k of Object.keys(b.oneOutInfererForecasters)) {
+        if (!groups.has(k) && Object.keys(b.oneOutInfererForecasters[k]).length > 0) return undefined
+      }
+    }
+    if (!field(layout.oneOutInferers, b.oneOutInferers, 'one_out_inferers')) return undefined
+    if (!field(layout.oneOutForecasters, b.oneOutForecasters, 'one_out_forecasters')) return undefined
+    if (!field(layout.oneInForecasters, b.oneInForecasters, 'one_in_forecasters')) return undefined
   }
-  let missing = 0
-  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) missing++
   return { layout, reputers, stakes, values, missing }
+}
+
+/**
+ * Flatten the reports of `reputers` (ids ascending) onto one layout. Stakes must already be
+ * validated; loss values are checked here (NON_FINITE for NaN or ±Infinity).
+ *
+ * Reputers usually report the same ids, so the first one's ids are tried as the layout and
+ * each map is checked while it is being read (enumerating a thousand-key map costs about
+ * as much as reading it, and is cheapest while it is still in cache); only if some reputer
+ * reports more is the full union taken.
+ */
+export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>): LossMatrix {
+  const bundles = reputers.map((id) => reports[id].losses)
+  return fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false) as LossMatrix)
 }
 
 /**

@@ -37,17 +37,10 @@ function validatedSet(set: RegretSet, path: string): RegretSet {
 }
 
 class RegretUpdater {
-  private buffer = new Float64Array(0)
-
   constructor(
     private readonly alpha: number,
     private readonly initialRegret: number,
   ) {}
-
-  private scratch(n: number): Float64Array {
-    if (this.buffer.length < n) this.buffer = new Float64Array(n)
-    return this.buffer
-  }
 
   /**
    * `previous` with EMA(α, reference − losses[i], previous or initial regret) for every
@@ -55,23 +48,18 @@ class RegretUpdater {
    * written in one pass.
    */
   update(previous: IdMap, ids: readonly string[], reference: number, losses: ArrayLike<number>, path: string): IdMap {
-    // Read every stored value first, then write: interleaving reads of one large dictionary
-    // with inserts into another is markedly slower at a thousand keys.
-    const n = ids.length
-    const next = this.scratch(n)
+    const out = emptyRecord<number>()
     let found = 0
-    for (let i = 0; i < n; i++) {
-      const prev = ownNumber(previous, ids[i])
-      if (prev === undefined) {
-        next[i] = this.initialRegret
-      } else {
-        next[i] = stored(prev, path, ids[i])
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]
+      const prev = ownNumber(previous, id)
+      let base = this.initialRegret
+      if (prev !== undefined) {
+        base = stored(prev, path, id)
         found++
       }
+      out[id] = ema(this.alpha, reference - losses[i], base, false)
     }
-    for (let i = 0; i < n; i++) next[i] = ema(this.alpha, reference - losses[i], next[i], false)
-    const out = emptyRecord<number>()
-    for (let i = 0; i < n; i++) out[ids[i]] = next[i]
     const previousIds = Object.keys(previous)
     if (previousIds.length === found) return out
     const extra = previousIds.filter((id) => !Object.hasOwn(out, id)).sort()

@@ -11,8 +11,9 @@
  *   normalised), and a non-reporter's padded value is the lowest reported value (the "most
  *   distant" one: argmax L̄_j − ℓ_mj is the smallest ℓ_mj whatever the weights), so it is fixed
  *   once and for all.
- * - Per group, the vectors are centred on the coordinate-wise lower median z (so reputers
- *   that agree with the majority are exact zeros) and their Gram matrix G is computed once.
+ * - Per group, the vectors are centred on a reference z close to the consensus (so reputers
+ *   that agree with the majority are exact zeros) and their Gram matrix G is computed once
+ *   (consensus-groups.ts).
  *   Then ‖ṽ − Σ c ṽ_i‖² = G_vv − 2 (Gc)_v + cᵀGc and ‖L̄‖² = ‖z‖² + 2 Σ c_i⟨z, ṽ_i⟩ + cᵀGc
  *   cost O(R²) per evaluation.
  * - Where that difference cancels badly (a distance tiny next to the vectors it came from) it
@@ -21,273 +22,11 @@
  * Results agree with the direct formula to ~1e-10 relative; the algorithm is fixed, so every
  * node computes the same bits.
  */
+import { buildGroups, type DirectGroup, type GramGroup, type Group } from './consensus-groups.js'
 import type { LossMatrix } from './consensus-losses.js'
 
 /** Below this fraction of its error bound, a Gram distance is recomputed directly. */
 const CANCELLATION_LIMIT = 1e-3
-/** Coordinates per block when accumulating the Gram matrix (keeps the rows in cache). */
-const GRAM_BLOCK = 512
-
-interface GramGroup {
-  readonly kind: 'gram'
-  /** Row indices of the reporting reputers, ascending. */
-  readonly members: Int32Array
-  /** Centred vectors: one per member, then the padded value if some reputer is missing. */
-  readonly vectors: Float64Array[]
-  /** K×K, K = vectors.length. */
-  readonly gram: Float64Array
-  readonly norms: Float64Array
-  /** ⟨z, ṽ_i⟩ per vector, and ‖z‖². */
-  readonly centreDots: Float64Array
-  readonly centreNorm2: number
-  readonly count: number
-}
-
-interface DirectGroup {
-  readonly kind: 'direct'
-  readonly members: Int32Array
-  /** Position of each reputer row in `members`, or −1. */
-  readonly positions: Int32Array
-  /** Coordinate-major: values[t·k + i] is member i's value at the group's coordinate t. */
-  readonly values: Float64Array
-  /** Padded value per coordinate (lowest reported value). */
-  readonly padded: Float64Array
-  readonly count: number
-}
-
-type Group = GramGroup | DirectGroup
-
-/** Groups the matrix's coordinates by the set of reputers that reported them. */
-function groupCoordinates(matrix: LossMatrix): { members: Int32Array; coords: number[] }[] {
-  const r = matrix.reputers.length
-  const n = matrix.layout.size
-  const { values } = matrix
-  const all = new Int32Array(r)
-  for (let m = 0; m < r; m++) all[m] = m
-  // The usual case, every reputer reported everything: no scan.
-  if (matrix.missing === 0) return [{ members: all, coords: Array.from({ length: n }, (_, j) => j) }]
-  const full: number[] = []
-  const partial = new Map<string, { members: Int32Array; coords: number[] }>()
-  const present: number[] = []
-  for (let j = 0; j < n; j++) {
-    present.length = 0
-    for (let m = 0; m < r; m++) if (values[m * n + j] === values[m * n + j]) present.push(m)
-    if (present.length === r) {
-      full.push(j)
-      continue
-    }
-    // Every coordinate of a layout was reported by someone, except network/naive when a
-    // reputer left them out; those have at least one reporter too (checked by the caller).
-    const key = present.join(',')
-    let g = partial.get(key)
-    if (g === undefined) partial.set(key, (g = { members: Int32Array.from(present), coords: [] }))
-    g.coords.push(j)
-  }
-  const groups: { members: Int32Array; coords: number[] }[] = []
-  if (full.length > 0) groups.push({ members: all, coords: full })
-  for (const g of partial.values()) groups.push(g)
-  return groups
-}
-
-/** The `rank`-th smallest of a[0..k) (a is reordered): Hoare quickselect, median-of-three pivot. */
-export function select(a: Float64Array, k: number, rank: number): number {
-  let lo = 0
-  let hi = k - 1
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1
-    const x = a[lo]
-    const y = a[mid]
-    const z = a[hi]
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y
-    let i = lo
-    let j = hi
-    while (i <= j) {
-      while (a[i] < pivot) i++
-      while (a[j] > pivot) j--
-      if (i <= j) {
-        const t = a[i]
-        a[i] = a[j]
-        a[j] = t
-        i++
-        j--
-      }
-    }
-    if (rank <= j) hi = j
-    else if (rank >= i) lo = i
-    else return a[rank]
-  }
-  return a[rank]
-}
-
-/** Coordinate-wise lower median z and lowest value of a column of `k` members. */
-function centreOf(values: Float64Array, n: number, members: Int32Array, j: number, scratch: Float64Array): [number, number] {
-  const k = members.length
-  let lowest = Number.POSITIVE_INFINITY
-  for (let i = 0; i < k; i++) {
-    const v = values[members[i] * n + j]
-    scratch[i] = v
-    if (v < lowest) lowest = v
-  }
-  return [select(scratch, k, (k - 1) >> 1), lowest]
-}
-
-/** Centred copies of a partial group's coordinates: one vector per member, then the padded one. */
-function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: readonly number[]): { vectors: Float64Array[]; centre: Float64Array } {
-  const n = matrix.layout.size
-  const { values } = matrix
-  const k = members.length
-  const count = coords.length
-  const vectors: Float64Array[] = []
-  for (let i = 0; i <= k; i++) vectors.push(new Float64Array(count))
-  const centre = new Float64Array(count)
-  const scratch = new Float64Array(k)
-  for (let t = 0; t < count; t++) {
-    const j = coords[t]
-    const [z, lowest] = centreOf(values, n, members, j, scratch)
-    centre[t] = z
-    for (let i = 0; i < k; i++) vectors[i][t] = values[members[i] * n + j] - z
-    vectors[k][t] = lowest - z
-  }
-  return { vectors, centre }
-}
-
-/**
- * The row nearest (squared distance, full coordinates) to the raw-stake mean of the rows:
- * a reputer that agrees with the stake majority, so that centring on it turns the reputers
- * that agree with it into exact zeros. Ties go to the lowest row.
- */
-function centralRow(matrix: LossMatrix, coords: readonly number[]): number {
-  const r = matrix.reputers.length
-  const n = matrix.layout.size
-  const { values, stakes } = matrix
-  const count = coords.length
-  // All coordinates (coords = 0..n−1): index rows directly.
-  const dense = count === n
-  const mean = new Float64Array(count)
-  let total = 0
-  for (let m = 0; m < r; m++) {
-    const w = stakes[m]
-    const base = m * n
-    total += w
-    if (dense) for (let t = 0; t < count; t++) mean[t] += w * values[base + t]
-    else for (let t = 0; t < count; t++) mean[t] += w * values[base + coords[t]]
-  }
-  for (let t = 0; t < count; t++) mean[t] /= total
-  let best = 0
-  let bestDistance = Number.POSITIVE_INFINITY
-  for (let m = 0; m < r; m++) {
-    const base = m * n
-    let d = 0
-    for (let t = 0; t < count; t++) {
-      const x = values[base + (dense ? t : coords[t])] - mean[t]
-      d += x * x
-    }
-    if (d < bestDistance) {
-      bestDistance = d
-      best = m
-    }
-  }
-  return best
-}
-
-/**
- * The coordinates every reputer reported, centred in place on the central row: row m keeps
- * its centred values for `coords` at the front. The matrix is large (R × 10^5 at the
- * benchmark size), so no copy; a coordinate's old column is read before anything overwrites
- * it, since coords[t] ≥ t and each row is rewritten in ascending order.
- */
-function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vectors: Float64Array[]; centre: Float64Array } {
-  const r = matrix.reputers.length
-  const n = matrix.layout.size
-  const { values } = matrix
-  const count = coords.length
-  const central = centralRow(matrix, coords)
-  const centre = new Float64Array(count)
-  for (let t = 0; t < count; t++) centre[t] = values[central * n + coords[t]]
-  const vectors: Float64Array[] = []
-  const dense = count === n
-  for (let m = 0; m < r; m++) {
-    const base = m * n
-    if (dense) for (let t = 0; t < count; t++) values[base + t] -= centre[t]
-    else for (let t = 0; t < count; t++) values[base + t] = values[base + coords[t]] - centre[t]
-    vectors.push(values.subarray(base, base + count))
-  }
-  return { vectors, centre }
-}
-
-function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64Array): GramGroup {
-  const K = vectors.length
-  const count = centre.length
-  const gram = new Float64Array(K * K)
-  const centreDots = new Float64Array(K)
-  let centreNorm2 = 0
-  for (let start = 0; start < count; start += GRAM_BLOCK) {
-    const end = Math.min(count, start + GRAM_BLOCK)
-    for (let a = 0; a < K; a++) {
-      const va = vectors[a]
-      let b = a
-      // Four dot products per pass over va; each still sums in ascending coordinate order.
-      for (; b + 3 < K; b += 4) {
-        const v0 = vectors[b]
-        const v1 = vectors[b + 1]
-        const v2 = vectors[b + 2]
-        const v3 = vectors[b + 3]
-        let s0 = gram[a * K + b]
-        let s1 = gram[a * K + b + 1]
-        let s2 = gram[a * K + b + 2]
-        let s3 = gram[a * K + b + 3]
-        for (let t = start; t < end; t++) {
-          const x = va[t]
-          s0 += x * v0[t]
-          s1 += x * v1[t]
-          s2 += x * v2[t]
-          s3 += x * v3[t]
-        }
-        gram[a * K + b] = s0
-        gram[a * K + b + 1] = s1
-        gram[a * K + b + 2] = s2
-        gram[a * K + b + 3] = s3
-      }
-      for (; b < K; b++) {
-        const vb = vectors[b]
-        let s = gram[a * K + b]
-        for (let t = start; t < end; t++) s += va[t] * vb[t]
-        gram[a * K + b] = s
-      }
-      let s = centreDots[a]
-      for (let t = start; t < end; t++) s += centre[t] * va[t]
-      centreDots[a] = s
-    }
-    for (let t = start; t < end; t++) centreNorm2 += centre[t] * centre[t]
-  }
-  const norms = new Float64Array(K)
-  for (let a = 0; a < K; a++) {
-    for (let b = 0; b < a; b++) gram[a * K + b] = gram[b * K + a]
-    norms[a] = Math.sqrt(gram[a * K + a])
-  }
-  return { kind: 'gram', members, vectors, gram, norms, centreDots, centreNorm2, count }
-}
-
-function buildDirectGroup(matrix: LossMatrix, members: Int32Array, coords: number[]): DirectGroup {
-  const r = matrix.reputers.length
-  const n = matrix.layout.size
-  const k = members.length
-  const count = coords.length
-  const positions = new Int32Array(r).fill(-1)
-  for (let i = 0; i < k; i++) positions[members[i]] = i
-  const values = new Float64Array(count * k)
-  const padded = new Float64Array(count)
-  for (let t = 0; t < count; t++) {
-    let lowest = Number.POSITIVE_INFINITY
-    for (let i = 0; i < k; i++) {
-      const v = matrix.values[members[i] * n + coords[t]]
-      values[t * k + i] = v
-      if (v < lowest) lowest = v
-    }
-    padded[t] = lowest
-  }
-  return { kind: 'direct', members, positions, values, padded, count }
-}
 
 /** Evaluates distances to the consensus for any adjusted stakes over one loss matrix. */
 export class ConsensusDistances {
@@ -305,31 +44,10 @@ export class ConsensusDistances {
   constructor(matrix: LossMatrix) {
     this.reputerCount = matrix.reputers.length
     this.stakes = matrix.stakes
-    const r = this.reputerCount
-    const groups: Group[] = []
-    let longest = 0
-    let full: { members: Int32Array; coords: number[] } | undefined
-    for (const g of groupCoordinates(matrix)) {
-      const K = g.members.length + (g.members.length < r ? 1 : 0)
-      if (g.coords.length <= K) {
-        groups.push(buildDirectGroup(matrix, g.members, g.coords))
-      } else if (g.members.length === r) {
-        full = g
-      } else {
-        const { vectors, centre } = copiedVectors(matrix, g.members, g.coords)
-        groups.push(gramGroup(g.members, vectors, centre))
-        if (g.coords.length > longest) longest = g.coords.length
-      }
-    }
-    // Last, because centring in place overwrites the columns the other groups read.
-    if (full !== undefined) {
-      const { vectors, centre } = centredInPlace(matrix, full.coords)
-      groups.unshift(gramGroup(full.members, vectors, centre))
-      if (full.coords.length > longest) longest = full.coords.length
-    }
+    const { groups, longest } = buildGroups(matrix)
     this.groups = groups
-    this.weights = new Float64Array(r)
-    this.gc = new Float64Array(r + 1)
+    this.weights = new Float64Array(this.reputerCount)
+    this.gc = new Float64Array(this.reputerCount + 1)
     this.consensus = new Float64Array(longest)
   }
 

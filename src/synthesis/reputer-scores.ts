@@ -44,7 +44,7 @@ function scoresFromDistances(dist2: Float64Array, norm2: number, params: Descent
   return out
 }
 
-/** Consensus scores T for any coefficients over one loss matrix. */
+/** Consensus scores T for any coefficients over one loss matrix (takes over `matrix.values`). */
 export class ReputerScorer {
   private readonly distances: ConsensusDistances
   private readonly dist2: Float64Array
@@ -86,6 +86,7 @@ function weightedSum(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * differences, one step of size η per iteration, clamped to [0, 1]; a step that would leave
  * less than `minStakeFraction` of the stake listened to is scaled back to exactly that
  * fraction. Stops when the largest coefficient change is below `maxGradientThreshold`·η.
+ * Takes over `matrix.values` (centred in place): compute the §3.1 consensus first.
  */
 export function listeningDescent(matrix: LossMatrix, initial: ArrayLike<number>, params: DescentParams): ReputerOutput {
   const r = matrix.reputers.length

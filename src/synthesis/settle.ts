@@ -32,7 +32,7 @@ interface TaskOutcome {
 }
 
 function skippedTask(previousSmoothed: IdMap): TaskOutcome {
-  return { ids: [], fractions: [], entropy: 0, smoothed: previousSmoothed }
+  return { ids: [], fractions: [], entropy: 0, smoothed: mergeRecords(previousSmoothed, {}) }
 }
 
 function task(params: SynthesisParams, ids: readonly string[], fractions: ArrayLike<number>, previousSmoothed: IdMap): TaskOutcome {

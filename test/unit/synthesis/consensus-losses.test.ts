@@ -40,6 +40,28 @@ describe('stake-weighted consensus (§3.1)', () => {
     expect(Array.from(m.values.subarray(9))).toEqual([-2, -1, NaN, 7, NaN, NaN, NaN, NaN, NaN])
   })
 
+  it('takes the union of ids when a later reputer reports more than the first', () => {
+    const first = B({ inferers: { a: -1 }, oneOutInfererForecasters: { f: { a: -2 }, e: {} } })
+    const cases: Partial<LossBundle>[] = [
+      { inferers: { a: -1, b: -2 } },
+      { oneInForecasters: { k: -1 } },
+      { oneOutInfererForecasters: { f: { a: -2, z: -3 } } },
+      { oneOutInfererForecasters: { g: { a: -4 } } },
+      { oneOutInfererForecasters: { f: { a: -2 }, e: {}, h: {} } },
+    ]
+    for (const extra of cases) {
+      const m = lossMatrix(['r1', 'r2'], { r1: { stake: 1, losses: first }, r2: { stake: 1, losses: B({ inferers: { a: -1 }, ...extra }) } })
+      const L = consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: first }, r2: { stake: 1, losses: B({ inferers: { a: -1 }, ...extra }) } })
+      const nan = Array.from(m.values).filter((v) => Number.isNaN(v)).length
+      expect(m.missing).toBe(nan)
+      if (extra.inferers) expect(L.inferers).toEqual({ a: -1, b: -2 })
+      if (extra.oneInForecasters) expect(L.oneInForecasters).toEqual({ k: -1 })
+      if (extra.oneOutInfererForecasters?.f?.z) expect(L.oneOutInfererForecasters.f).toEqual({ a: -2, z: -3 })
+      if (extra.oneOutInfererForecasters?.g) expect(L.oneOutInfererForecasters).toEqual({ f: { a: -2 }, g: { a: -4 } })
+      if (extra.oneOutInfererForecasters?.h) expect(L.oneOutInfererForecasters).toEqual({ f: { a: -2 } })
+    }
+  })
+
   it('rejects non-numbers and non-finite values with their path', () => {
     const bad = { r: { stake: 1, losses: B({ forecasters: { f: '1' as unknown as number } }) } }
     expect(() => consensusLosses(['r'], bad)).toThrow(/reputers\.r\.losses\.forecasters\.f must be a number/)

@@ -6,6 +6,7 @@ import { SINGLE_PARTICIPANT_ENTROPY } from '../../../src/synthesis/reward-fracti
 import { settleEpoch } from '../../../src/synthesis/settle.js'
 import type { IdMap, LossBundle, ReputerReport, SettleInput, SettleOutput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
 import { compareExpected, settleCase } from './settle-fixtures.js'
+import { randomEpoch } from '../../utils/random-epoch.js'
 import { emptyState, randomSettle, type RandomSettle } from './settle-random.js'
 
 const P = SIMULATOR_PARAMS
@@ -373,6 +374,31 @@ describe('properties', () => {
         expect(JSON.stringify(out)).not.toMatch(/null|NaN|Infinity/)
       }),
       { numRuns: 60 },
+    )
+  })
+
+  it('on the shared random epochs (test/utils/random-epoch.ts): deterministic, fractions sum to 1, rewards ≤ E', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1 << 30 }),
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.constantFrom(0, 0.05),
+        (seed, inferers, forecasters, reputers, missingRate) => {
+          const e = randomEpoch(seed, { inferers, forecasters, reputers, missingRate, params: P })
+          const out = settleEpoch(e.params, e.settle, e.state)
+          expect(JSON.stringify(settleEpoch(e.params, structuredClone(e.settle), structuredClone(e.state)))).toBe(JSON.stringify(out))
+          for (const task of ['inferers', 'forecasters', 'reputers'] as const) {
+            const f = Object.values(out.rewardFractions[task])
+            if (f.length > 0) expect(Math.abs(f.reduce((a, b) => a + b, 0) - 1)).toBeLessThanOrEqual(1e-12)
+          }
+          let total = 0
+          for (const task of ['inferers', 'forecasters', 'reputers'] as const) for (const v of Object.values(out.rewards[task])) total += v
+          expect(total).toBeLessThanOrEqual(e.settle.topicReward * (1 + 1e-12))
+        },
+      ),
+      { numRuns: 30 },
     )
   })
 
