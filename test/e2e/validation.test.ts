@@ -93,7 +93,8 @@ describe('validator pipeline against a hostile peer', () => {
   })
 
   it('keeps running: valid messages still flow, and the attacker has lost peer score', async () => {
-    expect(victim.peerScore(attacker.peerId)).toBeLessThan(0)
+    // gossipsub caches a peer's score for one heartbeat; the penalty shows by the next one.
+    await waitFor(() => victim.peerScore(attacker.peerId) < 0, 'attacker score below 0', 5000)
     const { id } = await attacker.publish(unsigned())
     await waitFor(() => atFar.length === 2, 'valid message at far node')
     expect(Buffer.from(atFar[1].id).equals(Buffer.from(id))).toBe(true)
