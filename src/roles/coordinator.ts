@@ -7,6 +7,7 @@
 import { topicChannel, globalChannel, ValidationError, toHex, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
 import { SynthesisError } from '../synthesis/errors.js'
 import { settleEpoch } from '../synthesis/settle.js'
+import { emptyTopicState } from '../synthesis/state.js'
 import { synthesizeEpoch } from '../synthesis/synthesize.js'
 import type { IdMap, LossBundle, SynthesisOutput, TaskMaps, TopicState } from '../synthesis/types.js'
 import { graceMs, PAST_EPOCHS_ACCEPTED, type TopicRuntime } from './admission.js'
@@ -69,23 +70,11 @@ interface EpochInputs {
 
 export type CoordinatorCounter = 'decided' | 'skipped-no-inferences' | 'synthesis-error' | 'settled' | 'settle-error' | 'unsettled-dropped'
 
-export const INITIAL_TOPIC_STATE: TopicState = Object.freeze({
-  initialRegret: 0,
-  previousNetworkLoss: null,
-  regrets: { network: { inferers: {}, forecasters: {} }, naive: { inferers: {}, forecasters: {} }, oneOutInferer: {}, oneOutForecaster: {}, oneInForecaster: {} },
-  infererInclusionCounts: {},
-  forecasterInclusionCounts: {},
-  listeningCoefficients: {},
-  smoothedRewardFractions: { inferers: {}, forecasters: {}, reputers: {} },
-  scoreHistory: { inferers: [], forecasters: [] },
-  forecasterScoreRatio: 0,
-})
-
 export class CoordinatorService {
   /** Observation only: `decision` (EpochDecision) after each decided epoch. */
   readonly events = new EventTarget()
   readonly counters = new Map<CoordinatorCounter, number>()
-  private state: TopicState = INITIAL_TOPIC_STATE
+  private state: TopicState = emptyTopicState()
   private readonly inputs = new Map<number, EpochInputs>()
   private readonly awaitingSettlement = new Map<number, EpochDecision>()
   private readonly bundles = new Map<number, Map<string, LossBundle>>()
