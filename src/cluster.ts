@@ -39,6 +39,15 @@ export interface ClusterMember {
   readonly node: RoleNode
   /** For workers: the model's name. */
   readonly model?: string
+  readonly identity: NodeIdentity
+}
+
+export interface MemberOptions {
+  readonly identity?: NodeIdentity
+  /** Topic ids the node serves. @default all the cluster's topics */
+  readonly topics?: readonly string[]
+  /** The worker's model. @default the cluster's list, by index */
+  readonly model?: ModelSpec
 }
 
 export class LocalCluster {
@@ -79,21 +88,24 @@ export class LocalCluster {
   }
 
   /**
-   * Create, register, connect and start one node; `index` picks the worker's model. Nodes
-   * dial the first node (the hub) and the node before them, so the mesh has more than one path.
+   * Create, register, connect and start one node; `index` picks the worker's model unless
+   * `model` is given. Nodes dial the first node (the hub) and the node before them, so the
+   * mesh has more than one path. `identity` re-uses a key (a restarted node); `topics`
+   * limits the topics the node serves.
    */
-  async addMember(role: Role, index: number, identity?: NodeIdentity): Promise<ClusterMember> {
-    const id = identity ?? (await generateIdentity())
+  async addMember(role: Role, index: number, opts: MemberOptions = {}): Promise<ClusterMember> {
+    const id = opts.identity ?? (await generateIdentity())
     const participant = toHex(id.publicKey)
     const models = new Map<string, WorkerModel>()
     let modelName: string | undefined
-    for (const t of this.topics) {
+    const topics = opts.topics === undefined ? this.topics : this.topics.filter((t) => opts.topics?.includes(t.config.id))
+    for (const t of topics) {
       if (role === 'coordinator') this.registry.addCoordinator(participant)
       if (role === 'reputer') this.registry.register(t.config.id, 'reputer', participant)
       if (role === 'worker') {
         this.registry.register(t.config.id, 'worker', participant)
         const specs = this.options.models ?? DEFAULT_POPULATION
-        const spec = specs[index % specs.length]
+        const spec = opts.model ?? specs[index % specs.length]
         const model = createModel(spec, { groundTruth: this.groundTruth.get(t.config.id) })
         modelName = model.name
         models.set(t.config.id, model)
@@ -101,7 +113,7 @@ export class LocalCluster {
     }
     const node = await RoleNode.create({
       role,
-      topics: this.topics,
+      topics,
       registry: this.registry,
       groundTruth: this.groundTruth,
       models,
@@ -110,7 +122,7 @@ export class LocalCluster {
     const peers = [this.members[0], this.members.at(-1)].filter((m): m is ClusterMember => m !== undefined)
     for (const peer of new Set(peers)) await node.node.dial(peer.node.node.multiaddrs()[0])
     node.start()
-    const member: ClusterMember = { role, node, model: modelName }
+    const member: ClusterMember = { role, node, model: modelName, identity: id }
     this.members.push(member)
     return member
   }
