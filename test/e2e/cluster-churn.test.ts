@@ -1,0 +1,37 @@
+/** A worker killed mid-run: the epochs go on without it; restarted with its key, it rejoins. */
+import { afterAll, describe, expect, it } from 'vitest'
+import { LocalCluster } from '../../src/cluster.js'
+import type { EpochDecision } from '../../src/roles/coordinator.js'
+import { parseTopicConfig } from '../../src/roles/topic.js'
+import { waitFor } from '../utils/wait.js'
+
+const topic = parseTopicConfig({ id: 'churn', name: 'churn', epochMs: 250, groundTruth: 'synthetic:11' }, 'churn')
+
+describe('worker churn', () => {
+  let cluster: LocalCluster | undefined
+  afterAll(() => cluster?.stop())
+
+  it('goes on without a killed worker and takes it back when it restarts', async () => {
+    cluster = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 4, reputers: 1, startDelayMs: 500 })
+    const decisions: EpochDecision[] = []
+    cluster.events.addEventListener('decision', (e) => decisions.push((e as CustomEvent<EpochDecision>).detail))
+    const victim = cluster.members.filter((m) => m.role === 'worker')[1]
+    const id = victim.node.participantId
+    await waitFor(() => decisions.filter((d) => id in d.inferences).length >= 3, 'three epochs with the victim')
+
+    await cluster.removeMember(victim)
+    const killedAt = decisions.length
+    await waitFor(() => decisions.slice(killedAt).filter((d) => !(id in d.inferences)).length >= 3, 'three epochs without the victim')
+    const without = decisions.slice(killedAt).filter((d) => !(id in d.inferences))
+    for (const d of without) expect(Object.keys(d.inferences)).toHaveLength(3)
+
+    const restartedAt = decisions.length
+    await cluster.addMember('worker', 1, { identity: victim.identity })
+    await waitFor(() => decisions.slice(restartedAt).filter((d) => id in d.inferences).length >= 2, 'the victim back')
+    const back = decisions.slice(restartedAt).filter((d) => id in d.inferences)
+    for (const d of back) expect(Object.keys(d.inferences)).toHaveLength(4)
+    // Every epoch since the start was decided: none lost to the churn.
+    const epochs = decisions.map((d) => d.epoch)
+    expect(epochs).toEqual(Array.from({ length: epochs.length }, (_, i) => epochs[0] + i))
+  }, 60_000)
+})
