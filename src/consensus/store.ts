@@ -1,0 +1,117 @@
+/**
+ * The node's embedded store (SQLite via better-sqlite3, under the data dir): committed blocks
+ * with their commit certificates, the state after the latest block, evidence, and the votes
+ * this node signed. A committed block and the state it produces are written in one
+ * transaction, so a crash at any moment leaves either the old height or the new one.
+ */
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError'
+}
+
+export interface StoredBlock {
+  readonly height: number
+  readonly hash: Uint8Array
+  readonly bytes: Uint8Array
+  readonly certificate: Uint8Array
+}
+
+export interface CommitWrite extends StoredBlock {
+  /** State entries (key → canonical bytes) as they are after this block. */
+  readonly state: ReadonlyMap<string, Uint8Array>
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, bytes BLOB NOT NULL, certificate BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS evidence (id BLOB PRIMARY KEY, bytes BLOB NOT NULL, included_height INTEGER);
+CREATE TABLE IF NOT EXISTS own_votes (height INTEGER NOT NULL, round INTEGER NOT NULL, step TEXT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (height, round, step));
+`
+
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+
+export class ChainStore {
+  private constructor(private readonly db: Database.Database) {}
+
+  /** Open (or create) `<dir>/chain.sqlite`. `':memory:'` gives a throwaway store for tests. */
+  static open(dir: string): ChainStore {
+    let db: Database.Database
+    try {
+      if (dir === ':memory:') db = new Database(':memory:')
+      else {
+        mkdirSync(dir, { recursive: true })
+        db = new Database(join(dir, 'chain.sqlite'))
+      }
+      // WAL + FULL sync: a committed transaction survives a power cut or SIGKILL.
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = FULL')
+      db.exec(SCHEMA)
+    } catch (err) {
+      throw new StoreError(`cannot open the store in ${dir}: ${(err as Error).message}`)
+    }
+    return new ChainStore(db)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  latestHeight(): number {
+    const row = this.db.prepare('SELECT MAX(height) AS h FROM blocks').get() as { h: number | null }
+    return row.h ?? 0
+  }
+
+  block(height: number): StoredBlock | undefined {
+    const row = this.db.prepare('SELECT height, hash, bytes, certificate FROM blocks WHERE height = ?').get(height) as
+      | { height: number; hash: Buffer; bytes: Buffer; certificate: Buffer }
+      | undefined
+    return row === undefined ? undefined : { height: row.height, hash: u8(row.hash), bytes: u8(row.bytes), certificate: u8(row.certificate) }
+  }
+
+  stateValue(key: string): Uint8Array | undefined {
+    const row = this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: Buffer } | undefined
+    return row === undefined ? undefined : u8(row.value)
+  }
+
+  /**
+   * Store a committed block and the state after it, atomically. Heights must follow on from
+   * the latest one: a gap or a second block at one height is a bug and throws.
+   */
+  commit(write: CommitWrite): void {
+    const tx = this.db.transaction((w: CommitWrite) => {
+      const expected = this.latestHeight() + 1
+      if (w.height !== expected) throw new StoreError(`block ${w.height} does not follow height ${expected - 1}`)
+      this.db.prepare('INSERT INTO blocks (height, hash, bytes, certificate) VALUES (?, ?, ?, ?)').run(w.height, w.hash, w.bytes, w.certificate)
+      const put = this.db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      for (const [key, value] of [...w.state].sort(([a], [b]) => (a < b ? -1 : 1))) put.run(key, value)
+    })
+    tx(write)
+  }
+
+  /** Remember a vote this node signed, before it is sent: after a crash it must not sign a different one. */
+  recordOwnVote(height: number, round: number, step: string, bytes: Uint8Array): void {
+    this.db.prepare('INSERT OR IGNORE INTO own_votes (height, round, step, bytes) VALUES (?, ?, ?, ?)').run(height, round, step, bytes)
+  }
+
+  ownVote(height: number, round: number, step: string): Uint8Array | undefined {
+    const row = this.db.prepare('SELECT bytes FROM own_votes WHERE height = ? AND round = ? AND step = ?').get(height, round, step) as { bytes: Buffer } | undefined
+    return row === undefined ? undefined : u8(row.bytes)
+  }
+
+  addEvidence(id: Uint8Array, bytes: Uint8Array): void {
+    this.db.prepare('INSERT OR IGNORE INTO evidence (id, bytes, included_height) VALUES (?, ?, NULL)').run(id, bytes)
+  }
+
+  /** Evidence not yet put into a block, oldest first. */
+  pendingEvidence(limit = 16): { id: Uint8Array; bytes: Uint8Array }[] {
+    const rows = this.db.prepare('SELECT id, bytes FROM evidence WHERE included_height IS NULL ORDER BY rowid LIMIT ?').all(limit) as { id: Buffer; bytes: Buffer }[]
+    return rows.map((r) => ({ id: u8(r.id), bytes: u8(r.bytes) }))
+  }
+
+  markEvidenceIncluded(id: Uint8Array, height: number): void {
+    this.db.prepare('UPDATE evidence SET included_height = ? WHERE id = ?').run(height, id)
+  }
+}
