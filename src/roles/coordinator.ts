@@ -5,21 +5,13 @@
  * touching this file; until then the lowest-id coordinator publishes its decision.
  */
 import { topicChannel, globalChannel, ValidationError, toHex, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
-import { SynthesisError } from '../synthesis/errors.js'
-import { settleEpoch } from '../synthesis/settle.js'
+import { topicStep, type SettledEpoch, type SettlementInput } from '../consensus/topic-step.js'
 import { emptyTopicState } from '../synthesis/state.js'
-import { synthesizeEpoch } from '../synthesis/synthesize.js'
-import type { IdMap, LossBundle, SynthesisOutput, TaskMaps, TopicState } from '../synthesis/types.js'
+import type { IdMap, LossBundle, SynthesisOutput, TopicState } from '../synthesis/types.js'
 import { graceMs, PAST_EPOCHS_ACCEPTED, type TopicRuntime } from './admission.js'
 import { opensCommitment } from './commit-reveal.js'
 import { Timers } from './epoch-clock.js'
 import type { Registry } from './registry.js'
-
-export interface SettledEpoch {
-  readonly epoch: number
-  readonly consensusLosses: LossBundle
-  readonly rewards: TaskMaps<IdMap>
-}
 
 /** Everything one epoch of one topic decided. */
 export interface EpochDecision {
@@ -31,6 +23,8 @@ export interface EpochDecision {
   /** Epochs settled (in order) just before this one was synthesised. */
   readonly settled: readonly SettledEpoch[]
 }
+
+export type { SettledEpoch }
 
 /** Makes a computed decision final (and known to the network). */
 export interface Decider {
@@ -177,33 +171,34 @@ export class CoordinatorService {
 
   /** Settle what is due, then synthesise `epoch` with the updated state and decide it. */
   async decideEpoch(epoch: number): Promise<void> {
-    const settled = this.settleDue(epoch)
+    const due = this.settlementsDue(epoch)
     const inputs = this.inputs.get(epoch)
     this.inputs.delete(epoch)
     for (const old of this.inputs.keys()) if (old < epoch - PAST_EPOCHS_ACCEPTED) this.inputs.delete(old)
-    if (inputs === undefined || inputs.inferences.size === 0) {
-      this.count('skipped-no-inferences')
+    const inferences = Object.fromEntries(inputs?.inferences ?? [])
+    const forecasts = Object.fromEntries(inputs?.forecasts ?? [])
+    const step = topicStep(this.topic.config.params, this.state, due, { inferences, forecasts })
+    this.state = step.state
+    for (const s of due) {
+      this.awaitingSettlement.delete(s.epoch)
+      this.bundles.delete(s.epoch)
+    }
+    for (let i = 0; i < step.settled.length; i++) this.count('settled')
+    for (let i = 0; i < step.settleErrors.length; i++) this.count('settle-error')
+    if (step.output === undefined) {
+      this.count(step.synthesisError === undefined ? 'skipped-no-inferences' : 'synthesis-error')
       return
     }
-    const inferences = Object.fromEntries(inputs.inferences)
-    const forecasts = Object.fromEntries(inputs.forecasts)
-    let output: SynthesisOutput
-    try {
-      output = synthesizeEpoch(this.topic.config.params, { inferences, forecasts }, this.state)
-    } catch (err) {
-      if (!(err instanceof SynthesisError)) throw err
-      this.count('synthesis-error')
-      return
-    }
-    const decision: EpochDecision = { topicId: this.topicId, epoch, inferences, forecasts, output, settled }
+    const decision: EpochDecision = { topicId: this.topicId, epoch, inferences, forecasts, output: step.output, settled: step.settled }
     this.awaitingSettlement.set(epoch, decision)
     this.count('decided')
     await this.decider.decide(decision)
     this.events.dispatchEvent(new CustomEvent<EpochDecision>('decision', { detail: decision }))
   }
 
-  private settleDue(epoch: number): SettledEpoch[] {
-    const settled: SettledEpoch[] = []
+  /** Decided epochs whose truth is known and whose loss bundles are in; drops the hopeless. */
+  private settlementsDue(epoch: number): SettlementInput[] {
+    const due: SettlementInput[] = []
     const lag = this.topic.config.groundTruthLag
     for (const d of [...this.awaitingSettlement.keys()].sort((a, b) => a - b)) {
       if (d + lag > epoch) break
@@ -215,21 +210,9 @@ export class CoordinatorService {
         }
         continue
       }
-      const reputers = Object.fromEntries(
-        [...bundles].map(([id, losses]) => [id, { stake: this.registry.stakeOf(this.topicId, 'reputer', id), losses }]),
-      )
-      try {
-        const result = settleEpoch(this.topic.config.params, { reputers, topicReward: this.topic.config.rewardPerEpoch }, this.state)
-        this.state = result.state
-        settled.push({ epoch: d, consensusLosses: result.consensusLosses, rewards: result.rewards })
-        this.count('settled')
-      } catch (err) {
-        if (!(err instanceof SynthesisError)) throw err
-        this.count('settle-error')
-      }
-      this.awaitingSettlement.delete(d)
-      this.bundles.delete(d)
+      const reputers = Object.fromEntries([...bundles].map(([id, losses]) => [id, { stake: this.registry.stakeOf(this.topicId, 'reputer', id), losses }]))
+      due.push({ epoch: d, reputers, topicReward: this.topic.config.rewardPerEpoch })
     }
-    return settled
+    return due
   }
 }
