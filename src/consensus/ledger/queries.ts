@@ -1,0 +1,87 @@
+/**
+ * What roles, validators and the synthesis ask the ledger: who takes part in a topic, with what
+ * stake. A participant counts only while it is registered AND its self-stake meets the topic's
+ * minimum for the role: unstaking below the minimum silently benches it (there is no
+ * unregister transaction), and the synthesis must ignore it.
+ */
+import { accountOf, sortedKeys, type LedgerState, type TopicRole } from './state.js'
+
+export function balanceOf(state: LedgerState, id: string): bigint {
+  return accountOf(state, id).balance
+}
+
+export function selfStakeOf(state: LedgerState, id: string): bigint {
+  return accountOf(state, id).stake
+}
+
+/** Σ stake delegated to `reputer`. */
+export function delegatedTo(state: LedgerState, reputer: string): bigint {
+  let total = 0n
+  for (const amount of state.delegations.get(reputer)?.values() ?? []) total += amount
+  return total
+}
+
+/** A reputer's total stake S_m: self + delegated (the stake its losses are weighted by). */
+export function reputerStake(state: LedgerState, reputer: string): bigint {
+  return selfStakeOf(state, reputer) + delegatedTo(state, reputer)
+}
+
+export function minStakeFor(state: LedgerState, topicId: string, role: TopicRole): bigint | undefined {
+  const topic = state.topics.get(topicId)
+  if (topic === undefined) return undefined
+  return role === 'worker' ? topic.minWorkerStake : topic.minReputerStake
+}
+
+/** Registered in the topic for the role, with enough self-stake to count. */
+export function isRegistered(state: LedgerState, topicId: string, role: TopicRole, id: string): boolean {
+  const topic = state.topics.get(topicId)
+  if (topic === undefined) return false
+  const members = role === 'worker' ? topic.workers : topic.reputers
+  const min = role === 'worker' ? topic.minWorkerStake : topic.minReputerStake
+  return members.has(id) && selfStakeOf(state, id) >= min
+}
+
+/** Stake of an active participant (0 if not active): self for workers, self + delegated for reputers. */
+export function stakeOf(state: LedgerState, topicId: string, role: TopicRole, id: string): bigint {
+  if (!isRegistered(state, topicId, role, id)) return 0n
+  return role === 'reputer' ? reputerStake(state, id) : selfStakeOf(state, id)
+}
+
+/** Active participants of a topic and role, ascending (the spec's order). */
+export function participants(state: LedgerState, topicId: string, role: TopicRole): string[] {
+  const topic = state.topics.get(topicId)
+  if (topic === undefined) return []
+  return sortedKeys(role === 'worker' ? topic.workers : topic.reputers).filter((id) => isRegistered(state, topicId, role, id))
+}
+
+/** Whether `id` is an active reputer in some topic (delegation needs one). */
+export function isReputerAnywhere(state: LedgerState, id: string): boolean {
+  for (const topicId of state.topics.keys()) if (isRegistered(state, topicId, 'reputer', id)) return true
+  return false
+}
+
+/** S_t of §14.1: the stake of the topic's active reputers, delegations included. */
+export function topicStake(state: LedgerState, topicId: string): bigint {
+  let total = 0n
+  for (const id of participants(state, topicId, 'reputer')) total += reputerStake(state, id)
+  return total
+}
+
+export function isCommitteeMember(state: LedgerState, id: string): boolean {
+  return state.params.committee.some((m) => m.id === id)
+}
+
+/**
+ * A read-only view with the method names of roles/registry.ts, so the roles can swap their
+ * cluster-built registry for the committed ledger. Stakes become numbers there because the
+ * synthesis weighs reputers with float stakes (§3); for weights that rounding is harmless.
+ */
+export function registryView(state: LedgerState) {
+  return {
+    isRegistered: (topicId: string, role: TopicRole, id: string) => isRegistered(state, topicId, role, id),
+    stakeOf: (topicId: string, role: TopicRole, id: string) => Number(stakeOf(state, topicId, role, id)),
+    list: (topicId: string, role: TopicRole) => participants(state, topicId, role),
+    isCoordinator: (id: string) => isCommitteeMember(state, id),
+    coordinators: () => state.params.committee.map((m) => m.id).sort(),
+  }
+}
