@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { decodeCanonical, encodeCanonical, toHex } from '../p2p/index.js'
-import type { SynthesisOutput } from '../synthesis/types.js'
+import type { IdMap, SynthesisOutput } from '../synthesis/types.js'
 import type { SettledEpoch } from './topic-step.js'
 
 const BLOCK_DOMAIN = 'chorus/block/v1'
@@ -26,6 +26,9 @@ export interface BlockTopicEpoch {
   /** Message ids (hex) of the inferences and forecasts used, ascending. */
   readonly inferenceIds: readonly string[]
   readonly forecastIds: readonly string[]
+  /** The values of those inferences and forecasts (for reputers and light clients). */
+  readonly inferences: IdMap
+  readonly forecasts: IdMap<IdMap>
   /** Earlier epochs settled just before this one was synthesised. */
   readonly settlements: readonly BlockSettlement[]
   /** What the settlements produced (consensus losses, scores, rewards). */
@@ -51,6 +54,8 @@ export interface Block {
   readonly txs: readonly Uint8Array[]
   /** Equivocation evidence (canonical bytes). */
   readonly evidence: readonly Uint8Array[]
+  /** Signers (participant ids, ascending) of the previous block's commit certificate. */
+  readonly lastCommitSigners: readonly string[]
   /** Hash (hex) of the ledger after this block. */
   readonly ledgerHash: string
 }
@@ -85,6 +90,8 @@ const blockSchema = z.strictObject({
         epoch: nat,
         inferenceIds: z.array(hexId).max(4096),
         forecastIds: z.array(hexId).max(4096),
+        inferences: z.record(z.string(), z.number()),
+        forecasts: z.record(z.string(), z.record(z.string(), z.number())),
         settlements: z.array(z.strictObject({ epoch: nat, lossBundleIds: z.array(hexId).max(1024) })).max(64),
         settled: z.array(z.record(z.string(), z.unknown())).max(64),
         output: z.record(z.string(), z.unknown()).nullable(),
@@ -94,6 +101,7 @@ const blockSchema = z.strictObject({
     .max(1024),
   txs: z.array(z.instanceof(Uint8Array)).max(10_000),
   evidence: z.array(z.instanceof(Uint8Array)).max(256),
+  lastCommitSigners: z.array(hexId).max(1024),
   ledgerHash: hexId,
 })
 

@@ -177,6 +177,33 @@ export class EnvelopeValidator {
   }
 }
 
+/**
+ * Stateless checks of envelope bytes that did not come through gossip (fetched by sync,
+ * carried in a block): decode, shape, chain, payload schema and signature. No window, slot
+ * or registration rule: the caller applies the rules of the state it checks against.
+ */
+export function verifyEnvelopeBytes(
+  bytes: Uint8Array,
+  chainId: string,
+  verifier: Ed25519Verifier,
+): { ok: true; envelope: Envelope } | { ok: false; code: ValidationCode; reason: string } {
+  if (bytes.length > MAX_ENVELOPE_BYTES) return { ok: false, code: 'oversized', reason: `${bytes.length} bytes` }
+  let read: ReturnType<typeof readEnvelope>
+  try {
+    read = readEnvelope(bytes)
+  } catch (err) {
+    return { ok: false, code: err instanceof ZodError ? 'bad-envelope' : 'malformed', reason: (err as Error).message }
+  }
+  const { envelope, signedBytes } = read
+  if (envelope.chainId !== chainId) return { ok: false, code: 'wrong-chain', reason: `chain "${envelope.chainId}"` }
+  const spec = MESSAGE_SPECS[envelope.type] as MessageSpec<MessageType>
+  if (bytes.length > spec.maxBytes) return { ok: false, code: 'oversized', reason: `${bytes.length} bytes` }
+  const payload = spec.schema.safeParse(envelope.payload)
+  if (!payload.success) return { ok: false, code: 'bad-payload', reason: describeZod(payload.error) }
+  if (!verifier.verify(envelope.signature, signedBytes, envelope.signer)) return { ok: false, code: 'bad-signature', reason: 'signature does not verify' }
+  return { ok: true, envelope }
+}
+
 /** The (type, topic, signer, slot) a signer may fill once; the payload must already be schema-checked. */
 function slotKeyOf(envelope: Envelope): string {
   const spec = MESSAGE_SPECS[envelope.type] as MessageSpec<MessageType>
