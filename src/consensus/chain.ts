@@ -5,7 +5,9 @@
  * accepts only if every byte of the result is the same. Pure: the messages come from a
  * lookup, the clock from the block.
  */
-import { toHex, type Envelope } from '../p2p/index.js'
+import { Ed25519Verifier, toHex, type Envelope } from '../p2p/index.js'
+import { Committee } from './bft/index.js'
+import { readEvidence } from './evidence-codec.js'
 import type { TopicConfig } from '../roles/topic.js'
 import type { IdMap, LossBundle, TopicState } from '../synthesis/types.js'
 import { blockHashHex, encodeBlock, type Block, type BlockSettlement, type BlockTopicEpoch } from './block.js'
@@ -31,6 +33,8 @@ export interface ChainState {
   readonly timeMs: number
   readonly genesisTimeMs: number
   readonly lastCommitSigners: readonly string[]
+  /** The committee (from genesis; fixed for now). */
+  readonly committee: Committee
   readonly ledger: LedgerState
   readonly topics: ReadonlyMap<string, TopicChain>
 }
@@ -83,10 +87,12 @@ function messagesOf(ids: readonly string[], lookup: MessageLookup, type: Envelop
   return bySigner
 }
 
-function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpochDraft, lookup: MessageLookup): { entry: BlockTopicEpoch; topic: TopicChain; settlements: Settlement[] } {
+function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpochDraft, lookup: MessageLookup, blockTimeMs: number): { entry: BlockTopicEpoch; topic: TopicChain; settlements: Settlement[] } {
   const { config } = topic
   const ledger = prev.ledger
   if (draft.epoch !== topic.lastEpoch + 1) fail(`${config.id}: epoch ${draft.epoch} does not follow ${topic.lastEpoch}`)
+  // One skewed clock must not close epochs early: the epoch must have ended by the block's time.
+  if (prev.genesisTimeMs + (draft.epoch + 1) * config.epochMs > blockTimeMs) fail(`${config.id}: epoch ${draft.epoch} has not closed at the block's time`)
   const worker = (id: string): boolean => isRegistered(ledger, config.id, 'worker', id)
   const inferenceMsgs = messagesOf(draft.inferenceIds, lookup, 'inference', config.id, draft.epoch, worker)
   const forecastMsgs = messagesOf(draft.forecastIds, lookup, 'forecast', config.id, draft.epoch, worker)
@@ -152,7 +158,7 @@ export function computeBlock(prev: ChainState, draft: BlockDraft, lookup: Messag
     if (!(key > last)) fail('topic epochs are not in ascending (topic, epoch) order')
     last = key
     const topic = topics.get(d.topicId) ?? fail(`unknown topic ${d.topicId}`)
-    const r = computeTopicEpoch(prev, topic, d, lookup)
+    const r = computeTopicEpoch(prev, topic, d, lookup, draft.timeMs)
     topics.set(d.topicId, r.topic)
     entries.push(r.entry)
     settlements.push(...r.settlements)
@@ -162,7 +168,11 @@ export function computeBlock(prev: ChainState, draft: BlockDraft, lookup: Messag
     if (!read.ok) fail(`tx #${i}: ${read.reason}`)
     return read.tx
   })
-  if (draft.evidence.length > 0) fail('evidence is not accepted yet')
+  const evidence = draft.evidence.map((bytes, i) => {
+    const read = readEvidence(bytes, prev.chainId, prev.committee, new Ed25519Verifier())
+    if (typeof read === 'string') fail(`evidence #${i}: ${read}`)
+    return read
+  })
   const outcome = applyBlock(prev.ledger, {
     height: draft.height,
     epoch: ledgerEpoch(draft.timeMs),
@@ -170,6 +180,7 @@ export function computeBlock(prev: ChainState, draft: BlockDraft, lookup: Messag
     closedTopicEpochs: draft.topicEpochs.map((d) => ({ topicId: d.topicId, epoch: d.epoch })),
     settlements,
     signers: prev.lastCommitSigners,
+    evidence,
   })
   outcome.txResults.forEach((r, i) => {
     if (!r.ok) fail(`tx #${i} is rejected: ${r.reason}`)
@@ -231,6 +242,7 @@ export function genesisChainState(genesis: Genesis, topics: readonly TopicConfig
     timeMs: genesis.genesisTime,
     genesisTimeMs: genesis.genesisTime,
     lastCommitSigners: [],
+    committee: new Committee(Object.fromEntries(genesis.committee.map((m) => [m.id, m.power]))),
     ledger,
     topics: new Map(topics.map((config) => [config.id, { config, state: emptyTopicState(), unsettled: [], lastEpoch: -1 }])),
   }

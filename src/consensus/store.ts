@@ -22,11 +22,14 @@ export interface StoredBlock {
 export interface CommitWrite extends StoredBlock {
   /** State entries (key → canonical bytes) as they are after this block. */
   readonly state: ReadonlyMap<string, Uint8Array>
+  /** The envelopes the block references (id hex → bytes), so the chain can be replayed. */
+  readonly messages?: ReadonlyMap<string, Uint8Array>
 }
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, bytes BLOB NOT NULL, certificate BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS evidence (id BLOB PRIMARY KEY, bytes BLOB NOT NULL, included_height INTEGER);
 CREATE TABLE IF NOT EXISTS own_votes (height INTEGER NOT NULL, round INTEGER NOT NULL, step TEXT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (height, round, step));
 `
@@ -87,8 +90,20 @@ export class ChainStore {
       this.db.prepare('INSERT INTO blocks (height, hash, bytes, certificate) VALUES (?, ?, ?, ?)').run(w.height, w.hash, w.bytes, w.certificate)
       const put = this.db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
       for (const [key, value] of [...w.state].sort(([a], [b]) => (a < b ? -1 : 1))) put.run(key, value)
+      const msg = this.db.prepare('INSERT OR IGNORE INTO messages (id, bytes) VALUES (?, ?)')
+      for (const [id, bytes] of w.messages ?? []) msg.run(id, bytes)
     })
     tx(write)
+  }
+
+  message(idHex: string): Uint8Array | undefined {
+    const row = this.db.prepare('SELECT bytes FROM messages WHERE id = ?').get(idHex) as { bytes: Buffer } | undefined
+    return row === undefined ? undefined : u8(row.bytes)
+  }
+
+  /** Heights that have any own vote recorded (a restart inside one of them must not vote again). */
+  hasOwnVotesAt(height: number): boolean {
+    return this.db.prepare('SELECT 1 FROM own_votes WHERE height = ? LIMIT 1').get(height) !== undefined
   }
 
   /** Remember a vote this node signed, before it is sent: after a crash it must not sign a different one. */

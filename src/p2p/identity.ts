@@ -2,7 +2,8 @@
  * The node's persistent ed25519 identity. One key is both the libp2p peer identity and the
  * signer of every application envelope, so a signer and its peer id are bound.
  */
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf, publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
 import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -71,4 +72,9 @@ async function writeKeyFile(path: string, bytes: Uint8Array): Promise<void> {
   }
   await chmod(tmp, 0o600)
   await rename(tmp, path)
+}
+
+/** The libp2p peer id (base58) of a participant, from the hex of its ed25519 public key. */
+export function peerIdOfParticipant(participantHex: string): string {
+  return peerIdFromPublicKey(publicKeyFromRaw(Buffer.from(participantHex, 'hex'))).toString()
 }

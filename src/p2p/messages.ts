@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import type { ChannelKind } from './channels.js'
 
-export const MESSAGE_TYPES = ['inference', 'inference-commit', 'forecast', 'loss-bundle', 'decision', 'proposal', 'vote', 'tx'] as const
+export const MESSAGE_TYPES = ['inference', 'inference-commit', 'forecast', 'loss-bundle', 'decision', 'proposal', 'vote', 'commit', 'tx'] as const
 export type MessageType = (typeof MESSAGE_TYPES)[number]
 
 const KiB = 1024
@@ -96,6 +96,16 @@ export const votePayloadSchema = z.strictObject({
   blockHash: bytes(32).nullable(),
 })
 
+/**
+ * A committed block and its certificate (the precommit vote envelopes), announced by a
+ * committee member after it commits: anyone holding the committee's keys can check it.
+ */
+export const commitPayloadSchema = z.strictObject({
+  height: nonNegativeInt,
+  block: z.instanceof(Uint8Array),
+  certificate: z.array(z.instanceof(Uint8Array)).min(1).max(1024),
+})
+
 export const TX_KINDS = ['transfer', 'stake', 'unstake', 'delegate', 'register', 'create-topic', 'fund-topic'] as const
 export const txPayloadSchema = z.strictObject({
   kind: z.enum(TX_KINDS),
@@ -113,6 +123,7 @@ export interface PayloadMap {
   'loss-bundle': z.infer<typeof lossBundlePayloadSchema>
   proposal: z.infer<typeof proposalPayloadSchema>
   vote: z.infer<typeof votePayloadSchema>
+  commit: z.infer<typeof commitPayloadSchema>
   tx: z.infer<typeof txPayloadSchema>
 }
 
@@ -195,6 +206,14 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     schema: votePayloadSchema,
     slot: (_e, p) => `${p.height}/${p.round}/${p.step}`,
     onConflict: 'deliver',
+  },
+  commit: {
+    channel: 'consensus',
+    topicScoped: false,
+    maxBytes: 2 * MiB,
+    schema: commitPayloadSchema,
+    slot: (_e, p) => `${p.height}`,
+    onConflict: 'reject',
   },
   tx: {
     channel: 'tx',

@@ -39,6 +39,7 @@ export function admissionPolicy(registry: Registry, topics: ReadonlyMap<string, 
         case 'decision':
         case 'proposal':
         case 'vote':
+        case 'commit':
           return registry.isCoordinator(id)
         case 'tx':
           return true

@@ -1,0 +1,88 @@
+/**
+ * What a coordinator has received and not yet committed: inferences, forecasts and loss
+ * bundles by (topic, epoch), and transactions in arrival order. The proposer draws a block's
+ * inputs from it; a voter looks up the ids a proposal names. The first message of a signer
+ * for a slot wins (the validator already refused later ones), and old epochs are pruned.
+ */
+import { toHex, type Envelope } from '../p2p/index.js'
+
+interface Pooled {
+  readonly envelope: Envelope
+  readonly bytes: Uint8Array
+}
+
+export class MessagePool {
+  private readonly byId = new Map<string, Pooled>()
+  /** `type|topic|epoch` → signer → id */
+  private readonly bySlot = new Map<string, Map<string, string>>()
+  private readonly txIds: string[] = []
+
+  /** @param capacity most messages kept; the oldest go first @default 200000 */
+  constructor(private readonly capacity = 200_000) {}
+
+  add(id: string, envelope: Envelope, bytes: Uint8Array): void {
+    if (this.byId.has(id)) return
+    if (envelope.type === 'tx') {
+      this.txIds.push(id)
+    } else {
+      const key = `${envelope.type}|${envelope.topicId}|${envelope.epoch}`
+      let slot = this.bySlot.get(key)
+      if (slot === undefined) {
+        slot = new Map()
+        this.bySlot.set(key, slot)
+      }
+      const signer = toHex(envelope.signer)
+      if (slot.has(signer)) return
+      slot.set(signer, id)
+    }
+    this.byId.set(id, { envelope, bytes })
+    if (this.byId.size > this.capacity) this.evictOldest()
+  }
+
+  get(id: string): Envelope | undefined {
+    return this.byId.get(id)?.envelope
+  }
+
+  bytes(id: string): Uint8Array | undefined {
+    return this.byId.get(id)?.bytes
+  }
+
+  /** Ids (ascending) of the pooled messages of a type for (topic, epoch). */
+  ids(type: Envelope['type'], topicId: string, epoch: number): string[] {
+    return [...(this.bySlot.get(`${type}|${topicId}|${epoch}`)?.values() ?? [])].sort()
+  }
+
+  /** Pending transaction envelopes, oldest first. */
+  pendingTxs(limit: number): { id: string; bytes: Uint8Array }[] {
+    return this.txIds.slice(0, limit).map((id) => ({ id, bytes: (this.byId.get(id) as Pooled).bytes }))
+  }
+
+  /** Forget transactions (committed, or refused by the ledger). */
+  dropTxs(ids: Iterable<string>): void {
+    const gone = new Set(ids)
+    for (let i = this.txIds.length - 1; i >= 0; i--) {
+      if (gone.has(this.txIds[i])) {
+        this.byId.delete(this.txIds[i])
+        this.txIds.splice(i, 1)
+      }
+    }
+  }
+
+  /** Forget a topic's messages of epochs before `epoch`. */
+  prune(topicId: string, epoch: number): void {
+    for (const [key, slot] of this.bySlot) {
+      const [, topic, e] = key.split('|')
+      if (topic !== topicId || Number(e) >= epoch) continue
+      for (const id of slot.values()) this.byId.delete(id)
+      this.bySlot.delete(key)
+    }
+  }
+
+  private evictOldest(): void {
+    const oldest = this.byId.keys().next().value as string
+    const env = (this.byId.get(oldest) as Pooled).envelope
+    this.byId.delete(oldest)
+    if (env.type === 'tx') this.txIds.splice(this.txIds.indexOf(oldest), 1)
+    else this.bySlot.get(`${env.type}|${env.topicId}|${env.epoch}`)?.delete(toHex(env.signer))
+  }
+}
