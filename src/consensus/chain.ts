@@ -216,7 +216,12 @@ export function verifyBlock(prev: ChainState, block: Block, lookup: MessageLooku
   if (block.prevHash !== prev.hash) fail('the block does not extend the committed chain')
   if (block.proposer !== opts.expectedProposer) fail(`proposer ${block.proposer} is not this round's`)
   if (Math.abs(block.timeMs - opts.nowMs) > opts.maxClockSkewMs) fail(`block time is ${block.timeMs - opts.nowMs} ms from this node's clock`)
-  const draft: BlockDraft = {
+  return recompute(prev, block, lookup, ledgerEpoch)
+}
+
+/** What a block's proposer chose: the inputs `computeBlock` turns into the block. */
+export function draftOf(block: Block): BlockDraft {
+  return {
     height: block.height,
     timeMs: block.timeMs,
     proposer: block.proposer,
@@ -224,7 +229,12 @@ export function verifyBlock(prev: ChainState, block: Block, lookup: MessageLooku
     txs: block.txs,
     evidence: block.evidence,
   }
-  const { block: mine, next } = computeBlock(prev, draft, lookup, ledgerEpoch)
+}
+
+/** Execute a block's draft and demand the same bytes (a replay from the store, a fetched block). */
+export function recompute(prev: ChainState, block: Block, lookup: MessageLookup, ledgerEpoch: (timeMs: number) => number): ChainState {
+  if (block.prevHash !== prev.hash) fail('the block does not extend the chain')
+  const { block: mine, next } = computeBlock(prev, draftOf(block), lookup, ledgerEpoch)
   const a = encodeBlock(block)
   const b = encodeBlock(mine)
   if (a.length !== b.length || !a.every((x, i) => x === b[i])) fail('recomputed block differs')

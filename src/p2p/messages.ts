@@ -14,10 +14,12 @@ const MiB = 1024 * KiB
 
 /** A participant / account id: hex of a 32-byte ed25519 public key. */
 export const participantIdSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex chars (an ed25519 public key)')
+/** Byte strings of any backing buffer (z.instanceof narrows to ArrayBuffer-backed ones). */
+const uint8 = () => z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'must be a byte string')
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const nonNegativeInt = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const bytes = (length: number) =>
-  z.instanceof(Uint8Array).refine((b) => b.length === length, `must be ${length} bytes`)
+  uint8().refine((b) => b.length === length, `must be ${length} bytes`)
 const idMap = z.record(participantIdSchema, finite)
 
 /**
@@ -84,7 +86,7 @@ export const proposalPayloadSchema = z.strictObject({
   polRound: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER),
   blockHash: bytes(32),
   /** The canonical block bytes; their hash must be blockHash (checked by consensus). */
-  block: z.instanceof(Uint8Array),
+  block: uint8(),
 })
 
 export const VOTE_STEPS = ['prevote', 'precommit'] as const
@@ -102,8 +104,8 @@ export const votePayloadSchema = z.strictObject({
  */
 export const commitPayloadSchema = z.strictObject({
   height: nonNegativeInt,
-  block: z.instanceof(Uint8Array),
-  certificate: z.array(z.instanceof(Uint8Array)).min(1).max(1024),
+  block: uint8(),
+  certificate: z.array(uint8()).min(1).max(1024),
 })
 
 export const TX_KINDS = ['transfer', 'stake', 'unstake', 'delegate', 'register', 'create-topic', 'fund-topic'] as const

@@ -1,0 +1,67 @@
+/**
+ * The proposer's choice of what goes into the next block: for every topic, each epoch that has
+ * closed since the last block (with the inferences and forecasts the pool holds for it, and
+ * the settlements whose truth is known and whose loss bundles are in), then the pending
+ * transactions that the ledger accepts, then evidence.
+ */
+import { toHex } from '../p2p/index.js'
+import { graceMs } from '../roles/admission.js'
+import type { BlockSettlement } from './block.js'
+import type { BlockDraft, ChainState, TopicEpochDraft } from './chain.js'
+import { applyTx, isRegistered, readSignedTx } from './ledger/index.js'
+import type { MessagePool } from './message-pool.js'
+
+export interface DraftOptions {
+  readonly height: number
+  readonly timeMs: number
+  readonly proposer: string
+  readonly ledgerEpoch: number
+  readonly maxTxs?: number
+  readonly evidence: readonly Uint8Array[]
+}
+
+/** Epochs of a topic closed at `timeMs` and not yet in the chain. */
+export function closedEpochs(chain: ChainState, topicId: string, timeMs: number): number[] {
+  const topic = chain.topics.get(topicId)
+  if (topic === undefined) return []
+  const out: number[] = []
+  for (let e = topic.lastEpoch + 1; chain.genesisTimeMs + (e + 1) * topic.config.epochMs + graceMs(topic.config) <= timeMs; e++) out.push(e)
+  return out
+}
+
+export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOptions): BlockDraft {
+  const topicEpochs: TopicEpochDraft[] = []
+  for (const [topicId, topic] of [...chain.topics].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const registered = (role: 'worker' | 'reputer') => (id: string) => {
+      const env = pool.get(id)
+      return env !== undefined && isRegistered(chain.ledger, topicId, role, toHex(env.signer))
+    }
+    const unsettled = [...topic.unsettled]
+    for (const epoch of closedEpochs(chain, topicId, opts.timeMs)) {
+      const settlements: BlockSettlement[] = []
+      for (const d of unsettled) {
+        if (d + topic.config.groundTruthLag > epoch) continue
+        const lossBundleIds = pool.ids('loss-bundle', topicId, d).filter(registered('reputer'))
+        if (lossBundleIds.length > 0) settlements.push({ epoch: d, lossBundleIds })
+      }
+      const settledNow = new Set(settlements.map((s) => s.epoch))
+      const inferenceIds = pool.ids('inference', topicId, epoch).filter(registered('worker'))
+      const forecastIds = pool.ids('forecast', topicId, epoch).filter(registered('worker'))
+      topicEpochs.push({ topicId, epoch, inferenceIds, forecastIds, settlements })
+      for (let i = unsettled.length - 1; i >= 0; i--) if (settledNow.has(unsettled[i])) unsettled.splice(i, 1)
+      if (inferenceIds.length > 0) unsettled.push(epoch)
+    }
+  }
+  // Keep only transactions the ledger accepts in order, so the block never fails on one.
+  let ledger = chain.ledger
+  const txs: Uint8Array[] = []
+  for (const { bytes } of pool.pendingTxs(opts.maxTxs ?? 500)) {
+    const read = readSignedTx(bytes, chain.chainId)
+    if (!read.ok) continue
+    const r = applyTx(ledger, read.tx, { height: opts.height, epoch: opts.ledgerEpoch })
+    if (!r.ok) continue
+    ledger = r.state
+    txs.push(bytes)
+  }
+  return { height: opts.height, timeMs: opts.timeMs, proposer: opts.proposer, topicEpochs, txs, evidence: opts.evidence }
+}

@@ -1,0 +1,315 @@
+/**
+ * The consensus driver of one committee member: runs one `ConsensusMachine` per height and
+ * performs its actions: builds and verifies blocks (`chain.ts`), signs and gossips proposals
+ * and votes, keeps timeouts, and on commit stores the block, its certificate and its messages
+ * atomically, then announces the commit. Inputs are fed to the machine one at a time, in
+ * arrival order; all I/O happens between transitions.
+ */
+import { encodeCanonical, encodeEnvelope, fromHex, globalChannel, signEnvelope, toHex, topicChannel, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
+import type { TopicRuntime } from '../roles/admission.js'
+import { Timers } from '../roles/epoch-clock.js'
+import { ConsensusMachine, proposer, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from './bft/index.js'
+import { blockHash, decodeBlock, encodeBlock, type Block } from './block.js'
+import { buildDraft } from './block-draft.js'
+import { BlockInvalid, computeBlock, verifyBlock, type ChainState } from './chain.js'
+import { ChainSync } from './chain-sync.js'
+import { encodeEvidence } from './evidence-codec.js'
+import { ledgerEpochAt, type Genesis } from './ledger/index.js'
+import { MessagePool } from './message-pool.js'
+import type { ChainStore } from './store.js'
+
+/** Fault injection for tests of Byzantine members; never set on an honest node. */
+export type Misbehaviour = 'equivocate' | 'bad-output' | 'withhold-proposal'
+
+export interface DriverOptions {
+  readonly node: ChorusNode
+  readonly store: ChainStore
+  readonly genesis: Genesis
+  readonly topics: readonly TopicRuntime[]
+  /** Chain state to start from (restored from the store by the caller). */
+  readonly chain: ChainState
+  readonly timeouts: Timeouts
+  /** A voter prevotes nil on a fresh block whose stamp is further than this from its clock. */
+  readonly maxClockSkewMs: number
+  /** @default 4 */
+  readonly maxFutureRounds?: number
+  readonly misbehaviour?: Misbehaviour
+}
+
+export interface CommitEvent {
+  readonly height: number
+  readonly hash: string
+  readonly block: Block
+  /** Time from the height's start to the commit at this node. */
+  readonly ms: number
+}
+
+interface Candidate {
+  readonly bytes: Uint8Array
+  block?: Block
+  next?: ChainState
+}
+
+export class ConsensusDriver {
+  /** Observation only: `commit` (CommitEvent). */
+  readonly events = new EventTarget()
+  readonly counters = new Map<string, number>()
+  private chainState: ChainState
+  private machine: ConsensusMachine | undefined
+  private heightStartedAt = 0
+  readonly pool = new MessagePool()
+  private readonly candidates = new Map<string, Candidate>()
+  /** `voter|round|step|value` → signed envelope bytes, for certificates and evidence. */
+  private readonly voteBytes = new Map<string, Uint8Array>()
+  private readonly nextHeightEvents: ConsensusEvent[] = []
+  private readonly timers = new Timers()
+  private readonly sync: ChainSync
+  private stopped = false
+  /** Inputs wait here while an action (building, verifying, storing) is under way. */
+  private queue: Promise<void> = Promise.resolve()
+
+  constructor(private readonly o: DriverOptions) {
+    this.chainState = o.chain
+    this.sync = new ChainSync(o.node, o.store, o.genesis, this.pool, (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate))
+  }
+
+  get chain(): ChainState {
+    return this.chainState
+  }
+
+  private get self(): string {
+    return this.o.node.participantId
+  }
+
+  private count(name: string): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + 1)
+  }
+
+  private ledgerEpoch = (timeMs: number): number => ledgerEpochAt(this.o.genesis, timeMs)
+
+  start(): void {
+    const node = this.o.node
+    for (const t of this.o.topics) {
+      for (const kind of ['inferences', 'forecasts', 'losses'] as const) node.subscribe(topicChannel(t.config.id, kind), (m) => this.pooled(m))
+    }
+    node.subscribe(globalChannel('tx'), (m) => this.pooled(m))
+    node.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
+    this.sync.start()
+    this.scheduleHeight()
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.timers.clear()
+  }
+
+  private pooled({ envelope, id, bytes }: DeliveredMessage): void {
+    if (envelope.type === 'inference' || envelope.type === 'forecast' || envelope.type === 'loss-bundle' || envelope.type === 'tx') this.pool.add(toHex(id), envelope, bytes)
+  }
+
+  /** Serialise inputs: one transition (and its I/O) at a time, in arrival order. */
+  private enqueue(task: () => Promise<void> | void): void {
+    this.queue = this.queue.then(task).catch((err: unknown) => {
+      this.count('internal-error')
+      this.events.dispatchEvent(new CustomEvent('error', { detail: err }))
+    })
+  }
+
+  /** Start the next height once a topic epoch has closed beyond the chain's last one. */
+  private scheduleHeight(): void {
+    if (this.stopped) return
+    const chain = this.chainState
+    const times = [...chain.topics.values()].map((t) => chain.genesisTimeMs + (t.lastEpoch + 2) * t.config.epochMs + Math.min(100, Math.floor(t.config.epochMs / 10)))
+    this.timers.at(Math.min(...times), () => this.enqueue(() => this.startHeight(chain.height + 1)))
+  }
+
+  private startHeight(height: number): void {
+    if (this.stopped || height !== this.chainState.height + 1 || this.machine?.height === height) return
+    // After a restart inside a height this node already voted in, it follows without voting:
+    // signing again could contradict the votes it lost.
+    const self = this.o.store.hasOwnVotesAt(height) ? 'ff' : this.self
+    this.machine = new ConsensusMachine({ committee: this.chainState.committee, self, height, timeouts: this.o.timeouts, maxFutureRounds: this.o.maxFutureRounds ?? 4 })
+    this.heightStartedAt = Date.now()
+    this.feed({ type: 'start' })
+    for (const e of this.nextHeightEvents.splice(0)) this.feed(e)
+  }
+
+  private feed(event: ConsensusEvent): void {
+    const machine = this.machine
+    if (machine === undefined) return
+    let actions: ConsensusAction[]
+    try {
+      actions = machine.handle(event)
+    } catch (err) {
+      if (!(err instanceof SelfEquivocationError)) throw err
+      this.count('self-equivocation-refused')
+      return
+    }
+    for (const action of actions) this.enqueue(() => this.perform(action))
+  }
+
+  private async onConsensus({ envelope, bytes }: DeliveredMessage): Promise<void> {
+    const signer = toHex(envelope.signer)
+    if (envelope.type === 'commit') return this.sync.onCommitNotice(envelope as Envelope<'commit'>, signer, this.chainState)
+    let event: ConsensusEvent
+    let height: number
+    if (envelope.type === 'proposal') {
+      const p = (envelope as Envelope<'proposal'>).payload
+      const hash = toHex(p.blockHash)
+      if (toHex(blockHash(p.block)) !== hash) return this.count('proposal-hash-mismatch')
+      if (!this.candidates.has(hash)) this.candidates.set(hash, { bytes: p.block })
+      height = p.height
+      event = { type: 'proposal', proposal: { height, round: p.round, polRound: p.polRound, blockHash: hash, proposer: signer } }
+    } else if (envelope.type === 'vote') {
+      const p = (envelope as Envelope<'vote'>).payload
+      const value = p.blockHash === null ? null : toHex(p.blockHash)
+      height = p.height
+      this.voteBytes.set(`${signer}|${p.round}|${p.step}|${value ?? 'nil'}`, bytes)
+      event = { type: 'vote', vote: { height, round: p.round, step: p.step, blockHash: value, voter: signer } }
+    } else return
+    if (height === this.chainState.height + 1 && this.machine?.height === height) this.feed(event)
+    else if (height === this.chainState.height + 1 || height === this.chainState.height + 2) this.nextHeightEvents.push(event)
+    if (this.nextHeightEvents.length > 10_000) this.nextHeightEvents.splice(0, this.nextHeightEvents.length - 10_000)
+  }
+
+  private async perform(action: ConsensusAction): Promise<void> {
+    if (this.stopped) return
+    switch (action.type) {
+      case 'scheduleTimeout':
+        this.timers.at(Date.now() + action.ms, () =>
+          this.enqueue(() => this.feed({ type: 'timeout', height: action.height, round: action.round, step: action.step })),
+        )
+        return
+      case 'requestBlock':
+        return this.buildBlock(action.height, action.round)
+      case 'broadcastProposal': {
+        if (this.o.misbehaviour === 'withhold-proposal') return
+        const c = this.candidates.get(action.proposal.blockHash)
+        if (c === undefined) return this.count('proposal-without-block')
+        const p = action.proposal
+        await this.o.node.publish({ type: 'proposal', chainId: this.chainState.chainId, topicId: '', epoch: p.height, nonce: new Uint8Array(0), payload: { height: p.height, round: p.round, polRound: p.polRound, blockHash: fromHex(p.blockHash), block: c.bytes } })
+        return
+      }
+      case 'broadcastVote':
+        return this.castVote(action.vote)
+      case 'validateBlock':
+        return this.validate(action.blockHash)
+      case 'commit':
+        return this.commit(action.blockHash, action.certificate)
+      case 'evidence': {
+        const { a, b } = action.evidence
+        const key = (v: Vote): string => `${v.voter}|${v.round}|${v.step}|${v.blockHash ?? 'nil'}`
+        const ea = this.voteBytes.get(key(a))
+        const eb = this.voteBytes.get(key(b))
+        if (ea !== undefined && eb !== undefined) {
+          const bytes = encodeEvidence(ea, eb)
+          this.o.store.addEvidence(blockHash(bytes), bytes)
+          this.count('evidence')
+        }
+        return
+      }
+    }
+  }
+
+  private async castVote(vote: Vote): Promise<void> {
+    const payload = { height: vote.height, round: vote.round, step: vote.step, blockHash: vote.blockHash === null ? null : fromHex(vote.blockHash) }
+    const base = { type: 'vote' as const, chainId: this.chainState.chainId, topicId: '', epoch: vote.height, nonce: new Uint8Array(0) }
+    const unsigned = { ...base, payload }
+    // The vote is on disk before it leaves the node: a crash cannot make it sign another.
+    const env = signEnvelope(unsigned, this.o.node.identity.secretKey, this.o.node.identity.publicKey)
+    const bytes = encodeEnvelope(env)
+    this.o.store.recordOwnVote(vote.height, vote.round, vote.step, bytes)
+    this.voteBytes.set(`${this.self}|${vote.round}|${vote.step}|${vote.blockHash ?? 'nil'}`, bytes)
+    await this.o.node.publish(unsigned)
+    if (this.o.misbehaviour === 'equivocate') {
+      const other = { ...payload, blockHash: vote.blockHash === null ? new Uint8Array(32).fill(7) : null }
+      const evil = encodeEnvelope(signEnvelope({ ...base, payload: other }, this.o.node.identity.secretKey, this.o.node.identity.publicKey))
+      await this.o.node.publishRaw(globalChannel('consensus'), evil)
+    }
+  }
+
+  private buildBlock(height: number, round: number): void {
+    const timeMs = Math.max(Date.now(), this.chainState.timeMs + 1)
+    const evidence = this.o.store.pendingEvidence().map((e) => e.bytes)
+    const draft = buildDraft(this.chainState, this.pool, { height, timeMs, proposer: this.self, ledgerEpoch: this.ledgerEpoch(timeMs), evidence })
+    let built: { block: Block; next: ChainState }
+    try {
+      built = computeBlock(this.chainState, draft, (id) => this.pool.get(id), this.ledgerEpoch)
+    } catch (err) {
+      if (!(err instanceof BlockInvalid)) throw err
+      // Evidence or a transaction the ledger now refuses: try once without them.
+      this.count('draft-retry')
+      built = computeBlock(this.chainState, { ...draft, txs: [], evidence: [] }, (id) => this.pool.get(id), this.ledgerEpoch)
+    }
+    let block = built.block
+    if (this.o.misbehaviour === 'bad-output') block = tamper(block)
+    const bytes = encodeBlock(block)
+    const hash = toHex(blockHash(bytes))
+    this.candidates.set(hash, { bytes, block, next: this.o.misbehaviour === 'bad-output' ? undefined : built.next })
+    this.feed({ type: 'proposalValue', blockHash: hash, round })
+  }
+
+  private async validate(hash: string): Promise<void> {
+    const height = this.chainState.height + 1
+    const c = this.candidates.get(hash) ?? (await this.sync.fetchCandidate(hash))
+    if (c === undefined) return this.count('block-unavailable')
+    this.candidates.set(hash, c)
+    let valid = false
+    let timely = true
+    try {
+      const block = c.block ?? decodeBlock(c.bytes)
+      c.block = block
+      await this.sync.fetchMissing(block, this.pool)
+      timely = Math.abs(block.timeMs - Date.now()) <= this.o.maxClockSkewMs
+      const round = this.machine?.state.round ?? 0
+      const expected = proposerOfBlock(this.chainState, block, height, round)
+      c.next = verifyBlock(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch, { nowMs: block.timeMs, maxClockSkewMs: Infinity, expectedProposer: expected })
+      valid = true
+    } catch (err) {
+      this.count(err instanceof BlockInvalid ? 'block-invalid' : 'block-unreadable')
+    }
+    if (this.machine?.height === height) this.feed({ type: 'blockVerdict', blockHash: hash, valid, timely })
+  }
+
+  private async commit(hash: string, certificate: readonly Vote[]): Promise<void> {
+    const c = this.candidates.get(hash)
+    if (c?.next === undefined) return this.count('commit-without-state')
+    const cert = certificate.map((v) => this.voteBytes.get(`${v.voter}|${v.round}|${v.step}|${v.blockHash ?? 'nil'}`)).filter((b): b is Uint8Array => b !== undefined)
+    await this.adoptCommitted(c.next, c.bytes, cert)
+    await this.o.node.publish({ type: 'commit', chainId: this.chainState.chainId, topicId: '', epoch: this.chainState.height, nonce: new Uint8Array(0), payload: { height: this.chainState.height, block: c.bytes, certificate: cert } })
+  }
+
+  /** Store a committed block (ours or fetched) and move to the next height. */
+  private async adoptCommitted(next: ChainState, bytes: Uint8Array, certificate: readonly Uint8Array[]): Promise<void> {
+    const block = decodeBlock(bytes)
+    const ids = block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.settlements.flatMap((s) => s.lossBundleIds)])
+    const messages = new Map(ids.map((id) => [id, this.pool.bytes(id) ?? this.o.store.message(id) ?? new Uint8Array(0)]))
+    const signers = certificate.map((b) => this.sync.voterOf(b)).filter((v): v is string => v !== undefined).sort()
+    const hash = blockHash(bytes)
+    this.o.store.commit({ height: block.height, hash, bytes, certificate: encodeCanonical(certificate), state: new Map(), messages })
+    for (const e of block.evidence) this.o.store.markEvidenceIncluded(blockHash(e), block.height)
+    this.chainState = { ...next, lastCommitSigners: signers }
+    this.pool.dropTxs(this.pool.pendingTxs(Number.MAX_SAFE_INTEGER).map((t) => t.id).filter((id) => block.txs.some((b) => toHex(blockHash(b)) === id)))
+    for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
+    this.candidates.clear()
+    this.voteBytes.clear()
+    this.machine = undefined
+    this.count('committed')
+    this.events.dispatchEvent(new CustomEvent<CommitEvent>('commit', { detail: { height: block.height, hash: toHex(hash), block, ms: Date.now() - this.heightStartedAt } }))
+    this.scheduleHeight()
+  }
+}
+
+function proposerOfBlock(chain: ChainState, block: Block, height: number, round: number): string {
+  // The block names its proposer; it must be the proposer of some round so far.
+  for (let r = 0; r <= round; r++) if (proposer(chain.committee, height, r) === block.proposer) return block.proposer
+  return proposer(chain.committee, height, round)
+}
+
+/** The Byzantine proposer's lie: a network inference one ulp off. */
+function tamper(block: Block): Block {
+  return {
+    ...block,
+    topicEpochs: block.topicEpochs.map((e) => (e.output === null ? e : { ...e, output: { ...e.output, networkInference: e.output.networkInference * (1 + Number.EPSILON) + 1e-9 } })),
+  }
+}
