@@ -1,12 +1,19 @@
 /**
  * A local cluster: coordinators, workers and reputers as real libp2p nodes on 127.0.0.1 in
- * this process, registered in one registry, running one or more topics. Used by
- * `chorus cluster` (and `npm start`) and by the multi-node tests.
+ * this process, running one or more topics. Every member is known at start and written into
+ * the genesis (committee, stakes, registrations). In `bft` mode (the default) the
+ * coordinators form the consensus committee; in `leader` mode the lowest-id coordinator
+ * decides alone. Used by `chorus cluster` (and `npm start`) and by the multi-node tests.
  */
+import { join } from 'node:path'
+import { ConsensusService, RoleNode, type ConsensusOptions, type Role } from './node.js'
+import type { Timeouts } from './consensus/bft/index.js'
+import type { CommitEvent, Misbehaviour } from './consensus/driver.js'
+import { buildLocalGenesis, type Genesis } from './consensus/ledger/index.js'
 import { generateIdentity, LOOPBACK_TUNING, toHex, VerifiedMessageCache, type NodeIdentity } from './p2p/index.js'
-import { RoleNode, type Role } from './node.js'
 import type { TopicRuntime } from './roles/admission.js'
 import type { EpochDecision } from './roles/coordinator.js'
+import { decisionsOfBlock } from './roles/decisions.js'
 import { EpochClock } from './roles/epoch-clock.js'
 import { createGroundTruth } from './roles/ground-truth/registry.js'
 import { createModel, type ModelSpec } from './roles/models/registry.js'
@@ -17,21 +24,41 @@ import type { TopicConfig } from './roles/topic.js'
 
 export const DEFAULT_CHAIN_ID = 'chorus-local'
 
+export interface MemberSpec {
+  readonly role: Role
+  readonly identity?: NodeIdentity
+  /** Topic ids the member serves. @default all */
+  readonly topics?: readonly string[]
+  /** The worker's model. @default the cluster's list, by worker index */
+  readonly model?: ModelSpec
+  /** Start a node for it; false only registers it (a test drives that key itself). @default true */
+  readonly start?: boolean
+  /** Fault injection for a coordinator in tests. */
+  readonly misbehaviour?: Misbehaviour
+}
+
 export interface ClusterOptions {
   readonly topics: readonly TopicConfig[]
-  /** @default 1 */
+  /** @default 4 in bft mode, 1 in leader mode */
   readonly coordinators?: number
   /** @default 6 */
   readonly workers?: number
   /** @default 2 */
   readonly reputers?: number
+  /** Members beyond the counts above (specific topics, models, keys, faults). */
+  readonly extraMembers?: readonly MemberSpec[]
   /** Worker models, cycled over the workers. @default the built-in population */
   readonly models?: readonly ModelSpec[]
-  /** Time from start to epoch 0, for the mesh to form. @default 600 */
+  /** Time from start to epoch 0, for the mesh to form. @default 800 */
   readonly startDelayMs?: number
   /** Base directory of relative CSV paths in ground-truth specs. @default process.cwd() */
   readonly baseDir?: string
   readonly chainId?: string
+  /** @default 'bft' */
+  readonly consensus?: 'bft' | 'leader'
+  /** Coordinators keep their stores under `<dataDir>/<id>`; in memory without it. */
+  readonly dataDir?: string
+  readonly timeouts?: Timeouts
 }
 
 export interface ClusterMember {
@@ -40,91 +67,149 @@ export interface ClusterMember {
   /** For workers: the model's name. */
   readonly model?: string
   readonly identity: NodeIdentity
+  readonly spec: MemberSpec
 }
 
-export interface MemberOptions {
-  readonly identity?: NodeIdentity
-  /** Topic ids the node serves. @default all the cluster's topics */
-  readonly topics?: readonly string[]
-  /** The worker's model. @default the cluster's list, by index */
-  readonly model?: ModelSpec
+interface Planned {
+  readonly spec: MemberSpec
+  readonly identity: NodeIdentity
+  readonly index: number
 }
 
 export class LocalCluster {
-  /** Observation only: `decision` (EpochDecision) for every epoch the leader decides. */
+  /** Observation only: `decision` (EpochDecision) per decided topic epoch, `commit` (CommitEvent) per block of the first coordinator. */
   readonly events = new EventTarget()
+  readonly members: ClusterMember[] = []
+  private readonly verifiedCache = new VerifiedMessageCache()
 
   private constructor(
-    readonly members: ClusterMember[],
     readonly registry: Registry,
     readonly topics: readonly TopicRuntime[],
     readonly groundTruth: ReadonlyMap<string, GroundTruthSource>,
+    readonly genesis: Genesis,
     private readonly options: ClusterOptions,
-    private readonly verifiedCache: VerifiedMessageCache,
+    readonly planned: readonly Planned[],
   ) {}
 
+  get mode(): 'bft' | 'leader' {
+    return this.options.consensus ?? 'bft'
+  }
+
   static async start(options: ClusterOptions): Promise<LocalCluster> {
-    const counts: Record<Role, number> = { coordinator: options.coordinators ?? 1, worker: options.workers ?? 6, reputer: options.reputers ?? 2 }
-    if (counts.coordinator < 1) throw new Error('a cluster needs at least one coordinator')
+    const mode = options.consensus ?? 'bft'
     if (options.topics.length === 0) throw new Error('a cluster needs at least one topic')
-    const genesisMs = Date.now() + (options.startDelayMs ?? 600)
+    const counts: Record<Role, number> = { coordinator: options.coordinators ?? (mode === 'bft' ? 4 : 1), worker: options.workers ?? 6, reputer: options.reputers ?? 2 }
+    if (counts.coordinator < 1) throw new Error('a cluster needs at least one coordinator')
+    const specs: MemberSpec[] = []
+    for (const role of ['coordinator', 'reputer', 'worker'] as const) for (let i = 0; i < counts[role]; i++) specs.push({ role })
+    specs.push(...(options.extraMembers ?? []))
+    const planned: Planned[] = []
+    let workerIndex = 0
+    for (const spec of specs) planned.push({ spec, identity: spec.identity ?? (await generateIdentity()), index: spec.role === 'worker' ? workerIndex++ : 0 })
+
+    const genesisMs = Date.now() + (options.startDelayMs ?? 800)
     const topics = options.topics.map((config) => ({ config, clock: new EpochClock(genesisMs, config.epochMs) }))
     const groundTruth = new Map<string, GroundTruthSource>()
     for (const t of options.topics) groundTruth.set(t.id, await createGroundTruth(t.groundTruth, { baseDir: options.baseDir }))
     const registry = new Registry()
-    const cluster = new LocalCluster([], registry, topics, groundTruth, options, new VerifiedMessageCache())
-    for (const role of ['coordinator', 'reputer', 'worker'] as const) {
-      for (let i = 0; i < counts[role]; i++) await cluster.addMember(role, i)
+    const idOf = (p: Planned): string => toHex(p.identity.publicKey)
+    const serves = (p: Planned, topicId: string): boolean => p.spec.topics === undefined || p.spec.topics.includes(topicId)
+    for (const p of planned) {
+      if (p.spec.role === 'coordinator') registry.addCoordinator(idOf(p))
+      else for (const t of options.topics) if (serves(p, t.id)) registry.register(t.id, p.spec.role, idOf(p))
     }
-    const leader = cluster.members[0].node
-    for (const service of leader.services) {
-      if ('events' in service && 'topicState' in service) service.events.addEventListener('decision', (e) => cluster.emit((e as CustomEvent<EpochDecision>).detail))
-    }
+    const ofRole = (role: Role): Planned[] => planned.filter((p) => p.spec.role === role)
+    const genesis = buildLocalGenesis({
+      chainId: options.chainId ?? DEFAULT_CHAIN_ID,
+      genesisTime: genesisMs,
+      committee: ofRole('coordinator').map(idOf),
+      workers: ofRole('worker').map(idOf),
+      reputers: ofRole('reputer').map(idOf),
+      topics: options.topics.map((t) => ({
+        id: t.id,
+        epochMs: t.epochMs,
+        workers: ofRole('worker').filter((p) => serves(p, t.id)).map(idOf),
+        reputers: ofRole('reputer').filter((p) => serves(p, t.id)).map(idOf),
+      })),
+    })
+    const cluster = new LocalCluster(registry, topics, groundTruth, genesis, options, planned)
+    for (const p of planned) if (p.spec.start !== false) await cluster.startMember(p)
+    cluster.startedAtMs = Date.now()
     return cluster
   }
 
-  private emit(decision: EpochDecision): void {
-    this.events.dispatchEvent(new CustomEvent<EpochDecision>('decision', { detail: decision }))
-  }
+  /** When the last member of the initial set had started. */
+  startedAtMs = 0
 
   /**
-   * Create, register, connect and start one node; `index` picks the worker's model unless
-   * `model` is given. Nodes dial the first node (the hub) and the node before them, so the
-   * mesh has more than one path. `identity` re-uses a key (a restarted node); `topics`
-   * limits the topics the node serves.
+   * The first epoch of a topic in which every member was up and a truth was known: the
+   * epochs before it may lack workers (a slow start) and say nothing about the network.
    */
-  async addMember(role: Role, index: number, opts: MemberOptions = {}): Promise<ClusterMember> {
-    const id = opts.identity ?? (await generateIdentity())
-    const participant = toHex(id.publicKey)
+  firstFullEpoch(topicId: string): number {
+    const t = this.topics.find((x) => x.config.id === topicId)
+    if (t === undefined) throw new Error(`unknown topic ${topicId}`)
+    return Math.max(t.config.groundTruthLag, t.clock.epochAt(this.startedAtMs) + 1)
+  }
+
+  /** Start (or restart, with the same key and data dir) a planned member. */
+  async startMember(p: Planned): Promise<ClusterMember> {
+    const participant = toHex(p.identity.publicKey)
+    const topics = p.spec.topics === undefined ? this.topics : this.topics.filter((t) => p.spec.topics?.includes(t.config.id))
     const models = new Map<string, WorkerModel>()
     let modelName: string | undefined
-    const topics = opts.topics === undefined ? this.topics : this.topics.filter((t) => opts.topics?.includes(t.config.id))
-    for (const t of topics) {
-      if (role === 'coordinator') this.registry.addCoordinator(participant)
-      if (role === 'reputer') this.registry.register(t.config.id, 'reputer', participant)
-      if (role === 'worker') {
-        this.registry.register(t.config.id, 'worker', participant)
-        const specs = this.options.models ?? DEFAULT_POPULATION
-        const spec = opts.model ?? specs[index % specs.length]
-        const model = createModel(spec, { groundTruth: this.groundTruth.get(t.config.id) })
+    if (p.spec.role === 'worker') {
+      const specs = this.options.models ?? DEFAULT_POPULATION
+      for (const t of topics) {
+        const model = createModel(p.spec.model ?? specs[p.index % specs.length], { groundTruth: this.groundTruth.get(t.config.id) })
         modelName = model.name
         models.set(t.config.id, model)
       }
     }
+    const consensus: ConsensusOptions | undefined =
+      this.mode === 'bft'
+        ? {
+            genesis: this.genesis,
+            dataDir: this.options.dataDir === undefined ? undefined : join(this.options.dataDir, participant.slice(0, 16)),
+            timeouts: this.options.timeouts,
+            misbehaviour: p.spec.misbehaviour,
+          }
+        : undefined
     const node = await RoleNode.create({
-      role,
+      role: p.spec.role,
       topics,
       registry: this.registry,
       groundTruth: this.groundTruth,
       models,
-      p2p: { chainId: this.options.chainId ?? DEFAULT_CHAIN_ID, identity: id, ...LOOPBACK_TUNING, verifiedCache: this.verifiedCache },
+      consensus,
+      p2p: { chainId: this.genesis.chainId, identity: p.identity, ...LOOPBACK_TUNING, verifiedCache: this.verifiedCache },
     })
     const peers = [this.members[0], this.members.at(-1)].filter((m): m is ClusterMember => m !== undefined)
     for (const peer of new Set(peers)) await node.node.dial(peer.node.node.multiaddrs()[0])
     node.start()
-    const member: ClusterMember = { role, node, model: modelName, identity: id }
+    const member: ClusterMember = { role: p.spec.role, node, model: modelName, identity: p.identity, spec: p.spec }
     this.members.push(member)
+    this.observe(member)
     return member
+  }
+
+  /** The first coordinator started reports decisions and commits for the whole cluster. */
+  private observe(member: ClusterMember): void {
+    if (member.role !== 'coordinator' || this.members.filter((m) => m.role === 'coordinator').length !== 1) return
+    for (const service of member.node.services) {
+      if (service instanceof ConsensusService) {
+        service.driver.events.addEventListener('commit', (e) => {
+          const commit = (e as CustomEvent<CommitEvent>).detail
+          this.events.dispatchEvent(new CustomEvent<CommitEvent>('commit', { detail: commit }))
+          for (const t of this.topics) for (const d of decisionsOfBlock(commit.block, t.config.id)) this.emit(d)
+        })
+      } else if ('events' in service) {
+        service.events.addEventListener('decision', (e) => this.emit((e as CustomEvent<EpochDecision>).detail))
+      }
+    }
+  }
+
+  private emit(decision: EpochDecision): void {
+    this.events.dispatchEvent(new CustomEvent<EpochDecision>('decision', { detail: decision }))
   }
 
   /** Stop one member (e.g. to test that epochs go on without it). */
@@ -132,6 +217,12 @@ export class LocalCluster {
     const i = this.members.indexOf(member)
     if (i >= 0) this.members.splice(i, 1)
     await member.node.stop()
+  }
+
+  /** Restart a stopped member with its key (and, for a coordinator, its data dir). */
+  async restartMember(member: ClusterMember): Promise<ClusterMember> {
+    const p = this.planned.find((x) => x.identity === member.identity) ?? { spec: member.spec, identity: member.identity, index: 0 }
+    return this.startMember(p)
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,15 @@
  * The composition root of one Chorus node: a transport node plus the role services it hosts,
  * with the admission rules of the roles plugged into the transport's validator.
  */
-import { ChorusNode, type ChorusNodeOptions, type Envelope } from './p2p/index.js'
+import { Committee } from './consensus/bft/index.js'
+import { restoreChain } from './consensus/chain-sync.js'
+import { readCommitNotice } from './consensus/commit-notice.js'
+import { ConsensusDriver, type Misbehaviour } from './consensus/driver.js'
+import type { Genesis } from './consensus/ledger/index.js'
+import { ChainStore } from './consensus/store.js'
+import type { Timeouts } from './consensus/bft/index.js'
+import { ChorusNode, Ed25519Verifier, type ChorusNodeOptions, type Envelope } from './p2p/index.js'
+import type { CommitReader } from './roles/decisions.js'
 import { admissionPolicy, type TopicRuntime } from './roles/admission.js'
 import { CoordinatorService, LeaderDecider } from './roles/coordinator.js'
 import { lossBundle } from './roles/loss-bundle.js'
@@ -23,9 +31,56 @@ export interface RoleNodeOptions {
   /** The worker's model per topic id. */
   readonly models?: ReadonlyMap<string, WorkerModel>
   readonly p2p: Omit<ChorusNodeOptions, 'validation'>
+  /**
+   * BFT mode: coordinators run the committee's consensus (blocks, ledger, store) and workers
+   * and reputers learn decisions from certified commit notices. Without it the lowest-id
+   * coordinator decides alone.
+   */
+  readonly consensus?: ConsensusOptions
 }
 
-type Service = CoordinatorService | WorkerService | ReputerService
+export interface ConsensusOptions {
+  readonly genesis: Genesis
+  /** Where a coordinator keeps its store. */
+  readonly dataDir?: string
+  /** @default propose 1000, prevote 500, precommit 500, delta 250 (ms) */
+  readonly timeouts?: Timeouts
+  /** @default 2000 */
+  readonly maxClockSkewMs?: number
+  readonly misbehaviour?: Misbehaviour
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({ propose: 1000, prevote: 500, precommit: 500, delta: 250 })
+
+type Service = CoordinatorService | WorkerService | ReputerService | ConsensusService
+
+/** The BFT coordinator as a role service. */
+class ConsensusService {
+  constructor(
+    readonly driver: ConsensusDriver,
+    private readonly store: ChainStore,
+  ) {}
+
+  start(): void {
+    this.driver.start()
+  }
+
+  stop(): void {
+    this.driver.stop()
+    this.store.close()
+  }
+}
+
+export { ConsensusService }
+
+function commitReader(genesis: Genesis): CommitReader {
+  const committee = new Committee(Object.fromEntries(genesis.committee.map((m) => [m.id, m.power])))
+  const verifier = new Ed25519Verifier()
+  return (envelope) => {
+    const read = readCommitNotice(envelope.payload, committee, genesis.chainId, verifier)
+    return read.ok ? read.block : undefined
+  }
+}
 
 export class RoleNode {
   private constructor(
@@ -37,7 +92,7 @@ export class RoleNode {
   /** Start the transport; `start()` starts the role services. */
   static async create(options: RoleNodeOptions): Promise<RoleNode> {
     const topics = new Map(options.topics.map((t) => [t.config.id, t]))
-    const coordinators: CoordinatorService[] = []
+    const coordinators: { checkContent(envelope: Envelope): void }[] = []
     const node = await ChorusNode.create({
       ...options.p2p,
       validation: {
@@ -45,6 +100,24 @@ export class RoleNode {
         checkContent: (envelope: Envelope) => coordinators.forEach((c) => c.checkContent(envelope)),
       },
     })
+    const bft = options.consensus
+    if (bft !== undefined && options.role === 'coordinator') {
+      const store = ChainStore.open(bft.dataDir ?? ':memory:')
+      const chain = restoreChain(store, bft.genesis, options.topics.map((t) => t.config))
+      const driver: ConsensusDriver = new ConsensusDriver({
+        node,
+        store,
+        genesis: bft.genesis,
+        topics: options.topics,
+        chain,
+        timeouts: bft.timeouts ?? DEFAULT_TIMEOUTS,
+        maxClockSkewMs: bft.maxClockSkewMs ?? 2000,
+        misbehaviour: bft.misbehaviour,
+      })
+      coordinators.push(driver)
+      return new RoleNode(options.role, node, [new ConsensusService(driver, store)])
+    }
+    const readCommit = bft === undefined ? undefined : commitReader(bft.genesis)
     const services: Service[] = options.topics.map((topic) => {
       const id = topic.config.id
       const truth = options.groundTruth.get(id)
@@ -57,12 +130,16 @@ export class RoleNode {
         case 'worker': {
           const model = options.models?.get(id)
           if (model === undefined || truth === undefined) throw new Error(`worker of topic ${id} needs a model and a ground-truth source`)
-          return new WorkerService(node, topic, model, new GossipWorkerHistory(id, topic.config.groundTruthLag, truth))
+          return new WorkerService(node, topic, model, new GossipWorkerHistory(id, topic.config.groundTruthLag, truth), { readCommit })
         }
         case 'reputer': {
           if (truth === undefined) throw new Error(`reputer of topic ${id} needs a ground-truth source`)
-          return new ReputerService(node, topic, truth, (d, value, previous) =>
-            lossBundle({ inferences: d.inferences, output: d.output }, { value, previous }, topic.config.lossFunction),
+          return new ReputerService(
+            node,
+            topic,
+            truth,
+            (d, value, previous) => lossBundle({ inferences: d.inferences, output: d.output }, { value, previous }, topic.config.lossFunction),
+            readCommit,
           )
         }
       }

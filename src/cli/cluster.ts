@@ -5,6 +5,7 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { LocalCluster } from '../cluster.js'
+import type { CommitEvent } from '../consensus/driver.js'
 import type { EpochDecision } from '../roles/coordinator.js'
 import { SummaryAccumulator, type Summary } from '../roles/summary.js'
 import { loadTopicConfig, TopicConfigError, type TopicConfig } from '../roles/topic.js'
@@ -20,7 +21,7 @@ prints a line per decided epoch and topic, then a summary of the losses after wa
 Options:
   --workers N          workers, each with a built-in model (default 6)
   --reputers N         reputers (default 2)
-  --coordinators N     coordinators (default 1)
+  --coordinators N     coordinators: the BFT committee (default 4)
   --epochs N           epochs to run (default 40)
   --epoch-ms N         epoch length in ms, for every topic (default: the topic's, 400)
   --topic FILE         a topic file (JSON, see configs/topics/); repeat for several topics
@@ -77,7 +78,7 @@ function parse(args: readonly string[]): ClusterArgs {
   return {
     workers: positiveInt('workers', str('workers'), 6),
     reputers: positiveInt('reputers', str('reputers'), 2),
-    coordinators: positiveInt('coordinators', str('coordinators'), 1),
+    coordinators: positiveInt('coordinators', str('coordinators'), 4),
     epochs: positiveInt('epochs', str('epochs'), 40),
     epochMs,
     topicFiles: (values.topic as string[] | undefined) ?? [],
@@ -123,8 +124,8 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const warmup = a.warmup ?? Math.min(10, Math.floor(a.epochs / 4))
   const summaries = new Map(topics.map((t) => [t.id, new SummaryAccumulator(t.lossFunction, warmup, topics.length)]))
   const decided = new Map(topics.map((t) => [t.id, 0]))
-  // Workers need one known truth before they can answer: the run starts at epoch `lag`.
-  const firstEpoch = Math.max(...topics.map((t) => t.groundTruthLag))
+  // The run starts at the first epoch every member took part in (and a truth was known).
+  const firstEpoch = Math.max(...topics.map((t) => cluster.firstFullEpoch(t.id)))
   const lastEpoch = firstEpoch + a.epochs - 1
   if (!a.json) {
     io.stdout(`chorus cluster: ${a.coordinators} coordinator(s), ${a.workers} workers, ${a.reputers} reputers on 127.0.0.1; topics ${topics.map((t) => `${t.id} (${t.epochMs} ms epochs, truth ${t.groundTruth})`).join(', ')}; ${a.epochs} epochs\n`)
@@ -144,8 +145,14 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
       } else io.stdout(epochLine(d, truth, modelOf))
     }
     cluster.events.addEventListener('decision', (e) => void onDecision((e as CustomEvent<EpochDecision>).detail))
-    // The run ends once the last epoch's decision time has passed for every topic.
-    const endAt = Math.max(...cluster.topics.map((t) => t.clock.endOf(lastEpoch) + t.config.epochMs / 2))
+    // The run ends when every topic has committed its last epoch, or (an epoch that cannot be
+    // decided, a stalled committee) a few epochs later at the latest.
+    const lastCommitted = new Map<string, number>()
+    cluster.events.addEventListener('commit', (e) => {
+      for (const te of (e as CustomEvent<CommitEvent>).detail.block.topicEpochs) lastCommitted.set(te.topicId, te.epoch)
+      if (topics.every((t) => (lastCommitted.get(t.id) ?? -1) >= lastEpoch)) resolveDone()
+    })
+    const endAt = Math.max(...cluster.topics.map((t) => t.clock.endOf(lastEpoch) + Math.max(3000, 5 * t.config.epochMs)))
     const timer = setTimeout(resolveDone, endAt - Date.now())
     io.signal.addEventListener('abort', () => {
       clearTimeout(timer)

@@ -9,6 +9,7 @@ import { graceMs } from '../roles/admission.js'
 import type { BlockSettlement } from './block.js'
 import type { BlockDraft, ChainState, TopicEpochDraft } from './chain.js'
 import { applyTx, isRegistered, readSignedTx } from './ledger/index.js'
+import { opensCommitment } from './commit-reveal.js'
 import type { MessagePool } from './message-pool.js'
 
 export interface DraftOptions {
@@ -45,9 +46,22 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
         if (lossBundleIds.length > 0) settlements.push({ epoch: d, lossBundleIds })
       }
       const settledNow = new Set(settlements.map((s) => s.epoch))
-      const inferenceIds = pool.ids('inference', topicId, epoch).filter(registered('worker'))
+      let inferenceIds = pool.ids('inference', topicId, epoch).filter(registered('worker'))
       const forecastIds = pool.ids('forecast', topicId, epoch).filter(registered('worker'))
-      topicEpochs.push({ topicId, epoch, inferenceIds, forecastIds, settlements })
+      let commitIds: string[] = []
+      if (topic.config.commitReveal) {
+        const commitBySigner = new Map(pool.ids('inference-commit', topicId, epoch).filter(registered('worker')).map((id) => [toHex(pool.get(id)!.signer), id]))
+        // Only reveals that open a commitment count; the commitments go into the block with them.
+        inferenceIds = inferenceIds.filter((id) => {
+          const env = pool.get(id)!
+          const { value, salt } = env.payload as { value: number; salt?: Uint8Array }
+          const commitId = commitBySigner.get(toHex(env.signer))
+          const commitment = commitId === undefined ? undefined : (pool.get(commitId)!.payload as { commitment: Uint8Array }).commitment
+          return commitment !== undefined && salt !== undefined && opensCommitment(commitment, topicId, epoch, toHex(env.signer), value, salt)
+        })
+        commitIds = inferenceIds.map((id) => commitBySigner.get(toHex(pool.get(id)!.signer))!).sort()
+      }
+      topicEpochs.push({ topicId, epoch, inferenceIds, forecastIds, commitIds, settlements })
       for (let i = unsettled.length - 1; i >= 0; i--) if (settledNow.has(unsettled[i])) unsettled.splice(i, 1)
       if (inferenceIds.length > 0) unsettled.push(epoch)
     }
@@ -63,5 +77,5 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
     ledger = r.state
     txs.push(bytes)
   }
-  return { height: opts.height, timeMs: opts.timeMs, proposer: opts.proposer, topicEpochs, txs, evidence: opts.evidence }
+  return { height: opts.height, timeMs: opts.timeMs, proposer: opts.proposer, topicEpochs, txs, evidence: opts.evidence, lastCommit: chain.lastCommit }
 }

@@ -26,6 +26,8 @@ export interface BlockTopicEpoch {
   /** Message ids (hex) of the inferences and forecasts used, ascending. */
   readonly inferenceIds: readonly string[]
   readonly forecastIds: readonly string[]
+  /** On a commit-reveal topic: the commitments the inferences (reveals) open; else empty. */
+  readonly commitIds: readonly string[]
   /** The values of those inferences and forecasts (for reputers and light clients). */
   readonly inferences: IdMap
   readonly forecasts: IdMap<IdMap>
@@ -54,8 +56,12 @@ export interface Block {
   readonly txs: readonly Uint8Array[]
   /** Equivocation evidence (canonical bytes). */
   readonly evidence: readonly Uint8Array[]
-  /** Signers (participant ids, ascending) of the previous block's commit certificate. */
-  readonly lastCommitSigners: readonly string[]
+  /**
+   * A commit certificate of the previous block (precommit vote envelopes), as the proposer
+   * holds it: any valid one will do, so nodes need not agree on which precommits they saw.
+   * Its signers earn the committee share. Empty at height 1.
+   */
+  readonly lastCommit: readonly Uint8Array[]
   /** Hash (hex) of the ledger after this block. */
   readonly ledgerHash: string
 }
@@ -90,6 +96,7 @@ const blockSchema = z.strictObject({
         epoch: nat,
         inferenceIds: z.array(hexId).max(4096),
         forecastIds: z.array(hexId).max(4096),
+        commitIds: z.array(hexId).max(4096),
         inferences: z.record(z.string(), z.number()),
         forecasts: z.record(z.string(), z.record(z.string(), z.number())),
         settlements: z.array(z.strictObject({ epoch: nat, lossBundleIds: z.array(hexId).max(1024) })).max(64),
@@ -101,7 +108,7 @@ const blockSchema = z.strictObject({
     .max(1024),
   txs: z.array(z.instanceof(Uint8Array)).max(10_000),
   evidence: z.array(z.instanceof(Uint8Array)).max(256),
-  lastCommitSigners: z.array(hexId).max(1024),
+  lastCommit: z.array(z.instanceof(Uint8Array)).max(1024),
   ledgerHash: hexId,
 })
 

@@ -47,8 +47,7 @@ export function restoreChain(store: ChainStore, genesis: Genesis, topics: readon
     }
     const next = recompute(chain, block, lookup, (t) => ledgerEpochAt(genesis, t))
     if (next.hash !== toHex(stored.hash)) throw new Error(`stored block ${h} does not re-execute to its hash`)
-    const signers = certificateVotes(stored.certificate).map(signerOf).filter((s): s is string => s !== undefined).sort()
-    chain = { ...next, lastCommitSigners: signers }
+    chain = { ...next, lastCommit: certificateVotes(stored.certificate) }
   }
   return chain
 }
@@ -95,7 +94,7 @@ export class ChainSync {
 
   /** Fetch the messages a block names that the pool lacks, from the committee members. */
   async fetchMissing(block: Block, pool: MessagePool, from?: string): Promise<void> {
-    const missing = block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.settlements.flatMap((s) => s.lossBundleIds)]).filter((id) => pool.get(id) === undefined)
+    const missing = block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)]).filter((id) => pool.get(id) === undefined)
     if (missing.length === 0) return
     const peers = from !== undefined ? [from, block.proposer] : [block.proposer]
     for (const participant of peers) {

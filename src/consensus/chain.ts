@@ -5,8 +5,10 @@
  * accepts only if every byte of the result is the same. Pure: the messages come from a
  * lookup, the clock from the block.
  */
-import { Ed25519Verifier, toHex, type Envelope } from '../p2p/index.js'
-import { Committee } from './bft/index.js'
+import { Ed25519Verifier, toHex, verifyEnvelopeBytes, type Envelope } from '../p2p/index.js'
+import { Committee, verifyCertificate, type Vote } from './bft/index.js'
+import { voteOfEnvelope } from './commit-notice.js'
+import { opensCommitment } from './commit-reveal.js'
 import { readEvidence } from './evidence-codec.js'
 import type { TopicConfig } from '../roles/topic.js'
 import type { IdMap, LossBundle, TopicState } from '../synthesis/types.js'
@@ -32,7 +34,8 @@ export interface ChainState {
   readonly hash: string
   readonly timeMs: number
   readonly genesisTimeMs: number
-  readonly lastCommitSigners: readonly string[]
+  /** This node's certificate of the last block (what it puts in a block it proposes). */
+  readonly lastCommit: readonly Uint8Array[]
   /** The committee (from genesis; fixed for now). */
   readonly committee: Committee
   readonly ledger: LedgerState
@@ -47,6 +50,7 @@ export interface TopicEpochDraft {
   readonly epoch: number
   readonly inferenceIds: readonly string[]
   readonly forecastIds: readonly string[]
+  readonly commitIds: readonly string[]
   readonly settlements: readonly BlockSettlement[]
 }
 
@@ -57,6 +61,7 @@ export interface BlockDraft {
   readonly topicEpochs: readonly TopicEpochDraft[]
   readonly txs: readonly Uint8Array[]
   readonly evidence: readonly Uint8Array[]
+  readonly lastCommit: readonly Uint8Array[]
 }
 
 /** A block that breaks a rule; the reason names the rule. */
@@ -96,10 +101,18 @@ function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpoc
   const worker = (id: string): boolean => isRegistered(ledger, config.id, 'worker', id)
   const inferenceMsgs = messagesOf(draft.inferenceIds, lookup, 'inference', config.id, draft.epoch, worker)
   const forecastMsgs = messagesOf(draft.forecastIds, lookup, 'forecast', config.id, draft.epoch, worker)
+  const commits = messagesOf(draft.commitIds, lookup, 'inference-commit', config.id, draft.epoch, worker)
+  if (!config.commitReveal && commits.size > 0) fail(`${config.id}: commitments on a topic without commit-reveal`)
   const inferences: Record<string, number> = {}
   for (const [signer, env] of [...inferenceMsgs].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const { value } = env.payload as { value: number | number[] }
+    const { value, salt } = env.payload as { value: number | number[]; salt?: Uint8Array }
     if (typeof value !== 'number') fail(`${config.id}: vector inferences are not synthesised`)
+    if (config.commitReveal) {
+      const commitment = (commits.get(signer)?.payload as { commitment: Uint8Array } | undefined)?.commitment
+      if (commitment === undefined || salt === undefined || !opensCommitment(commitment, config.id, draft.epoch, signer, value, salt)) {
+        fail(`${config.id}: the reveal of ${signer} does not open a commitment in the block`)
+      }
+    }
     inferences[signer] = value
   }
   const forecasts: Record<string, IdMap> = {}
@@ -127,6 +140,7 @@ function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpoc
     epoch: draft.epoch,
     inferenceIds: draft.inferenceIds,
     forecastIds: draft.forecastIds,
+    commitIds: draft.commitIds,
     inferences,
     forecasts,
     settlements: draft.settlements,
@@ -168,8 +182,10 @@ export function computeBlock(prev: ChainState, draft: BlockDraft, lookup: Messag
     if (!read.ok) fail(`tx #${i}: ${read.reason}`)
     return read.tx
   })
+  const verifier = new Ed25519Verifier()
+  const signers = lastCommitSigners(prev, draft.lastCommit, verifier)
   const evidence = draft.evidence.map((bytes, i) => {
-    const read = readEvidence(bytes, prev.chainId, prev.committee, new Ed25519Verifier())
+    const read = readEvidence(bytes, prev.chainId, prev.committee, verifier)
     if (typeof read === 'string') fail(`evidence #${i}: ${read}`)
     return read
   })
@@ -179,7 +195,7 @@ export function computeBlock(prev: ChainState, draft: BlockDraft, lookup: Messag
     txs,
     closedTopicEpochs: draft.topicEpochs.map((d) => ({ topicId: d.topicId, epoch: d.epoch })),
     settlements,
-    signers: prev.lastCommitSigners,
+    signers,
     evidence,
   })
   outcome.txResults.forEach((r, i) => {
@@ -194,7 +210,7 @@ export function computeBlock(prev: ChainState, draft: BlockDraft, lookup: Messag
     topicEpochs: entries,
     txs: draft.txs,
     evidence: draft.evidence,
-    lastCommitSigners: prev.lastCommitSigners,
+    lastCommit: draft.lastCommit,
     ledgerHash: toHex(ledgerStateHash(outcome.state)),
   }
   const next: ChainState = { ...prev, height: draft.height, hash: blockHashHex(block), timeMs: draft.timeMs, ledger: outcome.state, topics }
@@ -225,10 +241,27 @@ export function draftOf(block: Block): BlockDraft {
     height: block.height,
     timeMs: block.timeMs,
     proposer: block.proposer,
-    topicEpochs: block.topicEpochs.map((e) => ({ topicId: e.topicId, epoch: e.epoch, inferenceIds: e.inferenceIds, forecastIds: e.forecastIds, settlements: e.settlements })),
+    topicEpochs: block.topicEpochs.map((e) => ({ topicId: e.topicId, epoch: e.epoch, inferenceIds: e.inferenceIds, forecastIds: e.forecastIds, commitIds: e.commitIds, settlements: e.settlements })),
     txs: block.txs,
     evidence: block.evidence,
+    lastCommit: block.lastCommit,
   }
+}
+
+/** The signers of a certificate of the previous block; it must prove the commit. */
+function lastCommitSigners(prev: ChainState, certificate: readonly Uint8Array[], verifier: Ed25519Verifier): string[] {
+  if (prev.height === 0) {
+    if (certificate.length > 0) fail('the first block has no previous commit')
+    return []
+  }
+  const votes: Vote[] = []
+  for (const bytes of certificate) {
+    const read = verifyEnvelopeBytes(bytes, prev.chainId, verifier)
+    if (!read.ok || read.envelope.type !== 'vote') fail('the last commit holds an invalid vote')
+    votes.push(voteOfEnvelope(read.envelope as Envelope<'vote'>))
+  }
+  if (!verifyCertificate(prev.committee, prev.height, prev.hash, votes)) fail('the last commit does not certify the previous block')
+  return votes.map((v) => v.voter).sort()
 }
 
 /** Execute a block's draft and demand the same bytes (a replay from the store, a fetched block). */
@@ -251,7 +284,7 @@ export function genesisChainState(genesis: Genesis, topics: readonly TopicConfig
     hash: toHex(ledgerStateHash(ledger)),
     timeMs: genesis.genesisTime,
     genesisTimeMs: genesis.genesisTime,
-    lastCommitSigners: [],
+    lastCommit: [],
     committee: new Committee(Object.fromEntries(genesis.committee.map((m) => [m.id, m.power]))),
     ledger,
     topics: new Map(topics.map((config) => [config.id, { config, state: emptyTopicState(), unsettled: [], lastEpoch: -1 }])),

@@ -5,10 +5,11 @@
  * atomically, then announces the commit. Inputs are fed to the machine one at a time, in
  * arrival order; all I/O happens between transitions.
  */
-import { encodeCanonical, encodeEnvelope, fromHex, globalChannel, signEnvelope, toHex, topicChannel, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
+import { encodeCanonical, encodeEnvelope, fromHex, globalChannel, signEnvelope, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
+import { opensCommitment } from './commit-reveal.js'
 import type { TopicRuntime } from '../roles/admission.js'
 import { Timers } from '../roles/epoch-clock.js'
-import { ConsensusMachine, proposer, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from './bft/index.js'
+import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from './bft/index.js'
 import { blockHash, decodeBlock, encodeBlock, type Block } from './block.js'
 import { buildDraft } from './block-draft.js'
 import { BlockInvalid, computeBlock, verifyBlock, type ChainState } from './chain.js'
@@ -17,6 +18,8 @@ import { encodeEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import { MessagePool } from './message-pool.js'
 import type { ChainStore } from './store.js'
+
+const VALIDATE_RETRY_MS = 200
 
 /** Fault injection for tests of Byzantine members; never set on an honest node. */
 export type Misbehaviour = 'equivocate' | 'bad-output' | 'withhold-proposal'
@@ -54,6 +57,8 @@ export class ConsensusDriver {
   /** Observation only: `commit` (CommitEvent). */
   readonly events = new EventTarget()
   readonly counters = new Map<string, number>()
+  /** Why the last block this node judged was refused (for operators and tests). */
+  lastRejection: string | undefined
   private chainState: ChainState
   private machine: ConsensusMachine | undefined
   private heightStartedAt = 0
@@ -98,13 +103,32 @@ export class ConsensusDriver {
     this.scheduleHeight()
   }
 
+  /**
+   * Commit-reveal at the gossip level: a reveal must open the commitment its signer made in
+   * the window (plugged into the node's validator, so a copier's reveal is rejected and
+   * costs it peer score).
+   */
+  checkContent(envelope: Envelope): void {
+    if (envelope.type !== 'inference') return
+    const topic = this.chainState.topics.get(envelope.topicId)
+    if (topic === undefined || !topic.config.commitReveal) return
+    const signer = toHex(envelope.signer)
+    const commitId = this.pool.ids('inference-commit', envelope.topicId, envelope.epoch).find((id) => toHex(this.pool.get(id)!.signer) === signer)
+    const commitment = commitId === undefined ? undefined : (this.pool.get(commitId)!.payload as { commitment: Uint8Array }).commitment
+    const { value, salt } = envelope.payload as { value: number | number[]; salt?: Uint8Array }
+    if (commitment === undefined) throw new ValidationError('reject', 'invalid-content', 'reveal without a commitment')
+    if (salt === undefined || !opensCommitment(commitment, envelope.topicId, envelope.epoch, signer, value, salt)) {
+      throw new ValidationError('reject', 'invalid-content', 'reveal does not match its commitment')
+    }
+  }
+
   stop(): void {
     this.stopped = true
     this.timers.clear()
   }
 
   private pooled({ envelope, id, bytes }: DeliveredMessage): void {
-    if (envelope.type === 'inference' || envelope.type === 'forecast' || envelope.type === 'loss-bundle' || envelope.type === 'tx') this.pool.add(toHex(id), envelope, bytes)
+    if (envelope.type !== 'proposal' && envelope.type !== 'vote' && envelope.type !== 'commit' && envelope.type !== 'decision') this.pool.add(toHex(id), envelope, bytes)
   }
 
   /** Serialise inputs: one transition (and its I/O) at a time, in arrival order. */
@@ -252,7 +276,12 @@ export class ConsensusDriver {
   private async validate(hash: string): Promise<void> {
     const height = this.chainState.height + 1
     const c = this.candidates.get(hash) ?? (await this.sync.fetchCandidate(hash))
-    if (c === undefined) return this.count('block-unavailable')
+    if (c === undefined) {
+      // Never a verdict for a local failure: ask again shortly, while the height is current.
+      this.count('block-unavailable')
+      this.timers.at(Date.now() + VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
+      return
+    }
     this.candidates.set(hash, c)
     let valid = false
     let timely = true
@@ -261,12 +290,13 @@ export class ConsensusDriver {
       c.block = block
       await this.sync.fetchMissing(block, this.pool)
       timely = Math.abs(block.timeMs - Date.now()) <= this.o.maxClockSkewMs
-      const round = this.machine?.state.round ?? 0
-      const expected = proposerOfBlock(this.chainState, block, height, round)
-      c.next = verifyBlock(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch, { nowMs: block.timeMs, maxClockSkewMs: Infinity, expectedProposer: expected })
+      // The verdict must not depend on this node's round (the machine asks once per hash), so
+      // the proposer is checked by the machine on the proposal, not here.
+      c.next = verifyBlock(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch, { nowMs: block.timeMs, maxClockSkewMs: Infinity, expectedProposer: block.proposer })
       valid = true
     } catch (err) {
       this.count(err instanceof BlockInvalid ? 'block-invalid' : 'block-unreadable')
+      this.lastRejection = (err as Error).message
     }
     if (this.machine?.height === height) this.feed({ type: 'blockVerdict', blockHash: hash, valid, timely })
   }
@@ -282,13 +312,12 @@ export class ConsensusDriver {
   /** Store a committed block (ours or fetched) and move to the next height. */
   private async adoptCommitted(next: ChainState, bytes: Uint8Array, certificate: readonly Uint8Array[]): Promise<void> {
     const block = decodeBlock(bytes)
-    const ids = block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.settlements.flatMap((s) => s.lossBundleIds)])
+    const ids = block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)])
     const messages = new Map(ids.map((id) => [id, this.pool.bytes(id) ?? this.o.store.message(id) ?? new Uint8Array(0)]))
-    const signers = certificate.map((b) => this.sync.voterOf(b)).filter((v): v is string => v !== undefined).sort()
     const hash = blockHash(bytes)
     this.o.store.commit({ height: block.height, hash, bytes, certificate: encodeCanonical(certificate), state: new Map(), messages })
     for (const e of block.evidence) this.o.store.markEvidenceIncluded(blockHash(e), block.height)
-    this.chainState = { ...next, lastCommitSigners: signers }
+    this.chainState = { ...next, lastCommit: certificate }
     this.pool.dropTxs(this.pool.pendingTxs(Number.MAX_SAFE_INTEGER).map((t) => t.id).filter((id) => block.txs.some((b) => toHex(blockHash(b)) === id)))
     for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
     this.candidates.clear()
@@ -298,12 +327,6 @@ export class ConsensusDriver {
     this.events.dispatchEvent(new CustomEvent<CommitEvent>('commit', { detail: { height: block.height, hash: toHex(hash), block, ms: Date.now() - this.heightStartedAt } }))
     this.scheduleHeight()
   }
-}
-
-function proposerOfBlock(chain: ChainState, block: Block, height: number, round: number): string {
-  // The block names its proposer; it must be the proposer of some round so far.
-  for (let r = 0; r <= round; r++) if (proposer(chain.committee, height, r) === block.proposer) return block.proposer
-  return proposer(chain.committee, height, round)
 }
 
 /** The Byzantine proposer's lie: a network inference one ulp off. */

@@ -9,7 +9,7 @@ import { topicStep, type SettledEpoch, type SettlementInput } from '../consensus
 import { emptyTopicState } from '../synthesis/state.js'
 import type { IdMap, LossBundle, SynthesisOutput, TopicState } from '../synthesis/types.js'
 import { graceMs, PAST_EPOCHS_ACCEPTED, type TopicRuntime } from './admission.js'
-import { opensCommitment } from './commit-reveal.js'
+import { opensCommitment } from '../consensus/commit-reveal.js'
 import { Timers } from './epoch-clock.js'
 import type { Registry } from './registry.js'
 

@@ -31,6 +31,14 @@ export interface ModelContext {
   readonly inferenceLosses: readonly { readonly epoch: number; readonly losses: Readonly<Record<string, number>> }[]
   /** Inferers expected to answer this epoch (ids of the last decided epoch's inferers, self excluded). */
   readonly inferers: readonly string[]
+  /**
+   * Optional: the committed inferences of past decided epochs per inferer (same window).
+   * With the truth they give a forecaster each inferer's loss one epoch before the
+   * consensus losses are settled, in the topic's own loss function.
+   */
+  readonly inferences?: readonly { readonly epoch: number; readonly values: Readonly<Record<string, number>> }[]
+  /** Optional: the topic's loss function (what `inferenceLosses` are log10 of). */
+  readonly lossFunction?: LossFunctionName
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ChorusNode } from '../p2p/index.js'
 import type { LossBundle } from '../synthesis/types.js'
 import type { TopicRuntime } from './admission.js'
 import type { EpochDecision } from './coordinator.js'
-import { onDecisions } from './decisions.js'
+import { onDecisions, type CommitReader } from './decisions.js'
 import { Timers } from './epoch-clock.js'
 import type { GroundTruthSource } from './plugins.js'
 
@@ -26,15 +26,21 @@ export class ReputerService {
     private readonly topic: TopicRuntime,
     private readonly truth: GroundTruthSource,
     private readonly buildBundle: LossBundleBuilder,
+    private readonly readCommit?: CommitReader,
   ) {
     this.timers = new Timers(() => topic.clock.time())
   }
 
   start(): void {
-    onDecisions(this.node, this.topic.config.id, (d) => {
-      // The truth of epoch e is known once epoch e + lag opens.
-      this.timers.at(this.topic.clock.startOf(d.epoch + this.topic.config.groundTruthLag), () => void this.evaluate(d))
-    })
+    onDecisions(
+      this.node,
+      this.topic.config.id,
+      (d) => {
+        // The truth of epoch e is known once epoch e + lag opens.
+        this.timers.at(this.topic.clock.startOf(d.epoch + this.topic.config.groundTruthLag), () => void this.evaluate(d))
+      },
+      this.readCommit,
+    )
   }
 
   stop(): void {

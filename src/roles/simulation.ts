@@ -92,19 +92,13 @@ export function emptyTopicState(): TopicState {
 }
 
 /**
- * The built-in population a cluster runs by default: six different models, each with a
- * forecaster, chosen to cover the usual behaviours of a series (persistence, fast and slow
- * smoothing, trend following, autoregression) rather than to suit any one series. No
- * oracle: the best single worker is then a real model, and beating it means something.
+ * The built-in population a cluster runs by default: six different models covering the
+ * usual behaviours of a series (persistence, persistence with drift, fast and slow
+ * smoothing, trend following, autoregression), each forecasting with the adaptive
+ * forecaster. Chosen to be sensible on any series rather than to suit one; no oracle, so
+ * the best single worker is a real model and beating it means something.
  */
-export const DEFAULT_POPULATION: readonly ModelSpec[] = Object.freeze([
-  'last@regime',
-  'ema:0.5@loss-ema:0.3',
-  'ma:8@regime:window=24',
-  'trend:8@loss-ema:0.15',
-  'ar:3,window=48@regime:window=12',
-  'ema:0.2@regime:window=32',
-])
+export const DEFAULT_POPULATION: readonly ModelSpec[] = Object.freeze(['last', 'drift:32', 'ema:0.5', 'ma:8', 'trend:8', 'ar:3,window=48'])
 
 /**
  * Workers `w0`…`w5` with the default models. `seed` is accepted for populations that draw
@@ -133,7 +127,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const ids = options.workers.map((w) => w.id)
   if (new Set(ids).size !== ids.length) throw new RangeError('worker ids must be unique')
 
-  const history = new TopicHistory({ topicId: options.topicId ?? 'sim', groundTruthLag: lag, limit: options.historyLimit })
+  const history = new TopicHistory({ topicId: options.topicId ?? 'sim', groundTruthLag: lag, limit: options.historyLimit, lossFunction })
   const summary = new SummaryAccumulator(lossFunction, options.warmup ?? 20)
   const truthOf = async (epoch: number): Promise<number> => {
     const v = await source.valueAt(epoch)
@@ -157,7 +151,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         const value = await w.model.infer(context)
         const forecast = await w.model.forecast(context)
         inferences[w.id] = value
-        if (Object.keys(forecast).length > 0) forecasts[w.id] = forecast
+        // As the networked worker does: a worker never forecasts its own loss.
+        const own = Object.fromEntries(Object.entries(forecast).filter(([id, l]) => id !== w.id && Number.isFinite(l)))
+        if (Object.keys(own).length > 0) forecasts[w.id] = own
       } catch (err) {
         skipped[w.id] = (err as Error).message
       }
@@ -170,7 +166,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       // Forecasts only count for inferers that answered (synthesis would ignore the rest).
       for (const k of Object.keys(forecasts)) forecasts[k] = Object.fromEntries(Object.entries(forecasts[k]).filter(([j]) => j in inferences))
       const output = synthesizeEpoch(params, { inferences, forecasts }, state)
-      history.addDecided(epoch, output.networkInference, Object.keys(inferences))
+      history.addDecided(epoch, output.networkInference, inferences)
       pending.push({ epoch, decided: { inferences, output } })
       const previous = epoch > 0 ? await source.valueAt(epoch - 1) : undefined
       const l = (x: number): number => loss(lossFunction, x, truth, previous)

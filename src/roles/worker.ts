@@ -6,9 +6,9 @@
  */
 import type { ChorusNode } from '../p2p/index.js'
 import { graceMs, type TopicRuntime } from './admission.js'
-import { commitmentOf, newSalt } from './commit-reveal.js'
+import { commitmentOf, newSalt } from '../consensus/commit-reveal.js'
 import type { EpochDecision } from './coordinator.js'
-import { onDecisions } from './decisions.js'
+import { onDecisions, type CommitReader } from './decisions.js'
 import { Timers } from './epoch-clock.js'
 import type { ModelContext, WorkerModel } from './plugins.js'
 
@@ -21,6 +21,8 @@ export interface WorkerHistory {
 export type WorkerCounter = 'published' | 'model-error' | 'model-timeout' | 'publish-error'
 
 export interface WorkerOptions {
+  /** Reads certified commit notices (BFT mode). */
+  readonly readCommit?: CommitReader
   /** Longest a model may take; past it the epoch is skipped. @default 80% of the submission window */
   readonly modelTimeoutMs?: number
 }
@@ -43,7 +45,7 @@ export class WorkerService {
   }
 
   start(): void {
-    onDecisions(this.node, this.topic.config.id, (d) => this.history.recordDecision(d))
+    onDecisions(this.node, this.topic.config.id, (d) => this.history.recordDecision(d), this.options.readCommit)
     this.scheduleEpoch(Math.max(0, this.topic.clock.current() + 1))
   }
 

@@ -12,7 +12,7 @@ describe('worker churn', () => {
   afterAll(() => cluster?.stop())
 
   it('goes on without a killed worker and takes it back when it restarts', async () => {
-    cluster = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 4, reputers: 1, startDelayMs: 500 })
+    cluster = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 4, reputers: 1, startDelayMs: 800 })
     const decisions: EpochDecision[] = []
     cluster.events.addEventListener('decision', (e) => decisions.push((e as CustomEvent<EpochDecision>).detail))
     const victim = cluster.members.filter((m) => m.role === 'worker')[1]
@@ -26,7 +26,7 @@ describe('worker churn', () => {
     for (const d of without) expect(Object.keys(d.inferences)).toHaveLength(3)
 
     const restartedAt = decisions.length
-    await cluster.addMember('worker', 1, { identity: victim.identity })
+    await cluster.restartMember(victim)
     await waitFor(() => decisions.slice(restartedAt).filter((d) => id in d.inferences).length >= 2, 'the victim back')
     const back = decisions.slice(restartedAt).filter((d) => id in d.inferences)
     for (const d of back) expect(Object.keys(d.inferences)).toHaveLength(4)

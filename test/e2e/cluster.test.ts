@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalCluster } from '../../src/cluster.js'
-import type { CoordinatorService, EpochDecision } from '../../src/roles/coordinator.js'
+import { ConsensusService } from '../../src/node.js'
+import type { EpochDecision } from '../../src/roles/coordinator.js'
 import { SummaryAccumulator } from '../../src/roles/summary.js'
 import { parseTopicConfig } from '../../src/roles/topic.js'
 import { waitFor } from '../utils/wait.js'
@@ -15,27 +16,30 @@ const topic = parseTopicConfig({ id: 'synthetic', name: 'test', epochMs: 250, gr
 describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
   let cluster: LocalCluster
   const decisions: EpochDecision[] = []
+  let first = 1
+  const inRun = (d: EpochDecision): boolean => d.epoch >= first && d.epoch < first + EPOCHS
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 6, reputers: 2, startDelayMs: 500 })
+    cluster = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 6, reputers: 2, startDelayMs: 800 })
     cluster.events.addEventListener('decision', (e) => decisions.push((e as CustomEvent<EpochDecision>).detail))
-    // Epoch 0 has no known truth yet; the run is epochs 1..EPOCHS.
-    await waitFor(() => decisions.some((d) => d.epoch >= EPOCHS), `${EPOCHS} epochs`, EPOCHS * topic.epochMs + 20_000)
+    // The run is the EPOCHS epochs from the first one every node took part in.
+    first = cluster.firstFullEpoch(topic.id)
+    await waitFor(() => decisions.some((d) => d.epoch >= first + EPOCHS - 1), `${EPOCHS} epochs`, (first + EPOCHS) * topic.epochMs + 20_000)
   }, 60_000)
   afterAll(() => cluster.stop())
 
   it('decides every epoch, each with all six workers', () => {
-    const epochs = decisions.map((d) => d.epoch).filter((e) => e >= 1 && e <= EPOCHS)
-    expect(epochs).toEqual(Array.from({ length: EPOCHS }, (_, i) => i + 1))
-    for (const d of decisions) expect(Object.keys(d.inferences)).toHaveLength(6)
+    const run = decisions.filter(inRun)
+    expect(run.map((d) => d.epoch)).toEqual(Array.from({ length: EPOCHS }, (_, i) => first + i))
+    for (const d of run) expect(Object.keys(d.inferences)).toHaveLength(6)
   })
 
   it('settles epochs from both reputers and leaves the new-topic mode', () => {
     const settled = decisions.flatMap((d) => d.settled.map((s) => s.epoch))
     expect(settled.length).toBeGreaterThanOrEqual(EPOCHS - 3)
-    const coordinator = cluster.members[0].node.services[0] as CoordinatorService
-    expect(coordinator.topicState.initialRegret).not.toBe(0)
-    expect(Object.keys(coordinator.topicState.regrets.network.inferers)).toHaveLength(6)
+    const state = (cluster.members[0].node.services[0] as ConsensusService).driver.chain.topics.get(topic.id)!.state
+    expect(state.initialRegret).not.toBe(0)
+    expect(Object.keys(state.regrets.network.inferers)).toHaveLength(6)
     const last = decisions.at(-1) as EpochDecision
     expect(Object.keys(last.output.weights.inferers)).toHaveLength(6)
   })
@@ -43,7 +47,7 @@ describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
   it('after warm-up the network inference beats the naive inference', async () => {
     const truth = cluster.groundTruth.get(topic.id)!
     const summary = new SummaryAccumulator(topic.lossFunction, 15)
-    for (const d of decisions.filter((x) => x.epoch >= 1 && x.epoch <= EPOCHS)) {
+    for (const d of decisions.filter(inRun)) {
       summary.add({ epoch: d.epoch, truth: (await truth.valueAt(d.epoch))!, network: d.output.networkInference, naive: d.output.naiveInference, inferences: d.inferences })
     }
     const result = summary.result()

@@ -34,7 +34,8 @@ export interface LocalGenesisOptions {
   readonly workers: readonly string[]
   /** Registered as reputers in every topic. */
   readonly reputers: readonly string[]
-  readonly topics: readonly { readonly id: string; readonly epochMs: number; readonly file?: string }[]
+  /** `workers` / `reputers` of a topic, when given, replace the every-topic lists for it. */
+  readonly topics: readonly { readonly id: string; readonly epochMs: number; readonly file?: string; readonly workers?: readonly string[]; readonly reputers?: readonly string[] }[]
   /** @default 'chorus-local' */
   readonly chainId?: string
   /** @default null (set when the cluster starts) */
@@ -64,8 +65,8 @@ export function buildLocalGenesis(options: LocalGenesisOptions): Genesis {
       file: t.file ?? null,
       epochMs: t.epochMs,
       initialRevenue: String(d.topicRevenue),
-      workers: [...options.workers],
-      reputers: [...options.reputers],
+      workers: [...(t.workers ?? options.workers)],
+      reputers: [...(t.reputers ?? options.reputers)],
     })),
     emission: { perEpoch: String(d.emissionPerEpoch), committeeShare: d.committeeShare },
     fees: { createTopic: String(d.createTopicFee) },

@@ -47,6 +47,31 @@ export class LinearTrend implements Inferer {
   }
 }
 
+/**
+ * Random walk with drift: the last value plus the average change over the last `window`
+ * changes, per epoch ahead. On a random walk it is the last value with a little noise; in a
+ * steady trend it follows the drift without the turning-point overshoot of a fitted line.
+ */
+export class Drift implements Inferer {
+  readonly name: string
+
+  /** @param window changes averaged, ≥ 1. */
+  constructor(readonly window: number) {
+    if (!Number.isInteger(window) || window < 1) throw new ModelSpecError(`drift: window must be an integer >= 1 (got ${window})`)
+    this.name = `drift:${window}`
+  }
+
+  infer(context: ModelContext): number {
+    truthValues(context)
+    const points = context.truth.slice(-(this.window + 1))
+    const last = points[points.length - 1]
+    if (points.length === 1) return last.value
+    const first = points[0]
+    const perEpoch = (last.value - first.value) / (last.epoch - first.epoch)
+    return last.value + perEpoch * (context.epoch - last.epoch)
+  }
+}
+
 export class AutoRegression implements Inferer {
   readonly name: string
 

@@ -7,6 +7,7 @@
  * | `ma:10` | `{kind: 'ma', window: 10}` | moving average of the last `window` values |
  * | `ema:0.3` | `{kind: 'ema', alpha: 0.3}` | exponential moving average |
  * | `trend:10` | `{kind: 'trend', window: 10}` | linear trend fitted on `window` values |
+ * | `drift:20` | `{kind: 'drift', window: 20}` | last value plus the mean change of the last `window` changes |
  * | `ar:3` or `ar:order=3,window=60` | `{kind: 'ar', order: 3, window: 60}` | autoregression |
  * | `oracle:noise=1,bias=0,seed=7` | `{kind: 'oracle', noise, bias, seed}` | TEST DEVICE: truth + bias + noise (needs `groundTruth`) |
  * | `http:URL` | `{kind: 'http', url, timeoutMs}` | external model over HTTP (http.ts) |
@@ -15,21 +16,30 @@
  * Parameters are `kind:VALUE` (the kind's main parameter, listed first above) or
  * `kind:name=value,name=value`. Built-in inferers forecast with a built-in forecaster,
  * chosen with `@`: `ema:0.3@loss-ema:0.2`, `ar:3@regime:window=24`; the default is
- * `regime`. Forecasters: `regime[:window=16,alpha=0.2,prior=3]` (regime-forecaster.ts) and
- * `loss-ema[:alpha=0.2]` (loss-ema-forecaster.ts). External models forecast themselves.
+ * `adaptive`. Forecasters:
+ * - `adaptive[:meta=0.05,cover=1,window=16]` (adaptive-forecaster.ts): picks among fast,
+ *   slow and regime-aware loss estimators by their track record;
+ * - `regime[:window=16,alpha=0.1,prior=3,recent=0,fastAlpha=0.3,statistic=mean,cover=…]`
+ *   (regime-forecaster.ts): per-regime loss estimates;
+ * - `loss-ema[:alpha=0.2,statistic=mean,cover=…]` (loss-ema-forecaster.ts): recent losses.
+ * `statistic` is `mean`, `share` or `log` (loss-history.ts); `cover` limits a forecast to
+ * the inferers within that factor of the lowest expected loss (default: all, 1 for
+ * adaptive). External models forecast themselves.
  * An invalid spec throws a ModelSpecError naming the spec and the field.
  */
 import type { GroundTruthSource, WorkerModel } from '../plugins.js'
 import { withForecaster, type Forecaster, type Inferer } from './compose.js'
+import { AdaptiveForecaster } from './adaptive-forecaster.js'
 import { Ema } from './ema.js'
 import { ModelSpecError } from './errors.js'
 import { HttpModel } from './http.js'
 import { LastValue } from './last-value.js'
-import { AutoRegression, LinearTrend } from './linear-regression.js'
+import { AutoRegression, Drift, LinearTrend } from './linear-regression.js'
 import { LossEmaForecaster } from './loss-ema-forecaster.js'
 import { MovingAverage } from './moving-average.js'
 import { NoisyOracle } from './noisy-oracle.js'
 import { RegimeForecaster } from './regime-forecaster.js'
+import { STATISTICS } from './loss-history.js'
 import { SubprocessModel } from './subprocess.js'
 
 export interface ModelSpecObject {
@@ -45,17 +55,19 @@ export interface ModelOptions {
   readonly groundTruth?: GroundTruthSource
 }
 
-export const DEFAULT_FORECASTER = 'regime'
+export const DEFAULT_FORECASTER = 'adaptive'
 
 /** The main parameter of each kind, for the `kind:VALUE` shorthand. */
 const MAIN: Readonly<Record<string, string>> = {
   ma: 'window',
   ema: 'alpha',
   trend: 'window',
+  drift: 'window',
   ar: 'order',
   oracle: 'noise',
   regime: 'window',
   'loss-ema': 'alpha',
+  adaptive: 'meta',
 }
 
 const ALIASES: Readonly<Record<string, string>> = { 'last-value': 'last', 'moving-average': 'ma', subprocess: 'cmd' }
@@ -139,6 +151,14 @@ class Params {
     return v
   }
 
+  choice<T extends string>(field: string, allowed: readonly T[], fallback: T): T {
+    this.used.add(field)
+    const v = this.spec[field]
+    if (v === undefined) return fallback
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw this.error(field, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`)
+    return v as T
+  }
+
   strings(field: string): string[] {
     this.used.add(field)
     const v = this.spec[field]
@@ -192,6 +212,8 @@ function createInferer(kind: string, p: Params, options: ModelOptions, label: st
       return new Ema(p.unit('alpha', 0.3))
     case 'trend':
       return new LinearTrend(p.int('window', 10, 2))
+    case 'drift':
+      return new Drift(p.int('window', 20, 1))
     case 'ar': {
       const order = p.int('order', 3, 1)
       return new AutoRegression(order, p.int('window', Math.max(60, order + 2), order + 2))
@@ -205,7 +227,7 @@ function createInferer(kind: string, p: Params, options: ModelOptions, label: st
       })
     }
     default:
-      throw new ModelSpecError(`model "${label}": unknown kind "${kind}" (have: last, ma, ema, trend, ar, oracle, http, cmd)`)
+      throw new ModelSpecError(`model "${label}": unknown kind "${kind}" (have: last, ma, ema, trend, drift, ar, oracle, http, cmd)`)
   }
 }
 
@@ -215,13 +237,24 @@ export function createForecaster(spec: string | ModelSpecObject, label = labelOf
   let forecaster: Forecaster
   switch (obj.kind) {
     case 'regime':
-      forecaster = new RegimeForecaster({ window: p.int('window', 16, 4), alpha: p.unit('alpha', 0.2), prior: p.number('prior', 3, (v) => v >= 0, '>= 0') })
+      forecaster = new RegimeForecaster({
+        window: p.int('window', 16, 4),
+        alpha: p.unit('alpha', 0.1),
+        prior: p.number('prior', 3, (v) => v >= 0, '>= 0'),
+        recent: p.number('recent', 0, (v) => v >= 0 && v <= 1, 'in [0, 1]'),
+        fastAlpha: p.unit('fastAlpha', 0.3),
+        statistic: p.choice('statistic', STATISTICS, 'mean'),
+        cover: p.number('cover', Number.POSITIVE_INFINITY, (v) => v >= 1, '>= 1'),
+      })
+      break
+    case 'adaptive':
+      forecaster = new AdaptiveForecaster({ meta: p.unit('meta', 0.05), cover: p.number('cover', 1, (v) => v >= 1, '>= 1'), window: p.int('window', 16, 4) })
       break
     case 'loss-ema':
-      forecaster = new LossEmaForecaster(p.unit('alpha', 0.2))
+      forecaster = new LossEmaForecaster(p.unit('alpha', 0.2), p.choice('statistic', STATISTICS, 'mean'), p.number('cover', Number.POSITIVE_INFINITY, (v) => v >= 1, '>= 1'))
       break
     default:
-      throw new ModelSpecError(`model "${label}": unknown forecaster "${String(obj.kind)}" (have: regime, loss-ema)`)
+      throw new ModelSpecError(`model "${label}": unknown forecaster "${String(obj.kind)}" (have: adaptive, regime, loss-ema)`)
   }
   p.done()
   return forecaster

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { computeBlock, genesisChainState, verifyBlock, BlockInvalid, type ChainState, type MessageLookup } from '../../../src/consensus/chain.js'
 import { buildLocalGenesis, ledgerEpochAt, checkConservation, withGenesisTime } from '../../../src/consensus/ledger/index.js'
-import { encodeEnvelope, generateIdentity, messageId, signEnvelope, toHex, type Envelope, type NodeIdentity, type UnsignedEnvelope } from '../../../src/p2p/index.js'
+import { encodeEnvelope, fromHex, generateIdentity, messageId, signEnvelope, toHex, type Envelope, type NodeIdentity, type UnsignedEnvelope } from '../../../src/p2p/index.js'
 import { parseTopicConfig } from '../../../src/roles/topic.js'
 
 const topic = parseTopicConfig({ id: 't1', name: 't1', epochMs: 1000, groundTruth: 'synthetic:1' }, 'test')
@@ -27,7 +27,7 @@ describe('computeBlock / verifyBlock', () => {
     const s = await setup()
     const epochOf = (t: number): number => ledgerEpochAt(s.genesis, t)
     const inferenceIds = s.workers.map((w, i) => s.post(w, { type: 'inference', epoch: 0, payload: { value: 10 + i } })).sort()
-    const draft = { height: 1, timeMs: 1_001_000, proposer: hex(s.committee[0]), topicEpochs: [{ topicId: 't1', epoch: 0, inferenceIds, forecastIds: [], settlements: [] }], txs: [], evidence: [] }
+    const draft = { height: 1, timeMs: 1_001_000, proposer: hex(s.committee[0]), topicEpochs: [{ topicId: 't1', epoch: 0, inferenceIds, forecastIds: [], commitIds: [], settlements: [] }], txs: [], evidence: [], lastCommit: [] as Uint8Array[] }
     const { block, next } = computeBlock(s.state, draft, s.lookup, epochOf)
     expect(block.topicEpochs[0].output?.networkInference).toBe(11) // first epoch: the median
     expect(next.topics.get('t1')?.unsettled).toEqual([0])
@@ -39,7 +39,10 @@ describe('computeBlock / verifyBlock', () => {
     const bundle = { network: -1, naive: -1.1, inferers: Object.fromEntries(s.workers.map((w, i) => [hex(w), -1 - i / 10])), forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: {} }
     const lossIds = s.reputers.map((r) => s.post(r, { type: 'loss-bundle', epoch: 0, payload: bundle })).sort()
     const inf1 = s.workers.map((w, i) => s.post(w, { type: 'inference', epoch: 1, payload: { value: 20 + i } })).sort()
-    const draft2 = { height: 2, timeMs: 1_002_000, proposer: hex(s.committee[0]), topicEpochs: [{ topicId: 't1', epoch: 1, inferenceIds: inf1, forecastIds: [], settlements: [{ epoch: 0, lossBundleIds: lossIds }] }], txs: [], evidence: [] }
+    // The committee's precommit for block 1 is the certificate block 2 carries.
+    const precommit = encodeEnvelope(signEnvelope({ type: 'vote', chainId: 'c', topicId: '', epoch: 1, nonce: new Uint8Array(0), payload: { height: 1, round: 0, step: 'precommit', blockHash: fromHex(next.hash) } }, s.committee[0].secretKey, s.committee[0].publicKey))
+    const draft2 = { height: 2, timeMs: 1_002_000, proposer: hex(s.committee[0]), topicEpochs: [{ topicId: 't1', epoch: 1, inferenceIds: inf1, forecastIds: [], commitIds: [], settlements: [{ epoch: 0, lossBundleIds: lossIds }] }], txs: [], evidence: [], lastCommit: [precommit] }
+    expect(() => computeBlock(next, { ...draft2, lastCommit: [] }, s.lookup, epochOf)).toThrow(/does not certify/)
     const second = computeBlock(next, draft2, s.lookup, epochOf)
     expect(second.block.topicEpochs[0].settled.map((x) => x.epoch)).toEqual([0])
     expect(second.next.topics.get('t1')?.unsettled).toEqual([1])
@@ -51,7 +54,7 @@ describe('computeBlock / verifyBlock', () => {
     const epochOf = (t: number): number => ledgerEpochAt(s.genesis, t)
     const proposer = hex(s.committee[0])
     const inferenceIds = s.workers.map((w, i) => s.post(w, { type: 'inference', epoch: 0, payload: { value: 10 + i } })).sort()
-    const draft = { height: 1, timeMs: 1_001_000, proposer, topicEpochs: [{ topicId: 't1', epoch: 0, inferenceIds, forecastIds: [], settlements: [] }], txs: [], evidence: [] }
+    const draft = { height: 1, timeMs: 1_001_000, proposer, topicEpochs: [{ topicId: 't1', epoch: 0, inferenceIds, forecastIds: [], commitIds: [], settlements: [] }], txs: [], evidence: [], lastCommit: [] as Uint8Array[] }
     const { block } = computeBlock(s.state, draft, s.lookup, epochOf)
     const opts = { nowMs: 1_001_000, maxClockSkewMs: 5000, expectedProposer: proposer }
     const tampered = { ...block, topicEpochs: [{ ...block.topicEpochs[0], output: { ...block.topicEpochs[0].output!, networkInference: 11.000000000000002 } }] }

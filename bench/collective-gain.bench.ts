@@ -1,0 +1,81 @@
+/**
+ * Collective gain: how much better the network inference is than its parts, over 500
+ * epochs of the offline simulator (src/roles/simulation.ts) with the default worker
+ * population, the spec's default parameters and squared error, on the default synthetic
+ * topic (seed 42, plus two more seeds to show the spread) and on every real series in
+ * bench/data/ (both eustock columns; a series shorter than 500 + 10 rows runs for as many
+ * epochs as it has).
+ *
+ * Rows per series: best single worker's mean loss / network's (goal >= 1.25 on the
+ * synthetic topic, >= 1.0 on real data) and naive's / network's (goal > 1 everywhere), both
+ * over the epochs after a 50-epoch warm-up. Also written, with every worker's loss, to
+ * bench/results/collective-gain.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createGroundTruth } from '../src/roles/ground-truth/registry.js'
+import { defaultWorkerPopulation, simulate } from '../src/roles/simulation.js'
+import type { Summary } from '../src/roles/summary.js'
+import type { BenchRow, BenchSuite } from './lib.js'
+
+const EPOCHS = 500
+const WARMUP = 50
+/** Epochs of known history before the first simulated one. */
+const START = 10
+const SERIES: readonly { readonly name: string; readonly spec: string; readonly synthetic: boolean }[] = [
+  { name: 'synthetic:42 (default topic)', spec: 'synthetic:42', synthetic: true },
+  { name: 'synthetic:1', spec: 'synthetic:1', synthetic: true },
+  { name: 'synthetic:7', spec: 'synthetic:7', synthetic: true },
+  { name: 'eustock DAX', spec: 'csv:eustock-dax-cac.csv:DAX', synthetic: false },
+  { name: 'eustock CAC', spec: 'csv:eustock-dax-cac.csv:CAC', synthetic: false },
+  { name: 'sunspots', spec: 'csv:sunspots-monthly.csv', synthetic: false },
+  { name: 'co2', spec: 'csv:co2-monthly.csv', synthetic: false },
+]
+
+async function runSeries(spec: string): Promise<{ summary: Summary; epochs: number; ms: number }> {
+  const source = await createGroundTruth(spec, { baseDir: join(import.meta.dirname, 'data') })
+  const epochs = Math.min(EPOCHS, source.length - START)
+  const t0 = performance.now()
+  const { summary } = await simulate({ groundTruth: source, workers: defaultWorkerPopulation(), epochs, warmup: WARMUP, start: START, lossFunction: 'squared-error' })
+  return { summary, epochs, ms: performance.now() - t0 }
+}
+
+export const suite: BenchSuite = {
+  name: 'collective-gain',
+  async run(): Promise<BenchRow[]> {
+    const rows: BenchRow[] = []
+    const details: Record<string, unknown> = {}
+    for (const s of SERIES) {
+      const { summary, epochs, ms } = await runSeries(s.spec)
+      const best = summary.bestWorkerLoss ?? Number.NaN
+      const extra = { epochs, counted: summary.counted, bestWorker: summary.bestWorker ?? '', equalWeightOverNetwork: summary.equalWeightLoss / summary.networkLoss, ms: Math.round(ms) }
+      rows.push({
+        suite: 'collective-gain',
+        case: `${s.name} best/network`,
+        value: summary.networkLoss,
+        unit: 'mse',
+        baselineName: 'best single worker',
+        baseline: best,
+        ratio: best / summary.networkLoss,
+        ratioMeaning: s.synthetic ? 'best / network (goal >= 1.25)' : 'best / network (goal >= 1.0)',
+        extra,
+      })
+      rows.push({
+        suite: 'collective-gain',
+        case: `${s.name} naive/network`,
+        value: summary.networkLoss,
+        unit: 'mse',
+        baselineName: 'naive inference',
+        baseline: summary.naiveLoss,
+        ratio: summary.naiveLoss / summary.networkLoss,
+        ratioMeaning: 'naive / network (goal > 1)',
+        extra,
+      })
+      details[s.name] = { spec: s.spec, epochs, warmup: WARMUP, ...summary }
+    }
+    const dir = join(import.meta.dirname, 'results')
+    await mkdir(dir, { recursive: true })
+    await writeFile(join(dir, 'collective-gain.json'), JSON.stringify({ date: new Date().toISOString(), series: details }, null, 2))
+    return rows
+  },
+}
