@@ -20,8 +20,8 @@ import type { BenchRow, BenchSuite } from './lib.js'
 
 const EPOCHS = 500
 const WARMUP = 50
-/** Epochs of known history before the first simulated one. */
-const START = 10
+/** Epochs of known history before the first simulated one (as a cluster has). */
+const START = 1
 const SERIES: readonly { readonly name: string; readonly spec: string; readonly synthetic: boolean }[] = [
   { name: 'synthetic:42 (default topic)', spec: 'synthetic:42', synthetic: true },
   { name: 'synthetic:1', spec: 'synthetic:1', synthetic: true },

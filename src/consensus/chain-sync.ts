@@ -4,7 +4,7 @@
  * committed (from a commit notice, fetching what is missing), each checked by its
  * certificate and by re-execution.
  */
-import { decodeCanonical, Ed25519Verifier, peerIdOfParticipant, readEnvelope, toHex, verifyEnvelopeBytes, type ChorusNode, type Envelope } from '../p2p/index.js'
+import { decodeCanonical, Ed25519Verifier, messageId, peerIdOfParticipant, readEnvelope, toHex, verifyEnvelopeBytes, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
 import type { TopicConfig } from '../roles/topic.js'
 import { decodeBlock, type Block } from './block.js'
 import { genesisChainState, recompute, type ChainState } from './chain.js'
@@ -92,11 +92,14 @@ export class ChainSync {
     return undefined
   }
 
-  /** Fetch the messages a block names that the pool lacks, from the committee members. */
-  async fetchMissing(block: Block, pool: MessagePool, from?: string): Promise<void> {
+  /**
+   * Fetch the messages a block names that the pool lacks: from `from`, the proposer, then the
+   * other committee members. True when none is missing any more.
+   */
+  async fetchMissing(block: Block, pool: MessagePool, from?: string, committee: readonly string[] = []): Promise<boolean> {
     const missing = block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)]).filter((id) => pool.get(id) === undefined)
-    if (missing.length === 0) return
-    const peers = from !== undefined ? [from, block.proposer] : [block.proposer]
+    if (missing.length === 0) return true
+    const peers = [...new Set([...(from !== undefined ? [from] : []), block.proposer, ...committee])]
     for (const participant of peers) {
       if (participant === this.node.participantId) continue
       let items: (Uint8Array | null)[]
@@ -110,7 +113,31 @@ export class ChainSync {
         const read = verifyEnvelopeBytes(bytes, this.genesis.chainId, this.verifier)
         if (read.ok) pool.add(missing[i], read.envelope, bytes)
       })
-      if (missing.every((id) => pool.get(id) !== undefined)) return
+      if (missing.every((id) => pool.get(id) !== undefined)) return true
+    }
+    return false
+  }
+
+  /**
+   * Catch up with one member: adopt a block it committed at `height` (and before), else take
+   * its proposals and votes for `height` as if they had just arrived by gossip.
+   */
+  async pullFrom(member: string, height: number, chain: ChainState, deliver: (m: DeliveredMessage) => Promise<void>): Promise<void> {
+    const peer = peerIdOfParticipant(member)
+    try {
+      const [bytes, cert] = await this.node.sync.request(peer, 'blocks', { from: height, count: 1 })
+      if (bytes instanceof Uint8Array && cert instanceof Uint8Array) {
+        await this.adoptVerified({ height, block: bytes, certificate: certificateVotes(cert) }, member, chain)
+        return
+      }
+      for (const raw of await this.node.sync.request(peer, 'round-messages', { height })) {
+        if (raw === null) continue
+        const read = verifyEnvelopeBytes(raw, chain.chainId, this.verifier)
+        if (!read.ok || !chain.committee.has(toHex(read.envelope.signer))) continue
+        await deliver({ envelope: read.envelope, id: messageId(raw), channel: '', bytes: raw })
+      }
+    } catch {
+      // An unreachable member: the next check asks again.
     }
   }
 
@@ -142,7 +169,7 @@ export class ChainSync {
   private async adoptVerified(notice: { height: number; block: Uint8Array; certificate: readonly Uint8Array[] }, signer: string, chain: ChainState): Promise<ChainState | undefined> {
     const read = readCommitNotice(notice, chain.committee, chain.chainId, this.verifier)
     if (!read.ok || read.block.height !== chain.height + 1) return undefined
-    await this.fetchMissing(read.block, this.pool, signer)
+    if (!(await this.fetchMissing(read.block, this.pool, signer, chain.committee.ids))) return undefined
     let next: ChainState
     try {
       next = recompute(chain, read.block, (id) => this.pool.get(id), (t) => ledgerEpochAt(this.genesis, t))

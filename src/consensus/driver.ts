@@ -5,7 +5,7 @@
  * atomically, then announces the commit. Inputs are fed to the machine one at a time, in
  * arrival order; all I/O happens between transitions.
  */
-import { encodeCanonical, encodeEnvelope, fromHex, globalChannel, signEnvelope, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
+import { decodeCanonical, encodeCanonical, encodeEnvelope, fromHex, globalChannel, signEnvelope, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
 import { opensCommitment } from './commit-reveal.js'
 import type { TopicRuntime } from '../roles/admission.js'
 import { Timers } from '../roles/epoch-clock.js'
@@ -66,6 +66,10 @@ export class ConsensusDriver {
   private readonly candidates = new Map<string, Candidate>()
   /** `voter|round|step|value` → signed envelope bytes, for certificates and evidence. */
   private readonly voteBytes = new Map<string, Uint8Array>()
+  /** Proposal envelopes (ours and received) of the current height, by block hash. */
+  private readonly proposalBytes = new Map<string, Uint8Array>()
+  /** Height last seen committed by the stall check. */
+  private stallCheckHeight = -1
   private readonly nextHeightEvents: ConsensusEvent[] = []
   private readonly timers = new Timers()
   private readonly sync: ChainSync
@@ -100,7 +104,40 @@ export class ConsensusDriver {
     node.subscribe(globalChannel('tx'), (m) => this.pooled(m))
     node.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
     this.sync.start()
+    node.sync.provide('round-messages', (query) => {
+      const height = Number((query as { height?: unknown }).height)
+      if (height !== this.chainState.height + 1) return []
+      return [...this.proposalBytes.values(), ...this.voteBytes.values()]
+    })
     this.scheduleHeight()
+    this.scheduleStallCheck()
+  }
+
+  /**
+   * Gossip delivers each message once; a member that was down or partitioned when votes went
+   * out never gets them again. So when the chain has not moved for a while, ask the other
+   * members for the current height's proposals and votes, and for any commit this node
+   * missed: Tendermint's liveness needs every message to arrive eventually.
+   */
+  private scheduleStallCheck(): void {
+    if (this.stopped) return
+    const every = this.o.timeouts.propose + this.o.timeouts.prevote + this.o.timeouts.precommit
+    this.timers.at(Date.now() + every, () =>
+      this.enqueue(async () => {
+        if (this.chainState.height === this.stallCheckHeight && this.machine !== undefined) await this.pullRound()
+        this.stallCheckHeight = this.chainState.height
+        this.scheduleStallCheck()
+      }),
+    )
+  }
+
+  private async pullRound(): Promise<void> {
+    this.count('stall-pull')
+    const height = this.chainState.height + 1
+    for (const member of this.chainState.committee.ids) {
+      if (member === this.self || this.stopped) continue
+      await this.sync.pullFrom(member, height, this.chainState, (m) => this.onConsensus(m))
+    }
   }
 
   /**
@@ -149,18 +186,35 @@ export class ConsensusDriver {
 
   private startHeight(height: number): void {
     if (this.stopped || height !== this.chainState.height + 1 || this.machine?.height === height) return
-    // After a restart inside a height this node already voted in, it follows without voting:
-    // signing again could contradict the votes it lost.
-    const self = this.o.store.hasOwnVotesAt(height) ? 'ff' : this.self
-    this.machine = new ConsensusMachine({ committee: this.chainState.committee, self, height, timeouts: this.o.timeouts, maxFutureRounds: this.o.maxFutureRounds ?? 4 })
+    this.machine = new ConsensusMachine({ committee: this.chainState.committee, self: this.self, height, timeouts: this.o.timeouts, maxFutureRounds: this.o.maxFutureRounds ?? 4 })
     this.heightStartedAt = Date.now()
-    this.feed({ type: 'start' })
+    // A restart inside this height: replay what the machine saw before, to the same state and
+    // the same votes (re-sent votes are the same bytes, so peers drop them as duplicates).
+    const logged = this.o.store.wal(height)
+    for (const bytes of logged) {
+      const entry = decodeCanonical(bytes) as { event: ConsensusEvent; block?: Uint8Array }
+      if (entry.block !== undefined) this.rememberCandidate(entry.block)
+      this.feed(entry.event, false)
+    }
+    if (logged.length === 0) this.feed({ type: 'start' })
     for (const e of this.nextHeightEvents.splice(0)) this.feed(e)
   }
 
-  private feed(event: ConsensusEvent): void {
+  private rememberCandidate(bytes: Uint8Array): string {
+    const hash = toHex(blockHash(bytes))
+    if (!this.candidates.has(hash)) this.candidates.set(hash, { bytes })
+    return hash
+  }
+
+  private feed(event: ConsensusEvent, log = true): void {
     const machine = this.machine
     if (machine === undefined) return
+    if (log) {
+      // Inputs that name a block carry its bytes, so a replay has the block too.
+      const hash = event.type === 'proposal' ? event.proposal.blockHash : event.type === 'proposalValue' ? event.blockHash : undefined
+      const block = hash === undefined ? undefined : this.candidates.get(hash)?.bytes
+      this.o.store.appendWal(machine.height, encodeCanonical(block === undefined ? { event } : { event, block }))
+    }
     let actions: ConsensusAction[]
     try {
       actions = machine.handle(event)
@@ -181,7 +235,8 @@ export class ConsensusDriver {
       const p = (envelope as Envelope<'proposal'>).payload
       const hash = toHex(p.blockHash)
       if (toHex(blockHash(p.block)) !== hash) return this.count('proposal-hash-mismatch')
-      if (!this.candidates.has(hash)) this.candidates.set(hash, { bytes: p.block })
+      this.rememberCandidate(p.block)
+      if (p.height === this.chainState.height + 1) this.proposalBytes.set(`${p.round}|${hash}`, bytes)
       height = p.height
       event = { type: 'proposal', proposal: { height, round: p.round, polRound: p.polRound, blockHash: hash, proposer: signer } }
     } else if (envelope.type === 'vote') {
@@ -288,7 +343,12 @@ export class ConsensusDriver {
     try {
       const block = c.block ?? decodeBlock(c.bytes)
       c.block = block
-      await this.sync.fetchMissing(block, this.pool)
+      if (!(await this.sync.fetchMissing(block, this.pool, undefined, this.chainState.committee.ids))) {
+        // Messages nobody could send us yet: a local gap, not an invalid block. Ask again.
+        this.count('messages-unavailable')
+        this.timers.at(Date.now() + VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
+        return
+      }
       timely = Math.abs(block.timeMs - Date.now()) <= this.o.maxClockSkewMs
       // The verdict must not depend on this node's round (the machine asks once per hash), so
       // the proposer is checked by the machine on the proposal, not here.
@@ -316,12 +376,14 @@ export class ConsensusDriver {
     const messages = new Map(ids.map((id) => [id, this.pool.bytes(id) ?? this.o.store.message(id) ?? new Uint8Array(0)]))
     const hash = blockHash(bytes)
     this.o.store.commit({ height: block.height, hash, bytes, certificate: encodeCanonical(certificate), state: new Map(), messages })
+    this.o.store.pruneWal(block.height + 1)
     for (const e of block.evidence) this.o.store.markEvidenceIncluded(blockHash(e), block.height)
     this.chainState = { ...next, lastCommit: certificate }
     this.pool.dropTxs(this.pool.pendingTxs(Number.MAX_SAFE_INTEGER).map((t) => t.id).filter((id) => block.txs.some((b) => toHex(blockHash(b)) === id)))
     for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
     this.candidates.clear()
     this.voteBytes.clear()
+    this.proposalBytes.clear()
     this.machine = undefined
     this.count('committed')
     this.events.dispatchEvent(new CustomEvent<CommitEvent>('commit', { detail: { height: block.height, hash: toHex(hash), block, ms: Date.now() - this.heightStartedAt } }))

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NUL
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS evidence (id BLOB PRIMARY KEY, bytes BLOB NOT NULL, included_height INTEGER);
+CREATE TABLE IF NOT EXISTS wal (height INTEGER NOT NULL, seq INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (height, seq));
 CREATE TABLE IF NOT EXISTS own_votes (height INTEGER NOT NULL, round INTEGER NOT NULL, step TEXT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (height, round, step));
 `
 
@@ -101,9 +102,23 @@ export class ChainStore {
     return row === undefined ? undefined : u8(row.bytes)
   }
 
-  /** Heights that have any own vote recorded (a restart inside one of them must not vote again). */
-  hasOwnVotesAt(height: number): boolean {
-    return this.db.prepare('SELECT 1 FROM own_votes WHERE height = ? LIMIT 1').get(height) !== undefined
+  /**
+   * Append one consensus input of `height` to the write-ahead log. It is on disk before the
+   * state machine sees it, so a restarted node replays the height to the same state (and the
+   * same votes) instead of voting afresh.
+   */
+  appendWal(height: number, bytes: Uint8Array): void {
+    this.db.prepare('INSERT INTO wal (height, seq, bytes) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM wal WHERE height = ?), ?)').run(height, height, bytes)
+  }
+
+  wal(height: number): Uint8Array[] {
+    const rows = this.db.prepare('SELECT bytes FROM wal WHERE height = ? ORDER BY seq').all(height) as { bytes: Buffer }[]
+    return rows.map((r) => u8(r.bytes))
+  }
+
+  /** Drop the log of committed heights. */
+  pruneWal(belowHeight: number): void {
+    this.db.prepare('DELETE FROM wal WHERE height < ?').run(belowHeight)
   }
 
   /** Remember a vote this node signed, before it is sent: after a crash it must not sign a different one. */

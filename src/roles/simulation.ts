@@ -41,7 +41,10 @@ export interface SimulateOptions {
   readonly params?: SynthesisParams
   /** Decided epochs left out of the summary. @default 20 */
   readonly warmup?: number
-  /** First epoch; the truth before it is known history. @default 10 */
+  /**
+   * First epoch; the truth before it is history every worker knows (built-in models need
+   * at least one known value to answer). @default 1
+   */
   readonly start?: number
   /** @default 1 */
   readonly groundTruthLag?: number
@@ -118,7 +121,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const params = options.params ?? DEFAULT_PARAMS
   const lossFunction = options.lossFunction ?? 'squared-error'
   const lag = options.groundTruthLag ?? 1
-  const start = options.start ?? 10
+  const start = options.start ?? 1
   const reputers = options.reputers ?? 2
   const topicReward = options.topicReward ?? 1000
   const source = options.groundTruth

@@ -1,0 +1,106 @@
+/**
+ * The collective property offline: the default topic (synthetic:42) with the default
+ * population of six different built-in models, two reputers, lag 1, the spec's default
+ * parameters and squared error.
+ */
+import { describe, expect, it } from 'vitest'
+import { SyntheticSeries } from '../../../src/roles/ground-truth/synthetic.js'
+import { createModel } from '../../../src/roles/models/registry.js'
+import { DEFAULT_POPULATION, defaultWorkerPopulation, simulate, type EpochRecord, type SimulationResult } from '../../../src/roles/simulation.js'
+
+/** Epochs after a regime change over which the suited worker's weight is read. */
+const SHIFT_FROM = 3
+const SHIFT_SPAN = 10
+
+/** The worker with the lowest mean loss over epochs [from, to). */
+function suitedWorker(records: readonly EpochRecord[], from: number, to: number): string {
+  const span = records.filter((r) => r.epoch >= from && r.epoch < to)
+  const ids = Object.keys(span[0].losses.workers)
+  const mean = (id: string): number => span.reduce((s, r) => s + r.losses.workers[id], 0) / span.length
+  return ids.reduce((best, id) => (mean(id) < mean(best) ? id : best))
+}
+
+function meanWeight(records: readonly EpochRecord[], id: string, from: number, to: number): number {
+  const span = records.filter((r) => r.epoch >= from && r.epoch < to)
+  return span.reduce((s, r) => s + (r.effectiveWeights[id] ?? 0), 0) / span.length
+}
+
+/**
+ * For each regime change at epoch c (with SHIFT_FROM + SHIFT_SPAN epochs after it in the
+ * run and 10 before it after the warm-up): the mean effective weight of the worker that
+ * suits the new regime (lowest mean loss over the regime's epochs in the run) over
+ * [c + SHIFT_FROM, c + SHIFT_FROM + SHIFT_SPAN), and over the 10 epochs before c.
+ */
+function shifts(run: SimulationResult, series: SyntheticSeries, firstCounted: number): { at: number; worker: string; before: number; after: number }[] {
+  const records = run.perEpoch
+  const last = records[records.length - 1].epoch
+  const out = []
+  for (const r of records) {
+    const regime = series.regimeAt(r.epoch)
+    if (regime.start !== r.epoch || r.epoch - 10 < firstCounted || r.epoch + SHIFT_FROM + SHIFT_SPAN > last + 1) continue
+    const worker = suitedWorker(records, r.epoch, Math.min(regime.start + regime.length, last + 1))
+    const after = meanWeight(records, worker, r.epoch + SHIFT_FROM, r.epoch + SHIFT_FROM + SHIFT_SPAN)
+    out.push({ at: r.epoch, worker, before: meanWeight(records, worker, r.epoch - 10, r.epoch), after })
+  }
+  return out
+}
+
+describe('simulation of the default topic', () => {
+  const series = new SyntheticSeries({ seed: 42 })
+
+  it('uses six different built-in models', () => {
+    const kinds = DEFAULT_POPULATION.map((s) => String(s).split(/[:@]/)[0])
+    expect(new Set(kinds).size).toBe(6)
+  })
+
+  it('60 epochs: every epoch decided; after warm-up the network beats naive, equal weights and the best single worker; weights follow the regime', async () => {
+    const run = await simulate({ groundTruth: series, workers: defaultWorkerPopulation(), reputers: 2, epochs: 60, warmup: 20, start: 1 })
+    const s = run.summary
+    expect(s.decided).toBe(60)
+    expect(run.perEpoch.every((r) => Object.keys(r.skipped).length === 0)).toBe(true)
+    expect(s.counted).toBe(40)
+    expect(s.networkLoss).toBeLessThan(s.naiveLoss)
+    expect(s.networkLoss).toBeLessThan(s.equalWeightLoss)
+    expect(s.networkLoss).toBeLessThan(s.bestWorkerLoss as number)
+    // The series turns from a trend to noise around a level at epoch 36.
+    expect(series.regimeAt(36)).toMatchObject({ kind: 'noisy-level', start: 36 })
+    const [shift] = shifts(run, series, 21)
+    expect(shift.at).toBe(36)
+    expect(shift.after - shift.before).toBeGreaterThan(0.2)
+  })
+
+  it('200 epochs: the network beats the best single worker, and weights move to the suited worker after most regime changes', async () => {
+    const run = await simulate({ groundTruth: series, workers: defaultWorkerPopulation(), epochs: 200, warmup: 40, start: 1 })
+    const s = run.summary
+    expect(s.networkLoss).toBeLessThan(s.naiveLoss)
+    expect((s.bestWorkerLoss as number) / s.networkLoss).toBeGreaterThan(1.1)
+    const all = shifts(run, series, 41)
+    expect(all.length).toBeGreaterThanOrEqual(3)
+    console.log(all)
+    const up = all.filter((x) => x.after > x.before + 0.1)
+    expect(up.length / all.length).toBeGreaterThanOrEqual(0.75)
+  })
+
+  it('is deterministic, and a failing worker skips its epochs without stopping the topic', async () => {
+    const broken = {
+      name: 'broken',
+      infer: (c: { epoch: number }): number => {
+        if (c.epoch % 3 === 0) throw new Error('no answer this epoch')
+        return 100
+      },
+      forecast: () => ({}),
+    }
+    const workers = () => [
+      { id: 'a', model: createModel('last') },
+      { id: 'b', model: createModel('oracle:noise=2,seed=5', { groundTruth: series }) },
+      { id: 'c', model: broken },
+    ]
+    const one = await simulate({ groundTruth: series, workers: workers(), epochs: 30, warmup: 5, lossFunction: 'squared-log-error' })
+    const two = await simulate({ groundTruth: series, workers: workers(), epochs: 30, warmup: 5, lossFunction: 'squared-log-error' })
+    expect(two.perEpoch.map((r) => r.networkInference)).toEqual(one.perEpoch.map((r) => r.networkInference))
+    expect(one.summary.decided).toBe(30)
+    expect(one.perEpoch.find((r) => r.epoch === 3)?.skipped).toEqual({ c: 'no answer this epoch' })
+    // c skipped epochs, so only a and b are compared.
+    expect(Object.keys(one.summary.workerLosses)).toEqual(['a', 'b'])
+  })
+})
