@@ -71,7 +71,7 @@ export const suite: BenchSuite = {
         ratioMeaning: 'naive / network (goal > 1)',
         extra,
       })
-      details[s.name] = { spec: s.spec, epochs, warmup: WARMUP, ...summary }
+      details[s.name] = { spec: s.spec, simulatedEpochs: epochs, warmup: WARMUP, ...summary }
     }
     const dir = join(import.meta.dirname, 'results')
     await mkdir(dir, { recursive: true })

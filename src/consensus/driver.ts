@@ -86,6 +86,12 @@ export class ConsensusDriver {
     return this.chainState
   }
 
+  /** A committed block from this node's store. */
+  blockAt(height: number): Block | undefined {
+    const stored = this.o.store.block(height)
+    return stored === undefined ? undefined : decodeBlock(stored.bytes)
+  }
+
   private get self(): string {
     return this.o.node.participantId
   }

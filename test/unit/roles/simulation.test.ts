@@ -76,9 +76,11 @@ describe('simulation of the default topic', () => {
     expect((s.bestWorkerLoss as number) / s.networkLoss).toBeGreaterThan(1.1)
     const all = shifts(run, series, 41)
     expect(all.length).toBeGreaterThanOrEqual(3)
-    console.log(all)
-    const up = all.filter((x) => x.after > x.before + 0.1)
+    // The suited worker gains weight after at least 3 of 4 changes, by 0.15 on average (in a
+    // noisy-level regime several models are nearly as good, so its gain there can be small).
+    const up = all.filter((x) => x.after > x.before)
     expect(up.length / all.length).toBeGreaterThanOrEqual(0.75)
+    expect(all.reduce((sum, x) => sum + x.after - x.before, 0) / all.length).toBeGreaterThan(0.15)
   })
 
   it('is deterministic, and a failing worker skips its epochs without stopping the topic', async () => {
