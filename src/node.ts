@@ -15,7 +15,7 @@ import { admissionPolicy, type TopicRuntime } from './roles/admission.js'
 import { CoordinatorService, LeaderDecider } from './roles/coordinator.js'
 import { lossBundle } from './roles/loss-bundle.js'
 import type { GroundTruthSource, WorkerModel } from './roles/plugins.js'
-import type { Registry } from './roles/registry.js'
+import type { RegistryView } from './roles/registry.js'
 import { ReputerService } from './roles/reputer.js'
 import { WorkerService } from './roles/worker.js'
 import { GossipWorkerHistory } from './roles/worker-history.js'
@@ -25,7 +25,7 @@ export type Role = 'coordinator' | 'worker' | 'reputer'
 export interface RoleNodeOptions {
   readonly role: Role
   readonly topics: readonly TopicRuntime[]
-  readonly registry: Registry
+  readonly registry: RegistryView
   /** Ground truth per topic id (workers and reputers read it). */
   readonly groundTruth: ReadonlyMap<string, GroundTruthSource>
   /** The worker's model per topic id. */

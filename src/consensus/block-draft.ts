@@ -30,7 +30,13 @@ export function closedEpochs(chain: ChainState, topicId: string, timeMs: number)
   return out
 }
 
-export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOptions): BlockDraft {
+export interface DraftResult {
+  readonly draft: BlockDraft
+  /** Pending transactions the ledger refused, with its reason; they leave the pool. */
+  readonly rejectedTxs: readonly { readonly id: string; readonly reason: string }[]
+}
+
+export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOptions): DraftResult {
   const topicEpochs: TopicEpochDraft[] = []
   for (const [topicId, topic] of [...chain.topics].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const registered = (role: 'worker' | 'reputer') => (id: string) => {
@@ -69,13 +75,20 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
   // Keep only transactions the ledger accepts in order, so the block never fails on one.
   let ledger = chain.ledger
   const txs: Uint8Array[] = []
-  for (const { bytes } of pool.pendingTxs(opts.maxTxs ?? 500)) {
+  const rejectedTxs: { id: string; reason: string }[] = []
+  for (const { id, bytes } of pool.pendingTxs(opts.maxTxs ?? 500)) {
     const read = readSignedTx(bytes, chain.chainId)
-    if (!read.ok) continue
+    if (!read.ok) {
+      rejectedTxs.push({ id, reason: read.reason })
+      continue
+    }
     const r = applyTx(ledger, read.tx, { height: opts.height, epoch: opts.ledgerEpoch })
-    if (!r.ok) continue
+    if (!r.ok) {
+      rejectedTxs.push({ id, reason: `${r.code}: ${r.reason}` })
+      continue
+    }
     ledger = r.state
     txs.push(bytes)
   }
-  return { height: opts.height, timeMs: opts.timeMs, proposer: opts.proposer, topicEpochs, txs, evidence: opts.evidence, lastCommit: chain.lastCommit }
+  return { draft: { height: opts.height, timeMs: opts.timeMs, proposer: opts.proposer, topicEpochs, txs, evidence: opts.evidence, lastCommit: chain.lastCommit }, rejectedTxs }
 }

@@ -5,7 +5,7 @@
  * atomically, then announces the commit. Inputs are fed to the machine one at a time, in
  * arrival order; all I/O happens between transitions.
  */
-import { decodeCanonical, encodeCanonical, encodeEnvelope, fromHex, globalChannel, signEnvelope, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
+import { decodeCanonical, encodeCanonical, encodeEnvelope, fromHex, messageId, globalChannel, signEnvelope, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
 import { opensCommitment } from './commit-reveal.js'
 import type { TopicRuntime } from '../roles/admission.js'
 import { Timers } from '../roles/epoch-clock.js'
@@ -54,7 +54,7 @@ interface Candidate {
 }
 
 export class ConsensusDriver {
-  /** Observation only: `commit` (CommitEvent). */
+  /** Observation only: `commit` (CommitEvent), `tx-rejected` ({id, reason}) when this node, proposing, refuses a pending transaction. */
   readonly events = new EventTarget()
   readonly counters = new Map<string, number>()
   /** Why the last block this node judged was refused (for operators and tests). */
@@ -316,7 +316,12 @@ export class ConsensusDriver {
   private buildBlock(height: number, round: number): void {
     const timeMs = Math.max(Date.now(), this.chainState.timeMs + 1)
     const evidence = this.o.store.pendingEvidence().map((e) => e.bytes)
-    const draft = buildDraft(this.chainState, this.pool, { height, timeMs, proposer: this.self, ledgerEpoch: this.ledgerEpoch(timeMs), evidence })
+    const { draft, rejectedTxs } = buildDraft(this.chainState, this.pool, { height, timeMs, proposer: this.self, ledgerEpoch: this.ledgerEpoch(timeMs), evidence })
+    for (const r of rejectedTxs) {
+      this.count('tx-rejected')
+      this.events.dispatchEvent(new CustomEvent('tx-rejected', { detail: r }))
+    }
+    this.pool.dropTxs(rejectedTxs.map((r) => r.id))
     let built: { block: Block; next: ChainState }
     try {
       built = computeBlock(this.chainState, draft, (id) => this.pool.get(id), this.ledgerEpoch)
@@ -385,7 +390,7 @@ export class ConsensusDriver {
     this.o.store.pruneWal(block.height + 1)
     for (const e of block.evidence) this.o.store.markEvidenceIncluded(blockHash(e), block.height)
     this.chainState = { ...next, lastCommit: certificate }
-    this.pool.dropTxs(this.pool.pendingTxs(Number.MAX_SAFE_INTEGER).map((t) => t.id).filter((id) => block.txs.some((b) => toHex(blockHash(b)) === id)))
+    this.pool.dropTxs(this.pool.pendingTxs(Number.MAX_SAFE_INTEGER).map((t) => t.id).filter((id) => block.txs.some((b) => toHex(messageId(b)) === id)))
     for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
     this.candidates.clear()
     this.voteBytes.clear()

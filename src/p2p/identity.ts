@@ -59,6 +59,11 @@ export async function loadOrCreateIdentity(path: string): Promise<NodeIdentity> 
   return toIdentity(key, `key file ${path}`)
 }
 
+/** Save an identity to a key file (mode 0600), e.g. to hand a generated key to another process. */
+export async function saveIdentity(path: string, identity: NodeIdentity): Promise<void> {
+  await writeKeyFile(path, privateKeyToProtobuf(identity.libp2pKey))
+}
+
 /** Write atomically (temp file + rename) so a crash never leaves a half-written key. */
 async function writeKeyFile(path: string, bytes: Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true })

@@ -222,7 +222,9 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     topicScoped: false,
     maxBytes: 8 * KiB,
     schema: txPayloadSchema,
-    slot: (_e, p) => `${p.accountNonce}`,
+    // Every distinct tx has its own slot: the ledger, not gossip, decides which of two txs with
+    // one nonce wins (a refused tx must not lock its nonce); identical bytes stay duplicates.
+    slot: (_e, p) => `${p.accountNonce}|${p.kind}|${JSON.stringify(Object.entries(p.body).sort(([a], [b]) => (a < b ? -1 : 1)))}`,
     onConflict: 'reject',
   },
 }

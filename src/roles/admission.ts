@@ -4,7 +4,7 @@
  */
 import type { Envelope, ValidationPolicy, EpochVerdict } from '../p2p/index.js'
 import type { EpochClock } from './epoch-clock.js'
-import type { Registry } from './registry.js'
+import type { RegistryView } from './registry.js'
 import type { TopicConfig } from './topic.js'
 
 export interface TopicRuntime {
@@ -20,7 +20,7 @@ export function graceMs(config: TopicConfig): number {
   return Math.min(100, Math.floor(config.epochMs / 10))
 }
 
-export function admissionPolicy(registry: Registry, topics: ReadonlyMap<string, TopicRuntime>): Omit<ValidationPolicy, 'chainId'> {
+export function admissionPolicy(registry: RegistryView, topics: ReadonlyMap<string, TopicRuntime>): Omit<ValidationPolicy, 'chainId'> {
   return {
     checkEpoch(envelope: Envelope): EpochVerdict {
       const topic = topics.get(envelope.topicId)

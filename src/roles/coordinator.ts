@@ -11,7 +11,7 @@ import type { IdMap, LossBundle, SynthesisOutput, TopicState } from '../synthesi
 import { graceMs, PAST_EPOCHS_ACCEPTED, type TopicRuntime } from './admission.js'
 import { opensCommitment } from '../consensus/commit-reveal.js'
 import { Timers } from './epoch-clock.js'
-import type { Registry } from './registry.js'
+import type { RegistryView } from './registry.js'
 
 /** Everything one epoch of one topic decided. */
 export interface EpochDecision {
@@ -35,7 +35,7 @@ export interface Decider {
 export class LeaderDecider implements Decider {
   constructor(
     private readonly node: ChorusNode,
-    private readonly registry: Registry,
+    private readonly registry: RegistryView,
   ) {}
 
   async decide(d: EpochDecision): Promise<void> {
@@ -78,7 +78,7 @@ export class CoordinatorService {
   constructor(
     private readonly node: ChorusNode,
     private readonly topic: TopicRuntime,
-    private readonly registry: Registry,
+    private readonly registry: RegistryView,
     private readonly decider: Decider,
   ) {
     this.timers = new Timers(() => topic.clock.time())

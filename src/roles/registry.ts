@@ -5,7 +5,15 @@
  */
 export type TopicRole = 'worker' | 'reputer'
 
-export class Registry {
+/** What the roles read of a registry (the in-memory one, or the ledger's committed state). */
+export interface RegistryView {
+  isRegistered(topicId: string, role: TopicRole, id: string): boolean
+  stakeOf(topicId: string, role: TopicRole, id: string): number
+  isCoordinator(id: string): boolean
+  coordinators(): string[]
+}
+
+export class Registry implements RegistryView {
   private readonly members = new Map<string, Map<string, number>>()
   private readonly coordinatorIds = new Set<string>()
 

@@ -1,0 +1,84 @@
+/**
+ * Transactions over the network: a transfer signed by a worker's key is committed and moves
+ * the balances on every member; an overdraft, an unstake of more than is staked and a replay
+ * of a committed nonce are refused with a reason and change nothing; a tampered signature is
+ * rejected by every node's validator before it reaches a block.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LocalCluster, type ClusterMember } from '../../src/cluster.js'
+import { balanceOf, ledgerStateHash, selfStakeOf } from '../../src/consensus/ledger/index.js'
+import { encodeEnvelope, globalChannel, signEnvelope, toHex, type ChorusNode, type CounterKey, type UnsignedEnvelope } from '../../src/p2p/index.js'
+import { parseTopicConfig } from '../../src/roles/topic.js'
+import { driverOf } from '../utils/committee.js'
+import { nextEvent, waitFor } from '../utils/wait.js'
+
+const topic = parseTopicConfig({ id: 'ledger', name: 'ledger', epochMs: 300, groundTruth: 'synthetic:55' }, 'ledger')
+
+describe('ledger transactions', () => {
+  let cluster: LocalCluster
+  let coordinators: ClusterMember[]
+  let sender: ChorusNode
+  let receiver: string
+
+  beforeAll(async () => {
+    cluster = await LocalCluster.start({ topics: [topic], coordinators: 2, workers: 2, reputers: 1, startDelayMs: 1000 })
+    coordinators = cluster.members.filter((m) => m.role === 'coordinator')
+    const workers = cluster.members.filter((m) => m.role === 'worker')
+    sender = workers[0].node.node
+    receiver = workers[1].node.participantId
+    await waitFor(() => coordinators.every((m) => driverOf(m).chain.height >= 2), 'two blocks', 30_000)
+  }, 40_000)
+  afterAll(() => cluster.stop())
+
+  const ledgerOf = (m: ClusterMember) => driverOf(m).chain.ledger
+  const tx = (accountNonce: number, kind: 'transfer' | 'unstake', body: Record<string, string>): UnsignedEnvelope<'tx'> => ({
+    type: 'tx',
+    chainId: cluster.genesis.chainId,
+    topicId: '',
+    epoch: 0,
+    nonce: new Uint8Array(0),
+    payload: { kind, accountNonce, body },
+  })
+
+  it('commits a transfer on every member', async () => {
+    const before = balanceOf(ledgerOf(coordinators[0]), receiver)
+    await sender.publish(tx(0, 'transfer', { to: receiver, amount: '12345' }))
+    await waitFor(() => coordinators.every((m) => balanceOf(ledgerOf(m), receiver) >= before + 12345n), 'transfer committed', 30_000)
+    expect(new Set(coordinators.map((m) => toHex(ledgerStateHash(ledgerOf(m))))).size).toBeLessThanOrEqual(2) // heights may differ by one
+  })
+
+  it('refuses an overdraft, an unstake beyond the stake and a replayed nonce, with reasons', async () => {
+    const me = sender.participantId
+    // Far beyond what it holds (its balance grows with rewards while the test runs).
+    const balance = balanceOf(ledgerOf(coordinators[0]), me) * 10n
+    const stake = selfStakeOf(ledgerOf(coordinators[0]), me)
+    const rejections: string[] = []
+    for (const c of coordinators) driverOf(c).events.addEventListener('tx-rejected', (e) => rejections.push((e as CustomEvent<{ reason: string }>).detail.reason))
+    // (Each coordinator reports a refusal when it proposes, so a reason may come twice.)
+    const seen = (pattern: RegExp) => () => rejections.some((r) => pattern.test(r))
+    await sender.publish(tx(1, 'transfer', { to: receiver, amount: balance.toString() }))
+    await waitFor(seen(/INSUFFICIENT_BALANCE/), 'overdraft refused', 20_000)
+    await sender.publish(tx(1, 'unstake', { amount: (stake + 1n).toString() }))
+    await waitFor(seen(/stake/i), 'unstake refused', 20_000)
+    // Nonce 0 was used by the transfer above: a replay with new content is refused too.
+    await sender.publish(tx(0, 'transfer', { to: receiver, amount: '1' }))
+    await waitFor(seen(/nonce/i), 'replay refused', 20_000)
+    // Nothing of them was applied: the account's nonce is still the one after the transfer,
+    // and its stake is untouched.
+    for (const m of coordinators) {
+      expect(ledgerOf(m).accounts.get(me)?.nonce).toBe(1)
+      expect(selfStakeOf(ledgerOf(m), me)).toBe(stake)
+    }
+  })
+
+  it('rejects a tx whose signature was tampered with at the validator', async () => {
+    const env = signEnvelope(tx(1, 'transfer', { to: receiver, amount: '1' }), sender.identity.secretKey, sender.identity.publicKey)
+    const sig = new Uint8Array(env.signature)
+    sig[0] ^= 1
+    const hub = coordinators[0].node.node
+    const verdict = nextEvent<{ code: string }>(hub.events, 'validation', (d) => d.code === 'bad-signature')
+    await sender.publishRaw(globalChannel('tx'), encodeEnvelope({ ...env, signature: sig }))
+    expect((await verdict).code).toBe('bad-signature')
+    expect(hub.validator.counters.get('reject:bad-signature' as CounterKey)).toBeGreaterThanOrEqual(1)
+  })
+})
