@@ -8,6 +8,7 @@
 import { join } from 'node:path'
 import { ConsensusService, RoleNode, type ConsensusOptions, type Role } from './node.js'
 import type { Timeouts } from './consensus/bft/index.js'
+import { CommitTracker } from './consensus/commit-tracker.js'
 import type { CommitEvent, Misbehaviour } from './consensus/driver.js'
 import { buildLocalGenesis, type Genesis } from './consensus/ledger/index.js'
 import { generateIdentity, LOOPBACK_TUNING, toHex, VerifiedMessageCache, type NodeIdentity } from './p2p/index.js'
@@ -80,6 +81,8 @@ export class LocalCluster {
   /** Observation only: `decision` (EpochDecision) per decided topic epoch, `commit` (CommitEvent) per block of the first coordinator. */
   readonly events = new EventTarget()
   readonly members: ClusterMember[] = []
+  /** Commits of every BFT coordinator (hashes per height, forks, conservation, timing). */
+  readonly commits = new CommitTracker()
   private readonly verifiedCache = new VerifiedMessageCache()
 
   private constructor(
@@ -189,6 +192,7 @@ export class LocalCluster {
     const member: ClusterMember = { role: p.spec.role, node, model: modelName, identity: p.identity, spec: p.spec }
     this.members.push(member)
     this.observe(member)
+    for (const service of node.services) if (service instanceof ConsensusService) this.commits.watch(participant, service.driver)
     return member
   }
 

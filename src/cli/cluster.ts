@@ -173,16 +173,24 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     bestWorkerLoss: first.bestWorkerLoss,
     bestWorker: first.bestWorker === null ? null : (modelOf.get(first.bestWorker) ?? first.bestWorker),
     warmup,
+    ...(cluster.mode === 'bft'
+      ? { commits: cluster.commits.topicEpochs.size, forks: cluster.commits.forks().length, conservation: cluster.commits.conservation, meanCommitMs: round(cluster.commits.meanCommitMs()) }
+      : {}),
     ...(topics.length > 1 ? { perTopic: Object.fromEntries(topics.map((t, i) => [t.id, { decided: decided.get(t.id), networkLoss: results[i].networkLoss, naiveLoss: results[i].naiveLoss, bestWorkerLoss: results[i].bestWorkerLoss }])) } : {}),
   }
   if (a.json) io.stdout(`${JSON.stringify(summary)}\n`)
   else {
     const f = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toPrecision(5))
     io.stdout(
-      `summary: ${summary.decided} of ${a.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'})\n`,
+      `summary: ${summary.decided} of ${a.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'})\n` +
+        (cluster.mode === 'bft'
+          ? `consensus: ${cluster.commits.topicEpochs.size} topic-epochs committed by ${a.coordinators} coordinators, ${cluster.commits.forks().length} forks, ledger conservation ${cluster.commits.conservation ? 'held' : 'VIOLATED'} at every height, mean commit ${f(cluster.commits.meanCommitMs())} ms\n`
+          : ''),
     )
   }
   return EXIT.OK
 }
+
+const round = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null)
 
 export const command: Command = { usage, run }

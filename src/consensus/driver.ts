@@ -402,8 +402,9 @@ export class ConsensusDriver {
   }
 }
 
-/** The Byzantine proposer's lie: a network inference one ulp off. */
+/** The Byzantine proposer's lie: a network inference slightly off (or, without one, the ledger hash). */
 function tamper(block: Block): Block {
+  if (block.topicEpochs.every((e) => e.output === null)) return { ...block, ledgerHash: '0'.repeat(64) }
   return {
     ...block,
     topicEpochs: block.topicEpochs.map((e) => (e.output === null ? e : { ...e, output: { ...e.output, networkInference: e.output.networkInference * (1 + Number.EPSILON) + 1e-9 } })),

@@ -130,7 +130,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const ids = options.workers.map((w) => w.id)
   if (new Set(ids).size !== ids.length) throw new RangeError('worker ids must be unique')
 
-  const history = new TopicHistory({ topicId: options.topicId ?? 'sim', groundTruthLag: lag, limit: options.historyLimit })
+  const history = new TopicHistory({ topicId: options.topicId ?? 'sim', groundTruthLag: lag, limit: options.historyLimit, lossFunction })
   const summary = new SummaryAccumulator(lossFunction, options.warmup ?? 20)
   const truthOf = async (epoch: number): Promise<number> => {
     const v = await source.valueAt(epoch)

@@ -9,12 +9,12 @@ import { LocalCluster, type ClusterMember } from '../../src/cluster.js'
 import type { Misbehaviour } from '../../src/consensus/driver.js'
 import { selfStakeOf } from '../../src/consensus/ledger/index.js'
 import { parseTopicConfig } from '../../src/roles/topic.js'
-import { CommitLog, driverOf } from '../utils/committee.js'
+import { driverOf } from '../utils/committee.js'
 import { waitFor } from '../utils/wait.js'
 
 const topic = parseTopicConfig({ id: 'byz', name: 'byz', epochMs: 300, groundTruth: 'synthetic:33' }, 'byz')
 
-async function withByzantine(misbehaviour: Misbehaviour): Promise<{ cluster: LocalCluster; honest: ClusterMember[]; evil: ClusterMember; log: CommitLog }> {
+async function withByzantine(misbehaviour: Misbehaviour): Promise<{ cluster: LocalCluster; honest: ClusterMember[]; evil: ClusterMember }> {
   const cluster = await LocalCluster.start({
     topics: [topic],
     coordinators: 3,
@@ -25,9 +25,7 @@ async function withByzantine(misbehaviour: Misbehaviour): Promise<{ cluster: Loc
   })
   const coordinators = cluster.members.filter((m) => m.role === 'coordinator')
   const evil = coordinators.find((m) => m.spec.misbehaviour !== undefined) as ClusterMember
-  const log = new CommitLog()
-  log.watchAll(cluster)
-  return { cluster, honest: coordinators.filter((m) => m !== evil), evil, log }
+  return { cluster, honest: coordinators.filter((m) => m !== evil), evil }
 }
 
 describe('a Byzantine coordinator', () => {
@@ -43,7 +41,7 @@ describe('a Byzantine coordinator', () => {
     const evilId = run.evil.node.participantId
     const stakeAtGenesis = selfStakeOf(driverOf(run.honest[0]).chain.ledger, evilId)
     await waitFor(() => run.honest.every((m) => selfStakeOf(driverOf(m).chain.ledger, evilId) < stakeAtGenesis), 'the equivocator slashed', 60_000)
-    expect(run.log.forks()).toEqual([])
+    expect(run.cluster.commits.forks()).toEqual([])
     expect(run.honest.some((m) => (driverOf(m).counters.get('evidence') ?? 0) > 0)).toBe(true)
   }, 90_000)
 
@@ -52,7 +50,7 @@ describe('a Byzantine coordinator', () => {
     cluster = run.cluster
     const evilId = run.evil.node.participantId
     await waitFor(() => run.honest.every((m) => driverOf(m).chain.height >= 12), '12 heights', 60_000)
-    expect(run.log.forks()).toEqual([])
+    expect(run.cluster.commits.forks()).toEqual([])
     // The liar's blocks fail re-execution on the honest members; none of its blocks commits.
     expect(run.honest.some((m) => (driverOf(m).counters.get('block-invalid') ?? 0) > 0)).toBe(true)
     const honest = driverOf(run.honest[0])
@@ -65,6 +63,6 @@ describe('a Byzantine coordinator', () => {
     const run = await withByzantine('withhold-proposal')
     cluster = run.cluster
     await waitFor(() => run.honest.every((m) => driverOf(m).chain.height >= 12), '12 heights', 60_000)
-    expect(run.log.forks()).toEqual([])
+    expect(run.cluster.commits.forks()).toEqual([])
   }, 90_000)
 })

@@ -11,7 +11,7 @@ import { LocalCluster, type ClusterMember } from '../../src/cluster.js'
 import { checkConservation, ledgerStateHash } from '../../src/consensus/ledger/index.js'
 import { toHex } from '../../src/p2p/index.js'
 import { parseTopicConfig } from '../../src/roles/topic.js'
-import { CommitLog, driverOf } from '../utils/committee.js'
+import { driverOf } from '../utils/committee.js'
 import { waitFor } from '../utils/wait.js'
 
 const topic = parseTopicConfig({ id: 'bft', name: 'bft', epochMs: 300, groundTruth: 'synthetic:21' }, 'bft')
@@ -19,14 +19,12 @@ const topic = parseTopicConfig({ id: 'bft', name: 'bft', epochMs: 300, groundTru
 describe('a committee of 4 coordinators', () => {
   let cluster: LocalCluster
   let dir: string
-  const log = new CommitLog()
   let coordinators: ClusterMember[]
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'chorus-bft-'))
     cluster = await LocalCluster.start({ topics: [topic], coordinators: 4, workers: 4, reputers: 2, dataDir: dir, startDelayMs: 1000 })
     coordinators = cluster.members.filter((m) => m.role === 'coordinator')
-    log.watchAll(cluster)
   }, 30_000)
   afterAll(async () => {
     await cluster.stop()
@@ -37,9 +35,9 @@ describe('a committee of 4 coordinators', () => {
 
   it('commits 30 epochs with one block hash per height on every node, and ledgers that agree and conserve', async () => {
     await waitFor(() => coordinators.every((m) => lastEpochOf(m) >= 30), '30 epochs on all 4', 60_000)
-    expect(log.forks()).toEqual([])
+    expect(cluster.commits.forks()).toEqual([])
     const minHeight = Math.min(...coordinators.map((m) => driverOf(m).chain.height))
-    const hashes = coordinators.map((m) => log.byNode.get(m.node.participantId)!)
+    const hashes = coordinators.map((m) => cluster.commits.byNode.get(m.node.participantId)!)
     for (let h = 1; h <= minHeight; h++) expect(new Set(hashes.map((l) => l.get(h))).size).toBe(1)
     // Same height, same ledger: compare at the lowest common height via each node's chain.
     await waitFor(() => new Set(coordinators.map((m) => driverOf(m).chain.height)).size === 1, 'equal heights')
@@ -66,9 +64,7 @@ describe('a committee of 4 coordinators', () => {
 
     const c2 = await cluster.restartMember(c)
     const d2 = await cluster.restartMember(d)
-    log.watch(c2)
-    log.watch(d2)
     await waitFor(() => [a, b, c2, d2].every((m) => driverOf(m).chain.height >= stalled + 3), 'commits resume on all four', 60_000)
-    expect(log.forks()).toEqual([])
+    expect(cluster.commits.forks()).toEqual([])
   }, 120_000)
 })

@@ -13,7 +13,7 @@ import { LocalCluster } from '../../src/cluster.js'
 import { genesisToJson } from '../../src/consensus/ledger/index.js'
 import { generateIdentity, saveIdentity } from '../../src/p2p/index.js'
 import { parseTopicConfig } from '../../src/roles/topic.js'
-import { CommitLog, driverOf } from '../utils/committee.js'
+import { driverOf } from '../utils/committee.js'
 import { waitFor } from '../utils/wait.js'
 
 const rawTopic = { id: 'crash', name: 'crash', epochMs: 400, groundTruth: 'synthetic:44' }
@@ -59,9 +59,7 @@ describe('kill -9 a coordinator', () => {
       extraMembers: [{ role: 'coordinator', identity: key, start: false }],
       startDelayMs: 3000,
     })
-    const log = new CommitLog()
-    log.watchAll(cluster)
-    const hub = cluster.members[0]
+      const hub = cluster.members[0]
     const configPath = join(dir, 'child.json')
     await writeFile(configPath, JSON.stringify({ genesis: genesisToJson(cluster.genesis), topics: [rawTopic], keyFile, dataDir: join(dir, 'child-data'), bootstrap: [hub.node.node.multiaddrs()[0]] }))
 
@@ -85,9 +83,9 @@ describe('kill -9 a coordinator', () => {
     await waitFor(() => Math.max(...commits.keys()) >= target, `child at height ${target}`, 60_000)
 
     // The child's chain equals the committee's, height by height.
-    const reference = log.byNode.get(hub.node.participantId)!
+    const reference = cluster.commits.byNode.get(hub.node.participantId)!
     for (const [h, hash] of commits) if (reference.has(h)) expect(hash).toBe(reference.get(h))
     expect([...commits.keys()].filter((h) => h > killedAt).length).toBeGreaterThan(4)
-    expect(log.forks()).toEqual([])
+    expect(cluster.commits.forks()).toEqual([])
   }, 150_000)
 })

@@ -5,11 +5,14 @@
  *
  * The series moves through regimes of 30–70 epochs, each suiting a different kind of model,
  * so a network that learns who is good *now* can beat every single model:
- * - `random-walk`: x += σε. The last value is optimal; smoothers lag.
- * - `trend`: x += d + σε with |d| ≫ σ. Trend followers win; the last value is d behind.
- * - `noisy-level`: x = μ + φ(x − μ) + σε with small φ. Long averages win; the last value
- *   carries the full noise.
- * - `cycle`: x = μ + A·sin(2πt/P) + σε (P ∈ {8, 12, 16}). Autoregressive fits win.
+ * - `random-walk`: x += σε (σ ∈ [0.8, 1.2]). The last value is optimal; smoothers lag.
+ * - `trend`: x += d + σε (|d| ∈ [0.6, 1.2], σ ∈ [0.2, 0.4]). Trend followers win; the last
+ *   value is d behind.
+ * - `noisy-level`: x = μ + φ(x − μ) + σε (φ ∈ [0, 0.3], σ ∈ [0.8, 1.2]). Averages win; the
+ *   last value carries the full noise.
+ * - `cycle`: x = μ + A·sin(2πt/P) + σε (A ∈ [2, 4], P ∈ {8, 12, 16}, σ ∈ [0.2, 0.4]).
+ *   Autoregressive fits win.
+ * (All in units of `scale`; every parameter is drawn uniformly when the regime starts.)
  * A regime never follows itself, and starts from the current level (no jumps).
  *
  * Values are memoised in blocks; a checkpoint of the generator state is kept at every block
@@ -76,7 +79,7 @@ const CYCLES: readonly (readonly [number, number, number])[] = [
 export class SyntheticSeries implements GroundTruthSource {
   readonly name: string
   readonly length = Number.POSITIVE_INFINITY
-  private readonly seed: number
+  readonly seed: number
   private readonly base: number
   private readonly scale: number
   private readonly minRegime: number

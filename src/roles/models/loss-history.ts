@@ -146,7 +146,6 @@ export function forecastOf(statistic: Statistic, level: number, relative: number
   return statistic === 'log' ? level + relative : Math.log10(level * Math.max(relative, MIN_RELATIVE))
 }
 
-
 /** Running estimates of one group of epochs (a regime, all, or the recent ones). */
 export class Estimates {
   private readonly byId = new Map<string, Ema>()
