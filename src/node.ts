@@ -130,7 +130,7 @@ export class RoleNode {
         case 'worker': {
           const model = options.models?.get(id)
           if (model === undefined || truth === undefined) throw new Error(`worker of topic ${id} needs a model and a ground-truth source`)
-          return new WorkerService(node, topic, model, new GossipWorkerHistory(id, topic.config.groundTruthLag, truth), { readCommit })
+          return new WorkerService(node, topic, model, new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction), { readCommit })
         }
         case 'reputer': {
           if (truth === undefined) throw new Error(`reputer of topic ${id} needs a ground-truth source`)

@@ -45,6 +45,9 @@ export interface CommitEvent {
   readonly block: Block
   /** Time from the height's start to the commit at this node. */
   readonly ms: number
+  /** Wall-clock time (ms) the height started and was committed at this node. */
+  readonly startedAtMs: number
+  readonly committedAtMs: number
 }
 
 interface Candidate {
@@ -397,7 +400,8 @@ export class ConsensusDriver {
     this.proposalBytes.clear()
     this.machine = undefined
     this.count('committed')
-    this.events.dispatchEvent(new CustomEvent<CommitEvent>('commit', { detail: { height: block.height, hash: toHex(hash), block, ms: Date.now() - this.heightStartedAt } }))
+    const now = Date.now()
+    this.events.dispatchEvent(new CustomEvent<CommitEvent>('commit', { detail: { height: block.height, hash: toHex(hash), block, ms: now - this.heightStartedAt, startedAtMs: this.heightStartedAt, committedAtMs: now } }))
     this.scheduleHeight()
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { EpochDecision } from './coordinator.js'
 import { TopicHistory } from './history.js'
-import type { GroundTruthSource, ModelContext } from './plugins.js'
+import type { GroundTruthSource, LossFunctionName, ModelContext } from './plugins.js'
 import type { WorkerHistory } from './worker.js'
 
 export class GossipWorkerHistory implements WorkerHistory {
@@ -16,13 +16,16 @@ export class GossipWorkerHistory implements WorkerHistory {
     topicId: string,
     private readonly groundTruthLag: number,
     private readonly truth: GroundTruthSource,
+    lossFunction: LossFunctionName,
     limit = 256,
   ) {
-    this.history = new TopicHistory({ topicId, groundTruthLag, limit })
+    this.history = new TopicHistory({ topicId, groundTruthLag, limit, lossFunction })
   }
 
   recordDecision(d: EpochDecision): void {
-    this.history.addDecided(d.epoch, d.output.networkInference, Object.keys(d.inferences))
+    // With the inferences themselves (not just who answered), forecasters can score each worker
+    // as soon as the truth is known, an epoch before its losses settle.
+    this.history.addDecided(d.epoch, d.output.networkInference, d.inferences)
     for (const s of d.settled) this.history.addSettled(s.epoch, s.consensusLosses)
   }
 

@@ -11,7 +11,7 @@ import { parseTopicConfig } from '../../src/roles/topic.js'
 import { waitFor } from '../utils/wait.js'
 
 const EPOCHS = 60
-const topic = parseTopicConfig({ id: 'synthetic', name: 'test', epochMs: 250, groundTruth: 'synthetic:7' }, 'test topic')
+const topic = parseTopicConfig({ id: 'synthetic', name: 'test', epochMs: 250, groundTruth: 'synthetic:42' }, 'test topic')
 
 describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
   let cluster: LocalCluster
