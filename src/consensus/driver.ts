@@ -308,7 +308,7 @@ export class ConsensusDriver {
     const bytes = encodeEnvelope(env)
     this.o.store.recordOwnVote(vote.height, vote.round, vote.step, bytes)
     this.voteBytes.set(`${this.self}|${vote.round}|${vote.step}|${vote.blockHash ?? 'nil'}`, bytes)
-    await this.o.node.publish(unsigned)
+    await this.o.node.publishSigned(env)
     if (this.o.misbehaviour === 'equivocate') {
       const other = { ...payload, blockHash: vote.blockHash === null ? new Uint8Array(32).fill(7) : null }
       const evil = encodeEnvelope(signEnvelope({ ...base, payload: other }, this.o.node.identity.secretKey, this.o.node.identity.publicKey))

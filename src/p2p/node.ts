@@ -192,7 +192,11 @@ export class ChorusNode {
 
   /** Sign and publish an envelope on the channel of its type and topic. */
   async publish<T extends MessageType>(unsigned: UnsignedEnvelope<T>): Promise<{ id: Uint8Array; envelope: Envelope<T>; recipients: number }> {
-    const envelope = signEnvelope(unsigned, this.identity.secretKey, this.identity.publicKey)
+    return this.publishSigned(signEnvelope(unsigned, this.identity.secretKey, this.identity.publicKey))
+  }
+
+  /** Publish an envelope this node signed already (e.g. one it had to store before sending). */
+  async publishSigned<T extends MessageType>(envelope: Envelope<T>): Promise<{ id: Uint8Array; envelope: Envelope<T>; recipients: number }> {
     const bytes = encodeEnvelope(envelope)
     const id = messageId(bytes)
     this.validator.recordOwn(envelope, id)
