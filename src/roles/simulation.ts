@@ -14,6 +14,7 @@
  */
 import { DEFAULT_PARAMS } from '../synthesis/params.js'
 import { settleEpoch } from '../synthesis/settle.js'
+import { emptyTopicState } from '../synthesis/state.js'
 import { synthesizeEpoch } from '../synthesis/synthesize.js'
 import type { IdMap, SynthesisParams, TopicState } from '../synthesis/types.js'
 import { effectiveWeights } from './effective-weights.js'
@@ -79,20 +80,7 @@ export interface SimulationResult {
 }
 
 /** A topic's stored state before its first epoch (epoch-json §2.4): new-topic mode. */
-export function emptyTopicState(): TopicState {
-  const none = { inferers: {}, forecasters: {} }
-  return {
-    initialRegret: 0,
-    previousNetworkLoss: null,
-    regrets: { network: none, naive: none, oneOutInferer: {}, oneOutForecaster: {}, oneInForecaster: {} },
-    infererInclusionCounts: {},
-    forecasterInclusionCounts: {},
-    listeningCoefficients: {},
-    smoothedRewardFractions: { inferers: {}, forecasters: {}, reputers: {} },
-    scoreHistory: { inferers: [], forecasters: [] },
-    forecasterScoreRatio: 0,
-  }
-}
+export { emptyTopicState }
 
 /**
  * The built-in population a cluster runs by default: six different models covering the

@@ -1,3 +1,4 @@
+import { emptyTopicState } from '../../../src/synthesis/state.js'
 /**
  * Seeded random settle inputs for property tests and timing (the shared
  * test/utils/random-epoch.ts covers whole epochs; this one adds the knobs settle tests need:
@@ -39,19 +40,8 @@ export interface RandomSettle {
 
 const pad = (prefix: string, i: number, n: number): string => `${prefix}${String(i).padStart(String(n).length, '0')}`
 
-export function emptyState(): TopicState {
-  return {
-    initialRegret: 0,
-    previousNetworkLoss: null,
-    regrets: { network: { inferers: {}, forecasters: {} }, naive: { inferers: {}, forecasters: {} }, oneOutInferer: {}, oneOutForecaster: {}, oneInForecaster: {} },
-    infererInclusionCounts: {},
-    forecasterInclusionCounts: {},
-    listeningCoefficients: {},
-    smoothedRewardFractions: { inferers: {}, forecasters: {}, reputers: {} },
-    scoreHistory: { inferers: [], forecasters: [] },
-    forecasterScoreRatio: 0,
-  }
-}
+/** A topic's state before its first epoch. */
+export const emptyState = emptyTopicState
 
 export function randomSettle(seed: number, o: RandomSettleOptions): RandomSettle {
   const u = rng(seed)
