@@ -21,12 +21,15 @@ export interface DraftOptions {
   readonly evidence: readonly Uint8Array[]
 }
 
-/** Epochs of a topic closed at `timeMs` and not yet in the chain. */
+/** Most topic epochs one block commits (per topic): after a long outage the chain catches up over several blocks. */
+export const MAX_EPOCHS_PER_TOPIC_PER_BLOCK = 32
+
+/** Epochs of a topic closed at `timeMs` and not yet in the chain (at most the per-block cap). */
 export function closedEpochs(chain: ChainState, topicId: string, timeMs: number): number[] {
   const topic = chain.topics.get(topicId)
   if (topic === undefined) return []
   const out: number[] = []
-  for (let e = topic.lastEpoch + 1; chain.genesisTimeMs + (e + 1) * topic.config.epochMs + graceMs(topic.config) <= timeMs; e++) out.push(e)
+  for (let e = topic.lastEpoch + 1; out.length < MAX_EPOCHS_PER_TOPIC_PER_BLOCK && chain.genesisTimeMs + (e + 1) * topic.config.epochMs + graceMs(topic.config) <= timeMs; e++) out.push(e)
   return out
 }
 
@@ -52,7 +55,11 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
         if (lossBundleIds.length > 0) settlements.push({ epoch: d, lossBundleIds })
       }
       const settledNow = new Set(settlements.map((s) => s.epoch))
-      let inferenceIds = pool.ids('inference', topicId, epoch).filter(registered('worker'))
+      // Synthesis combines numbers; a vector inference would make the block invalid.
+      let inferenceIds = pool
+        .ids('inference', topicId, epoch)
+        .filter(registered('worker'))
+        .filter((id) => typeof (pool.get(id)!.payload as { value: unknown }).value === 'number')
       const forecastIds = pool.ids('forecast', topicId, epoch).filter(registered('worker'))
       let commitIds: string[] = []
       if (topic.config.commitReveal) {

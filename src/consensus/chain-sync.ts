@@ -109,9 +109,10 @@ export class ChainSync {
         continue
       }
       items.forEach((bytes, i) => {
-        if (bytes === null) return
+        // The id is the hash of the bytes: a peer cannot hand over another message under it.
+        if (bytes === null || toHex(messageId(bytes)) !== missing[i]) return
         const read = verifyEnvelopeBytes(bytes, this.genesis.chainId, this.verifier)
-        if (read.ok) pool.add(missing[i], read.envelope, bytes)
+        if (read.ok) pool.addReferenced(missing[i], read.envelope, bytes)
       })
       if (missing.every((id) => pool.get(id) !== undefined)) return true
     }

@@ -5,21 +5,32 @@
  * atomically, then announces the commit. Inputs are fed to the machine one at a time, in
  * arrival order; all I/O happens between transitions.
  */
-import { decodeCanonical, encodeCanonical, encodeEnvelope, fromHex, messageId, globalChannel, signEnvelope, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
+import { decodeCanonical, Ed25519Verifier, encodeCanonical, encodeEnvelope, fromHex, messageId, globalChannel, signEnvelope, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
 import { opensCommitment } from './commit-reveal.js'
 import type { TopicRuntime } from '../roles/admission.js'
 import { Timers } from '../roles/epoch-clock.js'
 import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from './bft/index.js'
 import { blockHash, decodeBlock, encodeBlock, type Block } from './block.js'
 import { buildDraft } from './block-draft.js'
-import { BlockInvalid, computeBlock, verifyBlock, type ChainState } from './chain.js'
+import { BlockInvalid, computeBlock, recompute, verifyBlock, type BlockDraft, type ChainState } from './chain.js'
 import { ChainSync } from './chain-sync.js'
-import { encodeEvidence } from './evidence-codec.js'
+import { encodeEvidence, readEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import { MessagePool } from './message-pool.js'
 import type { ChainStore } from './store.js'
 
 const VALIDATE_RETRY_MS = 200
+/** Bounds on what a height may hold, so no peer can grow them without limit. */
+const MAX_CANDIDATES = 64
+const MAX_VOTE_ENVELOPES = 20_000
+
+function voteKey(v: Vote): string {
+  return `${v.height}|${v.voter}|${v.round}|${v.step}|${v.blockHash ?? 'nil'}`
+}
+
+function eventHeight(e: ConsensusEvent): number {
+  return e.type === 'proposal' ? e.proposal.height : e.type === 'vote' ? e.vote.height : e.type === 'timeout' ? e.height : -1
+}
 
 /** Fault injection for tests of Byzantine members; never set on an honest node. */
 export type Misbehaviour = 'equivocate' | 'bad-output' | 'withhold-proposal'
@@ -51,6 +62,8 @@ export interface CommitEvent {
 }
 
 interface Candidate {
+  /** Height the block is for (from the proposal, or decoded). */
+  readonly height: number
   readonly bytes: Uint8Array
   block?: Block
   next?: ChainState
@@ -67,7 +80,7 @@ export class ConsensusDriver {
   private heightStartedAt = 0
   readonly pool = new MessagePool()
   private readonly candidates = new Map<string, Candidate>()
-  /** `voter|round|step|value` → signed envelope bytes, for certificates and evidence. */
+  /** `height|voter|round|step|value` → signed envelope bytes, for certificates and evidence. */
   private readonly voteBytes = new Map<string, Uint8Array>()
   /** Proposal envelopes (ours and received) of the current height, by block hash. */
   private readonly proposalBytes = new Map<string, Uint8Array>()
@@ -76,6 +89,7 @@ export class ConsensusDriver {
   private readonly nextHeightEvents: ConsensusEvent[] = []
   private readonly timers = new Timers()
   private readonly sync: ChainSync
+  private readonly verifier = new Ed25519Verifier()
   private stopped = false
   /** Inputs wait here while an action (building, verifying, storing) is under way. */
   private queue: Promise<void> = Promise.resolve()
@@ -116,7 +130,10 @@ export class ConsensusDriver {
     node.sync.provide('round-messages', (query) => {
       const height = Number((query as { height?: unknown }).height)
       if (height !== this.chainState.height + 1) return []
-      return [...this.proposalBytes.values(), ...this.voteBytes.values()]
+      const mine = (key: string): boolean => key.startsWith(`${height}|`)
+      // Bounded below the sync frame: the newest rounds matter most, the order keeps them last.
+      const items = [...this.proposalBytes].filter(([k]) => mine(k)).map(([, b]) => b).concat([...this.voteBytes].filter(([k]) => mine(k)).map(([, b]) => b))
+      return items.slice(-512)
     })
     this.scheduleHeight()
     this.scheduleStallCheck()
@@ -201,28 +218,35 @@ export class ConsensusDriver {
     // the same votes (re-sent votes are the same bytes, so peers drop them as duplicates).
     const logged = this.o.store.wal(height)
     for (const bytes of logged) {
-      const entry = decodeCanonical(bytes) as { event: ConsensusEvent; block?: Uint8Array }
-      if (entry.block !== undefined) this.rememberCandidate(entry.block)
+      const entry = decodeCanonical(bytes) as { event: ConsensusEvent; block?: Uint8Array; envelope?: Uint8Array }
+      if (entry.block !== undefined) this.rememberCandidate(height, entry.block)
+      if (entry.envelope !== undefined && entry.event.type === 'vote') this.voteBytes.set(voteKey(entry.event.vote), entry.envelope)
       this.feed(entry.event, false)
     }
     if (logged.length === 0) this.feed({ type: 'start' })
-    for (const e of this.nextHeightEvents.splice(0)) this.feed(e)
+    // Only this height's early inputs; the next height's stay buffered.
+    const early = this.nextHeightEvents.splice(0)
+    for (const e of early) {
+      if (eventHeight(e) === height) this.feed(e)
+      else if (eventHeight(e) > height) this.nextHeightEvents.push(e)
+    }
   }
 
-  private rememberCandidate(bytes: Uint8Array): string {
+  private rememberCandidate(height: number, bytes: Uint8Array): string {
     const hash = toHex(blockHash(bytes))
-    if (!this.candidates.has(hash)) this.candidates.set(hash, { bytes })
+    if (!this.candidates.has(hash) && this.candidates.size < MAX_CANDIDATES) this.candidates.set(hash, { height, bytes })
     return hash
   }
 
   private feed(event: ConsensusEvent, log = true): void {
     const machine = this.machine
-    if (machine === undefined) return
+    if (machine === undefined || this.stopped) return
     if (log) {
       // Inputs that name a block carry its bytes, so a replay has the block too.
       const hash = event.type === 'proposal' ? event.proposal.blockHash : event.type === 'proposalValue' ? event.blockHash : undefined
       const block = hash === undefined ? undefined : this.candidates.get(hash)?.bytes
-      this.o.store.appendWal(machine.height, encodeCanonical(block === undefined ? { event } : { event, block }))
+      const envelope = event.type === 'vote' ? this.voteBytes.get(voteKey(event.vote)) : undefined
+      this.o.store.appendWal(machine.height, encodeCanonical({ event, ...(block === undefined ? {} : { block }), ...(envelope === undefined ? {} : { envelope }) }))
     }
     let actions: ConsensusAction[]
     try {
@@ -236,24 +260,31 @@ export class ConsensusDriver {
   }
 
   private async onConsensus({ envelope, bytes }: DeliveredMessage): Promise<void> {
+    if (this.stopped) return
     const signer = toHex(envelope.signer)
     if (envelope.type === 'commit') return this.sync.onCommitNotice(envelope as Envelope<'commit'>, signer, this.chainState)
     let event: ConsensusEvent
     let height: number
+    const next = this.chainState.height + 1
+    const maxRound = (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4)
     if (envelope.type === 'proposal') {
       const p = (envelope as Envelope<'proposal'>).payload
+      // Only the next two heights and the rounds a machine would keep: bounded memory.
+      if (p.height < next || p.height > next + 1 || p.round > maxRound) return this.count('consensus-input-out-of-range')
       const hash = toHex(p.blockHash)
       if (toHex(blockHash(p.block)) !== hash) return this.count('proposal-hash-mismatch')
-      this.rememberCandidate(p.block)
-      if (p.height === this.chainState.height + 1) this.proposalBytes.set(`${p.round}|${hash}`, bytes)
+      this.rememberCandidate(p.height, p.block)
+      if (this.proposalBytes.size < MAX_CANDIDATES) this.proposalBytes.set(`${p.height}|${p.round}|${hash}`, bytes)
       height = p.height
       event = { type: 'proposal', proposal: { height, round: p.round, polRound: p.polRound, blockHash: hash, proposer: signer } }
     } else if (envelope.type === 'vote') {
       const p = (envelope as Envelope<'vote'>).payload
+      if (p.height < next || p.height > next + 1 || p.round > maxRound) return this.count('consensus-input-out-of-range')
       const value = p.blockHash === null ? null : toHex(p.blockHash)
       height = p.height
-      this.voteBytes.set(`${signer}|${p.round}|${p.step}|${value ?? 'nil'}`, bytes)
-      event = { type: 'vote', vote: { height, round: p.round, step: p.step, blockHash: value, voter: signer } }
+      const vote = { height, round: p.round, step: p.step, blockHash: value, voter: signer }
+      if (this.voteBytes.size < MAX_VOTE_ENVELOPES) this.voteBytes.set(voteKey(vote), bytes)
+      event = { type: 'vote', vote }
     } else return
     if (height === this.chainState.height + 1 && this.machine?.height === height) this.feed(event)
     else if (height === this.chainState.height + 1 || height === this.chainState.height + 2) this.nextHeightEvents.push(event)
@@ -286,11 +317,12 @@ export class ConsensusDriver {
         return this.commit(action.blockHash, action.certificate)
       case 'evidence': {
         const { a, b } = action.evidence
-        const key = (v: Vote): string => `${v.voter}|${v.round}|${v.step}|${v.blockHash ?? 'nil'}`
-        const ea = this.voteBytes.get(key(a))
-        const eb = this.voteBytes.get(key(b))
+        const ea = this.voteBytes.get(voteKey(a))
+        const eb = this.voteBytes.get(voteKey(b))
         if (ea !== undefined && eb !== undefined) {
           const bytes = encodeEvidence(ea, eb)
+          // Only evidence every voter will accept goes into the queue of what blocks carry.
+          if (typeof readEvidence(bytes, this.chainState.chainId, this.chainState.committee, this.verifier) === 'string') return this.count('evidence-unusable')
           this.o.store.addEvidence(blockHash(bytes), bytes)
           this.count('evidence')
         }
@@ -307,7 +339,7 @@ export class ConsensusDriver {
     const env = signEnvelope(unsigned, this.o.node.identity.secretKey, this.o.node.identity.publicKey)
     const bytes = encodeEnvelope(env)
     this.o.store.recordOwnVote(vote.height, vote.round, vote.step, bytes)
-    this.voteBytes.set(`${this.self}|${vote.round}|${vote.step}|${vote.blockHash ?? 'nil'}`, bytes)
+    this.voteBytes.set(voteKey(vote), bytes)
     await this.o.node.publishSigned(env)
     if (this.o.misbehaviour === 'equivocate') {
       const other = { ...payload, blockHash: vote.blockHash === null ? new Uint8Array(32).fill(7) : null }
@@ -325,24 +357,36 @@ export class ConsensusDriver {
       this.events.dispatchEvent(new CustomEvent('tx-rejected', { detail: r }))
     }
     this.pool.dropTxs(rejectedTxs.map((r) => r.id))
-    let built: { block: Block; next: ChainState }
-    try {
-      built = computeBlock(this.chainState, draft, (id) => this.pool.get(id), this.ledgerEpoch)
-    } catch (err) {
-      if (!(err instanceof BlockInvalid)) throw err
-      // Evidence or a transaction the ledger now refuses: try once without them.
-      this.count('draft-retry')
-      built = computeBlock(this.chainState, { ...draft, txs: [], evidence: [] }, (id) => this.pool.get(id), this.ledgerEpoch)
+    // A draft the rules refuse must never stop the chain: fall back to ever plainer blocks
+    // (without txs and evidence, then also without settlements), down to the closed epochs
+    // with their numeric inferences alone.
+    const fallbacks: BlockDraft[] = [
+      draft,
+      { ...draft, txs: [], evidence: [] },
+      { ...draft, txs: [], evidence: [], topicEpochs: draft.topicEpochs.map((e) => ({ ...e, settlements: [] })) },
+    ]
+    let built: { block: Block; next: ChainState } | undefined
+    for (const attempt of fallbacks) {
+      try {
+        built = computeBlock(this.chainState, attempt, (id) => this.pool.get(id), this.ledgerEpoch)
+        break
+      } catch (err) {
+        if (!(err instanceof BlockInvalid)) throw err
+        this.count('draft-retry')
+        this.lastRejection = `own draft: ${err.message}`
+      }
     }
+    if (built === undefined) return this.count('draft-failed')
     let block = built.block
     if (this.o.misbehaviour === 'bad-output') block = tamper(block)
     const bytes = encodeBlock(block)
     const hash = toHex(blockHash(bytes))
-    this.candidates.set(hash, { bytes, block, next: this.o.misbehaviour === 'bad-output' ? undefined : built.next })
+    this.candidates.set(hash, { height, bytes, block, next: this.o.misbehaviour === 'bad-output' ? undefined : built.next })
     this.feed({ type: 'proposalValue', blockHash: hash, round })
   }
 
   private async validate(hash: string): Promise<void> {
+    if (this.stopped) return
     const height = this.chainState.height + 1
     const c = this.candidates.get(hash) ?? (await this.sync.fetchCandidate(hash))
     if (c === undefined) {
@@ -377,8 +421,18 @@ export class ConsensusDriver {
 
   private async commit(hash: string, certificate: readonly Vote[]): Promise<void> {
     const c = this.candidates.get(hash)
-    if (c?.next === undefined) return this.count('commit-without-state')
-    const cert = certificate.map((v) => this.voteBytes.get(`${v.voter}|${v.round}|${v.step}|${v.blockHash ?? 'nil'}`)).filter((b): b is Uint8Array => b !== undefined)
+    if (c === undefined) return this.count('commit-without-block')
+    if (c.next === undefined) {
+      // Our own block replayed from the log, or a verdict from before a restart: re-execute.
+      try {
+        const block = c.block ?? decodeBlock(c.bytes)
+        if (!(await this.sync.fetchMissing(block, this.pool, undefined, this.chainState.committee.ids))) return this.count('commit-without-state')
+        c.next = recompute(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch)
+      } catch {
+        return this.count('commit-without-state')
+      }
+    }
+    const cert = certificate.map((v) => this.voteBytes.get(voteKey(v))).filter((b): b is Uint8Array => b !== undefined)
     await this.adoptCommitted(c.next, c.bytes, cert)
     await this.o.node.publish({ type: 'commit', chainId: this.chainState.chainId, topicId: '', epoch: this.chainState.height, nonce: new Uint8Array(0), payload: { height: this.chainState.height, block: c.bytes, certificate: cert } })
   }
@@ -387,17 +441,20 @@ export class ConsensusDriver {
   private async adoptCommitted(next: ChainState, bytes: Uint8Array, certificate: readonly Uint8Array[]): Promise<void> {
     const block = decodeBlock(bytes)
     const ids = block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)])
-    const messages = new Map(ids.map((id) => [id, this.pool.bytes(id) ?? this.o.store.message(id) ?? new Uint8Array(0)]))
+    const known = ids.map((id) => [id, this.pool.bytes(id) ?? this.o.store.message(id)] as const)
+    const missing = known.filter(([, b]) => b === undefined).length
+    if (missing > 0) this.count('committed-message-not-stored')
+    const messages = new Map(known.filter((e): e is readonly [string, Uint8Array] => e[1] !== undefined))
     const hash = blockHash(bytes)
     this.o.store.commit({ height: block.height, hash, bytes, certificate: encodeCanonical(certificate), state: new Map(), messages })
     this.o.store.pruneWal(block.height + 1)
     for (const e of block.evidence) this.o.store.markEvidenceIncluded(blockHash(e), block.height)
     this.chainState = { ...next, lastCommit: certificate }
-    this.pool.dropTxs(this.pool.pendingTxs(Number.MAX_SAFE_INTEGER).map((t) => t.id).filter((id) => block.txs.some((b) => toHex(messageId(b)) === id)))
+    this.pool.dropTxs(new Set(block.txs.map((b) => toHex(messageId(b)))))
     for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
-    this.candidates.clear()
-    this.voteBytes.clear()
-    this.proposalBytes.clear()
+    // Keep what already arrived for the next height.
+    for (const [hash, c] of this.candidates) if (c.height <= block.height) this.candidates.delete(hash)
+    for (const map of [this.voteBytes, this.proposalBytes]) for (const key of map.keys()) if (Number(key.split('|')[0]) <= block.height) map.delete(key)
     this.machine = undefined
     this.count('committed')
     const now = Date.now()

@@ -39,6 +39,14 @@ export class MessagePool {
     if (this.byId.size > this.capacity) this.evictOldest()
   }
 
+  /**
+   * A message a block names, fetched by id: kept even when its signer's slot holds another
+   * message (the block, not arrival order, decides which one counts).
+   */
+  addReferenced(id: string, envelope: Envelope, bytes: Uint8Array): void {
+    if (!this.byId.has(id)) this.byId.set(id, { envelope, bytes })
+  }
+
   get(id: string): Envelope | undefined {
     return this.byId.get(id)?.envelope
   }
@@ -59,7 +67,7 @@ export class MessagePool {
 
   /** Forget transactions (committed, or refused by the ledger). */
   dropTxs(ids: Iterable<string>): void {
-    const gone = new Set(ids)
+    const gone = ids instanceof Set ? (ids as Set<string>) : new Set(ids)
     for (let i = this.txIds.length - 1; i >= 0; i--) {
       if (gone.has(this.txIds[i])) {
         this.byId.delete(this.txIds[i])

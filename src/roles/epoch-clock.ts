@@ -41,11 +41,13 @@ export class EpochClock {
  */
 export class Timers {
   private readonly pending = new Set<NodeJS.Timeout>()
+  private closed = false
 
   constructor(private readonly clock: Clock = Date.now) {}
 
   /** Run `fn` at time `atMs` (at once if it has passed). */
   at(atMs: number, fn: () => void): void {
+    if (this.closed) return
     const handle = setTimeout(() => {
       this.pending.delete(handle)
       fn()
@@ -53,7 +55,9 @@ export class Timers {
     this.pending.add(handle)
   }
 
+  /** Cancel every pending timer and refuse new ones: the owner has stopped. */
   clear(): void {
+    this.closed = true
     for (const handle of this.pending) clearTimeout(handle)
     this.pending.clear()
   }
