@@ -102,6 +102,13 @@ export class RoleNode {
     })
     const bft = options.consensus
     if (bft !== undefined && options.role === 'coordinator') {
+      // Topic definitions are consensus rules: every coordinator must run the genesis topics
+      // with the genesis epoch lengths, or it could never agree on a block.
+      const genesisTopics = new Map(bft.genesis.topics.map((t) => [t.id, t.epochMs]))
+      for (const t of options.topics) {
+        if (genesisTopics.get(t.config.id) !== t.config.epochMs) throw new Error(`topic ${t.config.id} (${t.config.epochMs} ms epochs) is not in the genesis as configured`)
+      }
+      if (options.topics.length !== genesisTopics.size) throw new Error(`a coordinator must serve every genesis topic (${[...genesisTopics.keys()].join(', ')})`)
       const store = ChainStore.open(bft.dataDir ?? ':memory:')
       const chain = restoreChain(store, bft.genesis, options.topics.map((t) => t.config))
       const driver: ConsensusDriver = new ConsensusDriver({

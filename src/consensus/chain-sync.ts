@@ -146,6 +146,9 @@ export class ChainSync {
   async onCommitNotice(envelope: Envelope<'commit'>, signer: string, chain: ChainState): Promise<void> {
     const notice = envelope.payload
     if (notice.height <= chain.height) return
+    // Check the notice's own certificate before fetching anything for it: a bogus notice
+    // costs one signature check, not a network round trip.
+    if (!readCommitNotice(notice, chain.committee, chain.chainId, this.verifier).ok) return
     let current = chain
     if (notice.height > chain.height + 1) {
       // Fetch the gap from the announcer, oldest first.

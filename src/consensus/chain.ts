@@ -64,6 +64,9 @@ export interface BlockDraft {
   readonly lastCommit: readonly Uint8Array[]
 }
 
+/** Epochs a decided epoch may wait for its loss bundles before it is left unsettled for good. */
+export const MAX_UNSETTLED_AGE = 64
+
 /** A block that breaks a rule; the reason names the rule. */
 export class BlockInvalid extends Error {
   override readonly name = 'BlockInvalid'
@@ -133,7 +136,8 @@ function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpoc
   const step = topicStep(config.params, topic.state, settlementInputs, { inferences, forecasts })
   if (step.settleErrors.length > 0) fail(`${config.id}: settlement of epoch ${step.settleErrors[0].epoch} fails (${step.settleErrors[0].code})`)
   const settledEpochs = new Set(step.settled.map((s) => s.epoch))
-  const unsettled = topic.unsettled.filter((e) => !settledEpochs.has(e))
+  // Epochs whose bundles never came are given up after a while (the same rule on every node).
+  const unsettled = topic.unsettled.filter((e) => !settledEpochs.has(e) && e >= draft.epoch - MAX_UNSETTLED_AGE)
   if (step.output !== undefined) unsettled.push(draft.epoch)
   const entry: BlockTopicEpoch = {
     topicId: config.id,

@@ -338,6 +338,11 @@ export class ConsensusDriver {
     // The vote is on disk before it leaves the node: a crash cannot make it sign another.
     const env = signEnvelope(unsigned, this.o.node.identity.secretKey, this.o.node.identity.publicKey)
     const bytes = encodeEnvelope(env)
+    const earlier = this.o.store.ownVote(vote.height, vote.round, vote.step)
+    if (earlier !== undefined && Buffer.compare(Buffer.from(earlier), Buffer.from(bytes)) !== 0) {
+      // A lost log tail led the replay elsewhere: never sign a second, different vote.
+      return this.count('own-vote-conflict-refused')
+    }
     this.o.store.recordOwnVote(vote.height, vote.round, vote.step, bytes)
     this.voteBytes.set(voteKey(vote), bytes)
     await this.o.node.publishSigned(env)
@@ -446,9 +451,8 @@ export class ConsensusDriver {
     if (missing > 0) this.count('committed-message-not-stored')
     const messages = new Map(known.filter((e): e is readonly [string, Uint8Array] => e[1] !== undefined))
     const hash = blockHash(bytes)
-    this.o.store.commit({ height: block.height, hash, bytes, certificate: encodeCanonical(certificate), state: new Map(), messages })
-    this.o.store.pruneWal(block.height + 1)
-    for (const e of block.evidence) this.o.store.markEvidenceIncluded(blockHash(e), block.height)
+    // One transaction: block, certificate, messages, evidence marks and the log's pruning.
+    this.o.store.commit({ height: block.height, hash, bytes, certificate: encodeCanonical(certificate), state: new Map(), messages, includedEvidence: block.evidence.map((e) => blockHash(e)) })
     this.chainState = { ...next, lastCommit: certificate }
     this.pool.dropTxs(new Set(block.txs.map((b) => toHex(messageId(b)))))
     for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)

@@ -24,6 +24,8 @@ export interface CommitWrite extends StoredBlock {
   readonly state: ReadonlyMap<string, Uint8Array>
   /** The envelopes the block references (id hex → bytes), so the chain can be replayed. */
   readonly messages?: ReadonlyMap<string, Uint8Array>
+  /** Ids of queued evidence this block includes. */
+  readonly includedEvidence?: readonly Uint8Array[]
 }
 
 const SCHEMA = `
@@ -96,6 +98,10 @@ export class ChainStore {
       for (const [key, value] of [...w.state].sort(([a], [b]) => (a < b ? -1 : 1))) put.run(key, value)
       const msg = this.db.prepare('INSERT OR IGNORE INTO messages (id, bytes) VALUES (?, ?)')
       for (const [id, bytes] of w.messages ?? []) msg.run(id, bytes)
+      const ev = this.db.prepare('UPDATE evidence SET included_height = ? WHERE id = ?')
+      for (const id of w.includedEvidence ?? []) ev.run(w.height, id)
+      // The log of this height and below is no longer needed once its block is stored.
+      this.db.prepare('DELETE FROM wal WHERE height <= ?').run(w.height)
     })
     tx(write)
   }
@@ -119,10 +125,7 @@ export class ChainStore {
     return rows.map((r) => u8(r.bytes))
   }
 
-  /** Drop the log of committed heights. */
-  pruneWal(belowHeight: number): void {
-    this.db.prepare('DELETE FROM wal WHERE height < ?').run(belowHeight)
-  }
+
 
   /** Remember a vote this node signed, before it is sent: after a crash it must not sign a different one. */
   recordOwnVote(height: number, round: number, step: string, bytes: Uint8Array): void {
