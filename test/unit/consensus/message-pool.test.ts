@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { MessagePool } from '../../../src/consensus/message-pool.js'
+import { encodeEnvelope, generateIdentity, messageId, signEnvelope, toHex, type Envelope, type NodeIdentity, type UnsignedEnvelope } from '../../../src/p2p/index.js'
+
+const [alice, bob] = await Promise.all([generateIdentity(), generateIdentity()])
+const make = (who: NodeIdentity, u: Partial<UnsignedEnvelope>): { id: string; env: Envelope; bytes: Uint8Array } => {
+  const env = signEnvelope({ type: 'inference', chainId: 'c', topicId: 't', epoch: 1, nonce: new Uint8Array(0), payload: { value: 1 }, ...u } as UnsignedEnvelope, who.secretKey, who.publicKey)
+  const bytes = encodeEnvelope(env)
+  return { id: toHex(messageId(bytes)), env, bytes }
+}
+
+describe('MessagePool', () => {
+  it('keeps the first message of a signer per (type, topic, epoch), lists ids ascending', () => {
+    const pool = new MessagePool()
+    const a1 = make(alice, { payload: { value: 1 } })
+    const a2 = make(alice, { payload: { value: 2 } })
+    const b1 = make(bob, { payload: { value: 3 } })
+    for (const m of [a1, a2, b1]) pool.add(m.id, m.env, m.bytes)
+    expect(pool.ids('inference', 't', 1)).toEqual([a1.id, b1.id].sort())
+    expect(pool.get(a2.id)).toBeUndefined()
+    // A block that names a2 wins over arrival order.
+    pool.addReferenced(a2.id, a2.env, a2.bytes)
+    expect(pool.get(a2.id)?.payload).toEqual({ value: 2 })
+  })
+
+  it('prunes old epochs and drops committed transactions, and stays within its capacity', () => {
+    const pool = new MessagePool(3)
+    const old = make(alice, { epoch: 0 })
+    const cur = make(alice, { epoch: 5 })
+    pool.add(old.id, old.env, old.bytes)
+    pool.add(cur.id, cur.env, cur.bytes)
+    pool.prune('t', 5)
+    expect(pool.get(old.id)).toBeUndefined()
+    expect(pool.get(cur.id)).toBeDefined()
+    const txs = [0, 1, 2].map((n) => make(bob, { type: 'tx', topicId: '', payload: { kind: 'transfer', accountNonce: n, body: {} } } as Partial<UnsignedEnvelope>))
+    for (const t of txs) pool.add(t.id, t.env, t.bytes)
+    // Capacity 3: the oldest entries went first.
+    expect(pool.get(cur.id)).toBeUndefined()
+    expect(pool.pendingTxs(10).map((t) => t.id)).toEqual(txs.map((t) => t.id))
+    pool.dropTxs(new Set([txs[1].id]))
+    expect(pool.pendingTxs(10).map((t) => t.id)).toEqual([txs[0].id, txs[2].id])
+  })
+})
