@@ -99,3 +99,15 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
   }
   return { draft: { height: opts.height, timeMs: opts.timeMs, proposer: opts.proposer, topicEpochs, txs, evidence: opts.evidence, lastCommit: chain.lastCommit }, rejectedTxs }
 }
+
+/**
+ * The draft, then ever plainer versions of it (without txs and evidence, then also without
+ * settlements): a draft the rules refuse must never stop the chain.
+ */
+export function plainerDrafts(draft: BlockDraft): BlockDraft[] {
+  return [
+    draft,
+    { ...draft, txs: [], evidence: [] },
+    { ...draft, txs: [], evidence: [], topicEpochs: draft.topicEpochs.map((e) => ({ ...e, settlements: [] })) },
+  ]
+}

@@ -11,29 +11,22 @@ import type { TopicRuntime } from '../roles/admission.js'
 import { Timers } from '../roles/epoch-clock.js'
 import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from './bft/index.js'
 import { blockHash, decodeBlock, encodeBlock, type Block } from './block.js'
-import { buildDraft } from './block-draft.js'
-import { BlockInvalid, computeBlock, recompute, verifyBlock, type BlockDraft, type ChainState } from './chain.js'
+import { buildDraft, plainerDrafts } from './block-draft.js'
+import { tamper, type Misbehaviour } from './misbehaviour.js'
+export type { Misbehaviour }
+import { BlockInvalid, computeBlock, recompute, verifyBlock, type ChainState } from './chain.js'
 import { ChainSync } from './chain-sync.js'
 import { encodeEvidence, readEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import { MessagePool } from './message-pool.js'
+import { RoundInputs } from './round-inputs.js'
 import type { ChainStore } from './store.js'
 
 const VALIDATE_RETRY_MS = 200
-/** Bounds on what a height may hold, so no peer can grow them without limit. */
-const MAX_CANDIDATES = 64
-const MAX_VOTE_ENVELOPES = 20_000
-
-function voteKey(v: Vote): string {
-  return `${v.height}|${v.voter}|${v.round}|${v.step}|${v.blockHash ?? 'nil'}`
-}
-
 function eventHeight(e: ConsensusEvent): number {
   return e.type === 'proposal' ? e.proposal.height : e.type === 'vote' ? e.vote.height : e.type === 'timeout' ? e.height : -1
 }
 
-/** Fault injection for tests of Byzantine members; never set on an honest node. */
-export type Misbehaviour = 'equivocate' | 'bad-output' | 'withhold-proposal'
 
 export interface DriverOptions {
   readonly node: ChorusNode
@@ -61,13 +54,6 @@ export interface CommitEvent {
   readonly committedAtMs: number
 }
 
-interface Candidate {
-  /** Height the block is for (from the proposal, or decoded). */
-  readonly height: number
-  readonly bytes: Uint8Array
-  block?: Block
-  next?: ChainState
-}
 
 export class ConsensusDriver {
   /** Observation only: `commit` (CommitEvent), `tx-rejected` ({id, reason}) when this node, proposing, refuses a pending transaction. */
@@ -79,11 +65,7 @@ export class ConsensusDriver {
   private machine: ConsensusMachine | undefined
   private heightStartedAt = 0
   readonly pool = new MessagePool()
-  private readonly candidates = new Map<string, Candidate>()
-  /** `height|voter|round|step|value` → signed envelope bytes, for certificates and evidence. */
-  private readonly voteBytes = new Map<string, Uint8Array>()
-  /** Proposal envelopes (ours and received) of the current height, by block hash. */
-  private readonly proposalBytes = new Map<string, Uint8Array>()
+  private readonly inputs = new RoundInputs()
   /** Height last seen committed by the stall check. */
   private stallCheckHeight = -1
   private readonly nextHeightEvents: ConsensusEvent[] = []
@@ -130,10 +112,7 @@ export class ConsensusDriver {
     node.sync.provide('round-messages', (query) => {
       const height = Number((query as { height?: unknown }).height)
       if (height !== this.chainState.height + 1) return []
-      const mine = (key: string): boolean => key.startsWith(`${height}|`)
-      // Bounded below the sync frame: the newest rounds matter most, the order keeps them last.
-      const items = [...this.proposalBytes].filter(([k]) => mine(k)).map(([, b]) => b).concat([...this.voteBytes].filter(([k]) => mine(k)).map(([, b]) => b))
-      return items.slice(-512)
+      return this.inputs.envelopesOf(height)
     })
     this.scheduleHeight()
     this.scheduleStallCheck()
@@ -220,7 +199,7 @@ export class ConsensusDriver {
     for (const bytes of logged) {
       const entry = decodeCanonical(bytes) as { event: ConsensusEvent; block?: Uint8Array; envelope?: Uint8Array }
       if (entry.block !== undefined) this.rememberCandidate(height, entry.block)
-      if (entry.envelope !== undefined && entry.event.type === 'vote') this.voteBytes.set(voteKey(entry.event.vote), entry.envelope)
+      if (entry.envelope !== undefined && entry.event.type === 'vote') this.inputs.addVote(entry.event.vote, entry.envelope, true)
       this.feed(entry.event, false)
     }
     if (logged.length === 0) this.feed({ type: 'start' })
@@ -234,7 +213,7 @@ export class ConsensusDriver {
 
   private rememberCandidate(height: number, bytes: Uint8Array): string {
     const hash = toHex(blockHash(bytes))
-    if (!this.candidates.has(hash) && this.candidates.size < MAX_CANDIDATES) this.candidates.set(hash, { height, bytes })
+    this.inputs.addCandidate(hash, { height, bytes })
     return hash
   }
 
@@ -244,8 +223,8 @@ export class ConsensusDriver {
     if (log) {
       // Inputs that name a block carry its bytes, so a replay has the block too.
       const hash = event.type === 'proposal' ? event.proposal.blockHash : event.type === 'proposalValue' ? event.blockHash : undefined
-      const block = hash === undefined ? undefined : this.candidates.get(hash)?.bytes
-      const envelope = event.type === 'vote' ? this.voteBytes.get(voteKey(event.vote)) : undefined
+      const block = hash === undefined ? undefined : this.inputs.candidates.get(hash)?.bytes
+      const envelope = event.type === 'vote' ? this.inputs.vote(event.vote) : undefined
       this.o.store.appendWal(machine.height, encodeCanonical({ event, ...(block === undefined ? {} : { block }), ...(envelope === undefined ? {} : { envelope }) }))
     }
     let actions: ConsensusAction[]
@@ -274,7 +253,7 @@ export class ConsensusDriver {
       const hash = toHex(p.blockHash)
       if (toHex(blockHash(p.block)) !== hash) return this.count('proposal-hash-mismatch')
       this.rememberCandidate(p.height, p.block)
-      if (this.proposalBytes.size < MAX_CANDIDATES) this.proposalBytes.set(`${p.height}|${p.round}|${hash}`, bytes)
+      this.inputs.addProposal(p.height, p.round, hash, bytes)
       height = p.height
       event = { type: 'proposal', proposal: { height, round: p.round, polRound: p.polRound, blockHash: hash, proposer: signer } }
     } else if (envelope.type === 'vote') {
@@ -283,7 +262,7 @@ export class ConsensusDriver {
       const value = p.blockHash === null ? null : toHex(p.blockHash)
       height = p.height
       const vote = { height, round: p.round, step: p.step, blockHash: value, voter: signer }
-      if (this.voteBytes.size < MAX_VOTE_ENVELOPES) this.voteBytes.set(voteKey(vote), bytes)
+      this.inputs.addVote(vote, bytes)
       event = { type: 'vote', vote }
     } else return
     if (height === this.chainState.height + 1 && this.machine?.height === height) this.feed(event)
@@ -303,7 +282,7 @@ export class ConsensusDriver {
         return this.buildBlock(action.height, action.round)
       case 'broadcastProposal': {
         if (this.o.misbehaviour === 'withhold-proposal') return
-        const c = this.candidates.get(action.proposal.blockHash)
+        const c = this.inputs.candidates.get(action.proposal.blockHash)
         if (c === undefined) return this.count('proposal-without-block')
         const p = action.proposal
         await this.o.node.publish({ type: 'proposal', chainId: this.chainState.chainId, topicId: '', epoch: p.height, nonce: new Uint8Array(0), payload: { height: p.height, round: p.round, polRound: p.polRound, blockHash: fromHex(p.blockHash), block: c.bytes } })
@@ -317,8 +296,8 @@ export class ConsensusDriver {
         return this.commit(action.blockHash, action.certificate)
       case 'evidence': {
         const { a, b } = action.evidence
-        const ea = this.voteBytes.get(voteKey(a))
-        const eb = this.voteBytes.get(voteKey(b))
+        const ea = this.inputs.vote(a)
+        const eb = this.inputs.vote(b)
         if (ea !== undefined && eb !== undefined) {
           const bytes = encodeEvidence(ea, eb)
           // Only evidence every voter will accept goes into the queue of what blocks carry.
@@ -344,7 +323,7 @@ export class ConsensusDriver {
       return this.count('own-vote-conflict-refused')
     }
     this.o.store.recordOwnVote(vote.height, vote.round, vote.step, bytes)
-    this.voteBytes.set(voteKey(vote), bytes)
+    this.inputs.addVote(vote, bytes, true)
     await this.o.node.publishSigned(env)
     if (this.o.misbehaviour === 'equivocate') {
       const other = { ...payload, blockHash: vote.blockHash === null ? new Uint8Array(32).fill(7) : null }
@@ -365,13 +344,8 @@ export class ConsensusDriver {
     // A draft the rules refuse must never stop the chain: fall back to ever plainer blocks
     // (without txs and evidence, then also without settlements), down to the closed epochs
     // with their numeric inferences alone.
-    const fallbacks: BlockDraft[] = [
-      draft,
-      { ...draft, txs: [], evidence: [] },
-      { ...draft, txs: [], evidence: [], topicEpochs: draft.topicEpochs.map((e) => ({ ...e, settlements: [] })) },
-    ]
     let built: { block: Block; next: ChainState } | undefined
-    for (const attempt of fallbacks) {
+    for (const attempt of plainerDrafts(draft)) {
       try {
         built = computeBlock(this.chainState, attempt, (id) => this.pool.get(id), this.ledgerEpoch)
         break
@@ -386,21 +360,21 @@ export class ConsensusDriver {
     if (this.o.misbehaviour === 'bad-output') block = tamper(block)
     const bytes = encodeBlock(block)
     const hash = toHex(blockHash(bytes))
-    this.candidates.set(hash, { height, bytes, block, next: this.o.misbehaviour === 'bad-output' ? undefined : built.next })
+    this.inputs.addCandidate(hash, { height, bytes, block, next: this.o.misbehaviour === 'bad-output' ? undefined : built.next }, true)
     this.feed({ type: 'proposalValue', blockHash: hash, round })
   }
 
   private async validate(hash: string): Promise<void> {
     if (this.stopped) return
     const height = this.chainState.height + 1
-    const c = this.candidates.get(hash) ?? (await this.sync.fetchCandidate(hash))
+    const c = this.inputs.candidates.get(hash) ?? (await this.sync.fetchCandidate(hash))
     if (c === undefined) {
       // Never a verdict for a local failure: ask again shortly, while the height is current.
       this.count('block-unavailable')
       this.timers.at(Date.now() + VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
       return
     }
-    this.candidates.set(hash, c)
+    this.inputs.addCandidate(hash, c, true)
     let valid = false
     let timely = true
     try {
@@ -425,7 +399,7 @@ export class ConsensusDriver {
   }
 
   private async commit(hash: string, certificate: readonly Vote[]): Promise<void> {
-    const c = this.candidates.get(hash)
+    const c = this.inputs.candidates.get(hash)
     if (c === undefined) return this.count('commit-without-block')
     if (c.next === undefined) {
       // Our own block replayed from the log, or a verdict from before a restart: re-execute.
@@ -437,7 +411,7 @@ export class ConsensusDriver {
         return this.count('commit-without-state')
       }
     }
-    const cert = certificate.map((v) => this.voteBytes.get(voteKey(v))).filter((b): b is Uint8Array => b !== undefined)
+    const cert = certificate.map((v) => this.inputs.vote(v)).filter((b): b is Uint8Array => b !== undefined)
     await this.adoptCommitted(c.next, c.bytes, cert)
     await this.o.node.publish({ type: 'commit', chainId: this.chainState.chainId, topicId: '', epoch: this.chainState.height, nonce: new Uint8Array(0), payload: { height: this.chainState.height, block: c.bytes, certificate: cert } })
   }
@@ -457,21 +431,11 @@ export class ConsensusDriver {
     this.pool.dropTxs(new Set(block.txs.map((b) => toHex(messageId(b)))))
     for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
     // Keep what already arrived for the next height.
-    for (const [hash, c] of this.candidates) if (c.height <= block.height) this.candidates.delete(hash)
-    for (const map of [this.voteBytes, this.proposalBytes]) for (const key of map.keys()) if (Number(key.split('|')[0]) <= block.height) map.delete(key)
+    this.inputs.committed(block.height)
     this.machine = undefined
     this.count('committed')
     const now = Date.now()
     this.events.dispatchEvent(new CustomEvent<CommitEvent>('commit', { detail: { height: block.height, hash: toHex(hash), block, ms: now - this.heightStartedAt, startedAtMs: this.heightStartedAt, committedAtMs: now } }))
     this.scheduleHeight()
-  }
-}
-
-/** The Byzantine proposer's lie: a network inference slightly off (or, without one, the ledger hash). */
-function tamper(block: Block): Block {
-  if (block.topicEpochs.every((e) => e.output === null)) return { ...block, ledgerHash: '0'.repeat(64) }
-  return {
-    ...block,
-    topicEpochs: block.topicEpochs.map((e) => (e.output === null ? e : { ...e, output: { ...e.output, networkInference: e.output.networkInference * (1 + Number.EPSILON) + 1e-9 } })),
   }
 }

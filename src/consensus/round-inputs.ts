@@ -1,0 +1,64 @@
+/**
+ * What the driver keeps of the consensus messages of the heights under way: candidate blocks
+ * (by hash), and the signed proposal and vote envelopes (for certificates, evidence, the
+ * write-ahead log and peers that missed them). Bounded, keyed by height, dropped once a
+ * height is committed.
+ */
+import type { ChainState } from './chain.js'
+import type { Block } from './block.js'
+import type { Vote } from './bft/index.js'
+
+export interface Candidate {
+  /** Height the block is for (from the proposal, or our own build). */
+  readonly height: number
+  readonly bytes: Uint8Array
+  block?: Block
+  /** The chain state after it, once built or verified. */
+  next?: ChainState
+}
+
+/** Bounds, so no peer can grow what a height holds without limit. */
+const MAX_CANDIDATES = 64
+const MAX_VOTE_ENVELOPES = 20_000
+/** Envelopes one `round-messages` answer carries, under the sync frame limit; the newest go. */
+const MAX_ROUND_MESSAGES = 512
+
+export function voteKey(v: Vote): string {
+  return `${v.height}|${v.voter}|${v.round}|${v.step}|${v.blockHash ?? 'nil'}`
+}
+
+export class RoundInputs {
+  readonly candidates = new Map<string, Candidate>()
+  private readonly votes = new Map<string, Uint8Array>()
+  private readonly proposals = new Map<string, Uint8Array>()
+
+  addCandidate(hash: string, candidate: Candidate, replace = false): void {
+    if (replace || (!this.candidates.has(hash) && this.candidates.size < MAX_CANDIDATES)) this.candidates.set(hash, candidate)
+  }
+
+  addVote(vote: Vote, envelope: Uint8Array, force = false): void {
+    if (force || this.votes.size < MAX_VOTE_ENVELOPES) this.votes.set(voteKey(vote), envelope)
+  }
+
+  vote(vote: Vote): Uint8Array | undefined {
+    return this.votes.get(voteKey(vote))
+  }
+
+  addProposal(height: number, round: number, hash: string, envelope: Uint8Array): void {
+    if (this.proposals.size < MAX_CANDIDATES) this.proposals.set(`${height}|${round}|${hash}`, envelope)
+  }
+
+  /** The proposal and vote envelopes of one height, newest last, bounded. */
+  envelopesOf(height: number): Uint8Array[] {
+    const mine = (key: string): boolean => key.startsWith(`${height}|`)
+    const all = [...this.proposals].filter(([k]) => mine(k)).map(([, b]) => b)
+    all.push(...[...this.votes].filter(([k]) => mine(k)).map(([, b]) => b))
+    return all.slice(-MAX_ROUND_MESSAGES)
+  }
+
+  /** Forget everything of `height` and below; what arrived for later heights stays. */
+  committed(height: number): void {
+    for (const [hash, c] of this.candidates) if (c.height <= height) this.candidates.delete(hash)
+    for (const map of [this.votes, this.proposals]) for (const key of map.keys()) if (Number(key.split('|')[0]) <= height) map.delete(key)
+  }
+}
