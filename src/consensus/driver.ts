@@ -5,7 +5,7 @@
  * atomically, then announces the commit. Inputs are fed to the machine one at a time, in
  * arrival order; all I/O happens between transitions.
  */
-import { decodeCanonical, Ed25519Verifier, encodeCanonical, encodeEnvelope, fromHex, messageId, globalChannel, signEnvelope, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
+import { decodeCanonical, Ed25519Verifier, encodeCanonical, fromHex, messageId, globalChannel, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
 import { opensCommitment } from './commit-reveal.js'
 import type { TopicRuntime } from '../roles/admission.js'
 import { Timers } from '../roles/epoch-clock.js'
@@ -20,6 +20,7 @@ import { encodeEvidence, readEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import { MessagePool } from './message-pool.js'
 import { RoundInputs } from './round-inputs.js'
+import { VoteSigner } from './vote-signer.js'
 import type { ChainStore } from './store.js'
 
 const VALIDATE_RETRY_MS = 200
@@ -71,6 +72,7 @@ export class ConsensusDriver {
   private readonly nextHeightEvents: ConsensusEvent[] = []
   private readonly timers = new Timers()
   private readonly sync: ChainSync
+  private readonly signer: VoteSigner
   private readonly verifier = new Ed25519Verifier()
   private stopped = false
   /** Inputs wait here while an action (building, verifying, storing) is under way. */
@@ -78,6 +80,7 @@ export class ConsensusDriver {
 
   constructor(private readonly o: DriverOptions) {
     this.chainState = o.chain
+    this.signer = new VoteSigner(o.node, o.store, o.misbehaviour)
     this.sync = new ChainSync(o.node, o.store, o.genesis, this.pool, (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate))
   }
 
@@ -311,25 +314,9 @@ export class ConsensusDriver {
   }
 
   private async castVote(vote: Vote): Promise<void> {
-    const payload = { height: vote.height, round: vote.round, step: vote.step, blockHash: vote.blockHash === null ? null : fromHex(vote.blockHash) }
-    const base = { type: 'vote' as const, chainId: this.chainState.chainId, topicId: '', epoch: vote.height, nonce: new Uint8Array(0) }
-    const unsigned = { ...base, payload }
-    // The vote is on disk before it leaves the node: a crash cannot make it sign another.
-    const env = signEnvelope(unsigned, this.o.node.identity.secretKey, this.o.node.identity.publicKey)
-    const bytes = encodeEnvelope(env)
-    const earlier = this.o.store.ownVote(vote.height, vote.round, vote.step)
-    if (earlier !== undefined && Buffer.compare(Buffer.from(earlier), Buffer.from(bytes)) !== 0) {
-      // A lost log tail led the replay elsewhere: never sign a second, different vote.
-      return this.count('own-vote-conflict-refused')
-    }
-    this.o.store.recordOwnVote(vote.height, vote.round, vote.step, bytes)
+    const bytes = await this.signer.cast(vote)
+    if (bytes === undefined) return this.count('own-vote-conflict-refused')
     this.inputs.addVote(vote, bytes, true)
-    await this.o.node.publishSigned(env)
-    if (this.o.misbehaviour === 'equivocate') {
-      const other = { ...payload, blockHash: vote.blockHash === null ? new Uint8Array(32).fill(7) : null }
-      const evil = encodeEnvelope(signEnvelope({ ...base, payload: other }, this.o.node.identity.secretKey, this.o.node.identity.publicKey))
-      await this.o.node.publishRaw(globalChannel('consensus'), evil)
-    }
   }
 
   private buildBlock(height: number, round: number): void {
