@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalCluster, type ClusterMember } from '../../src/cluster.js'
-import { balanceOf, ledgerStateHash, selfStakeOf } from '../../src/consensus/ledger/index.js'
-import { encodeEnvelope, globalChannel, signEnvelope, toHex, type ChorusNode, type CounterKey, type UnsignedEnvelope } from '../../src/p2p/index.js'
+import { balanceOf, selfStakeOf } from '../../src/consensus/ledger/index.js'
+import { encodeEnvelope, globalChannel, signEnvelope, type ChorusNode, type CounterKey, type UnsignedEnvelope } from '../../src/p2p/index.js'
 import { parseTopicConfig } from '../../src/roles/topic.js'
 import { driverOf } from '../utils/committee.js'
 import { nextEvent, waitFor } from '../utils/wait.js'
@@ -44,7 +44,6 @@ describe('ledger transactions', () => {
     const before = balanceOf(ledgerOf(coordinators[0]), receiver)
     await sender.publish(tx(0, 'transfer', { to: receiver, amount: '12345' }))
     await waitFor(() => coordinators.every((m) => balanceOf(ledgerOf(m), receiver) >= before + 12345n), 'transfer committed', 30_000)
-    expect(new Set(coordinators.map((m) => toHex(ledgerStateHash(ledgerOf(m))))).size).toBeLessThanOrEqual(2) // heights may differ by one
   })
 
   it('refuses an overdraft, an unstake beyond the stake and a replayed nonce, with reasons', async () => {
