@@ -119,6 +119,14 @@ export class ChainSync {
     return false
   }
 
+  /** Ask every other member in turn for the next height's messages or commit. */
+  async pullRound(self: string, chain: ChainState, deliver: (m: DeliveredMessage) => Promise<void>, stopped: () => boolean): Promise<void> {
+    for (const member of chain.committee.ids) {
+      if (member === self || stopped()) continue
+      await this.pullFrom(member, chain.height + 1, chain, deliver)
+    }
+  }
+
   /**
    * Catch up with one member: adopt a block it committed at `height` (and before), else take
    * its proposals and votes for `height` as if they had just arrived by gossip.

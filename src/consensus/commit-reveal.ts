@@ -5,7 +5,7 @@
  * it from re-using another worker's commitment.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { bytesEqual, encodeCanonical } from '../p2p/index.js'
+import { bytesEqual, encodeCanonical, toHex, ValidationError, type Envelope } from '../p2p/index.js'
 
 const COMMIT_DOMAIN = 'chorus/commit/v1'
 
@@ -26,4 +26,18 @@ export function opensCommitment(
   salt: Uint8Array,
 ): boolean {
   return bytesEqual(commitment, commitmentOf(topicId, epoch, signer, value, salt))
+}
+
+/**
+ * The validator rule for a reveal (an inference on a commit-reveal topic): it must open the
+ * commitment its signer made for that epoch. Throws the verdict the transport counts.
+ */
+export function checkReveal(envelope: Envelope, commitmentOf: (signer: string) => Uint8Array | undefined): void {
+  const signer = toHex(envelope.signer)
+  const commitment = commitmentOf(signer)
+  const { value, salt } = envelope.payload as { value: number | number[]; salt?: Uint8Array }
+  if (commitment === undefined) throw new ValidationError('reject', 'invalid-content', 'reveal without a commitment')
+  if (salt === undefined || !opensCommitment(commitment, envelope.topicId, envelope.epoch, signer, value, salt)) {
+    throw new ValidationError('reject', 'invalid-content', 'reveal does not match its commitment')
+  }
 }

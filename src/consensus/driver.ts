@@ -5,8 +5,8 @@
  * atomically, then announces the commit. Inputs are fed to the machine one at a time, in
  * arrival order; all I/O happens between transitions.
  */
-import { decodeCanonical, Ed25519Verifier, encodeCanonical, fromHex, messageId, globalChannel, toHex, topicChannel, ValidationError, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
-import { opensCommitment } from './commit-reveal.js'
+import { decodeCanonical, Ed25519Verifier, encodeCanonical, fromHex, messageId, globalChannel, toHex, topicChannel, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
+import { checkReveal } from './commit-reveal.js'
 import type { TopicRuntime } from '../roles/admission.js'
 import { Timers } from '../roles/epoch-clock.js'
 import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from './bft/index.js'
@@ -141,11 +141,7 @@ export class ConsensusDriver {
 
   private async pullRound(): Promise<void> {
     this.count('stall-pull')
-    const height = this.chainState.height + 1
-    for (const member of this.chainState.committee.ids) {
-      if (member === this.self || this.stopped) continue
-      await this.sync.pullFrom(member, height, this.chainState, (m) => this.onConsensus(m))
-    }
+    await this.sync.pullRound(this.self, this.chainState, (m) => this.onConsensus(m), () => this.stopped)
   }
 
   /**
@@ -157,14 +153,10 @@ export class ConsensusDriver {
     if (envelope.type !== 'inference') return
     const topic = this.chainState.topics.get(envelope.topicId)
     if (topic === undefined || !topic.config.commitReveal) return
-    const signer = toHex(envelope.signer)
-    const commitId = this.pool.ids('inference-commit', envelope.topicId, envelope.epoch).find((id) => toHex(this.pool.get(id)!.signer) === signer)
-    const commitment = commitId === undefined ? undefined : (this.pool.get(commitId)!.payload as { commitment: Uint8Array }).commitment
-    const { value, salt } = envelope.payload as { value: number | number[]; salt?: Uint8Array }
-    if (commitment === undefined) throw new ValidationError('reject', 'invalid-content', 'reveal without a commitment')
-    if (salt === undefined || !opensCommitment(commitment, envelope.topicId, envelope.epoch, signer, value, salt)) {
-      throw new ValidationError('reject', 'invalid-content', 'reveal does not match its commitment')
-    }
+    checkReveal(envelope, (signer) => {
+      const id = this.pool.ids('inference-commit', envelope.topicId, envelope.epoch).find((c) => toHex(this.pool.get(c)!.signer) === signer)
+      return id === undefined ? undefined : (this.pool.get(id)!.payload as { commitment: Uint8Array }).commitment
+    })
   }
 
   stop(): void {

@@ -4,12 +4,12 @@
  * "make it final" step is a `Decider`, so the BFT round (issue 5) replaces it without
  * touching this file; until then the lowest-id coordinator publishes its decision.
  */
-import { topicChannel, globalChannel, ValidationError, toHex, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
+import { topicChannel, globalChannel, toHex, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
 import { topicStep, type SettledEpoch, type SettlementInput } from '../consensus/topic-step.js'
 import { emptyTopicState } from '../synthesis/state.js'
 import type { IdMap, LossBundle, SynthesisOutput, TopicState } from '../synthesis/types.js'
 import { graceMs, PAST_EPOCHS_ACCEPTED, type TopicRuntime } from './admission.js'
-import { opensCommitment } from '../consensus/commit-reveal.js'
+import { checkReveal } from '../consensus/commit-reveal.js'
 import { Timers } from './epoch-clock.js'
 import type { RegistryView } from './registry.js'
 
@@ -113,13 +113,7 @@ export class CoordinatorService {
    */
   checkContent(envelope: Envelope): void {
     if (envelope.type !== 'inference' || envelope.topicId !== this.topicId || !this.topic.config.commitReveal) return
-    const payload = envelope.payload as { value: number | number[]; salt?: Uint8Array }
-    const signer = toHex(envelope.signer)
-    const commitment = this.inputs.get(envelope.epoch)?.commitments.get(signer)
-    if (commitment === undefined) throw new ValidationError('reject', 'invalid-content', 'reveal without a commitment')
-    if (payload.salt === undefined || !opensCommitment(commitment, this.topicId, envelope.epoch, signer, payload.value, payload.salt)) {
-      throw new ValidationError('reject', 'invalid-content', 'reveal does not match its commitment')
-    }
+    checkReveal(envelope, (signer) => this.inputs.get(envelope.epoch)?.commitments.get(signer))
   }
 
   private inputsOf(epoch: number): EpochInputs {

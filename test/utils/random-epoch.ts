@@ -8,6 +8,7 @@
  */
 import { DEFAULT_PARAMS } from '../../src/synthesis/params.js'
 import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisInput, SynthesisParams, TopicState } from '../../src/synthesis/types.js'
+import { mulberry32 } from './prng.js'
 
 export interface RandomEpochOptions {
   readonly inferers: number
@@ -32,17 +33,8 @@ export interface RandomEpoch {
   readonly ids: { readonly inferers: readonly string[]; readonly forecasters: readonly string[]; readonly reputers: readonly string[] }
 }
 
-/** mulberry32: a small, well-mixed 32-bit generator; returns a function giving [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded generator of test data. */
+export const prng = mulberry32
 
 /** Zero-mean, unit-variance noise as a sum of four uniforms (Irwin–Hall), bounded by ±√12. */
 function noise(u: () => number): number {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { consensusLosses, lossMatrix } from '../../../src/synthesis/consensus-losses.js'
 import type { LossBundle } from '../../../src/synthesis/types.js'
+import { lossBundleOf } from '../../utils/loss-bundle.js'
 
-const B = (parts: Partial<LossBundle>): LossBundle => ({
-  network: -2,
-  naive: -1,
-  inferers: {},
-  forecasters: {},
-  oneOutInferers: {},
-  oneOutForecasters: {},
-  oneInForecasters: {},
-  oneOutInfererForecasters: {},
-  ...parts,
-})
+const B = (parts: Partial<LossBundle>): LossBundle => lossBundleOf({ naive: -1, ...parts })
 
 describe('stake-weighted consensus (§3.1)', () => {
   it('weights raw stakes over the reporters of each value, in every field', () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { exp, ln, log10, log1pExp, pow } from '../../../src/synthesis/detmath.js'
 import { log1p } from '../../../src/synthesis/detmath/log.js'
+import { mulberry32 } from '../../utils/prng.js'
 
 // ---------------------------------------------------------------------------------------------
 // Bits and ulps
@@ -23,16 +24,6 @@ function ulpDistance(a: number, b: number): number {
   return Number(d < 0n ? -d : d)
 }
 
-/** mulberry32: a tiny seeded PRNG so every run samples the same points. */
-function mulberry32(seed: number): () => number {
-  let s = seed | 0
-  return () => {
-    s = (s + 0x6d2b79f5) | 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // High-precision reference: BigInt fixed point with P fractional bits. A value is sig·2^e.

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { forecasterScores, forecastingTaskScore, infererScores, uniqueAggregateFactor } from '../../../src/synthesis/scores.js'
-import type { LossBundle } from '../../../src/synthesis/types.js'
+import { lossBundleOf } from '../../utils/loss-bundle.js'
 
-const L = (parts: Partial<LossBundle>): LossBundle => ({
-  network: -2,
-  naive: -1.5,
-  inferers: {},
-  forecasters: {},
-  oneOutInferers: {},
-  oneOutForecasters: {},
-  oneInForecasters: {},
-  oneOutInfererForecasters: {},
-  ...parts,
-})
+const L = lossBundleOf
 
 describe('scores (§10)', () => {
   it('inferers: one-out minus network; a single inferer scores 0', () => {

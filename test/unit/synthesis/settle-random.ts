@@ -6,18 +6,9 @@ import { emptyTopicState } from '../../../src/synthesis/state.js'
  */
 import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
 import { SIMULATOR_PARAMS } from '../../../src/synthesis/params.js'
+import { mulberry32 } from '../../utils/prng.js'
 
-/** mulberry32: small, fast, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const rng = mulberry32
 
 export interface RandomSettleOptions {
   readonly inferers: number

@@ -8,22 +8,11 @@ import type { IdMap, LossBundle, ReputerReport, SettleInput, SettleOutput, Synth
 import { compareExpected, settleCase } from './settle-fixtures.js'
 import { randomEpoch } from '../../utils/random-epoch.js'
 import { emptyState, randomSettle, type RandomSettle } from './settle-random.js'
+import { lossBundleOf } from '../../utils/loss-bundle.js'
 
 const P = SIMULATOR_PARAMS
 
-function bundle(parts: Partial<LossBundle> = {}): LossBundle {
-  return {
-    network: -2,
-    naive: -1.5,
-    inferers: {},
-    forecasters: {},
-    oneOutInferers: {},
-    oneOutForecasters: {},
-    oneInForecasters: {},
-    oneOutInfererForecasters: {},
-    ...parts,
-  }
-}
+const bundle = lossBundleOf
 
 function settle(reputers: IdMap<ReputerReport>, state: Partial<TopicState> = {}, topicReward = 1000, params: SynthesisParams = P): SettleOutput {
   return settleEpoch(params, { reputers, topicReward }, { ...emptyState(), ...state })

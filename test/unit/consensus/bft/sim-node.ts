@@ -1,6 +1,7 @@
 /** The simulator's configuration, result, per-node state and PRNG (see sim.ts). */
 import type { ConsensusAction, ConsensusEvent, ConsensusMachine, Decision, TimeoutStep, Vote } from '../../../../src/consensus/bft/index.js'
 import type { Behaviour, Msg } from './sim-byzantine.js'
+import { mulberry32 } from '../../../utils/prng.js'
 
 export interface SimConfig {
   readonly seed: number
@@ -69,18 +70,11 @@ export class SimNode {
   }
 }
 
-/** mulberry32: small, fast, and the same sequence everywhere for a seed. */
+/** The seeded generator (mulberry32) with the draws the simulator needs. */
 export class Rng {
-  private state: number
+  readonly next: () => number
   constructor(seed: number) {
-    this.state = seed >>> 0
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0
-    let t = this.state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    this.next = mulberry32(seed)
   }
   int(n: number): number {
     return Math.floor(this.next() * n)
