@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { decode } from 'cborg'
-import { CodecError, encodeCanonical } from './codec.js'
+import { CODEC_TAGS, CodecError, encodeCanonical } from './codec.js'
 import { MESSAGE_TYPES, type MessageType, type PayloadMap } from './messages.js'
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, sign } from './signing.js'
 
@@ -102,7 +102,7 @@ export interface ReadEnvelope {
 export function readEnvelope(bytes: Uint8Array): ReadEnvelope {
   let value: unknown
   try {
-    value = decode(bytes, { strict: true, rejectDuplicateMapKeys: true, allowUndefined: false, allowIndefinite: false })
+    value = decode(bytes, { strict: true, rejectDuplicateMapKeys: true, allowUndefined: false, allowIndefinite: false, tags: CODEC_TAGS })
   } catch (err) {
     throw new CodecError(`not valid CBOR: ${(err as Error).message}`)
   }

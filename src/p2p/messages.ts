@@ -22,6 +22,18 @@ const bytes = (length: number) =>
   uint8().refine((b) => b.length === length, `must be ${length} bytes`)
 const idMap = z.record(participantIdSchema, finite)
 
+/** Ascending, unique participant ids. */
+const sortedIds = z.array(participantIdSchema).refine((ids) => ids.every((id, i) => i === 0 || ids[i - 1] < id), 'ids must be ascending and unique')
+
+/**
+ * A table by (row id, column id) as the synthesis engine holds it: a Float64Array (tag 86 on
+ * the wire) of rows × cols entries, each finite or NaN (absent).
+ */
+const idTable = z
+  .strictObject({ rows: sortedIds, cols: sortedIds, values: z.instanceof(Float64Array) })
+  .refine((t) => t.values.length === t.rows.length * t.cols.length, 'values must hold rows × cols entries')
+  .refine((t) => t.values.every((v) => v !== v || Number.isFinite(v)), 'values must be finite (or NaN for an absent entry)')
+
 /**
  * A worker's answer for one epoch: a number, or a vector for multi-output topics. On a
  * commit-reveal topic this is the reveal, and `salt` opens the earlier commitment.
@@ -76,7 +88,8 @@ export const lossBundlePayloadSchema = z.strictObject({
   oneOutInferers: idMap,
   oneOutForecasters: idMap,
   oneInForecasters: idMap,
-  oneOutInfererForecasters: z.record(participantIdSchema, idMap),
+  /** Row forecaster k, column withheld inferer l. */
+  oneOutInfererForecasters: idTable,
 })
 
 export const proposalPayloadSchema = z.strictObject({

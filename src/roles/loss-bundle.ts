@@ -7,7 +7,7 @@
  * The chain leaves the one-out-inferer forecast-implied values out of its own output
  * (allora-math §2 QUIRK); synthesis here computes them, so the bundle is complete.
  */
-import type { IdMap, LossBundle, SynthesisOutput } from '../synthesis/types.js'
+import type { IdMap, IdMatrix, LossBundle, SynthesisOutput } from '../synthesis/types.js'
 import { epochLossFloor, log10OfLoss, loss } from './losses.js'
 import type { LossFunctionName } from './plugins.js'
 
@@ -39,10 +39,11 @@ export function lossBundle(epoch: DecidedEpoch, truth: LossTruth, lossFunction: 
   const inferers: Record<string, number> = {}
   infererIds.forEach((id, i) => (inferers[id] = log10OfLoss(infererRaw[i], floor)))
   const o = epoch.output
-  const oneOutInfererForecasters: Record<string, IdMap> = {}
-  for (const k of Object.keys(o.oneOutInfererForecastImpliedInferences).sort()) {
-    oneOutInfererForecasters[k] = map(o.oneOutInfererForecastImpliedInferences[k])
-  }
+  const implied = o.oneOutInfererForecastImpliedInferences
+  const tableLosses = new Float64Array(implied.values.length)
+  // NaN (a recomputation that vanished) stays absent.
+  for (let i = 0; i < tableLosses.length; i++) tableLosses[i] = implied.values[i] === implied.values[i] ? log(implied.values[i]) : Number.NaN
+  const oneOutInfererForecasters: IdMatrix = { rows: implied.rows, cols: implied.cols, values: tableLosses }
   return {
     network: log(o.networkInference),
     naive: log(o.naiveInference),

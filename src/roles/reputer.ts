@@ -4,7 +4,7 @@
  * signed loss bundle.
  */
 import type { ChorusNode } from '../p2p/index.js'
-import type { LossBundle } from '../synthesis/types.js'
+import type { IdMatrix, LossBundle } from '../synthesis/types.js'
 import type { TopicRuntime } from './admission.js'
 import type { EpochDecision } from './coordinator.js'
 import { onDecisions, type CommitReader } from './decisions.js'
@@ -73,11 +73,16 @@ export class ReputerService {
         topicId: decision.topicId,
         epoch: decision.epoch,
         nonce: new Uint8Array(0),
-        payload: { ...bundle },
+        payload: { ...bundle, oneOutInfererForecasters: tablePayload(bundle.oneOutInfererForecasters) },
       })
       this.count('published')
     } catch {
       this.count('publish-error')
     }
   }
+}
+
+/** A table in the message schema's shape (mutable id lists, an ArrayBuffer-backed array). */
+function tablePayload(t: IdMatrix): { rows: string[]; cols: string[]; values: Float64Array<ArrayBuffer> } {
+  return { rows: [...t.rows], cols: [...t.cols], values: Float64Array.from(t.values) }
 }

@@ -10,7 +10,8 @@
  * allocates nothing: it runs once per inferer in the one-out networks.
  */
 import { SynthesisError } from './errors.js'
-import type { IdMap, RegretSet } from './types.js'
+import { indexOfSorted, positionsIn } from './id-matrix.js'
+import type { IdMap, RegretFamily, RegretSet } from './types.js'
 import { regretScale, weightsFrom, type WeightKernel, type WorkCounter } from './weights.js'
 
 /** Everything a Combine reads besides its regret set; built once per epoch. */
@@ -60,37 +61,111 @@ export interface ForecasterSlice {
 }
 
 /**
- * Combine(inferers except `skipInferer`, the forecaster slice) with the regrets of `set`
+ * One network's stored regrets, resolved to the epoch's indices: inferer j's regret is
+ * `inferers[infererBase + infererColumns[j]]`, forecaster b's is
+ * `forecasters[forecasterBase + forecasterColumns[b]]`; a column of −1 or a NaN entry means
+ * none is stored (the initial regret stands in).
+ */
+export interface RegretRow {
+  readonly inferers: Float64Array
+  readonly infererBase: number
+  readonly infererColumns: Int32Array
+  readonly forecasters: Float64Array
+  readonly forecasterBase: number
+  readonly forecasterColumns: Int32Array
+}
+
+/** A network/naive regret record as a RegretRow over the context's ids (checked here). */
+export function rowOfSet(ctx: CombineContext, set: RegretSet): RegretRow {
+  const gather = (map: IdMap, ids: readonly string[]): Float64Array => {
+    const out = new Float64Array(ids.length)
+    for (let i = 0; i < ids.length; i++) out[i] = regretOf(map, ids[i], Number.NaN)
+    return out
+  }
+  return {
+    inferers: gather(set.inferers, ctx.infererIds),
+    infererBase: 0,
+    infererColumns: identity(ctx.infererIds.length),
+    forecasters: gather(set.forecasters, ctx.forecasterIds),
+    forecasterBase: 0,
+    forecasterColumns: identity(ctx.forecasterIds.length),
+  }
+}
+
+function identity(n: number): Int32Array {
+  const out = new Int32Array(n)
+  for (let i = 0; i < n; i++) out[i] = i
+  return out
+}
+
+/** A regret family's columns resolved to the context's ids, once per epoch. */
+export interface ResolvedFamily {
+  readonly family: RegretFamily
+  readonly infererColumns: Int32Array
+  readonly forecasterColumns: Int32Array
+  readonly none: RegretRow
+}
+
+export function resolveFamily(ctx: CombineContext, family: RegretFamily): ResolvedFamily {
+  const infererColumns = positionsIn(ctx.infererIds, family.inferers.cols)
+  const forecasterColumns = positionsIn(ctx.forecasterIds, family.forecasters.cols)
+  const none: RegretRow = {
+    inferers: family.inferers.values,
+    infererBase: 0,
+    infererColumns: new Int32Array(ctx.infererIds.length).fill(-1),
+    forecasters: family.forecasters.values,
+    forecasterBase: 0,
+    forecasterColumns: new Int32Array(ctx.forecasterIds.length).fill(-1),
+  }
+  return { family, infererColumns, forecasterColumns, none }
+}
+
+/** The row of `id` (a withheld or added worker) in a resolved family. */
+export function familyRow(f: ResolvedFamily, id: string): RegretRow {
+  const r = indexOfSorted(f.family.inferers.rows, id)
+  if (r < 0) return f.none
+  return {
+    inferers: f.family.inferers.values,
+    infererBase: r * f.family.inferers.cols.length,
+    infererColumns: f.infererColumns,
+    forecasters: f.family.forecasters.values,
+    forecasterBase: r * f.family.forecasters.cols.length,
+    forecasterColumns: f.forecasterColumns,
+  }
+}
+
+/**
+ * Combine(inferers except `skipInferer`, the forecaster slice) with the regrets of `row`
  * (§8). `forecastValues[b]` is forecaster b's value in this network; NaN means it has none
  * here (a one-out recomputation that vanished) but its regret still counts (epoch-json §6.6).
  */
-export function combine(
-  ctx: CombineContext,
-  set: RegretSet | undefined,
-  skipInferer: number,
-  forecasters: ForecasterSlice,
-  forecastValues: Float64Array,
-): number {
-  const { kernel, regrets, weights, infererIds, inferences, forecasterIds, initialRegret } = ctx
-  const infererRegrets = set?.inferers
-  const forecasterRegrets = set?.forecasters
+export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number, forecasters: ForecasterSlice, forecastValues: Float64Array): number {
+  const { kernel, regrets, weights, inferences, initialRegret } = ctx
+  const nI = ctx.infererIds.length
   // Pass 1: gather the set's regrets in summation order, with their sum and max.
   let n = 0
   let total = 0
   let max = Number.NEGATIVE_INFINITY
-  for (let j = 0; j < infererIds.length; j++) {
+  const iv = row.inferers
+  const ib = row.infererBase
+  const ic = row.infererColumns
+  for (let j = 0; j < nI; j++) {
     if (j === skipInferer) continue
-    // The common case (a stored finite number) inline; anything else through regretOf.
-    const v = infererRegrets === undefined ? undefined : infererRegrets[infererIds[j]]
-    const r = typeof v === 'number' && v - v === 0 ? v : regretOf(infererRegrets, infererIds[j], initialRegret)
+    const c = ic[j]
+    let r = c < 0 ? Number.NaN : iv[ib + c]
+    if (r !== r) r = initialRegret
     regrets[n++] = r
     total += r
     if (r > max) max = r
   }
+  const fv = row.forecasters
+  const fb = row.forecasterBase
+  const fc = row.forecasterColumns
   for (let b = forecasters.from; b < forecasters.to; b++) {
     if (b === forecasters.skip) continue
-    const v = forecasterRegrets === undefined ? undefined : forecasterRegrets[forecasterIds[b]]
-    const r = typeof v === 'number' && v - v === 0 ? v : regretOf(forecasterRegrets, forecasterIds[b], initialRegret)
+    const c = fc[b]
+    let r = c < 0 ? Number.NaN : fv[fb + c]
+    if (r !== r) r = initialRegret
     regrets[n++] = r
     total += r
     if (r > max) max = r
@@ -103,7 +178,7 @@ export function combine(
   let num = 0
   let den = 0
   let i = 0
-  for (let j = 0; j < infererIds.length; j++) {
+  for (let j = 0; j < nI; j++) {
     if (j === skipInferer) continue
     const w = weights[i++]
     if (w === 0) continue
@@ -143,11 +218,6 @@ export function regretOf(map: IdMap | undefined, id: string, fallback: number): 
   }
   if (v === undefined || !Object.hasOwn(map, id)) return fallback
   throw new SynthesisError('INVALID_INPUT', `stored regret of "${id}" is not a number`)
-}
-
-/** An own entry of an id-keyed record (never one inherited from Object.prototype). */
-export function ownEntry<T>(map: IdMap<T> | undefined, id: string): T | undefined {
-  return map !== undefined && Object.hasOwn(map, id) ? map[id] : undefined
 }
 
 /** New-topic mode (§8.6): the plain mean of the inferences except index `skip` (−1: none). */

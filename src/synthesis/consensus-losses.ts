@@ -10,7 +10,8 @@
  */
 import { SynthesisError } from './errors.js'
 import { own, recordOf, unionIds } from './id-map.js'
-import type { IdMap, LossBundle, ReputerReport } from './types.js'
+import { checkedMatrix, indexOfSorted, positionsIn, sameIds, unionSorted } from './id-matrix.js'
+import type { IdMap, IdMatrix, LossBundle, ReputerReport } from './types.js'
 
 export interface OneOutInfererForecasterIds {
   readonly forecaster: string
@@ -45,20 +46,28 @@ export interface LossMatrix {
 const NETWORK = 0
 const NAIVE = 1
 
+/** The columns of `m`'s row `r` that hold a value, ascending. */
+function presentColumns(m: IdMatrix, r: number): string[] {
+  const nc = m.cols.length
+  const out: string[] = []
+  for (let c = 0; c < nc; c++) if (m.values[r * nc + c] === m.values[r * nc + c]) out.push(m.cols[c])
+  return out
+}
+
 /** Union of the ids every bundle reports, per field (§3.3 padding). */
 export function lossLayout(bundles: readonly LossBundle[]): LossLayout {
   const inferers = unionIds(bundles.map((b) => b.inferers))
   const forecasters = unionIds(bundles.map((b) => b.forecasters))
-  const oneOutForecasterIds = unionIds(bundles.map((b) => b.oneOutInfererForecasters))
+  let forecasterRows: readonly string[] = []
+  for (const b of bundles) forecasterRows = unionSorted(forecasterRows, b.oneOutInfererForecasters.rows)
   const oneOutInfererForecasters: OneOutInfererForecasterIds[] = []
-  for (const forecaster of oneOutForecasterIds) {
-    const inner: IdMap[] = []
+  for (const forecaster of forecasterRows) {
+    let ids: readonly string[] = []
     for (const b of bundles) {
-      const map = own(b.oneOutInfererForecasters, forecaster)
-      if (map !== undefined) inner.push(map)
+      const r = indexOfSorted(b.oneOutInfererForecasters.rows, forecaster)
+      if (r >= 0) ids = unionSorted(ids, presentColumns(b.oneOutInfererForecasters, r))
     }
-    const ids = unionIds(inner)
-    // A forecaster with an empty map in every bundle has no coordinate (epoch-json §6.9).
+    // A forecaster with no value in any bundle has no coordinate (epoch-json §6.9).
     if (ids.length > 0) oneOutInfererForecasters.push({ forecaster, inferers: ids })
   }
   const oneOutInferers = unionIds(bundles.map((b) => b.oneOutInferers))
@@ -95,6 +104,38 @@ function fillField(row: Float64Array, at: number, ids: readonly string[], map: I
   return found
 }
 
+/** Fills a one-out-inferer-forecaster group from a bundle's table; returns how many it holds. */
+function fillMatrixRow(row: Float64Array, at: number, group: OneOutInfererForecasterIds, m: IdMatrix): number {
+  const r = indexOfSorted(m.rows, group.forecaster)
+  const count = group.inferers.length
+  if (r < 0) {
+    row.fill(Number.NaN, at, at + count)
+    return 0
+  }
+  const nc = m.cols.length
+  const base = r * nc
+  let found = 0
+  if (sameIds(group.inferers, m.cols)) {
+    row.set(m.values.subarray(base, base + nc), at)
+    for (let t = 0; t < count; t++) if (row[at + t] === row[at + t]) found++
+    return found
+  }
+  const columns = positionsIn(group.inferers, m.cols)
+  for (let t = 0; t < count; t++) {
+    const c = columns[t]
+    const v = c < 0 ? Number.NaN : m.values[base + c]
+    row[at + t] = v
+    if (v === v) found++
+  }
+  return found
+}
+
+function countPresent(values: Float64Array): number {
+  let n = 0
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++
+  return n
+}
+
 /**
  * Fills every row on `layout`. With `strict`, returns undefined as soon as a bundle reports
  * an id the layout lacks: `found` equal to the map's key count means the map's ids are
@@ -110,7 +151,6 @@ function fill(
   const n = layout.size
   const values = new Float64Array(reputers.length * n)
   const stakes = new Float64Array(reputers.length)
-  const groups = new Set(layout.oneOutInfererForecasters.map((g) => g.forecaster))
   let missing = 0
   for (let m = 0; m < reputers.length; m++) {
     const b = bundles[m]
@@ -131,15 +171,16 @@ function fill(
     }
     if (!field(layout.inferers, b.inferers, 'inferers')) return undefined
     if (!field(layout.forecasters, b.forecasters, 'forecasters')) return undefined
+    const nested = b.oneOutInfererForecasters
+    let inGroups = 0
     for (const group of layout.oneOutInfererForecasters) {
-      const map = own(b.oneOutInfererForecasters, group.forecaster) ?? {}
-      if (!field(group.inferers, map, `one_out_inferer_forecasters.${group.forecaster}`)) return undefined
+      const found = fillMatrixRow(row, at, group, nested)
+      at += group.inferers.length
+      missing += group.inferers.length - found
+      inGroups += found
     }
-    if (check) {
-      for (const k of Object.keys(b.oneOutInfererForecasters)) {
-        if (!groups.has(k) && Object.keys(b.oneOutInfererForecasters[k]).length > 0) return undefined
-      }
-    }
+    // Strict: every value of the bundle's table must have landed in some group.
+    if (check && inGroups !== countPresent(nested.values)) return undefined
     if (!field(layout.oneOutInferers, b.oneOutInferers, 'one_out_inferers')) return undefined
     if (!field(layout.oneOutForecasters, b.oneOutForecasters, 'one_out_forecasters')) return undefined
     if (!field(layout.oneInForecasters, b.oneInForecasters, 'one_in_forecasters')) return undefined
@@ -157,7 +198,11 @@ function fill(
  * reports more is the full union taken.
  */
 export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>): LossMatrix {
-  const bundles = reputers.map((id) => reports[id].losses)
+  const bundles = reputers.map((id) => {
+    const losses = reports[id].losses
+    checkedMatrix(losses.oneOutInfererForecasters, `reputers.${id}.losses.one_out_inferer_forecasters`)
+    return losses
+  })
   return fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false) as LossMatrix)
 }
 
@@ -190,6 +235,20 @@ export function consensusVector(matrix: LossMatrix): Float64Array {
   return out
 }
 
+/** The one-out-inferer-forecaster groups of the consensus vector from `at`, as one table. */
+function consensusTable(groups: readonly OneOutInfererForecasterIds[], consensus: Float64Array, at: number): { matrix: IdMatrix; end: number } {
+  let cols: readonly string[] = []
+  for (const g of groups) cols = unionSorted(cols, g.inferers)
+  const values = new Float64Array(groups.length * cols.length).fill(Number.NaN)
+  for (let r = 0; r < groups.length; r++) {
+    const ids = groups[r].inferers
+    const columns = positionsIn(ids, cols)
+    for (let t = 0; t < ids.length; t++) values[r * cols.length + columns[t]] = consensus[at + t]
+    at += ids.length
+  }
+  return { matrix: { rows: groups.map((g) => g.forecaster), cols, values }, end: at }
+}
+
 /** The consensus vector as a LossBundle with exactly the reported ids (epoch-json §6.9). */
 export function consensusBundle(layout: LossLayout, consensus: Float64Array): LossBundle {
   let at = 2
@@ -200,8 +259,8 @@ export function consensusBundle(layout: LossLayout, consensus: Float64Array): Lo
   }
   const inferers = take(layout.inferers)
   const forecasters = take(layout.forecasters)
-  const nested: [string, IdMap][] = []
-  for (const group of layout.oneOutInfererForecasters) nested.push([group.forecaster, take(group.inferers)])
+  const table = consensusTable(layout.oneOutInfererForecasters, consensus, at)
+  at = table.end
   const oneOutInferers = take(layout.oneOutInferers)
   const oneOutForecasters = take(layout.oneOutForecasters)
   const oneInForecasters = take(layout.oneInForecasters)
@@ -213,7 +272,7 @@ export function consensusBundle(layout: LossLayout, consensus: Float64Array): Lo
     oneOutInferers,
     oneOutForecasters,
     oneInForecasters,
-    oneOutInfererForecasters: Object.fromEntries(nested),
+    oneOutInfererForecasters: table.matrix,
   }
 }
 

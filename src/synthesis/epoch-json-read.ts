@@ -11,10 +11,12 @@
  * unknown keys are errors, so a typo cannot silently fall back to a default.
  */
 import { SynthesisError } from './errors.js'
+import { EMPTY_MATRIX, familyOf, matrixOf } from './id-matrix.js'
 import { DEFAULT_PARAMS, resolveParams } from './params.js'
 import type {
   IdMap,
   LossBundle,
+  RegretFamily,
   RegretSet,
   Regrets,
   ReputerReport,
@@ -207,8 +209,7 @@ export function parseRegrets(value: unknown, path: string): Regrets {
   const obj = object(value, path)
   const keys = ['network', 'naive', 'one_out_inferer', 'one_out_forecaster', 'one_in_forecaster'] as const
   onlyKeys(obj, path, keys)
-  const family = (key: (typeof keys)[number]): IdMap<RegretSet> =>
-    idMap(required(obj, path, key), join(path, key), regretSet)
+  const family = (key: (typeof keys)[number]): RegretFamily => familyOf(idMap(required(obj, path, key), join(path, key), regretSet))
   const naive = regretSet(required(obj, path, 'naive'), join(path, 'naive'))
   if (Object.keys(naive.forecasters).length > 0) {
     throw new EpochJsonError(join(path, 'naive.forecasters'), 'must be {} (the naive network has no forecasters)')
@@ -268,8 +269,8 @@ export function parseLossBundle(value: unknown, path: string): LossBundle {
     oneInForecasters: map('one_in_forecasters'),
     oneOutInfererForecasters:
       obj.one_out_inferer_forecasters === undefined
-        ? record<IdMap>()
-        : idMap(obj.one_out_inferer_forecasters, join(path, 'one_out_inferer_forecasters'), numberMap),
+        ? EMPTY_MATRIX
+        : matrixOf(idMap(obj.one_out_inferer_forecasters, join(path, 'one_out_inferer_forecasters'), numberMap)),
   }
 }
 

@@ -6,10 +6,12 @@
  * Maps are written in ascending id order so that the same result prints the same bytes.
  */
 import { EpochJsonError, PARAM_JSON_NAMES, join, record, type EpochFile } from './epoch-json-read.js'
+import { nestedFamily, nestedOf } from './id-matrix.js'
 import { sortedIds } from './stats.js'
 import type {
   IdMap,
   LossBundle,
+  RegretFamily,
   RegretSet,
   Regrets,
   SettleOutput,
@@ -41,7 +43,7 @@ export function writeSynthesisOutput(out: SynthesisOutput, path = 'synthesize'):
     one_out_forecaster_inferences: numberMap(out.oneOutForecasterInferences, at('one_out_forecaster_inferences')),
     one_in_forecaster_inferences: numberMap(out.oneInForecasterInferences, at('one_in_forecaster_inferences')),
     one_out_inferer_forecast_implied_inferences: nestedMap(
-      out.oneOutInfererForecastImpliedInferences,
+      nestedOf(out.oneOutInfererForecastImpliedInferences),
       at('one_out_inferer_forecast_implied_inferences'),
     ),
     weights: {
@@ -83,7 +85,7 @@ export function writeLossBundle(bundle: LossBundle, path: string): JsonObject {
     one_out_inferers: numberMap(bundle.oneOutInferers, at('one_out_inferers')),
     one_out_forecasters: numberMap(bundle.oneOutForecasters, at('one_out_forecasters')),
     one_in_forecasters: numberMap(bundle.oneInForecasters, at('one_in_forecasters')),
-    one_out_inferer_forecasters: nestedMap(bundle.oneOutInfererForecasters, at('one_out_inferer_forecasters')),
+    one_out_inferer_forecasters: nestedMap(nestedOf(bundle.oneOutInfererForecasters), at('one_out_inferer_forecasters')),
   }
 }
 
@@ -108,7 +110,8 @@ export function writeState(state: TopicState, path: string): JsonObject {
 
 export function writeRegrets(regrets: Regrets, path: string): JsonObject {
   const at = (key: string): string => join(path, key)
-  const family = (sets: IdMap<RegretSet>, p: string): JsonObject => {
+  const family = (f: RegretFamily, p: string): JsonObject => {
+    const sets = nestedFamily(f)
     const out: JsonObject = record<JsonValue>()
     for (const id of sortedIds(sets)) out[id] = regretSet(sets[id], join(p, id))
     return out

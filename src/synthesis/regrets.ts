@@ -9,12 +9,10 @@
  * records are written directly in ascending id order.
  */
 import { SynthesisError } from './errors.js'
-import { emptyRecord, mergeSorted, own, ownNumber } from './id-map.js'
+import { emptyRecord, mergeSorted, ownNumber } from './id-map.js'
+import { indexOfSorted, positionsIn, remapped, unionSorted } from './id-matrix.js'
 import { ema } from './stats.js'
-import type { IdMap, LossBundle, RegretSet, Regrets } from './types.js'
-
-const EMPTY: IdMap = Object.freeze({})
-const EMPTY_SET: RegretSet = Object.freeze({ inferers: EMPTY, forecasters: EMPTY })
+import type { IdMap, IdMatrix, LossBundle, RegretFamily, RegretSet, Regrets } from './types.js'
 
 function stored(value: number, path: string, id: string): number {
   if (!Number.isFinite(value)) throw new SynthesisError('NON_FINITE', `state.regrets.${path}.${id} is not finite (${value})`)
@@ -30,10 +28,6 @@ function validated(map: IdMap, path: string): IdMap {
     out[id] = stored(v, path, id)
   }
   return out
-}
-
-function validatedSet(set: RegretSet, path: string): RegretSet {
-  return { inferers: validated(set.inferers, `${path}.inferers`), forecasters: validated(set.forecasters, `${path}.forecasters`) }
 }
 
 class RegretUpdater {
@@ -77,16 +71,38 @@ class RegretUpdater {
   }
 }
 
-/** A family keyed by withheld/added worker: previous records kept (validated), updated ones replaced. */
-function mergeFamily(previous: IdMap<RegretSet>, updated: Map<string, RegretSet>, path: string): IdMap<RegretSet> {
-  const extra = Object.keys(previous)
-    .filter((id) => !updated.has(id))
-    .sort()
-  const out = emptyRecord<RegretSet>()
-  for (const id of mergeSorted([...updated.keys()], extra)) {
-    out[id] = updated.get(id) ?? validatedSet(previous[id], `${path}.${id}`)
+/** One row's update: EMA towards `reference − losses[i]` in columns `columns[i]` of the new table. */
+interface RowUpdate {
+  readonly row: string
+  readonly reference: number
+  readonly columns: Int32Array
+  readonly losses: ArrayLike<number>
+}
+
+/**
+ * A family matrix with `updates` applied: rows and columns are the previous ones plus the
+ * updated ones (ascending); entries not updated are kept, absent ones stay absent.
+ */
+function updatedMatrix(
+  alpha: number,
+  initialRegret: number,
+  previous: IdMatrix,
+  rows: readonly string[],
+  cols: readonly string[],
+  updates: readonly RowUpdate[],
+): IdMatrix {
+  const values = remapped(previous, rows, cols)
+  const nc = cols.length
+  for (const u of updates) {
+    const base = indexOfSorted(rows, u.row) * nc
+    const { columns, losses, reference } = u
+    for (let i = 0; i < columns.length; i++) {
+      const at = base + columns[i]
+      const prev = values[at]
+      values[at] = ema(alpha, reference - losses[i], prev === prev ? prev : initialRegret, false)
+    }
   }
-  return out
+  return { rows, cols, values }
 }
 
 function vectorOf(map: IdMap, ids: readonly string[]): Float64Array {
@@ -116,60 +132,76 @@ export function updateRegrets(alpha: number, initialRegret: number, previous: Re
     inferers: u.update(previous.naive.inferers, inferers, L.naive, infLoss, 'naive.inferers'),
     forecasters: validated(previous.naive.forecasters, 'naive.forecasters'),
   }
+  const family = (prev: RegretFamily, heldIds: readonly string[], inferUpdates: RowUpdate[], forecastUpdates: RowUpdate[], forecastCols: readonly string[]): RegretFamily => {
+    const rows = unionSorted(prev.inferers.rows, heldIds)
+    return {
+      inferers: updatedMatrix(alpha, initialRegret, prev.inferers, rows, unionSorted(prev.inferers.cols, inferers), inferUpdates),
+      forecasters: updatedMatrix(alpha, initialRegret, prev.forecasters, rows, forecastCols, forecastUpdates),
+    }
+  }
 
   // One-out inferer l: L⁻_li − L_ij for every inferer j (j = l included), and
   // L⁻_li − L⁻_lik for every forecaster k whose forecast was recomputed without l.
-  const oneOutInferer = new Map<string, RegretSet>()
-  const recomputed = Object.keys(L.oneOutInfererForecasters).sort()
-  for (const l of Object.keys(L.oneOutInferers).sort()) {
-    const ref = L.oneOutInferers[l]
-    const prev = own(previous.oneOutInferer, l) ?? EMPTY_SET
-    const ks: string[] = []
-    const withoutL: number[] = []
-    for (const k of recomputed) {
-      const v = ownNumber(L.oneOutInfererForecasters[k], l)
-      if (v === undefined) continue
-      ks.push(k)
-      withoutL.push(v)
+  const outInfererIds = Object.keys(L.oneOutInferers).sort()
+  const infererCols = unionSorted(previous.oneOutInferer.inferers.cols, inferers)
+  const infererColumns = positionsIn(inferers, infererCols)
+  const recomputed = L.oneOutInfererForecasters
+  const recomputedCols = unionSorted(previous.oneOutInferer.forecasters.cols, recomputed.rows)
+  const recomputedColumns = positionsIn(recomputed.rows, recomputedCols)
+  const withheldAt = positionsIn(outInfererIds, recomputed.cols)
+  const nk = recomputed.rows.length
+  const nl = recomputed.cols.length
+  const outInfererRows: RowUpdate[] = []
+  const outInfererForecastRows: RowUpdate[] = []
+  const ks: number[] = []
+  const withoutL: number[] = []
+  for (let i = 0; i < outInfererIds.length; i++) {
+    const l = outInfererIds[i]
+    const reference = L.oneOutInferers[l]
+    outInfererRows.push({ row: l, reference, columns: infererColumns, losses: infLoss })
+    ks.length = 0
+    withoutL.length = 0
+    const c = withheldAt[i]
+    if (c >= 0) {
+      for (let k = 0; k < nk; k++) {
+        const v = recomputed.values[k * nl + c]
+        if (v !== v) continue
+        ks.push(recomputedColumns[k])
+        withoutL.push(v)
+      }
     }
-    const path = `one_out_inferer.${l}`
-    oneOutInferer.set(l, {
-      inferers: u.update(prev.inferers, inferers, ref, infLoss, `${path}.inferers`),
-      forecasters: u.update(prev.forecasters, ks, ref, withoutL, `${path}.forecasters`),
-    })
+    outInfererForecastRows.push({ row: l, reference, columns: Int32Array.from(ks), losses: Float64Array.from(withoutL) })
   }
+  const oneOutInferer = family(previous.oneOutInferer, outInfererIds, outInfererRows, outInfererForecastRows, recomputedCols)
 
   // One-out forecaster k': L⁻_k'i − L_ij and L⁻_k'i − L_ik (k = k' included).
-  const oneOutForecaster = new Map<string, RegretSet>()
-  for (const k of Object.keys(L.oneOutForecasters).sort()) {
-    const ref = L.oneOutForecasters[k]
-    const prev = own(previous.oneOutForecaster, k) ?? EMPTY_SET
-    const path = `one_out_forecaster.${k}`
-    oneOutForecaster.set(k, {
-      inferers: u.update(prev.inferers, inferers, ref, infLoss, `${path}.inferers`),
-      forecasters: u.update(prev.forecasters, forecasters, ref, fcLoss, `${path}.forecasters`),
-    })
+  const outForecasterIds = Object.keys(L.oneOutForecasters).sort()
+  const outCols = unionSorted(previous.oneOutForecaster.forecasters.cols, forecasters)
+  const outInferRows: RowUpdate[] = []
+  const outForecastRows: RowUpdate[] = []
+  const outInfererColumns = positionsIn(inferers, unionSorted(previous.oneOutForecaster.inferers.cols, inferers))
+  const outForecasterColumns = positionsIn(forecasters, outCols)
+  for (const k of outForecasterIds) {
+    const reference = L.oneOutForecasters[k]
+    outInferRows.push({ row: k, reference, columns: outInfererColumns, losses: infLoss })
+    outForecastRows.push({ row: k, reference, columns: outForecasterColumns, losses: fcLoss })
   }
+  const oneOutForecaster = family(previous.oneOutForecaster, outForecasterIds, outInferRows, outForecastRows, outCols)
 
   // One-in forecaster k: L⁺_ki − L_ij, and the self regret L⁺_ki − L_ik (needs L_ik).
-  const oneInForecaster = new Map<string, RegretSet>()
-  for (const k of Object.keys(L.oneInForecasters).sort()) {
-    const ref = L.oneInForecasters[k]
-    const prev = own(previous.oneInForecaster, k) ?? EMPTY_SET
+  const inForecasterIds = Object.keys(L.oneInForecasters).sort()
+  const selfIds = inForecasterIds.filter((k) => ownNumber(L.forecasters, k) !== undefined)
+  const inCols = unionSorted(previous.oneInForecaster.forecasters.cols, selfIds)
+  const inInferRows: RowUpdate[] = []
+  const inForecastRows: RowUpdate[] = []
+  const inInfererColumns = positionsIn(inferers, unionSorted(previous.oneInForecaster.inferers.cols, inferers))
+  for (const k of inForecasterIds) {
+    const reference = L.oneInForecasters[k]
+    inInferRows.push({ row: k, reference, columns: inInfererColumns, losses: infLoss })
     const self = ownNumber(L.forecasters, k)
-    const path = `one_in_forecaster.${k}`
-    oneInForecaster.set(k, {
-      inferers: u.update(prev.inferers, inferers, ref, infLoss, `${path}.inferers`),
-      forecasters:
-        self === undefined ? validated(prev.forecasters, `${path}.forecasters`) : u.update(prev.forecasters, [k], ref, [self], `${path}.forecasters`),
-    })
+    if (self !== undefined) inForecastRows.push({ row: k, reference, columns: Int32Array.of(indexOfSorted(inCols, k)), losses: [self] })
   }
+  const oneInForecaster = family(previous.oneInForecaster, inForecasterIds, inInferRows, inForecastRows, inCols)
 
-  return {
-    network,
-    naive,
-    oneOutInferer: mergeFamily(previous.oneOutInferer, oneOutInferer, 'one_out_inferer'),
-    oneOutForecaster: mergeFamily(previous.oneOutForecaster, oneOutForecaster, 'one_out_forecaster'),
-    oneInForecaster: mergeFamily(previous.oneInForecaster, oneInForecaster, 'one_in_forecaster'),
-  }
+  return { network, naive, oneOutInferer, oneOutForecaster, oneInForecaster }
 }

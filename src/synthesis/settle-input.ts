@@ -4,6 +4,7 @@
  * regrets are checked where they are read (consensus-losses.ts, regrets.ts).
  */
 import { SynthesisError } from './errors.js'
+import { checkFamily } from './id-matrix.js'
 import type { IdMap, SettleInput, TopicState } from './types.js'
 
 function finite(value: number, path: string): void {
@@ -33,7 +34,8 @@ export function validateSettleInput(input: SettleInput, state: TopicState): void
   finite(state.initialRegret, 'state.initial_regret')
   if (state.previousNetworkLoss !== null) finite(state.previousNetworkLoss, 'state.previous_network_loss')
   finite(state.forecasterScoreRatio, 'state.forecaster_score_ratio')
-  // Stored regrets (a million values at 1000 inferers) are checked as regrets.ts reads them.
+  // Network and naive regrets are checked as regrets.ts reads them; the families whole.
+  for (const family of ['oneOutInferer', 'oneOutForecaster', 'oneInForecaster'] as const) checkFamily(state.regrets[family], `state.regrets.${family}`)
   inRange(state.infererInclusionCounts, 'state.inferer_inclusion_counts', 0, Number.MAX_SAFE_INTEGER)
   inRange(state.forecasterInclusionCounts, 'state.forecaster_inclusion_counts', 0, Number.MAX_SAFE_INTEGER)
   inRange(state.listeningCoefficients, 'state.listening_coefficients', 0, 1)

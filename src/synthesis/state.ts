@@ -1,4 +1,7 @@
-import type { TopicState } from './types.js'
+import { EMPTY_MATRIX } from './id-matrix.js'
+import type { RegretFamily, TopicState } from './types.js'
+
+export const EMPTY_FAMILY: RegretFamily = Object.freeze({ inferers: EMPTY_MATRIX, forecasters: EMPTY_MATRIX })
 
 /** The state of a topic that has never been settled: new-topic mode, nothing stored. */
 export function emptyTopicState(): TopicState {
@@ -8,9 +11,9 @@ export function emptyTopicState(): TopicState {
     regrets: {
       network: { inferers: {}, forecasters: {} },
       naive: { inferers: {}, forecasters: {} },
-      oneOutInferer: {},
-      oneOutForecaster: {},
-      oneInForecaster: {},
+      oneOutInferer: EMPTY_FAMILY,
+      oneOutForecaster: EMPTY_FAMILY,
+      oneInForecaster: EMPTY_FAMILY,
     },
     infererInclusionCounts: {},
     forecasterInclusionCounts: {},

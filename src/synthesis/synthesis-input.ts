@@ -5,6 +5,7 @@
  * regrets, `combine.regretOf`), so nothing non-finite reaches the arithmetic.
  */
 import { SynthesisError } from './errors.js'
+import { checkFamily } from './id-matrix.js'
 import type { ForecastRow } from './forecast-implied.js'
 import { sortedIds } from './stats.js'
 import type { IdMap, SynthesisInput, SynthesisParams, TopicState } from './types.js'
@@ -28,11 +29,15 @@ export function checkParams(params: SynthesisParams): void {
   if (!(Number.isFinite(epsilonSafeDiv) && epsilonSafeDiv > 0)) bad('epsilonSafeDiv', 'must be a finite number > 0')
 }
 
-/** The state fields synthesis reads; stored regret values are checked where they are read. */
+/**
+ * The state fields synthesis reads. Regret families are checked whole (shape, no ±∞);
+ * the network and naive records are checked where they are read.
+ */
 export function checkState(state: TopicState): void {
   finiteNumber(state.initialRegret, 'state.initialRegret')
   if (state.previousNetworkLoss !== null) finiteNumber(state.previousNetworkLoss, 'state.previousNetworkLoss')
-  record(state.regrets, 'state.regrets')
+  const regrets = record(state.regrets, 'state.regrets')
+  for (const family of ['oneOutInferer', 'oneOutForecaster', 'oneInForecaster'] as const) checkFamily(regrets[family], `state.regrets.${family}`)
 }
 
 /**

@@ -8,13 +8,25 @@
  * weight evaluations), so ids are resolved to indices once and the kernels work on
  * preallocated Float64Arrays.
  */
-import { allForecasters, combine, combineContext, meanExcept, NO_FORECASTERS, ownEntry, type CombineContext, type ForecasterSlice } from './combine.js'
+import {
+  allForecasters,
+  combine,
+  combineContext,
+  familyRow,
+  meanExcept,
+  NO_FORECASTERS,
+  resolveFamily,
+  rowOfSet,
+  type CombineContext,
+  type ForecasterSlice,
+} from './combine.js'
 import { confidenceInterval, EMPTY_CI } from './confidence-interval.js'
 import { SynthesisError } from './errors.js'
 import { forecastScratch, impliedByMedian, impliedByRegret, oneOutImplied, type ForecastRow } from './forecast-implied.js'
 import { median } from './stats.js'
 import { checkParams, checkState, indexEpoch, type IndexedEpoch } from './synthesis-input.js'
-import type { IdMap, SynthesisInput, SynthesisOutput, SynthesisParams, TopicState } from './types.js'
+import { EMPTY_MATRIX } from './id-matrix.js'
+import type { IdMap, IdMatrix, SynthesisInput, SynthesisOutput, SynthesisParams, TopicState } from './types.js'
 import { weightKernel, type WorkCounter } from './weights.js'
 
 export function synthesizeEpoch(params: SynthesisParams, input: SynthesisInput, state: TopicState): SynthesisOutput {
@@ -59,7 +71,7 @@ function valuesOnly(networkInference: number, naiveInference: number): Synthesis
     oneOutInfererInferences: {},
     oneOutForecasterInferences: {},
     oneInForecasterInferences: {},
-    oneOutInfererForecastImpliedInferences: {},
+    oneOutInfererForecastImpliedInferences: EMPTY_MATRIX,
     weights: { inferers: {}, forecasters: {} },
     confidenceInterval: EMPTY_CI,
   }
@@ -86,7 +98,7 @@ function newTopic(epoch: IndexedEpoch): SynthesisOutput {
     oneOutInfererInferences: mapOf(infererIds, oneOutInferers, 'one_out_inferer_inferences'),
     oneOutForecasterInferences: perForecaster('one_out_forecaster_inferences'),
     oneInForecasterInferences: perForecaster('one_in_forecaster_inferences'),
-    oneOutInfererForecastImpliedInferences: oneOutImpliedMap(infererIds, forecasts, implied, withoutEach),
+    oneOutInfererForecastImpliedInferences: oneOutImpliedMatrix(infererIds, forecasts, implied, withoutEach),
     weights: { inferers: {}, forecasters: {} },
     confidenceInterval: EMPTY_CI,
   }
@@ -116,7 +128,7 @@ function regretWeighted(params: SynthesisParams, epoch: IndexedEpoch, state: Top
   const ctx = combineContext(kernel, params.epsilonSafeDiv, state.initialRegret, counter, infererIds, inferences, forecasterIds)
 
   const all = allForecasters(nF)
-  const networkInference = combine(ctx, regrets.network, -1, all, implied)
+  const networkInference = combine(ctx, rowOfSet(ctx, regrets.network), -1, all, implied)
   const infererWeights = ctx.weights.slice(0, nI)
   const forecasterWeights = ctx.weights.slice(nI, nI + nF)
   // §9 over {I_ij} then {I_ik}, the order epoch-json §6.4 starts its stable sort from.
@@ -124,7 +136,7 @@ function regretWeighted(params: SynthesisParams, epoch: IndexedEpoch, state: Top
   ciValues.set(inferences)
   ciValues.set(implied, nI)
   const ci = confidenceInterval(ciValues, ctx.weights, nI + nF)
-  const naiveInference = combine(ctx, regrets.naive, -1, NO_FORECASTERS, implied)
+  const naiveInference = combine(ctx, rowOfSet(ctx, regrets.naive), -1, NO_FORECASTERS, implied)
 
   const withoutEach = rows.map((row) => oneOutImplied(row, (r, skip) => impliedByRegret(kernel, r, inferences, skip, scratch, counter)))
   const oneOutInferers = oneOutInfererNetworks(ctx, state, rows, implied, withoutEach)
@@ -134,10 +146,12 @@ function regretWeighted(params: SynthesisParams, epoch: IndexedEpoch, state: Top
   if (nF >= 2) {
     const outValues = new Float64Array(nF)
     const inValues = new Float64Array(nF)
+    const oneOut = resolveFamily(ctx, regrets.oneOutForecaster)
+    const oneIn = resolveFamily(ctx, regrets.oneInForecaster)
     for (let b = 0; b < nF; b++) {
       const id = forecasterIds[b]
-      outValues[b] = combine(ctx, ownEntry(regrets.oneOutForecaster, id), -1, { from: 0, to: nF, skip: b }, implied)
-      inValues[b] = combine(ctx, ownEntry(regrets.oneInForecaster, id), -1, { from: b, to: b + 1, skip: -1 }, implied)
+      outValues[b] = combine(ctx, familyRow(oneOut, id), -1, { from: 0, to: nF, skip: b }, implied)
+      inValues[b] = combine(ctx, familyRow(oneIn, id), -1, { from: b, to: b + 1, skip: -1 }, implied)
     }
     oneOutForecasters = mapOf(forecasterIds, outValues, 'one_out_forecaster_inferences')
     oneInForecasters = mapOf(forecasterIds, inValues, 'one_in_forecaster_inferences')
@@ -150,7 +164,7 @@ function regretWeighted(params: SynthesisParams, epoch: IndexedEpoch, state: Top
     oneOutInfererInferences: mapOf(infererIds, oneOutInferers, 'one_out_inferer_inferences'),
     oneOutForecasterInferences: oneOutForecasters,
     oneInForecasterInferences: oneInForecasters,
-    oneOutInfererForecastImpliedInferences: oneOutImpliedMap(infererIds, rows, implied, withoutEach),
+    oneOutInfererForecastImpliedInferences: oneOutImpliedMatrix(infererIds, rows, implied, withoutEach),
     weights: {
       inferers: mapOf(infererIds, infererWeights, 'weights.inferers'),
       forecasters: mapOf(forecasterIds, forecasterWeights, 'weights.forecasters'),
@@ -188,41 +202,39 @@ function oneOutInfererNetworks(
   }
   const values = implied.slice()
   const slice: ForecasterSlice = allForecasters(rows.length)
+  const family = resolveFamily(ctx, state.regrets.oneOutInferer)
   const out = new Float64Array(nI)
   for (let l = 0; l < nI; l++) {
     for (let at = start[l]; at < start[l + 1]; at++) values[coverRow[at]] = withoutEach[coverRow[at]][coverElement[at]]
-    out[l] = combine(ctx, ownEntry(state.regrets.oneOutInferer, ctx.infererIds[l]), l, slice, values)
+    out[l] = combine(ctx, familyRow(family, ctx.infererIds[l]), l, slice, values)
     for (let at = start[l]; at < start[l + 1]; at++) values[coverRow[at]] = implied[coverRow[at]]
   }
   return out
 }
 
 /**
- * forecaster → withheld inferer → I_ik without it, for every inferer: the recomputed value
- * where the forecaster covers l (absent if it vanished), the unchanged I_ik elsewhere.
+ * Row forecaster k, column withheld inferer l: I_ik without l for every inferer — the
+ * recomputed value where k covers l (NaN if it vanished), the unchanged I_ik elsewhere.
  */
-function oneOutImpliedMap(
+function oneOutImpliedMatrix(
   infererIds: readonly string[],
   rows: readonly ForecastRow[],
   implied: Float64Array,
   withoutEach: readonly Float64Array[],
-): IdMap<IdMap> {
-  const out = openRecord<IdMap>()
+): IdMatrix {
+  const nI = infererIds.length
+  const values = new Float64Array(rows.length * nI)
   for (let b = 0; b < rows.length; b++) {
+    const base = b * nI
+    const value = finite(implied[b], 'one_out_inferer_forecast_implied_inferences', rows[b].id)
+    values.fill(value, base, base + nI)
     const covered = rows[b].inferers
-    const map = openRecord<number>()
-    let e = 0
-    for (let l = 0; l < infererIds.length; l++) {
-      if (e < covered.length && covered[e] === l) {
-        const value = withoutEach[b][e++]
-        if (!Number.isNaN(value)) map[infererIds[l]] = finite(value, 'one_out_inferer_forecast_implied_inferences', rows[b].id)
-      } else {
-        map[infererIds[l]] = finite(implied[b], 'one_out_inferer_forecast_implied_inferences', rows[b].id)
-      }
+    for (let e = 0; e < covered.length; e++) {
+      const v = withoutEach[b][e]
+      values[base + covered[e]] = Number.isNaN(v) ? v : finite(v, 'one_out_inferer_forecast_implied_inferences', rows[b].id)
     }
-    out[rows[b].id] = closeRecord(map)
   }
-  return closeRecord(out)
+  return { rows: rows.map((row) => row.id), cols: infererIds, values }
 }
 
 /** A record of ids[i] → values[i]; every value must be finite (epoch-json §1). */

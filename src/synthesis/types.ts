@@ -48,6 +48,27 @@ export interface SynthesisParams {
   readonly maxSamplesToScaleScores: number
 }
 
+/**
+ * Numbers by (row id, column id): rows and columns ascending and unique, `values` row-major
+ * (`rows.length × cols.length`), NaN where an entry is absent. The engine's form of the
+ * families that grow as inferers² (id-matrix.ts); JSON and the wire nest them as maps.
+ */
+export interface IdMatrix {
+  readonly rows: readonly string[]
+  readonly cols: readonly string[]
+  readonly values: Float64Array
+}
+
+/**
+ * Regrets of the networks that withhold or add one worker, by that worker (the rows, the
+ * same in both matrices): inferer regrets by inferer, forecaster regrets by forecaster.
+ * An absent entry (NaN) means "use `initialRegret`".
+ */
+export interface RegretFamily {
+  readonly inferers: IdMatrix
+  readonly forecasters: IdMatrix
+}
+
 /** Regrets one network uses; a missing id means "use `initialRegret`". */
 export interface RegretSet {
   readonly inferers: IdMap
@@ -59,12 +80,12 @@ export interface Regrets {
   readonly network: RegretSet
   /** `forecasters` is always empty. */
   readonly naive: RegretSet
-  /** withheld inferer l → regrets of the network without l. */
-  readonly oneOutInferer: IdMap<RegretSet>
-  /** withheld forecaster k' → regrets of the network without k'. */
-  readonly oneOutForecaster: IdMap<RegretSet>
-  /** forecaster k → regrets of the naive network plus k (self regret under `forecasters[k]`). */
-  readonly oneInForecaster: IdMap<RegretSet>
+  /** Row: withheld inferer l → regrets of the network without l. */
+  readonly oneOutInferer: RegretFamily
+  /** Row: withheld forecaster k' → regrets of the network without k'. */
+  readonly oneOutForecaster: RegretFamily
+  /** Row: forecaster k → regrets of the naive network plus k (self regret in column k). */
+  readonly oneInForecaster: RegretFamily
 }
 
 export interface TaskMaps<T> {
@@ -113,8 +134,8 @@ export interface SynthesisOutput {
   readonly oneOutInfererInferences: IdMap
   readonly oneOutForecasterInferences: IdMap
   readonly oneInForecasterInferences: IdMap
-  /** forecaster k → withheld inferer l → I_ik without l. */
-  readonly oneOutInfererForecastImpliedInferences: IdMap<IdMap>
+  /** Row forecaster k, column withheld inferer l: I_ik without l (NaN: it vanished). */
+  readonly oneOutInfererForecastImpliedInferences: IdMatrix
   readonly weights: { readonly inferers: IdMap; readonly forecasters: IdMap }
   readonly confidenceInterval: ConfidenceInterval
 }
@@ -128,8 +149,8 @@ export interface LossBundle {
   readonly oneOutInferers: IdMap
   readonly oneOutForecasters: IdMap
   readonly oneInForecasters: IdMap
-  /** forecaster k → withheld inferer l → loss. */
-  readonly oneOutInfererForecasters: IdMap<IdMap>
+  /** Row forecaster k, column withheld inferer l: loss (NaN: not reported). */
+  readonly oneOutInfererForecasters: IdMatrix
 }
 
 export interface ReputerReport {

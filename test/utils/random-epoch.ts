@@ -9,6 +9,7 @@
 import { DEFAULT_PARAMS } from '../../src/synthesis/params.js'
 import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisInput, SynthesisParams, TopicState } from '../../src/synthesis/types.js'
 import { mulberry32 } from './prng.js'
+import { familyOf, matrixOf } from '../../src/synthesis/id-matrix.js'
 
 export interface RandomEpochOptions {
   readonly inferers: number
@@ -111,9 +112,9 @@ export function randomEpoch(seed: number, options: RandomEpochOptions): RandomEp
     regrets: {
       network: regretSet(inferers, forecasters),
       naive: regretSet(inferers, []),
-      oneOutInferer: setsFor(inferers, () => regretSet(inferers, forecasters)),
-      oneOutForecaster: setsFor(forecasters, () => regretSet(inferers, forecasters)),
-      oneInForecaster: setsFor(forecasters, (k) => regretSet(inferers, [k])),
+      oneOutInferer: familyOf(setsFor(inferers, () => regretSet(inferers, forecasters))),
+      oneOutForecaster: familyOf(setsFor(forecasters, () => regretSet(inferers, forecasters))),
+      oneInForecaster: familyOf(setsFor(forecasters, (k) => regretSet(inferers, [k]))),
     },
     infererInclusionCounts: counts(inferers),
     forecasterInclusionCounts: counts(forecasters),
@@ -164,7 +165,7 @@ export function randomEpoch(seed: number, options: RandomEpochOptions): RandomEp
       oneOutInferers: reported(truth.oneOutInferers, spread),
       oneOutForecasters: reported(truth.oneOutForecasters, spread),
       oneInForecasters: reported(truth.oneInForecasters, spread),
-      oneOutInfererForecasters: record(Object.keys(pairTruth).map((k) => [k, reported(pairTruth[k], spread)])),
+      oneOutInfererForecasters: matrixOf(record(Object.keys(pairTruth).map((k) => [k, reported(pairTruth[k], spread)]))),
     }
     reports.push([m, { stake: Math.floor(uniform(1e4, 1e6)), losses }])
   }

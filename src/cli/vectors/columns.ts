@@ -4,6 +4,8 @@
  * report and the tests agree on what a column means.
  */
 import type { VectorLayout } from './layout.js'
+import { nestedFamily, nestedOf } from '../../synthesis/id-matrix.js'
+import type { IdMatrix, RegretFamily } from '../../synthesis/types.js'
 
 /**
  * What a value needs besides its own row:
@@ -139,8 +141,19 @@ export function isInputColumn(name: string): boolean {
 export function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
   let node: unknown = root
   for (const key of path) {
+    node = nestedForm(node)
     if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined
     node = (node as Record<string | number, unknown>)[key]
   }
+  return node
+}
+
+/** Tables and regret families read as the nested maps the column paths name. */
+function nestedForm(node: unknown): unknown {
+  if (typeof node !== 'object' || node === null) return node
+  const isTable = (v: unknown): v is IdMatrix => typeof v === 'object' && v !== null && (v as IdMatrix).values instanceof Float64Array
+  if (isTable(node)) return nestedOf(node)
+  const f = node as Partial<RegretFamily>
+  if (isTable(f.inferers) && isTable(f.forecasters)) return nestedFamily(node as RegretFamily)
   return node
 }

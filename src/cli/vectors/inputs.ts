@@ -15,6 +15,8 @@
  */
 import { record } from '../../synthesis/epoch-json.js'
 import { quantileDescending, sampleStdDev } from '../../synthesis/stats.js'
+import { familyOf, matrixOf } from '../../synthesis/id-matrix.js'
+import { EMPTY_FAMILY } from '../../synthesis/state.js'
 import type {
   IdMap,
   LossBundle,
@@ -63,7 +65,7 @@ function reputerLosses(layout: VectorLayout, row: CsvRow, m: number): LossBundle
     oneOutInferers: collect(layout.inferers, (l) => loss(`network_inference_oneout_${l}`)),
     oneOutForecasters: collect(layout.forecasters, (k) => loss(`network_inference_oneout_${nI + k}`)),
     oneInForecasters: collect(layout.forecasters, (k) => loss(`naive_network_inference_onein_${k}`)),
-    oneOutInfererForecasters,
+    oneOutInfererForecasters: matrixOf(oneOutInfererForecasters),
   }
 }
 
@@ -105,9 +107,9 @@ export function stateAfter(
     regrets: {
       network,
       naive: { inferers: collect(layout.inferers, (j) => regret(`naive_inference_regret_worker_${j}`)), forecasters: record() },
-      oneOutInferer: family(layout.inferers, 0),
-      oneOutForecaster: family(layout.forecasters, nI),
-      oneInForecaster: oneIn,
+      oneOutInferer: familyOf(family(layout.inferers, 0)),
+      oneOutForecaster: familyOf(family(layout.forecasters, nI)),
+      oneInForecaster: familyOf(oneIn),
     },
     infererInclusionCounts: record(),
     forecasterInclusionCounts: record(),
@@ -130,7 +132,7 @@ export function blankState(): TopicState {
     // synthesis would also accept as "not a new topic".
     initialRegret: -1,
     previousNetworkLoss: null,
-    regrets: { network: empty(), naive: empty(), oneOutInferer: record(), oneOutForecaster: record(), oneInForecaster: record() },
+    regrets: { network: empty(), naive: empty(), oneOutInferer: EMPTY_FAMILY, oneOutForecaster: EMPTY_FAMILY, oneInForecaster: EMPTY_FAMILY },
     infererInclusionCounts: record(),
     forecasterInclusionCounts: record(),
     listeningCoefficients: record(),

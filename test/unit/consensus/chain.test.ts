@@ -36,7 +36,7 @@ describe('computeBlock / verifyBlock', () => {
     expect(verified.hash).toBe(next.hash)
 
     // Epoch 1 settles epoch 0 with both reputers' bundles.
-    const bundle = { network: -1, naive: -1.1, inferers: Object.fromEntries(s.workers.map((w, i) => [hex(w), -1 - i / 10])), forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: {} }
+    const bundle = { network: -1, naive: -1.1, inferers: Object.fromEntries(s.workers.map((w, i) => [hex(w), -1 - i / 10])), forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: { rows: [], cols: [], values: new Float64Array(0) } }
     const lossIds = s.reputers.map((r) => s.post(r, { type: 'loss-bundle', epoch: 0, payload: bundle })).sort()
     const inf1 = s.workers.map((w, i) => s.post(w, { type: 'inference', epoch: 1, payload: { value: 20 + i } })).sort()
     // The committee's precommit for block 1 is the certificate block 2 carries.

@@ -6,6 +6,8 @@ import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import { settleEpoch } from '../../../src/synthesis/settle.js'
 import { synthesizeEpoch } from '../../../src/synthesis/synthesize.js'
 import type { SynthesisInput, TopicState } from '../../../src/synthesis/types.js'
+import { EMPTY_FAMILY } from '../../../src/synthesis/state.js'
+import { plainOf } from '../../utils/plain.js'
 
 /** epoch-json §9: three inferers, two forecasters (erin covers only bob), regret-weighted. */
 const INPUT: SynthesisInput = {
@@ -19,9 +21,9 @@ const STATE: TopicState = {
   regrets: {
     network: { inferers: { alice: 0.1, bob: -0.2 }, forecasters: { dave: 0.05 } },
     naive: { inferers: { alice: 0.12, bob: -0.1, carol: 0 }, forecasters: {} },
-    oneOutInferer: {},
-    oneOutForecaster: {},
-    oneInForecaster: {},
+    oneOutInferer: EMPTY_FAMILY,
+    oneOutForecaster: EMPTY_FAMILY,
+    oneInForecaster: EMPTY_FAMILY,
   },
 }
 
@@ -39,12 +41,13 @@ describe('loss bundle', () => {
     expect(Object.keys(bundle.oneOutInferers)).toEqual(['alice', 'bob', 'carol'])
     expect(Object.keys(bundle.oneOutForecasters)).toEqual(['dave', 'erin'])
     expect(Object.keys(bundle.oneInForecasters)).toEqual(['dave', 'erin'])
-    expect(Object.keys(bundle.oneOutInfererForecasters)).toEqual(['dave', 'erin'])
-    expect(Object.keys(bundle.oneOutInfererForecasters.dave)).toEqual(['alice', 'bob', 'carol'])
+    const pairs = plainOf(bundle.oneOutInfererForecasters)
+    expect(Object.keys(pairs)).toEqual(['dave', 'erin'])
+    expect(Object.keys(pairs.dave)).toEqual(['alice', 'bob', 'carol'])
     // Without bob, erin has no value (epoch-json §6.6): that pair is absent.
-    expect(Object.keys(bundle.oneOutInfererForecasters.erin)).toEqual(['alice', 'carol'])
-    const d = output.oneOutInfererForecastImpliedInferences.dave.carol
-    expect(bundle.oneOutInfererForecasters.dave.carol).toBe(log10((d - 0.5) ** 2))
+    expect(Object.keys(pairs.erin)).toEqual(['alice', 'carol'])
+    const d = plainOf(output.oneOutInfererForecastImpliedInferences).dave.carol
+    expect(pairs.dave.carol).toBe(log10((d - 0.5) ** 2))
   })
 
   it('is accepted by the settle step', () => {

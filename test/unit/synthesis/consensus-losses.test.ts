@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { consensusLosses, lossMatrix } from '../../../src/synthesis/consensus-losses.js'
-import type { LossBundle } from '../../../src/synthesis/types.js'
-import { lossBundleOf } from '../../utils/loss-bundle.js'
+import type { IdMap, LossBundle } from '../../../src/synthesis/types.js'
+import { lossBundleOf, type LossBundleParts } from '../../utils/loss-bundle.js'
+import { plainOf } from '../../utils/plain.js'
 
-const B = (parts: Partial<LossBundle>): LossBundle => lossBundleOf({ naive: -1, ...parts })
+const B = (parts: LossBundleParts): LossBundle => lossBundleOf({ naive: -1, ...parts })
 
 describe('stake-weighted consensus (§3.1)', () => {
   it('weights raw stakes over the reporters of each value, in every field', () => {
@@ -15,7 +16,7 @@ describe('stake-weighted consensus (§3.1)', () => {
     expect(L.network).toBe((-2 * 1 + -4 * 3) / 4)
     expect(L.naive).toBe(-1)
     expect(L.inferers).toEqual({ a: (-3 + -3) / 4, b: -5 })
-    expect(L.oneOutInfererForecasters).toEqual({ f: { a: (-6 + -6) / 4, b: -3 } })
+    expect(plainOf(L.oneOutInfererForecasters)).toEqual({ f: { a: (-6 + -6) / 4, b: -3 } })
     expect(L.oneInForecasters).toEqual({ f: -1 })
     expect(L.forecasters).toEqual({})
   })
@@ -33,7 +34,7 @@ describe('stake-weighted consensus (§3.1)', () => {
 
   it('takes the union of ids when a later reputer reports more than the first', () => {
     const first = B({ inferers: { a: -1 }, oneOutInfererForecasters: { f: { a: -2 }, e: {} } })
-    const cases: Partial<LossBundle>[] = [
+    const cases: LossBundleParts[] = [
       { inferers: { a: -1, b: -2 } },
       { oneInForecasters: { k: -1 } },
       { oneOutInfererForecasters: { f: { a: -2, z: -3 } } },
@@ -47,9 +48,11 @@ describe('stake-weighted consensus (§3.1)', () => {
       expect(m.missing).toBe(nan)
       if (extra.inferers) expect(L.inferers).toEqual({ a: -1, b: -2 })
       if (extra.oneInForecasters) expect(L.oneInForecasters).toEqual({ k: -1 })
-      if (extra.oneOutInfererForecasters?.f?.z) expect(L.oneOutInfererForecasters.f).toEqual({ a: -2, z: -3 })
-      if (extra.oneOutInfererForecasters?.g) expect(L.oneOutInfererForecasters).toEqual({ f: { a: -2 }, g: { a: -4 } })
-      if (extra.oneOutInfererForecasters?.h) expect(L.oneOutInfererForecasters).toEqual({ f: { a: -2 } })
+      const nested = extra.oneOutInfererForecasters as IdMap<IdMap> | undefined
+      const table = plainOf(L.oneOutInfererForecasters)
+      if (nested?.f?.z) expect(table.f).toEqual({ a: -2, z: -3 })
+      if (nested?.g) expect(table).toEqual({ f: { a: -2 }, g: { a: -4 } })
+      if (nested?.h) expect(table).toEqual({ f: { a: -2 } })
     }
   })
 

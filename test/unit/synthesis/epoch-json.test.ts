@@ -12,6 +12,8 @@ import {
 } from '../../../src/synthesis/epoch-json.js'
 import { DEFAULT_PARAMS, SIMULATOR_PARAMS } from '../../../src/synthesis/params.js'
 import type { SynthesisOutput, TopicState } from '../../../src/synthesis/types.js'
+import { EMPTY_MATRIX } from '../../../src/synthesis/id-matrix.js'
+import { plainOf } from '../../utils/plain.js'
 
 const EPOCH_303 = fileURLToPath(new URL('../../spec/vectors/epochs/epoch_303.json', import.meta.url))
 /**
@@ -79,9 +81,9 @@ describe('parseEpochFile', () => {
     expect(s.params).toEqual(SIMULATOR_PARAMS)
     expect(Object.keys(s.input.inferences).sort()).toEqual(['w0', 'w1', 'w2', 'w3', 'w4'])
     expect(s.input.forecasts.w5.w2).toBe(-6.5453604176888875)
-    expect(s.state.regrets.oneInForecaster.w5.forecasters.w5).toBe(0.0007703238846416592)
+    expect(plainOf(s.state.regrets.oneInForecaster).w5.forecasters.w5).toBe(0.0007703238846416592)
     const t = file.settle!
-    expect(t.input.reputers.r0.losses.oneOutInfererForecasters.w5.w4).toBe(-1.694245817231214)
+    expect(plainOf(t.input.reputers.r0.losses.oneOutInfererForecasters).w5.w4).toBe(-1.694245817231214)
     expect(t.input.topicReward).toBe(7632.186675272335)
     expect(t.state.smoothedRewardFractions.forecasters.w6).toBe(0.3742046279570922)
     // Rows 300–302 of the table: 3 epochs × 3 forecasters.
@@ -110,7 +112,7 @@ describe('parseEpochFile', () => {
   it('treats loss maps a reputer left out as empty', () => {
     const r3 = parseEpochFile(small()).settle!.input.reputers.r3
     expect(r3.losses.inferers).toEqual({})
-    expect(r3.losses.oneOutInfererForecasters).toEqual({})
+    expect(plainOf(r3.losses.oneOutInfererForecasters)).toEqual({})
   })
 
   it('copies ids byte for byte, whatever they look like', () => {
@@ -205,7 +207,7 @@ describe('writing', () => {
       oneOutInfererInferences: {},
       oneOutForecasterInferences: {},
       oneInForecasterInferences: {},
-      oneOutInfererForecastImpliedInferences: {},
+      oneOutInfererForecastImpliedInferences: EMPTY_MATRIX,
       weights: { inferers: {}, forecasters: {} },
       confidenceInterval: { percentiles: [], values: [] },
     }

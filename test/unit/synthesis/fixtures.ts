@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { expect } from 'vitest'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import type { IdMap, RegretSet, SynthesisInput, SynthesisOutput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
+import { familyOf, nestedOf } from '../../../src/synthesis/id-matrix.js'
 
 export const SPEC_DIR = '/work/shared/spec'
 
@@ -42,9 +43,9 @@ export function stateFromJson(json: Json): TopicState {
     regrets: {
       network: regretSet(r.network),
       naive: regretSet(r.naive),
-      oneOutInferer: setsOf(r.one_out_inferer),
-      oneOutForecaster: setsOf(r.one_out_forecaster),
-      oneInForecaster: setsOf(r.one_in_forecaster),
+      oneOutInferer: familyOf(setsOf(r.one_out_inferer)),
+      oneOutForecaster: familyOf(setsOf(r.one_out_forecaster)),
+      oneInForecaster: familyOf(setsOf(r.one_in_forecaster)),
     },
     infererInclusionCounts: json.inferer_inclusion_counts ?? {},
     forecasterInclusionCounts: json.forecaster_inclusion_counts ?? {},
@@ -79,7 +80,7 @@ export function outputToJson(out: SynthesisOutput): Json {
     one_out_inferer_inferences: out.oneOutInfererInferences,
     one_out_forecaster_inferences: out.oneOutForecasterInferences,
     one_in_forecaster_inferences: out.oneInForecasterInferences,
-    one_out_inferer_forecast_implied_inferences: out.oneOutInfererForecastImpliedInferences,
+    one_out_inferer_forecast_implied_inferences: nestedOf(out.oneOutInfererForecastImpliedInferences),
     weights: out.weights,
     confidence_interval: out.confidenceInterval,
   }

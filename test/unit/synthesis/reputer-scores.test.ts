@@ -8,6 +8,7 @@ import { adjustedStakes, listeningDescent } from '../../../src/synthesis/reputer
 import type { IdMap, LossBundle, ReputerReport, SynthesisParams } from '../../../src/synthesis/types.js'
 import { readJson } from './settle-fixtures.js'
 import { randomSettle, rng } from './settle-random.js'
+import { EMPTY_MATRIX } from '../../../src/synthesis/id-matrix.js'
 
 const P = SIMULATOR_PARAMS
 
@@ -131,7 +132,7 @@ function correlatedReports(seed: number, reputers: number, size: number): IdMap<
     const losses: LossBundle = {
       ...l,
       // Whole fields missing: partial coordinate groups large enough for the Gram path.
-      oneOutInfererForecasters: drop < 0.3 ? {} : l.oneOutInfererForecasters,
+      oneOutInfererForecasters: drop < 0.3 ? EMPTY_MATRIX : l.oneOutInfererForecasters,
       inferers: drop > 0.8 ? {} : l.inferers,
     }
     out[id] = { stake: r.stake, losses }
@@ -212,7 +213,7 @@ describe('fast consensus scoring agrees with the direct formulas (§11.2, §11.3
   })
 
   it('values reported only by reputers listened to with a = 0 use raw-stake weights', () => {
-    const b = (x: IdMap): LossBundle => ({ network: -2, naive: -1, inferers: x, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: {} })
+    const b = (x: IdMap): LossBundle => ({ network: -2, naive: -1, inferers: x, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: EMPTY_MATRIX })
     const reports = { a: { stake: 10, losses: b({ x: -1, y: -3 }) }, b: { stake: 20, losses: b({ x: -1.5 }) }, c: { stake: 5, losses: b({ x: -1.2 }) } }
     compareWithReference(reports, [0, 1, 1])
     const m = lossMatrix(['a', 'b', 'c'], reports)
@@ -220,7 +221,7 @@ describe('fast consensus scoring agrees with the direct formulas (§11.2, §11.3
   })
 
   it('zero consensus norm is replaced by ε_div', () => {
-    const zero: LossBundle = { network: 0, naive: 0, inferers: { x: 0 }, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: {} }
+    const zero: LossBundle = { network: 0, naive: 0, inferers: { x: 0 }, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: EMPTY_MATRIX }
     const reports = { a: { stake: 10, losses: zero }, b: { stake: 20, losses: { ...zero, inferers: { x: 1e-9 } } } }
     compareWithReference(reports, [1, 1])
   })

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
+import { familyOf, matrixOf } from '../../../src/synthesis/id-matrix.js'
+import { plainOf } from '../../utils/plain.js'
 
 export const VECTORS = '/work/shared/spec/vectors'
 
@@ -40,9 +42,9 @@ export function stateFromJson(j: Json): TopicState {
     regrets: {
       network: regretSet(j.regrets.network),
       naive: regretSet(j.regrets.naive),
-      oneOutInferer: family(j.regrets.one_out_inferer),
-      oneOutForecaster: family(j.regrets.one_out_forecaster),
-      oneInForecaster: family(j.regrets.one_in_forecaster),
+      oneOutInferer: familyOf(family(j.regrets.one_out_inferer)),
+      oneOutForecaster: familyOf(family(j.regrets.one_out_forecaster)),
+      oneInForecaster: familyOf(family(j.regrets.one_in_forecaster)),
     },
     infererInclusionCounts: j.inferer_inclusion_counts,
     forecasterInclusionCounts: j.forecaster_inclusion_counts,
@@ -62,7 +64,7 @@ export function bundleFromJson(j: Json): LossBundle {
     oneOutInferers: j.one_out_inferers ?? {},
     oneOutForecasters: j.one_out_forecasters ?? {},
     oneInForecasters: j.one_in_forecasters ?? {},
-    oneOutInfererForecasters: j.one_out_inferer_forecasters ?? {},
+    oneOutInfererForecasters: matrixOf(j.one_out_inferer_forecasters ?? {}),
   }
 }
 
@@ -98,6 +100,7 @@ const FIELDS = new Set([
 
 /** epoch-json §7: |got − exp| ≤ max(1e-6·|exp|, 1e-9); id maps with exactly the expected ids. */
 export function compareExpected(got: unknown, exp: Json, path = ''): string[] {
+  if (path === '') got = plainOf(got)
   const problems: string[] = []
   if (typeof exp === 'number') {
     if (typeof got !== 'number' || !(Math.abs(got - exp) <= Math.max(1e-6 * Math.abs(exp), 1e-9))) {

@@ -7,6 +7,7 @@ import { emptyTopicState } from '../../../src/synthesis/state.js'
 import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
 import { SIMULATOR_PARAMS } from '../../../src/synthesis/params.js'
 import { mulberry32 } from '../../utils/prng.js'
+import { familyOf, matrixOf } from '../../../src/synthesis/id-matrix.js'
 
 export const rng = mulberry32
 
@@ -78,7 +79,7 @@ export function randomSettle(seed: number, o: RandomSettleOptions): RandomSettle
       oneOutInferers: o.inferers > 1 ? map(I, tOoi) : {},
       oneOutForecasters: o.forecasters > 1 ? map(F, tOof) : {},
       oneInForecasters: o.forecasters > 1 ? map(F, tOif) : {},
-      oneOutInfererForecasters: o.forecasters > 0 && o.inferers > 1 ? ooif : {},
+      oneOutInfererForecasters: matrixOf(o.forecasters > 0 && o.inferers > 1 ? ooif : {}),
     }
     reputers[r] = { stake: Math.floor(1e4 + u() * 1e6), losses }
   }
@@ -102,9 +103,9 @@ function randomState(u: () => number, gauss: () => number, I: string[], F: strin
     regrets: {
       network: set(),
       naive: { inferers: some(I, reg), forecasters: {} },
-      oneOutInferer: Object.fromEntries(I.filter(() => u() < 0.8).map((l) => [l, set()])),
-      oneOutForecaster: Object.fromEntries(F.filter(() => u() < 0.8).map((k) => [k, set()])),
-      oneInForecaster: Object.fromEntries(F.filter(() => u() < 0.8).map((k) => [k, { inferers: some(I, reg), forecasters: some([k], reg) }])),
+      oneOutInferer: familyOf(Object.fromEntries(I.filter(() => u() < 0.8).map((l) => [l, set()]))),
+      oneOutForecaster: familyOf(Object.fromEntries(F.filter(() => u() < 0.8).map((k) => [k, set()]))),
+      oneInForecaster: familyOf(Object.fromEntries(F.filter(() => u() < 0.8).map((k) => [k, { inferers: some(I, reg), forecasters: some([k], reg) }]))),
     },
     infererInclusionCounts: some(I, () => Math.floor(u() * 20)),
     forecasterInclusionCounts: some(F, () => Math.floor(u() * 20)),

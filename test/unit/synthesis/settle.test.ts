@@ -8,7 +8,9 @@ import type { IdMap, LossBundle, ReputerReport, SettleInput, SettleOutput, Synth
 import { compareExpected, settleCase } from './settle-fixtures.js'
 import { randomEpoch } from '../../utils/random-epoch.js'
 import { emptyState, randomSettle, type RandomSettle } from './settle-random.js'
-import { lossBundleOf } from '../../utils/loss-bundle.js'
+import { lossBundleOf, type LossBundleParts } from '../../utils/loss-bundle.js'
+import { familyOf } from '../../../src/synthesis/id-matrix.js'
+import { jsonOf, plainOf } from '../../utils/plain.js'
 
 const P = SIMULATOR_PARAMS
 
@@ -88,7 +90,7 @@ describe('errors (epoch-json §6.9, §6.23; allora-math §16)', () => {
     expect(code(() => settle(one, { forecasterScoreRatio: Infinity }))).toBe('NON_FINITE')
     const regrets = emptyState().regrets
     expect(code(() => settle(one, { regrets: { ...regrets, network: { inferers: { a: NaN }, forecasters: {} } } }))).toBe('NON_FINITE')
-    expect(code(() => settle(one, { regrets: { ...regrets, oneOutInferer: { zz: { inferers: { q: -Infinity }, forecasters: {} } } } }))).toBe('NON_FINITE')
+    expect(code(() => settle(one, { regrets: { ...regrets, oneOutInferer: familyOf({ zz: { inferers: { q: -Infinity }, forecasters: {} } }) } }))).toBe('NON_FINITE')
     expect(code(() => settle(one, { scoreHistory: { inferers: [NaN], forecasters: [] } }))).toBe('NON_FINITE')
   })
   it('zero listened stake', () => {
@@ -109,7 +111,7 @@ describe('edge cases (epoch-json §6.9–§6.23, allora-math §16)', () => {
     })
     expect(out.consensusLosses.inferers).toEqual({ a: (-1 * 1 + -2 * 3) / 4, b: -3 })
     expect(out.consensusLosses.forecasters).toEqual({})
-    expect(out.consensusLosses.oneOutInfererForecasters).toEqual({})
+    expect(plainOf(out.consensusLosses.oneOutInfererForecasters)).toEqual({})
   })
 
   it('single inferer: score 0, entropy constant, no forecaster entropy', () => {
@@ -245,21 +247,22 @@ describe('edge cases (epoch-json §6.9–§6.23, allora-math §16)', () => {
     const regrets = {
       ...emptyState().regrets,
       network: { inferers: { a: -1, gone: 0.3 }, forecasters: {} },
-      oneOutInferer: { gone: { inferers: { a: 1 }, forecasters: {} } },
+      oneOutInferer: familyOf({ gone: { inferers: { a: 1 }, forecasters: {} } }),
     }
     const out = settle(r, { initialRegret: -3, regrets })
-    const L = out.consensusLosses
+    const L = plainOf(out.consensusLosses)
+    const regretsOut = plainOf(out.state.regrets)
     expect(out.state.regrets.network.inferers.gone).toBe(0.3)
-    expect(out.state.regrets.oneOutInferer.gone).toEqual({ inferers: { a: 1 }, forecasters: {} })
+    expect(regretsOut.oneOutInferer.gone).toEqual({ inferers: { a: 1 }, forecasters: {} })
     expect(out.state.regrets.network.inferers.a).toBeCloseTo(0.1 * (L.network - L.inferers.a) + 0.9 * -1, 15)
     expect(out.state.regrets.network.inferers.b).toBeCloseTo(0.1 * (L.network - L.inferers.b) + 0.9 * -3, 15)
     // One-out-inferer regrets of forecasters come from the recomputed forecast losses.
-    expect(out.state.regrets.oneOutInferer.a.forecasters).toEqual({
+    expect(regretsOut.oneOutInferer.a.forecasters).toEqual({
       f: 0.1 * (L.oneOutInferers.a - L.oneOutInfererForecasters.f.a) + 0.9 * -3,
       g: 0.1 * (L.oneOutInferers.a - L.oneOutInfererForecasters.g.a) + 0.9 * -3,
     })
-    expect(Object.keys(out.state.regrets.oneOutInferer.b.forecasters)).toEqual(['f'])
-    expect(out.state.regrets.oneInForecaster.f.forecasters.f).toBeCloseTo(0.1 * (L.oneInForecasters.f - L.forecasters.f) - 0.9 * 3, 15)
+    expect(Object.keys(regretsOut.oneOutInferer.b.forecasters)).toEqual(['f'])
+    expect(regretsOut.oneInForecaster.f.forecasters.f).toBeCloseTo(0.1 * (L.oneInForecasters.f - L.forecasters.f) - 0.9 * 3, 15)
     expect(out.state.regrets.naive.forecasters).toEqual({})
   })
 
@@ -282,7 +285,9 @@ describe('edge cases (epoch-json §6.9–§6.23, allora-math §16)', () => {
   it('ids that are Object.prototype names work like any other id', () => {
     const losses = bundle({ inferers: { constructor: -1, __proto__: -2, toString: -1.5 } as unknown as IdMap, oneOutInferers: JSON.parse('{"constructor":-1.9,"__proto__":-2.2,"toString":-2}') })
     const withProto = { ...losses, inferers: JSON.parse('{"constructor":-1,"__proto__":-2,"toString":-1.5}') }
-    const out = settle(JSON.parse(JSON.stringify({ hasOwnProperty: { stake: 1, losses: withProto } })) as IdMap<ReputerReport>)
+    const parsed = JSON.parse(JSON.stringify({ hasOwnProperty: { stake: 1, losses: { ...withProto, oneOutInfererForecasters: {} } } })) as IdMap<ReputerReport>
+    const id: string = 'hasOwnProperty'
+    const out = settle({ [id]: { stake: parsed[id].stake, losses: bundle(parsed[id].losses as LossBundleParts) } })
     expect(Object.keys(out.infererScores).sort()).toEqual(['__proto__', 'constructor', 'toString'])
     expect(Object.keys(out.state.regrets.network.inferers).sort()).toEqual(['__proto__', 'constructor', 'toString'])
     expect(Object.keys(out.reputerScores)).toEqual(['hasOwnProperty'])
@@ -295,7 +300,7 @@ describe('edge cases (epoch-json §6.9–§6.23, allora-math §16)', () => {
 
 /** The same records with every map's keys inserted in a shuffled order. */
 function shuffled<T>(value: T, u: () => number): T {
-  if (Array.isArray(value) || typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value) || ArrayBuffer.isView(value) || typeof value !== 'object' || value === null) return value
   const entries = Object.entries(value as Record<string, unknown>)
   for (let i = entries.length - 1; i > 0; i--) {
     const j = Math.floor(u() * (i + 1))
@@ -327,7 +332,7 @@ describe('properties', () => {
         let x = s >>> 0
         const u = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32)
         const permuted = { params: e.params, input: { ...e.input, reputers: shuffled(e.input.reputers, u) }, state: shuffled(e.state, u) }
-        expect(JSON.stringify(run(permuted))).toBe(JSON.stringify(run(e)))
+        expect(jsonOf(run(permuted))).toBe(jsonOf(run(e)))
       }),
       { numRuns: 40 },
     )
@@ -336,7 +341,7 @@ describe('properties', () => {
   it('is deterministic: the same input gives the same JSON bytes', () => {
     fc.assert(
       fc.property(epochArb, (e) => {
-        expect(JSON.stringify(run(e))).toBe(JSON.stringify(run(structuredClone(e))))
+        expect(jsonOf(run(e))).toBe(jsonOf(run(structuredClone(e))))
       }),
       { numRuns: 25 },
     )
@@ -360,7 +365,7 @@ describe('properties', () => {
         for (const task of ['inferers', 'forecasters', 'reputers'] as const) for (const v of Object.values(out.rewards[task])) total += v
         expect(total).toBeLessThanOrEqual(e.input.topicReward * (1 + 1e-12))
         if (e.input.topicReward === 0) expect(total).toBe(0)
-        expect(JSON.stringify(out)).not.toMatch(/null|NaN|Infinity/)
+        expect(jsonOf(out)).not.toMatch(/null|NaN|Infinity/)
       }),
       { numRuns: 60 },
     )
@@ -377,7 +382,7 @@ describe('properties', () => {
         (seed, inferers, forecasters, reputers, missingRate) => {
           const e = randomEpoch(seed, { inferers, forecasters, reputers, missingRate, params: P })
           const out = settleEpoch(e.params, e.settle, e.state)
-          expect(JSON.stringify(settleEpoch(e.params, structuredClone(e.settle), structuredClone(e.state)))).toBe(JSON.stringify(out))
+          expect(jsonOf(settleEpoch(e.params, structuredClone(e.settle), structuredClone(e.state)))).toBe(jsonOf(out))
           for (const task of ['inferers', 'forecasters', 'reputers'] as const) {
             const f = Object.values(out.rewardFractions[task])
             if (f.length > 0) expect(Math.abs(f.reduce((a, b) => a + b, 0) - 1)).toBeLessThanOrEqual(1e-12)

@@ -4,6 +4,9 @@ import { SynthesisError } from '../../../src/synthesis/errors.js'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import { synthesizeEpoch } from '../../../src/synthesis/synthesize.js'
 import type { RegretSet, SynthesisInput, SynthesisOutput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
+import { familyOf } from '../../../src/synthesis/id-matrix.js'
+import { EMPTY_FAMILY } from '../../../src/synthesis/state.js'
+import { jsonOf, plainOf } from '../../utils/plain.js'
 import { expectMatches, outputToJson, readJson, SPEC_DIR, stateFromJson, synthesizeCaseFromJson } from './fixtures.js'
 
 const literals = readJson(`${SPEC_DIR}/vectors/test_literals_worked_examples.json`)
@@ -12,9 +15,9 @@ const epoch302 = readJson(`${SPEC_DIR}/vectors/epochs/epoch_302.json`)
 const EMPTY_REGRETS = {
   network: { inferers: {}, forecasters: {} },
   naive: { inferers: {}, forecasters: {} },
-  oneOutInferer: {},
-  oneOutForecaster: {},
-  oneInForecaster: {},
+  oneOutInferer: EMPTY_FAMILY,
+  oneOutForecaster: EMPTY_FAMILY,
+  oneInForecaster: EMPTY_FAMILY,
 }
 
 /** A state with no stored regret (initial regret −1, previous loss −2) and `overrides`. */
@@ -30,7 +33,7 @@ function expectEmptyMaps(out: SynthesisOutput): void {
   expect(out.oneOutInfererInferences).toEqual({})
   expect(out.oneOutForecasterInferences).toEqual({})
   expect(out.oneInForecasterInferences).toEqual({})
-  expect(out.oneOutInfererForecastImpliedInferences).toEqual({})
+  expect(plainOf(out.oneOutInfererForecastImpliedInferences)).toEqual({})
   expect(out.weights).toEqual({ inferers: {}, forecasters: {} })
   expect(out.confidenceInterval).toEqual({ percentiles: [], values: [] })
 }
@@ -47,7 +50,7 @@ describe('worked example of epoch-json §9', () => {
 
   it('drops the pair of a forecaster that covers only the withheld inferer (§6.6)', () => {
     const out = run(c.input, c.state, c.params)
-    expect(Object.keys(out.oneOutInfererForecastImpliedInferences.erin).sort()).toEqual(['alice', 'carol'])
+    expect(Object.keys(plainOf(out.oneOutInfererForecastImpliedInferences).erin).sort()).toEqual(['alice', 'carol'])
   })
 })
 
@@ -98,9 +101,9 @@ describe('worked examples from the chain tests (test_literals_worked_examples.js
       regrets: {
         network: onlyW0(stored.network),
         naive: onlyW0(stored.naive),
-        oneOutInferer: { w0: onlyW0(stored.oneOutInferer.w0) },
-        oneOutForecaster: {},
-        oneInForecaster: {},
+        oneOutInferer: familyOf({ w0: onlyW0(plainOf(stored.oneOutInferer).w0) }),
+        oneOutForecaster: EMPTY_FAMILY,
+        oneInForecaster: EMPTY_FAMILY,
       },
     }
     const out = run({ inferences: c.input.inferences, forecasts: {} }, s, c.params)
@@ -139,7 +142,7 @@ describe('modes of epoch-json §3.2', () => {
 
   it('4. new topic (initial regret exactly 0): means, medians, nothing weighted', () => {
     const out = run({ inferences, forecasts }, state({ initialRegret: 0 }))
-    expect(out).toEqual({
+    expect(plainOf(out)).toEqual({
       networkInference: 4.25,
       naiveInference: 4.25,
       forecastedRegrets: {},
@@ -157,7 +160,7 @@ describe('modes of epoch-json §3.2', () => {
     const out = run({ inferences, forecasts: { k1: forecasts.k1 } }, state({ initialRegret: 0 }))
     expect(out.oneOutForecasterInferences).toEqual({})
     expect(out.oneInForecasterInferences).toEqual({})
-    expect(Object.keys(out.oneOutInfererForecastImpliedInferences)).toEqual(['k1'])
+    expect(Object.keys(plainOf(out.oneOutInfererForecastImpliedInferences))).toEqual(['k1'])
   })
 
   it('5. weighted: the output maps hold exactly the listed ids', () => {
@@ -170,9 +173,9 @@ describe('modes of epoch-json §3.2', () => {
     expect(Object.keys(out.oneOutInfererInferences)).toEqual(ids)
     expect(Object.keys(out.oneOutForecasterInferences)).toEqual(['k1', 'k2'])
     expect(Object.keys(out.oneInForecasterInferences)).toEqual(['k1', 'k2'])
-    expect(Object.keys(out.oneOutInfererForecastImpliedInferences.k1)).toEqual(ids)
-    expect(Object.keys(out.oneOutInfererForecastImpliedInferences.k2)).toEqual(['a', 'b', 'c'])
-    expect(out.oneOutInfererForecastImpliedInferences.k1.d).toBe(out.forecastImpliedInferences.k1)
+    expect(Object.keys(plainOf(out.oneOutInfererForecastImpliedInferences).k1)).toEqual(ids)
+    expect(Object.keys(plainOf(out.oneOutInfererForecastImpliedInferences).k2)).toEqual(['a', 'b', 'c'])
+    expect(plainOf(out.oneOutInfererForecastImpliedInferences).k1.d).toBe(out.forecastImpliedInferences.k1)
     expect(Object.keys(out.weights.inferers)).toEqual(ids)
     expect(Object.keys(out.weights.forecasters)).toEqual(['k1', 'k2'])
     expect(out.confidenceInterval.percentiles).toEqual([2.28, 15.87, 50, 84.13, 97.72])
@@ -186,7 +189,7 @@ describe('edge cases (allora-math §16, epoch-json §6)', () => {
     const withGhost = run({ inferences, forecasts: { k1: { a: -1, b: -2 }, ghost: { zz: -1 } } }, state({}))
     const without = run({ inferences, forecasts: { k1: { a: -1, b: -2 } } }, state({}))
     expect(withGhost).toEqual(without)
-    expect(JSON.stringify(withGhost)).not.toContain('ghost')
+    expect(jsonOf(withGhost)).not.toContain('ghost')
   })
 
   it('σ = 0 (all regrets equal): equal weights, so the combined value is the plain mean', () => {
@@ -201,9 +204,9 @@ describe('edge cases (allora-math §16, epoch-json §6)', () => {
     const out = run({ inferences: { a: 1, b: 2, c: 3 }, forecasts: { k: { a: -1, c: -2 } } }, state({}))
     expect(out.oneOutForecasterInferences).toEqual({})
     expect(out.oneInForecasterInferences).toEqual({})
-    expect(Object.keys(out.oneOutInfererForecastImpliedInferences.k)).toEqual(['a', 'b', 'c'])
+    expect(Object.keys(plainOf(out.oneOutInfererForecastImpliedInferences).k)).toEqual(['a', 'b', 'c'])
     // Without a, k covers c alone and implies c's inference with weight 1.
-    expect(out.oneOutInfererForecastImpliedInferences.k.a).toBe(3)
+    expect(plainOf(out.oneOutInfererForecastImpliedInferences).k.a).toBe(3)
   })
 
   it('a Combine whose weights are all 0 floors its denominator and gives exactly 0', () => {
@@ -216,10 +219,10 @@ describe('edge cases (allora-math §16, epoch-json §6)', () => {
     const ids = Array.from({ length: 12 }, (_, i) => `i${String(i).padStart(2, '0')}`)
     const inferences = Object.fromEntries(ids.map((id, i) => [id, 100 + i]))
     const others = Object.fromEntries(ids.slice(1).map((id) => [id, -2]))
-    const s = state({ regrets: { ...EMPTY_REGRETS, oneOutInferer: { i00: { inferers: others, forecasters: { k: -1 } } } } })
+    const s = state({ regrets: { ...EMPTY_REGRETS, oneOutInferer: familyOf({ i00: { inferers: others, forecasters: { k: -1 } } }) } })
     const out = run({ inferences, forecasts: { k: { i00: -1 } } }, s)
     expect(out.oneOutInfererInferences.i00).toBe(0)
-    expect(out.oneOutInfererForecastImpliedInferences.k).not.toHaveProperty('i00')
+    expect(plainOf(out.oneOutInfererForecastImpliedInferences).k).not.toHaveProperty('i00')
   })
 
   it('a missing stored regret uses initial_regret; one stored equal to it changes nothing', () => {
@@ -235,7 +238,7 @@ describe('edge cases (allora-math §16, epoch-json §6)', () => {
     const out = run({ inferences, forecasts }, state({}))
     expect(Object.keys(out.weights.inferers)).toEqual(['__proto__', 'constructor', 'toString'])
     expect(Object.keys(out.oneOutInfererInferences)).toEqual(['__proto__', 'constructor', 'toString'])
-    expect(Object.hasOwn(out.oneOutInfererForecastImpliedInferences.hasOwnProperty, '__proto__')).toBe(true)
+    expect(Object.hasOwn(plainOf(out.oneOutInfererForecastImpliedInferences).hasOwnProperty, '__proto__')).toBe(true)
     expect(JSON.parse(JSON.stringify(out.weights.inferers))).toHaveProperty('toString')
   })
 })

@@ -1,0 +1,171 @@
+/**
+ * Tables of numbers by (row id, column id): the engine's form of the families that grow as
+ * inferers² (one-out regrets, one-out-inferer forecast-implied values and their losses).
+ *
+ * A thousand-key record is a hash table to V8: a million regrets held as records cost the
+ * settle step most of its time in lookups and garbage. A matrix keeps them in one
+ * Float64Array over sorted id tables, so a family is read by index and written in one
+ * allocation. NaN marks an absent entry ("never stored", "not reported"); every other entry
+ * is finite. The JSON and wire forms stay nested `{row: {col: value}}` maps (`nestedOf`,
+ * `matrixOf`).
+ */
+import { SynthesisError } from './errors.js'
+import { emptyRecord, mergeSorted } from './id-map.js'
+import type { IdMap, IdMatrix, RegretFamily, RegretSet } from './types.js'
+
+export const EMPTY_MATRIX: IdMatrix = Object.freeze({ rows: Object.freeze([]), cols: Object.freeze([]), values: new Float64Array(0) })
+
+/** Index of `id` in the ascending list `ids`, or −1. */
+export function indexOfSorted(ids: readonly string[], id: string): number {
+  let lo = 0
+  let hi = ids.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const v = ids[mid]
+    if (v === id) return mid
+    if (v < id) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
+}
+
+/** The entry at (row, col), or undefined when absent. */
+export function matrixEntry(m: IdMatrix, row: string, col: string): number | undefined {
+  const r = indexOfSorted(m.rows, row)
+  const c = r < 0 ? -1 : indexOfSorted(m.cols, col)
+  if (c < 0) return undefined
+  const v = m.values[r * m.cols.length + c]
+  return v === v ? v : undefined
+}
+
+/** `target[i]` = index of target[i] in `source` (both ascending), or −1. */
+export function positionsIn(target: readonly string[], source: readonly string[]): Int32Array {
+  const out = new Int32Array(target.length)
+  let s = 0
+  for (let t = 0; t < target.length; t++) {
+    while (s < source.length && source[s] < target[t]) s++
+    out[t] = s < source.length && source[s] === target[t] ? s : -1
+  }
+  return out
+}
+
+/** Ascending union of two ascending lists; `a` itself when `b` adds nothing. */
+export function unionSorted(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (sameIds(a, b)) return a
+  const extra: string[] = []
+  let i = 0
+  for (const id of b) {
+    while (i < a.length && a[i] < id) i++
+    if (i >= a.length || a[i] !== id) extra.push(id)
+  }
+  return extra.length === 0 ? a : mergeSorted(a, extra)
+}
+
+export function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/**
+ * `m`'s entries laid out on `rows` × `cols` (supersets of m's, ascending), NaN elsewhere:
+ * a plain copy when the tables are m's own.
+ */
+export function remapped(m: IdMatrix, rows: readonly string[], cols: readonly string[]): Float64Array {
+  if (sameIds(rows, m.rows) && sameIds(cols, m.cols)) return Float64Array.from(m.values)
+  const out = new Float64Array(rows.length * cols.length).fill(Number.NaN)
+  const rowAt = positionsIn(m.rows, rows)
+  const colAt = positionsIn(m.cols, cols)
+  const nc = m.cols.length
+  for (let r = 0; r < m.rows.length; r++) {
+    const base = rowAt[r] * cols.length
+    for (let c = 0; c < nc; c++) out[base + colAt[c]] = m.values[r * nc + c]
+  }
+  return out
+}
+
+/** A matrix of a nested map: every row key (even an empty one), the union of the columns. */
+export function matrixOf(nested: IdMap<IdMap>): IdMatrix {
+  const rows = Object.keys(nested).sort()
+  const colSet = new Set<string>()
+  for (const r of rows) for (const c of Object.keys(nested[r])) colSet.add(c)
+  const cols = [...colSet].sort()
+  const values = new Float64Array(rows.length * cols.length).fill(Number.NaN)
+  for (let r = 0; r < rows.length; r++) {
+    const row = nested[rows[r]]
+    for (let c = 0; c < cols.length; c++) if (Object.hasOwn(row, cols[c])) values[r * cols.length + c] = row[cols[c]]
+  }
+  return { rows, cols, values }
+}
+
+/** The nested map of a matrix: a record per row (possibly empty) of its present entries. */
+export function nestedOf(m: IdMatrix): IdMap<IdMap> {
+  const out = emptyRecord<IdMap>()
+  const nc = m.cols.length
+  for (let r = 0; r < m.rows.length; r++) {
+    const row = emptyRecord<number>()
+    for (let c = 0; c < nc; c++) {
+      const v = m.values[r * nc + c]
+      if (v === v) row[m.cols[c]] = v
+    }
+    out[m.rows[r]] = row
+  }
+  return out
+}
+
+/**
+ * Checks that `value` is a well-formed IdMatrix (ids ascending and unique, values a
+ * Float64Array of rows × cols entries, each finite or NaN) and returns it typed.
+ */
+export function checkedMatrix(value: unknown, path: string): IdMatrix {
+  const bad = (why: string): never => {
+    throw new SynthesisError('INVALID_INPUT', `${path} ${why}`)
+  }
+  if (typeof value !== 'object' || value === null) return bad('must be a matrix {rows, cols, values}')
+  const m = value as Partial<IdMatrix>
+  const ids = (list: unknown, what: string): readonly string[] => {
+    if (!Array.isArray(list)) return bad(`.${what} must be a list of ids`)
+    for (let i = 0; i < list.length; i++) {
+      if (typeof list[i] !== 'string' || list[i] === '') bad(`.${what}[${i}] must be a non-empty id`)
+      if (i > 0 && !((list[i - 1] as string) < (list[i] as string))) bad(`.${what} must be ascending and unique`)
+    }
+    return list as string[]
+  }
+  const rows = ids(m.rows, 'rows')
+  const cols = ids(m.cols, 'cols')
+  if (!(m.values instanceof Float64Array)) return bad('.values must be a Float64Array')
+  if (m.values.length !== rows.length * cols.length) bad(`.values must hold rows × cols = ${rows.length * cols.length} entries (has ${m.values.length})`)
+  const values = m.values
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v === v && v - v !== 0) throw new SynthesisError('NON_FINITE', `${path}["${rows[Math.floor(i / cols.length)]}"]["${cols[i % cols.length]}"] is not finite (${v})`)
+  }
+  return { rows, cols, values }
+}
+
+/** Checks a regret family: two well-formed matrices over the same rows. */
+export function checkFamily(value: unknown, path: string): RegretFamily {
+  if (typeof value !== 'object' || value === null) throw new SynthesisError('INVALID_INPUT', `${path} must be {inferers, forecasters}`)
+  const f = value as Partial<RegretFamily>
+  const inferers = checkedMatrix(f.inferers, `${path}.inferers`)
+  const forecasters = checkedMatrix(f.forecasters, `${path}.forecasters`)
+  if (!sameIds(inferers.rows, forecasters.rows)) throw new SynthesisError('INVALID_INPUT', `${path}: inferers and forecasters must have the same rows`)
+  return { inferers, forecasters }
+}
+
+/** A regret family of its nested JSON form `{row: {inferers: {...}, forecasters: {...}}}`. */
+export function familyOf(nested: IdMap<RegretSet>): RegretFamily {
+  const rows = Object.keys(nested)
+  const part = (field: keyof RegretSet): IdMatrix => matrixOf(Object.fromEntries(rows.map((r) => [r, nested[r][field]])))
+  return { inferers: part('inferers'), forecasters: part('forecasters') }
+}
+
+/** The nested JSON form of a regret family: every row, with both (possibly empty) maps. */
+export function nestedFamily(f: RegretFamily): IdMap<RegretSet> {
+  const inferers = nestedOf(f.inferers)
+  const forecasters = nestedOf(f.forecasters)
+  const out = emptyRecord<RegretSet>()
+  for (const r of f.inferers.rows) out[r] = { inferers: inferers[r], forecasters: forecasters[r] }
+  return out
+}
