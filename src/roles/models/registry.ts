@@ -9,16 +9,20 @@
  * | `trend:10` | `{kind: 'trend', window: 10}` | linear trend fitted on `window` values |
  * | `drift:20` | `{kind: 'drift', window: 20}` | last value plus the mean change of the last `window` changes |
  * | `ar:3` or `ar:order=3,window=60` | `{kind: 'ar', order: 3, window: 60}` | autoregression |
+ * | `ar:3,halflife=12,diff` | `{kind: 'ar', order: 3, halflife: 12, diff: true}` | discounted fit; fit on changes |
  * | `oracle:noise=1,bias=0,seed=7` | `{kind: 'oracle', noise, bias, seed}` | TEST DEVICE: truth + bias + noise (needs `groundTruth`) |
  * | `http:URL` | `{kind: 'http', url, timeoutMs}` | external model over HTTP (http.ts) |
  * | `cmd:COMMAND ARGS…` | `{kind: 'cmd', command, args, timeoutMs}` | external model in a subprocess (subprocess.ts) |
  *
  * Parameters are `kind:VALUE` (the kind's main parameter, listed first above) or
- * `kind:name=value,name=value`. Built-in inferers forecast with a built-in forecaster,
- * chosen with `@`: `ema:0.3@loss-ema:0.2`, `ar:3@regime:window=24`; the default is
+ * `kind:name=value,name=value`; a bare name is a switch (`diff` = `diff=true`). Built-in
+ * inferers forecast with a built-in forecaster, chosen with `@`: `ema:0.3@loss-ema:0.2`, `ar:3@regime:window=24`; the default is
  * `adaptive`. Forecasters:
  * - `adaptive[:meta=0.05,cover=1,window=16]` (adaptive-forecaster.ts): picks among fast,
  *   slow and regime-aware loss estimators by their track record;
+ * - `ensemble[:halflives=2/4/8/16/64,meta=0.05,maxInferers=7,statistic=mean]`
+ *   (ensemble-forecaster.ts): the equal-weight average of the group of inferers that has
+ *   lately lost least, forecast as one log10 loss for every member;
  * - `regime[:window=16,alpha=0.1,prior=3,recent=0,fastAlpha=0.3,statistic=mean,cover=…]`
  *   (regime-forecaster.ts): per-regime loss estimates;
  * - `loss-ema[:alpha=0.2,statistic=mean,cover=…]` (loss-ema-forecaster.ts): recent losses.
@@ -30,6 +34,7 @@
 import type { GroundTruthSource, WorkerModel } from '../plugins.js'
 import { withForecaster, type Forecaster, type Inferer } from './compose.js'
 import { AdaptiveForecaster } from './adaptive-forecaster.js'
+import { DEFAULT_HALFLIVES, ENSEMBLE_STATISTICS, EnsembleForecaster } from './ensemble-forecaster.js'
 import { Ema } from './ema.js'
 import { ModelSpecError } from './errors.js'
 import { HttpModel } from './http.js'
@@ -68,6 +73,7 @@ const MAIN: Readonly<Record<string, string>> = {
   regime: 'window',
   'loss-ema': 'alpha',
   adaptive: 'meta',
+  ensemble: 'halflives',
 }
 
 const ALIASES: Readonly<Record<string, string>> = { 'last-value': 'last', 'moving-average': 'ma', subprocess: 'cmd' }
@@ -105,6 +111,7 @@ function paramsOf(part: string, whole: string): ModelSpecObject {
       const eq = item.indexOf('=')
       if (eq < 0 && i === 0 && MAIN[kind] !== undefined) spec[MAIN[kind]] = item
       else if (eq > 0) spec[item.slice(0, eq).trim()] = item.slice(eq + 1).trim()
+      else if (/^[A-Za-z][A-Za-z0-9]*$/.test(item.trim())) spec[item.trim()] = true // a switch: `ar:3,diff`
       else throw new ModelSpecError(`model "${whole}": cannot read parameter "${item}" (use name=value)`)
     })
   return spec as ModelSpecObject
@@ -142,6 +149,27 @@ class Params {
 
   unit(field: string, fallback: number): number {
     return this.number(field, fallback, (v) => v > 0 && v <= 1, 'in (0, 1]')
+  }
+
+  /** A list of numbers: `a/b/c` in a string spec, or an array. */
+  numbers(field: string, fallback: readonly number[], check: (v: number) => boolean, rule: string): number[] {
+    this.used.add(field)
+    const raw = this.spec[field]
+    if (raw === undefined) return [...fallback]
+    const items = typeof raw === 'string' ? raw.split('/').map((t) => (t.trim() === '' ? Number.NaN : Number(t))) : raw
+    if (!Array.isArray(items) || items.length === 0 || !items.every((v) => typeof v === 'number' && Number.isFinite(v) && check(v))) {
+      throw this.error(field, `must be a list of numbers ${rule}, as a/b/c (got ${JSON.stringify(raw)})`)
+    }
+    return items as number[]
+  }
+
+  /** A switch: `name` alone in a string spec, or `name=true|false`; absent is false. */
+  flag(field: string): boolean {
+    this.used.add(field)
+    const v = this.spec[field]
+    if (v === undefined || v === false || v === 'false') return false
+    if (v === true || v === 'true' || v === '') return true
+    throw this.error(field, `must be true or false (got ${JSON.stringify(v)})`)
   }
 
   string(field: string): string {
@@ -216,7 +244,11 @@ function createInferer(kind: string, p: Params, options: ModelOptions, label: st
       return new Drift(p.int('window', 20, 1))
     case 'ar': {
       const order = p.int('order', 3, 1)
-      return new AutoRegression(order, p.int('window', Math.max(60, order + 2), order + 2))
+      return new AutoRegression(order, {
+        window: p.int('window', Math.max(60, order + 2), order + 2),
+        halflife: p.number('halflife', Number.POSITIVE_INFINITY, (v) => v > 0, '> 0'),
+        diff: p.flag('diff'),
+      })
     }
     case 'oracle': {
       if (options.groundTruth === undefined) throw new ModelSpecError(`model "${label}": the oracle test device needs the topic's ground truth`)
@@ -250,11 +282,14 @@ export function createForecaster(spec: string | ModelSpecObject, label = labelOf
     case 'adaptive':
       forecaster = new AdaptiveForecaster({ meta: p.unit('meta', 0.05), cover: p.number('cover', 1, (v) => v >= 1, '>= 1'), window: p.int('window', 16, 4) })
       break
+    case 'ensemble':
+      forecaster = new EnsembleForecaster({ halflives: p.numbers('halflives', DEFAULT_HALFLIVES, (v) => v > 0, '> 0'), meta: p.unit('meta', 0.05), maxInferers: p.int('maxInferers', 7, 1), statistic: p.choice('statistic', ENSEMBLE_STATISTICS, 'mean') })
+      break
     case 'loss-ema':
       forecaster = new LossEmaForecaster(p.unit('alpha', 0.2), p.choice('statistic', STATISTICS, 'mean'), p.number('cover', Number.POSITIVE_INFINITY, (v) => v >= 1, '>= 1'))
       break
     default:
-      throw new ModelSpecError(`model "${label}": unknown forecaster "${String(obj.kind)}" (have: adaptive, regime, loss-ema)`)
+      throw new ModelSpecError(`model "${label}": unknown forecaster "${String(obj.kind)}" (have: adaptive, ensemble, regime, loss-ema)`)
   }
   p.done()
   return forecaster

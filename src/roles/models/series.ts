@@ -54,16 +54,20 @@ export function solve(A: number[][], b: number[], ridge: number): number[] | und
   return x.every(Number.isFinite) ? x : undefined
 }
 
-/** Least squares of y on the rows of X (each row already holds its leading 1). */
-export function leastSquares(X: readonly number[][], y: readonly number[], ridge: number): number[] | undefined {
+/**
+ * Least squares of y on the rows of X (each row already holds its leading 1), each row
+ * weighted by `weights[r]` when given (weighted least squares).
+ */
+export function leastSquares(X: readonly number[][], y: readonly number[], ridge: number, weights?: readonly number[]): number[] | undefined {
   const k = X[0].length
   const A = Array.from({ length: k }, () => new Array<number>(k).fill(0))
   const b = new Array<number>(k).fill(0)
   for (let r = 0; r < X.length; r++) {
     const row = X[r]
+    const w = weights === undefined ? 1 : weights[r]
     for (let i = 0; i < k; i++) {
-      b[i] += row[i] * y[r]
-      for (let j = 0; j < k; j++) A[i][j] += row[i] * row[j]
+      b[i] += w * row[i] * y[r]
+      for (let j = 0; j < k; j++) A[i][j] += w * row[i] * row[j]
     }
   }
   return solve(A, b, ridge)
