@@ -146,25 +146,24 @@ function centralRow(matrix: LossMatrix, coords: readonly number[]): number {
   const n = matrix.layout.size
   const { values, stakes } = matrix
   const count = coords.length
-  // All coordinates (coords = 0..n−1): index rows directly.
+  // All coordinates (coords = 0..n−1): rows are read as they lie.
   const dense = count === n
-  const mean = new Float64Array(count)
-  let total = 0
-  for (let m = 0; m < r; m++) {
-    const w = stakes[m]
-    const base = m * n
-    total += w
-    if (dense) for (let t = 0; t < count; t++) mean[t] += w * values[base + t]
-    else for (let t = 0; t < count; t++) mean[t] += w * values[base + coords[t]]
+  const rowOf = (m: number): Float64Array => {
+    if (dense) return values.subarray(m * n, (m + 1) * n)
+    const out = new Float64Array(count)
+    for (let t = 0; t < count; t++) out[t] = values[m * n + coords[t]]
+    return out
   }
-  for (let t = 0; t < count; t++) mean[t] /= total
+  // With every coordinate reported, the mean is the §3.1 consensus, computed already with
+  // the same operations in the same order.
+  const mean = dense && matrix.rawConsensus !== undefined ? matrix.rawConsensus : stakeMean(r, stakes, rowOf, count)
   let best = 0
   let bestDistance = Number.POSITIVE_INFINITY
   for (let m = 0; m < r; m++) {
-    const base = m * n
+    const row = rowOf(m)
     let d = 0
     for (let t = 0; t < count; t++) {
-      const x = values[base + (dense ? t : coords[t])] - mean[t]
+      const x = row[t] - mean[t]
       d += x * x
     }
     if (d < bestDistance) {
@@ -173,6 +172,20 @@ function centralRow(matrix: LossMatrix, coords: readonly number[]): number {
     }
   }
   return best
+}
+
+/** Σ_m S_m row_m / Σ_m S_m, rows in ascending order. */
+function stakeMean(r: number, stakes: Float64Array, rowOf: (m: number) => Float64Array, count: number): Float64Array {
+  const mean = new Float64Array(count)
+  let total = 0
+  for (let m = 0; m < r; m++) {
+    const w = stakes[m]
+    const row = rowOf(m)
+    total += w
+    for (let t = 0; t < count; t++) mean[t] += w * row[t]
+  }
+  for (let t = 0; t < count; t++) mean[t] /= total
+  return mean
 }
 
 /**
@@ -200,6 +213,82 @@ function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vector
   return { vectors, centre }
 }
 
+/**
+ * Gram entries (a, b) and (a + 1, b) for every b ≥ a over coordinates [start, end): two rows
+ * against four columns per pass, so each loaded value feeds several products (the Gram
+ * matrix is the settle step's largest cost: R²/2 dot products over ~10⁵ coordinates). Every
+ * entry still sums its products in ascending coordinate order, so the bits do not depend on
+ * the blocking. (a + 1, a) lies below the diagonal; it is computed and then overwritten by
+ * the symmetric copy.
+ */
+function accumulateRowPair(gram: Float64Array, K: number, vectors: readonly Float64Array[], a: number, start: number, end: number): void {
+  const va = vectors[a]
+  const vc = vectors[a + 1]
+  const ra = a * K
+  const rc = ra + K
+  let b = a
+  for (; b + 3 < K; b += 4) {
+    const v0 = vectors[b]
+    const v1 = vectors[b + 1]
+    const v2 = vectors[b + 2]
+    const v3 = vectors[b + 3]
+    let s00 = gram[ra + b]
+    let s01 = gram[ra + b + 1]
+    let s02 = gram[ra + b + 2]
+    let s03 = gram[ra + b + 3]
+    let s10 = gram[rc + b]
+    let s11 = gram[rc + b + 1]
+    let s12 = gram[rc + b + 2]
+    let s13 = gram[rc + b + 3]
+    for (let t = start; t < end; t++) {
+      const x = va[t]
+      const y = vc[t]
+      const u0 = v0[t]
+      const u1 = v1[t]
+      const u2 = v2[t]
+      const u3 = v3[t]
+      s00 += x * u0
+      s01 += x * u1
+      s02 += x * u2
+      s03 += x * u3
+      s10 += y * u0
+      s11 += y * u1
+      s12 += y * u2
+      s13 += y * u3
+    }
+    gram[ra + b] = s00
+    gram[ra + b + 1] = s01
+    gram[ra + b + 2] = s02
+    gram[ra + b + 3] = s03
+    gram[rc + b] = s10
+    gram[rc + b + 1] = s11
+    gram[rc + b + 2] = s12
+    gram[rc + b + 3] = s13
+  }
+  for (; b < K; b++) {
+    const vb = vectors[b]
+    let s0 = gram[ra + b]
+    let s1 = gram[rc + b]
+    for (let t = start; t < end; t++) {
+      s0 += va[t] * vb[t]
+      s1 += vc[t] * vb[t]
+    }
+    gram[ra + b] = s0
+    gram[rc + b] = s1
+  }
+}
+
+/** Gram entries (a, b) for every b ≥ a over [start, end): the last row when K is odd. */
+function accumulateRow(gram: Float64Array, K: number, vectors: readonly Float64Array[], a: number, start: number, end: number): void {
+  const va = vectors[a]
+  for (let b = a; b < K; b++) {
+    const vb = vectors[b]
+    let s = gram[a * K + b]
+    for (let t = start; t < end; t++) s += va[t] * vb[t]
+    gram[a * K + b] = s
+  }
+}
+
 function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64Array): GramGroup {
   const K = vectors.length
   const count = centre.length
@@ -208,40 +297,14 @@ function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64
   let centreNorm2 = 0
   for (let start = 0; start < count; start += GRAM_BLOCK) {
     const end = Math.min(count, start + GRAM_BLOCK)
-    for (let a = 0; a < K; a++) {
-      const va = vectors[a]
-      let b = a
-      // Four dot products per pass over va; each still sums in ascending coordinate order.
-      for (; b + 3 < K; b += 4) {
-        const v0 = vectors[b]
-        const v1 = vectors[b + 1]
-        const v2 = vectors[b + 2]
-        const v3 = vectors[b + 3]
-        let s0 = gram[a * K + b]
-        let s1 = gram[a * K + b + 1]
-        let s2 = gram[a * K + b + 2]
-        let s3 = gram[a * K + b + 3]
-        for (let t = start; t < end; t++) {
-          const x = va[t]
-          s0 += x * v0[t]
-          s1 += x * v1[t]
-          s2 += x * v2[t]
-          s3 += x * v3[t]
-        }
-        gram[a * K + b] = s0
-        gram[a * K + b + 1] = s1
-        gram[a * K + b + 2] = s2
-        gram[a * K + b + 3] = s3
-      }
-      for (; b < K; b++) {
-        const vb = vectors[b]
-        let s = gram[a * K + b]
-        for (let t = start; t < end; t++) s += va[t] * vb[t]
-        gram[a * K + b] = s
-      }
-      let s = centreDots[a]
-      for (let t = start; t < end; t++) s += centre[t] * va[t]
-      centreDots[a] = s
+    let a = 0
+    for (; a + 1 < K; a += 2) accumulateRowPair(gram, K, vectors, a, start, end)
+    if (a < K) accumulateRow(gram, K, vectors, a, start, end)
+    for (let r = 0; r < K; r++) {
+      const v = vectors[r]
+      let d = centreDots[r]
+      for (let t = start; t < end; t++) d += centre[t] * v[t]
+      centreDots[r] = d
     }
     for (let t = start; t < end; t++) centreNorm2 += centre[t] * centre[t]
   }

@@ -41,6 +41,8 @@ export interface LossMatrix {
   readonly values: Float64Array
   /** Number of NaN entries (0: every reputer reported every value). */
   readonly missing: number
+  /** The §3.1 consensus of these rows, once computed (`withConsensus`). */
+  readonly rawConsensus?: Float64Array
 }
 
 const NETWORK = 0
@@ -104,32 +106,37 @@ function fillField(row: Float64Array, at: number, ids: readonly string[], map: I
   return found
 }
 
-/** Fills a one-out-inferer-forecaster group from a bundle's table; returns how many it holds. */
-function fillMatrixRow(row: Float64Array, at: number, group: OneOutInfererForecasterIds, m: IdMatrix): number {
+/**
+ * Fills a one-out-inferer-forecaster group from a bundle's table and checks each value it
+ * copies (finite, or NaN for absent): how many values it holds, and whether the group's
+ * columns are the table's own (then no value of that row was left out).
+ */
+function fillMatrixRow(row: Float64Array, at: number, group: OneOutInfererForecasterIds, m: IdMatrix, path: string): { found: number; wholeRow: boolean } {
   const r = indexOfSorted(m.rows, group.forecaster)
   const count = group.inferers.length
   if (r < 0) {
     row.fill(Number.NaN, at, at + count)
-    return 0
+    return { found: 0, wholeRow: false }
   }
   const nc = m.cols.length
   const base = r * nc
+  const src = m.values
   let found = 0
-  if (sameIds(group.inferers, m.cols)) {
-    row.set(m.values.subarray(base, base + nc), at)
-    for (let t = 0; t < count; t++) if (row[at + t] === row[at + t]) found++
-    return found
-  }
-  const columns = positionsIn(group.inferers, m.cols)
+  const whole = sameIds(group.inferers, m.cols)
+  const columns = whole ? undefined : positionsIn(group.inferers, m.cols)
   for (let t = 0; t < count; t++) {
-    const c = columns[t]
-    const v = c < 0 ? Number.NaN : m.values[base + c]
+    const c = columns === undefined ? t : columns[t]
+    const v = c < 0 ? Number.NaN : src[base + c]
+    if (v === v) {
+      if (v - v !== 0) throw new SynthesisError('NON_FINITE', `${path}["${group.forecaster}"]["${group.inferers[t]}"] is not finite (${v})`)
+      found++
+    }
     row[at + t] = v
-    if (v === v) found++
   }
-  return found
+  return { found, wholeRow: whole }
 }
 
+/** Values present in `m` (finite or ±∞; NaN is absent). */
 function countPresent(values: Float64Array): number {
   let n = 0
   for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++
@@ -173,14 +180,18 @@ function fill(
     if (!field(layout.forecasters, b.forecasters, 'forecasters')) return undefined
     const nested = b.oneOutInfererForecasters
     let inGroups = 0
+    let wholeRows = 0
+    const tablePath = `${base}.one_out_inferer_forecasters`
     for (const group of layout.oneOutInfererForecasters) {
-      const found = fillMatrixRow(row, at, group, nested)
+      const { found, wholeRow } = fillMatrixRow(row, at, group, nested, tablePath)
       at += group.inferers.length
       missing += group.inferers.length - found
       inGroups += found
+      if (wholeRow) wholeRows++
     }
-    // Strict: every value of the bundle's table must have landed in some group.
-    if (check && inGroups !== countPresent(nested.values)) return undefined
+    // Strict: every value of the bundle's table must have landed in some group. When every
+    // row of the table was copied whole that holds by construction; otherwise count.
+    if (check && wholeRows !== nested.rows.length && inGroups !== countPresent(nested.values)) return undefined
     if (!field(layout.oneOutInferers, b.oneOutInferers, 'one_out_inferers')) return undefined
     if (!field(layout.oneOutForecasters, b.oneOutForecasters, 'one_out_forecasters')) return undefined
     if (!field(layout.oneInForecasters, b.oneInForecasters, 'one_in_forecasters')) return undefined
@@ -200,7 +211,8 @@ function fill(
 export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>): LossMatrix {
   const bundles = reputers.map((id) => {
     const losses = reports[id].losses
-    checkedMatrix(losses.oneOutInfererForecasters, `reputers.${id}.losses.one_out_inferer_forecasters`)
+    // Shape only: each value is checked as it is copied (fillMatrixRow).
+    checkedMatrix(losses.oneOutInfererForecasters, `reputers.${id}.losses.one_out_inferer_forecasters`, false)
     return losses
   })
   return fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false) as LossMatrix)
@@ -247,6 +259,11 @@ function consensusTable(groups: readonly OneOutInfererForecasterIds[], consensus
     at += ids.length
   }
   return { matrix: { rows: groups.map((g) => g.forecaster), cols, values }, end: at }
+}
+
+/** The matrix with its §3.1 consensus attached, so reputer scoring need not recompute it. */
+export function withConsensus(matrix: LossMatrix, consensus: Float64Array): LossMatrix {
+  return { ...matrix, rawConsensus: consensus }
 }
 
 /** The consensus vector as a LossBundle with exactly the reported ids (epoch-json §6.9). */

@@ -73,7 +73,7 @@ export function sameIds(a: readonly string[], b: readonly string[]): boolean {
  * a plain copy when the tables are m's own.
  */
 export function remapped(m: IdMatrix, rows: readonly string[], cols: readonly string[]): Float64Array {
-  if (sameIds(rows, m.rows) && sameIds(cols, m.cols)) return Float64Array.from(m.values)
+  if (sameIds(rows, m.rows) && sameIds(cols, m.cols)) return m.values.slice()
   const out = new Float64Array(rows.length * cols.length).fill(Number.NaN)
   const rowAt = positionsIn(m.rows, rows)
   const colAt = positionsIn(m.cols, cols)
@@ -116,9 +116,10 @@ export function nestedOf(m: IdMatrix): IdMap<IdMap> {
 
 /**
  * Checks that `value` is a well-formed IdMatrix (ids ascending and unique, values a
- * Float64Array of rows × cols entries, each finite or NaN) and returns it typed.
+ * Float64Array of rows × cols entries, each finite or NaN) and returns it typed. Without
+ * `checkValues` only the shape is checked (for callers that check each value they read).
  */
-export function checkedMatrix(value: unknown, path: string): IdMatrix {
+export function checkedMatrix(value: unknown, path: string, checkValues = true): IdMatrix {
   const bad = (why: string): never => {
     throw new SynthesisError('INVALID_INPUT', `${path} ${why}`)
   }
@@ -137,7 +138,7 @@ export function checkedMatrix(value: unknown, path: string): IdMatrix {
   if (!(m.values instanceof Float64Array)) return bad('.values must be a Float64Array')
   if (m.values.length !== rows.length * cols.length) bad(`.values must hold rows × cols = ${rows.length * cols.length} entries (has ${m.values.length})`)
   const values = m.values
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; checkValues && i < values.length; i++) {
     const v = values[i]
     if (v === v && v - v !== 0) throw new SynthesisError('NON_FINITE', `${path}["${rows[Math.floor(i / cols.length)]}"]["${cols[i % cols.length]}"] is not finite (${v})`)
   }
