@@ -8,7 +8,13 @@
  * weights, and each forecaster's one-out recomputations add elements² more, so the exact
  * work is ~ n² + f·e² (e = elements per forecast, 12 in a real network), and n² · f with
  * full forecasts. The growth rows (synthesize alone) show the exponent in n.
+ *
+ * The settle step's own irreducible work is of another kind: the reputer distances of §11
+ * need the Gram matrix of the reputers' loss vectors, R(R+1)/2 dot products over every loss
+ * coordinate (~n·f + 2n + 3f: 55M multiply-adds at (1000, 100, 32)). The "vs both floors"
+ * rows add a tight loop of that many multiply-adds to the weight-function floor.
  */
+import { lossMatrix } from '../src/synthesis/consensus-losses.js'
 import { settleEpoch } from '../src/synthesis/settle.js'
 import { countWeightEvaluations, synthesizeEpoch } from '../src/synthesis/synthesize.js'
 import type { SynthesisInput, SynthesisParams, TopicState } from '../src/synthesis/types.js'
@@ -67,6 +73,46 @@ async function floorMs(params: SynthesisParams, evaluations: number, inputs: { r
   return medianOf(await timeRuns(loop, FLOOR_RUNS, 0))
 }
 
+/**
+ * Median ms of `multiplyAdds` multiply-adds in a tight loop (two loads and one multiply-add
+ * each, four independent sums so the loop is not bound by the latency of one add): the
+ * floor of the settle step's reputer Gram matrix, R(R+1)/2 dot products over every loss
+ * coordinate (§11.2 distances for the listening-coefficient descent).
+ */
+async function gramFloorMs(multiplyAdds: number): Promise<number> {
+  const size = 1 << 12
+  const a = new Float64Array(size)
+  const b = new Float64Array(size)
+  for (let i = 0; i < size; i++) {
+    a[i] = Math.sin(i) * 0.5
+    b[i] = Math.cos(i) * 0.25
+  }
+  const mask = size - 1
+  const loop = (): number => {
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    for (let i = 0; i < multiplyAdds; i += 4) {
+      const j = i & mask
+      s0 += a[j] * b[j]
+      s1 += a[j + 1] * b[j + 1]
+      s2 += a[j + 2] * b[j + 2]
+      s3 += a[j + 3] * b[j + 3]
+    }
+    return s0 + s1 + s2 + s3
+  }
+  loop()
+  return medianOf(await timeRuns(loop, FLOOR_RUNS, 0))
+}
+
+/** Multiply-adds of the Gram matrix of an epoch whose reputers all report every loss. */
+function gramMultiplyAdds(epoch: RandomEpoch): number {
+  const reputers = Object.keys(epoch.settle.reputers).sort()
+  const coordinates = lossMatrix(reputers, epoch.settle.reputers).layout.size
+  return ((reputers.length * (reputers.length + 1)) / 2) * coordinates
+}
+
 interface Timing {
   readonly synthesizeMs: number
   readonly settleMs: number
@@ -99,6 +145,8 @@ async function epochRow(shape: { inferers: number; forecasters: number; reputers
   const evaluations = countWeightEvaluations(epoch.params, epoch.synthesis, epoch.state)
   const timing = timeEpoch(epoch, shape.inferers >= 256 ? RUNS.large : RUNS.small, true)
   const floor = await floorMs(epoch.params, evaluations, floorInputs(epoch.params, epoch.synthesis, epoch.state))
+  const multiplyAdds = gramMultiplyAdds(epoch)
+  const gramFloor = await gramFloorMs(multiplyAdds)
   return {
     suite: 'synthesis',
     case: name,
@@ -114,7 +162,29 @@ async function epochRow(shape: { inferers: number; forecasters: number; reputers
       synthesizeOverFloor: timing.synthesizeMs / floor,
       weightEvaluations: evaluations,
       elementsPerForecast: shape.elementsPerForecast ?? Math.min(shape.inferers, 12),
+      gramMultiplyAdds: multiplyAdds,
+      gramFloorMs: gramFloor,
+      settleOverGramFloor: timing.settleMs / gramFloor,
+      // Both floors: the synthesize step's weight evaluations plus settle's Gram products.
+      totalOverBothFloors: timing.totalMs / (floor + gramFloor),
     },
+  }
+}
+
+/** The epoch row seen against both floors (weight evaluations + Gram multiply-adds). */
+function bothFloorsRow(row: BenchRow): BenchRow {
+  const extra = row.extra as { gramFloorMs: number }
+  const both = row.baseline + extra.gramFloorMs
+  return {
+    suite: 'synthesis',
+    case: `${row.case} vs both floors`,
+    value: row.value,
+    unit: 'ms',
+    baselineName: 'weight-fn + Gram floor',
+    baseline: both,
+    ratio: row.value / both,
+    ratioMeaning: 'time / (weight-fn + Gram floor)',
+    extra: {},
   }
 }
 
@@ -153,7 +223,10 @@ export const suite: BenchSuite = {
   name: 'synthesis',
   async run(): Promise<BenchRow[]> {
     const rows: BenchRow[] = []
-    for (const shape of HEADLINE) rows.push(await epochRow(shape, `epoch ${label(shape)}`))
+    for (const shape of HEADLINE) {
+      const row = await epochRow(shape, `epoch ${label(shape)}`)
+      rows.push(row, bothFloorsRow(row))
+    }
     rows.push(await epochRow(FULL, `epoch ${label(FULL)} full forecasts`))
     rows.push(...(await growthRows()))
     return rows
