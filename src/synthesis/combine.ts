@@ -5,14 +5,14 @@
  * A network is a subset of the epoch's inferers (all, or all but one) followed by a subset
  * of its forecasters (all, all but one, or one). Its regrets are gathered into a
  * preallocated buffer in that order, which is also the spec's summation order: inferers by
- * ascending id, then forecasters by ascending id. A Combine makes four passes over the
- * set (gather with sum and max, squares for σ, weights) plus the weighted sums, and
+ * ascending id, then forecasters by ascending id. A Combine makes three passes over the
+ * set (gather with sum and max, squares for σ, weights with the weighted sums) and
  * allocates nothing: it runs once per inferer in the one-out networks.
  */
 import { SynthesisError } from './errors.js'
 import { indexOfSorted, positionsIn } from './id-matrix.js'
 import type { IdMap, RegretFamily, RegretSet } from './types.js'
-import { regretScale, weightsFrom, type WeightKernel, type WorkCounter } from './weights.js'
+import { regretScale, weightedCombination, type WeightKernel, type WorkCounter } from './weights.js'
 
 /** Everything a Combine reads besides its regret set; built once per epoch. */
 export interface CombineContext {
@@ -27,6 +27,7 @@ export interface CombineContext {
   readonly forecasterIds: readonly string[]
   /** Buffers of length inferers + forecasters; `weights` holds the last Combine's weights. */
   readonly regrets: Float64Array
+  readonly values: Float64Array
   readonly weights: Float64Array
 }
 
@@ -49,6 +50,7 @@ export function combineContext(
     inferences,
     forecasterIds,
     regrets: new Float64Array(size),
+    values: new Float64Array(size),
     weights: new Float64Array(size),
   }
 }
@@ -140,9 +142,9 @@ export function familyRow(f: ResolvedFamily, id: string): RegretRow {
  * here (a one-out recomputation that vanished) but its regret still counts (epoch-json §6.6).
  */
 export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number, forecasters: ForecasterSlice, forecastValues: Float64Array): number {
-  const { kernel, regrets, weights, inferences, initialRegret } = ctx
+  const { kernel, regrets, values, weights, inferences, initialRegret } = ctx
   const nI = ctx.infererIds.length
-  // Pass 1: gather the set's regrets in summation order, with their sum and max.
+  // Pass 1: gather the set's regrets and values in summation order, with the sum and max.
   let n = 0
   let total = 0
   let max = Number.NEGATIVE_INFINITY
@@ -154,6 +156,7 @@ export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number
     const c = ic[j]
     let r = c < 0 ? Number.NaN : iv[ib + c]
     if (r !== r) r = initialRegret
+    values[n] = inferences[j]
     regrets[n++] = r
     total += r
     if (r > max) max = r
@@ -166,36 +169,17 @@ export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number
     const c = fc[b]
     let r = c < 0 ? Number.NaN : fv[fb + c]
     if (r !== r) r = initialRegret
+    // NaN: no value in this network (§6.6); its regret still shapes σ and the max.
+    values[n] = forecastValues[b]
     regrets[n++] = r
     total += r
     if (r > max) max = r
   }
   if (n === 0) throw new SynthesisError('INVALID_INPUT', 'a network without members')
-  // Pass 2 (σ) inside regretScale, pass 3 the weights, then the two sums of §8 in the
-  // same order.
+  // Pass 2 (σ) inside regretScale, then the weights and the two sums of §8 in one pass.
   const scale = regretScale(kernel, regrets, n, total)
-  weightsFrom(kernel, regrets, n, scale, max / scale, weights)
-  let num = 0
-  let den = 0
-  let i = 0
-  for (let j = 0; j < nI; j++) {
-    if (j === skipInferer) continue
-    const w = weights[i++]
-    if (w === 0) continue
-    num += w * inferences[j]
-    den += w
-  }
-  for (let b = forecasters.from; b < forecasters.to; b++) {
-    if (b === forecasters.skip) continue
-    const w = weights[i++]
-    const v = forecastValues[b]
-    // NaN: no value in this network (§6.6); its regret has already shaped σ and the max.
-    if (w === 0 || v !== v) continue
-    num += w * v
-    den += w
-  }
   if (ctx.counter !== undefined) ctx.counter.weightEvaluations += n
-  return num / (den > ctx.epsilonSafeDiv ? den : ctx.epsilonSafeDiv)
+  return weightedCombination(kernel, regrets, values, n, scale, max / scale, weights, ctx.epsilonSafeDiv)
 }
 
 export function allForecasters(count: number): ForecasterSlice {

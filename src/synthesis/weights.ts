@@ -89,6 +89,40 @@ export function weightsFrom(k: WeightKernel, regrets: Float64Array, n: number, s
   }
 }
 
+/**
+ * `weightsFrom` and `weightedMean` in one pass: fills `weights[0..n)` exactly as
+ * `weightsFrom` does and returns Σ w·v / max(Σ w, floorDiv) over the same entries in the
+ * same order (zero weights and NaN values skipped). Combine runs this once per network, so
+ * the set is read once less than the two calls would.
+ */
+export function weightedCombination(
+  k: WeightKernel,
+  regrets: Float64Array,
+  values: Float64Array,
+  n: number,
+  scale: number,
+  maxHat: number,
+  weights: Float64Array,
+  floorDiv: number,
+): number {
+  const { p, c, cap, floor, clip } = k
+  const shift = maxHat < floor
+  let num = 0
+  let den = 0
+  for (let i = 0; i < n; i++) {
+    let r = regrets[i] / scale
+    if (r > cap) r = cap
+    if (shift) r = r - maxHat + floor
+    const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
+    weights[i] = w
+    const v = values[i]
+    if (w === 0 || v !== v) continue
+    num += w * v
+    den += w
+  }
+  return num / (den > floorDiv ? den : floorDiv)
+}
+
 /** Fill `out[0..n)` with the §5 weights of the whole regret set `regrets[0..n)`. */
 export function weightsOfRegrets(
   k: WeightKernel,

@@ -116,9 +116,12 @@ function compareWithReference(reports: IdMap<ReputerReport>, initial: number[], 
   const S = Array.from(m.stakes)
   const ref = refDescent(X, S, initial, p)
   const got = listeningDescent(m, initial, p)
-  expectClose(got.scores, ref.scores, 1e-9)
-  expectClose(got.adjustedStakes, ref.adjusted, 1e-9)
-  expectClose(got.coefficients, ref.coefficients, 1e-9)
+  // The Gram distances agree with the direct ones to ~1e-10 relative, but the descent's
+  // finite-difference gradient (1 − ΣST/ΣST′)/δ with δ = 0.001 multiplies such differences
+  // by up to 1/δ before they reach the coefficients (fast-check found 7e-9 at seed 332957).
+  expectClose(got.scores, ref.scores, 1e-7)
+  expectClose(got.adjustedStakes, ref.adjusted, 1e-7)
+  expectClose(got.coefficients, ref.coefficients, 1e-7)
 }
 
 /** Reputers built from one honest truth: `spread` noise, some reputers dropping whole fields. */
@@ -172,6 +175,11 @@ describe('fast consensus scoring agrees with the direct formulas (§11.2, §11.3
       const reports = seed % 2 === 0 ? randomSettle(seed, { inferers: 8, forecasters: 3, reputers: 6, missing: 0.15 }).input.reputers : correlatedReports(seed, 7, 16)
       compareWithReference(reports, Object.keys(reports).map(() => 1))
     }
+  })
+
+  it('the descent amplifies Gram-vs-direct differences by at most ~1/δ (seed 332957)', () => {
+    const s = randomSettle(332957, { inferers: 5, forecasters: 2, reputers: 3, missing: 5e-324 })
+    compareWithReference(s.input.reputers, [0.22958402791756083, 0.5172618837132603, 0.48458592825680646])
   })
 
   it('fast-check: any small epoch, any coefficients', () => {
