@@ -26,6 +26,10 @@ const SEED = 20_241_024
 /** Timed runs per case: the large epochs take ~0.1–2 s each, so few runs keep the suite short. */
 const RUNS = { small: 15, large: 3 } as const
 const FLOOR_RUNS = 5
+/** A floor loop of a small epoch takes microseconds: time it for at least this long, so the median is of optimised code. */
+const FLOOR_MIN_MS = 100
+/** Warm-up of each epoch case before its timed runs. */
+const WARMUP_MS = 300
 const HEADLINE = [
   { inferers: 32, forecasters: 6, reputers: 6 },
   { inferers: 256, forecasters: 64, reputers: 16 },
@@ -70,7 +74,7 @@ async function floorMs(params: SynthesisParams, evaluations: number, inputs: { r
     return acc
   }
   loop()
-  return medianOf(await timeRuns(loop, FLOOR_RUNS, 0))
+  return medianOf(await timeRuns(loop, FLOOR_RUNS, FLOOR_MIN_MS))
 }
 
 /**
@@ -103,7 +107,7 @@ async function gramFloorMs(multiplyAdds: number): Promise<number> {
     return s0 + s1 + s2 + s3
   }
   loop()
-  return medianOf(await timeRuns(loop, FLOOR_RUNS, 0))
+  return medianOf(await timeRuns(loop, FLOOR_RUNS, FLOOR_MIN_MS))
 }
 
 /** Multiply-adds of the Gram matrix of an epoch whose reputers all report every loss. */
@@ -124,13 +128,19 @@ function timeEpoch(epoch: RandomEpoch, runs: number, withSettle: boolean): Timin
   const synth: number[] = []
   const settle: number[] = []
   const total: number[] = []
-  for (let r = -1; r < runs; r++) {
+  // Warm-up: at least one epoch and WARMUP_MS, so a small epoch is timed in optimised code,
+  // as on a node that has run a few hundred epochs.
+  const warmupEnd = performance.now() + WARMUP_MS
+  do {
+    synthesizeEpoch(epoch.params, epoch.synthesis, epoch.state)
+    if (withSettle) settleEpoch(epoch.params, epoch.settle, epoch.state)
+  } while (performance.now() < warmupEnd)
+  for (let r = 0; r < runs; r++) {
     const t0 = performance.now()
     synthesizeEpoch(epoch.params, epoch.synthesis, epoch.state)
     const t1 = performance.now()
     if (withSettle) settleEpoch(epoch.params, epoch.settle, epoch.state)
     const t2 = performance.now()
-    if (r < 0) continue
     synth.push(t1 - t0)
     settle.push(t2 - t1)
     total.push(t2 - t0)
