@@ -11,6 +11,7 @@ import type { Timeouts } from './consensus/bft/index.js'
 import { CommitTracker } from './consensus/commit-tracker.js'
 import type { CommitEvent, Misbehaviour } from './consensus/driver.js'
 import { buildLocalGenesis, type Genesis } from './consensus/ledger/index.js'
+import { topicRulesHash, topicRulesOf } from './consensus/topic-rules.js'
 import { generateIdentity, LOOPBACK_TUNING, toHex, VerifiedMessageCache, type NodeIdentity } from './p2p/index.js'
 import type { TopicRuntime } from './roles/admission.js'
 import type { EpochDecision } from './roles/coordinator.js'
@@ -131,6 +132,7 @@ export class LocalCluster {
       topics: options.topics.map((t) => ({
         id: t.id,
         epochMs: t.epochMs,
+        rules: topicRulesHash(topicRulesOf(t)),
         workers: ofRole('worker').filter((p) => serves(p, t.id)).map(idOf),
         reputers: ofRole('reputer').filter((p) => serves(p, t.id)).map(idOf),
       })),

@@ -8,6 +8,7 @@ import { readCommitNotice } from './consensus/commit-notice.js'
 import { ConsensusDriver, type Misbehaviour } from './consensus/driver.js'
 import type { Genesis } from './consensus/ledger/index.js'
 import { ChainStore } from './consensus/store.js'
+import { topicRulesHash, topicRulesOf } from './consensus/topic-rules.js'
 import type { Timeouts } from './consensus/bft/index.js'
 import { ChorusNode, Ed25519Verifier, type ChorusNodeOptions, type Envelope } from './p2p/index.js'
 import type { CommitReader } from './roles/decisions.js'
@@ -16,6 +17,7 @@ import { CoordinatorService, LeaderDecider } from './roles/coordinator.js'
 import { lossBundle } from './roles/loss-bundle.js'
 import type { GroundTruthSource, WorkerModel } from './roles/plugins.js'
 import type { RegistryView } from './roles/registry.js'
+import type { TopicConfig } from './roles/topic.js'
 import { ReputerService } from './roles/reputer.js'
 import { WorkerService } from './roles/worker.js'
 import { GossipWorkerHistory } from './roles/worker-history.js'
@@ -103,12 +105,8 @@ export class RoleNode {
     const bft = options.consensus
     if (bft !== undefined && options.role === 'coordinator') {
       // Topic definitions are consensus rules: every coordinator must run the genesis topics
-      // with the genesis epoch lengths, or it could never agree on a block.
-      const genesisTopics = new Map(bft.genesis.topics.map((t) => [t.id, t.epochMs]))
-      for (const t of options.topics) {
-        if (genesisTopics.get(t.config.id) !== t.config.epochMs) throw new Error(`topic ${t.config.id} (${t.config.epochMs} ms epochs) is not in the genesis as configured`)
-      }
-      if (options.topics.length !== genesisTopics.size) throw new Error(`a coordinator must serve every genesis topic (${[...genesisTopics.keys()].join(', ')})`)
+      // with the genesis epoch lengths and rules, or it could never agree on a block.
+      checkTopicsAgainstGenesis(bft.genesis, options.topics.map((t) => t.config))
       const store = ChainStore.open(bft.dataDir ?? ':memory:')
       const chain = restoreChain(store, bft.genesis, options.topics.map((t) => t.config))
       const driver: ConsensusDriver = new ConsensusDriver({
@@ -166,4 +164,17 @@ export class RoleNode {
     for (const s of this.services) await s.stop()
     await this.node.stop()
   }
+}
+
+/** Throws, naming the topic and what differs, unless `topics` are exactly the genesis topics with their rules. */
+export function checkTopicsAgainstGenesis(genesis: Genesis, topics: readonly TopicConfig[]): void {
+  const genesisTopics = new Map(genesis.topics.map((t) => [t.id, t]))
+  for (const config of topics) {
+    const g = genesisTopics.get(config.id)
+    if (g === undefined || g.epochMs !== config.epochMs) throw new Error(`topic ${config.id} (${config.epochMs} ms epochs) is not in the genesis as configured`)
+    if (g.rules !== null && g.rules !== topicRulesHash(topicRulesOf(config))) {
+      throw new Error(`topic ${config.id}: its rules (epochMs, commitReveal, groundTruthLag, params) differ from the ones the genesis pins (${g.rules.slice(0, 12)}…)`)
+    }
+  }
+  if (topics.length !== genesisTopics.size) throw new Error(`a coordinator must serve every genesis topic (${[...genesisTopics.keys()].join(', ')})`)
 }

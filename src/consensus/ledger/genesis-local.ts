@@ -35,7 +35,15 @@ export interface LocalGenesisOptions {
   /** Registered as reputers in every topic. */
   readonly reputers: readonly string[]
   /** `workers` / `reputers` of a topic, when given, replace the every-topic lists for it. */
-  readonly topics: readonly { readonly id: string; readonly epochMs: number; readonly file?: string; readonly workers?: readonly string[]; readonly reputers?: readonly string[] }[]
+  readonly topics: readonly {
+    readonly id: string
+    readonly epochMs: number
+    readonly file?: string
+    readonly workers?: readonly string[]
+    readonly reputers?: readonly string[]
+    /** Hash of the topic's consensus rules (topic-rules.ts), pinned in the genesis. */
+    readonly rules?: string
+  }[]
   /** @default 'chorus-local' */
   readonly chainId?: string
   /** @default null (set when the cluster starts) */
@@ -67,6 +75,7 @@ export function buildLocalGenesis(options: LocalGenesisOptions): Genesis {
       initialRevenue: String(d.topicRevenue),
       workers: [...(t.workers ?? options.workers)],
       reputers: [...(t.reputers ?? options.reputers)],
+      rules: t.rules ?? null,
     })),
     emission: { perEpoch: String(d.emissionPerEpoch), committeeShare: d.committeeShare },
     fees: { createTopic: String(d.createTopicFee) },

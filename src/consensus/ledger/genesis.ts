@@ -4,7 +4,8 @@
  * parameters. Amounts are decimal strings (they exceed 2^53) and become bigint here; every
  * error names the file, the field and the reason. Topic definitions (loss function, ground
  * truth, synthesis params) stay in configs/topics/*.json; genesis only holds what the ledger
- * needs of a topic: its epoch length, minimum stakes and initial fee revenue.
+ * needs of a topic (its epoch length, minimum stakes and initial fee revenue) and the hash of
+ * its consensus rules, so that every coordinator can check it runs the same ones.
  */
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
@@ -33,6 +34,12 @@ const topicSchema = z.strictObject({
   initialRevenue: amount.default('0'),
   workers: z.array(participantIdSchema).default([]),
   reputers: z.array(participantIdSchema).default([]),
+  /** SHA-256 of the topic's consensus rules (topic-rules.ts); null: only epochMs is pinned. */
+  rules: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex chars (a SHA-256)')
+    .nullable()
+    .default(null),
 })
 
 const genesisSchema = z.strictObject({
@@ -83,6 +90,7 @@ export interface GenesisTopic {
   readonly initialRevenue: bigint
   readonly workers: readonly string[]
   readonly reputers: readonly string[]
+  readonly rules: string | null
 }
 
 export interface Genesis {
@@ -222,6 +230,7 @@ export function genesisToJson(genesis: Genesis): Record<string, unknown> {
       initialRevenue: String(t.initialRevenue),
       workers: [...t.workers],
       reputers: [...t.reputers],
+      rules: t.rules,
     })),
     emission: { perEpoch: String(genesis.emissionPerEpoch), committeeShare: ppmToFraction(genesis.committeeSharePpm) },
     fees: { createTopic: String(genesis.createTopicFee) },
