@@ -97,7 +97,7 @@ export class ChainSync {
    * other committee members. True when none is missing any more.
    */
   async fetchMissing(block: Block, pool: MessagePool, from?: string, committee: readonly string[] = []): Promise<boolean> {
-    const missing = block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)]).filter((id) => pool.get(id) === undefined)
+    const missing = missingMessages(block, pool)
     if (missing.length === 0) return true
     const peers = [...new Set([...(from !== undefined ? [from] : []), block.proposer, ...committee])]
     for (const participant of peers) {
@@ -191,4 +191,11 @@ export class ChainSync {
     await this.adopt(next, notice.block, notice.certificate)
     return next
   }
+}
+
+/** Ids of the messages `block` names that `pool` does not hold. */
+export function missingMessages(block: Block, pool: MessagePool): string[] {
+  return block.topicEpochs
+    .flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)])
+    .filter((id) => pool.get(id) === undefined)
 }

@@ -15,7 +15,7 @@ import { buildDraft, plainerDrafts } from './block-draft.js'
 import { tamper, type Misbehaviour } from './misbehaviour.js'
 export type { Misbehaviour }
 import { BlockInvalid, computeBlock, recompute, verifyBlock, type ChainState } from './chain.js'
-import { ChainSync } from './chain-sync.js'
+import { ChainSync, missingMessages } from './chain-sync.js'
 import { encodeEvidence, readEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import { MessagePool } from './message-pool.js'
@@ -77,6 +77,8 @@ export class ConsensusDriver {
   private stopped = false
   /** Inputs wait here while an action (building, verifying, storing) is under way. */
   private queue: Promise<void> = Promise.resolve()
+  /** Candidates whose missing messages are being fetched outside the queue. */
+  private readonly fetching = new Set<string>()
 
   constructor(private readonly o: DriverOptions) {
     this.chainState = o.chain
@@ -350,7 +352,7 @@ export class ConsensusDriver {
     if (c === undefined) {
       // Never a verdict for a local failure: ask again shortly, while the height is current.
       this.count('block-unavailable')
-      this.timers.at(Date.now() + VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
+      this.retryValidate(hash, height)
       return
     }
     this.inputs.addCandidate(hash, c, true)
@@ -359,10 +361,10 @@ export class ConsensusDriver {
     try {
       const block = c.block ?? decodeBlock(c.bytes)
       c.block = block
-      if (!(await this.sync.fetchMissing(block, this.pool, undefined, this.chainState.committee.ids))) {
-        // Messages nobody could send us yet: a local gap, not an invalid block. Ask again.
-        this.count('messages-unavailable')
-        this.timers.at(Date.now() + VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
+      if (missingMessages(block, this.pool).length > 0) {
+        // Fetched outside the queue: a slow or silent peer must not hold up votes and
+        // timeouts meanwhile. The block is validated again once the messages are in.
+        this.fetchInBackground(hash, height, block)
         return
       }
       timely = Math.abs(block.timeMs - Date.now()) <= this.o.maxClockSkewMs
@@ -375,6 +377,30 @@ export class ConsensusDriver {
       this.lastRejection = (err as Error).message
     }
     if (this.machine?.height === height) this.feed({ type: 'blockVerdict', blockHash: hash, valid, timely })
+  }
+
+  private retryValidate(hash: string, height: number): void {
+    this.timers.at(Date.now() + VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
+  }
+
+  /** Fetch a candidate's missing messages without blocking the queue; one fetch per block. */
+  private fetchInBackground(hash: string, height: number, block: Block): void {
+    if (this.fetching.has(hash)) return
+    this.fetching.add(hash)
+    this.count('messages-fetch')
+    void this.sync
+      .fetchMissing(block, this.pool, undefined, this.chainState.committee.ids)
+      .catch(() => false)
+      .then((complete) => {
+        this.fetching.delete(hash)
+        if (this.stopped || this.machine?.height !== height) return
+        if (complete) this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined))
+        else {
+          // Messages nobody could send us yet: a local gap, not an invalid block. Ask again.
+          this.count('messages-unavailable')
+          this.retryValidate(hash, height)
+        }
+      })
   }
 
   private async commit(hash: string, certificate: readonly Vote[]): Promise<void> {
