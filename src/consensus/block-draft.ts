@@ -7,7 +7,8 @@
 import { toHex } from '../p2p/index.js'
 import { graceMs } from '../roles/admission.js'
 import type { BlockSettlement } from './block.js'
-import type { BlockDraft, ChainState, TopicEpochDraft } from './chain.js'
+import type { Block } from './block.js'
+import { BlockInvalid, computeBlock, type BlockDraft, type ChainState, type MessageLookup, type TopicEpochDraft } from './chain.js'
 import { applyTx, isRegistered, readSignedTx } from './ledger/index.js'
 import { opensCommitment } from './commit-reveal.js'
 import type { MessagePool } from './message-pool.js'
@@ -110,4 +111,26 @@ export function plainerDrafts(draft: BlockDraft): BlockDraft[] {
     { ...draft, txs: [], evidence: [] },
     { ...draft, txs: [], evidence: [], topicEpochs: draft.topicEpochs.map((e) => ({ ...e, settlements: [] })) },
   ]
+}
+
+/**
+ * The block of the first of `plainerDrafts(draft)` the rules accept, with the state after it;
+ * undefined if even the plainest is refused. `onRefused` hears each refusal's reason.
+ */
+export function firstAcceptedBlock(
+  chain: ChainState,
+  draft: BlockDraft,
+  lookup: MessageLookup,
+  ledgerEpoch: (timeMs: number) => number,
+  onRefused: (reason: string) => void,
+): { block: Block; next: ChainState } | undefined {
+  for (const attempt of plainerDrafts(draft)) {
+    try {
+      return computeBlock(chain, attempt, lookup, ledgerEpoch)
+    } catch (err) {
+      if (!(err instanceof BlockInvalid)) throw err
+      onRefused(err.message)
+    }
+  }
+  return undefined
 }

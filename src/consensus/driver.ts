@@ -11,10 +11,10 @@ import type { TopicRuntime } from '../roles/admission.js'
 import { Timers } from '../roles/epoch-clock.js'
 import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from './bft/index.js'
 import { blockHash, decodeBlock, encodeBlock, type Block } from './block.js'
-import { buildDraft, plainerDrafts } from './block-draft.js'
+import { buildDraft, firstAcceptedBlock } from './block-draft.js'
 import { tamper, type Misbehaviour } from './misbehaviour.js'
 export type { Misbehaviour }
-import { BlockInvalid, computeBlock, recompute, verifyBlock, type ChainState } from './chain.js'
+import { BlockInvalid, recompute, verifyBlock, type ChainState } from './chain.js'
 import { ChainSync, missingMessages } from './chain-sync.js'
 import { encodeEvidence, readEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
@@ -325,17 +325,10 @@ export class ConsensusDriver {
     // A draft the rules refuse must never stop the chain: fall back to ever plainer blocks
     // (without txs and evidence, then also without settlements), down to the closed epochs
     // with their numeric inferences alone.
-    let built: { block: Block; next: ChainState } | undefined
-    for (const attempt of plainerDrafts(draft)) {
-      try {
-        built = computeBlock(this.chainState, attempt, (id) => this.pool.get(id), this.ledgerEpoch)
-        break
-      } catch (err) {
-        if (!(err instanceof BlockInvalid)) throw err
-        this.count('draft-retry')
-        this.lastRejection = `own draft: ${err.message}`
-      }
-    }
+    const built = firstAcceptedBlock(this.chainState, draft, (id) => this.pool.get(id), this.ledgerEpoch, (reason) => {
+      this.count('draft-retry')
+      this.lastRejection = `own draft: ${reason}`
+    })
     if (built === undefined) return this.count('draft-failed')
     let block = built.block
     if (this.o.misbehaviour === 'bad-output') block = tamper(block)
