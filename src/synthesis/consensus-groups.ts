@@ -192,9 +192,11 @@ function stakeMean(r: number, stakes: Float64Array, rowOf: (m: number) => Float6
  * The coordinates every reputer reported, centred in place on the central row: row m keeps
  * its centred values for `coords` at the front. The matrix is large (R × 10^5 at the
  * benchmark size), so no copy; a coordinate's old column is read before anything overwrites
- * it, since coords[t] ≥ t and each row is rewritten in ascending order.
+ * it, since coords[t] ≥ t and each row is rewritten in ascending order. When `coords` are
+ * all the coordinates nothing moves, and `centred: false` leaves the subtraction to
+ * gramGroup.
  */
-function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vectors: Float64Array[]; centre: Float64Array } {
+function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vectors: Float64Array[]; centre: Float64Array; centred: boolean } {
   const r = matrix.reputers.length
   const n = matrix.layout.size
   const { values } = matrix
@@ -203,14 +205,15 @@ function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vector
   const centre = new Float64Array(count)
   for (let t = 0; t < count; t++) centre[t] = values[central * n + coords[t]]
   const vectors: Float64Array[] = []
+  // All coordinates: the rows stay where they are and gramGroup centres them block by block
+  // just before it reads them (one pass over the matrix less).
   const dense = count === n
   for (let m = 0; m < r; m++) {
     const base = m * n
-    if (dense) for (let t = 0; t < count; t++) values[base + t] -= centre[t]
-    else for (let t = 0; t < count; t++) values[base + t] = values[base + coords[t]] - centre[t]
+    if (!dense) for (let t = 0; t < count; t++) values[base + t] = values[base + coords[t]] - centre[t]
     vectors.push(values.subarray(base, base + count))
   }
-  return { vectors, centre }
+  return { vectors, centre, centred: !dense }
 }
 
 /**
@@ -289,7 +292,12 @@ function accumulateRow(gram: Float64Array, K: number, vectors: readonly Float64A
   }
 }
 
-function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64Array): GramGroup {
+/**
+ * The Gram group of `vectors` centred on `centre`; with `centreInBlocks` they are not centred
+ * yet and each block of coordinates is centred in place just before it is accumulated (while
+ * it is in cache), leaving every vector centred as if done first.
+ */
+function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64Array, centreInBlocks = false): GramGroup {
   const K = vectors.length
   const count = centre.length
   const gram = new Float64Array(K * K)
@@ -297,6 +305,9 @@ function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64
   let centreNorm2 = 0
   for (let start = 0; start < count; start += GRAM_BLOCK) {
     const end = Math.min(count, start + GRAM_BLOCK)
+    if (centreInBlocks) {
+      for (const v of vectors) for (let t = start; t < end; t++) v[t] -= centre[t]
+    }
     let a = 0
     for (; a + 1 < K; a += 2) accumulateRowPair(gram, K, vectors, a, start, end)
     if (a < K) accumulateRow(gram, K, vectors, a, start, end)
@@ -361,8 +372,8 @@ export function buildGroups(matrix: LossMatrix): { groups: Group[]; longest: num
   }
   // Last, because centring in place overwrites the columns the other groups read.
   if (full !== undefined) {
-    const { vectors, centre } = centredInPlace(matrix, full.coords)
-    groups.unshift(gramGroup(full.members, vectors, centre))
+    const { vectors, centre, centred } = centredInPlace(matrix, full.coords)
+    groups.unshift(gramGroup(full.members, vectors, centre, !centred))
     if (full.coords.length > longest) longest = full.coords.length
   }
   return { groups, longest }

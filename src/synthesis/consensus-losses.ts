@@ -148,15 +148,32 @@ function countPresent(values: Float64Array): number {
  * an id the layout lacks: `found` equal to the map's key count means the map's ids are
  * exactly those of the layout it holds, so no key ever needs sorting or a set.
  */
+/**
+ * A grow-only buffer a caller lends for the matrix values, so that a large epoch (R × 10^5
+ * doubles) does not allocate and zero tens of MB every time. The matrix returned with it is
+ * valid until the next call that lends the same scratch.
+ */
+export interface MatrixScratch {
+  buffer: Float64Array
+}
+
+function valuesBuffer(size: number, scratch: MatrixScratch | undefined): Float64Array {
+  if (scratch === undefined) return new Float64Array(size)
+  if (scratch.buffer.length < size) scratch.buffer = new Float64Array(size)
+  return scratch.buffer.subarray(0, size)
+}
+
 function fill(
   reputers: readonly string[],
   reports: IdMap<ReputerReport>,
   bundles: readonly LossBundle[],
   layout: LossLayout,
   strict: boolean,
+  scratch: MatrixScratch | undefined,
 ): LossMatrix | undefined {
   const n = layout.size
-  const values = new Float64Array(reputers.length * n)
+  // Every entry of every row is written below, so a reused buffer needs no clearing.
+  const values = valuesBuffer(reputers.length * n, scratch)
   const stakes = new Float64Array(reputers.length)
   let missing = 0
   for (let m = 0; m < reputers.length; m++) {
@@ -208,14 +225,14 @@ function fill(
  * as much as reading it, and is cheapest while it is still in cache); only if some reputer
  * reports more is the full union taken.
  */
-export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>): LossMatrix {
+export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>, scratch?: MatrixScratch): LossMatrix {
   const bundles = reputers.map((id) => {
     const losses = reports[id].losses
     // Shape only: each value is checked as it is copied (fillMatrixRow).
     checkedMatrix(losses.oneOutInfererForecasters, `reputers.${id}.losses.one_out_inferer_forecasters`, false)
     return losses
   })
-  return fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false) as LossMatrix)
+  return fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true, scratch) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false, scratch) as LossMatrix)
 }
 
 /**
