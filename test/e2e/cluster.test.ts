@@ -6,8 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalCluster } from '../../src/cluster.js'
 import { ConsensusService } from '../../src/node.js'
 import type { EpochDecision } from '../../src/roles/coordinator.js'
+import { effectiveWeights } from '../../src/roles/effective-weights.js'
+import type { SyntheticSeries } from '../../src/roles/ground-truth/synthetic.js'
+import { loss } from '../../src/roles/losses.js'
 import { SummaryAccumulator } from '../../src/roles/summary.js'
 import { parseTopicConfig } from '../../src/roles/topic.js'
+import { regimeShifts, type WeightRecord } from '../utils/regime-shift.js'
 import { waitFor } from '../utils/wait.js'
 
 const EPOCHS = 60
@@ -53,5 +57,20 @@ describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
     const result = summary.result()
     expect(result.counted).toBe(EPOCHS - 15)
     expect(result.networkLoss).toBeLessThan(result.naiveLoss)
+  })
+
+  it('weights move to the worker that suits a new regime within a few epochs of the change', async () => {
+    const series = cluster.groundTruth.get(topic.id) as SyntheticSeries
+    const records: WeightRecord[] = []
+    for (const d of decisions.filter(inRun)) {
+      const truth = (await series.valueAt(d.epoch))!
+      const workers = Object.fromEntries(Object.entries(d.inferences).map(([id, v]) => [id, loss(topic.lossFunction, v, truth)]))
+      records.push({ epoch: d.epoch, losses: { workers }, effectiveWeights: effectiveWeights(topic.params, d.inferences, d.output) })
+    }
+    // The series turns from a trend to noise around a level at epoch 36 (seed 42).
+    expect(series.regimeAt(36)).toMatchObject({ kind: 'noisy-level', start: 36 })
+    const shift = regimeShifts(records, series, first + 15).find((s) => s.at === 36)
+    expect(shift).toBeDefined()
+    expect(shift!.after - shift!.before).toBeGreaterThan(0.2)
   })
 })

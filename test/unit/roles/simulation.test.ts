@@ -6,44 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { SyntheticSeries } from '../../../src/roles/ground-truth/synthetic.js'
 import { createModel } from '../../../src/roles/models/registry.js'
-import { DEFAULT_POPULATION, defaultWorkerPopulation, simulate, type EpochRecord, type SimulationResult } from '../../../src/roles/simulation.js'
-
-/** Epochs after a regime change over which the suited worker's weight is read. */
-const SHIFT_FROM = 3
-const SHIFT_SPAN = 10
-
-/** The worker with the lowest mean loss over epochs [from, to). */
-function suitedWorker(records: readonly EpochRecord[], from: number, to: number): string {
-  const span = records.filter((r) => r.epoch >= from && r.epoch < to)
-  const ids = Object.keys(span[0].losses.workers)
-  const mean = (id: string): number => span.reduce((s, r) => s + r.losses.workers[id], 0) / span.length
-  return ids.reduce((best, id) => (mean(id) < mean(best) ? id : best))
-}
-
-function meanWeight(records: readonly EpochRecord[], id: string, from: number, to: number): number {
-  const span = records.filter((r) => r.epoch >= from && r.epoch < to)
-  return span.reduce((s, r) => s + (r.effectiveWeights[id] ?? 0), 0) / span.length
-}
-
-/**
- * For each regime change at epoch c (with SHIFT_FROM + SHIFT_SPAN epochs after it in the
- * run and 10 before it after the warm-up): the mean effective weight of the worker that
- * suits the new regime (lowest mean loss over the regime's epochs in the run) over
- * [c + SHIFT_FROM, c + SHIFT_FROM + SHIFT_SPAN), and over the 10 epochs before c.
- */
-function shifts(run: SimulationResult, series: SyntheticSeries, firstCounted: number): { at: number; worker: string; before: number; after: number }[] {
-  const records = run.perEpoch
-  const last = records[records.length - 1].epoch
-  const out = []
-  for (const r of records) {
-    const regime = series.regimeAt(r.epoch)
-    if (regime.start !== r.epoch || r.epoch - 10 < firstCounted || r.epoch + SHIFT_FROM + SHIFT_SPAN > last + 1) continue
-    const worker = suitedWorker(records, r.epoch, Math.min(regime.start + regime.length, last + 1))
-    const after = meanWeight(records, worker, r.epoch + SHIFT_FROM, r.epoch + SHIFT_FROM + SHIFT_SPAN)
-    out.push({ at: r.epoch, worker, before: meanWeight(records, worker, r.epoch - 10, r.epoch), after })
-  }
-  return out
-}
+import { DEFAULT_POPULATION, defaultWorkerPopulation, simulate } from '../../../src/roles/simulation.js'
+import { regimeShifts } from '../../utils/regime-shift.js'
 
 describe('simulation of the default topic', () => {
   const series = new SyntheticSeries({ seed: 42 })
@@ -64,7 +28,7 @@ describe('simulation of the default topic', () => {
     expect(s.networkLoss).toBeLessThan(s.bestWorkerLoss as number)
     // The series turns from a trend to noise around a level at epoch 36.
     expect(series.regimeAt(36)).toMatchObject({ kind: 'noisy-level', start: 36 })
-    const [shift] = shifts(run, series, 21)
+    const [shift] = regimeShifts(run.perEpoch, series, 21)
     expect(shift.at).toBe(36)
     expect(shift.after - shift.before).toBeGreaterThan(0.2)
   })
@@ -74,7 +38,7 @@ describe('simulation of the default topic', () => {
     const s = run.summary
     expect(s.networkLoss).toBeLessThan(s.naiveLoss)
     expect((s.bestWorkerLoss as number) / s.networkLoss).toBeGreaterThan(1.1)
-    const all = shifts(run, series, 41)
+    const all = regimeShifts(run.perEpoch, series, 41)
     expect(all.length).toBeGreaterThanOrEqual(3)
     // The suited worker gains weight after at least 3 of 4 changes, by 0.15 on average (in a
     // noisy-level regime several models are nearly as good, so its gain there can be small).
