@@ -10,6 +10,7 @@ import { Committee, verifyCertificate, type Vote } from './bft/index.js'
 import { voteOfEnvelope } from './commit-notice.js'
 import { opensCommitment } from './commit-reveal.js'
 import { readEvidence } from './evidence-codec.js'
+import { participantsOf, scopedLossBundle, type EpochParticipants } from '../roles/loss-bundle.js'
 import type { TopicConfig } from '../roles/topic.js'
 import type { IdMap, LossBundle, TopicState } from '../synthesis/types.js'
 import { blockHashHex, encodeBlock, type Block, type BlockSettlement, type BlockTopicEpoch } from './block.js'
@@ -23,6 +24,8 @@ export interface TopicChain {
   readonly state: TopicState
   /** Decided epochs (with an output) not settled yet, ascending. */
   readonly unsettled: readonly number[]
+  /** Who took part in each unsettled epoch: its loss bundles are read for those ids only. */
+  readonly participants: ReadonlyMap<number, EpochParticipants>
   /** The last epoch committed for this topic; -1 before the first. */
   readonly lastEpoch: number
 }
@@ -128,8 +131,9 @@ function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpoc
     if (s.epoch + config.groundTruthLag > draft.epoch) fail(`${config.id}: the truth of epoch ${s.epoch} is not known at epoch ${draft.epoch}`)
     const bundles = messagesOf(s.lossBundleIds, lookup, 'loss-bundle', config.id, s.epoch, (id) => isRegistered(ledger, config.id, 'reputer', id))
     if (bundles.size === 0) fail(`${config.id}: settlement of epoch ${s.epoch} has no loss bundle`)
+    const participants = topic.participants.get(s.epoch) ?? fail(`${config.id}: epoch ${s.epoch} has no participants on record`)
     const reputers = Object.fromEntries(
-      [...bundles].map(([id, env]) => [id, { stake: Number(reputerStake(ledger, id)), losses: env.payload as unknown as LossBundle }]),
+      [...bundles].map(([id, env]) => [id, { stake: Number(reputerStake(ledger, id)), losses: scopedLossBundle(env.payload as unknown as LossBundle, participants) }]),
     )
     return { epoch: s.epoch, reputers, topicReward: reward }
   })
@@ -139,6 +143,8 @@ function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpoc
   // Epochs whose bundles never came are given up after a while (the same rule on every node).
   const unsettled = topic.unsettled.filter((e) => !settledEpochs.has(e) && e >= draft.epoch - MAX_UNSETTLED_AGE)
   if (step.output !== undefined) unsettled.push(draft.epoch)
+  const participants = new Map([...topic.participants].filter(([e]) => unsettled.includes(e)))
+  if (step.output !== undefined) participants.set(draft.epoch, participantsOf({ inferences, output: step.output }))
   const entry: BlockTopicEpoch = {
     topicId: config.id,
     epoch: draft.epoch,
@@ -154,7 +160,7 @@ function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpoc
   }
   return {
     entry,
-    topic: { config, state: step.state, unsettled, lastEpoch: draft.epoch },
+    topic: { config, state: step.state, unsettled, participants, lastEpoch: draft.epoch },
     settlements: step.settled.map((s) => ({ topicId: config.id, epoch: s.epoch, rewards: s.rewards })),
   }
 }
@@ -291,6 +297,6 @@ export function genesisChainState(genesis: Genesis, topics: readonly TopicConfig
     lastCommit: [],
     committee: new Committee(Object.fromEntries(genesis.committee.map((m) => [m.id, m.power]))),
     ledger,
-    topics: new Map(topics.map((config) => [config.id, { config, state: emptyTopicState(), unsettled: [], lastEpoch: -1 }])),
+    topics: new Map(topics.map((config) => [config.id, { config, state: emptyTopicState(), unsettled: [], participants: new Map(), lastEpoch: -1 }])),
   }
 }

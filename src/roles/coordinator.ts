@@ -11,6 +11,7 @@ import type { IdMap, LossBundle, SynthesisOutput, TopicState } from '../synthesi
 import { graceMs, PAST_EPOCHS_ACCEPTED, type TopicRuntime } from './admission.js'
 import { checkReveal } from '../consensus/commit-reveal.js'
 import { Timers } from './epoch-clock.js'
+import { participantsOf, scopedLossBundle } from './loss-bundle.js'
 import type { RegistryView } from './registry.js'
 
 /** Everything one epoch of one topic decided. */
@@ -204,7 +205,8 @@ export class CoordinatorService {
         }
         continue
       }
-      const reputers = Object.fromEntries([...bundles].map(([id, losses]) => [id, { stake: this.registry.stakeOf(this.topicId, 'reputer', id), losses }]))
+      const participants = participantsOf(this.awaitingSettlement.get(d) as EpochDecision)
+      const reputers = Object.fromEntries([...bundles].map(([id, losses]) => [id, { stake: this.registry.stakeOf(this.topicId, 'reputer', id), losses: scopedLossBundle(losses, participants) }]))
       due.push({ epoch: d, reputers, topicReward: this.topic.config.rewardPerEpoch })
     }
     return due

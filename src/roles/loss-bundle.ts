@@ -55,3 +55,50 @@ export function lossBundle(epoch: DecidedEpoch, truth: LossTruth, lossFunction: 
     oneOutInfererForecasters,
   }
 }
+
+/** Who took part in a decided epoch: its inferers and the forecasters with an I_ik. */
+export interface EpochParticipants {
+  readonly inferers: ReadonlySet<string>
+  readonly forecasters: ReadonlySet<string>
+}
+
+export function participantsOf(epoch: DecidedEpoch): EpochParticipants {
+  return { inferers: new Set(Object.keys(epoch.inferences)), forecasters: new Set(Object.keys(epoch.output.forecastImpliedInferences)) }
+}
+
+/**
+ * A reputer's bundle restricted to the epoch's participants: a value for an id that took no
+ * part in the epoch means nothing, and kept it would become a regret stored for good (and a
+ * row or column of the one-out tables, which grow with the square of the ids). An honest
+ * bundle (`lossBundle`) is returned unchanged; the same rule on every node keeps consensus.
+ */
+export function scopedLossBundle(bundle: LossBundle, epoch: EpochParticipants): LossBundle {
+  const keep = (map: IdMap, ids: ReadonlySet<string>): IdMap => {
+    const keys = Object.keys(map)
+    if (keys.every((id) => ids.has(id))) return map
+    return Object.fromEntries(keys.filter((id) => ids.has(id)).map((id) => [id, map[id]]))
+  }
+  const t = bundle.oneOutInfererForecasters
+  const rows = t.rows.filter((id) => epoch.forecasters.has(id))
+  const cols = t.cols.filter((id) => epoch.inferers.has(id))
+  let table = t
+  // A malformed table is left for the settle step to refuse, not reshaped into a valid one.
+  const wellFormed = t.values instanceof Float64Array && t.values.length === t.rows.length * t.cols.length
+  if (wellFormed && (rows.length !== t.rows.length || cols.length !== t.cols.length)) {
+    const rowAt = rows.map((id) => t.rows.indexOf(id))
+    const colAt = cols.map((id) => t.cols.indexOf(id))
+    const values = new Float64Array(rows.length * cols.length)
+    for (let r = 0; r < rows.length; r++) for (let c = 0; c < cols.length; c++) values[r * cols.length + c] = t.values[rowAt[r] * t.cols.length + colAt[c]]
+    table = { rows, cols, values }
+  }
+  return {
+    network: bundle.network,
+    naive: bundle.naive,
+    inferers: keep(bundle.inferers, epoch.inferers),
+    forecasters: keep(bundle.forecasters, epoch.forecasters),
+    oneOutInferers: keep(bundle.oneOutInferers, epoch.inferers),
+    oneOutForecasters: keep(bundle.oneOutForecasters, epoch.forecasters),
+    oneInForecasters: keep(bundle.oneInForecasters, epoch.forecasters),
+    oneOutInfererForecasters: table,
+  }
+}

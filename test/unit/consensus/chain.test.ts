@@ -66,4 +66,29 @@ describe('computeBlock / verifyBlock', () => {
     const { next } = computeBlock(s.state, draft, s.lookup, epochOf)
     expect(() => computeBlock(next as ChainState, { ...draft, height: 2, timeMs: 1_002_000 }, s.lookup, epochOf)).toThrow(/does not follow/)
   })
+
+  it('reads a loss bundle only for the participants of its epoch: ids that took no part are not stored', async () => {
+    const s = await setup()
+    const epochOf = (t: number): number => ledgerEpochAt(s.genesis, t)
+    const proposer = hex(s.committee[0])
+    const inferenceIds = s.workers.map((w, i) => s.post(w, { type: 'inference', epoch: 0, payload: { value: 10 + i } })).sort()
+    const first = computeBlock(s.state, { height: 1, timeMs: 1_001_000, proposer, topicEpochs: [{ topicId: 't1', epoch: 0, inferenceIds, forecastIds: [], commitIds: [], settlements: [] }], txs: [], evidence: [], lastCommit: [] }, s.lookup, epochOf)
+    const workers = Object.fromEntries(s.workers.map((w, i) => [hex(w), -1 - i / 10]))
+    const fake = Array.from({ length: 50 }, (_, i) => i.toString(16).padStart(64, 'f'))
+    const honest = { network: -1, naive: -1.1, inferers: workers, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: { rows: [], cols: [], values: new Float64Array(0) } }
+    const fakeMap = Object.fromEntries(fake.map((id) => [id, -2]))
+    const hostile = { ...honest, inferers: { ...workers, ...fakeMap }, forecasters: fakeMap, oneInForecasters: fakeMap, oneOutInfererForecasters: { rows: fake, cols: fake, values: new Float64Array(fake.length ** 2).fill(-2) } }
+    const lossIds = [s.post(s.reputers[0], { type: 'loss-bundle', epoch: 0, payload: honest }), s.post(s.reputers[1], { type: 'loss-bundle', epoch: 0, payload: hostile })].sort()
+    const inf1 = s.workers.map((w, i) => s.post(w, { type: 'inference', epoch: 1, payload: { value: 20 + i } })).sort()
+    const precommit = encodeEnvelope(signEnvelope({ type: 'vote', chainId: 'c', topicId: '', epoch: 1, nonce: new Uint8Array(0), payload: { height: 1, round: 0, step: 'precommit', blockHash: fromHex(first.next.hash) } }, s.committee[0].secretKey, s.committee[0].publicKey))
+    const second = computeBlock(first.next, { height: 2, timeMs: 1_002_000, proposer, topicEpochs: [{ topicId: 't1', epoch: 1, inferenceIds: inf1, forecastIds: [], commitIds: [], settlements: [{ epoch: 0, lossBundleIds: lossIds }] }], txs: [], evidence: [], lastCommit: [precommit] }, s.lookup, epochOf)
+    expect(second.block.topicEpochs[0].settled.map((x) => x.epoch)).toEqual([0])
+    const regrets = second.next.topics.get('t1')!.state.regrets
+    expect(Object.keys(regrets.network.inferers).sort()).toEqual(Object.keys(workers).sort())
+    expect(regrets.network.forecasters).toEqual({})
+    for (const family of [regrets.oneOutInferer, regrets.oneOutForecaster, regrets.oneInForecaster]) {
+      expect(family.inferers.rows.every((id) => id in workers)).toBe(true)
+      expect(family.forecasters.cols).toEqual([])
+    }
+  })
 })

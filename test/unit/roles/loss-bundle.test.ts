@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { lossBundle } from '../../../src/roles/loss-bundle.js'
+import { lossBundle, participantsOf, scopedLossBundle } from '../../../src/roles/loss-bundle.js'
 import { emptyTopicState } from '../../../src/roles/simulation.js'
 import { log10 } from '../../../src/synthesis/detmath.js'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
@@ -48,6 +48,13 @@ describe('loss bundle', () => {
     expect(Object.keys(pairs.erin)).toEqual(['alice', 'carol'])
     const d = plainOf(output.oneOutInfererForecastImpliedInferences).dave.carol
     expect(pairs.dave.carol).toBe(log10((d - 0.5) ** 2))
+  })
+
+  it('is what the consensus reads of it: restricting it to the epoch participants changes nothing', () => {
+    const scoped = scopedLossBundle(bundle, participantsOf({ inferences: INPUT.inferences, output }))
+    expect(plainOf(scoped)).toEqual(plainOf(bundle))
+    const stranger = scopedLossBundle({ ...bundle, inferers: { ...bundle.inferers, zed: -1 } }, participantsOf({ inferences: INPUT.inferences, output }))
+    expect(Object.keys(stranger.inferers)).toEqual(['alice', 'bob', 'carol'])
   })
 
   it('is accepted by the settle step', () => {
