@@ -210,7 +210,7 @@ export class ConsensusDriver {
 
   private rememberCandidate(height: number, bytes: Uint8Array): string {
     const hash = toHex(blockHash(bytes))
-    this.inputs.addCandidate(hash, { height, bytes })
+    this.inputs.addCandidate(hash, { height, bytes, seenAtMs: Date.now() })
     return hash
   }
 
@@ -360,7 +360,7 @@ export class ConsensusDriver {
         this.fetchInBackground(hash, height, block)
         return
       }
-      timely = Math.abs(block.timeMs - Date.now()) <= this.o.maxClockSkewMs
+      timely = Math.abs(block.timeMs - (c.seenAtMs ?? Date.now())) <= this.o.maxClockSkewMs
       // The verdict must not depend on this node's round (the machine asks once per hash), so
       // the proposer is checked by the machine on the proposal, not here.
       c.next = verifyBlock(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch, { nowMs: block.timeMs, maxClockSkewMs: Infinity, expectedProposer: block.proposer })

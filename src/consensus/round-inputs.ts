@@ -15,6 +15,9 @@ export interface Candidate {
   block?: Block
   /** The chain state after it, once built or verified. */
   next?: ChainState
+  /** When this node first received it (its timeliness is judged against that, not against
+   * the moment its referenced messages finished arriving). */
+  readonly seenAtMs?: number
 }
 
 /** Bounds, so no peer can grow what a height holds without limit. */
