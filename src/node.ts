@@ -176,5 +176,7 @@ export function checkTopicsAgainstGenesis(genesis: Genesis, topics: readonly Top
       throw new Error(`topic ${config.id}: its rules (epochMs, commitReveal, groundTruthLag, params) differ from the ones the genesis pins (${g.rules.slice(0, 12)}…)`)
     }
   }
-  if (topics.length !== genesisTopics.size) throw new Error(`a coordinator must serve every genesis topic (${[...genesisTopics.keys()].join(', ')})`)
+  const served = new Set(topics.map((t) => t.id))
+  if (served.size !== topics.length) throw new Error('a coordinator lists a topic twice')
+  if (served.size !== genesisTopics.size) throw new Error(`a coordinator must serve every genesis topic (${[...genesisTopics.keys()].join(', ')})`)
 }

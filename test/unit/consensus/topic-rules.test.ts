@@ -33,5 +33,7 @@ describe('topic rules pinned in the genesis', () => {
     expect(genesis.topics[0].rules).toBeNull()
     expect(() => checkTopicsAgainstGenesis(genesis, [{ ...topic, params: { ...topic.params, alphaRegret: 0.2 } }])).not.toThrow()
     expect(() => checkTopicsAgainstGenesis(genesis, [{ ...topic, epochMs: 500 }])).toThrow(/not in the genesis/)
+    expect(() => checkTopicsAgainstGenesis(genesis, [topic, topic])).toThrow(/twice/)
+    expect(() => checkTopicsAgainstGenesis(genesis, [])).toThrow(/every genesis topic/)
   })
 })
