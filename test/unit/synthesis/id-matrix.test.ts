@@ -1,0 +1,79 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  checkedMatrix,
+  checkFamily,
+  familyOf,
+  indexOfSorted,
+  matrixEntry,
+  matrixOf,
+  nestedFamily,
+  nestedOf,
+  positionsIn,
+  remapped,
+  unionSorted,
+} from '../../../src/synthesis/id-matrix.js'
+import { SynthesisError } from '../../../src/synthesis/errors.js'
+
+const sortedUnique = fc.uniqueArray(fc.constantFrom<string>('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), { maxLength: 8 }).map((xs) => [...xs].sort())
+
+describe('IdMatrix', () => {
+  it('nested → matrix → nested is the identity (empty rows kept, absent entries absent)', () => {
+    const nested = { k: { a: 1, c: -0.5 }, j: {}, m: { b: 2 } }
+    const m = matrixOf(nested)
+    expect(m.rows).toEqual(['j', 'k', 'm'])
+    expect(m.cols).toEqual(['a', 'b', 'c'])
+    expect(Number.isNaN(m.values[0])).toBe(true)
+    expect(nestedOf(m)).toEqual(nested)
+    expect(matrixEntry(m, 'k', 'c')).toBe(-0.5)
+    expect(matrixEntry(m, 'k', 'b')).toBeUndefined()
+    expect(matrixEntry(m, 'zz', 'a')).toBeUndefined()
+  })
+
+  it('remapped onto wider tables keeps every entry and leaves the new ones absent', () => {
+    const m = matrixOf({ b: { x: 1 }, d: { y: 2, z: 3 } })
+    const out = remapped(m, ['a', 'b', 'd'], ['w', 'x', 'y', 'z'])
+    expect(nestedOf({ rows: ['a', 'b', 'd'], cols: ['w', 'x', 'y', 'z'], values: out })).toEqual({ a: {}, b: { x: 1 }, d: { y: 2, z: 3 } })
+    // The same tables: a copy, not the same array.
+    const same = remapped(m, m.rows, m.cols)
+    expect(same).not.toBe(m.values)
+    expect(Array.from(same)).toEqual(Array.from(m.values))
+  })
+
+  it('sorted-list helpers agree with a plain reference', () => {
+    fc.assert(
+      fc.property(sortedUnique, sortedUnique, (a, b) => {
+        expect(unionSorted(a, b)).toEqual([...new Set([...a, ...b])].sort())
+        expect(Array.from(positionsIn(a, b))).toEqual(a.map((id) => b.indexOf(id)))
+        for (const id of ['a', 'e', 'zz']) expect(indexOfSorted(a, id)).toBe(a.indexOf(id))
+      }),
+    )
+  })
+
+  it('checkedMatrix names the problem: order, length, type, ±∞', () => {
+    const code = (v: unknown): string | undefined => {
+      try {
+        checkedMatrix(v, 't')
+        return undefined
+      } catch (err) {
+        return err instanceof SynthesisError ? `${err.code}: ${err.message}` : String(err)
+      }
+    }
+    expect(code({ rows: ['a'], cols: ['x'], values: Float64Array.of(Number.NaN) })).toBeUndefined()
+    expect(code({ rows: ['b', 'a'], cols: [], values: new Float64Array(0) })).toMatch(/rows must be ascending/)
+    expect(code({ rows: ['a', 'a'], cols: ['x'], values: new Float64Array(2) })).toMatch(/ascending and unique/)
+    expect(code({ rows: ['a'], cols: ['x'], values: [1] })).toMatch(/Float64Array/)
+    expect(code({ rows: ['a'], cols: ['x', 'y'], values: new Float64Array(1) })).toMatch(/rows × cols = 2/)
+    expect(code({ rows: ['a'], cols: ['x'], values: Float64Array.of(Number.POSITIVE_INFINITY) })).toMatch(/NON_FINITE: t\["a"\]\["x"\]/)
+    expect(code({ rows: [''], cols: [], values: new Float64Array(0) })).toMatch(/non-empty id/)
+    expect(code(null)).toMatch(/must be a matrix/)
+  })
+
+  it('a regret family round-trips through its nested form and needs equal rows', () => {
+    const nested = { l: { inferers: { a: 1, b: 2 }, forecasters: {} }, m: { inferers: {}, forecasters: { k: 3 } } }
+    const family = familyOf(nested)
+    expect(nestedFamily(family)).toEqual(nested)
+    expect(checkFamily(family, 'f')).toEqual(family)
+    expect(() => checkFamily({ inferers: family.inferers, forecasters: matrixOf({ l: {} }) }, 'f')).toThrow(/same rows/)
+  })
+})
