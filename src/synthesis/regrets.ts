@@ -146,11 +146,14 @@ export function updateRegrets(alpha: number, initialRegret: number, previous: Re
   const infererCols = unionSorted(previous.oneOutInferer.inferers.cols, inferers)
   const infererColumns = positionsIn(inferers, infererCols)
   const recomputed = L.oneOutInfererForecasters
-  const recomputedCols = unionSorted(previous.oneOutInferer.forecasters.cols, recomputed.rows)
-  const recomputedColumns = positionsIn(recomputed.rows, recomputedCols)
   const withheldAt = positionsIn(outInfererIds, recomputed.cols)
   const nk = recomputed.rows.length
   const nl = recomputed.cols.length
+  // Only forecasters with a value for some withheld inferer become columns: a column that
+  // would hold nothing must not be stored (the tables grow with rows × columns).
+  const used = recomputed.rows.filter((_, k) => withheldAt.some((c) => c >= 0 && recomputed.values[k * nl + c] === recomputed.values[k * nl + c]))
+  const recomputedCols = unionSorted(previous.oneOutInferer.forecasters.cols, used)
+  const recomputedColumns = positionsIn(recomputed.rows, recomputedCols)
   const outInfererRows: RowUpdate[] = []
   const outInfererForecastRows: RowUpdate[] = []
   const ks: number[] = []

@@ -40,4 +40,10 @@ describe('regret updates (§4.2)', () => {
     expect(r.network.inferers.z).toBe(3)
     expect(Object.keys(r.network.inferers)).toEqual(['a', 'b', 'z'])
   })
+
+  it('stores no column for a forecaster with no recomputed value', () => {
+    const table = { rows: ['f', 'g'], cols: ['a', 'b'], values: Float64Array.of(Number.NaN, -2.4, Number.NaN, Number.NaN) }
+    const r = updateRegrets(0.5, -1, empty, { ...L, oneOutInfererForecasters: table })
+    expect(r.oneOutInferer.forecasters.cols).toEqual(['f'])
+  })
 })
