@@ -195,7 +195,7 @@ export class ConsensusDriver {
     const logged = this.o.store.wal(height)
     for (const bytes of logged) {
       const entry = decodeCanonical(bytes) as { event: ConsensusEvent; block?: Uint8Array; envelope?: Uint8Array }
-      if (entry.block !== undefined) this.rememberCandidate(height, entry.block)
+      if (entry.block !== undefined) this.inputs.rememberCandidate(height, entry.block)
       if (entry.envelope !== undefined && entry.event.type === 'vote') this.inputs.addVote(entry.event.vote, entry.envelope, true)
       this.feed(entry.event, false)
     }
@@ -206,12 +206,6 @@ export class ConsensusDriver {
       if (eventHeight(e) === height) this.feed(e)
       else if (eventHeight(e) > height) this.nextHeightEvents.push(e)
     }
-  }
-
-  private rememberCandidate(height: number, bytes: Uint8Array): string {
-    const hash = toHex(blockHash(bytes))
-    this.inputs.addCandidate(hash, { height, bytes, seenAtMs: Date.now() })
-    return hash
   }
 
   private feed(event: ConsensusEvent, log = true): void {
@@ -239,31 +233,13 @@ export class ConsensusDriver {
     if (this.stopped) return
     const signer = toHex(envelope.signer)
     if (envelope.type === 'commit') return this.sync.onCommitNotice(envelope as Envelope<'commit'>, signer, this.chainState)
-    let event: ConsensusEvent
-    let height: number
     const next = this.chainState.height + 1
-    const maxRound = (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4)
-    if (envelope.type === 'proposal') {
-      const p = (envelope as Envelope<'proposal'>).payload
-      // Only the next two heights and the rounds a machine would keep: bounded memory.
-      if (p.height < next || p.height > next + 1 || p.round > maxRound) return this.count('consensus-input-out-of-range')
-      const hash = toHex(p.blockHash)
-      if (toHex(blockHash(p.block)) !== hash) return this.count('proposal-hash-mismatch')
-      this.rememberCandidate(p.height, p.block)
-      this.inputs.addProposal(p.height, p.round, hash, bytes)
-      height = p.height
-      event = { type: 'proposal', proposal: { height, round: p.round, polRound: p.polRound, blockHash: hash, proposer: signer } }
-    } else if (envelope.type === 'vote') {
-      const p = (envelope as Envelope<'vote'>).payload
-      if (p.height < next || p.height > next + 1 || p.round > maxRound) return this.count('consensus-input-out-of-range')
-      const value = p.blockHash === null ? null : toHex(p.blockHash)
-      height = p.height
-      const vote = { height, round: p.round, step: p.step, blockHash: value, voter: signer }
-      this.inputs.addVote(vote, bytes)
-      event = { type: 'vote', vote }
-    } else return
-    if (height === this.chainState.height + 1 && this.machine?.height === height) this.feed(event)
-    else if (height === this.chainState.height + 1 || height === this.chainState.height + 2) this.nextHeightEvents.push(event)
+    const admitted = this.inputs.admit(envelope, bytes, signer, next, (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4))
+    if (admitted === undefined) return
+    if (typeof admitted === 'string') return this.count(admitted)
+    const { event, height } = admitted
+    if (height === next && this.machine?.height === height) this.feed(event)
+    else if (height === next || height === next + 1) this.nextHeightEvents.push(event)
     if (this.nextHeightEvents.length > 10_000) this.nextHeightEvents.splice(0, this.nextHeightEvents.length - 10_000)
   }
 

@@ -4,9 +4,10 @@
  * write-ahead log and peers that missed them). Bounded, keyed by height, dropped once a
  * height is committed.
  */
+import { toHex, type Envelope } from '../p2p/index.js'
 import type { ChainState } from './chain.js'
-import type { Block } from './block.js'
-import type { Vote } from './bft/index.js'
+import { blockHash, type Block } from './block.js'
+import type { ConsensusEvent, Vote } from './bft/index.js'
 
 export interface Candidate {
   /** Height the block is for (from the proposal, or our own build). */
@@ -57,6 +58,38 @@ export class RoundInputs {
     const all = [...this.proposals].filter(([k]) => mine(k)).map(([, b]) => b)
     all.push(...[...this.votes].filter(([k]) => mine(k)).map(([, b]) => b))
     return all.slice(-MAX_ROUND_MESSAGES)
+  }
+
+  /** A block received for `height` (by proposal or from the log), remembered by hash. */
+  rememberCandidate(height: number, bytes: Uint8Array): string {
+    const hash = toHex(blockHash(bytes))
+    this.addCandidate(hash, { height, bytes, seenAtMs: Date.now() })
+    return hash
+  }
+
+  /**
+   * A proposal or vote envelope for heights [next, next + 1] and rounds up to `maxRound` (what
+   * a machine would keep: bounded memory), recorded and turned into the machine's event; or
+   * the counter of why it was dropped. Other types give undefined.
+   */
+  admit(envelope: Envelope, bytes: Uint8Array, signer: string, next: number, maxRound: number): { event: ConsensusEvent; height: number } | 'consensus-input-out-of-range' | 'proposal-hash-mismatch' | undefined {
+    if (envelope.type === 'proposal') {
+      const p = (envelope as Envelope<'proposal'>).payload
+      if (p.height < next || p.height > next + 1 || p.round > maxRound) return 'consensus-input-out-of-range'
+      const hash = toHex(p.blockHash)
+      if (toHex(blockHash(p.block)) !== hash) return 'proposal-hash-mismatch'
+      this.rememberCandidate(p.height, p.block)
+      this.addProposal(p.height, p.round, hash, bytes)
+      return { height: p.height, event: { type: 'proposal', proposal: { height: p.height, round: p.round, polRound: p.polRound, blockHash: hash, proposer: signer } } }
+    }
+    if (envelope.type === 'vote') {
+      const p = (envelope as Envelope<'vote'>).payload
+      if (p.height < next || p.height > next + 1 || p.round > maxRound) return 'consensus-input-out-of-range'
+      const vote = { height: p.height, round: p.round, step: p.step, blockHash: p.blockHash === null ? null : toHex(p.blockHash), voter: signer }
+      this.addVote(vote, bytes)
+      return { height: p.height, event: { type: 'vote', vote } }
+    }
+    return undefined
   }
 
   /** Forget everything of `height` and below; what arrived for later heights stays. */
