@@ -29,6 +29,7 @@ export interface CombineContext {
   readonly regrets: Float64Array
   readonly values: Float64Array
   readonly weights: Float64Array
+  readonly gathered: Gathered
 }
 
 export function combineContext(
@@ -52,6 +53,7 @@ export function combineContext(
     regrets: new Float64Array(size),
     values: new Float64Array(size),
     weights: new Float64Array(size),
+    gathered: { total: 0, max: Number.NEGATIVE_INFINITY },
   }
 }
 
@@ -136,6 +138,47 @@ export function familyRow(f: ResolvedFamily, id: string): RegretRow {
   }
 }
 
+/** Running sum and max of a gather; one per context, so a Combine allocates nothing. */
+interface Gathered {
+  total: number
+  max: number
+}
+
+/**
+ * Appends the stored regret (or `initialRegret`) and the value of every index in [from, to)
+ * except `skip` to `regrets` / `values` from position `n`, adding to `acc`; returns the new n.
+ */
+function gather(
+  acc: Gathered,
+  regrets: Float64Array,
+  values: Float64Array,
+  n: number,
+  stored: Float64Array,
+  base: number,
+  columns: Int32Array,
+  from: number,
+  to: number,
+  skip: number,
+  memberValues: Float64Array,
+  initialRegret: number,
+): number {
+  let total = acc.total
+  let max = acc.max
+  for (let i = from; i < to; i++) {
+    if (i === skip) continue
+    const c = columns[i]
+    let r = c < 0 ? Number.NaN : stored[base + c]
+    if (r !== r) r = initialRegret
+    values[n] = memberValues[i]
+    regrets[n++] = r
+    total += r
+    if (r > max) max = r
+  }
+  acc.total = total
+  acc.max = max
+  return n
+}
+
 /**
  * Combine(inferers except `skipInferer`, the forecaster slice) with the regrets of `row`
  * (§8). `forecastValues[b]` is forecaster b's value in this network; NaN means it has none
@@ -145,36 +188,13 @@ export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number
   const { kernel, regrets, values, weights, inferences, initialRegret } = ctx
   const nI = ctx.infererIds.length
   // Pass 1: gather the set's regrets and values in summation order, with the sum and max.
-  let n = 0
-  let total = 0
-  let max = Number.NEGATIVE_INFINITY
-  const iv = row.inferers
-  const ib = row.infererBase
-  const ic = row.infererColumns
-  for (let j = 0; j < nI; j++) {
-    if (j === skipInferer) continue
-    const c = ic[j]
-    let r = c < 0 ? Number.NaN : iv[ib + c]
-    if (r !== r) r = initialRegret
-    values[n] = inferences[j]
-    regrets[n++] = r
-    total += r
-    if (r > max) max = r
-  }
-  const fv = row.forecasters
-  const fb = row.forecasterBase
-  const fc = row.forecasterColumns
-  for (let b = forecasters.from; b < forecasters.to; b++) {
-    if (b === forecasters.skip) continue
-    const c = fc[b]
-    let r = c < 0 ? Number.NaN : fv[fb + c]
-    if (r !== r) r = initialRegret
-    // NaN: no value in this network (§6.6); its regret still shapes σ and the max.
-    values[n] = forecastValues[b]
-    regrets[n++] = r
-    total += r
-    if (r > max) max = r
-  }
+  const acc = ctx.gathered
+  acc.total = 0
+  acc.max = Number.NEGATIVE_INFINITY
+  let n = gather(acc, regrets, values, 0, row.inferers, row.infererBase, row.infererColumns, 0, nI, skipInferer, inferences, initialRegret)
+  // A forecaster value may be NaN: none in this network (§6.6); its regret still counts.
+  n = gather(acc, regrets, values, n, row.forecasters, row.forecasterBase, row.forecasterColumns, forecasters.from, forecasters.to, forecasters.skip, forecastValues, initialRegret)
+  const { total, max } = acc
   if (n === 0) throw new SynthesisError('INVALID_INPUT', 'a network without members')
   // Pass 2 (σ) inside regretScale, then the weights and the two sums of §8 in one pass.
   const scale = regretScale(kernel, regrets, n, total)
