@@ -376,10 +376,12 @@ export class ConsensusDriver {
     const c = this.inputs.candidates.get(hash)
     if (c === undefined) return this.count('commit-without-block')
     if (c.next === undefined) {
-      // Our own block replayed from the log, or a verdict from before a restart: re-execute.
+      // Our own block replayed from the log, or a verdict from before a restart: re-execute,
+      // after fetching what it names outside the queue if need be (then commit again).
       try {
         const block = c.block ?? decodeBlock(c.bytes)
-        if (!(await this.sync.fetchMissing(block, this.pool, undefined, this.chainState.committee.ids))) return this.count('commit-without-state')
+        c.block = block
+        if (missingMessages(block, this.pool).length > 0) return this.fetchThenCommit(hash, certificate, c.height, block)
         c.next = recompute(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch)
       } catch {
         return this.count('commit-without-state')
@@ -388,6 +390,19 @@ export class ConsensusDriver {
     const cert = certificate.map((v) => this.inputs.vote(v)).filter((b): b is Uint8Array => b !== undefined)
     await this.adoptCommitted(c.next, c.bytes, cert)
     await this.o.node.publish({ type: 'commit', chainId: this.chainState.chainId, topicId: '', epoch: this.chainState.height, nonce: new Uint8Array(0), payload: { height: this.chainState.height, block: c.bytes, certificate: cert } })
+  }
+
+  private fetchThenCommit(hash: string, certificate: readonly Vote[], height: number, block: Block): void {
+    this.count('messages-fetch')
+    void this.sync
+      .fetchMissing(block, this.pool, undefined, this.chainState.committee.ids)
+      .catch(() => false)
+      .then((complete) => {
+        if (this.stopped || this.chainState.height + 1 !== height) return
+        // Without the messages this node cannot apply the block; a peer's commit notice will.
+        if (!complete) return this.count('commit-without-state')
+        this.enqueue(() => (this.chainState.height + 1 === height ? this.commit(hash, certificate) : undefined))
+      })
   }
 
   /** Store a committed block (ours or fetched) and move to the next height. */
