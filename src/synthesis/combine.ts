@@ -104,6 +104,7 @@ function identity(n: number): Int32Array {
 
 /** A regret family's columns resolved to the context's ids, once per epoch. */
 export interface ResolvedFamily {
+  readonly ctx: CombineContext
   readonly family: RegretFamily
   readonly infererColumns: Int32Array
   readonly forecasterColumns: Int32Array
@@ -121,13 +122,14 @@ export function resolveFamily(ctx: CombineContext, family: RegretFamily): Resolv
     forecasterBase: 0,
     forecasterColumns: new Int32Array(ctx.forecasterIds.length).fill(-1),
   }
-  return { family, infererColumns, forecasterColumns, none }
+  return { ctx, family, infererColumns, forecasterColumns, none }
 }
 
 /** The row of `id` (a withheld or added worker) in a resolved family. */
 export function familyRow(f: ResolvedFamily, id: string): RegretRow {
   const r = indexOfSorted(f.family.inferers.rows, id)
-  if (r < 0) return f.none
+  // A dormant row (its worker sat out the last settlement) is read from its record.
+  if (r < 0) return Object.hasOwn(f.family.dormant, id) ? rowOfSet(f.ctx, f.family.dormant[id]) : f.none
   return {
     inferers: f.family.inferers.values,
     infererBase: r * f.family.inferers.cols.length,

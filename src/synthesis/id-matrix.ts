@@ -145,28 +145,45 @@ export function checkedMatrix(value: unknown, path: string, checkValues = true):
   return { rows, cols, values }
 }
 
-/** Checks a regret family: two well-formed matrices over the same rows. */
+/** Checks a regret family: two well-formed matrices over the same rows, dormant rows apart. */
 export function checkFamily(value: unknown, path: string): RegretFamily {
-  if (typeof value !== 'object' || value === null) throw new SynthesisError('INVALID_INPUT', `${path} must be {inferers, forecasters}`)
+  if (typeof value !== 'object' || value === null) throw new SynthesisError('INVALID_INPUT', `${path} must be {inferers, forecasters, dormant}`)
   const f = value as Partial<RegretFamily>
   const inferers = checkedMatrix(f.inferers, `${path}.inferers`)
   const forecasters = checkedMatrix(f.forecasters, `${path}.forecasters`)
   if (!sameIds(inferers.rows, forecasters.rows)) throw new SynthesisError('INVALID_INPUT', `${path}: inferers and forecasters must have the same rows`)
-  return { inferers, forecasters }
+  const dormant: unknown = f.dormant
+  if (typeof dormant !== 'object' || dormant === null) throw new SynthesisError('INVALID_INPUT', `${path}.dormant must be an object keyed by id`)
+  for (const row of Object.keys(dormant)) {
+    if (indexOfSorted(inferers.rows, row) >= 0) throw new SynthesisError('INVALID_INPUT', `${path}: row "${row}" is both a table row and dormant`)
+    const set = (dormant as Record<string, unknown>)[row] as Partial<RegretSet> | null
+    for (const side of ['inferers', 'forecasters'] as const) {
+      const map: unknown = set?.[side]
+      if (typeof map !== 'object' || map === null) throw new SynthesisError('INVALID_INPUT', `${path}.dormant.${row}.${side} must be an object keyed by id`)
+      for (const [id, v] of Object.entries(map)) {
+        if (typeof v !== 'number') throw new SynthesisError('INVALID_INPUT', `${path}.dormant.${row}.${side}.${id} must be a number`)
+        if (!Number.isFinite(v)) throw new SynthesisError('NON_FINITE', `${path}.dormant.${row}.${side}.${id} is not finite (${v})`)
+      }
+    }
+  }
+  return { inferers, forecasters, dormant: dormant as IdMap<RegretSet> }
 }
 
-/** A regret family of its nested JSON form `{row: {inferers: {...}, forecasters: {...}}}`. */
+/** A regret family of its nested JSON form `{row: {inferers: {...}, forecasters: {...}}}`: every row in the tables. */
 export function familyOf(nested: IdMap<RegretSet>): RegretFamily {
   const rows = Object.keys(nested)
   const part = (field: keyof RegretSet): IdMatrix => matrixOf(Object.fromEntries(rows.map((r) => [r, nested[r][field]])))
-  return { inferers: part('inferers'), forecasters: part('forecasters') }
+  return { inferers: part('inferers'), forecasters: part('forecasters'), dormant: {} }
 }
 
-/** The nested JSON form of a regret family: every row, with both (possibly empty) maps. */
+/** The nested JSON form of a regret family: every row (table and dormant, ascending), with both (possibly empty) maps. */
 export function nestedFamily(f: RegretFamily): IdMap<RegretSet> {
   const inferers = nestedOf(f.inferers)
   const forecasters = nestedOf(f.forecasters)
   const out = emptyRecord<RegretSet>()
-  for (const r of f.inferers.rows) out[r] = { inferers: inferers[r], forecasters: forecasters[r] }
+  const dormantRows = Object.keys(f.dormant).sort()
+  for (const r of mergeSorted(f.inferers.rows, dormantRows)) {
+    out[r] = indexOfSorted(f.inferers.rows, r) >= 0 ? { inferers: inferers[r], forecasters: forecasters[r] } : f.dormant[r]
+  }
   return out
 }

@@ -71,38 +71,112 @@ class RegretUpdater {
   }
 }
 
-/** One row's update: EMA towards `reference − losses[i]` in columns `columns[i]` of the new table. */
+/** One row's update: EMA towards `reference − losses[i]` for the (ascending) `ids[i]`. */
 interface RowUpdate {
   readonly row: string
   readonly reference: number
-  readonly columns: Int32Array
+  readonly ids: readonly string[]
   readonly losses: ArrayLike<number>
 }
 
+type Side = 'inferers' | 'forecasters'
+
 /**
- * A family matrix with `updates` applied: rows and columns are the previous ones plus the
- * updated ones (ascending); entries not updated are kept, absent ones stay absent.
+ * One side of a family after an update of `rows` (ascending; the rows this settlement
+ * updates): a table over exactly those rows, holding what each row stored before (in the
+ * previous table or as a dormant record) with `updates` applied. Its columns are the updated
+ * ids and the ids those rows hold a value for, so an id nobody in the table holds takes no
+ * column.
  */
-function updatedMatrix(
-  alpha: number,
-  initialRegret: number,
-  previous: IdMatrix,
-  rows: readonly string[],
-  cols: readonly string[],
-  updates: readonly RowUpdate[],
-): IdMatrix {
-  const values = remapped(previous, rows, cols)
-  const nc = cols.length
+function updatedSide(alpha: number, initialRegret: number, previous: RegretFamily, side: Side, rows: readonly string[], updates: readonly RowUpdate[]): IdMatrix {
+  const prev = previous[side]
+  const pnc = prev.cols.length
+  const fromTable = positionsIn(rows, prev.rows)
+  // Columns: the updated ids, then what the rows held before.
+  let cols: readonly string[] = []
+  const seen = new Set<readonly string[]>()
   for (const u of updates) {
+    if (seen.has(u.ids)) continue
+    seen.add(u.ids)
+    cols = unionSorted(cols, u.ids)
+  }
+  const used = new Uint8Array(pnc)
+  const dormantIds: string[] = []
+  for (let r = 0; r < rows.length; r++) {
+    const pr = fromTable[r]
+    if (pr >= 0) {
+      for (let c = 0; c < pnc; c++) if (prev.values[pr * pnc + c] === prev.values[pr * pnc + c]) used[c] = 1
+    } else if (Object.hasOwn(previous.dormant, rows[r])) {
+      for (const id of Object.keys(previous.dormant[rows[r]][side])) dormantIds.push(id)
+    }
+  }
+  cols = unionSorted(cols, prev.cols.filter((_, c) => used[c] === 1))
+  if (dormantIds.length > 0) cols = unionSorted(cols, [...new Set(dormantIds)].sort())
+  const nc = cols.length
+  const values = new Float64Array(rows.length * nc).fill(Number.NaN)
+  const colAt = positionsIn(prev.cols, cols)
+  for (let r = 0; r < rows.length; r++) {
+    const pr = fromTable[r]
+    const base = r * nc
+    if (pr >= 0) {
+      for (let c = 0; c < pnc; c++) {
+        const v = prev.values[pr * pnc + c]
+        if (v === v) values[base + colAt[c]] = v
+      }
+    } else if (Object.hasOwn(previous.dormant, rows[r])) {
+      const held = previous.dormant[rows[r]][side]
+      for (const id of Object.keys(held)) values[base + indexOfSorted(cols, id)] = held[id]
+    }
+  }
+  const positions = new Map<readonly string[], Int32Array>()
+  for (const u of updates) {
+    let at = positions.get(u.ids)
+    if (at === undefined) positions.set(u.ids, (at = positionsIn(u.ids, cols)))
     const base = indexOfSorted(rows, u.row) * nc
-    const { columns, losses, reference } = u
-    for (let i = 0; i < columns.length; i++) {
-      const at = base + columns[i]
-      const prev = values[at]
-      values[at] = ema(alpha, reference - losses[i], prev === prev ? prev : initialRegret, false)
+    for (let i = 0; i < at.length; i++) {
+      const k = base + at[i]
+      const before = values[k]
+      values[k] = ema(alpha, u.reference - u.losses[i], before === before ? before : initialRegret, false)
     }
   }
   return { rows, cols, values }
+}
+
+/** A table row's present entries as a record. */
+function rowRecord(m: IdMatrix, r: number): IdMap {
+  const out = emptyRecord<number>()
+  const nc = m.cols.length
+  for (let c = 0; c < nc; c++) {
+    const v = m.values[r * nc + c]
+    if (v === v) out[m.cols[c]] = v
+  }
+  return out
+}
+
+/**
+ * A family after updating `rows`: they form the new tables; rows of the previous tables that
+ * were not updated become dormant records (and dormant rows that were updated come back).
+ */
+function updatedFamily(alpha: number, initialRegret: number, previous: RegretFamily, rows: readonly string[], inferUpdates: readonly RowUpdate[], forecastUpdates: readonly RowUpdate[]): RegretFamily {
+  const dormant = emptyRecord<RegretSet>()
+  for (const id of Object.keys(previous.dormant).sort()) if (indexOfSorted(rows, id) < 0) dormant[id] = previous.dormant[id]
+  const prevRows = previous.inferers.rows
+  for (let r = 0; r < prevRows.length; r++) {
+    if (indexOfSorted(rows, prevRows[r]) >= 0) continue
+    dormant[prevRows[r]] = { inferers: rowRecord(previous.inferers, r), forecasters: rowRecord(previous.forecasters, r) }
+  }
+  return {
+    inferers: updatedSide(alpha, initialRegret, previous, 'inferers', rows, inferUpdates),
+    forecasters: updatedSide(alpha, initialRegret, previous, 'forecasters', rows, forecastUpdates),
+    dormant: sortedRecord(dormant),
+  }
+}
+
+/** The record with its keys in ascending order (canonical JSON and CBOR of the state). */
+function sortedRecord<T>(map: Record<string, T>): IdMap<T> {
+  const out = emptyRecord<T>()
+  for (const id of Object.keys(map).sort()) out[id] = map[id]
+  return out
 }
 
 function vectorOf(map: IdMap, ids: readonly string[]): Float64Array {
@@ -132,79 +206,59 @@ export function updateRegrets(alpha: number, initialRegret: number, previous: Re
     inferers: u.update(previous.naive.inferers, inferers, L.naive, infLoss, 'naive.inferers'),
     forecasters: validated(previous.naive.forecasters, 'naive.forecasters'),
   }
-  const family = (prev: RegretFamily, heldIds: readonly string[], inferUpdates: RowUpdate[], forecastUpdates: RowUpdate[], forecastCols: readonly string[]): RegretFamily => {
-    const rows = unionSorted(prev.inferers.rows, heldIds)
-    return {
-      inferers: updatedMatrix(alpha, initialRegret, prev.inferers, rows, unionSorted(prev.inferers.cols, inferers), inferUpdates),
-      forecasters: updatedMatrix(alpha, initialRegret, prev.forecasters, rows, forecastCols, forecastUpdates),
-    }
-  }
+  const family = (prev: RegretFamily, rows: readonly string[], inferUpdates: RowUpdate[], forecastUpdates: RowUpdate[]): RegretFamily =>
+    updatedFamily(alpha, initialRegret, prev, rows, inferUpdates, forecastUpdates)
 
   // One-out inferer l: L⁻_li − L_ij for every inferer j (j = l included), and
   // L⁻_li − L⁻_lik for every forecaster k whose forecast was recomputed without l.
   const outInfererIds = Object.keys(L.oneOutInferers).sort()
-  const infererCols = unionSorted(previous.oneOutInferer.inferers.cols, inferers)
-  const infererColumns = positionsIn(inferers, infererCols)
   const recomputed = L.oneOutInfererForecasters
   const withheldAt = positionsIn(outInfererIds, recomputed.cols)
   const nk = recomputed.rows.length
   const nl = recomputed.cols.length
-  // Only forecasters with a value for some withheld inferer become columns: a column that
-  // would hold nothing must not be stored (the tables grow with rows × columns).
-  const used = recomputed.rows.filter((_, k) => withheldAt.some((c) => c >= 0 && recomputed.values[k * nl + c] === recomputed.values[k * nl + c]))
-  const recomputedCols = unionSorted(previous.oneOutInferer.forecasters.cols, used)
-  const recomputedColumns = positionsIn(recomputed.rows, recomputedCols)
   const outInfererRows: RowUpdate[] = []
   const outInfererForecastRows: RowUpdate[] = []
-  const ks: number[] = []
-  const withoutL: number[] = []
   for (let i = 0; i < outInfererIds.length; i++) {
     const l = outInfererIds[i]
     const reference = L.oneOutInferers[l]
-    outInfererRows.push({ row: l, reference, columns: infererColumns, losses: infLoss })
-    ks.length = 0
-    withoutL.length = 0
+    outInfererRows.push({ row: l, reference, ids: inferers, losses: infLoss })
+    const ks: string[] = []
+    const withoutL: number[] = []
     const c = withheldAt[i]
     if (c >= 0) {
       for (let k = 0; k < nk; k++) {
         const v = recomputed.values[k * nl + c]
         if (v !== v) continue
-        ks.push(recomputedColumns[k])
+        ks.push(recomputed.rows[k])
         withoutL.push(v)
       }
     }
-    outInfererForecastRows.push({ row: l, reference, columns: Int32Array.from(ks), losses: Float64Array.from(withoutL) })
+    if (ks.length > 0) outInfererForecastRows.push({ row: l, reference, ids: ks, losses: withoutL })
   }
-  const oneOutInferer = family(previous.oneOutInferer, outInfererIds, outInfererRows, outInfererForecastRows, recomputedCols)
+  const oneOutInferer = family(previous.oneOutInferer, outInfererIds, outInfererRows, outInfererForecastRows)
 
   // One-out forecaster k': L⁻_k'i − L_ij and L⁻_k'i − L_ik (k = k' included).
   const outForecasterIds = Object.keys(L.oneOutForecasters).sort()
-  const outCols = unionSorted(previous.oneOutForecaster.forecasters.cols, forecasters)
-  const outInferRows: RowUpdate[] = []
-  const outForecastRows: RowUpdate[] = []
-  const outInfererColumns = positionsIn(inferers, unionSorted(previous.oneOutForecaster.inferers.cols, inferers))
-  const outForecasterColumns = positionsIn(forecasters, outCols)
-  for (const k of outForecasterIds) {
-    const reference = L.oneOutForecasters[k]
-    outInferRows.push({ row: k, reference, columns: outInfererColumns, losses: infLoss })
-    outForecastRows.push({ row: k, reference, columns: outForecasterColumns, losses: fcLoss })
-  }
-  const oneOutForecaster = family(previous.oneOutForecaster, outForecasterIds, outInferRows, outForecastRows, outCols)
+  const oneOutForecaster = family(
+    previous.oneOutForecaster,
+    outForecasterIds,
+    outForecasterIds.map((k) => ({ row: k, reference: L.oneOutForecasters[k], ids: inferers, losses: infLoss })),
+    outForecasterIds.map((k) => ({ row: k, reference: L.oneOutForecasters[k], ids: forecasters, losses: fcLoss })),
+  )
 
   // One-in forecaster k: L⁺_ki − L_ij, and the self regret L⁺_ki − L_ik (needs L_ik).
   const inForecasterIds = Object.keys(L.oneInForecasters).sort()
-  const selfIds = inForecasterIds.filter((k) => ownNumber(L.forecasters, k) !== undefined)
-  const inCols = unionSorted(previous.oneInForecaster.forecasters.cols, selfIds)
-  const inInferRows: RowUpdate[] = []
-  const inForecastRows: RowUpdate[] = []
-  const inInfererColumns = positionsIn(inferers, unionSorted(previous.oneInForecaster.inferers.cols, inferers))
+  const selfRows: RowUpdate[] = []
   for (const k of inForecasterIds) {
-    const reference = L.oneInForecasters[k]
-    inInferRows.push({ row: k, reference, columns: inInfererColumns, losses: infLoss })
     const self = ownNumber(L.forecasters, k)
-    if (self !== undefined) inForecastRows.push({ row: k, reference, columns: Int32Array.of(indexOfSorted(inCols, k)), losses: [self] })
+    if (self !== undefined) selfRows.push({ row: k, reference: L.oneInForecasters[k], ids: [k], losses: [self] })
   }
-  const oneInForecaster = family(previous.oneInForecaster, inForecasterIds, inInferRows, inForecastRows, inCols)
+  const oneInForecaster = family(
+    previous.oneInForecaster,
+    inForecasterIds,
+    inForecasterIds.map((k) => ({ row: k, reference: L.oneInForecasters[k], ids: inferers, losses: infLoss })),
+    selfRows,
+  )
 
   return { network, naive, oneOutInferer, oneOutForecaster, oneInForecaster }
 }

@@ -1,7 +1,7 @@
 import { EMPTY_MATRIX } from './id-matrix.js'
 import type { RegretFamily, TopicState } from './types.js'
 
-export const EMPTY_FAMILY: RegretFamily = Object.freeze({ inferers: EMPTY_MATRIX, forecasters: EMPTY_MATRIX })
+export const EMPTY_FAMILY: RegretFamily = Object.freeze({ inferers: EMPTY_MATRIX, forecasters: EMPTY_MATRIX, dormant: Object.freeze({}) })
 
 /** The state of a topic that has never been settled: new-topic mode, nothing stored. */
 export function emptyTopicState(): TopicState {

@@ -60,13 +60,17 @@ export interface IdMatrix {
 }
 
 /**
- * Regrets of the networks that withhold or add one worker, by that worker (the rows, the
- * same in both matrices): inferer regrets by inferer, forecaster regrets by forecaster.
- * An absent entry (NaN) means "use `initialRegret`".
+ * Regrets of the networks that withhold or add one worker, by that worker (the rows):
+ * inferer regrets by inferer, forecaster regrets by forecaster. The rows the last settlement
+ * updated are dense tables (the same rows in both); the others are `dormant` records of what
+ * they hold, so workers that come and go do not make the tables grow with the square of every
+ * id ever seen. A row is in one place or the other. An absent entry means "use
+ * `initialRegret`".
  */
 export interface RegretFamily {
   readonly inferers: IdMatrix
   readonly forecasters: IdMatrix
+  readonly dormant: IdMap<RegretSet>
 }
 
 /** Regrets one network uses; a missing id means "use `initialRegret`". */

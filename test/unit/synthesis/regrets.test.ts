@@ -46,4 +46,22 @@ describe('regret updates (§4.2)', () => {
     const r = updateRegrets(0.5, -1, empty, { ...L, oneOutInfererForecasters: table })
     expect(r.oneOutInferer.forecasters.cols).toEqual(['f'])
   })
+
+  it('workers that come and go: the tables hold the rows just updated, the rest stay as dormant records', () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `w${String(i).padStart(2, '0')}`)
+    let r = empty
+    for (let e = 0; e < 36; e++) {
+      const active = ids.slice(e, e + 5)
+      const losses = Object.fromEntries(active.map((id, i) => [id, -2 - i / 10]))
+      r = updateRegrets(0.3, -1, r, { ...L, inferers: losses, forecasters: {}, oneOutInferers: losses, oneInForecasters: {}, oneOutInfererForecasters: matrixOf({}) })
+    }
+    const family = r.oneOutInferer
+    // Five rows, each with the ids it was active with (at most nine): not 40 × 40.
+    expect(family.inferers.rows).toEqual(ids.slice(35, 40))
+    expect(family.inferers.values.length).toBeLessThanOrEqual(5 * 9)
+    // Nothing is lost: every row ever updated is still there, with what it held.
+    const nested = plainOf(family)
+    expect(Object.keys(nested)).toEqual(ids)
+    expect(Object.keys(nested.w00.inferers)).toEqual(ids.slice(0, 5))
+  })
 })

@@ -103,7 +103,11 @@ function renameIds<T>(map: IdMap<T>, rename: (id: string) => string, depth = 1):
 
 function renameEpoch(input: SynthesisInput, state: TopicState, r: (id: string) => string): [SynthesisInput, TopicState] {
   const set = (s: RegretSet): RegretSet => ({ inferers: renameIds(s.inferers, r), forecasters: renameIds(s.forecasters, r) })
-  const sets = (f: RegretFamily): RegretFamily => ({ inferers: renameTable(f.inferers, r), forecasters: renameTable(f.forecasters, r) })
+  const sets = (f: RegretFamily): RegretFamily => ({
+    inferers: renameTable(f.inferers, r),
+    forecasters: renameTable(f.forecasters, r),
+    dormant: Object.fromEntries(Object.entries(f.dormant).map(([k, v]) => [r(k), set(v)])),
+  })
   const g = state.regrets
   const regrets: Regrets = { network: set(g.network), naive: set(g.naive), oneOutInferer: sets(g.oneOutInferer), oneOutForecaster: sets(g.oneOutForecaster), oneInForecaster: sets(g.oneInForecaster) }
   return [{ inferences: renameIds(input.inferences, r), forecasts: renameIds(input.forecasts, r, 2) }, { ...state, regrets }]
