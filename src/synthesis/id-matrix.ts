@@ -68,23 +68,6 @@ export function sameIds(a: readonly string[], b: readonly string[]): boolean {
   return true
 }
 
-/**
- * `m`'s entries laid out on `rows` × `cols` (supersets of m's, ascending), NaN elsewhere:
- * a plain copy when the tables are m's own.
- */
-export function remapped(m: IdMatrix, rows: readonly string[], cols: readonly string[]): Float64Array {
-  if (sameIds(rows, m.rows) && sameIds(cols, m.cols)) return m.values.slice()
-  const out = new Float64Array(rows.length * cols.length).fill(Number.NaN)
-  const rowAt = positionsIn(m.rows, rows)
-  const colAt = positionsIn(m.cols, cols)
-  const nc = m.cols.length
-  for (let r = 0; r < m.rows.length; r++) {
-    const base = rowAt[r] * cols.length
-    for (let c = 0; c < nc; c++) out[base + colAt[c]] = m.values[r * nc + c]
-  }
-  return out
-}
-
 /** A matrix of a nested map: every row key (even an empty one), the union of the columns. */
 export function matrixOf(nested: IdMap<IdMap>): IdMatrix {
   const rows = Object.keys(nested).sort()

@@ -10,7 +10,7 @@
  */
 import { SynthesisError } from './errors.js'
 import { emptyRecord, mergeSorted, ownNumber } from './id-map.js'
-import { indexOfSorted, positionsIn, remapped, unionSorted } from './id-matrix.js'
+import { indexOfSorted, positionsIn, sameIds, unionSorted } from './id-matrix.js'
 import { ema } from './stats.js'
 import type { IdMap, IdMatrix, LossBundle, RegretFamily, RegretSet, Regrets } from './types.js'
 
@@ -100,6 +100,8 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
     seen.add(u.ids)
     cols = unionSorted(cols, u.ids)
   }
+  // The usual epoch: the same rows as before, and every column is an updated id: a copy.
+  if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols)) return applied(alpha, initialRegret, { rows, cols, values: prev.values.slice() }, updates)
   const used = new Uint8Array(pnc)
   const dormantIds: string[] = []
   for (let r = 0; r < rows.length; r++) {
@@ -128,6 +130,13 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
       for (const id of Object.keys(held)) values[base + indexOfSorted(cols, id)] = held[id]
     }
   }
+  return applied(alpha, initialRegret, { rows, cols, values }, updates)
+}
+
+/** `table` (its values written in place) with the EMA of every update applied. */
+function applied(alpha: number, initialRegret: number, table: IdMatrix, updates: readonly RowUpdate[]): IdMatrix {
+  const { rows, cols, values } = table
+  const nc = cols.length
   const positions = new Map<readonly string[], Int32Array>()
   for (const u of updates) {
     let at = positions.get(u.ids)
@@ -139,7 +148,7 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
       values[k] = ema(alpha, u.reference - u.losses[i], before === before ? before : initialRegret, false)
     }
   }
-  return { rows, cols, values }
+  return table
 }
 
 /** A table row's present entries as a record. */

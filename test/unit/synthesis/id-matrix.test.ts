@@ -10,7 +10,6 @@ import {
   nestedFamily,
   nestedOf,
   positionsIn,
-  remapped,
   unionSorted,
 } from '../../../src/synthesis/id-matrix.js'
 import { SynthesisError } from '../../../src/synthesis/errors.js'
@@ -28,16 +27,6 @@ describe('IdMatrix', () => {
     expect(matrixEntry(m, 'k', 'c')).toBe(-0.5)
     expect(matrixEntry(m, 'k', 'b')).toBeUndefined()
     expect(matrixEntry(m, 'zz', 'a')).toBeUndefined()
-  })
-
-  it('remapped onto wider tables keeps every entry and leaves the new ones absent', () => {
-    const m = matrixOf({ b: { x: 1 }, d: { y: 2, z: 3 } })
-    const out = remapped(m, ['a', 'b', 'd'], ['w', 'x', 'y', 'z'])
-    expect(nestedOf({ rows: ['a', 'b', 'd'], cols: ['w', 'x', 'y', 'z'], values: out })).toEqual({ a: {}, b: { x: 1 }, d: { y: 2, z: 3 } })
-    // The same tables: a copy, not the same array.
-    const same = remapped(m, m.rows, m.cols)
-    expect(same).not.toBe(m.values)
-    expect(Array.from(same)).toEqual(Array.from(m.values))
   })
 
   it('sorted-list helpers agree with a plain reference', () => {
