@@ -234,7 +234,7 @@ export class ConsensusDriver {
     const signer = toHex(envelope.signer)
     if (envelope.type === 'commit') return this.sync.onCommitNotice(envelope as Envelope<'commit'>, signer, this.chainState)
     const next = this.chainState.height + 1
-    const admitted = this.inputs.admit(envelope, bytes, signer, next, (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4))
+    const admitted = this.inputs.admit(envelope, bytes, signer, next, (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4), this.chainState.committee)
     if (admitted === undefined) return
     if (typeof admitted === 'string') return this.count(admitted)
     const { event, height } = admitted

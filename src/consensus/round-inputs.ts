@@ -7,7 +7,7 @@
 import { toHex, type Envelope } from '../p2p/index.js'
 import type { ChainState } from './chain.js'
 import { blockHash, type Block } from './block.js'
-import type { ConsensusEvent, Vote } from './bft/index.js'
+import { proposer, type Committee, type ConsensusEvent, type Vote } from './bft/index.js'
 
 export interface Candidate {
   /** Height the block is for (from the proposal, or our own build). */
@@ -24,6 +24,8 @@ export interface Candidate {
 /** Bounds, so no peer can grow what a height holds without limit. */
 const MAX_CANDIDATES = 64
 const MAX_VOTE_ENVELOPES = 20_000
+/** Vote envelopes kept per (height, voter, round, step): two are evidence of equivocation. */
+const MAX_VOTES_PER_SLOT = 2
 /** Envelopes one `round-messages` answer carries, under the sync frame limit; the newest go. */
 const MAX_ROUND_MESSAGES = 512
 
@@ -34,14 +36,28 @@ export function voteKey(v: Vote): string {
 export class RoundInputs {
   readonly candidates = new Map<string, Candidate>()
   private readonly votes = new Map<string, Uint8Array>()
+  private readonly votesPerSlot = new Map<string, number>()
   private readonly proposals = new Map<string, Uint8Array>()
+  /** The hash proposed for each `height|round` (the first valid proposal wins). */
+  private readonly proposed = new Map<string, string>()
 
   addCandidate(hash: string, candidate: Candidate, replace = false): void {
     if (replace || (!this.candidates.has(hash) && this.candidates.size < MAX_CANDIDATES)) this.candidates.set(hash, candidate)
   }
 
+  /**
+   * Keep a vote envelope (`force`: our own, or replayed from the log). A voter gets at most
+   * MAX_VOTES_PER_SLOT per (height, round, step), so one Byzantine member cannot fill the
+   * table with votes for made-up hashes and crowd out the envelopes certificates need.
+   */
   addVote(vote: Vote, envelope: Uint8Array, force = false): void {
-    if (force || this.votes.size < MAX_VOTE_ENVELOPES) this.votes.set(voteKey(vote), envelope)
+    const key = voteKey(vote)
+    if (this.votes.has(key)) return
+    const slot = `${vote.height}|${vote.voter}|${vote.round}|${vote.step}`
+    const count = this.votesPerSlot.get(slot) ?? 0
+    if (!force && (count >= MAX_VOTES_PER_SLOT || this.votes.size >= MAX_VOTE_ENVELOPES)) return
+    this.votes.set(key, envelope)
+    this.votesPerSlot.set(slot, count + 1)
   }
 
   vote(vote: Vote): Uint8Array | undefined {
@@ -72,12 +88,26 @@ export class RoundInputs {
    * a machine would keep: bounded memory), recorded and turned into the machine's event; or
    * the counter of why it was dropped. Other types give undefined.
    */
-  admit(envelope: Envelope, bytes: Uint8Array, signer: string, next: number, maxRound: number): { event: ConsensusEvent; height: number } | 'consensus-input-out-of-range' | 'proposal-hash-mismatch' | undefined {
+  admit(
+    envelope: Envelope,
+    bytes: Uint8Array,
+    signer: string,
+    next: number,
+    maxRound: number,
+    committee: Committee,
+  ): { event: ConsensusEvent; height: number } | 'consensus-input-out-of-range' | 'proposal-hash-mismatch' | 'proposal-not-proposer' | 'proposal-duplicate' | undefined {
     if (envelope.type === 'proposal') {
       const p = (envelope as Envelope<'proposal'>).payload
       if (p.height < next || p.height > next + 1 || p.round > maxRound) return 'consensus-input-out-of-range'
+      // Only the round's proposer may put a block here, once per round: nobody else can fill
+      // the bounded candidate table (or set when a block was first seen).
+      if (proposer(committee, p.height, p.round) !== signer) return 'proposal-not-proposer'
       const hash = toHex(p.blockHash)
       if (toHex(blockHash(p.block)) !== hash) return 'proposal-hash-mismatch'
+      const roundKey = `${p.height}|${p.round}`
+      const earlier = this.proposed.get(roundKey)
+      if (earlier !== undefined && earlier !== hash) return 'proposal-duplicate'
+      this.proposed.set(roundKey, hash)
       this.rememberCandidate(p.height, p.block)
       this.addProposal(p.height, p.round, hash, bytes)
       return { height: p.height, event: { type: 'proposal', proposal: { height: p.height, round: p.round, polRound: p.polRound, blockHash: hash, proposer: signer } } }
@@ -95,6 +125,6 @@ export class RoundInputs {
   /** Forget everything of `height` and below; what arrived for later heights stays. */
   committed(height: number): void {
     for (const [hash, c] of this.candidates) if (c.height <= height) this.candidates.delete(hash)
-    for (const map of [this.votes, this.proposals]) for (const key of map.keys()) if (Number(key.split('|')[0]) <= height) map.delete(key)
+    for (const map of [this.votes, this.votesPerSlot, this.proposals, this.proposed]) for (const key of map.keys()) if (Number(key.split('|')[0]) <= height) map.delete(key)
   }
 }
