@@ -381,7 +381,7 @@ export class ConsensusDriver {
       try {
         const block = c.block ?? decodeBlock(c.bytes)
         c.block = block
-        if (missingMessages(block, this.pool).length > 0) return this.fetchThenCommit(hash, certificate, c.height, block)
+        if (missingMessages(block, this.pool).length > 0) return this.fetchThenCommit(hash, certificate, block.height, block)
         c.next = recompute(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch)
       } catch {
         return this.count('commit-without-state')

@@ -56,21 +56,37 @@ export function lossBundle(epoch: DecidedEpoch, truth: LossTruth, lossFunction: 
   }
 }
 
-/** Who took part in a decided epoch: its inferers and the forecasters with an I_ik. */
+/**
+ * What a decided epoch produced, by field: the ids of each value a loss can be reported for,
+ * and the one-out-inferer forecast-implied table (its NaN cells were not produced).
+ */
 export interface EpochParticipants {
   readonly inferers: ReadonlySet<string>
   readonly forecasters: ReadonlySet<string>
+  readonly oneOutInferers: ReadonlySet<string>
+  readonly oneOutForecasters: ReadonlySet<string>
+  readonly oneInForecasters: ReadonlySet<string>
+  readonly pairs: IdMatrix
 }
 
 export function participantsOf(epoch: DecidedEpoch): EpochParticipants {
-  return { inferers: new Set(Object.keys(epoch.inferences)), forecasters: new Set(Object.keys(epoch.output.forecastImpliedInferences)) }
+  const o = epoch.output
+  const ids = (map: IdMap): ReadonlySet<string> => new Set(Object.keys(map))
+  return {
+    inferers: ids(epoch.inferences),
+    forecasters: ids(o.forecastImpliedInferences),
+    oneOutInferers: ids(o.oneOutInfererInferences),
+    oneOutForecasters: ids(o.oneOutForecasterInferences),
+    oneInForecasters: ids(o.oneInForecasterInferences),
+    pairs: o.oneOutInfererForecastImpliedInferences,
+  }
 }
 
 /**
- * A reputer's bundle restricted to the epoch's participants: a value for an id that took no
- * part in the epoch means nothing, and kept it would become a regret stored for good (and a
- * row or column of the one-out tables, which grow with the square of the ids). An honest
- * bundle (`lossBundle`) is returned unchanged; the same rule on every node keeps consensus.
+ * A reputer's bundle restricted to what its epoch produced: a loss for an id or a value the
+ * epoch did not produce means nothing, and kept it would become a regret stored for good (a
+ * value only one reputer reports is the consensus whatever its stake). An honest bundle
+ * (`lossBundle`) is returned unchanged; the same rule on every node keeps consensus.
  */
 export function scopedLossBundle(bundle: LossBundle, epoch: EpochParticipants): LossBundle {
   const keep = (map: IdMap, ids: ReadonlySet<string>): IdMap => {
@@ -78,27 +94,47 @@ export function scopedLossBundle(bundle: LossBundle, epoch: EpochParticipants): 
     if (keys.every((id) => ids.has(id))) return map
     return Object.fromEntries(keys.filter((id) => ids.has(id)).map((id) => [id, map[id]]))
   }
-  const t = bundle.oneOutInfererForecasters
-  const rows = t.rows.filter((id) => epoch.forecasters.has(id))
-  const cols = t.cols.filter((id) => epoch.inferers.has(id))
-  let table = t
-  // A malformed table is left for the settle step to refuse, not reshaped into a valid one.
-  const wellFormed = t.values instanceof Float64Array && t.values.length === t.rows.length * t.cols.length
-  if (wellFormed && (rows.length !== t.rows.length || cols.length !== t.cols.length)) {
-    const rowAt = rows.map((id) => t.rows.indexOf(id))
-    const colAt = cols.map((id) => t.cols.indexOf(id))
-    const values = new Float64Array(rows.length * cols.length)
-    for (let r = 0; r < rows.length; r++) for (let c = 0; c < cols.length; c++) values[r * cols.length + c] = t.values[rowAt[r] * t.cols.length + colAt[c]]
-    table = { rows, cols, values }
-  }
   return {
     network: bundle.network,
     naive: bundle.naive,
     inferers: keep(bundle.inferers, epoch.inferers),
     forecasters: keep(bundle.forecasters, epoch.forecasters),
-    oneOutInferers: keep(bundle.oneOutInferers, epoch.inferers),
-    oneOutForecasters: keep(bundle.oneOutForecasters, epoch.forecasters),
-    oneInForecasters: keep(bundle.oneInForecasters, epoch.forecasters),
-    oneOutInfererForecasters: table,
+    oneOutInferers: keep(bundle.oneOutInferers, epoch.oneOutInferers),
+    oneOutForecasters: keep(bundle.oneOutForecasters, epoch.oneOutForecasters),
+    oneInForecasters: keep(bundle.oneInForecasters, epoch.oneInForecasters),
+    oneOutInfererForecasters: scopedTable(bundle.oneOutInfererForecasters, epoch.pairs),
   }
+}
+
+/** The reported table's cells where the epoch produced a value; the table itself when that is all of them. */
+function scopedTable(t: IdMatrix, produced: IdMatrix): IdMatrix {
+  // A malformed table is left for the settle step to refuse, not reshaped into a valid one.
+  if (!(t.values instanceof Float64Array) || t.values.length !== t.rows.length * t.cols.length) return t
+  const pnc = produced.cols.length
+  const rowAt = t.rows.map((id) => produced.rows.indexOf(id))
+  const colAt = t.cols.map((id) => produced.cols.indexOf(id))
+  const isProduced = (r: number, c: number): boolean => {
+    if (rowAt[r] < 0 || colAt[c] < 0) return false
+    const v = produced.values[rowAt[r] * pnc + colAt[c]]
+    return v === v
+  }
+  let clean = rowAt.every((i) => i >= 0) && colAt.every((i) => i >= 0)
+  for (let r = 0; clean && r < t.rows.length; r++) {
+    for (let c = 0; c < t.cols.length; c++) {
+      const v = t.values[r * t.cols.length + c]
+      if (v === v && !isProduced(r, c)) {
+        clean = false
+        break
+      }
+    }
+  }
+  if (clean) return t
+  // Rows and columns the epoch did not produce go; so do the cells it did not produce.
+  const rows = t.rows.filter((_, r) => rowAt[r] >= 0)
+  const cols = t.cols.filter((_, c) => colAt[c] >= 0)
+  const keptRows = t.rows.map((_, r) => r).filter((r) => rowAt[r] >= 0)
+  const keptCols = t.cols.map((_, c) => c).filter((c) => colAt[c] >= 0)
+  const values = new Float64Array(rows.length * cols.length)
+  keptRows.forEach((r, i) => keptCols.forEach((c, j) => (values[i * cols.length + j] = isProduced(r, c) ? t.values[r * t.cols.length + c] : Number.NaN)))
+  return { rows, cols, values }
 }
