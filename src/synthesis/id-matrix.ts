@@ -138,12 +138,14 @@ export function checkFamily(value: unknown, path: string): RegretFamily {
   const dormant: unknown = f.dormant
   if (typeof dormant !== 'object' || dormant === null) throw new SynthesisError('INVALID_INPUT', `${path}.dormant must be an object keyed by id`)
   for (const row of Object.keys(dormant)) {
+    if (row === '') throw new SynthesisError('INVALID_INPUT', `${path}.dormant has an empty id`)
     if (indexOfSorted(inferers.rows, row) >= 0) throw new SynthesisError('INVALID_INPUT', `${path}: row "${row}" is both a table row and dormant`)
     const set = (dormant as Record<string, unknown>)[row] as Partial<RegretSet> | null
     for (const side of ['inferers', 'forecasters'] as const) {
       const map: unknown = set?.[side]
       if (typeof map !== 'object' || map === null) throw new SynthesisError('INVALID_INPUT', `${path}.dormant.${row}.${side} must be an object keyed by id`)
       for (const [id, v] of Object.entries(map)) {
+        if (id === '') throw new SynthesisError('INVALID_INPUT', `${path}.dormant.${row}.${side} has an empty id`)
         if (typeof v !== 'number') throw new SynthesisError('INVALID_INPUT', `${path}.dormant.${row}.${side}.${id} must be a number`)
         if (!Number.isFinite(v)) throw new SynthesisError('NON_FINITE', `${path}.dormant.${row}.${side}.${id} is not finite (${v})`)
       }
