@@ -193,9 +193,12 @@ export class ChainSync {
   }
 }
 
+/** Ids of every message `block` names (inferences, forecasts, commitments, loss bundles). */
+export function referencedMessages(block: Block): string[] {
+  return block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)])
+}
+
 /** Ids of the messages `block` names that `pool` does not hold. */
 export function missingMessages(block: Block, pool: MessagePool): string[] {
-  return block.topicEpochs
-    .flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)])
-    .filter((id) => pool.get(id) === undefined)
+  return referencedMessages(block).filter((id) => pool.get(id) === undefined)
 }

@@ -15,7 +15,7 @@ import { buildDraft, firstAcceptedBlock } from './block-draft.js'
 import { tamper, type Misbehaviour } from './misbehaviour.js'
 export type { Misbehaviour }
 import { BlockInvalid, recompute, verifyBlock, type ChainState } from './chain.js'
-import { ChainSync, missingMessages } from './chain-sync.js'
+import { ChainSync, missingMessages, referencedMessages } from './chain-sync.js'
 import { encodeEvidence, readEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import { MessagePool } from './message-pool.js'
@@ -352,24 +352,31 @@ export class ConsensusDriver {
     this.timers.at(Date.now() + VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
   }
 
-  /** Fetch a candidate's missing messages without blocking the queue; one fetch per block. */
-  private fetchInBackground(hash: string, height: number, block: Block): void {
-    if (this.fetching.has(hash)) return
-    this.fetching.add(hash)
+  /**
+   * Fetch the messages `block` names without blocking the queue (one fetch per `key` at a
+   * time), then run `then` in the queue if `current()` still holds.
+   */
+  private fetchOutsideQueue(key: string, block: Block, current: () => boolean, then: (complete: boolean) => Promise<void> | void): void {
+    if (this.fetching.has(key)) return
+    this.fetching.add(key)
     this.count('messages-fetch')
     void this.sync
       .fetchMissing(block, this.pool, undefined, this.chainState.committee.ids)
       .catch(() => false)
       .then((complete) => {
-        this.fetching.delete(hash)
-        if (this.stopped || this.machine?.height !== height) return
-        if (complete) this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined))
-        else {
-          // Messages nobody could send us yet: a local gap, not an invalid block. Ask again.
-          this.count('messages-unavailable')
-          this.retryValidate(hash, height)
-        }
+        this.fetching.delete(key)
+        if (!this.stopped && current()) this.enqueue(() => (current() ? then(complete) : undefined))
       })
+  }
+
+  /** Validate a candidate again once its missing messages are in. */
+  private fetchInBackground(hash: string, height: number, block: Block): void {
+    this.fetchOutsideQueue(`validate:${hash}`, block, () => this.machine?.height === height, (complete) => {
+      if (complete) return this.validate(hash)
+      // Messages nobody could send us yet: a local gap, not an invalid block. Ask again.
+      this.count('messages-unavailable')
+      this.retryValidate(hash, height)
+    })
   }
 
   private async commit(hash: string, certificate: readonly Vote[]): Promise<void> {
@@ -381,7 +388,12 @@ export class ConsensusDriver {
       try {
         const block = c.block ?? decodeBlock(c.bytes)
         c.block = block
-        if (missingMessages(block, this.pool).length > 0) return this.fetchThenCommit(hash, certificate, block.height, block)
+        if (missingMessages(block, this.pool).length > 0) {
+          // Without them this node cannot apply the block; if they never come, a peer's commit notice will.
+          return this.fetchOutsideQueue(`commit:${hash}`, block, () => this.chainState.height + 1 === block.height, (complete) =>
+            complete ? this.commit(hash, certificate) : this.count('commit-without-state'),
+          )
+        }
         c.next = recompute(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch)
       } catch {
         return this.count('commit-without-state')
@@ -392,24 +404,10 @@ export class ConsensusDriver {
     await this.o.node.publish({ type: 'commit', chainId: this.chainState.chainId, topicId: '', epoch: this.chainState.height, nonce: new Uint8Array(0), payload: { height: this.chainState.height, block: c.bytes, certificate: cert } })
   }
 
-  private fetchThenCommit(hash: string, certificate: readonly Vote[], height: number, block: Block): void {
-    this.count('messages-fetch')
-    void this.sync
-      .fetchMissing(block, this.pool, undefined, this.chainState.committee.ids)
-      .catch(() => false)
-      .then((complete) => {
-        if (this.stopped || this.chainState.height + 1 !== height) return
-        // Without the messages this node cannot apply the block; a peer's commit notice will.
-        if (!complete) return this.count('commit-without-state')
-        this.enqueue(() => (this.chainState.height + 1 === height ? this.commit(hash, certificate) : undefined))
-      })
-  }
-
   /** Store a committed block (ours or fetched) and move to the next height. */
   private async adoptCommitted(next: ChainState, bytes: Uint8Array, certificate: readonly Uint8Array[]): Promise<void> {
     const block = decodeBlock(bytes)
-    const ids = block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)])
-    const known = ids.map((id) => [id, this.pool.bytes(id) ?? this.o.store.message(id)] as const)
+    const known = referencedMessages(block).map((id) => [id, this.pool.bytes(id) ?? this.o.store.message(id)] as const)
     const missing = known.filter(([, b]) => b === undefined).length
     if (missing > 0) this.count('committed-message-not-stored')
     const messages = new Map(known.filter((e): e is readonly [string, Uint8Array] => e[1] !== undefined))
