@@ -14,7 +14,7 @@
  * coordinate (~n·f + 2n + 3f: 55M multiply-adds at (1000, 100, 32)). The "vs both floors"
  * rows add a tight loop of that many multiply-adds to the weight-function floor.
  */
-import { lossMatrix } from '../src/synthesis/consensus-losses.js'
+import { lossLayout } from '../src/synthesis/consensus-losses.js'
 import { settleEpoch } from '../src/synthesis/settle.js'
 import { countWeightEvaluations, synthesizeEpoch } from '../src/synthesis/synthesize.js'
 import type { SynthesisInput, SynthesisParams, TopicState } from '../src/synthesis/types.js'
@@ -113,7 +113,7 @@ async function gramFloorMs(multiplyAdds: number): Promise<number> {
 /** Multiply-adds of the Gram matrix of an epoch whose reputers all report every loss. */
 function gramMultiplyAdds(epoch: RandomEpoch): number {
   const reputers = Object.keys(epoch.settle.reputers).sort()
-  const coordinates = lossMatrix(reputers, epoch.settle.reputers).layout.size
+  const coordinates = lossLayout(reputers.map((id) => epoch.settle.reputers[id].losses)).size
   return ((reputers.length * (reputers.length + 1)) / 2) * coordinates
 }
 

@@ -82,7 +82,7 @@ export class ReputerService {
   }
 }
 
-/** A table in the message schema's shape (mutable id lists, an ArrayBuffer-backed array). */
+/** A table in the message schema's shape (mutable id lists; lossBundle's values are ArrayBuffer-backed). */
 function tablePayload(t: IdMatrix): { rows: string[]; cols: string[]; values: Float64Array<ArrayBuffer> } {
-  return { rows: [...t.rows], cols: [...t.cols], values: Float64Array.from(t.values) }
+  return { rows: [...t.rows], cols: [...t.cols], values: t.values as Float64Array<ArrayBuffer> }
 }

@@ -29,15 +29,6 @@ export function indexOfSorted(ids: readonly string[], id: string): number {
   return -1
 }
 
-/** The entry at (row, col), or undefined when absent. */
-export function matrixEntry(m: IdMatrix, row: string, col: string): number | undefined {
-  const r = indexOfSorted(m.rows, row)
-  const c = r < 0 ? -1 : indexOfSorted(m.cols, col)
-  if (c < 0) return undefined
-  const v = m.values[r * m.cols.length + c]
-  return v === v ? v : undefined
-}
-
 /** `target[i]` = index of target[i] in `source` (both ascending), or −1. */
 export function positionsIn(target: readonly string[], source: readonly string[]): Int32Array {
   const out = new Int32Array(target.length)

@@ -7,8 +7,7 @@
  * Conservation (conservation.ts): genesis supply + minted − burned =
  * Σ balances + Σ stakes + Σ delegations + Σ unbonding + treasury.
  */
-import type { CommitteeMember, Genesis } from './genesis.js'
-import type { TopicWeightParams } from '../../synthesis/topic-weights.js'
+import type { Genesis } from './genesis.js'
 
 export type TopicRole = 'worker' | 'reputer'
 export const TOPIC_ROLES: readonly TopicRole[] = ['worker', 'reputer']
@@ -49,18 +48,19 @@ export interface UnbondingEntry {
 }
 
 /** The genesis parameters the transitions need, carried in the state so they are hashed too. */
-export interface LedgerParams {
-  readonly chainId: string
-  readonly emissionPerEpoch: bigint
-  readonly epochMs: number
-  readonly committeeSharePpm: number
-  readonly createTopicFee: bigint
-  readonly unbondingEpochs: number
-  readonly slashFractionPpm: number
-  readonly minimumStake: { readonly worker: bigint; readonly reputer: bigint }
-  readonly topicWeight: TopicWeightParams
-  readonly committee: readonly CommitteeMember[]
-}
+export type LedgerParams = Pick<
+  Genesis,
+  | 'chainId'
+  | 'emissionPerEpoch'
+  | 'epochMs'
+  | 'committeeSharePpm'
+  | 'createTopicFee'
+  | 'unbondingEpochs'
+  | 'slashFractionPpm'
+  | 'minimumStake'
+  | 'topicWeight'
+  | 'committee'
+>
 
 export interface Supply {
   /** Σ genesis balances and stakes. */
