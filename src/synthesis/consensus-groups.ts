@@ -9,9 +9,7 @@
  * coordinate-wise lower median.
  */
 import type { LossMatrix } from './consensus-losses.js'
-
-/** Coordinates per block when accumulating the Gram matrix (keeps the rows in cache). */
-const GRAM_BLOCK = 512
+import { KernelArena } from './kernels/kernels.js'
 
 export interface GramGroup {
   readonly kind: 'gram'
@@ -123,15 +121,20 @@ function centreOf(values: Float64Array, n: number, members: Int32Array, j: numbe
   return [select(scratch, k, (k - 1) >> 1), lowest]
 }
 
-/** Centred copies of a partial group's coordinates: one vector per member, then the padded one. */
-function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: readonly number[]): { vectors: Float64Array[]; centre: Float64Array } {
+/** Arena doubles of a partial group's copies (members, the padded vector, the centre) and their Gram scratch. */
+function copiedDoubles(k: number, count: number): number {
+  return (k + 2) * count + KernelArena.gramDoubles(k + 2)
+}
+
+/** Centred copies of a partial group's coordinates in `arena`: one vector per member, then the padded one. */
+function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: readonly number[], arena: KernelArena): { vectors: Float64Array[]; centre: Float64Array } {
   const n = matrix.layout.size
   const { values } = matrix
   const k = members.length
   const count = coords.length
   const vectors: Float64Array[] = []
-  for (let i = 0; i <= k; i++) vectors.push(new Float64Array(count))
-  const centre = new Float64Array(count)
+  for (let i = 0; i <= k; i++) vectors.push(arena.f64(count))
+  const centre = arena.f64(count)
   const scratch = new Float64Array(k)
   for (let t = 0; t < count; t++) {
     const j = coords[t]
@@ -151,28 +154,37 @@ function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: readonly
 function centralRow(matrix: LossMatrix, coords: readonly number[]): number {
   const r = matrix.reputers.length
   const n = matrix.layout.size
-  const { values, stakes } = matrix
+  const { values, stakes, arena } = matrix
   const count = coords.length
-  // All coordinates (coords = 0..n−1): rows are read as they lie.
-  const dense = count === n
-  const rowOf = (m: number): Float64Array => {
-    if (dense) return values.subarray(m * n, (m + 1) * n)
-    const out = new Float64Array(count)
-    for (let t = 0; t < count; t++) out[t] = values[m * n + coords[t]]
-    return out
+  let distanceOf: (m: number) => number
+  if (count === n) {
+    // All coordinates: the rows are read in place by the kernels. The mean is the §3.1
+    // consensus (computed already, or here by the same kernel: no value is missing).
+    const mean = matrix.slots.consensus
+    if (matrix.rawConsensus !== undefined) mean.set(matrix.rawConsensus)
+    else arena.consensus(values, stakes, r, n, mean)
+    distanceOf = (m) => arena.squaredDistance(values.subarray(m * n, (m + 1) * n), mean)
+  } else {
+    const rowOf = (m: number): Float64Array => {
+      const out = new Float64Array(count)
+      for (let t = 0; t < count; t++) out[t] = values[m * n + coords[t]]
+      return out
+    }
+    const mean = stakeMean(r, stakes, rowOf, count)
+    distanceOf = (m) => {
+      const row = rowOf(m)
+      let d = 0
+      for (let t = 0; t < count; t++) {
+        const x = row[t] - mean[t]
+        d += x * x
+      }
+      return d
+    }
   }
-  // With every coordinate reported, the mean is the §3.1 consensus, computed already with
-  // the same operations in the same order.
-  const mean = dense && matrix.rawConsensus !== undefined ? matrix.rawConsensus : stakeMean(r, stakes, rowOf, count)
   let best = 0
   let bestDistance = Number.POSITIVE_INFINITY
   for (let m = 0; m < r; m++) {
-    const row = rowOf(m)
-    let d = 0
-    for (let t = 0; t < count; t++) {
-      const x = row[t] - mean[t]
-      d += x * x
-    }
+    const d = distanceOf(m)
     if (d < bestDistance) {
       bestDistance = d
       best = m
@@ -200,8 +212,8 @@ function stakeMean(r: number, stakes: Float64Array, rowOf: (m: number) => Float6
  * its centred values for `coords` at the front. The matrix is large (R × 10^5 at the
  * benchmark size), so no copy; a coordinate's old column is read before anything overwrites
  * it, since coords[t] ≥ t and each row is rewritten in ascending order. When `coords` are
- * all the coordinates nothing moves, and `centred: false` leaves the subtraction to
- * gramGroup.
+ * all the coordinates nothing moves, and `centred: false` leaves the subtraction to the Gram
+ * kernel, which centres each block just before it reads it (one pass over the matrix less).
  */
 function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vectors: Float64Array[]; centre: Float64Array; centred: boolean } {
   const r = matrix.reputers.length
@@ -209,9 +221,7 @@ function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vector
   const { values } = matrix
   const count = coords.length
   const central = centralRow(matrix, coords)
-  const centre = new Float64Array(count)
-  // All coordinates: the rows stay where they are and gramGroup centres them block by block
-  // just before it reads them (one pass over the matrix less).
+  const centre = matrix.slots.centre.subarray(0, count)
   const dense = count === n
   if (dense) centre.set(values.subarray(central * n, central * n + n))
   else for (let t = 0; t < count; t++) centre[t] = values[central * n + coords[t]]
@@ -225,114 +235,23 @@ function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vector
 }
 
 /**
- * Gram entries (a, b) and (a + 1, b) for every b ≥ a over coordinates [start, end): two rows
- * against four columns per pass, so each loaded value feeds several products (the Gram
- * matrix is the settle step's largest cost: R²/2 dot products over ~10⁵ coordinates). Every
- * entry still sums its products in ascending coordinate order, so the bits do not depend on
- * the blocking. (a + 1, a) lies below the diagonal; it is computed and then overwritten by
- * the symmetric copy.
+ * The Gram group of `vectors` centred on `centre` (all in `arena`, with the Gram scratch of
+ * vectors + 1 rows left in its reservation). With `centreInBlocks` they are not centred yet:
+ * the kernel centres them in place as it goes, leaving every vector centred as if done first.
  */
-function accumulateRowPair(gram: Float64Array, K: number, vectors: readonly Float64Array[], a: number, start: number, end: number): void {
-  const va = vectors[a]
-  const vc = vectors[a + 1]
-  const ra = a * K
-  const rc = ra + K
-  let b = a
-  for (; b + 3 < K; b += 4) {
-    const v0 = vectors[b]
-    const v1 = vectors[b + 1]
-    const v2 = vectors[b + 2]
-    const v3 = vectors[b + 3]
-    let s00 = gram[ra + b]
-    let s01 = gram[ra + b + 1]
-    let s02 = gram[ra + b + 2]
-    let s03 = gram[ra + b + 3]
-    let s10 = gram[rc + b]
-    let s11 = gram[rc + b + 1]
-    let s12 = gram[rc + b + 2]
-    let s13 = gram[rc + b + 3]
-    for (let t = start; t < end; t++) {
-      const x = va[t]
-      const y = vc[t]
-      const u0 = v0[t]
-      const u1 = v1[t]
-      const u2 = v2[t]
-      const u3 = v3[t]
-      s00 += x * u0
-      s01 += x * u1
-      s02 += x * u2
-      s03 += x * u3
-      s10 += y * u0
-      s11 += y * u1
-      s12 += y * u2
-      s13 += y * u3
-    }
-    gram[ra + b] = s00
-    gram[ra + b + 1] = s01
-    gram[ra + b + 2] = s02
-    gram[ra + b + 3] = s03
-    gram[rc + b] = s10
-    gram[rc + b + 1] = s11
-    gram[rc + b + 2] = s12
-    gram[rc + b + 3] = s13
-  }
-  for (; b < K; b++) {
-    const vb = vectors[b]
-    let s0 = gram[ra + b]
-    let s1 = gram[rc + b]
-    for (let t = start; t < end; t++) {
-      s0 += va[t] * vb[t]
-      s1 += vc[t] * vb[t]
-    }
-    gram[ra + b] = s0
-    gram[rc + b] = s1
-  }
-}
-
-/** Gram entries (a, b) for every b ≥ a over [start, end): the last row when K is odd. */
-function accumulateRow(gram: Float64Array, K: number, vectors: readonly Float64Array[], a: number, start: number, end: number): void {
-  const va = vectors[a]
-  for (let b = a; b < K; b++) {
-    const vb = vectors[b]
-    let s = gram[a * K + b]
-    for (let t = start; t < end; t++) s += va[t] * vb[t]
-    gram[a * K + b] = s
-  }
-}
-
-/**
- * The Gram group of `vectors` centred on `centre`; with `centreInBlocks` they are not centred
- * yet and each block of coordinates is centred in place just before it is accumulated (while
- * it is in cache), leaving every vector centred as if done first.
- */
-function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64Array, centreInBlocks = false): GramGroup {
+function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64Array, arena: KernelArena, centreInBlocks: boolean): GramGroup {
   const K = vectors.length
-  const count = centre.length
+  // The centre as a last row: its products with the vectors are ⟨z, ṽ_i⟩, with itself ‖z‖².
+  const full = arena.gram([...vectors, centre], centreInBlocks ? K : 0)
   const gram = new Float64Array(K * K)
   const centreDots = new Float64Array(K)
-  let centreNorm2 = 0
-  for (let start = 0; start < count; start += GRAM_BLOCK) {
-    const end = Math.min(count, start + GRAM_BLOCK)
-    if (centreInBlocks) {
-      for (const v of vectors) for (let t = start; t < end; t++) v[t] -= centre[t]
-    }
-    let a = 0
-    for (; a + 1 < K; a += 2) accumulateRowPair(gram, K, vectors, a, start, end)
-    if (a < K) accumulateRow(gram, K, vectors, a, start, end)
-    for (let r = 0; r < K; r++) {
-      const v = vectors[r]
-      let d = centreDots[r]
-      for (let t = start; t < end; t++) d += centre[t] * v[t]
-      centreDots[r] = d
-    }
-    for (let t = start; t < end; t++) centreNorm2 += centre[t] * centre[t]
-  }
   const norms = new Float64Array(K)
   for (let a = 0; a < K; a++) {
-    for (let b = 0; b < a; b++) gram[a * K + b] = gram[b * K + a]
+    gram.set(full.subarray(a * (K + 1), a * (K + 1) + K), a * K)
+    centreDots[a] = full[a * (K + 1) + K]
     norms[a] = Math.sqrt(gram[a * K + a])
   }
-  return { kind: 'gram', members, vectors, gram, norms, centreDots, centreNorm2, count }
+  return { kind: 'gram', members, vectors, gram, norms, centreDots, centreNorm2: full[K * (K + 1) + K], count: centre.length }
 }
 
 function buildDirectGroup(matrix: LossMatrix, members: Int32Array, coords: number[]): DirectGroup {
@@ -366,22 +285,29 @@ export function buildGroups(matrix: LossMatrix): { groups: Group[]; longest: num
   const groups: Group[] = []
   let longest = 0
   let full: { members: Int32Array; coords: number[] } | undefined
-  for (const g of groupCoordinates(matrix)) {
-    const K = g.members.length + (g.members.length < r ? 1 : 0)
-    if (g.coords.length <= K) {
+  const all = groupCoordinates(matrix)
+  const isGram = (g: { members: Int32Array; coords: number[] }): boolean => g.coords.length > g.members.length + (g.members.length < r ? 1 : 0)
+  // Copies of partial groups get an arena of their own, sized exactly (the matrix's
+  // reservation covers only the full group).
+  let copyDoubles = 0
+  for (const g of all) if (isGram(g) && g.members.length < r) copyDoubles += copiedDoubles(g.members.length, g.coords.length)
+  const copies = copyDoubles > 0 ? new KernelArena() : undefined
+  copies?.begin(copyDoubles)
+  for (const g of all) {
+    if (!isGram(g)) {
       groups.push(buildDirectGroup(matrix, g.members, g.coords))
     } else if (g.members.length === r) {
       full = g
-    } else {
-      const { vectors, centre } = copiedVectors(matrix, g.members, g.coords)
-      groups.push(gramGroup(g.members, vectors, centre))
+    } else if (copies !== undefined) {
+      const { vectors, centre } = copiedVectors(matrix, g.members, g.coords, copies)
+      groups.push(gramGroup(g.members, vectors, centre, copies, false))
       if (g.coords.length > longest) longest = g.coords.length
     }
   }
   // Last, because centring in place overwrites the columns the other groups read.
   if (full !== undefined) {
     const { vectors, centre, centred } = centredInPlace(matrix, full.coords)
-    groups.unshift(gramGroup(full.members, vectors, centre, !centred))
+    groups.unshift(gramGroup(full.members, vectors, centre, matrix.arena, !centred))
     if (full.coords.length > longest) longest = full.coords.length
   }
   return { groups, longest }

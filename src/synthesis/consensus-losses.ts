@@ -11,6 +11,7 @@
 import { SynthesisError } from './errors.js'
 import { own, recordOf, unionIds } from './id-map.js'
 import { checkedMatrix, indexOfSorted, positionsIn, sameIds, unionSorted } from './id-matrix.js'
+import { KernelArena } from './kernels/kernels.js'
 import type { IdMap, IdMatrix, LossBundle, ReputerReport } from './types.js'
 
 export interface OneOutInfererForecasterIds {
@@ -24,6 +25,8 @@ export interface LossLayout {
   readonly inferers: readonly string[]
   readonly forecasters: readonly string[]
   readonly oneOutInfererForecasters: readonly OneOutInfererForecasterIds[]
+  /** Union of the groups' inferers, ascending: the columns of the consensus table. */
+  readonly tableCols: readonly string[]
   readonly oneOutInferers: readonly string[]
   readonly oneOutForecasters: readonly string[]
   readonly oneInForecasters: readonly string[]
@@ -43,6 +46,13 @@ export interface LossMatrix {
   readonly missing: number
   /** The §3.1 consensus of these rows, once computed (`withConsensus`). */
   readonly rawConsensus?: Float64Array
+  /**
+   * The arena `values` and `stakes` live in (valid until its next `begin`), with two vectors
+   * of `layout.size` there for the kernels' outputs (the §3.1 consensus, the centre of the
+   * reputer vectors); the rest of its reservation is the full group's Gram scratch.
+   */
+  readonly arena: KernelArena
+  readonly slots: { readonly consensus: Float64Array; readonly centre: Float64Array }
 }
 
 const NETWORK = 0
@@ -72,12 +82,14 @@ export function lossLayout(bundles: readonly LossBundle[]): LossLayout {
     // A forecaster with no value in any bundle has no coordinate (epoch-json §6.9).
     if (ids.length > 0) oneOutInfererForecasters.push({ forecaster, inferers: ids })
   }
+  let tableCols: readonly string[] = []
+  for (const g of oneOutInfererForecasters) tableCols = unionSorted(tableCols, g.inferers)
   const oneOutInferers = unionIds(bundles.map((b) => b.oneOutInferers))
   const oneOutForecasters = unionIds(bundles.map((b) => b.oneOutForecasters))
   const oneInForecasters = unionIds(bundles.map((b) => b.oneInForecasters))
   let size = 2 + inferers.length + forecasters.length + oneOutInferers.length + oneOutForecasters.length + oneInForecasters.length
   for (const group of oneOutInfererForecasters) size += group.inferers.length
-  return { inferers, forecasters, oneOutInfererForecasters, oneOutInferers, oneOutForecasters, oneInForecasters, size }
+  return { inferers, forecasters, oneOutInfererForecasters, tableCols, oneOutInferers, oneOutForecasters, oneInForecasters, size }
 }
 
 /** A reported loss as a matrix entry: NaN if absent, an error if present but unusable. */
@@ -107,33 +119,46 @@ function fillField(row: Float64Array, at: number, ids: readonly string[], map: I
 }
 
 /**
- * Fills a one-out-inferer-forecaster group from a bundle's table and checks each value it
- * copies (finite, or NaN for absent): how many values it holds, and whether the group's
- * columns are the table's own (then no value of that row was left out).
+ * Copies a one-out-inferer-forecaster group from a bundle's table, NaN where the table has no
+ * value (values are checked afterwards, the whole table at once: `tableFound`). Returns whether
+ * the group's columns are the table's own (then no value of that table row was left out).
+ * `colsAreLayout`: the table's columns are the layout's `tableCols` (compared once per
+ * bundle: a thousand string comparisons per row would cost more than the copy).
  */
-function fillMatrixRow(row: Float64Array, at: number, group: OneOutInfererForecasterIds, m: IdMatrix, path: string): { found: number; wholeRow: boolean } {
+function copyGroup(row: Float64Array, at: number, group: OneOutInfererForecasterIds, m: IdMatrix, colsAreLayout: boolean): boolean {
   const r = indexOfSorted(m.rows, group.forecaster)
   const count = group.inferers.length
   if (r < 0) {
     row.fill(Number.NaN, at, at + count)
-    return { found: 0, wholeRow: false }
+    return false
   }
   const nc = m.cols.length
   const base = r * nc
-  const src = m.values
-  let found = 0
-  const whole = sameIds(group.inferers, m.cols)
-  const columns = whole ? undefined : positionsIn(group.inferers, m.cols)
-  for (let t = 0; t < count; t++) {
-    const c = columns === undefined ? t : columns[t]
-    const v = c < 0 ? Number.NaN : src[base + c]
-    if (v === v) {
-      if (v - v !== 0) throw new SynthesisError('NON_FINITE', `${path}["${group.forecaster}"]["${group.inferers[t]}"] is not finite (${v})`)
-      found++
-    }
-    row[at + t] = v
+  // The group's inferers are a subset of tableCols, so equal counts mean equal lists.
+  if (colsAreLayout ? count === nc : sameIds(group.inferers, m.cols)) {
+    row.set(m.values.subarray(base, base + count), at)
+    return true
   }
-  return { found, wholeRow: whole }
+  const columns = positionsIn(group.inferers, m.cols)
+  for (let t = 0; t < count; t++) row[at + t] = columns[t] < 0 ? Number.NaN : m.values[base + columns[t]]
+  return false
+}
+
+/**
+ * How many values the table's coordinates [from, from + count) of `row` hold; NON_FINITE,
+ * naming the value, if one is ±Infinity.
+ */
+function tableFound(arena: KernelArena, row: Float64Array, from: number, count: number, layout: LossLayout, path: string): number {
+  const found = arena.countPresent(row.subarray(from, from + count))
+  if (found >= 0) return found
+  let at = from
+  for (const group of layout.oneOutInfererForecasters) {
+    for (const id of group.inferers) {
+      const v = row[at++]
+      if (v === v && v - v !== 0) throw new SynthesisError('NON_FINITE', `${path}["${group.forecaster}"]["${id}"] is not finite (${v})`)
+    }
+  }
+  throw new Error('tableFound: the kernel saw a non-finite value the scan did not')
 }
 
 /** Values present in `m` (finite or ±∞; NaN is absent). */
@@ -144,37 +169,31 @@ function countPresent(values: Float64Array): number {
 }
 
 /**
+ * The arena reservation of a matrix of `r` reputers over `n` coordinates: the matrix, its
+ * stakes, its two slots, and the Gram scratch of the full group (r rows and the centre).
+ */
+function matrixDoubles(r: number, n: number): number {
+  return r * n + r + 2 * n + KernelArena.gramDoubles(r + 1)
+}
+
+/**
  * Fills every row on `layout`. With `strict`, returns undefined as soon as a bundle reports
  * an id the layout lacks: `found` equal to the map's key count means the map's ids are
  * exactly those of the layout it holds, so no key ever needs sorting or a set.
  */
-/**
- * A grow-only buffer a caller lends for the matrix values, so that a large epoch (R × 10^5
- * doubles) does not allocate and zero tens of MB every time. The matrix returned with it is
- * valid until the next call that lends the same scratch.
- */
-export interface MatrixScratch {
-  buffer: Float64Array
-}
-
-function valuesBuffer(size: number, scratch: MatrixScratch | undefined): Float64Array {
-  if (scratch === undefined) return new Float64Array(size)
-  if (scratch.buffer.length < size) scratch.buffer = new Float64Array(size)
-  return scratch.buffer.subarray(0, size)
-}
-
 function fill(
   reputers: readonly string[],
   reports: IdMap<ReputerReport>,
   bundles: readonly LossBundle[],
   layout: LossLayout,
   strict: boolean,
-  scratch: MatrixScratch | undefined,
+  arena: KernelArena,
 ): LossMatrix | undefined {
   const n = layout.size
-  // Every entry of every row is written below, so a reused buffer needs no clearing.
-  const values = valuesBuffer(reputers.length * n, scratch)
-  const stakes = new Float64Array(reputers.length)
+  arena.begin(matrixDoubles(reputers.length, n))
+  const values = arena.f64(reputers.length * n)
+  const stakes = arena.f64(reputers.length)
+  const slots = { consensus: arena.f64(n), centre: arena.f64(n) }
   let missing = 0
   for (let m = 0; m < reputers.length; m++) {
     const b = bundles[m]
@@ -196,24 +215,23 @@ function fill(
     if (!field(layout.inferers, b.inferers, 'inferers')) return undefined
     if (!field(layout.forecasters, b.forecasters, 'forecasters')) return undefined
     const nested = b.oneOutInfererForecasters
-    let inGroups = 0
+    const tableStart = at
     let wholeRows = 0
-    const tablePath = `${base}.one_out_inferer_forecasters`
+    const colsAreLayout = sameIds(layout.tableCols, nested.cols)
     for (const group of layout.oneOutInfererForecasters) {
-      const { found, wholeRow } = fillMatrixRow(row, at, group, nested, tablePath)
+      if (copyGroup(row, at, group, nested, colsAreLayout)) wholeRows++
       at += group.inferers.length
-      missing += group.inferers.length - found
-      inGroups += found
-      if (wholeRow) wholeRows++
     }
+    const inTable = tableFound(arena, row, tableStart, at - tableStart, layout, `${base}.one_out_inferer_forecasters`)
+    missing += at - tableStart - inTable
     // Strict: every value of the bundle's table must have landed in some group. When every
     // row of the table was copied whole that holds by construction; otherwise count.
-    if (check && wholeRows !== nested.rows.length && inGroups !== countPresent(nested.values)) return undefined
+    if (check && wholeRows !== nested.rows.length && inTable !== countPresent(nested.values)) return undefined
     if (!field(layout.oneOutInferers, b.oneOutInferers, 'one_out_inferers')) return undefined
     if (!field(layout.oneOutForecasters, b.oneOutForecasters, 'one_out_forecasters')) return undefined
     if (!field(layout.oneInForecasters, b.oneInForecasters, 'one_in_forecasters')) return undefined
   }
-  return { layout, reputers, stakes, values, missing }
+  return { layout, reputers, stakes, values, missing, arena, slots }
 }
 
 /**
@@ -225,14 +243,14 @@ function fill(
  * as much as reading it, and is cheapest while it is still in cache); only if some reputer
  * reports more is the full union taken.
  */
-export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>, scratch?: MatrixScratch): LossMatrix {
+export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>, arena: KernelArena = new KernelArena()): LossMatrix {
   const bundles = reputers.map((id) => {
     const losses = reports[id].losses
     // Shape only: each value is checked as it is copied (fillMatrixRow).
     checkedMatrix(losses.oneOutInfererForecasters, `reputers.${id}.losses.one_out_inferer_forecasters`, false)
     return losses
   })
-  return fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true, scratch) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false, scratch) as LossMatrix)
+  return fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true, arena) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false, arena) as LossMatrix)
 }
 
 /**
@@ -241,21 +259,9 @@ export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerRe
  * by someone except possibly network and naive, which are required.
  */
 export function consensusVector(matrix: LossMatrix): Float64Array {
-  const { values, stakes } = matrix
   const n = matrix.layout.size
-  const r = stakes.length
-  const out = new Float64Array(n)
-  for (let j = 0; j < n; j++) {
-    let num = 0
-    let den = 0
-    for (let m = 0; m < r; m++) {
-      const v = values[m * n + j]
-      if (v !== v) continue
-      num += stakes[m] * v
-      den += stakes[m]
-    }
-    out[j] = den > 0 ? num / den : Number.NaN
-  }
+  matrix.arena.consensus(matrix.values, matrix.stakes, matrix.stakes.length, n, matrix.slots.consensus)
+  const out = matrix.slots.consensus.slice()
   if (out[NETWORK] !== out[NETWORK]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the network loss')
   if (out[NAIVE] !== out[NAIVE]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the naive loss')
   for (let j = 0; j < n; j++) {
@@ -265,14 +271,17 @@ export function consensusVector(matrix: LossMatrix): Float64Array {
 }
 
 /** The one-out-inferer-forecaster groups of the consensus vector from `at`, as one table. */
-function consensusTable(groups: readonly OneOutInfererForecasterIds[], consensus: Float64Array, at: number): { matrix: IdMatrix; end: number } {
-  let cols: readonly string[] = []
-  for (const g of groups) cols = unionSorted(cols, g.inferers)
+function consensusTable(layout: LossLayout, consensus: Float64Array, at: number): { matrix: IdMatrix; end: number } {
+  const groups = layout.oneOutInfererForecasters
+  const cols = layout.tableCols
   const values = new Float64Array(groups.length * cols.length).fill(Number.NaN)
   for (let r = 0; r < groups.length; r++) {
     const ids = groups[r].inferers
-    const columns = positionsIn(ids, cols)
-    for (let t = 0; t < ids.length; t++) values[r * cols.length + columns[t]] = consensus[at + t]
+    if (ids.length === cols.length) values.set(consensus.subarray(at, at + ids.length), r * cols.length)
+    else {
+      const columns = positionsIn(ids, cols)
+      for (let t = 0; t < ids.length; t++) values[r * cols.length + columns[t]] = consensus[at + t]
+    }
     at += ids.length
   }
   return { matrix: { rows: groups.map((g) => g.forecaster), cols, values }, end: at }
@@ -293,7 +302,7 @@ export function consensusBundle(layout: LossLayout, consensus: Float64Array): Lo
   }
   const inferers = take(layout.inferers)
   const forecasters = take(layout.forecasters)
-  const table = consensusTable(layout.oneOutInfererForecasters, consensus, at)
+  const table = consensusTable(layout, consensus, at)
   at = table.end
   const oneOutInferers = take(layout.oneOutInferers)
   const oneOutForecasters = take(layout.oneOutForecasters)

@@ -11,6 +11,7 @@
 import { SynthesisError } from './errors.js'
 import { emptyRecord, mergeSorted, ownNumber } from './id-map.js'
 import { indexOfSorted, positionsIn, sameIds, unionSorted } from './id-matrix.js'
+import { KernelArena } from './kernels/kernels.js'
 import { ema } from './stats.js'
 import type { IdMap, IdMatrix, LossBundle, RegretFamily, RegretSet, Regrets } from './types.js'
 
@@ -76,7 +77,8 @@ interface RowUpdate {
   readonly row: string
   readonly reference: number
   readonly ids: readonly string[]
-  readonly losses: ArrayLike<number>
+  /** A Float64Array everywhere, so the hot loop reads one array kind. */
+  readonly losses: Float64Array
 }
 
 type Side = 'inferers' | 'forecasters'
@@ -101,54 +103,118 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
     cols = unionSorted(cols, u.ids)
   }
   // The usual epoch: the same rows as before, and every column is an updated id: a copy.
-  if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols)) return applied(alpha, initialRegret, { rows, cols, values: prev.values.slice() }, updates)
+  if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols)) return applied(alpha, initialRegret, rows, cols, (values) => values.set(prev.values), updates)
+  // A previous column that is not an updated id stays if a kept row holds a value in it
+  // (usually every previous column is an updated id, and no scan is needed).
+  const unmatched = positionsIn(prev.cols, cols).includes(-1)
   const used = new Uint8Array(pnc)
   const dormantIds: string[] = []
   for (let r = 0; r < rows.length; r++) {
     const pr = fromTable[r]
     if (pr >= 0) {
-      for (let c = 0; c < pnc; c++) if (prev.values[pr * pnc + c] === prev.values[pr * pnc + c]) used[c] = 1
+      if (unmatched) for (let c = 0; c < pnc; c++) if (prev.values[pr * pnc + c] === prev.values[pr * pnc + c]) used[c] = 1
     } else if (Object.hasOwn(previous.dormant, rows[r])) {
       for (const id of Object.keys(previous.dormant[rows[r]][side])) dormantIds.push(id)
     }
   }
-  cols = unionSorted(cols, prev.cols.filter((_, c) => used[c] === 1))
+  if (unmatched) cols = unionSorted(cols, prev.cols.filter((_, c) => used[c] === 1))
   if (dormantIds.length > 0) cols = unionSorted(cols, [...new Set(dormantIds)].sort())
   const nc = cols.length
-  const values = new Float64Array(rows.length * nc).fill(Number.NaN)
-  const colAt = positionsIn(prev.cols, cols)
-  for (let r = 0; r < rows.length; r++) {
-    const pr = fromTable[r]
-    const base = r * nc
-    if (pr >= 0) {
-      for (let c = 0; c < pnc; c++) {
-        const v = prev.values[pr * pnc + c]
-        if (v === v) values[base + colAt[c]] = v
+  const runs = columnRuns(positionsIn(prev.cols, cols))
+  const held = (values: Float64Array): void => {
+    values.fill(Number.NaN)
+    for (let r = 0; r < rows.length; r++) {
+      const pr = fromTable[r]
+      const base = r * nc
+      if (pr >= 0) {
+        // An absent value is NaN in both tables, so runs are copied as they lie (a loop, not
+        // set(subarray): tens of thousands of short runs would each allocate a view).
+        const from = pr * pnc
+        for (let i = 0; i < runs.length; i += 3) {
+          const src = from + runs[i]
+          const dst = base + runs[i + 1]
+          for (let t = 0; t < runs[i + 2]; t++) values[dst + t] = prev.values[src + t]
+        }
+      } else if (Object.hasOwn(previous.dormant, rows[r])) {
+        const record = previous.dormant[rows[r]][side]
+        for (const id of Object.keys(record)) values[base + indexOfSorted(cols, id)] = record[id]
       }
-    } else if (Object.hasOwn(previous.dormant, rows[r])) {
-      const held = previous.dormant[rows[r]][side]
-      for (const id of Object.keys(held)) values[base + indexOfSorted(cols, id)] = held[id]
     }
   }
-  return applied(alpha, initialRegret, { rows, cols, values }, updates)
+  return applied(alpha, initialRegret, rows, cols, held, updates)
 }
 
-/** `table` (its values written in place) with the EMA of every update applied. */
-function applied(alpha: number, initialRegret: number, table: IdMatrix, updates: readonly RowUpdate[]): IdMatrix {
-  const { rows, cols, values } = table
+/**
+ * The runs of a column map (old column c → new column at[c], increasing; −1 where the
+ * column is dropped): triples (old start, new start, length) of consecutive columns that
+ * stay consecutive, so a row is copied in a few bulk moves.
+ */
+function columnRuns(at: Int32Array): number[] {
+  const runs: number[] = []
+  let c = 0
+  while (c < at.length) {
+    if (at[c] < 0) {
+      c++
+      continue
+    }
+    const start = c
+    while (c + 1 < at.length && at[c + 1] === at[c] + 1) c++
+    c++
+    runs.push(start, at[start], c - start)
+  }
+  return runs
+}
+
+/**
+ * Where the updates are applied: the table's values, and each distinct column list and loss
+ * vector once (the one-out-inferer family has a million entries at 1000 inferers, and the
+ * kernel does them ~5× faster than a JS loop). Kept between settlements.
+ */
+let regretArena: KernelArena | undefined
+
+/**
+ * The table over `rows` × `cols` whose values `held` writes (every entry: what the rows
+ * stored before, NaN where nothing), with the EMA of every update applied. The values are
+ * built in the arena (its memory is reused; a fresh 8 MB array costs milliseconds of page
+ * faults) and copied out once.
+ */
+function applied(alpha: number, initialRegret: number, rows: readonly string[], cols: readonly string[], held: (values: Float64Array) => void, updates: readonly RowUpdate[]): IdMatrix {
   const nc = cols.length
-  const positions = new Map<readonly string[], Int32Array>()
+  const columns = new Map<readonly string[], Int32Array>()
+  const losses = new Set<Float64Array>()
+  let doubles = rows.length * nc
   for (const u of updates) {
-    let at = positions.get(u.ids)
-    if (at === undefined) positions.set(u.ids, (at = positionsIn(u.ids, cols)))
-    const base = indexOfSorted(rows, u.row) * nc
-    for (let i = 0; i < at.length; i++) {
-      const k = base + at[i]
-      const before = values[k]
-      values[k] = ema(alpha, u.reference - u.losses[i], before === before ? before : initialRegret, false)
+    if (!columns.has(u.ids)) {
+      const at = positionsIn(u.ids, cols)
+      columns.set(u.ids, at)
+      doubles += Math.ceil(at.length / 2)
+    }
+    if (!losses.has(u.losses)) {
+      losses.add(u.losses)
+      doubles += u.losses.length
     }
   }
-  return table
+  const arena = (regretArena ??= new KernelArena())
+  arena.begin(doubles)
+  const values = arena.f64(rows.length * nc)
+  held(values)
+  const columnsIn = new Map<readonly string[], Int32Array>()
+  for (const [ids, at] of columns) {
+    const view = arena.i32(at.length)
+    view.set(at)
+    columnsIn.set(ids, view)
+  }
+  const lossesIn = new Map<Float64Array, Float64Array>()
+  for (const l of losses) {
+    const view = arena.f64(l.length)
+    view.set(l)
+    lossesIn.set(l, view)
+  }
+  for (const u of updates) {
+    const r = indexOfSorted(rows, u.row)
+    arena.emaUpdate(values, r * nc, columnsIn.get(u.ids) as Int32Array, lossesIn.get(u.losses) as Float64Array, u.reference, alpha, initialRegret)
+  }
+  return { rows, cols, values: values.slice() }
 }
 
 /** A table row's present entries as a record. */
@@ -242,7 +308,7 @@ export function updateRegrets(alpha: number, initialRegret: number, previous: Re
         withoutL.push(v)
       }
     }
-    if (ks.length > 0) outInfererForecastRows.push({ row: l, reference, ids: ks, losses: withoutL })
+    if (ks.length > 0) outInfererForecastRows.push({ row: l, reference, ids: ks, losses: Float64Array.from(withoutL) })
   }
   const oneOutInferer = family(previous.oneOutInferer, outInfererIds, outInfererRows, outInfererForecastRows)
 
@@ -260,7 +326,7 @@ export function updateRegrets(alpha: number, initialRegret: number, previous: Re
   const selfRows: RowUpdate[] = []
   for (const k of inForecasterIds) {
     const self = ownNumber(L.forecasters, k)
-    if (self !== undefined) selfRows.push({ row: k, reference: L.oneInForecasters[k], ids: [k], losses: [self] })
+    if (self !== undefined) selfRows.push({ row: k, reference: L.oneInForecasters[k], ids: [k], losses: Float64Array.of(self) })
   }
   const oneInForecaster = family(
     previous.oneInForecaster,

@@ -6,7 +6,7 @@
  * descent → fractions, entropies → χ, split → rewards → inclusion counts. Pure: the same
  * inputs give the same bits, whatever order the records were built in.
  */
-import { consensusBundle, consensusVector, lossMatrix, withConsensus, type MatrixScratch } from './consensus-losses.js'
+import { consensusBundle, consensusVector, lossMatrix, withConsensus } from './consensus-losses.js'
 import { SynthesisError } from './errors.js'
 import { own, mergeRecords, recordOf } from './id-map.js'
 import { nextInitialRegret } from './initial-regret.js'
@@ -17,15 +17,16 @@ import { reputerRewardFractions, scoreSpreadSample, smoothAndEntropy, workerRewa
 import { forecastingUtility, taskRewardFractions } from './reward-split.js'
 import { forecasterScores, forecastingTaskScore, infererScores } from './scores.js'
 import { validateSettleInput } from './settle-input.js'
+import { KernelArena } from './kernels/kernels.js'
 import { sortedIds } from './stats.js'
 import type { IdMap, SettleInput, SettleOutput, SynthesisParams, TaskMaps, TopicState } from './types.js'
 
 /**
  * The reputers' loss matrix is only needed inside one settle step (nothing returned refers
- * to it), so its buffer is kept for the next step instead of allocating R × coordinates
+ * to it), so its arena is kept for the next step instead of allocating R × coordinates
  * doubles each time (26 MB at 1000 inferers, 100 forecasters, 32 reputers).
  */
-const LOSS_SCRATCH: MatrixScratch = { buffer: new Float64Array(0) }
+let lossArena: KernelArena | undefined
 
 /** A reward below one smallest token unit truncates to nothing and is not a payment (§6.13). */
 const SMALLEST_PAYMENT = 1
@@ -84,7 +85,7 @@ export function settleEpoch(params: SynthesisParams, input: SettleInput, state: 
 
   // §3.1 consensus of the reported losses (raw stakes).
   const reputers = sortedIds(input.reputers)
-  const reported = lossMatrix(reputers, input.reputers, LOSS_SCRATCH)
+  const reported = lossMatrix(reputers, input.reputers, (lossArena ??= new KernelArena()))
   const consensus = consensusVector(reported)
   const matrix = withConsensus(reported, consensus)
   const L = consensusBundle(matrix.layout, consensus)

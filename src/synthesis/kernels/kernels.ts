@@ -1,0 +1,144 @@
+/**
+ * The settle step's bulk kernels (kernels.wat) behind a typed arena: one WebAssembly instance
+ * with its own memory, where the loss matrix and its derived vectors live so the kernels read
+ * them in place.
+ *
+ * An arena hands out views with a bump allocator inside a reservation made up front
+ * (`begin`): growing the memory detaches every view handed out before, so it only grows in
+ * `begin`, and an allocation past the reservation is a programming error. Views are valid
+ * until the next `begin` on the same arena.
+ */
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.js'
+
+interface KernelExports {
+  readonly memory: WebAssembly.Memory
+  countPresent(p: number, n: number): number
+  consensus(values: number, stakes: number, r: number, n: number, out: number): void
+  squaredDistance(a: number, b: number, n: number): number
+  gram(table: number, K: number, count: number, centred: number, acc: number, out: number): void
+  emaUpdate(v: number, at: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
+}
+
+const PAGE = 65536
+let compiled: WebAssembly.Module | undefined
+
+function kernelModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    // atob, not Buffer: the synthesis engine stays free of Node-only APIs.
+    const text = atob(KERNELS_WASM_BASE64)
+    const bytes = new Uint8Array(text.length)
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i)
+    compiled = new WebAssembly.Module(bytes)
+  }
+  return compiled
+}
+
+export class KernelArena {
+  private readonly k: KernelExports
+  /** Bytes reserved by the last `begin`, and the next free byte. */
+  private limit = 0
+  private next = 0
+  /** The largest entry of each column array emaUpdate has seen (checked once per array). */
+  private readonly largestColumn = new WeakMap<Int32Array, number>()
+
+  constructor() {
+    this.k = new WebAssembly.Instance(kernelModule()).exports as unknown as KernelExports
+  }
+
+  /** Starts a new set of allocations of at most `doubles` f64 in total (views of the previous set become invalid). */
+  begin(doubles: number): void {
+    const bytes = doubles * 8
+    const have = this.k.memory.buffer.byteLength
+    if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / PAGE))
+    this.limit = bytes
+    this.next = 0
+  }
+
+  /** `length` f64 from the reservation; whatever the last user left there (every caller writes all of it). */
+  f64(length: number): Float64Array {
+    const start = this.next
+    const end = start + length * 8
+    if (end > this.limit) throw new Error(`kernel arena: ${length} f64 past the reservation of ${this.limit} bytes`)
+    this.next = end
+    return new Float64Array(this.k.memory.buffer, start, length)
+  }
+
+  /** `length` i32 from the reservation (as f64 slots, keeping the next allocation aligned). */
+  i32(length: number): Int32Array {
+    const slots = this.f64(Math.ceil(length / 2))
+    return new Int32Array(slots.buffer, slots.byteOffset, length)
+  }
+
+  /**
+   * §4.2 on one row of a table: for each i, entry `rowBase + at[i]` of `values` becomes
+   * EMA(α, reference − losses[i], the entry, or `initial` where it is NaN) (stats.ts ema()).
+   */
+  emaUpdate(values: Float64Array, rowBase: number, at: Int32Array, losses: Float64Array, reference: number, alpha: number, initial: number): void {
+    if (at.length !== losses.length) throw new Error('kernel arena: emaUpdate needs a loss per column')
+    // A row's columns are usually shared by many rows: scanned once per array.
+    let largest = this.largestColumn.get(at)
+    if (largest === undefined) {
+      largest = -1
+      for (let i = 0; i < at.length; i++) {
+        if (!(at[i] >= 0)) throw new Error(`kernel arena: emaUpdate column ${at[i]} is negative`)
+        if (at[i] > largest) largest = at[i]
+      }
+      this.largestColumn.set(at, largest)
+    }
+    if (rowBase < 0 || rowBase + largest >= values.length) throw new Error(`kernel arena: emaUpdate column ${largest} outside the table`)
+    this.k.emaUpdate(this.pointer(values) + rowBase * 8, this.i32Pointer(at), this.pointer(losses), at.length, reference, alpha, initial)
+  }
+
+  /** How many values of `v` are not NaN, or −1 if one is ±Infinity. */
+  countPresent(v: Float64Array): number {
+    return this.k.countPresent(this.pointer(v), v.length)
+  }
+
+  /** §3.1 per coordinate of the r × n row-major `values` (NaN skipped, rows ascending), into `out`. */
+  consensus(values: Float64Array, stakes: Float64Array, r: number, n: number, out: Float64Array): void {
+    if (values.length < r * n || stakes.length < r || out.length < n) throw new Error('kernel arena: consensus shapes do not match')
+    this.k.consensus(this.pointer(values), this.pointer(stakes), r, n, this.pointer(out))
+  }
+
+  /** Σ (a − b)² over a's length (two lanes). */
+  squaredDistance(a: Float64Array, b: Float64Array): number {
+    if (b.length < a.length) throw new Error('kernel arena: squaredDistance shapes do not match')
+    return this.k.squaredDistance(this.pointer(a), this.pointer(b), a.length)
+  }
+
+  /**
+   * The Gram matrix (K × K, row-major) of `rows` (equal lengths); the first `centred` rows
+   * are first centred in place on the last row. Allocates its scratch from the reservation:
+   * 2·K² + K/2 + 1 f64.
+   */
+  gram(rows: readonly Float64Array[], centred: number): Float64Array {
+    const K = rows.length
+    const count = rows[0].length
+    if (centred >= K) throw new Error('kernel arena: gram centres on its last row, which cannot be centred itself')
+    const table = this.f64(Math.ceil(K / 2))
+    const pointers = new Int32Array(table.buffer, table.byteOffset, K)
+    for (let i = 0; i < K; i++) {
+      if (rows[i].length !== count) throw new Error('kernel arena: gram rows differ in length')
+      pointers[i] = this.pointer(rows[i])
+    }
+    const acc = this.f64(2 * K * K)
+    const out = this.f64(K * K)
+    this.k.gram(table.byteOffset, K, count, centred, acc.byteOffset, out.byteOffset)
+    return out
+  }
+
+  /** Doubles the Gram of K rows needs from the reservation. */
+  static gramDoubles(K: number): number {
+    return Math.ceil(K / 2) + 3 * K * K
+  }
+
+  private i32Pointer(v: Int32Array): number {
+    if (v.buffer !== this.k.memory.buffer) throw new Error('kernel arena: a view from another memory (or from before the last begin)')
+    return v.byteOffset
+  }
+
+  private pointer(v: Float64Array): number {
+    if (v.buffer !== this.k.memory.buffer) throw new Error('kernel arena: a view from another memory (or from before the last begin)')
+    return v.byteOffset
+  }
+}

@@ -1,0 +1,148 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { KERNELS_WASM_BASE64 } from '../../../src/synthesis/kernels/kernels-wasm.js'
+import { KernelArena } from '../../../src/synthesis/kernels/kernels.js'
+import { assembleKernels } from '../../utils/assemble-kernels.js'
+
+/** Two-lane sum as the kernels define it: even coordinates, odd ones, each ascending, then added. */
+function laneSum(n: number, term: (t: number) => number): number {
+  let even = 0
+  let odd = 0
+  for (let t = 0; t < n; t++) {
+    if (t % 2 === 0) even += term(t)
+    else odd += term(t)
+  }
+  return even + odd
+}
+
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): void {
+  expect(a.length).toBe(b.length)
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`entry ${i}: ${a[i]} vs ${b[i]}`)
+}
+
+/** Seeded values with a spread of magnitudes and signs (log10 losses, centred values). */
+function values(seed: number, n: number): number[] {
+  let s = seed >>> 0 || 1
+  const out: number[] = []
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0
+    out.push(((s / 2 ** 32) * 2 - 1) * 10 ** ((s % 7) - 3))
+  }
+  return out
+}
+
+describe('settle kernels (WebAssembly)', () => {
+  it('the embedded binary is the assembled kernels.wat (run npm run build:kernels after editing it)', async () => {
+    const bytes = await assembleKernels()
+    expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(Buffer.from(bytes))).toBe(true)
+  })
+
+  it('countPresent counts non-NaN values and flags ±Infinity anywhere, tail included', () => {
+    const arena = new KernelArena()
+    for (const n of [0, 1, 2, 7, 8, 1001]) {
+      arena.begin(n)
+      const v = arena.f64(n)
+      v.set(values(n + 1, n))
+      for (let i = 0; i < n; i += 3) v[i] = Number.NaN
+      const expected = Array.from(v).filter((x) => x === x).length
+      expect(arena.countPresent(v)).toBe(expected)
+      if (n > 0) {
+        for (const at of [0, n - 1]) {
+          for (const bad of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+            const old = v[at]
+            v[at] = bad
+            expect(arena.countPresent(v)).toBe(-1)
+            v[at] = old
+          }
+        }
+      }
+    }
+  })
+
+  it('consensus has the bits of the scalar §3.1 loop, NaN skipped, NaN where no row reports', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 41 }), fc.integer(), (r, n, seed) => {
+        const arena = new KernelArena()
+        arena.begin(r * n + r + n)
+        const m = arena.f64(r * n)
+        const stakes = arena.f64(r)
+        const out = arena.f64(n)
+        m.set(values(seed, r * n))
+        stakes.set(values(seed + 1, r).map((x) => Math.abs(x) + 0.5))
+        for (let i = 0; i < r * n; i++) if ((i * 7 + seed) % 5 === 0) m[i] = Number.NaN
+        for (let mm = 0; mm < r; mm++) m[mm * n + (n - 1)] = Number.NaN
+        arena.consensus(m, stakes, r, n, out)
+        const expected: number[] = []
+        for (let j = 0; j < n; j++) {
+          let num = 0
+          let den = 0
+          for (let mm = 0; mm < r; mm++) {
+            const v = m[mm * n + j]
+            if (v !== v) continue
+            num += stakes[mm] * v
+            den += stakes[mm]
+          }
+          expected.push(den > 0 ? num / den : Number.NaN)
+        }
+        sameBits(out, expected)
+        expect(out[n - 1]).toBeNaN()
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('squaredDistance sums in two lanes', () => {
+    for (const n of [0, 1, 2, 5, 64, 999]) {
+      const arena = new KernelArena()
+      arena.begin(2 * n)
+      const a = arena.f64(n)
+      const b = arena.f64(n)
+      a.set(values(n + 3, n))
+      b.set(values(n + 4, n))
+      sameBits([arena.squaredDistance(a, b)], [laneSum(n, (t) => (a[t] - b[t]) * (a[t] - b[t]))])
+    }
+  })
+
+  it('gram matches the two-lane reference for every shape (odd K, odd counts, several blocks) and centres in place', () => {
+    for (const [K, count, centred] of [
+      [1, 5, 0],
+      [2, 1, 0],
+      [3, 7, 2],
+      [5, 512, 0],
+      [6, 1025, 5],
+      [9, 2049, 4],
+      [33, 777, 32],
+    ]) {
+      const arena = new KernelArena()
+      arena.begin(K * count + KernelArena.gramDoubles(K))
+      const rows: Float64Array[] = []
+      for (let i = 0; i < K; i++) {
+        const row = arena.f64(count)
+        row.set(values(K * 1000 + i, count))
+        rows.push(row)
+      }
+      const centre = Float64Array.from(rows[K - 1])
+      const expectedRows = rows.map((row, i) => (i < centred ? row.map((x, t) => x - centre[t]) : Float64Array.from(row)))
+      const gram = arena.gram(rows, centred)
+      const expected: number[] = []
+      for (let a = 0; a < K; a++) {
+        for (let b = 0; b < K; b++) {
+          const [x, y] = a <= b ? [expectedRows[a], expectedRows[b]] : [expectedRows[b], expectedRows[a]]
+          expected.push(laneSum(count, (t) => x[t] * y[t]))
+        }
+      }
+      sameBits(gram, expected)
+      for (let i = 0; i < K; i++) sameBits(rows[i], expectedRows[i])
+    }
+  })
+
+  it('refuses views from before the last begin and allocations past the reservation', () => {
+    const arena = new KernelArena()
+    arena.begin(4)
+    const v = arena.f64(4)
+    expect(() => arena.f64(1)).toThrow(/past the reservation/)
+    arena.begin(100_000)
+    expect(() => arena.countPresent(v)).toThrow(/another memory/)
+    expect(() => arena.countPresent(new Float64Array(3))).toThrow(/another memory/)
+  })
+})
