@@ -11,13 +11,15 @@
  *
  * The settle step's own irreducible work is of another kind: the reputer distances of §11
  * need the Gram matrix of the reputers' loss vectors, R(R+1)/2 dot products over every loss
- * coordinate (~n·f + 2n + 3f: 55M multiply-adds at (1000, 100, 32)). The "vs both floors"
- * rows add a tight loop of that many multiply-adds to the weight-function floor.
+ * coordinate (~n·f + 2n + 3f: 55M multiply-adds at (1000, 100, 32)), done by a WebAssembly
+ * SIMD kernel. The "vs both floors" rows add that many multiply-adds, done by the same kernel
+ * on rows that stay in the cache, to the weight-function floor.
  */
 import { lossLayout } from '../src/synthesis/consensus-losses.js'
 import { settleEpoch } from '../src/synthesis/settle.js'
 import { countWeightEvaluations, synthesizeEpoch } from '../src/synthesis/synthesize.js'
 import type { SynthesisInput, SynthesisParams, TopicState } from '../src/synthesis/types.js'
+import { KernelArena } from '../src/synthesis/kernels/kernels.js'
 import { weightKernel, weightOf } from '../src/synthesis/weights.js'
 import { randomEpoch, type RandomEpoch } from '../test/utils/random-epoch.js'
 import { type BenchRow, type BenchSuite, medianOf, timeRuns } from './lib.js'
@@ -78,33 +80,37 @@ async function floorMs(params: SynthesisParams, evaluations: number, inputs: { r
 }
 
 /**
- * Median ms of `multiplyAdds` multiply-adds in a tight loop (two loads and one multiply-add
- * each, four independent sums so the loop is not bound by the latency of one add): the
- * floor of the settle step's reputer Gram matrix, R(R+1)/2 dot products over every loss
- * coordinate (§11.2 distances for the listening-coefficient descent).
+ * Row length of the Gram floor: one block of the kernel (512 coordinates), so all rows stay
+ * in the L2 cache as a block does inside the kernel, but are never read from memory again.
  */
-async function gramFloorMs(multiplyAdds: number): Promise<number> {
-  const size = 1 << 12
-  const a = new Float64Array(size)
-  const b = new Float64Array(size)
-  for (let i = 0; i < size; i++) {
-    a[i] = Math.sin(i) * 0.5
-    b[i] = Math.cos(i) * 0.25
+const GRAM_FLOOR_COORDINATES = 512
+
+/**
+ * Median ms of `multiplyAdds` multiply-adds done by the settle step's own Gram kernel
+ * (WebAssembly SIMD, src/synthesis/kernels) on K rows of one block that stay in the cache,
+ * repeated until the count is reached: the floor of the reputer Gram matrix, R(R+1)/2
+ * dot products over every loss coordinate (§11.2 distances for the listening-coefficient
+ * descent), with the arithmetic and none of the memory traffic.
+ */
+async function gramFloorMs(multiplyAdds: number, rowCount: number): Promise<number> {
+  const arena = new KernelArena()
+  const perGram = ((rowCount * (rowCount + 1)) / 2) * GRAM_FLOOR_COORDINATES
+  const repetitions = Math.max(1, Math.round(multiplyAdds / perGram))
+  arena.begin(rowCount * GRAM_FLOOR_COORDINATES + KernelArena.gramDoubles(rowCount))
+  const rows: Float64Array[] = []
+  for (let i = 0; i < rowCount; i++) {
+    const row = arena.f64(GRAM_FLOOR_COORDINATES)
+    for (let t = 0; t < row.length; t++) row[t] = Math.sin(i * 31 + t)
+    rows.push(row)
   }
-  const mask = size - 1
+  const mark = arena.mark()
   const loop = (): number => {
-    let s0 = 0
-    let s1 = 0
-    let s2 = 0
-    let s3 = 0
-    for (let i = 0; i < multiplyAdds; i += 4) {
-      const j = i & mask
-      s0 += a[j] * b[j]
-      s1 += a[j + 1] * b[j + 1]
-      s2 += a[j + 2] * b[j + 2]
-      s3 += a[j + 3] * b[j + 3]
+    let acc = 0
+    for (let k = 0; k < repetitions; k++) {
+      acc += arena.gram(rows, 0)[1]
+      arena.release(mark)
     }
-    return s0 + s1 + s2 + s3
+    return acc
   }
   loop()
   return medianOf(await timeRuns(loop, FLOOR_RUNS, FLOOR_MIN_MS))
@@ -156,7 +162,7 @@ async function epochRow(shape: { inferers: number; forecasters: number; reputers
   const timing = timeEpoch(epoch, shape.inferers >= 256 ? RUNS.large : RUNS.small, true)
   const floor = await floorMs(epoch.params, evaluations, floorInputs(epoch.params, epoch.synthesis, epoch.state))
   const multiplyAdds = gramMultiplyAdds(epoch)
-  const gramFloor = await gramFloorMs(multiplyAdds)
+  const gramFloor = await gramFloorMs(multiplyAdds, shape.reputers + 1)
   return {
     suite: 'synthesis',
     case: name,

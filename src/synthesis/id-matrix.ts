@@ -11,6 +11,7 @@
  */
 import { SynthesisError } from './errors.js'
 import { emptyRecord, mergeSorted } from './id-map.js'
+import { KernelArena } from './kernels/kernels.js'
 import type { IdMap, IdMatrix, RegretFamily, RegretSet } from './types.js'
 
 export const EMPTY_MATRIX: IdMatrix = Object.freeze({ rows: Object.freeze([]), cols: Object.freeze([]), values: new Float64Array(0) })
@@ -93,6 +94,26 @@ export function nestedOf(m: IdMatrix): IdMap<IdMap> {
  * Float64Array of rows × cols entries, each finite or NaN) and returns it typed. Without
  * `checkValues` only the shape is checked (for callers that check each value they read).
  */
+/** Tables this long are checked by the kernel (a copy into its arena and one SIMD pass). */
+const KERNEL_CHECK_MIN = 4096
+let checkArena: KernelArena | undefined
+
+/**
+ * True if no value is ±Infinity (NaN, absent, is allowed). A regret table holds a million
+ * values at 1000 inferers and is checked by every synthesize and settle step.
+ */
+function noneInfinite(values: Float64Array): boolean {
+  if (values.length < KERNEL_CHECK_MIN) {
+    for (let i = 0; i < values.length; i++) if (values[i] === values[i] && values[i] - values[i] !== 0) return false
+    return true
+  }
+  const arena = (checkArena ??= new KernelArena())
+  arena.begin(values.length)
+  const copy = arena.f64(values.length)
+  copy.set(values)
+  return arena.countPresent(copy) >= 0
+}
+
 export function checkedMatrix(value: unknown, path: string, checkValues = true): IdMatrix {
   const bad = (why: string): never => {
     throw new SynthesisError('INVALID_INPUT', `${path} ${why}`)
@@ -112,7 +133,9 @@ export function checkedMatrix(value: unknown, path: string, checkValues = true):
   if (!(m.values instanceof Float64Array)) return bad('.values must be a Float64Array')
   if (m.values.length !== rows.length * cols.length) bad(`.values must hold rows × cols = ${rows.length * cols.length} entries (has ${m.values.length})`)
   const values = m.values
-  for (let i = 0; checkValues && i < values.length; i++) {
+  // The scan below only runs to name the value that is not finite.
+  const scan = checkValues && !noneInfinite(values)
+  for (let i = 0; scan && i < values.length; i++) {
     const v = values[i]
     if (v === v && v - v !== 0) throw new SynthesisError('NON_FINITE', `${path}["${rows[Math.floor(i / cols.length)]}"]["${cols[i % cols.length]}"] is not finite (${v})`)
   }

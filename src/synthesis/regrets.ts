@@ -103,7 +103,7 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
     cols = unionSorted(cols, u.ids)
   }
   // The usual epoch: the same rows as before, and every column is an updated id: a copy.
-  if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols)) return applied(alpha, initialRegret, rows, cols, (values) => values.set(prev.values), updates)
+  if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols)) return applied(alpha, initialRegret, rows, cols, (values) => values.set(prev.values), 0, updates)
   // A previous column that is not an updated id stays if a kept row holds a value in it
   // (usually every previous column is an updated id, and no scan is needed).
   const unmatched = positionsIn(prev.cols, cols).includes(-1)
@@ -120,49 +120,25 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
   if (unmatched) cols = unionSorted(cols, prev.cols.filter((_, c) => used[c] === 1))
   if (dormantIds.length > 0) cols = unionSorted(cols, [...new Set(dormantIds)].sort())
   const nc = cols.length
-  const runs = columnRuns(positionsIn(prev.cols, cols))
-  const held = (values: Float64Array): void => {
+  const colAt = positionsIn(prev.cols, cols)
+  const held = (values: Float64Array, arena: KernelArena): void => {
     values.fill(Number.NaN)
+    // An absent value is NaN in both tables, so kept rows are moved as they lie.
+    const src = arena.f64(prev.values.length)
+    src.set(prev.values)
+    const rowsFrom = arena.i32(rows.length)
+    rowsFrom.set(fromTable)
+    const colsTo = arena.i32(pnc)
+    colsTo.set(colAt)
+    arena.remapRows(values, nc, src, pnc, rowsFrom, colsTo)
     for (let r = 0; r < rows.length; r++) {
-      const pr = fromTable[r]
-      const base = r * nc
-      if (pr >= 0) {
-        // An absent value is NaN in both tables, so runs are copied as they lie (a loop, not
-        // set(subarray): tens of thousands of short runs would each allocate a view).
-        const from = pr * pnc
-        for (let i = 0; i < runs.length; i += 3) {
-          const src = from + runs[i]
-          const dst = base + runs[i + 1]
-          for (let t = 0; t < runs[i + 2]; t++) values[dst + t] = prev.values[src + t]
-        }
-      } else if (Object.hasOwn(previous.dormant, rows[r])) {
-        const record = previous.dormant[rows[r]][side]
-        for (const id of Object.keys(record)) values[base + indexOfSorted(cols, id)] = record[id]
-      }
+      if (fromTable[r] >= 0 || !Object.hasOwn(previous.dormant, rows[r])) continue
+      const record = previous.dormant[rows[r]][side]
+      for (const id of Object.keys(record)) values[r * nc + indexOfSorted(cols, id)] = record[id]
     }
   }
-  return applied(alpha, initialRegret, rows, cols, held, updates)
-}
-
-/**
- * The runs of a column map (old column c → new column at[c], increasing; −1 where the
- * column is dropped): triples (old start, new start, length) of consecutive columns that
- * stay consecutive, so a row is copied in a few bulk moves.
- */
-function columnRuns(at: Int32Array): number[] {
-  const runs: number[] = []
-  let c = 0
-  while (c < at.length) {
-    if (at[c] < 0) {
-      c++
-      continue
-    }
-    const start = c
-    while (c + 1 < at.length && at[c + 1] === at[c] + 1) c++
-    c++
-    runs.push(start, at[start], c - start)
-  }
-  return runs
+  const heldDoubles = prev.values.length + Math.ceil(rows.length / 2) + Math.ceil(pnc / 2)
+  return applied(alpha, initialRegret, rows, cols, held, heldDoubles, updates)
 }
 
 /**
@@ -174,15 +150,24 @@ let regretArena: KernelArena | undefined
 
 /**
  * The table over `rows` × `cols` whose values `held` writes (every entry: what the rows
- * stored before, NaN where nothing), with the EMA of every update applied. The values are
+ * stored before, NaN where nothing; it may take `heldDoubles` of the arena for scratch),
+ * with the EMA of every update applied. The values are
  * built in the arena (its memory is reused; a fresh 8 MB array costs milliseconds of page
  * faults) and copied out once.
  */
-function applied(alpha: number, initialRegret: number, rows: readonly string[], cols: readonly string[], held: (values: Float64Array) => void, updates: readonly RowUpdate[]): IdMatrix {
+function applied(
+  alpha: number,
+  initialRegret: number,
+  rows: readonly string[],
+  cols: readonly string[],
+  held: (values: Float64Array, arena: KernelArena) => void,
+  heldDoubles: number,
+  updates: readonly RowUpdate[],
+): IdMatrix {
   const nc = cols.length
   const columns = new Map<readonly string[], Int32Array>()
   const losses = new Set<Float64Array>()
-  let doubles = rows.length * nc
+  let doubles = rows.length * nc + heldDoubles
   for (const u of updates) {
     if (!columns.has(u.ids)) {
       const at = positionsIn(u.ids, cols)
@@ -197,7 +182,7 @@ function applied(alpha: number, initialRegret: number, rows: readonly string[], 
   const arena = (regretArena ??= new KernelArena())
   arena.begin(doubles)
   const values = arena.f64(rows.length * nc)
-  held(values)
+  held(values, arena)
   const columnsIn = new Map<readonly string[], Int32Array>()
   for (const [ids, at] of columns) {
     const view = arena.i32(at.length)

@@ -17,6 +17,7 @@ interface KernelExports {
   squaredDistance(a: number, b: number, n: number): number
   gram(table: number, K: number, count: number, centred: number, acc: number, out: number): void
   emaUpdate(v: number, at: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
+  remapRows(dst: number, nc: number, src: number, pnc: number, rowsFrom: number, rows: number, colAt: number): void
 }
 
 const PAGE = 65536
@@ -87,6 +88,29 @@ export class KernelArena {
     }
     if (rowBase < 0 || rowBase + largest >= values.length) throw new Error(`kernel arena: emaUpdate column ${largest} outside the table`)
     this.k.emaUpdate(this.pointer(values) + rowBase * 8, this.i32Pointer(at), this.pointer(losses), at.length, reference, alpha, initial)
+  }
+
+  /**
+   * Rows of `src` (pnc columns) moved onto a table of nc columns: new row r takes old row
+   * rowsFrom[r] (−1: none), old column c goes to colAt[c] (−1: dropped). Other entries of
+   * `dst` are left as they are.
+   */
+  remapRows(dst: Float64Array, nc: number, src: Float64Array, pnc: number, rowsFrom: Int32Array, colAt: Int32Array): void {
+    const rows = rowsFrom.length
+    if (dst.length < rows * nc || colAt.length !== pnc) throw new Error('kernel arena: remapRows shapes do not match')
+    for (const p of rowsFrom) if (p >= 0 && (p + 1) * pnc > src.length) throw new Error(`kernel arena: remapRows source row ${p} outside the table`)
+    for (const c of colAt) if (c >= nc) throw new Error(`kernel arena: remapRows column ${c} outside the table`)
+    this.k.remapRows(this.pointer(dst), nc, this.pointer(src), pnc, this.i32Pointer(rowsFrom), rows, this.i32Pointer(colAt))
+  }
+
+  /** The allocation point, to `release` back to: what was allocated after it becomes free again. */
+  mark(): number {
+    return this.next
+  }
+
+  release(mark: number): void {
+    if (mark > this.next) throw new Error('kernel arena: release past the allocation point')
+    this.next = mark
   }
 
   /** How many values of `v` are not NaN, or −1 if one is ±Infinity. */

@@ -117,6 +117,34 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $each))))
 
+  ;; A table's kept rows moved onto new columns: for each new row r with rowsFrom[r] = p ≥ 0
+  ;; and each old column c with colAt[c] ≥ 0, dst[r·nc + colAt[c]] = src[p·pnc + c]. Other
+  ;; entries of dst are left as they are.
+  (func (export "remapRows") (param $dst i32) (param $nc i32) (param $src i32) (param $pnc i32)
+        (param $rowsFrom i32) (param $rows i32) (param $colAt i32)
+    (local $r i32) (local $p i32) (local $c i32) (local $to i32) (local $d i32) (local $s i32)
+    (block $rowsDone
+      (loop $eachRow
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $p (i32.load (i32.add (local.get $rowsFrom) (i32.shl (local.get $r) (i32.const 2)))))
+        (if (i32.ge_s (local.get $p) (i32.const 0))
+          (then
+            (local.set $d (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $r) (local.get $nc)) (i32.const 3))))
+            (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $p) (local.get $pnc)) (i32.const 3))))
+            (local.set $c (i32.const 0))
+            (block $colsDone
+              (loop $eachCol
+                (br_if $colsDone (i32.ge_u (local.get $c) (local.get $pnc)))
+                (local.set $to (i32.load (i32.add (local.get $colAt) (i32.shl (local.get $c) (i32.const 2)))))
+                (if (i32.ge_s (local.get $to) (i32.const 0))
+                  (then
+                    (f64.store (i32.add (local.get $d) (i32.shl (local.get $to) (i32.const 3)))
+                      (f64.load (i32.add (local.get $s) (i32.shl (local.get $c) (i32.const 3)))))))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $eachCol)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $eachRow))))
+
     ;; Σ_t (a[t] − b[t])² over n coordinates (lanes as above).
   (func (export "squaredDistance") (param $a i32) (param $b i32) (param $n i32) (result f64)
     (local $end i32) (local $d v128) (local $acc v128)
@@ -231,7 +259,29 @@
           (f64x2.mul (v128.load64_zero (i32.add (local.get $px) (local.get $off))) (v128.load64_zero (i32.add (local.get $pu) (local.get $off))))))))
     (v128.store (local.get $acc) (local.get $s)))
 
-  ;; The Gram matrix of K rows of `count` f64 each: out[a·K + b] = ⟨row a, row b⟩, every entry
+;; Entries (a, b) and (c, b): two rows against one, each sum as in $block11.
+  (func $block21 (param $pa i32) (param $pc i32) (param $pu i32) (param $len i32) (param $accA i32) (param $accC i32)
+    (local $off i32) (local $end i32) (local $u v128) (local $sa v128) (local $sc v128)
+    (local.set $sa (v128.load (local.get $accA)))
+    (local.set $sc (v128.load (local.get $accC)))
+    (local.set $end (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $off) (local.get $end)))
+        (local.set $u (v128.load (i32.add (local.get $pu) (local.get $off))))
+        (local.set $sa (f64x2.add (local.get $sa) (f64x2.mul (v128.load (i32.add (local.get $pa) (local.get $off))) (local.get $u))))
+        (local.set $sc (f64x2.add (local.get $sc) (f64x2.mul (v128.load (i32.add (local.get $pc) (local.get $off))) (local.get $u))))
+        (local.set $off (i32.add (local.get $off) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.and (local.get $len) (i32.const 1))
+      (then
+        (local.set $u (v128.load64_zero (i32.add (local.get $pu) (local.get $off))))
+        (local.set $sa (f64x2.add (local.get $sa) (f64x2.mul (v128.load64_zero (i32.add (local.get $pa) (local.get $off))) (local.get $u))))
+        (local.set $sc (f64x2.add (local.get $sc) (f64x2.mul (v128.load64_zero (i32.add (local.get $pc) (local.get $off))) (local.get $u))))))
+    (v128.store (local.get $accA) (local.get $sa))
+    (v128.store (local.get $accC) (local.get $sc)))
+
+    ;; The Gram matrix of K rows of `count` f64 each: out[a·K + b] = ⟨row a, row b⟩, every entry
   ;; summed in two lanes (even / odd coordinates) and then lane 0 + lane 1. `table` holds the
   ;; K row pointers (i32). With centred = c > 0, rows 0..c−1 are first centred in place on the
   ;; last row (row K − 1): block by block, just before the block is read, so the rows are
@@ -292,15 +342,12 @@
             (block $restDone
               (loop $rest
                 (br_if $restDone (i32.ge_u (local.get $b) (local.get $K)))
-                (call $block11
+                (call $block21
                   (i32.add (call $row (local.get $table) (local.get $a)) (local.get $off))
-                  (i32.add (call $row (local.get $table) (local.get $b)) (local.get $off))
-                  (local.get $len)
-                  (call $entry (local.get $acc) (local.get $K) (local.get $a) (local.get $b)))
-                (call $block11
                   (i32.add (call $row (local.get $table) (i32.add (local.get $a) (i32.const 1))) (local.get $off))
                   (i32.add (call $row (local.get $table) (local.get $b)) (local.get $off))
                   (local.get $len)
+                  (call $entry (local.get $acc) (local.get $K) (local.get $a) (local.get $b))
                   (call $entry (local.get $acc) (local.get $K) (i32.add (local.get $a) (i32.const 1)) (local.get $b)))
                 (local.set $b (i32.add (local.get $b) (i32.const 1)))
                 (br $rest)))
