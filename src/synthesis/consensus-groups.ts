@@ -158,12 +158,15 @@ function centralRow(matrix: LossMatrix, coords: readonly number[]): number {
   const count = coords.length
   let distanceOf: (m: number) => number
   if (count === n) {
-    // All coordinates: the rows are read in place by the kernels. The mean is the §3.1
-    // consensus (computed already, or here by the same kernel: no value is missing).
-    const mean = matrix.slots.consensus
-    if (matrix.rawConsensus !== undefined) mean.set(matrix.rawConsensus)
-    else arena.consensus(values, stakes, r, n, mean)
-    distanceOf = (m) => arena.squaredDistance(values.subarray(m * n, (m + 1) * n), mean)
+    // All coordinates, so no value is missing and the mean is the §3.1 consensus: the
+    // consensus kernel gave each row's distance to it (withConsensus), or gives it here.
+    let distances = matrix.rowDistances
+    if (distances === undefined) {
+      arena.consensus(values, stakes, r, n, matrix.slots.consensus, matrix.slots.distances)
+      distances = matrix.slots.distances
+    }
+    const known = distances
+    distanceOf = (m) => known[m]
   } else {
     const rowOf = (m: number): Float64Array => {
       const out = new Float64Array(count)

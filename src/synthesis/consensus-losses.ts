@@ -52,7 +52,15 @@ export interface LossMatrix {
    * reputer vectors); the rest of its reservation is the full group's Gram scratch.
    */
   readonly arena: KernelArena
-  readonly slots: { readonly consensus: Float64Array; readonly centre: Float64Array }
+  readonly slots: { readonly consensus: Float64Array; readonly centre: Float64Array; readonly distances: Float64Array }
+  /** Each row's squared distance to `rawConsensus` (meaningful when `missing` is 0). */
+  readonly rowDistances?: Float64Array
+}
+
+/** A loss matrix with its §3.1 consensus (withConsensus). */
+export interface ConsensusMatrix extends LossMatrix {
+  readonly rawConsensus: Float64Array
+  readonly rowDistances: Float64Array
 }
 
 const NETWORK = 0
@@ -170,10 +178,11 @@ function countPresent(values: Float64Array): number {
 
 /**
  * The arena reservation of a matrix of `r` reputers over `n` coordinates: the matrix, its
- * stakes, its two slots, and the Gram scratch of the full group (r rows and the centre).
+ * stakes, its slots, and scratch for the consensus kernel, then for the Gram matrix of the
+ * full group (r rows and the centre).
  */
 function matrixDoubles(r: number, n: number): number {
-  return r * n + r + 2 * n + KernelArena.gramDoubles(r + 1)
+  return r * n + r + 2 * n + r + Math.max(2 * r, KernelArena.gramDoubles(r + 1))
 }
 
 /**
@@ -193,7 +202,7 @@ function fill(
   arena.begin(matrixDoubles(reputers.length, n))
   const values = arena.f64(reputers.length * n)
   const stakes = arena.f64(reputers.length)
-  const slots = { consensus: arena.f64(n), centre: arena.f64(n) }
+  const slots = { consensus: arena.f64(n), centre: arena.f64(n), distances: arena.f64(reputers.length) }
   let missing = 0
   for (let m = 0; m < reputers.length; m++) {
     const b = bundles[m]
@@ -259,15 +268,7 @@ export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerRe
  * by someone except possibly network and naive, which are required.
  */
 export function consensusVector(matrix: LossMatrix): Float64Array {
-  const n = matrix.layout.size
-  matrix.arena.consensus(matrix.values, matrix.stakes, matrix.stakes.length, n, matrix.slots.consensus)
-  const out = matrix.slots.consensus.slice()
-  if (out[NETWORK] !== out[NETWORK]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the network loss')
-  if (out[NAIVE] !== out[NAIVE]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the naive loss')
-  for (let j = 0; j < n; j++) {
-    if (!Number.isFinite(out[j])) throw new SynthesisError('NON_FINITE', 'a consensus loss overflowed')
-  }
-  return out
+  return withConsensus(matrix).rawConsensus
 }
 
 /** The one-out-inferer-forecaster groups of the consensus vector from `at`, as one table. */
@@ -287,9 +288,21 @@ function consensusTable(layout: LossLayout, consensus: Float64Array, at: number)
   return { matrix: { rows: groups.map((g) => g.forecaster), cols, values }, end: at }
 }
 
-/** The matrix with its §3.1 consensus attached, so reputer scoring need not recompute it. */
-export function withConsensus(matrix: LossMatrix, consensus: Float64Array): LossMatrix {
-  return { ...matrix, rawConsensus: consensus }
+/**
+ * The matrix with its §3.1 consensus attached (so reputer scoring need not recompute it),
+ * and each row's squared distance to it, computed in the same pass over the matrix.
+ */
+export function withConsensus(matrix: LossMatrix): ConsensusMatrix {
+  const n = matrix.layout.size
+  const { slots } = matrix
+  matrix.arena.consensus(matrix.values, matrix.stakes, matrix.stakes.length, n, slots.consensus, slots.distances)
+  const out = slots.consensus.slice()
+  if (out[NETWORK] !== out[NETWORK]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the network loss')
+  if (out[NAIVE] !== out[NAIVE]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the naive loss')
+  for (let j = 0; j < n; j++) {
+    if (!Number.isFinite(out[j])) throw new SynthesisError('NON_FINITE', 'a consensus loss overflowed')
+  }
+  return { ...matrix, rawConsensus: out, rowDistances: slots.distances.slice() }
 }
 
 /** The consensus vector as a LossBundle with exactly the reported ids (epoch-json §6.9). */

@@ -6,7 +6,7 @@
  * descent → fractions, entropies → χ, split → rewards → inclusion counts. Pure: the same
  * inputs give the same bits, whatever order the records were built in.
  */
-import { consensusBundle, consensusVector, lossMatrix, withConsensus } from './consensus-losses.js'
+import { consensusBundle, lossMatrix, withConsensus } from './consensus-losses.js'
 import { SynthesisError } from './errors.js'
 import { own, mergeRecords, recordOf } from './id-map.js'
 import { nextInitialRegret } from './initial-regret.js'
@@ -85,9 +85,8 @@ export function settleEpoch(params: SynthesisParams, input: SettleInput, state: 
 
   // §3.1 consensus of the reported losses (raw stakes).
   const reputers = sortedIds(input.reputers)
-  const reported = lossMatrix(reputers, input.reputers, (lossArena ??= new KernelArena()))
-  const consensus = consensusVector(reported)
-  const matrix = withConsensus(reported, consensus)
+  const matrix = withConsensus(lossMatrix(reputers, input.reputers, (lossArena ??= new KernelArena())))
+  const consensus = matrix.rawConsensus
   const L = consensusBundle(matrix.layout, consensus)
   const inferers = matrix.layout.inferers
   const forecasters = matrix.layout.forecasters

@@ -13,8 +13,7 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.js'
 interface KernelExports {
   readonly memory: WebAssembly.Memory
   countPresent(p: number, n: number): number
-  consensus(values: number, stakes: number, r: number, n: number, out: number): void
-  squaredDistance(a: number, b: number, n: number): number
+  consensus(values: number, stakes: number, r: number, n: number, out: number, acc: number, dist: number): void
   gram(table: number, K: number, count: number, centred: number, acc: number, out: number): void
   emaUpdate(v: number, at: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
   remapRows(dst: number, nc: number, src: number, pnc: number, rowsFrom: number, rows: number, colAt: number): void
@@ -118,16 +117,17 @@ export class KernelArena {
     return this.k.countPresent(this.pointer(v), v.length)
   }
 
-  /** §3.1 per coordinate of the r × n row-major `values` (NaN skipped, rows ascending), into `out`. */
-  consensus(values: Float64Array, stakes: Float64Array, r: number, n: number, out: Float64Array): void {
-    if (values.length < r * n || stakes.length < r || out.length < n) throw new Error('kernel arena: consensus shapes do not match')
-    this.k.consensus(this.pointer(values), this.pointer(stakes), r, n, this.pointer(out))
-  }
-
-  /** Σ (a − b)² over a's length (two lanes). */
-  squaredDistance(a: Float64Array, b: Float64Array): number {
-    if (b.length < a.length) throw new Error('kernel arena: squaredDistance shapes do not match')
-    return this.k.squaredDistance(this.pointer(a), this.pointer(b), a.length)
+  /**
+   * §3.1 per coordinate of the r × n row-major `values` (NaN skipped, rows ascending), into
+   * `out`; and each row's squared distance to it, into `distances` (Σ over coordinates in two lanes,
+   * even and odd, then added; meaningful when no value is NaN). Takes 2·r f64 of scratch from the reservation.
+   */
+  consensus(values: Float64Array, stakes: Float64Array, r: number, n: number, out: Float64Array, distances: Float64Array): void {
+    if (values.length < r * n || stakes.length < r || out.length < n || distances.length < r) throw new Error('kernel arena: consensus shapes do not match')
+    const mark = this.mark()
+    const acc = this.f64(2 * r)
+    this.k.consensus(this.pointer(values), this.pointer(stakes), r, n, this.pointer(out), acc.byteOffset, this.pointer(distances))
+    this.release(mark)
   }
 
   /**

@@ -41,60 +41,84 @@
     (i32.add (local.get $tail)
       (i32.wrap_i64 (i64.add (i64x2.extract_lane 0 (local.get $count)) (i64x2.extract_lane 1 (local.get $count))))))
 
-  ;; §3.1: out[j] = Σ_m S_m v[m][j] / Σ_m S_m over the rows m (ascending) where v[m][j] is not
+;; §3.1: out[j] = Σ_m S_m v[m][j] / Σ_m S_m over the rows m (ascending) where v[m][j] is not
   ;; NaN; NaN where no row has a value. Rows are n apart. Each lane is one coordinate, summed
   ;; in the same order as a scalar loop, so the bits are those of the scalar loop.
+  ;; Fused, while a pair's values are in cache: dist[m] = Σ_j (v[m][j] − out[j])², two lanes
+  ;; (lane 0 even j, lane 1 odd j; meaningful when no value is NaN); acc is r·16 bytes of scratch.
   (func (export "consensus") (param $values i32) (param $stakes i32) (param $r i32) (param $n i32) (param $out i32)
-    (local $j i32) (local $m i32) (local $p i32) (local $rowBytes i32)
-    (local $num v128) (local $den v128) (local $v v128) (local $s v128) (local $mask v128)
-    (local $xn f64) (local $xd f64) (local $x f64) (local $sm f64)
-    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+        (param $acc i32) (param $dist i32)
+    (local $j i32) (local $m i32) (local $v v128)
+    (local.set $m (i32.const 0))
+    (block $zeroed
+      (loop $zero
+        (br_if $zeroed (i32.ge_u (local.get $m) (local.get $r)))
+        (v128.store (i32.add (local.get $acc) (i32.shl (local.get $m) (i32.const 4))) (v128.const f64x2 0 0))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $zero)))
     (block $pairsDone
       (loop $pairs
         (br_if $pairsDone (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $n)))
-        (local.set $num (v128.const f64x2 0 0))
-        (local.set $den (v128.const f64x2 0 0))
-        (local.set $p (i32.add (local.get $values) (i32.shl (local.get $j) (i32.const 3))))
-        (local.set $m (i32.const 0))
-        (block $rowsDone
-          (loop $rows
-            (br_if $rowsDone (i32.ge_u (local.get $m) (local.get $r)))
-            (local.set $v (v128.load (local.get $p)))
-            (local.set $s (f64x2.splat (f64.load (i32.add (local.get $stakes) (i32.shl (local.get $m) (i32.const 3))))))
-            (local.set $mask (f64x2.eq (local.get $v) (local.get $v)))
-            ;; a masked-out lane adds +0, which leaves a sum that is never −0 unchanged
-            (local.set $num (f64x2.add (local.get $num) (v128.and (f64x2.mul (local.get $s) (local.get $v)) (local.get $mask))))
-            (local.set $den (f64x2.add (local.get $den) (v128.and (local.get $s) (local.get $mask))))
-            (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
-            (local.set $m (i32.add (local.get $m) (i32.const 1)))
-            (br $rows)))
-        (v128.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3)))
-          (v128.bitselect
-            (f64x2.div (local.get $num) (local.get $den))
-            (v128.const f64x2 nan nan)
-            (f64x2.gt (local.get $den) (v128.const f64x2 0 0))))
+        (call $consensusPair (local.get $values) (local.get $stakes) (local.get $r) (local.get $n) (local.get $out) (local.get $acc) (local.get $j) (i32.const 0))
         (local.set $j (i32.add (local.get $j) (i32.const 2)))
         (br $pairs)))
     (if (i32.lt_u (local.get $j) (local.get $n))
-      (then
-        (local.set $p (i32.add (local.get $values) (i32.shl (local.get $j) (i32.const 3))))
-        (local.set $m (i32.const 0))
-        (block $rowsDone
-          (loop $rows
-            (br_if $rowsDone (i32.ge_u (local.get $m) (local.get $r)))
-            (local.set $x (f64.load (local.get $p)))
-            (if (f64.eq (local.get $x) (local.get $x))
-              (then
-                (local.set $sm (f64.load (i32.add (local.get $stakes) (i32.shl (local.get $m) (i32.const 3)))))
-                (local.set $xn (f64.add (local.get $xn) (f64.mul (local.get $sm) (local.get $x))))
-                (local.set $xd (f64.add (local.get $xd) (local.get $sm)))))
-            (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
-            (local.set $m (i32.add (local.get $m) (i32.const 1)))
-            (br $rows)))
-        (f64.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3)))
-          (select (f64.div (local.get $xn) (local.get $xd)) (f64.const nan) (f64.gt (local.get $xd) (f64.const 0)))))))
+      (then (call $consensusPair (local.get $values) (local.get $stakes) (local.get $r) (local.get $n) (local.get $out) (local.get $acc) (local.get $j) (i32.const 1))))
+    (local.set $m (i32.const 0))
+    (block $reduced
+      (loop $reduce
+        (br_if $reduced (i32.ge_u (local.get $m) (local.get $r)))
+        (local.set $v (v128.load (i32.add (local.get $acc) (i32.shl (local.get $m) (i32.const 4)))))
+        (f64.store (i32.add (local.get $dist) (i32.shl (local.get $m) (i32.const 3)))
+          (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $reduce))))
 
-;; §4.2 in place on one table row: for i < n, with k = at[i] (i32 column indices),
+  ;; Coordinates j and j + 1 of the consensus kernel; with `last` = 1 only j (the odd last
+  ;; coordinate, even: lane 0), read with lane 1 = 0 so its distance term is (0 − 0)² = +0.
+  (func $consensusPair (param $values i32) (param $stakes i32) (param $r i32) (param $n i32) (param $out i32)
+        (param $acc i32) (param $j i32) (param $last i32)
+    (local $m i32) (local $p i32) (local $a i32) (local $rowBytes i32)
+    (local $num v128) (local $den v128) (local $v v128) (local $s v128) (local $mask v128) (local $q v128) (local $d v128)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $p (i32.add (local.get $values) (i32.shl (local.get $j) (i32.const 3))))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $m) (local.get $r)))
+        (local.set $v (if (result v128) (local.get $last) (then (v128.load64_zero (local.get $p))) (else (v128.load (local.get $p)))))
+        (local.set $s (f64x2.splat (f64.load (i32.add (local.get $stakes) (i32.shl (local.get $m) (i32.const 3))))))
+        (local.set $mask (f64x2.eq (local.get $v) (local.get $v)))
+        ;; a masked-out lane adds +0, which leaves a sum that is never −0 unchanged
+        (local.set $num (f64x2.add (local.get $num) (v128.and (f64x2.mul (local.get $s) (local.get $v)) (local.get $mask))))
+        (local.set $den (f64x2.add (local.get $den) (v128.and (local.get $s) (local.get $mask))))
+        (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $rows)))
+    (local.set $q
+      (v128.bitselect
+        (f64x2.div (local.get $num) (local.get $den))
+        (v128.const f64x2 nan nan)
+        (f64x2.gt (local.get $den) (v128.const f64x2 0 0))))
+    (if (local.get $last)
+      (then
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))) (f64x2.extract_lane 0 (local.get $q)))
+        (local.set $q (f64x2.replace_lane 1 (local.get $q) (f64.const 0))))
+      (else (v128.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))) (local.get $q))))
+    (local.set $p (i32.add (local.get $values) (i32.shl (local.get $j) (i32.const 3))))
+    (local.set $a (local.get $acc))
+    (local.set $m (i32.const 0))
+    (block $distDone
+      (loop $distances
+        (br_if $distDone (i32.ge_u (local.get $m) (local.get $r)))
+        (local.set $v (if (result v128) (local.get $last) (then (v128.load64_zero (local.get $p))) (else (v128.load (local.get $p)))))
+        (local.set $d (f64x2.sub (local.get $v) (local.get $q)))
+        (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $distances))))
+
+  ;; §4.2 in place on one table row: for i < n, with k = at[i] (i32 column indices),
   ;; previous = v[k] (NaN, a pair never stored: the initial regret), current = reference −
   ;; losses[i], and v[k] = current if current == previous, else α·current + (1 − α)·previous:
   ;; the same operations, in the same order, as stats.ts ema().
@@ -145,26 +169,7 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $eachRow))))
 
-    ;; Σ_t (a[t] − b[t])² over n coordinates (lanes as above).
-  (func (export "squaredDistance") (param $a i32) (param $b i32) (param $n i32) (result f64)
-    (local $end i32) (local $d v128) (local $acc v128)
-    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
-    (block $done
-      (loop $pairs
-        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
-        (local.set $d (f64x2.sub (v128.load (local.get $a)) (v128.load (local.get $b))))
-        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $d) (local.get $d))))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $b (i32.add (local.get $b) (i32.const 16)))
-        (br $pairs)))
-    (if (i32.and (local.get $n) (i32.const 1))
-      (then
-        ;; the last coordinate is even: lane 0; lane 1 gets (0 − 0)² = +0
-        (local.set $d (f64x2.sub (v128.load64_zero (local.get $a)) (v128.load64_zero (local.get $b))))
-        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $d) (local.get $d))))))
-    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
-
-  ;; v[t] −= z[t] for n coordinates.
+    ;; v[t] −= z[t] for n coordinates.
   (func $subtract (param $v i32) (param $z i32) (param $n i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $v) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))

@@ -63,15 +63,16 @@ describe('settle kernels (WebAssembly)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 41 }), fc.integer(), (r, n, seed) => {
         const arena = new KernelArena()
-        arena.begin(r * n + r + n)
+        arena.begin(r * n + 4 * r + n)
         const m = arena.f64(r * n)
         const stakes = arena.f64(r)
         const out = arena.f64(n)
+        const distances = arena.f64(r)
         m.set(values(seed, r * n))
         stakes.set(values(seed + 1, r).map((x) => Math.abs(x) + 0.5))
         for (let i = 0; i < r * n; i++) if ((i * 7 + seed) % 5 === 0) m[i] = Number.NaN
         for (let mm = 0; mm < r; mm++) m[mm * n + (n - 1)] = Number.NaN
-        arena.consensus(m, stakes, r, n, out)
+        arena.consensus(m, stakes, r, n, out, distances)
         const expected: number[] = []
         for (let j = 0; j < n; j++) {
           let num = 0
@@ -91,15 +92,24 @@ describe('settle kernels (WebAssembly)', () => {
     )
   })
 
-  it('squaredDistance sums in two lanes', () => {
-    for (const n of [0, 1, 2, 5, 64, 999]) {
+  it('consensus gives each row its two-lane squared distance to the consensus (every value present)', () => {
+    for (const [r, n] of [
+      [1, 1],
+      [3, 2],
+      [5, 7],
+      [32, 1001],
+    ]) {
       const arena = new KernelArena()
-      arena.begin(2 * n)
-      const a = arena.f64(n)
-      const b = arena.f64(n)
-      a.set(values(n + 3, n))
-      b.set(values(n + 4, n))
-      sameBits([arena.squaredDistance(a, b)], [laneSum(n, (t) => (a[t] - b[t]) * (a[t] - b[t]))])
+      arena.begin(r * n + 4 * r + n)
+      const m = arena.f64(r * n)
+      const stakes = arena.f64(r)
+      const out = arena.f64(n)
+      const distances = arena.f64(r)
+      m.set(values(r * n, r * n))
+      stakes.set(values(r, r).map((x) => Math.abs(x) + 0.5))
+      arena.consensus(m, stakes, r, n, out, distances)
+      const expected = Array.from({ length: r }, (_, mm) => laneSum(n, (t) => (m[mm * n + t] - out[t]) * (m[mm * n + t] - out[t])))
+      sameBits(distances, expected)
     }
   })
 
