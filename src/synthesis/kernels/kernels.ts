@@ -16,6 +16,7 @@ interface KernelExports {
   consensus(values: number, stakes: number, r: number, n: number, out: number, acc: number, dist: number): void
   gram(table: number, K: number, count: number, centred: number, acc: number, out: number): void
   emaUpdate(v: number, at: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
+  emaContiguous(v: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
   remapRows(dst: number, nc: number, src: number, pnc: number, rowsFrom: number, rows: number, colAt: number): void
 }
 
@@ -40,6 +41,8 @@ export class KernelArena {
   private next = 0
   /** The largest entry of each column array emaUpdate has seen (checked once per array). */
   private readonly largestColumn = new WeakMap<Int32Array, number>()
+  /** Whether a column array is 0, 1, 2, … (a row's updates cover its columns in order). */
+  private readonly consecutiveColumns = new WeakMap<Int32Array, boolean>()
 
   constructor() {
     this.k = new WebAssembly.Instance(kernelModule()).exports as unknown as KernelExports
@@ -86,7 +89,8 @@ export class KernelArena {
       this.largestColumn.set(at, largest)
     }
     if (rowBase < 0 || rowBase + largest >= values.length) throw new Error(`kernel arena: emaUpdate column ${largest} outside the table`)
-    this.k.emaUpdate(this.pointer(values) + rowBase * 8, this.i32Pointer(at), this.pointer(losses), at.length, reference, alpha, initial)
+    if (largest === at.length - 1 && this.consecutive(at)) this.k.emaContiguous(this.pointer(values) + rowBase * 8, this.pointer(losses), at.length, reference, alpha, initial)
+    else this.k.emaUpdate(this.pointer(values) + rowBase * 8, this.i32Pointer(at), this.pointer(losses), at.length, reference, alpha, initial)
   }
 
   /**
@@ -154,6 +158,15 @@ export class KernelArena {
   /** Doubles the Gram of K rows needs from the reservation. */
   static gramDoubles(K: number): number {
     return Math.ceil(K / 2) + 3 * K * K
+  }
+
+  private consecutive(at: Int32Array): boolean {
+    let known = this.consecutiveColumns.get(at)
+    if (known === undefined) {
+      known = at.every((c, i) => c === i)
+      this.consecutiveColumns.set(at, known)
+    }
+    return known
   }
 
   private i32Pointer(v: Int32Array): number {

@@ -141,6 +141,42 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $each))))
 
+  ;; emaUpdate over consecutive columns (at[i] = i): two entries per instruction, the same
+  ;; operations per entry.
+  (func (export "emaContiguous") (param $v i32) (param $losses i32) (param $n i32)
+        (param $reference f64) (param $alpha f64) (param $initial f64)
+    (local $end i32) (local $previous v128) (local $current v128) (local $r v128) (local $a v128) (local $b v128) (local $i v128)
+    (local $x f64) (local $y f64)
+    (local.set $r (f64x2.splat (local.get $reference)))
+    (local.set $a (f64x2.splat (local.get $alpha)))
+    (local.set $b (f64x2.splat (f64.sub (f64.const 1) (local.get $alpha))))
+    (local.set $i (f64x2.splat (local.get $initial)))
+    (local.set $end (i32.add (local.get $v) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $v) (local.get $end)))
+        (local.set $previous (v128.load (local.get $v)))
+        (local.set $previous (v128.bitselect (local.get $previous) (local.get $i) (f64x2.eq (local.get $previous) (local.get $previous))))
+        (local.set $current (f64x2.sub (local.get $r) (v128.load (local.get $losses))))
+        (v128.store (local.get $v)
+          (v128.bitselect
+            (local.get $current)
+            (f64x2.add (f64x2.mul (local.get $a) (local.get $current)) (f64x2.mul (local.get $b) (local.get $previous)))
+            (f64x2.eq (local.get $current) (local.get $previous))))
+        (local.set $v (i32.add (local.get $v) (i32.const 16)))
+        (local.set $losses (i32.add (local.get $losses) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $x (f64.load (local.get $v)))
+        (if (f64.ne (local.get $x) (local.get $x)) (then (local.set $x (local.get $initial))))
+        (local.set $y (f64.sub (local.get $reference) (f64.load (local.get $losses))))
+        (f64.store (local.get $v)
+          (select
+            (local.get $y)
+            (f64.add (f64.mul (local.get $alpha) (local.get $y)) (f64.mul (f64.sub (f64.const 1) (local.get $alpha)) (local.get $x)))
+            (f64.eq (local.get $y) (local.get $x)))))))
+
   ;; A table's kept rows moved onto new columns: for each new row r with rowsFrom[r] = p ≥ 0
   ;; and each old column c with colAt[c] ≥ 0, dst[r·nc + colAt[c]] = src[p·pnc + c]. Other
   ;; entries of dst are left as they are.

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { KERNELS_WASM_BASE64 } from '../../../src/synthesis/kernels/kernels-wasm.js'
 import { KernelArena } from '../../../src/synthesis/kernels/kernels.js'
+import { ema } from '../../../src/synthesis/stats.js'
 import { assembleKernels } from '../../utils/assemble-kernels.js'
 
 /** Two-lane sum as the kernels define it: even coordinates, odd ones, each ascending, then added. */
@@ -144,6 +145,65 @@ describe('settle kernels (WebAssembly)', () => {
       sameBits(gram, expected)
       for (let i = 0; i < K; i++) sameBits(rows[i], expectedRows[i])
     }
+  })
+
+  it('emaUpdate has the bits of stats.ts ema() on every entry, consecutive columns or not, NaN entries from the initial regret', () => {
+    for (const [cols, scattered] of [
+      [1, false],
+      [7, false],
+      [1000, false],
+      [9, true],
+      [1000, true],
+    ] as const) {
+      const rows = 3
+      const arena = new KernelArena()
+      arena.begin(rows * cols + 2 * cols)
+      const table = arena.f64(rows * cols)
+      table.set(values(cols, rows * cols))
+      for (let i = 0; i < table.length; i += 4) table[i] = Number.NaN
+      // Some entries equal their update exactly: ema keeps the value as it is.
+      const reference = 0.25
+      const losses = arena.f64(cols)
+      losses.set(values(cols + 1, cols))
+      for (let c = 0; c < cols; c += 5) table[cols + c] = reference - losses[c]
+      const at = arena.i32(cols)
+      for (let c = 0; c < cols; c++) at[c] = scattered ? cols - 1 - c : c
+      const before = Float64Array.from(table)
+      const initial = -0.125
+      const alpha = 0.1
+      for (let r = 0; r < rows; r++) arena.emaUpdate(table, r * cols, at, losses, reference, alpha, initial)
+      const expected = Float64Array.from(before)
+      for (let r = 0; r < rows; r++) {
+        for (let i = 0; i < cols; i++) {
+          const k = r * cols + at[i]
+          const previous = before[k] === before[k] ? before[k] : initial
+          expected[k] = ema(alpha, reference - losses[i], previous, false)
+        }
+      }
+      sameBits(table, expected)
+    }
+  })
+
+  it('remapRows moves kept rows onto new columns and leaves the rest', () => {
+    const arena = new KernelArena()
+    const [pnc, nc] = [5, 7]
+    arena.begin(3 * pnc + 4 * nc + 8)
+    const src = arena.f64(3 * pnc)
+    src.set(values(3, 3 * pnc))
+    const dst = arena.f64(4 * nc).fill(Number.NaN)
+    const rowsFrom = arena.i32(4)
+    rowsFrom.set([2, -1, 0, 1])
+    const colAt = arena.i32(pnc)
+    colAt.set([0, 2, -1, 3, 6])
+    arena.remapRows(dst, nc, src, pnc, rowsFrom, colAt)
+    const expected = new Float64Array(4 * nc).fill(Number.NaN)
+    for (let r = 0; r < 4; r++) {
+      if (rowsFrom[r] < 0) continue
+      for (let c = 0; c < pnc; c++) if (colAt[c] >= 0) expected[r * nc + colAt[c]] = src[rowsFrom[r] * pnc + c]
+    }
+    sameBits(dst, expected)
+    colAt[0] = nc
+    expect(() => arena.remapRows(dst, nc, src, pnc, rowsFrom, colAt)).toThrow(/outside the table/)
   })
 
   it('refuses views from before the last begin and allocations past the reservation', () => {
