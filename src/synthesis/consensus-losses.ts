@@ -66,11 +66,14 @@ export interface ConsensusMatrix extends LossMatrix {
 const NETWORK = 0
 const NAIVE = 1
 
-/** The columns of `m`'s row `r` that hold a value, ascending. */
-function presentColumns(m: IdMatrix, r: number): string[] {
+/** The columns of `m`'s row `r` that hold a value, ascending (`m.cols` itself for a full row, so layouts share it). */
+function presentColumns(m: IdMatrix, r: number): readonly string[] {
   const nc = m.cols.length
-  const out: string[] = []
-  for (let c = 0; c < nc; c++) if (m.values[r * nc + c] === m.values[r * nc + c]) out.push(m.cols[c])
+  let c = 0
+  while (c < nc && m.values[r * nc + c] === m.values[r * nc + c]) c++
+  if (c === nc) return m.cols
+  const out: string[] = m.cols.slice(0, c)
+  for (; c < nc; c++) if (m.values[r * nc + c] === m.values[r * nc + c]) out.push(m.cols[c])
   return out
 }
 

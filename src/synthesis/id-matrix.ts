@@ -43,6 +43,7 @@ export function positionsIn(target: readonly string[], source: readonly string[]
 
 /** Ascending union of two ascending lists; `a` itself when `b` adds nothing. */
 export function unionSorted(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (a.length === 0) return b
   if (sameIds(a, b)) return a
   const extra: string[] = []
   let i = 0
