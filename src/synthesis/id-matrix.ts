@@ -144,8 +144,17 @@ export function checkedMatrix(value: unknown, path: string, checkValues = true):
 }
 
 /** Checks a regret family: two well-formed matrices over the same rows, dormant rows apart. */
+/**
+ * Families that passed checkFamily. A state is immutable (readonly throughout), and input
+ * from outside (JSON, disk, peers) arrives as new objects, so a family object checked once
+ * needs no second check: a coordinator's synthesize and settle steps read the same state,
+ * whose one-out tables hold a million regrets at 1000 inferers.
+ */
+const CHECKED_FAMILIES = new WeakSet<object>()
+
 export function checkFamily(value: unknown, path: string): RegretFamily {
   if (typeof value !== 'object' || value === null) throw new SynthesisError('INVALID_INPUT', `${path} must be {inferers, forecasters, dormant}`)
+  if (CHECKED_FAMILIES.has(value)) return value as RegretFamily
   const f = value as Partial<RegretFamily>
   const inferers = checkedMatrix(f.inferers, `${path}.inferers`)
   const forecasters = checkedMatrix(f.forecasters, `${path}.forecasters`)
@@ -166,6 +175,7 @@ export function checkFamily(value: unknown, path: string): RegretFamily {
       }
     }
   }
+  CHECKED_FAMILIES.add(value)
   return { inferers, forecasters, dormant: dormant as IdMap<RegretSet> }
 }
 
