@@ -164,14 +164,17 @@ function gather(
   memberValues: Float64Array,
   initialRegret: number,
 ): number {
+  // The values are copied as they lie, around the skipped one.
+  const cut = skip >= from && skip < to ? skip : to
+  values.set(memberValues.subarray(from, cut), n)
+  if (cut < to) values.set(memberValues.subarray(cut + 1, to), n + cut - from)
   let total = acc.total
   let max = acc.max
   for (let i = from; i < to; i++) {
-    if (i === skip) continue
+    if (i === cut) continue
     const c = columns[i]
     let r = c < 0 ? Number.NaN : stored[base + c]
     if (r !== r) r = initialRegret
-    values[n] = memberValues[i]
     regrets[n++] = r
     total += r
     if (r > max) max = r
