@@ -32,6 +32,21 @@ function values(seed: number, n: number): number[] {
   return out
 }
 
+/** The consensus kernel on an r × n matrix of seeded values (`edit` may blank some), stakes ≥ 0.5. */
+function consensusCase(r: number, n: number, seed: number, edit?: (m: Float64Array) => void) {
+  const arena = new KernelArena()
+  arena.begin(r * n + 4 * r + n)
+  const m = arena.f64(r * n)
+  const stakes = arena.f64(r)
+  const out = arena.f64(n)
+  const distances = arena.f64(r)
+  m.set(values(seed, r * n))
+  stakes.set(values(seed + 1, r).map((x) => Math.abs(x) + 0.5))
+  edit?.(m)
+  arena.consensus(m, stakes, r, n, out, distances)
+  return { m, stakes, out, distances }
+}
+
 describe('settle kernels (WebAssembly)', () => {
   it('the embedded binary is the assembled kernels.wat (run npm run build:kernels after editing it)', async () => {
     const bytes = await assembleKernels()
@@ -63,17 +78,10 @@ describe('settle kernels (WebAssembly)', () => {
   it('consensus has the bits of the scalar §3.1 loop, NaN skipped, NaN where no row reports', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 41 }), fc.integer(), (r, n, seed) => {
-        const arena = new KernelArena()
-        arena.begin(r * n + 4 * r + n)
-        const m = arena.f64(r * n)
-        const stakes = arena.f64(r)
-        const out = arena.f64(n)
-        const distances = arena.f64(r)
-        m.set(values(seed, r * n))
-        stakes.set(values(seed + 1, r).map((x) => Math.abs(x) + 0.5))
-        for (let i = 0; i < r * n; i++) if ((i * 7 + seed) % 5 === 0) m[i] = Number.NaN
-        for (let mm = 0; mm < r; mm++) m[mm * n + (n - 1)] = Number.NaN
-        arena.consensus(m, stakes, r, n, out, distances)
+        const { m, stakes, out } = consensusCase(r, n, seed, (m) => {
+          for (let i = 0; i < r * n; i++) if ((i * 7 + seed) % 5 === 0) m[i] = Number.NaN
+          for (let mm = 0; mm < r; mm++) m[mm * n + (n - 1)] = Number.NaN
+        })
         const expected: number[] = []
         for (let j = 0; j < n; j++) {
           let num = 0
@@ -100,15 +108,7 @@ describe('settle kernels (WebAssembly)', () => {
       [5, 7],
       [32, 1001],
     ]) {
-      const arena = new KernelArena()
-      arena.begin(r * n + 4 * r + n)
-      const m = arena.f64(r * n)
-      const stakes = arena.f64(r)
-      const out = arena.f64(n)
-      const distances = arena.f64(r)
-      m.set(values(r * n, r * n))
-      stakes.set(values(r, r).map((x) => Math.abs(x) + 0.5))
-      arena.consensus(m, stakes, r, n, out, distances)
+      const { m, out, distances } = consensusCase(r, n, r * n)
       const expected = Array.from({ length: r }, (_, mm) => laneSum(n, (t) => (m[mm * n + t] - out[t]) * (m[mm * n + t] - out[t])))
       sameBits(distances, expected)
     }
