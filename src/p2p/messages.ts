@@ -22,17 +22,28 @@ const bytes = (length: number) =>
   uint8().refine((b) => b.length === length, `must be ${length} bytes`)
 const idMap = z.record(participantIdSchema, finite)
 
+/**
+ * The log10 of a loss (a positive finite double) lies in [−324, 309]; forecasts and loss
+ * bundles carry nothing else, and a larger number from one worker or reputer would make the
+ * epoch's synthesis or settlement fail for everyone. The same range as the synthesis
+ * engine's (src/synthesis/log-loss.ts; a test holds them equal).
+ */
+export const LOG10_LOSS_RANGE = { min: -324, max: 309 } as const
+const isLog10Loss = (v: number): boolean => v >= LOG10_LOSS_RANGE.min && v <= LOG10_LOSS_RANGE.max
+const log10Loss = z.number().refine(isLog10Loss, `must be a log10 loss (a number in [${LOG10_LOSS_RANGE.min}, ${LOG10_LOSS_RANGE.max}])`)
+const log10LossMap = z.record(participantIdSchema, log10Loss)
+
 /** Ascending, unique participant ids. */
 const sortedIds = z.array(participantIdSchema).refine((ids) => ids.every((id, i) => i === 0 || ids[i - 1] < id), 'ids must be ascending and unique')
 
 /**
  * A table by (row id, column id) as the synthesis engine holds it: a Float64Array (tag 86 on
- * the wire) of rows × cols entries, each finite or NaN (absent).
+ * the wire) of rows × cols entries, each a log10 loss or NaN (absent).
  */
-const idTable = z
+const log10LossTable = z
   .strictObject({ rows: sortedIds, cols: sortedIds, values: z.instanceof(Float64Array) })
   .refine((t) => t.values.length === t.rows.length * t.cols.length, 'values must hold rows × cols entries')
-  .refine((t) => t.values.every((v) => v !== v || Number.isFinite(v)), 'values must be finite (or NaN for an absent entry)')
+  .refine((t) => t.values.every((v) => v !== v || isLog10Loss(v)), `values must be log10 losses (in [${LOG10_LOSS_RANGE.min}, ${LOG10_LOSS_RANGE.max}]), or NaN for an absent entry`)
 
 /**
  * A worker's answer for one epoch: a number, or a vector for multi-output topics. On a
@@ -59,7 +70,7 @@ export const decisionPayloadSchema = z.strictObject({
   /** Inferences used, by participant id. */
   inferences: idMap,
   /** Forecasts used: forecaster → inferer → forecast log10 loss. */
-  forecasts: z.record(participantIdSchema, idMap),
+  forecasts: z.record(participantIdSchema, log10LossMap),
   /** The synthesis output (camelCase fields of SynthesisOutput). */
   output: z.record(z.string(), z.unknown()),
   /** Epochs settled since the previous decision, with their consensus losses and rewards. */
@@ -76,20 +87,20 @@ export const decisionPayloadSchema = z.strictObject({
 
 /** The log10 loss a worker expects each other inferer to get this epoch. */
 export const forecastPayloadSchema = z.strictObject({
-  losses: idMap,
+  losses: log10LossMap,
 })
 
 /** A reputer's log10 losses of every value of a decided epoch (allora-math §2). */
 export const lossBundlePayloadSchema = z.strictObject({
-  network: finite,
-  naive: finite,
-  inferers: idMap,
-  forecasters: idMap,
-  oneOutInferers: idMap,
-  oneOutForecasters: idMap,
-  oneInForecasters: idMap,
+  network: log10Loss,
+  naive: log10Loss,
+  inferers: log10LossMap,
+  forecasters: log10LossMap,
+  oneOutInferers: log10LossMap,
+  oneOutForecasters: log10LossMap,
+  oneInForecasters: log10LossMap,
   /** Row forecaster k, column withheld inferer l. */
-  oneOutInfererForecasters: idTable,
+  oneOutInfererForecasters: log10LossTable,
 })
 
 export const proposalPayloadSchema = z.strictObject({

@@ -5,6 +5,7 @@
  * epoch, never the node.
  */
 import type { ChorusNode } from '../p2p/index.js'
+import { LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../synthesis/log-loss.js'
 import { graceMs, type TopicRuntime } from './admission.js'
 import { commitmentOf, newSalt } from '../consensus/commit-reveal.js'
 import type { EpochDecision } from './coordinator.js'
@@ -83,7 +84,8 @@ export class WorkerService {
     }
     if (this.stopped) return
     const base = { chainId: this.node.chainId, topicId: config.id, epoch, nonce: new Uint8Array(0) }
-    const finite = Object.fromEntries(Object.entries(losses).filter(([id, l]) => Number.isFinite(l) && id !== this.node.participantId))
+    // Only log10 losses go out: validators reject a forecast holding anything else.
+    const finite = Object.fromEntries(Object.entries(losses).filter(([id, l]) => l >= LOG10_LOSS_MIN && l <= LOG10_LOSS_MAX && id !== this.node.participantId))
     try {
       if (config.commitReveal) {
         const salt = newSalt()

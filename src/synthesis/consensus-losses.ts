@@ -12,6 +12,7 @@ import { SynthesisError } from './errors.js'
 import { own, recordOf, unionIds } from './id-map.js'
 import { checkedMatrix, indexOfSorted, positionsIn, sameIds, unionSorted } from './id-matrix.js'
 import { KernelArena } from './kernels/kernels.js'
+import { LOG10_LOSS_MAX, LOG10_LOSS_MIN, log10Loss } from './log-loss.js'
 import type { IdMap, IdMatrix, LossBundle, ReputerReport } from './types.js'
 
 export interface OneOutInfererForecasterIds {
@@ -103,12 +104,10 @@ export function lossLayout(bundles: readonly LossBundle[]): LossLayout {
   return { inferers, forecasters, oneOutInfererForecasters, tableCols, oneOutInferers, oneOutForecasters, oneInForecasters, size }
 }
 
-/** A reported loss as a matrix entry: NaN if absent, an error if present but unusable. */
+/** A reported loss as a matrix entry: NaN if absent, an error if present but not a log10 loss. */
 function entry(value: unknown, path: () => string): number {
   if (value === undefined) return Number.NaN
-  if (typeof value !== 'number') throw new SynthesisError('INVALID_INPUT', `${path()} must be a number`)
-  if (!Number.isFinite(value)) throw new SynthesisError('NON_FINITE', `${path()} is not finite (${value})`)
-  return value
+  return log10Loss(value, path())
 }
 
 /** Fills one field's ids into `row` from `at`; returns how many of them `map` holds. */
@@ -118,7 +117,7 @@ function fillField(row: Float64Array, at: number, ids: readonly string[], map: I
     const id = ids[i]
     const v: unknown = map[id]
     // The common case first; anything else is absent, inherited or invalid.
-    if (typeof v === 'number' && Number.isFinite(v)) {
+    if (typeof v === 'number' && v >= LOG10_LOSS_MIN && v <= LOG10_LOSS_MAX) {
       row[at + i] = v
       found++
     } else {
@@ -156,20 +155,20 @@ function copyGroup(row: Float64Array, at: number, group: OneOutInfererForecaster
 }
 
 /**
- * How many values the table's coordinates [from, from + count) of `row` hold; NON_FINITE,
- * naming the value, if one is ±Infinity.
+ * How many values the table's coordinates [from, from + count) of `row` hold; NON_FINITE or
+ * INVALID_INPUT, naming the value, if one is not a log10 loss.
  */
 function tableFound(arena: KernelArena, row: Float64Array, from: number, count: number, layout: LossLayout, path: string): number {
-  const found = arena.countPresent(row.subarray(from, from + count))
+  const found = arena.countInRange(row.subarray(from, from + count), LOG10_LOSS_MIN, LOG10_LOSS_MAX)
   if (found >= 0) return found
   let at = from
   for (const group of layout.oneOutInfererForecasters) {
     for (const id of group.inferers) {
       const v = row[at++]
-      if (v === v && v - v !== 0) throw new SynthesisError('NON_FINITE', `${path}["${group.forecaster}"]["${id}"] is not finite (${v})`)
+      if (v === v) log10Loss(v, `${path}["${group.forecaster}"]["${id}"]`)
     }
   }
-  throw new Error('tableFound: the kernel saw a non-finite value the scan did not')
+  throw new Error('tableFound: the kernel saw a value out of range that the scan did not')
 }
 
 /** Values present in `m` (finite or ±∞; NaN is absent). */
@@ -248,7 +247,8 @@ function fill(
 
 /**
  * Flatten the reports of `reputers` (ids ascending) onto one layout. Stakes must already be
- * validated; loss values are checked here (NON_FINITE for NaN or ±Infinity).
+ * validated; loss values are checked here (NON_FINITE for NaN or ±Infinity, INVALID_INPUT
+ * for a number that is not a log10 loss).
  *
  * Reputers usually report the same ids, so the first one's ids are tried as the layout and
  * each map is checked while it is being read (enumerating a thousand-key map costs about

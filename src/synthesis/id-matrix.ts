@@ -112,7 +112,7 @@ function noneInfinite(values: Float64Array): boolean {
   arena.begin(values.length)
   const copy = arena.f64(values.length)
   copy.set(values)
-  return arena.countPresent(copy) >= 0
+  return arena.countInRange(copy, -Number.MAX_VALUE, Number.MAX_VALUE) >= 0
 }
 
 export function checkedMatrix(value: unknown, path: string, checkValues = true): IdMatrix {

@@ -6,6 +6,7 @@
  */
 import { SynthesisError } from './errors.js'
 import { checkFamily } from './id-matrix.js'
+import { log10Loss } from './log-loss.js'
 import type { ForecastRow } from './forecast-implied.js'
 import { sortedIds } from './stats.js'
 import type { IdMap, SynthesisInput, SynthesisParams, TopicState } from './types.js'
@@ -35,7 +36,7 @@ export function checkParams(params: SynthesisParams): void {
  */
 export function checkState(state: TopicState): void {
   finiteNumber(state.initialRegret, 'state.initialRegret')
-  if (state.previousNetworkLoss !== null) finiteNumber(state.previousNetworkLoss, 'state.previousNetworkLoss')
+  if (state.previousNetworkLoss !== null) log10Loss(state.previousNetworkLoss, 'state.previousNetworkLoss')
   const regrets = record(state.regrets, 'state.regrets')
   for (const family of ['oneOutInferer', 'oneOutForecaster', 'oneInForecaster'] as const) checkFamily(regrets[family], `state.regrets.${family}`)
 }
@@ -62,7 +63,7 @@ export function indexEpoch(input: SynthesisInput, previousLoss: number | null): 
     // Elements naming an inferer without an inference are ignored (§2), but still checked:
     // they are input all the same.
     for (const inferer of sortedIds(elements)) {
-      const loss = finiteNumber(elements[inferer], `forecast of "${id}" for "${inferer}"`)
+      const loss = log10Loss(elements[inferer], `forecast of "${id}" for "${inferer}"`)
       const j = position.get(inferer)
       if (j === undefined) continue
       covered.push(j)

@@ -14,6 +14,7 @@
  * `{}`; ids not in `context.inferers` are dropped. `id` counts requests; a JSON-lines
  * model may echo it (if it does, it must match). Every value must be a finite number.
  */
+import { LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../synthesis/log-loss.js'
 import type { ModelContext } from '../plugins.js'
 import { ModelError } from './errors.js'
 
@@ -43,7 +44,9 @@ export function parseAnswer(value: unknown, context: ModelContext, who: string, 
     for (const idOf of context.inferers) {
       if (!Object.hasOwn(raw, idOf)) continue
       const v = raw[idOf]
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelError('PROTOCOL', `${who}: forecast["${idOf}"] must be a finite number (got ${JSON.stringify(v)})`)
+      if (typeof v !== 'number' || !(v >= LOG10_LOSS_MIN && v <= LOG10_LOSS_MAX)) {
+        throw new ModelError('PROTOCOL', `${who}: forecast["${idOf}"] must be a log10 loss, a number in [${LOG10_LOSS_MIN}, ${LOG10_LOSS_MAX}] (got ${JSON.stringify(v)})`)
+      }
       forecast[idOf] = v
     }
   }

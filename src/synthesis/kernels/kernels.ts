@@ -12,7 +12,7 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.js'
 
 interface KernelExports {
   readonly memory: WebAssembly.Memory
-  countPresent(p: number, n: number): number
+  countInRange(p: number, n: number, lo: number, hi: number): number
   consensus(values: number, stakes: number, r: number, n: number, out: number, acc: number, dist: number): void
   gram(table: number, K: number, count: number, centred: number, acc: number, out: number): void
   emaUpdate(v: number, at: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
@@ -116,9 +116,9 @@ export class KernelArena {
     this.next = mark
   }
 
-  /** How many values of `v` are not NaN, or −1 if one is ±Infinity. */
-  countPresent(v: Float64Array): number {
-    return this.k.countPresent(this.pointer(v), v.length)
+  /** How many values of `v` are not NaN, or -1 if one lies outside [lo, hi] (±Infinity too, for finite bounds). */
+  countInRange(v: Float64Array, lo: number, hi: number): number {
+    return this.k.countInRange(this.pointer(v), v.length, lo, hi)
   }
 
   /**

@@ -1,4 +1,4 @@
-;; Bulk kernels of the settle step (allora-math §3.1, §3.3, §11): the loops over every
+;; Bulk kernels of the settle step (allora-math §3.1, §3.3, §4.2, §11): the loops over every
 ;; reported loss, ~10^5 coordinates × R reputers at the benchmark size, where scalar JS costs
 ;; a few ns per value and these run two lanes of f64 per instruction.
 ;;
@@ -12,21 +12,23 @@
 (module
   (memory (export "memory") 1)
 
-  ;; How many of the n f64 at p are not NaN, or -1 if one of them is ±Infinity.
-  (func (export "countPresent") (param $p i32) (param $n i32) (result i32)
+  ;; How many of the n f64 at p are not NaN, or -1 if one of them lies outside [lo, hi].
+  (func (export "countInRange") (param $p i32) (param $n i32) (param $lo f64) (param $hi f64) (result i32)
     (local $end i32) (local $v v128) (local $present v128) (local $count v128) (local $bad v128)
-    (local $x f64) (local $tail i32)
+    (local $low v128) (local $high v128) (local $x f64) (local $tail i32)
+    (local.set $low (f64x2.splat (local.get $lo)))
+    (local.set $high (f64x2.splat (local.get $hi)))
     (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
     (block $done
       (loop $pairs
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $v (v128.load (local.get $p)))
         (local.set $present (f64x2.eq (local.get $v) (local.get $v)))
-        ;; present and v − v ≠ 0: ±Infinity
+        ;; present and not lo <= v <= hi
         (local.set $bad (v128.or (local.get $bad)
           (v128.andnot (local.get $present)
-            (f64x2.eq (f64x2.sub (local.get $v) (local.get $v)) (v128.const f64x2 0 0)))))
-        ;; a true compare lane is all ones = −1
+            (v128.and (f64x2.ge (local.get $v) (local.get $low)) (f64x2.le (local.get $v) (local.get $high))))))
+        ;; a true compare lane is all ones = -1
         (local.set $count (i64x2.sub (local.get $count) (local.get $present)))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $pairs)))
@@ -35,13 +37,13 @@
         (local.set $x (f64.load (local.get $p)))
         (if (f64.eq (local.get $x) (local.get $x))
           (then
-            (if (f64.ne (f64.sub (local.get $x) (local.get $x)) (f64.const 0)) (then (return (i32.const -1))))
+            (if (i32.or (f64.lt (local.get $x) (local.get $lo)) (f64.gt (local.get $x) (local.get $hi))) (then (return (i32.const -1))))
             (local.set $tail (i32.const 1))))))
     (if (v128.any_true (local.get $bad)) (then (return (i32.const -1))))
     (i32.add (local.get $tail)
       (i32.wrap_i64 (i64.add (i64x2.extract_lane 0 (local.get $count)) (i64x2.extract_lane 1 (local.get $count))))))
 
-;; §3.1: out[j] = Σ_m S_m v[m][j] / Σ_m S_m over the rows m (ascending) where v[m][j] is not
+  ;; §3.1: out[j] = Σ_m S_m v[m][j] / Σ_m S_m over the rows m (ascending) where v[m][j] is not
   ;; NaN; NaN where no row has a value. Rows are n apart. Each lane is one coordinate, summed
   ;; in the same order as a scalar loop, so the bits are those of the scalar loop.
   ;; Fused, while a pair's values are in cache: dist[m] = Σ_j (v[m][j] − out[j])², two lanes
@@ -300,7 +302,7 @@
           (f64x2.mul (v128.load64_zero (i32.add (local.get $px) (local.get $off))) (v128.load64_zero (i32.add (local.get $pu) (local.get $off))))))))
     (v128.store (local.get $acc) (local.get $s)))
 
-;; Entries (a, b) and (c, b): two rows against one, each sum as in $block11.
+  ;; Entries (a, b) and (c, b): two rows against one, each sum as in $block11.
   (func $block21 (param $pa i32) (param $pc i32) (param $pu i32) (param $len i32) (param $accA i32) (param $accC i32)
     (local $off i32) (local $end i32) (local $u v128) (local $sa v128) (local $sc v128)
     (local.set $sa (v128.load (local.get $accA)))

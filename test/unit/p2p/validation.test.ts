@@ -11,6 +11,8 @@ import {
   type Envelope,
   type UnsignedEnvelope,
 } from '../../../src/p2p/index.js'
+import { LOG10_LOSS_RANGE } from '../../../src/p2p/messages.js'
+import { LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../../src/synthesis/log-loss.js'
 
 const me = await generateIdentity()
 const CHAIN = 'unit-chain'
@@ -78,5 +80,45 @@ describe('EnvelopeValidator policy hooks', () => {
     expect(v.validate(consensus, vote(1))).toMatchObject({ action: 'accept', code: 'ok' })
     expect(v.validate(consensus, vote(2))).toMatchObject({ action: 'accept', code: 'equivocation' })
     expect(v.validate(consensus, vote(2))).toMatchObject({ action: 'reject', code: 'duplicate' })
+  })
+})
+
+describe('log10 losses in forecasts and loss bundles', () => {
+  const id = (n: number): string => n.toString(16).padStart(64, '0')
+  const bundle = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+    network: -1,
+    naive: -1.5,
+    inferers: { [id(1)]: -2 },
+    forecasters: {},
+    oneOutInferers: {},
+    oneOutForecasters: {},
+    oneInForecasters: {},
+    oneOutInfererForecasters: { rows: [id(2)], cols: [id(1)], values: Float64Array.of(Number.NaN) },
+    ...over,
+  })
+  const losses = { kind: 'losses' as const, topicId: 't1' }
+  const forecasts = { kind: 'forecasts' as const, topicId: 't1' }
+  const validate = (type: 'forecast' | 'loss-bundle', payload: Record<string, unknown>) =>
+    new EnvelopeValidator({ chainId: CHAIN }).validate(type === 'forecast' ? forecasts : losses, bytesOf({ type, payload } as Partial<UnsignedEnvelope>))
+
+  it('accepts values in the range of log10 losses, NaN for an absent table entry', () => {
+    expect(validate('loss-bundle', bundle())).toMatchObject({ action: 'accept' })
+    expect(validate('loss-bundle', bundle({ network: LOG10_LOSS_RANGE.max, naive: LOG10_LOSS_RANGE.min }))).toMatchObject({ action: 'accept' })
+    expect(validate('forecast', { losses: { [id(1)]: -3 } })).toMatchObject({ action: 'accept' })
+  })
+
+  it('rejects a number no loss has as its log10 (it would fail the epoch for everyone)', () => {
+    expect(validate('forecast', { losses: { [id(1)]: 1e155 } })).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    expect(validate('loss-bundle', bundle({ network: 1e300 }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    expect(validate('loss-bundle', bundle({ inferers: { [id(1)]: -400 } }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    const table = { rows: [id(2)], cols: [id(1)], values: Float64Array.of(1e300) }
+    expect(validate('loss-bundle', bundle({ oneOutInfererForecasters: table }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
+  })
+
+  it('uses the synthesis engine\'s range', () => {
+    expect(LOG10_LOSS_RANGE).toEqual({ min: LOG10_LOSS_MIN, max: LOG10_LOSS_MAX })
+    // Every positive finite double has its log10 inside.
+    expect(Math.log10(Number.MIN_VALUE)).toBeGreaterThan(LOG10_LOSS_MIN)
+    expect(Math.log10(Number.MAX_VALUE)).toBeLessThan(LOG10_LOSS_MAX)
   })
 })

@@ -20,6 +20,7 @@ describe('http model', () => {
         if (req.url === '/fail') return void res.writeHead(503).end('down for maintenance')
         if (req.url === '/garbage') return void res.end('<html>')
         if (req.url === '/nan') return void res.end('{"inference": "1.5"}')
+        if (req.url === '/huge-forecast') return void res.end('{"inference": 1, "forecast": {"w0": 1e155}}')
         const request = JSON.parse(body) as { context: { truth: { value: number }[]; inferers: string[] } }
         bodies.push(request)
         const last = request.context.truth.at(-1)?.value ?? 0
@@ -55,10 +56,11 @@ describe('http model', () => {
     ['/fail', 'HTTP', /http model http:\/\/127\.0\.0\.1:\d+\/fail \(epoch 3\): HTTP 503 down for maintenance/],
     ['/garbage', 'PROTOCOL', /the answer is not JSON: <html>/],
     ['/nan', 'PROTOCOL', /"inference" must be a finite number \(got "1.5"\)/],
+    ['/huge-forecast', 'PROTOCOL', /forecast\["w0"\] must be a log10 loss, a number in \[-324, 309\] \(got 1e\+155\)/],
     ['/slow', 'TIMEOUT', /no answer within 150 ms/],
   ])('%s fails the epoch with a clear %s error', async (path, code, message) => {
     const m = new HttpModel({ url: `${base}${path}`, timeoutMs: 150 })
-    const ctx = contextOf([1, 2, 3])
+    const ctx = contextOf([1, 2, 3], { inferers: ['w0'] })
     const err = await m.infer(ctx).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ModelError)
     expect((err as ModelError).code).toBe(code)

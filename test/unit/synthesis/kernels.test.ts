@@ -53,7 +53,7 @@ describe('settle kernels (WebAssembly)', () => {
     expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(Buffer.from(bytes))).toBe(true)
   })
 
-  it('countPresent counts non-NaN values and flags ±Infinity anywhere, tail included', () => {
+  it('countInRange counts non-NaN values and flags one outside the range anywhere, tail included', () => {
     const arena = new KernelArena()
     for (const n of [0, 1, 2, 7, 8, 1001]) {
       arena.begin(n)
@@ -61,15 +61,18 @@ describe('settle kernels (WebAssembly)', () => {
       v.set(values(n + 1, n))
       for (let i = 0; i < n; i += 3) v[i] = Number.NaN
       const expected = Array.from(v).filter((x) => x === x).length
-      expect(arena.countPresent(v)).toBe(expected)
+      expect(arena.countInRange(v, -1e4, 1e4)).toBe(expected)
+      expect(arena.countInRange(v, -Number.MAX_VALUE, Number.MAX_VALUE)).toBe(expected)
       if (n > 0) {
         for (const at of [0, n - 1]) {
-          for (const bad of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
-            const old = v[at]
+          const old = v[at]
+          for (const bad of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 10000.000000000002, -11000]) {
             v[at] = bad
-            expect(arena.countPresent(v)).toBe(-1)
-            v[at] = old
+            expect(arena.countInRange(v, -1e4, 1e4)).toBe(-1)
           }
+          v[at] = 1e4
+          expect(arena.countInRange(v, -1e4, 1e4)).toBe(expected + (old === old ? 0 : 1))
+          v[at] = old
         }
       }
     }
@@ -212,7 +215,7 @@ describe('settle kernels (WebAssembly)', () => {
     const v = arena.f64(4)
     expect(() => arena.f64(1)).toThrow(/past the reservation/)
     arena.begin(100_000)
-    expect(() => arena.countPresent(v)).toThrow(/another memory/)
-    expect(() => arena.countPresent(new Float64Array(3))).toThrow(/another memory/)
+    expect(() => arena.countInRange(v, -1, 1)).toThrow(/another memory/)
+    expect(() => arena.countInRange(new Float64Array(3), -1, 1)).toThrow(/another memory/)
   })
 })

@@ -93,6 +93,20 @@ describe('errors (epoch-json §6.9, §6.23; allora-math §16)', () => {
     expect(code(() => settle(one, { regrets: { ...regrets, oneOutInferer: familyOf({ zz: { inferers: { q: -Infinity }, forecasters: {} } }) } }))).toBe('NON_FINITE')
     expect(code(() => settle(one, { scoreHistory: { inferers: [NaN], forecasters: [] } }))).toBe('NON_FINITE')
   })
+  it('a reported value that is not a log10 loss, in a record or in the table (one absurd value would fail every epoch)', () => {
+    const message = (f: () => unknown): string => {
+      try {
+        f()
+      } catch (e) {
+        return `${(e as { code: string }).code}: ${(e as Error).message}`
+      }
+      return 'no error'
+    }
+    expect(message(() => settle({ r: { stake: 10, losses: bundle({ inferers: { a: 1e300 } }) } }))).toMatch(/^INVALID_INPUT: reputers\.r\.losses\.inferers\.a is not a log10 loss/)
+    expect(message(() => settle({ r: { stake: 10, losses: bundle({ network: -400 }) } }))).toMatch(/^INVALID_INPUT: reputers\.r\.losses\.network is not a log10 loss/)
+    expect(message(() => settle({ r: { stake: 10, losses: bundle({ oneOutInfererForecasters: { f: { a: 1e300 } } }) } }))).toMatch(/^INVALID_INPUT: .*one_out_inferer_forecasters\["f"\]\["a"\] is not a log10 loss/)
+    expect(message(() => settle({ r: { stake: 10, losses: bundle({ oneOutInfererForecasters: { f: { a: Infinity } } }) } }))).toMatch(/^NON_FINITE: .*\["f"\]\["a"\] is not finite/)
+  })
   it('zero listened stake', () => {
     expect(code(() => settle(one, { listeningCoefficients: { r: 0 } }))).toBe('ZERO_LISTENED_STAKE')
   })

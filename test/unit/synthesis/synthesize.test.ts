@@ -256,6 +256,15 @@ describe('errors', () => {
     expect(() => run(input, state({ regrets: badRegret }))).toThrow(code('NON_FINITE'))
   })
 
+  it('rejects a forecast or a previous network loss that is not a log10 loss (one absurd forecast would fail the epoch)', () => {
+    for (const v of [1e155, -1e300, 309.5, -324.5]) {
+      expect(() => run({ ...input, forecasts: { k: { a: v } } }, state({}))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/forecast of "k" for "a" is not a log10 loss/) }))
+    }
+    expect(() => run(input, state({ previousNetworkLoss: 1e200 }))).toThrow(code('INVALID_INPUT'))
+    // The ends of the range are log10 losses.
+    expect(Number.isFinite(run({ ...input, forecasts: { k: { a: 309, b: -324 } } }, state({})).networkInference)).toBe(true)
+  })
+
   it('rejects values that are not numbers with INVALID_INPUT', () => {
     const bad = { a: '1', b: 2 } as unknown as Record<string, number>
     expect(() => run({ ...input, inferences: bad }, state({}))).toThrow(code('INVALID_INPUT'))
