@@ -26,12 +26,20 @@ const idMap = z.record(participantIdSchema, finite)
  * The log10 of a loss (a positive finite double) lies in [−324, 309]; forecasts and loss
  * bundles carry nothing else, and a larger number from one worker or reputer would make the
  * epoch's synthesis or settlement fail for everyone. The same range as the synthesis
- * engine's (src/synthesis/log-loss.ts; a test holds them equal).
+ * engine's (src/synthesis/input-ranges.ts; a test holds them equal).
  */
 export const LOG10_LOSS_RANGE = { min: -324, max: 309 } as const
 const isLog10Loss = (v: number): boolean => v >= LOG10_LOSS_RANGE.min && v <= LOG10_LOSS_RANGE.max
 const log10Loss = z.number().refine(isLog10Loss, `must be a log10 loss (a number in [${LOG10_LOSS_RANGE.min}, ${LOG10_LOSS_RANGE.max}])`)
 const log10LossMap = z.record(participantIdSchema, log10Loss)
+
+/**
+ * An inference is any number up to 1e300 in magnitude: the network inference is a weighted
+ * sum of them, which one value near the largest double would overflow (the epoch would fail
+ * for everyone). The synthesis engine's limit (src/synthesis/input-ranges.ts).
+ */
+export const INFERENCE_LIMIT = 1e300
+const inferenceNumber = z.number().refine((v) => Math.abs(v) <= INFERENCE_LIMIT, `must be a number of magnitude at most ${INFERENCE_LIMIT}`)
 
 /** Ascending, unique participant ids. */
 const sortedIds = z.array(participantIdSchema).refine((ids) => ids.every((id, i) => i === 0 || ids[i - 1] < id), 'ids must be ascending and unique')
@@ -50,7 +58,7 @@ const log10LossTable = z
  * commit-reveal topic this is the reveal, and `salt` opens the earlier commitment.
  */
 export const inferencePayloadSchema = z.strictObject({
-  value: z.union([finite, z.array(finite).min(1).max(256)]),
+  value: z.union([inferenceNumber, z.array(inferenceNumber).min(1).max(256)]),
   salt: z
     .instanceof(Uint8Array)
     .refine((b) => b.length >= 16 && b.length <= 32, 'must be 16..32 bytes')
@@ -68,7 +76,7 @@ export const inferenceCommitPayloadSchema = z.strictObject({
  */
 export const decisionPayloadSchema = z.strictObject({
   /** Inferences used, by participant id. */
-  inferences: idMap,
+  inferences: z.record(participantIdSchema, inferenceNumber),
   /** Forecasts used: forecaster → inferer → forecast log10 loss. */
   forecasts: z.record(participantIdSchema, log10LossMap),
   /** The synthesis output (camelCase fields of SynthesisOutput). */

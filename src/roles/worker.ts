@@ -5,7 +5,7 @@
  * epoch, never the node.
  */
 import type { ChorusNode } from '../p2p/index.js'
-import { LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../synthesis/log-loss.js'
+import { INFERENCE_LIMIT, LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../synthesis/input-ranges.js'
 import { graceMs, type TopicRuntime } from './admission.js'
 import { commitmentOf, newSalt } from '../consensus/commit-reveal.js'
 import type { EpochDecision } from './coordinator.js'
@@ -76,7 +76,7 @@ export class WorkerService {
     try {
       const context = await this.history.contextFor(epoch, this.node.participantId)
       ;[value, losses] = await withTimeout(Promise.all([this.model.infer(context), this.model.forecast(context)]), timeoutMs)
-      if (!Number.isFinite(value)) throw new Error(`model ${this.model.name} returned a non-finite inference`)
+      if (!(Math.abs(value) <= INFERENCE_LIMIT)) throw new Error(`model ${this.model.name} returned ${value}: an inference must be a finite number of magnitude at most ${INFERENCE_LIMIT}`)
     } catch (err) {
       this.count(err instanceof TimeoutError ? 'model-timeout' : 'model-error')
       this.events.dispatchEvent(new CustomEvent('error', { detail: { epoch, message: (err as Error).message } }))

@@ -12,7 +12,7 @@ import { SynthesisError } from './errors.js'
 import { own, recordOf, unionIds } from './id-map.js'
 import { checkedMatrix, indexOfSorted, positionsIn, sameIds, unionSorted } from './id-matrix.js'
 import { KernelArena } from './kernels/kernels.js'
-import { LOG10_LOSS_MAX, LOG10_LOSS_MIN, log10Loss } from './log-loss.js'
+import { LOG10_LOSS_MAX, LOG10_LOSS_MIN, log10Loss } from './input-ranges.js'
 import type { IdMap, IdMatrix, LossBundle, ReputerReport } from './types.js'
 
 export interface OneOutInfererForecasterIds {

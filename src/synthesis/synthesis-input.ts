@@ -6,7 +6,7 @@
  */
 import { SynthesisError } from './errors.js'
 import { checkFamily } from './id-matrix.js'
-import { log10Loss } from './log-loss.js'
+import { inferenceValue, log10Loss } from './input-ranges.js'
 import type { ForecastRow } from './forecast-implied.js'
 import { sortedIds } from './stats.js'
 import type { IdMap, SynthesisInput, SynthesisParams, TopicState } from './types.js'
@@ -51,7 +51,7 @@ export function indexEpoch(input: SynthesisInput, previousLoss: number | null): 
   const inferences = new Float64Array(infererIds.length)
   const position = new Map<string, number>()
   for (let j = 0; j < infererIds.length; j++) {
-    inferences[j] = finiteNumber(inferenceMap[infererIds[j]], `inference of "${infererIds[j]}"`)
+    inferences[j] = inferenceValue(inferenceMap[infererIds[j]], `inference of "${infererIds[j]}"`)
     position.set(infererIds[j], j)
   }
   const forecastMap = record(input.forecasts, 'forecasts')

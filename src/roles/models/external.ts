@@ -14,7 +14,7 @@
  * `{}`; ids not in `context.inferers` are dropped. `id` counts requests; a JSON-lines
  * model may echo it (if it does, it must match). Every value must be a finite number.
  */
-import { LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../synthesis/log-loss.js'
+import { INFERENCE_LIMIT, LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../synthesis/input-ranges.js'
 import type { ModelContext } from '../plugins.js'
 import { ModelError } from './errors.js'
 
@@ -34,8 +34,8 @@ export function parseAnswer(value: unknown, context: ModelContext, who: string, 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelError('PROTOCOL', `${who}: the answer must be a JSON object`)
   const obj = value as Record<string, unknown>
   if (id !== undefined && obj.id !== undefined && obj.id !== id) throw new ModelError('PROTOCOL', `${who}: answer id ${String(obj.id)} does not match request id ${id}`)
-  if (typeof obj.inference !== 'number' || !Number.isFinite(obj.inference)) {
-    throw new ModelError('PROTOCOL', `${who}: "inference" must be a finite number (got ${JSON.stringify(obj.inference)})`)
+  if (typeof obj.inference !== 'number' || !(Math.abs(obj.inference) <= INFERENCE_LIMIT)) {
+    throw new ModelError('PROTOCOL', `${who}: "inference" must be a finite number of magnitude at most ${INFERENCE_LIMIT} (got ${JSON.stringify(obj.inference)})`)
   }
   const forecast: Record<string, number> = {}
   if (obj.forecast !== undefined && obj.forecast !== null) {

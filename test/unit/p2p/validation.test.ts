@@ -11,8 +11,8 @@ import {
   type Envelope,
   type UnsignedEnvelope,
 } from '../../../src/p2p/index.js'
-import { LOG10_LOSS_RANGE } from '../../../src/p2p/messages.js'
-import { LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../../src/synthesis/log-loss.js'
+import { INFERENCE_LIMIT, LOG10_LOSS_RANGE } from '../../../src/p2p/messages.js'
+import { INFERENCE_LIMIT as ENGINE_INFERENCE_LIMIT, LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../../src/synthesis/input-ranges.js'
 
 const me = await generateIdentity()
 const CHAIN = 'unit-chain'
@@ -115,8 +115,15 @@ describe('log10 losses in forecasts and loss bundles', () => {
     expect(validate('loss-bundle', bundle({ oneOutInfererForecasters: table }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
   })
 
-  it('uses the synthesis engine\'s range', () => {
+  it('rejects an inference near the largest double (a weighted sum of it would overflow)', () => {
+    expect(new EnvelopeValidator({ chainId: CHAIN }).validate(inferences, bytesOf({ payload: { value: -1e300 } }))).toMatchObject({ action: 'accept' })
+    expect(new EnvelopeValidator({ chainId: CHAIN }).validate(inferences, bytesOf({ payload: { value: 1.7e308 } }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    expect(new EnvelopeValidator({ chainId: CHAIN }).validate(inferences, bytesOf({ payload: { value: [1, -1e301] } }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
+  })
+
+  it('uses the synthesis engine\'s ranges', () => {
     expect(LOG10_LOSS_RANGE).toEqual({ min: LOG10_LOSS_MIN, max: LOG10_LOSS_MAX })
+    expect(INFERENCE_LIMIT).toBe(ENGINE_INFERENCE_LIMIT)
     // Every positive finite double has its log10 inside.
     expect(Math.log10(Number.MIN_VALUE)).toBeGreaterThan(LOG10_LOSS_MIN)
     expect(Math.log10(Number.MAX_VALUE)).toBeLessThan(LOG10_LOSS_MAX)

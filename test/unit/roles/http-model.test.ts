@@ -55,7 +55,7 @@ describe('http model', () => {
   it.each([
     ['/fail', 'HTTP', /http model http:\/\/127\.0\.0\.1:\d+\/fail \(epoch 3\): HTTP 503 down for maintenance/],
     ['/garbage', 'PROTOCOL', /the answer is not JSON: <html>/],
-    ['/nan', 'PROTOCOL', /"inference" must be a finite number \(got "1.5"\)/],
+    ['/nan', 'PROTOCOL', /"inference" must be a finite number of magnitude at most 1e\+300 \(got "1.5"\)/],
     ['/huge-forecast', 'PROTOCOL', /forecast\["w0"\] must be a log10 loss, a number in \[-324, 309\] \(got 1e\+155\)/],
     ['/slow', 'TIMEOUT', /no answer within 150 ms/],
   ])('%s fails the epoch with a clear %s error', async (path, code, message) => {

@@ -256,11 +256,14 @@ describe('errors', () => {
     expect(() => run(input, state({ regrets: badRegret }))).toThrow(code('NON_FINITE'))
   })
 
-  it('rejects a forecast or a previous network loss that is not a log10 loss (one absurd forecast would fail the epoch)', () => {
+  it('rejects a forecast or previous network loss that is not a log10 loss, an inference beyond ±1e300 (one absurd number would fail the epoch)', () => {
     for (const v of [1e155, -1e300, 309.5, -324.5]) {
       expect(() => run({ ...input, forecasts: { k: { a: v } } }, state({}))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/forecast of "k" for "a" is not a log10 loss/) }))
     }
     expect(() => run(input, state({ previousNetworkLoss: 1e200 }))).toThrow(code('INVALID_INPUT'))
+    // An inference near the largest double: a weighted sum of it would overflow.
+    expect(() => run({ ...input, inferences: { a: 1.7e308, b: 2 } }, state({}))).toThrow(code('INVALID_INPUT'))
+    expect(run({ ...input, inferences: { a: -1e300, b: 2 } }, state({})).networkInference).toBeLessThan(0)
     // The ends of the range are log10 losses.
     expect(Number.isFinite(run({ ...input, forecasts: { k: { a: 309, b: -324 } } }, state({})).networkInference)).toBe(true)
   })
@@ -279,10 +282,12 @@ describe('errors', () => {
   })
 
   it('reports an output that overflows instead of returning it', () => {
-    // A regret of 0.5 normalises (σ = 0) to 50, capped at c + 6.75/p: weight ≈ p, so
-    // Σ w·I ≈ 9 × 1.7e308 overflows.
-    const huge = { inferences: { a: 1.7e308, b: 1.7e308, c: 1.7e308 }, forecasts: {} }
-    expect(() => run(huge, state({ initialRegret: 0.5 }))).toThrow(SynthesisError)
-    expect(() => run(huge, state({ initialRegret: 0.5 }))).toThrow(code('NON_FINITE'))
+    // Inferences are bounded (1e300) so that weights up to pNorm cannot overflow Σ w·I; a
+    // pNorm of 1e9 can: a regret of 0.5 normalises (σ = 0) to 50, capped at c + 6.75/p,
+    // weight ≈ p, and Σ w·I ≈ 3e9 × 1e300.
+    const huge = { inferences: { a: 1e300, b: 1e300, c: 1e300 }, forecasts: {} }
+    const params = { ...DEFAULT_PARAMS, pNorm: 1e9 }
+    expect(() => run(huge, state({ initialRegret: 0.5 }), params)).toThrow(SynthesisError)
+    expect(() => run(huge, state({ initialRegret: 0.5 }), params)).toThrow(code('NON_FINITE'))
   })
 })
