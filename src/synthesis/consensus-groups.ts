@@ -301,7 +301,8 @@ export function buildGroups(matrix: LossMatrix): { groups: Group[]; longest: num
       groups.push(buildDirectGroup(matrix, g.members, g.coords))
     } else if (g.members.length === r) {
       full = g
-    } else if (copies !== undefined) {
+    } else {
+      if (copies === undefined) throw new Error('buildGroups: a partial Gram group without its arena')
       const { vectors, centre } = copiedVectors(matrix, g.members, g.coords, copies)
       groups.push(gramGroup(g.members, vectors, centre, copies, false))
       if (g.coords.length > longest) longest = g.coords.length

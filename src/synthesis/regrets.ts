@@ -184,7 +184,10 @@ function applied(
   const values = arena.f64(rows.length * nc)
   held(values, arena)
   const columnsIn = new Map<readonly string[], Int32Array>()
+  // Updates that cover a row's first columns in order (the usual one-out row) go two at a time.
+  const consecutive = new Set<readonly string[]>()
   for (const [ids, at] of columns) {
+    if (at.every((c, i) => c === i)) consecutive.add(ids)
     const view = arena.i32(at.length)
     view.set(at)
     columnsIn.set(ids, view)
@@ -197,7 +200,9 @@ function applied(
   }
   for (const u of updates) {
     const r = indexOfSorted(rows, u.row)
-    arena.emaUpdate(values, r * nc, columnsIn.get(u.ids) as Int32Array, lossesIn.get(u.losses) as Float64Array, u.reference, alpha, initialRegret)
+    const rowLosses = lossesIn.get(u.losses) as Float64Array
+    if (consecutive.has(u.ids)) arena.emaRow(values, r * nc, rowLosses, u.reference, alpha, initialRegret)
+    else arena.emaUpdate(values, r * nc, columnsIn.get(u.ids) as Int32Array, rowLosses, u.reference, alpha, initialRegret)
   }
   return { rows, cols, values: values.slice() }
 }

@@ -8,6 +8,7 @@
  * `begin`, and an allocation past the reservation is a programming error. Views are valid
  * until the next `begin` on the same arena.
  */
+import { SynthesisError } from '../errors.js'
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js'
 
 interface KernelExports {
@@ -15,7 +16,7 @@ interface KernelExports {
   countInRange(p: number, n: number, lo: number, hi: number): number
   consensus(values: number, stakes: number, r: number, n: number, out: number, acc: number, dist: number): void
   gram(table: number, K: number, count: number, centred: number, acc: number, out: number): void
-  emaUpdate(v: number, at: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
+  emaUpdate(v: number, at: number, losses: number, n: number, reference: number, alpha: number, initial: number, limit: number): number
   emaContiguous(v: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
   remapRows(dst: number, nc: number, src: number, pnc: number, rowsFrom: number, rows: number, colAt: number): void
 }
@@ -39,10 +40,6 @@ export class KernelArena {
   /** Bytes reserved by the last `begin`, and the next free byte. */
   private limit = 0
   private next = 0
-  /** The largest entry of each column array emaUpdate has seen (checked once per array). */
-  private readonly largestColumn = new WeakMap<Int32Array, number>()
-  /** Whether a column array is 0, 1, 2, … (a row's updates cover its columns in order). */
-  private readonly consecutiveColumns = new WeakMap<Int32Array, boolean>()
 
   constructor() {
     this.k = new WebAssembly.Instance(kernelModule()).exports as unknown as KernelExports
@@ -52,7 +49,14 @@ export class KernelArena {
   begin(doubles: number): void {
     const bytes = doubles * 8
     const have = this.k.memory.buffer.byteLength
-    if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / PAGE))
+    if (bytes > have) {
+      try {
+        this.k.memory.grow(Math.ceil((bytes - have) / PAGE))
+      } catch {
+        // A 32-bit WebAssembly memory holds at most 4 GiB (the engine may allow less).
+        throw new SynthesisError('INVALID_INPUT', `the epoch is too large: its kernels need ${bytes} bytes of WebAssembly memory, more than this engine allows`)
+      }
+    }
     this.limit = bytes
     this.next = 0
   }
@@ -75,22 +79,19 @@ export class KernelArena {
   /**
    * §4.2 on one row of a table: for each i, entry `rowBase + at[i]` of `values` becomes
    * EMA(α, reference − losses[i], the entry, or `initial` where it is NaN) (stats.ts ema()).
+   * The kernel checks every column against the table's end.
    */
   emaUpdate(values: Float64Array, rowBase: number, at: Int32Array, losses: Float64Array, reference: number, alpha: number, initial: number): void {
     if (at.length !== losses.length) throw new Error('kernel arena: emaUpdate needs a loss per column')
-    // A row's columns are usually shared by many rows: scanned once per array.
-    let largest = this.largestColumn.get(at)
-    if (largest === undefined) {
-      largest = -1
-      for (let i = 0; i < at.length; i++) {
-        if (!(at[i] >= 0)) throw new Error(`kernel arena: emaUpdate column ${at[i]} is negative`)
-        if (at[i] > largest) largest = at[i]
-      }
-      this.largestColumn.set(at, largest)
-    }
-    if (rowBase < 0 || rowBase + largest >= values.length) throw new Error(`kernel arena: emaUpdate column ${largest} outside the table`)
-    if (largest === at.length - 1 && this.consecutive(at)) this.k.emaContiguous(this.pointer(values) + rowBase * 8, this.pointer(losses), at.length, reference, alpha, initial)
-    else this.k.emaUpdate(this.pointer(values) + rowBase * 8, this.i32Pointer(at), this.pointer(losses), at.length, reference, alpha, initial)
+    if (!(rowBase >= 0 && rowBase <= values.length)) throw new Error(`kernel arena: emaUpdate row start ${rowBase} outside the table`)
+    const status = this.k.emaUpdate(this.pointer(values) + rowBase * 8, this.i32Pointer(at), this.pointer(losses), at.length, reference, alpha, initial, values.length - rowBase)
+    if (status !== 0) throw new Error('kernel arena: emaUpdate column outside the table')
+  }
+
+  /** emaUpdate of the row's first `losses.length` columns, in order (two entries per instruction). */
+  emaRow(values: Float64Array, rowBase: number, losses: Float64Array, reference: number, alpha: number, initial: number): void {
+    if (!(rowBase >= 0 && rowBase + losses.length <= values.length)) throw new Error(`kernel arena: emaRow of ${losses.length} from ${rowBase} outside the table`)
+    this.k.emaContiguous(this.pointer(values) + rowBase * 8, this.pointer(losses), losses.length, reference, alpha, initial)
   }
 
   /**
@@ -142,7 +143,7 @@ export class KernelArena {
   gram(rows: readonly Float64Array[], centred: number): Float64Array {
     const K = rows.length
     const count = rows[0].length
-    if (centred >= K) throw new Error('kernel arena: gram centres on its last row, which cannot be centred itself')
+    if (!(Number.isInteger(centred) && centred >= 0 && centred < K)) throw new Error(`kernel arena: gram centres 0 to K − 1 rows on its last one (got ${centred} of ${K})`)
     const table = this.f64(Math.ceil(K / 2))
     const pointers = new Int32Array(table.buffer, table.byteOffset, K)
     for (let i = 0; i < K; i++) {
@@ -160,22 +161,22 @@ export class KernelArena {
     return Math.ceil(K / 2) + 3 * K * K
   }
 
-  private consecutive(at: Int32Array): boolean {
-    let known = this.consecutiveColumns.get(at)
-    if (known === undefined) {
-      known = at.every((c, i) => c === i)
-      this.consecutiveColumns.set(at, known)
-    }
-    return known
-  }
-
   private i32Pointer(v: Int32Array): number {
-    if (v.buffer !== this.k.memory.buffer) throw new Error('kernel arena: a view from another memory (or from before the last begin)')
-    return v.byteOffset
+    return this.checked(v)
   }
 
   private pointer(v: Float64Array): number {
+    return this.checked(v)
+  }
+
+  /**
+   * A view's offset, if it lies in this arena's memory below the allocation point. (A view
+   * kept from before the last `begin` that did not grow the memory still passes when it lies
+   * where the new set has allocated: callers keep views only within one set.)
+   */
+  private checked(v: Float64Array | Int32Array): number {
     if (v.buffer !== this.k.memory.buffer) throw new Error('kernel arena: a view from another memory (or from before the last begin)')
+    if (v.byteOffset + v.byteLength > this.next) throw new Error('kernel arena: a view past the allocation point (released, or from before the last begin)')
     return v.byteOffset
   }
 }

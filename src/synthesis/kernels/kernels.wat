@@ -123,15 +123,18 @@
   ;; §4.2 in place on one table row: for i < n, with k = at[i] (i32 column indices),
   ;; previous = v[k] (NaN, a pair never stored: the initial regret), current = reference −
   ;; losses[i], and v[k] = current if current == previous, else α·current + (1 − α)·previous:
-  ;; the same operations, in the same order, as stats.ts ema().
+  ;; the same operations, in the same order, as stats.ts ema(). Returns 0, or -1 (and stops)
+  ;; at a column outside [0, limit), so a wrong column can never write past the row's table.
   (func (export "emaUpdate") (param $v i32) (param $at i32) (param $losses i32) (param $n i32)
-        (param $reference f64) (param $alpha f64) (param $initial f64)
-    (local $i i32) (local $p i32) (local $previous f64) (local $current f64)
+        (param $reference f64) (param $alpha f64) (param $initial f64) (param $limit i32) (result i32)
+    (local $i i32) (local $k i32) (local $p i32) (local $previous f64) (local $current f64)
     (block $done
       (loop $each
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $p (i32.add (local.get $v)
-          (i32.shl (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 3))))
+        (local.set $k (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))))
+        ;; unsigned: a negative column is out of range too
+        (if (i32.ge_u (local.get $k) (local.get $limit)) (then (return (i32.const -1))))
+        (local.set $p (i32.add (local.get $v) (i32.shl (local.get $k) (i32.const 3))))
         (local.set $previous (f64.load (local.get $p)))
         (if (f64.ne (local.get $previous) (local.get $previous)) (then (local.set $previous (local.get $initial))))
         (local.set $current (f64.sub (local.get $reference) (f64.load (i32.add (local.get $losses) (i32.shl (local.get $i) (i32.const 3))))))
@@ -141,7 +144,8 @@
             (f64.add (f64.mul (local.get $alpha) (local.get $current)) (f64.mul (f64.sub (f64.const 1) (local.get $alpha)) (local.get $previous)))
             (f64.eq (local.get $current) (local.get $previous))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $each))))
+        (br $each)))
+    (i32.const 0))
 
   ;; emaUpdate over consecutive columns (at[i] = i): two entries per instruction, the same
   ;; operations per entry.

@@ -150,7 +150,7 @@ describe('settle kernels (WebAssembly)', () => {
     }
   })
 
-  it('emaUpdate has the bits of stats.ts ema() on every entry, consecutive columns or not, NaN entries from the initial regret', () => {
+  it('emaUpdate and emaRow have the bits of stats.ts ema() on every entry, NaN entries from the initial regret', () => {
     for (const [cols, scattered] of [
       [1, false],
       [7, false],
@@ -174,7 +174,10 @@ describe('settle kernels (WebAssembly)', () => {
       const before = Float64Array.from(table)
       const initial = -0.125
       const alpha = 0.1
-      for (let r = 0; r < rows; r++) arena.emaUpdate(table, r * cols, at, losses, reference, alpha, initial)
+      for (let r = 0; r < rows; r++) {
+        if (scattered) arena.emaUpdate(table, r * cols, at, losses, reference, alpha, initial)
+        else arena.emaRow(table, r * cols, losses, reference, alpha, initial)
+      }
       const expected = Float64Array.from(before)
       for (let r = 0; r < rows; r++) {
         for (let i = 0; i < cols; i++) {
@@ -207,6 +210,41 @@ describe('settle kernels (WebAssembly)', () => {
     sameBits(dst, expected)
     colAt[0] = nc
     expect(() => arena.remapRows(dst, nc, src, pnc, rowsFrom, colAt)).toThrow(/outside the table/)
+  })
+
+  it('emaUpdate checks every column against the table end in the kernel, emaRow its span', () => {
+    const arena = new KernelArena()
+    arena.begin(4 + 4 + 1 + 1)
+    const table = arena.f64(4).fill(0)
+    const neighbour = arena.f64(4).fill(7)
+    const at = arena.i32(1)
+    const losses = arena.f64(1).fill(0)
+    for (const column of [4, 5, -1]) {
+      at[0] = column
+      expect(() => arena.emaUpdate(table, 0, at, losses, 1, 0.5, 0)).toThrow(/column outside the table/)
+    }
+    at[0] = 3
+    arena.emaUpdate(table, 0, at, losses, 1, 0.5, 0)
+    expect(table[3]).toBe(0.5)
+    expect(() => arena.emaRow(table, 4, losses, 1, 0.5, 0)).toThrow(/outside the table/)
+    expect(Array.from(neighbour)).toEqual([7, 7, 7, 7])
+  })
+
+  it('gram refuses a number of centred rows outside 0..K − 1 before the kernel runs', () => {
+    const arena = new KernelArena()
+    arena.begin(2 * 4 + KernelArena.gramDoubles(2))
+    const rows = [arena.f64(4).fill(1), arena.f64(4).fill(2)]
+    for (const centred of [-1, 2, 0.5]) expect(() => arena.gram(rows, centred)).toThrow(/kernel arena: gram centres/)
+    expect(Array.from(rows[0])).toEqual([1, 1, 1, 1])
+  })
+
+  it('refuses a view past the allocation point (released)', () => {
+    const arena = new KernelArena()
+    arena.begin(8)
+    const mark = arena.mark()
+    const v = arena.f64(8)
+    arena.release(mark)
+    expect(() => arena.countInRange(v, -1, 1)).toThrow(/past the allocation point/)
   })
 
   it('refuses views from before the last begin and allocations past the reservation', () => {
