@@ -9,6 +9,7 @@ import { ConsensusDriver, type Misbehaviour } from './consensus/driver.js'
 import type { Genesis } from './consensus/ledger/index.js'
 import { ChainStore } from './consensus/store.js'
 import { topicRulesHash, topicRulesOf } from './consensus/topic-rules.js'
+import { SYNTHESIS_ENGINE_VERSION } from './synthesis/engine-version.js'
 import type { Timeouts } from './consensus/bft/index.js'
 import { ChorusNode, Ed25519Verifier, type ChorusNodeOptions, type Envelope } from './p2p/index.js'
 import type { CommitReader } from './roles/decisions.js'
@@ -173,7 +174,9 @@ export function checkTopicsAgainstGenesis(genesis: Genesis, topics: readonly Top
     const g = genesisTopics.get(config.id)
     if (g === undefined || g.epochMs !== config.epochMs) throw new Error(`topic ${config.id} (${config.epochMs} ms epochs) is not in the genesis as configured`)
     if (g.rules !== null && g.rules !== topicRulesHash(topicRulesOf(config))) {
-      throw new Error(`topic ${config.id}: its rules (epochMs, commitReveal, groundTruthLag, params) differ from the ones the genesis pins (${g.rules.slice(0, 12)}…)`)
+      throw new Error(
+        `topic ${config.id}: its rules (epochMs, commitReveal, groundTruthLag, params, synthesis engine version ${SYNTHESIS_ENGINE_VERSION}) differ from the ones the genesis pins (${g.rules.slice(0, 12)}…)`,
+      )
     }
   }
   const served = new Set(topics.map((t) => t.id))

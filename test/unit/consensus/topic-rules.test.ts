@@ -3,6 +3,7 @@ import { buildLocalGenesis } from '../../../src/consensus/ledger/index.js'
 import { topicRulesHash, topicRulesOf } from '../../../src/consensus/topic-rules.js'
 import { checkTopicsAgainstGenesis } from '../../../src/node.js'
 import { parseTopicConfig } from '../../../src/roles/topic.js'
+import { SYNTHESIS_ENGINE_VERSION } from '../../../src/synthesis/engine-version.js'
 
 const id = (n: number): string => n.toString(16).padStart(64, '0')
 const topic = parseTopicConfig({ id: 'alpha', name: 'a', epochMs: 400, groundTruth: 'synthetic:1' }, 'test')
@@ -18,6 +19,9 @@ describe('topic rules pinned in the genesis', () => {
     expect(topicRulesHash(topicRulesOf({ ...topic, params: { ...topic.params, pNorm: 2.5 } }))).not.toBe(base)
     expect(topicRulesHash(topicRulesOf({ ...topic, commitReveal: !topic.commitReveal }))).not.toBe(base)
     expect(topicRulesHash(topicRulesOf({ ...topic, groundTruthLag: topic.groundTruthLag + 1 }))).not.toBe(base)
+    // Another synthesis engine version executes the same params differently.
+    expect(topicRulesOf(topic).engine).toBe(SYNTHESIS_ENGINE_VERSION)
+    expect(topicRulesHash({ ...topicRulesOf(topic), engine: SYNTHESIS_ENGINE_VERSION - 1 })).not.toBe(base)
   })
 
   it('a coordinator with the pinned rules starts; one whose params differ is refused by name', () => {
