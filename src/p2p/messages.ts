@@ -34,6 +34,13 @@ const log10Loss = z.number().refine(isLog10Loss, `must be a log10 loss (a number
 const log10LossMap = z.record(participantIdSchema, log10Loss)
 
 /**
+ * Elements of one forecast, at most (allora-math §2, the chain's MaxElementsPerForecast):
+ * each element costs the coordinators a one-out recomputation over all of them.
+ */
+export const MAX_ELEMENTS_PER_FORECAST = 12
+const forecastLosses = log10LossMap.refine((m) => Object.keys(m).length <= MAX_ELEMENTS_PER_FORECAST, `must hold at most ${MAX_ELEMENTS_PER_FORECAST} elements`)
+
+/**
  * An inference is any number up to 1e300 in magnitude: the network inference is a weighted
  * sum of them, which one value near the largest double would overflow (the epoch would fail
  * for everyone). The synthesis engine's limit (src/synthesis/input-ranges.ts).
@@ -78,7 +85,7 @@ export const decisionPayloadSchema = z.strictObject({
   /** Inferences used, by participant id. */
   inferences: z.record(participantIdSchema, inferenceNumber),
   /** Forecasts used: forecaster → inferer → forecast log10 loss. */
-  forecasts: z.record(participantIdSchema, log10LossMap),
+  forecasts: z.record(participantIdSchema, forecastLosses),
   /** The synthesis output (camelCase fields of SynthesisOutput). */
   output: z.record(z.string(), z.unknown()),
   /** Epochs settled since the previous decision, with their consensus losses and rewards. */
@@ -95,7 +102,7 @@ export const decisionPayloadSchema = z.strictObject({
 
 /** The log10 loss a worker expects each other inferer to get this epoch. */
 export const forecastPayloadSchema = z.strictObject({
-  losses: log10LossMap,
+  losses: forecastLosses,
 })
 
 /** A reputer's log10 losses of every value of a decided epoch (allora-math §2). */

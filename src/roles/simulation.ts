@@ -12,6 +12,7 @@
  * Epoch numbers are series indices: the run covers epochs [start, start + epochs), and the
  * truth before `start` is history every worker already knows (a topic never starts blind).
  */
+import { forecastElements } from './forecast-elements.js'
 import { DEFAULT_PARAMS } from '../synthesis/params.js'
 import { settleEpoch } from '../synthesis/settle.js'
 import { emptyTopicState } from '../synthesis/state.js'
@@ -142,8 +143,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         const value = await w.model.infer(context)
         const forecast = await w.model.forecast(context)
         inferences[w.id] = value
-        // As the networked worker does: a worker never forecasts its own loss.
-        const own = Object.fromEntries(Object.entries(forecast).filter(([id, l]) => id !== w.id && Number.isFinite(l)))
+        // What the networked worker would publish.
+        const own = forecastElements(forecast, w.id)
         if (Object.keys(own).length > 0) forecasts[w.id] = own
       } catch (err) {
         skipped[w.id] = (err as Error).message

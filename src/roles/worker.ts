@@ -5,7 +5,8 @@
  * epoch, never the node.
  */
 import type { ChorusNode } from '../p2p/index.js'
-import { INFERENCE_LIMIT, LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../synthesis/input-ranges.js'
+import { INFERENCE_LIMIT } from '../synthesis/input-ranges.js'
+import { forecastElements } from './forecast-elements.js'
 import { graceMs, type TopicRuntime } from './admission.js'
 import { commitmentOf, newSalt } from '../consensus/commit-reveal.js'
 import type { EpochDecision } from './coordinator.js'
@@ -84,8 +85,7 @@ export class WorkerService {
     }
     if (this.stopped) return
     const base = { chainId: this.node.chainId, topicId: config.id, epoch, nonce: new Uint8Array(0) }
-    // Only log10 losses go out: validators reject a forecast holding anything else.
-    const finite = Object.fromEntries(Object.entries(losses).filter(([id, l]) => l >= LOG10_LOSS_MIN && l <= LOG10_LOSS_MAX && id !== this.node.participantId))
+    const elements = forecastElements(losses, this.node.participantId)
     try {
       if (config.commitReveal) {
         const salt = newSalt()
@@ -96,7 +96,7 @@ export class WorkerService {
       } else {
         await this.node.publish({ ...base, type: 'inference', payload: { value } })
       }
-      if (Object.keys(finite).length > 0) await this.node.publish({ ...base, type: 'forecast', payload: { losses: finite } })
+      if (Object.keys(elements).length > 0) await this.node.publish({ ...base, type: 'forecast', payload: { losses: elements } })
       this.count('published')
     } catch {
       this.count('publish-error')

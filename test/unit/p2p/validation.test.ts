@@ -11,7 +11,7 @@ import {
   type Envelope,
   type UnsignedEnvelope,
 } from '../../../src/p2p/index.js'
-import { INFERENCE_LIMIT, LOG10_LOSS_RANGE } from '../../../src/p2p/messages.js'
+import { INFERENCE_LIMIT, LOG10_LOSS_RANGE, MAX_ELEMENTS_PER_FORECAST } from '../../../src/p2p/messages.js'
 import { INFERENCE_LIMIT as ENGINE_INFERENCE_LIMIT, LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../../src/synthesis/input-ranges.js'
 
 const me = await generateIdentity()
@@ -83,7 +83,7 @@ describe('EnvelopeValidator policy hooks', () => {
   })
 })
 
-describe('log10 losses in forecasts and loss bundles', () => {
+describe('numbers in inferences, forecasts and loss bundles', () => {
   const id = (n: number): string => n.toString(16).padStart(64, '0')
   const bundle = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
     network: -1,
@@ -109,6 +109,10 @@ describe('log10 losses in forecasts and loss bundles', () => {
 
   it('rejects a number no loss has as its log10 (it would fail the epoch for everyone)', () => {
     expect(validate('forecast', { losses: { [id(1)]: 1e155 } })).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    // At most MAX_ELEMENTS_PER_FORECAST elements: each costs every coordinator a one-out recomputation.
+    const elements = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [id(i + 1), -1]))
+    expect(validate('forecast', { losses: elements(MAX_ELEMENTS_PER_FORECAST) })).toMatchObject({ action: 'accept' })
+    expect(validate('forecast', { losses: elements(MAX_ELEMENTS_PER_FORECAST + 1) })).toMatchObject({ action: 'reject', code: 'bad-payload' })
     expect(validate('loss-bundle', bundle({ network: 1e300 }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
     expect(validate('loss-bundle', bundle({ inferers: { [id(1)]: -400 } }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
     const table = { rows: [id(2)], cols: [id(1)], values: Float64Array.of(1e300) }
