@@ -17,6 +17,16 @@ const MAX_BLOCKS_PER_REQUEST = 64
 
 export type Adopt = (next: ChainState, bytes: Uint8Array, certificate: readonly Uint8Array[]) => Promise<void>
 
+/** A committed block as a commit notice carries it. */
+export interface CommitNotice {
+  readonly height: number
+  readonly block: Uint8Array
+  readonly certificate: readonly Uint8Array[]
+}
+
+/** What a member answered a pull with: blocks it committed, or its round messages. */
+export type Pulled = { readonly kind: 'commits'; readonly notices: readonly CommitNotice[] } | { readonly kind: 'messages'; readonly messages: readonly DeliveredMessage[] }
+
 /** Vote envelopes of a stored certificate. */
 export function certificateVotes(bytes: Uint8Array): Uint8Array[] {
   const list = decodeCanonical(bytes)
@@ -119,69 +129,91 @@ export class ChainSync {
     return false
   }
 
-  /** Ask every other member in turn for the next height's messages or commit. */
-  async pullRound(self: string, chain: ChainState, deliver: (m: DeliveredMessage) => Promise<void>, stopped: () => boolean): Promise<void> {
-    for (const member of chain.committee.ids) {
-      if (member === self || stopped()) continue
-      await this.pullFrom(member, chain.height + 1, chain, deliver)
-    }
-  }
-
   /**
-   * Catch up with one member: adopt a block it committed at `height` (and before), else take
-   * its proposals and votes for `height` as if they had just arrived by gossip.
+   * What `member` holds for `height` (network only; nothing is adopted here): the block it
+   * committed there, or else its proposals and votes for the height. The messages a fetched
+   * block names are fetched into the pool too, so adopting it later needs no network.
    */
-  async pullFrom(member: string, height: number, chain: ChainState, deliver: (m: DeliveredMessage) => Promise<void>): Promise<void> {
+  async pull(member: string, height: number, chain: ChainState): Promise<Pulled | undefined> {
     const peer = peerIdOfParticipant(member)
     try {
       const [bytes, cert] = await this.node.sync.request(peer, 'blocks', { from: height, count: 1 })
       if (bytes instanceof Uint8Array && cert instanceof Uint8Array) {
-        await this.adoptVerified({ height, block: bytes, certificate: certificateVotes(cert) }, member, chain)
-        return
+        const notice = { height, block: bytes, certificate: certificateVotes(cert) }
+        return (await this.prefetch(notice, member, chain)) ? { kind: 'commits', notices: [notice] } : undefined
       }
+      const messages: DeliveredMessage[] = []
       for (const raw of await this.node.sync.request(peer, 'round-messages', { height })) {
         if (raw === null) continue
         const read = verifyEnvelopeBytes(raw, chain.chainId, this.verifier)
         if (!read.ok || !chain.committee.has(toHex(read.envelope.signer))) continue
-        await deliver({ envelope: read.envelope, id: messageId(raw), channel: '', bytes: raw })
+        messages.push({ envelope: read.envelope, id: messageId(raw), channel: '', bytes: raw })
       }
+      return { kind: 'messages', messages }
     } catch {
       // An unreachable member: the next check asks again.
+      return undefined
     }
   }
 
-  /** A member committed a block: adopt it (and any blocks before it) if this node is behind. */
-  async onCommitNotice(envelope: Envelope<'commit'>, signer: string, chain: ChainState): Promise<void> {
-    const notice = envelope.payload
-    if (notice.height <= chain.height) return
-    // Check the notice's own certificate before fetching anything for it: a bogus notice
-    // costs one signature check, not a network round trip.
-    if (!readCommitNotice(notice, chain.committee, chain.chainId, this.verifier).ok) return
-    let current = chain
+  /** Whether a commit notice is for a height after `chain`'s and carries a valid certificate (no network). */
+  worthAdopting(notice: CommitNotice, chain: ChainState): boolean {
+    // Its own certificate first: a bogus notice costs one signature check, not a round trip.
+    return notice.height > chain.height && readCommitNotice(notice, chain.committee, chain.chainId, this.verifier).ok
+  }
+
+  /**
+   * The notices to adopt, oldest first, to reach a member's commit notice from `chain`: the
+   * blocks in between, fetched from the announcer, then the notice itself; every message they
+   * name is fetched into the pool (network only; nothing is adopted here).
+   */
+  async gap(notice: CommitNotice, signer: string, chain: ChainState): Promise<CommitNotice[] | undefined> {
+    const notices: CommitNotice[] = []
     if (notice.height > chain.height + 1) {
-      // Fetch the gap from the announcer, oldest first.
-      let items: (Uint8Array | null)[] = []
+      let items: (Uint8Array | null)[]
       try {
         items = await this.node.sync.request(peerIdOfParticipant(signer), 'blocks', { from: chain.height + 1, count: notice.height - chain.height - 1 })
       } catch {
-        return
+        return undefined
       }
       for (let i = 0; i + 1 < items.length; i += 2) {
         const [bytes, cert] = [items[i], items[i + 1]]
-        if (bytes === null || cert === null) return
-        const adopted = await this.adoptVerified({ height: current.height + 1, block: bytes, certificate: certificateVotes(cert) }, signer, current)
-        if (adopted === undefined) return
-        current = adopted
+        if (bytes === null || cert === null) return undefined
+        notices.push({ height: chain.height + 1 + notices.length, block: bytes, certificate: certificateVotes(cert) })
       }
-      if (current.height !== notice.height - 1) return
+      if (notices.length !== notice.height - chain.height - 1) return undefined
     }
-    await this.adoptVerified(notice, signer, current)
+    notices.push(notice)
+    for (const n of notices) if (!(await this.prefetch(n, signer, chain))) return undefined
+    return notices
   }
 
-  private async adoptVerified(notice: { height: number; block: Uint8Array; certificate: readonly Uint8Array[] }, signer: string, chain: ChainState): Promise<ChainState | undefined> {
+  /**
+   * Adopt `notices` in order on top of `chain`, each checked by its certificate and by
+   * re-execution, without the network (what they name must be in the pool): for the
+   * consensus queue. Stops at the first that does not follow (another path got there first).
+   */
+  async adoptAll(notices: readonly CommitNotice[], chain: ChainState): Promise<void> {
+    let current = chain
+    for (const n of notices) {
+      if (n.height <= current.height) continue
+      const adopted = await this.adoptVerified(n, current)
+      if (adopted === undefined) return
+      current = adopted
+    }
+  }
+
+  /** Fetch what a notice's block names into the pool; false if the notice is unreadable or something stays missing. */
+  private async prefetch(notice: CommitNotice, from: string, chain: ChainState): Promise<boolean> {
+    const read = readCommitNotice(notice, chain.committee, chain.chainId, this.verifier)
+    return read.ok && (await this.fetchMissing(read.block, this.pool, from, chain.committee.ids))
+  }
+
+  private async adoptVerified(notice: CommitNotice, chain: ChainState): Promise<ChainState | undefined> {
     const read = readCommitNotice(notice, chain.committee, chain.chainId, this.verifier)
     if (!read.ok || read.block.height !== chain.height + 1) return undefined
-    if (!(await this.fetchMissing(read.block, this.pool, signer, chain.committee.ids))) return undefined
+    // Fetched beforehand (pull, gap), outside the consensus queue.
+    if (missingMessages(read.block, this.pool).length > 0) return undefined
     let next: ChainState
     try {
       next = recompute(chain, read.block, (id) => this.pool.get(id), (t) => ledgerEpochAt(this.genesis, t))

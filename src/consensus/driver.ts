@@ -15,6 +15,7 @@ import { buildDraft, firstAcceptedBlock } from './block-draft.js'
 import { tamper, type Misbehaviour } from './misbehaviour.js'
 export type { Misbehaviour }
 import { BlockInvalid, recompute, verifyBlock, type ChainState } from './chain.js'
+import { CatchUp, type CatchUpHost } from './catch-up.js'
 import { ChainSync, missingMessages, referencedMessages } from './chain-sync.js'
 import { encodeEvidence, readEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
@@ -67,11 +68,10 @@ export class ConsensusDriver {
   private heightStartedAt = 0
   readonly pool = new MessagePool()
   private readonly inputs = new RoundInputs()
-  /** Height last seen committed by the stall check. */
-  private stallCheckHeight = -1
   private readonly nextHeightEvents: ConsensusEvent[] = []
   private readonly timers = new Timers()
   private readonly sync: ChainSync
+  private readonly catchUp: CatchUp
   private readonly signer: VoteSigner
   private readonly verifier = new Ed25519Verifier()
   private stopped = false
@@ -84,6 +84,16 @@ export class ConsensusDriver {
     this.chainState = o.chain
     this.signer = new VoteSigner(o.node, o.store, o.misbehaviour)
     this.sync = new ChainSync(o.node, o.store, o.genesis, this.pool, (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate))
+    const host: CatchUpHost = {
+      self: o.node.participantId,
+      chain: () => this.chainState,
+      stopped: () => this.stopped,
+      deciding: () => this.machine !== undefined,
+      enqueue: (task) => this.enqueue(task),
+      deliver: (m) => this.onConsensus(m),
+      count: (name) => this.count(name),
+    }
+    this.catchUp = new CatchUp(host, this.sync, this.timers, o.timeouts.propose + o.timeouts.prevote + o.timeouts.precommit)
   }
 
   get chain(): ChainState {
@@ -120,30 +130,7 @@ export class ConsensusDriver {
       return this.inputs.envelopesOf(height)
     })
     this.scheduleHeight()
-    this.scheduleStallCheck()
-  }
-
-  /**
-   * Gossip delivers each message once; a member that was down or partitioned when votes went
-   * out never gets them again. So when the chain has not moved for a while, ask the other
-   * members for the current height's proposals and votes, and for any commit this node
-   * missed: Tendermint's liveness needs every message to arrive eventually.
-   */
-  private scheduleStallCheck(): void {
-    if (this.stopped) return
-    const every = this.o.timeouts.propose + this.o.timeouts.prevote + this.o.timeouts.precommit
-    this.timers.at(Date.now() + every, () =>
-      this.enqueue(async () => {
-        if (this.chainState.height === this.stallCheckHeight && this.machine !== undefined) await this.pullRound()
-        this.stallCheckHeight = this.chainState.height
-        this.scheduleStallCheck()
-      }),
-    )
-  }
-
-  private async pullRound(): Promise<void> {
-    this.count('stall-pull')
-    await this.sync.pullRound(this.self, this.chainState, (m) => this.onConsensus(m), () => this.stopped)
+    this.catchUp.scheduleStallCheck()
   }
 
   /**
@@ -232,7 +219,7 @@ export class ConsensusDriver {
   private async onConsensus({ envelope, bytes }: DeliveredMessage): Promise<void> {
     if (this.stopped) return
     const signer = toHex(envelope.signer)
-    if (envelope.type === 'commit') return this.sync.onCommitNotice(envelope as Envelope<'commit'>, signer, this.chainState)
+    if (envelope.type === 'commit') return this.catchUp.onCommitNotice((envelope as Envelope<'commit'>).payload, signer)
     const next = this.chainState.height + 1
     const admitted = this.inputs.admit(envelope, bytes, signer, next, (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4), this.chainState.committee)
     if (admitted === undefined) return
