@@ -45,7 +45,7 @@ export class CatchUp {
     if (this.host.stopped()) return
     this.timers.at(Date.now() + this.checkEveryMs, () =>
       this.host.enqueue(() => {
-        if (this.host.chain().height === this.checkedHeight && this.host.deciding()) this.pull()
+        if (this.host.chain().height === this.checkedHeight && this.host.deciding()) this.pullNow()
         this.checkedHeight = this.host.chain().height
         this.scheduleStallCheck()
       }),
@@ -66,7 +66,7 @@ export class CatchUp {
   }
 
   /** Ask every other member at once for the next height's commit or its proposals and votes. */
-  private pull(): void {
+  pullNow(): void {
     if (this.pulling) return
     this.pulling = true
     this.host.count('stall-pull')
