@@ -62,6 +62,8 @@ describe('validator pipeline against a hostile peer', () => {
     ['garbage bytes', () => new Uint8Array([0xff, 0x00, 0x13, 0x37, 0xde, 0xad]), 'malformed'],
     ['non-canonical encoding', () => { const b = encodeEnvelope(signed(unsigned())); return new Uint8Array([0x98, 8, ...b.slice(1)]) }, 'malformed'],
     ['wrong payload schema', () => encodeEnvelope(signed({ ...unsigned(), payload: { value: 'forty-two' } } as unknown as UnsignedEnvelope)), 'bad-payload'],
+    // A value near the largest double would overflow the epoch's weighted sums on every coordinator.
+    ['an inference no weighted sum can hold', () => encodeEnvelope(signed(unsigned({ payload: { value: 1.7e308 } }))), 'bad-payload'],
     ['wrong envelope shape', () => encodeCanonical({ hello: 'world' }), 'bad-envelope'],
     ['message type on the wrong channel', () => encodeEnvelope(signed({ ...unsigned(), type: 'vote', topicId: '', payload: { height: 1, round: 0, step: 'prevote', blockHash: null } } as unknown as UnsignedEnvelope)), 'wrong-channel'],
   ]
