@@ -27,6 +27,10 @@ export class CatchUp {
   private checkedHeight = -1
   /** A stall pull is under way (outside the queue). */
   private pulling = false
+  /** The highest commit notice to catch up to, the members that announced it, and how many of them were asked. */
+  private target: { readonly notice: CommitNotice; readonly signers: string[]; tried: number } | undefined
+  /** A catch-up towards `target` is under way (outside the queue). */
+  private catchingUp = false
 
   constructor(
     private readonly host: CatchUpHost,
@@ -56,13 +60,46 @@ export class CatchUp {
    * A member committed a block this node has not: adopt it, with the blocks before it it
    * lacks. The certificate is checked here (in the queue, one signature check for a bogus
    * notice); what must be fetched is fetched outside, and the adoption comes back into it.
+   * One catch-up runs at a time, towards the highest notice seen: every member announces
+   * every height, and a member may replay the genuine notices of every height this node
+   * lacks, so a fetch per notice would multiply the requests by the heights behind.
    */
   onCommitNotice(notice: CommitNotice, signer: string): void {
     const chain = this.host.chain()
+    const target = this.target
+    if (notice.height <= chain.height || (target !== undefined && notice.height < target.notice.height)) return
+    if (target !== undefined && notice.height === target.notice.height) {
+      // Another member that holds the blocks up to the target: asked if the first cannot serve them.
+      if (!target.signers.includes(signer)) target.signers.push(signer)
+      return
+    }
     if (!this.sync.worthAdopting(notice, chain)) return
-    void this.sync.gap(notice, signer, chain).then((notices) => {
-      if (notices !== undefined && !this.host.stopped()) this.host.enqueue(() => this.sync.adoptAll(notices, this.host.chain()))
-    })
+    this.target = { notice, signers: [signer], tried: 0 }
+    if (!this.catchingUp) void this.catchUp()
+  }
+
+  private async catchUp(): Promise<void> {
+    this.catchingUp = true
+    try {
+      while (this.target !== undefined && !this.host.stopped()) {
+        const target = this.target
+        const before = this.host.chain().height
+        if (target.notice.height <= before) {
+          this.target = undefined
+          continue
+        }
+        const notices = await this.sync.gap(target.notice, target.signers[target.tried], this.host.chain())
+        if (this.host.stopped()) return
+        await new Promise<void>((resolve) => this.host.enqueue(() => this.sync.adoptAll(notices, this.host.chain(), () => this.host.stopped()).finally(resolve)))
+        // Another round from wherever the chain now is; without progress towards the same
+        // target (its announcer did not serve the blocks or messages, or a block did not
+        // re-execute), the next member that announced it; after the last, the next notice or
+        // stall check starts over.
+        if (this.target === target && this.host.chain().height === before && ++target.tried >= target.signers.length) this.target = undefined
+      }
+    } finally {
+      this.catchingUp = false
+    }
   }
 
   /** Ask every other member at once for the next height's commit or its proposals and votes. */
@@ -75,13 +112,13 @@ export class CatchUp {
     void Promise.allSettled(
       asked.map(async (member) => {
         const pulled = await this.sync.pull(member, chain.height + 1, chain)
-        if (pulled !== undefined && !this.host.stopped()) this.host.enqueue(() => this.apply(pulled))
+        if (pulled !== undefined && !this.host.stopped()) this.host.enqueue(() => (this.host.stopped() ? undefined : this.apply(pulled)))
       }),
     ).finally(() => (this.pulling = false))
   }
 
   private async apply(pulled: Pulled): Promise<void> {
-    if (pulled.kind === 'commits') return this.sync.adoptAll(pulled.notices, this.host.chain())
+    if (pulled.kind === 'commits') return this.sync.adoptAll(pulled.notices, this.host.chain(), () => this.host.stopped())
     for (const m of pulled.messages) await this.host.deliver(m)
   }
 }

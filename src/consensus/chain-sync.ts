@@ -14,6 +14,11 @@ import type { MessagePool } from './message-pool.js'
 import type { ChainStore } from './store.js'
 
 const MAX_BLOCKS_PER_REQUEST = 64
+/**
+ * Blocks a catching-up node asks one member for at a time: fewer than a member serves, so that
+ * an answer of large blocks stays well under the sync frame limit.
+ */
+export const BLOCKS_PER_CATCH_UP_REQUEST = 16
 
 export type Adopt = (next: ChainState, bytes: Uint8Array, certificate: readonly Uint8Array[]) => Promise<void>
 
@@ -163,28 +168,40 @@ export class ChainSync {
   }
 
   /**
-   * The notices to adopt, oldest first, to reach a member's commit notice from `chain`: the
-   * blocks in between, fetched from the announcer, then the notice itself; every message they
-   * name is fetched into the pool (network only; nothing is adopted here).
+   * The notices to adopt, oldest first, towards a member's commit notice from `chain`: the
+   * blocks in between, fetched from the announcer in requests of at most
+   * BLOCKS_PER_CATCH_UP_REQUEST, then the notice itself, each with every message it names
+   * fetched into the pool (network only; nothing is adopted here). Returns the longest prefix
+   * it could complete: a node far behind adopts what it got and continues from there.
    */
-  async gap(notice: CommitNotice, signer: string, chain: ChainState): Promise<CommitNotice[] | undefined> {
+  async gap(notice: CommitNotice, signer: string, chain: ChainState): Promise<CommitNotice[]> {
     const notices: CommitNotice[] = []
-    if (notice.height > chain.height + 1) {
+    const peer = peerIdOfParticipant(signer)
+    for (let from = chain.height + 1; from < notice.height; ) {
+      const count = Math.min(BLOCKS_PER_CATCH_UP_REQUEST, notice.height - from)
       let items: (Uint8Array | null)[]
       try {
-        items = await this.node.sync.request(peerIdOfParticipant(signer), 'blocks', { from: chain.height + 1, count: notice.height - chain.height - 1 })
+        items = await this.node.sync.request(peer, 'blocks', { from, count })
       } catch {
-        return undefined
+        return this.completed(notices, signer, chain)
       }
-      for (let i = 0; i + 1 < items.length; i += 2) {
+      for (let i = 0; i + 1 < items.length && i < 2 * count; i += 2) {
         const [bytes, cert] = [items[i], items[i + 1]]
-        if (bytes === null || cert === null) return undefined
-        notices.push({ height: chain.height + 1 + notices.length, block: bytes, certificate: certificateVotes(cert) })
+        if (bytes === null || cert === null) return this.completed(notices, signer, chain)
+        notices.push({ height: from + i / 2, block: bytes, certificate: certificateVotes(cert) })
       }
-      if (notices.length !== notice.height - chain.height - 1) return undefined
+      if (chain.height + notices.length + 1 === from) return this.completed(notices, signer, chain)
+      from = chain.height + notices.length + 1
     }
     notices.push(notice)
-    for (const n of notices) if (!(await this.prefetch(n, signer, chain))) return undefined
+    return this.completed(notices, signer, chain)
+  }
+
+  /** The prefix of `notices` whose messages could all be fetched. */
+  private async completed(notices: CommitNotice[], signer: string, chain: ChainState): Promise<CommitNotice[]> {
+    for (let i = 0; i < notices.length; i++) {
+      if (!(await this.prefetch(notices[i], signer, chain))) return notices.slice(0, i)
+    }
     return notices
   }
 
@@ -193,9 +210,10 @@ export class ChainSync {
    * re-execution, without the network (what they name must be in the pool): for the
    * consensus queue. Stops at the first that does not follow (another path got there first).
    */
-  async adoptAll(notices: readonly CommitNotice[], chain: ChainState): Promise<void> {
+  async adoptAll(notices: readonly CommitNotice[], chain: ChainState, stopped: () => boolean): Promise<void> {
     let current = chain
     for (const n of notices) {
+      if (stopped()) return
       if (n.height <= current.height) continue
       const adopted = await this.adoptVerified(n, current)
       if (adopted === undefined) return

@@ -251,7 +251,8 @@ export class ConsensusDriver {
       case 'broadcastVote':
         return this.castVote(action.vote)
       case 'validateBlock':
-        return this.validate(action.blockHash)
+        // A block adopted meanwhile (catching up) ended the height this verdict was for.
+        return this.machine?.height === action.height ? this.validate(action.blockHash) : undefined
       case 'commit':
         return this.commit(action.blockHash, action.certificate)
       case 'evidence': {

@@ -1,27 +1,27 @@
 /**
- * Catching up never waits on the network inside the consensus queue: with one member that
- * does not answer (its request pending, as until a sync timeout), the answers and commits of
- * the others are applied as they come. Fakes stand in for the network and the chain; the
- * multi-node paths run in the e2e tests (consensus, crash-recovery, consensus-fetch).
+ * Catching up never waits on the network inside the consensus queue, and stays bounded: one
+ * catch-up at a time towards the highest commit notice, the gap fetched in chunks, other
+ * announcers asked when the first cannot serve it. Fakes stand in for the network and the
+ * chain; the multi-node paths run in the e2e tests (catch-up, consensus, crash-recovery).
  */
 import { describe, expect, it } from 'vitest'
-import type { DeliveredMessage } from '../../../src/p2p/index.js'
 import { CatchUp, type CatchUpHost } from '../../../src/consensus/catch-up.js'
 import type { ChainState } from '../../../src/consensus/chain.js'
-import type { ChainSync, CommitNotice, Pulled } from '../../../src/consensus/chain-sync.js'
+import { BLOCKS_PER_CATCH_UP_REQUEST, ChainSync, type CommitNotice, type Pulled } from '../../../src/consensus/chain-sync.js'
+import { MessagePool } from '../../../src/consensus/message-pool.js'
+import { generateIdentity, toHex, type ChorusNode, type DeliveredMessage } from '../../../src/p2p/index.js'
 import { Timers } from '../../../src/roles/epoch-clock.js'
 import { waitFor } from '../../utils/wait.js'
 
-const chain = { height: 7, committee: { ids: ['me', 'silent', 'a', 'b'] } } as unknown as ChainState
 const message = (n: number) => ({ id: new Uint8Array([n]) }) as unknown as DeliveredMessage
 const notice = (height: number): CommitNotice => ({ height, block: new Uint8Array([height]), certificate: [] })
 
-/** A queue like the driver's: one task at a time, in order. */
-function hostWith(log: string[]): CatchUpHost & { idle(): Promise<void> } {
+/** A host with a queue like the driver's (one task at a time, in order) over a chain at `height`. */
+function hostAt(height: { value: number }, log: string[]): CatchUpHost {
   let queue: Promise<void> = Promise.resolve()
   return {
     self: 'me',
-    chain: () => chain,
+    chain: () => ({ height: height.value, committee: { ids: ['me', 'silent', 'a', 'b'] } }) as unknown as ChainState,
     stopped: () => false,
     deciding: () => true,
     enqueue: (task) => {
@@ -31,12 +31,23 @@ function hostWith(log: string[]): CatchUpHost & { idle(): Promise<void> } {
       log.push(`delivered ${m.id[0]}`)
     },
     count: (name) => log.push(name),
-    idle: () => queue,
   }
 }
 
+/** A ChainSync whose adoptions move the fake chain (no certificates or re-execution). */
+function adoptingSync(height: { value: number }, log: string[], gap: (n: CommitNotice, signer: string, from: number) => Promise<CommitNotice[]>): ChainSync {
+  return {
+    worthAdopting: (n: CommitNotice, c: ChainState) => n.height > c.height,
+    gap: (n: CommitNotice, signer: string, c: ChainState) => gap(n, signer, c.height),
+    adoptAll: async (notices: readonly CommitNotice[]) => {
+      for (const n of notices) if (n.height === height.value + 1) height.value = n.height
+      if (notices.length > 0) log.push(`adopted to ${height.value}`)
+    },
+  } as unknown as ChainSync
+}
+
 describe('CatchUp', () => {
-  it('applies each member\'s pull answer as it comes, while one member never answers', async () => {
+  it("applies each member's pull answer as it comes, while one member never answers", async () => {
     const log: string[] = []
     const asked: string[] = []
     const sync = {
@@ -46,32 +57,77 @@ describe('CatchUp', () => {
         return Promise.resolve({ kind: 'messages', messages: [message(member === 'a' ? 1 : 2)] })
       },
     } as unknown as ChainSync
-    const catchUp = new CatchUp(hostWith(log), sync, new Timers(), 1000)
+    const catchUp = new CatchUp(hostAt({ value: 7 }, log), sync, new Timers(), 1000)
     catchUp.pullNow()
-    await waitFor(() => log.includes('delivered 1') && log.includes('delivered 2'), 'the answering members\' messages')
+    await waitFor(() => log.includes('delivered 1') && log.includes('delivered 2'), "the answering members' messages")
     expect(asked.sort()).toEqual(['a@8', 'b@8', 'silent@8'])
     // A pull is under way (the silent member's): another check does not start a second one.
     catchUp.pullNow()
     expect(log.filter((l) => l === 'stall-pull')).toHaveLength(1)
   })
 
-  it('adopts from a member whose notice can be completed while the gap from another is still being fetched', async () => {
+  it('runs one catch-up at a time towards the highest notice, however many notices arrive', async () => {
+    const height = { value: 10 }
     const log: string[] = []
-    const host = hostWith(log)
-    const sync = {
-      worthAdopting: (n: CommitNotice, c: ChainState) => n.height > c.height,
-      gap: (n: CommitNotice, signer: string): Promise<CommitNotice[] | undefined> =>
-        signer === 'silent' ? new Promise(() => {}) : Promise.resolve([notice(8), n]),
-      adoptAll: async (notices: readonly CommitNotice[]) => {
-        log.push(`adopted ${notices.map((n) => n.height).join(',')}`)
+    const fetches: string[] = []
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const sync = adoptingSync(height, log, async (n, signer, from) => {
+      fetches.push(`${signer}:${from}->${n.height}`)
+      if (fetches.length === 1) await held // the first fetch is slow: the notices pile up meanwhile
+      return Array.from({ length: n.height - from }, (_, i) => notice(from + 1 + i))
+    })
+    const catchUp = new CatchUp(hostAt(height, log), sync, new Timers(), 1000)
+    // A Byzantine member replays the genuine notices of every height this node lacks.
+    for (let h = 12; h <= 74; h++) catchUp.onCommitNotice(notice(h), 'byz')
+    catchUp.onCommitNotice(notice(74), 'a')
+    catchUp.onCommitNotice(notice(9), 'b') // not after this node's height: ignored
+    expect(fetches).toEqual(['byz:10->12'])
+    release()
+    await waitFor(() => height.value === 74, 'the node at the highest notice')
+    // The first round fetched to 12; the second went straight to the highest notice seen.
+    expect(fetches).toEqual(['byz:10->12', 'byz:12->74'])
+    expect(log).toEqual(['adopted to 12', 'adopted to 74'])
+  })
+
+  it('asks the next member that announced the target when the first serves nothing', async () => {
+    const height = { value: 20 }
+    const log: string[] = []
+    const fetches: string[] = []
+    const sync = adoptingSync(height, log, async (n, signer, from) => {
+      fetches.push(signer)
+      return signer === 'silent' ? [] : Array.from({ length: n.height - from }, (_, i) => notice(from + 1 + i))
+    })
+    const catchUp = new CatchUp(hostAt(height, log), sync, new Timers(), 1000)
+    catchUp.onCommitNotice(notice(25), 'silent')
+    catchUp.onCommitNotice(notice(25), 'a')
+    await waitFor(() => height.value === 25, 'the node at height 25')
+    expect(fetches).toEqual(['silent', 'a'])
+  })
+})
+
+describe('ChainSync.gap', () => {
+  it(`fetches a long gap in requests of ${BLOCKS_PER_CATCH_UP_REQUEST} blocks and keeps the prefix it could complete`, async () => {
+    const announcer = toHex((await generateIdentity()).publicKey)
+    const requests: { from: number; count: number }[] = []
+    const served = 60 // the announcer holds blocks up to height 60 only
+    const node = {
+      participantId: 'me',
+      sync: {
+        request: async (_peer: string, _kind: string, query: { from: number; count: number }) => {
+          requests.push(query)
+          const n = Math.max(0, Math.min(query.count, served - query.from + 1))
+          return Array.from({ length: 2 * n }, () => new Uint8Array([1]))
+        },
       },
-    } as unknown as ChainSync
-    const catchUp = new CatchUp(host, sync, new Timers(), 1000)
-    catchUp.onCommitNotice(notice(9), 'silent')
-    catchUp.onCommitNotice(notice(9), 'a')
-    catchUp.onCommitNotice(notice(7), 'b') // not after this node's height: ignored
-    await waitFor(() => log.includes('adopted 8,9'), 'the adoption from a')
-    await host.idle()
-    expect(log).toEqual(['adopted 8,9'])
+    } as unknown as ChorusNode
+    const sync = new ChainSync(node, undefined as never, undefined as never, new MessagePool(), async () => {})
+    // Every block's messages are in the pool (no certificates to read in this fake).
+    ;(sync as unknown as { prefetch: () => Promise<boolean> }).prefetch = async () => true
+    const got = await sync.gap(notice(100), announcer, { height: 10 } as unknown as ChainState)
+    expect(requests.every((r) => r.count <= BLOCKS_PER_CATCH_UP_REQUEST)).toBe(true)
+    expect(requests[0]).toEqual({ from: 11, count: BLOCKS_PER_CATCH_UP_REQUEST })
+    // Heights 11..60 fetched (the last request got nothing); the notice itself cannot follow.
+    expect(got.map((n) => n.height)).toEqual(Array.from({ length: 50 }, (_, i) => 11 + i))
   })
 })

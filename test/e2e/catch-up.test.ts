@@ -1,0 +1,43 @@
+/**
+ * A coordinator far behind (a late joiner, or a restart after a long outage) catches up: more
+ * heights behind than a member serves in one request (64), it fetches the gap in chunks from
+ * the announcers of the newest commits and adopts it block by block, each checked by its
+ * certificate and re-executed.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import { LocalCluster } from '../../src/cluster.js'
+import { generateIdentity } from '../../src/p2p/index.js'
+import { parseTopicConfig } from '../../src/roles/topic.js'
+import { driverOf } from '../utils/committee.js'
+import { waitFor } from '../utils/wait.js'
+
+const topic = parseTopicConfig({ id: 'lag', name: 'lag', epochMs: 150, groundTruth: 'synthetic:7' }, 'lag')
+const BEHIND = 70
+
+describe('a coordinator far behind', () => {
+  let cluster: LocalCluster | undefined
+  afterAll(async () => {
+    await cluster?.stop()
+  })
+
+  it(`catches up from ${BEHIND} heights behind`, async () => {
+    const key = await generateIdentity()
+    cluster = await LocalCluster.start({
+      topics: [topic],
+      coordinators: 3,
+      workers: 3,
+      reputers: 1,
+      extraMembers: [{ role: 'coordinator', identity: key, start: false }],
+      startDelayMs: 1000,
+    })
+    const hub = driverOf(cluster.members[0])
+    // Three of four coordinators are a quorum: the chain grows without the fourth.
+    await waitFor(() => hub.chain.height >= BEHIND, `height ${BEHIND} without the late member`, 120_000)
+    const planned = cluster.planned.find((p) => p.identity === key)
+    expect(planned).toBeDefined()
+    const late = driverOf(await cluster.startMember(planned!))
+    await waitFor(() => late.chain.height >= hub.chain.height - 2, 'the late member within 2 heights of the others', 30_000)
+    expect(late.chain.height).toBeGreaterThan(BEHIND)
+    expect(cluster.commits.forks()).toEqual([])
+  }, 180_000)
+})
