@@ -287,18 +287,25 @@ export function updateRegrets(alpha: number, initialRegret: number, previous: Re
     const l = outInfererIds[i]
     const reference = L.oneOutInferers[l]
     outInfererRows.push({ row: l, reference, ids: inferers, losses: infLoss })
-    const ks: string[] = []
-    const withoutL: number[] = []
     const c = withheldAt[i]
-    if (c >= 0) {
+    if (c < 0) continue
+    const column = new Float64Array(nk)
+    let present = 0
+    for (let k = 0; k < nk; k++) if ((column[k] = recomputed.values[k * nl + c]) === column[k]) present++
+    if (present === nk) {
+      // Every forecaster was recomputed without l (the usual case): the table's own row ids,
+      // one list shared by every l.
+      outInfererForecastRows.push({ row: l, reference, ids: recomputed.rows, losses: column })
+    } else if (present > 0) {
+      const ks: string[] = []
+      const withoutL = new Float64Array(present)
       for (let k = 0; k < nk; k++) {
-        const v = recomputed.values[k * nl + c]
-        if (v !== v) continue
+        if (column[k] !== column[k]) continue
+        withoutL[ks.length] = column[k]
         ks.push(recomputed.rows[k])
-        withoutL.push(v)
       }
+      outInfererForecastRows.push({ row: l, reference, ids: ks, losses: withoutL })
     }
-    if (ks.length > 0) outInfererForecastRows.push({ row: l, reference, ids: ks, losses: Float64Array.from(withoutL) })
   }
   const oneOutInferer = family(previous.oneOutInferer, outInfererIds, outInfererRows, outInfererForecastRows)
 
