@@ -12,7 +12,7 @@ import { Timers } from '../roles/epoch-clock.js'
 import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from './bft/index.js'
 import { blockHash, decodeBlock, encodeBlock, type Block } from './block.js'
 import { buildDraft, firstAcceptedBlock } from './block-draft.js'
-import { tamper, type Misbehaviour } from './misbehaviour.js'
+import { silentAnswer, tamper, type Misbehaviour } from './misbehaviour.js'
 export type { Misbehaviour }
 import { BlockInvalid, recompute, verifyBlock, type ChainState } from './chain.js'
 import { CatchUp, type CatchUpHost } from './catch-up.js'
@@ -83,7 +83,7 @@ export class ConsensusDriver {
   constructor(private readonly o: DriverOptions) {
     this.chainState = o.chain
     this.signer = new VoteSigner(o.node, o.store, o.misbehaviour)
-    this.sync = new ChainSync(o.node, o.store, o.genesis, this.pool, (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate))
+    this.sync = new ChainSync(o.node, o.store, o.genesis, this.pool, (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate), o.misbehaviour === 'silent-sync')
     const host: CatchUpHost = {
       self: o.node.participantId,
       chain: () => this.chainState,
@@ -125,6 +125,7 @@ export class ConsensusDriver {
     node.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
     this.sync.start()
     node.sync.provide('round-messages', (query) => {
+      if (this.o.misbehaviour === 'silent-sync') return silentAnswer()
       const height = Number((query as { height?: unknown }).height)
       if (height !== this.chainState.height + 1) return []
       return this.inputs.envelopesOf(height)

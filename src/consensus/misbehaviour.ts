@@ -1,8 +1,16 @@
 /** Fault injection for the tests of Byzantine committee members. */
 import type { Block } from './block.js'
 
-/** Fault injection for tests of Byzantine members; never set on an honest node. */
-export type Misbehaviour = 'equivocate' | 'bad-output' | 'withhold-proposal'
+/**
+ * Fault injection for tests of Byzantine members; never set on an honest node. `silent-sync`:
+ * takes part in consensus but never answers a sync request (each asker waits for its timeout).
+ */
+export type Misbehaviour = 'equivocate' | 'bad-output' | 'withhold-proposal' | 'silent-sync'
+
+/** A sync answer that never comes (the asker's request times out). */
+export function silentAnswer(): Promise<never> {
+  return new Promise<never>(() => {})
+}
 
 /** The Byzantine proposer's lie: a network inference slightly off (or, without one, the ledger hash). */
 export function tamper(block: Block): Block {

@@ -2,9 +2,10 @@
  * A coordinator far behind (a late joiner, or a restart after a long outage) catches up: more
  * heights behind than a member serves in one request (64), it fetches the gap in chunks from
  * the announcers of the newest commits and adopts it block by block, each checked by its
- * certificate and re-executed.
+ * certificate and re-executed; a member that never answers sync requests only costs it the
+ * time until the next announcer is asked.
  */
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { LocalCluster } from '../../src/cluster.js'
 import { generateIdentity } from '../../src/p2p/index.js'
 import { parseTopicConfig } from '../../src/roles/topic.js'
@@ -12,12 +13,13 @@ import { driverOf } from '../utils/committee.js'
 import { waitFor } from '../utils/wait.js'
 
 const topic = parseTopicConfig({ id: 'lag', name: 'lag', epochMs: 150, groundTruth: 'synthetic:7' }, 'lag')
-const BEHIND = 70
+const BEHIND = 68
 
 describe('a coordinator far behind', () => {
   let cluster: LocalCluster | undefined
-  afterAll(async () => {
+  afterEach(async () => {
     await cluster?.stop()
+    cluster = undefined
   })
 
   it(`catches up from ${BEHIND} heights behind`, async () => {
@@ -38,6 +40,29 @@ describe('a coordinator far behind', () => {
     const late = driverOf(await cluster.startMember(planned!))
     await waitFor(() => late.chain.height >= hub.chain.height - 2, 'the late member within 2 heights of the others', 30_000)
     expect(late.chain.height).toBeGreaterThan(BEHIND)
+    expect(cluster.commits.forks()).toEqual([])
+  }, 180_000)
+
+  it('catches up with a member in the committee that never answers sync requests', async () => {
+    const key = await generateIdentity()
+    cluster = await LocalCluster.start({
+      topics: [topic],
+      coordinators: 3,
+      workers: 3,
+      reputers: 1,
+      extraMembers: [
+        { role: 'coordinator', misbehaviour: 'silent-sync' },
+        { role: 'coordinator', identity: key, start: false },
+      ],
+      startDelayMs: 1000,
+    })
+    const silent = cluster.members.find((m) => m.spec.misbehaviour === 'silent-sync')
+    const hub = driverOf(cluster.members[0])
+    // Three honest members and the silent one are a quorum of five.
+    await waitFor(() => hub.chain.height >= 20, 'height 20 without the late member', 120_000)
+    const late = driverOf(await cluster.startMember(cluster.planned.find((p) => p.identity === key)!))
+    await waitFor(() => late.chain.height >= hub.chain.height - 2, 'the late member within 2 heights of the others', 60_000)
+    expect(silent).toBeDefined()
     expect(cluster.commits.forks()).toEqual([])
   }, 180_000)
 })
