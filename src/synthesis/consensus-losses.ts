@@ -28,6 +28,10 @@ export interface LossLayout {
   readonly oneOutInfererForecasters: readonly OneOutInfererForecasterIds[]
   /** Union of the groups' inferers, ascending: the columns of the consensus table. */
   readonly tableCols: readonly string[]
+  /** The groups' forecasters, ascending: the rows of the consensus table. */
+  readonly tableRows: readonly string[]
+  /** Every group holds every column: the table's coordinates are its rows × cols, row-major. */
+  readonly tableFull: boolean
   readonly oneOutInferers: readonly string[]
   readonly oneOutForecasters: readonly string[]
   readonly oneInForecasters: readonly string[]
@@ -101,7 +105,9 @@ export function lossLayout(bundles: readonly LossBundle[]): LossLayout {
   const oneInForecasters = unionIds(bundles.map((b) => b.oneInForecasters))
   let size = 2 + inferers.length + forecasters.length + oneOutInferers.length + oneOutForecasters.length + oneInForecasters.length
   for (const group of oneOutInfererForecasters) size += group.inferers.length
-  return { inferers, forecasters, oneOutInfererForecasters, tableCols, oneOutInferers, oneOutForecasters, oneInForecasters, size }
+  const tableRows = oneOutInfererForecasters.map((g) => g.forecaster)
+  const tableFull = oneOutInfererForecasters.every((g) => g.inferers.length === tableCols.length)
+  return { inferers, forecasters, oneOutInfererForecasters, tableCols, tableRows, tableFull, oneOutInferers, oneOutForecasters, oneInForecasters, size }
 }
 
 /** A reported loss as a matrix entry: NaN if absent, an error if present but not a log10 loss. */
@@ -229,9 +235,16 @@ function fill(
     const tableStart = at
     let wholeRows = 0
     const colsAreLayout = sameIds(layout.tableCols, nested.cols)
-    for (const group of layout.oneOutInfererForecasters) {
-      if (copyGroup(row, at, group, nested, colsAreLayout)) wholeRows++
-      at += group.inferers.length
+    if (colsAreLayout && layout.tableFull && sameIds(layout.tableRows, nested.rows)) {
+      // The bundle's table is the layout's, row for row: one copy.
+      row.set(nested.values, at)
+      at += nested.values.length
+      wholeRows = nested.rows.length
+    } else {
+      for (const group of layout.oneOutInfererForecasters) {
+        if (copyGroup(row, at, group, nested, colsAreLayout)) wholeRows++
+        at += group.inferers.length
+      }
     }
     const inTable = tableFound(arena, row, tableStart, at - tableStart, layout, `${base}.one_out_inferer_forecasters`)
     missing += at - tableStart - inTable
