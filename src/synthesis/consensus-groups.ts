@@ -40,6 +40,12 @@ export interface DirectGroup {
 
 export type Group = GramGroup | DirectGroup
 
+/**
+ * Where partial groups' copies live, kept between settlements (a settle step's groups are
+ * used only within it, so the next step may take the arena over).
+ */
+let copiesArena: KernelArena | undefined
+
 /** 0, 1, …, n − 1 (the full group's coordinates; ~10^5 at the benchmark size). */
 function allCoordinates(n: number): number[] {
   const out: number[] = new Array<number>(n)
@@ -290,11 +296,11 @@ export function buildGroups(matrix: LossMatrix): { groups: Group[]; longest: num
   let full: { members: Int32Array; coords: number[] } | undefined
   const all = groupCoordinates(matrix)
   const isGram = (g: { members: Int32Array; coords: number[] }): boolean => g.coords.length > g.members.length + (g.members.length < r ? 1 : 0)
-  // Copies of partial groups get an arena of their own, sized exactly (the matrix's
+  // Copies of partial groups go to an arena of their own, sized exactly (the matrix's
   // reservation covers only the full group).
   let copyDoubles = 0
   for (const g of all) if (isGram(g) && g.members.length < r) copyDoubles += copiedDoubles(g.members.length, g.coords.length)
-  const copies = copyDoubles > 0 ? new KernelArena() : undefined
+  const copies = copyDoubles > 0 ? (copiesArena ??= new KernelArena()) : undefined
   copies?.begin(copyDoubles)
   for (const g of all) {
     if (!isGram(g)) {
