@@ -39,7 +39,8 @@ export class ConsensusDistances {
 
   /**
    * Takes over `matrix.values`: the coordinates every reputer reported are centred in place
-   * (so compute the §3.1 consensus first).
+   * (so compute the §3.1 consensus first). Usable until the next one is built: copies of
+   * partially reported coordinates live in a kept kernel arena (consensus-groups.ts).
    */
   constructor(matrix: LossMatrix) {
     this.reputerCount = matrix.reputers.length

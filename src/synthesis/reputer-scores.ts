@@ -44,7 +44,10 @@ function scoresFromDistances(dist2: Float64Array, norm2: number, params: Descent
   return out
 }
 
-/** Consensus scores T for any coefficients over one loss matrix (takes over `matrix.values`). */
+/**
+ * Consensus scores T for any coefficients over one loss matrix (takes over `matrix.values`;
+ * usable until the next scorer is built, see ConsensusDistances).
+ */
 export class ReputerScorer {
   private readonly distances: ConsensusDistances
   private readonly dist2: Float64Array
