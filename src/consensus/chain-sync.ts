@@ -91,16 +91,28 @@ export class ChainSync {
       const count = Math.min(Number(q.count), MAX_BLOCKS_PER_REQUEST)
       if (!Number.isSafeInteger(from) || from < 1 || !Number.isSafeInteger(count) || count < 1) throw new Error('query must be {from >= 1, count >= 1}')
       const items: (Uint8Array | null)[] = []
+      let bytes = 0
       for (let h = from; h < from + count; h++) {
         const b = this.store.block(h)
         if (b === undefined) break
+        // Within one frame: the asker continues from the last block it got.
+        bytes += b.bytes.length + b.certificate.length
+        if (items.length > 0 && bytes > this.node.sync.answerBudget) break
         items.push(b.bytes, b.certificate)
       }
       return items
     })
     this.node.sync.provide('chain-messages', (query) => {
       if (!Array.isArray(query) || query.length > 4096) throw new Error('query must be a list of at most 4096 ids')
-      return query.map((id) => (typeof id === 'string' ? (this.pool.bytes(id) ?? this.store.message(id) ?? null) : null))
+      // Within one frame (loss bundles of a large topic are near 1 MiB each): null past the
+      // budget, and the asker asks again for what it still lacks.
+      let bytes = 0
+      return query.map((id) => {
+        const found = typeof id === 'string' ? (this.pool.bytes(id) ?? this.store.message(id) ?? null) : null
+        if (found === null || (bytes > 0 && bytes + found.length > this.node.sync.answerBudget)) return null
+        bytes += found.length
+        return found
+      })
     })
   }
 
@@ -121,21 +133,28 @@ export class ChainSync {
     const missing = missingMessages(block, pool)
     if (missing.length === 0) return true
     const peers = [...new Set([...(from !== undefined ? [from] : []), block.proposer, ...committee])]
+    let wanted = missing
     for (const participant of peers) {
       if (participant === this.node.participantId) continue
-      let items: (Uint8Array | null)[]
-      try {
-        items = await this.node.sync.request(peerIdOfParticipant(participant), 'chain-messages', missing)
-      } catch {
-        continue
+      // Ask this peer again while it hands over something (an answer stops at a frame's worth).
+      for (;;) {
+        let items: (Uint8Array | null)[]
+        try {
+          items = await this.node.sync.request(peerIdOfParticipant(participant), 'chain-messages', wanted)
+        } catch {
+          break
+        }
+        items.forEach((bytes, i) => {
+          // The id is the hash of the bytes: a peer cannot hand over another message under it.
+          if (bytes === null || toHex(messageId(bytes)) !== wanted[i]) return
+          const read = verifyEnvelopeBytes(bytes, this.genesis.chainId, this.verifier)
+          if (read.ok) pool.addReferenced(wanted[i], read.envelope, bytes)
+        })
+        const still = wanted.filter((id) => pool.get(id) === undefined)
+        if (still.length === 0) return true
+        if (still.length === wanted.length) break
+        wanted = still
       }
-      items.forEach((bytes, i) => {
-        // The id is the hash of the bytes: a peer cannot hand over another message under it.
-        if (bytes === null || toHex(messageId(bytes)) !== missing[i]) return
-        const read = verifyEnvelopeBytes(bytes, this.genesis.chainId, this.verifier)
-        if (read.ok) pool.addReferenced(missing[i], read.envelope, bytes)
-      })
-      if (missing.every((id) => pool.get(id) !== undefined)) return true
     }
     return false
   }

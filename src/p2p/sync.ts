@@ -49,6 +49,15 @@ export class SyncService {
   readonly counters = new Counters<SyncCounterKey>()
   private readonly providers = new Map<string, SyncProvider>()
 
+  /**
+   * Bytes of items one answer should carry at most: half the frame limit, which leaves room
+   * for the encoding; a provider of large items stops adding them there (the asker asks
+   * again for the rest).
+   */
+  get answerBudget(): number {
+    return Math.floor(this.limits.maxFrameBytes / 2)
+  }
+
   constructor(
     private readonly libp2p: Libp2p,
     private readonly limits: SyncLimits,
