@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { assembleKernels, embeddedModuleSource } from '../test/utils/assemble-kernels.js'
+import { assembleKernels, embeddedModuleSource } from './assemble-kernels.js'
 
 const target = fileURLToPath(new URL('../src/synthesis/kernels/kernels-wasm.ts', import.meta.url))
 const bytes = await assembleKernels()

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { KERNELS_WASM_BASE64 } from '../../../src/synthesis/kernels/kernels-wasm.js'
 import { KernelArena } from '../../../src/synthesis/kernels/kernels.js'
 import { ema } from '../../../src/synthesis/stats.js'
-import { assembleKernels } from '../../utils/assemble-kernels.js'
+import { assembleKernels } from '../../../scripts/assemble-kernels.js'
 
 /** Two-lane sum as the kernels define it: even coordinates, odd ones, each ascending, then added. */
 function laneSum(n: number, term: (t: number) => number): number {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import wabtInit from 'wabt'
 
-export const KERNELS_WAT = new URL('../../src/synthesis/kernels/kernels.wat', import.meta.url)
+export const KERNELS_WAT = new URL('../src/synthesis/kernels/kernels.wat', import.meta.url)
 
 export async function assembleKernels(): Promise<Uint8Array> {
   const wabt = await wabtInit()
