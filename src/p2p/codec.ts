@@ -29,7 +29,14 @@ function float64ArrayOf(value: unknown): Float64Array {
   if (!(value instanceof Uint8Array) || value.length % 8 !== 0) throw new Error('a float64 array (tag 86) must hold a byte string of whole float64s')
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength)
   const out = new Float64Array(value.length / 8)
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true)
+  for (let i = 0; i < out.length; i++) {
+    const v = view.getFloat64(i * 8, true)
+    // Checked here, not only by re-encoding: envelopes are read without re-encoding them.
+    if (v !== v && (view.getUint32(i * 8, true) !== 0 || view.getUint32(i * 8 + 4, true) !== 0x7ff80000)) {
+      throw new Error('a float64 array (tag 86) must write every NaN as the canonical quiet NaN')
+    }
+    out[i] = v
+  }
   return out
 }
 

@@ -43,4 +43,19 @@ describe('an envelope carrying a table', () => {
     expect(got.values[0]).toBe(-1.5)
     expect(Number.isNaN(got.values[1])).toBe(true)
   })
+
+  it('refuses an envelope whose table holds a NaN with another payload (it is read without re-encoding)', async () => {
+    const identity = await generateIdentity()
+    const table = { rows: ['k'], cols: ['a'], values: Float64Array.of(Number.NaN) }
+    const payload = { network: -1, naive: -1, inferers: {}, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: table }
+    const bytes = encodeEnvelope(signEnvelope({ type: 'loss-bundle', chainId: 'c', topicId: 't', epoch: 1, nonce: new Uint8Array(0), payload }, identity.secretKey, identity.publicKey))
+    // The canonical NaN's 8 little-endian bytes, with one payload bit set.
+    const canonical = Uint8Array.of(0, 0, 0, 0, 0, 0, 0xf8, 0x7f)
+    const at = bytes.findIndex((_, i) => canonical.every((b, k) => bytes[i + k] === b))
+    expect(at).toBeGreaterThan(0)
+    const odd = bytes.slice()
+    odd[at] = 1
+    expect(() => readEnvelope(odd)).toThrow(CodecError)
+    expect(readEnvelope(bytes).envelope.type).toBe('loss-bundle')
+  })
 })
