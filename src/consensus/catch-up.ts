@@ -27,8 +27,12 @@ export class CatchUp {
   private checkedHeight = -1
   /** A stall pull is under way (outside the queue). */
   private pulling = false
-  /** The highest commit notice to catch up to, the members that announced it, and how many of them were asked. */
-  private target: { readonly notice: CommitNotice; readonly signers: string[]; tried: number } | undefined
+  /** The highest commit notice to catch up to, the members that announced it, and those that failed it. */
+  private target: { readonly notice: CommitNotice; readonly signers: string[]; readonly tried: Set<string> } | undefined
+  /** Members whose last catch-up round brought this node nothing (asked last). */
+  private readonly failed = new Set<string>()
+  /** The member whose catch-up round last brought this node forward. */
+  private lastServed: string | undefined
   /** A catch-up towards `target` is under way (outside the queue). */
   private catchingUp = false
 
@@ -74,31 +78,58 @@ export class CatchUp {
       return
     }
     if (!this.sync.worthAdopting(notice, chain)) return
-    this.target = { notice, signers: [signer], tried: 0 }
-    if (!this.catchingUp) void this.catchUp()
+    // The member that last brought this node forward likely holds these blocks too.
+    const signers = this.lastServed === undefined || this.lastServed === signer ? [signer] : [signer, this.lastServed]
+    this.target = { notice, signers, tried: new Set() }
+    if (!this.catchingUp) this.catchUp().catch(() => this.host.count('catch-up-error'))
   }
 
+  /**
+   * Rounds of fetch-and-adopt towards the target until it is reached, replaced by a higher
+   * one, or every member that announced it has failed to bring this node any further.
+   */
   private async catchUp(): Promise<void> {
     this.catchingUp = true
     try {
-      while (this.target !== undefined && !this.host.stopped()) {
-        const target = this.target
-        const before = this.host.chain().height
-        if (target.notice.height <= before) {
-          this.target = undefined
-          continue
-        }
-        const notices = await this.sync.gap(target.notice, target.signers[target.tried], this.host.chain())
-        if (this.host.stopped()) return
-        await new Promise<void>((resolve) => this.host.enqueue(() => this.sync.adoptAll(notices, this.host.chain(), () => this.host.stopped()).finally(resolve)))
-        // Another round from wherever the chain now is; without progress towards the same
-        // target (its announcer did not serve the blocks or messages, or a block did not
-        // re-execute), the next member that announced it; after the last, the next notice or
-        // stall check starts over.
-        if (this.target === target && this.host.chain().height === before && ++target.tried >= target.signers.length) this.target = undefined
-      }
+      await this.rounds()
     } finally {
+      // In the same turn as the loop's end, so a notice arriving next starts a new catch-up.
       this.catchingUp = false
+    }
+  }
+
+  private async rounds(): Promise<void> {
+    while (this.target !== undefined && !this.host.stopped()) {
+      const target = this.target
+      const before = this.host.chain().height
+      if (target.notice.height <= before) {
+        this.target = undefined
+        continue
+      }
+      // Members that served this node last come first; those that failed it lately, last.
+      const untried = target.signers.filter((s) => !target.tried.has(s))
+      const signer = untried.find((s) => !this.failed.has(s)) ?? untried[0]
+      if (signer === undefined) {
+        this.target = undefined
+        continue
+      }
+      let notices: CommitNotice[] = []
+      try {
+        notices = await this.sync.gap(target.notice, signer, this.host.chain())
+      } catch {
+        // Treated as a member that served nothing.
+      }
+      if (this.host.stopped()) return
+      await new Promise<void>((resolve) => this.host.enqueue(() => this.sync.adoptAll(notices, this.host.chain(), () => this.host.stopped()).finally(resolve)))
+      if (this.host.chain().height > before) {
+        this.failed.delete(signer)
+        this.lastServed = signer
+      } else {
+        // No progress from this member: the next one that announced the target, and this
+        // member last for the next targets too.
+        this.failed.add(signer)
+        target.tried.add(signer)
+      }
     }
   }
 

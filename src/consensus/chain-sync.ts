@@ -20,6 +20,8 @@ const MAX_BLOCKS_PER_REQUEST = 64
  * an answer of large blocks stays well under the sync frame limit.
  */
 export const BLOCKS_PER_CATCH_UP_REQUEST = 16
+/** Ids one `chain-messages` request may name (a block may name more: they go in slices). */
+const MAX_IDS_PER_MESSAGE_REQUEST = 4096
 
 export type Adopt = (next: ChainState, bytes: Uint8Array, certificate: readonly Uint8Array[]) => Promise<void>
 
@@ -103,7 +105,7 @@ export class ChainSync {
       return items
     })
     this.node.sync.provide('chain-messages', (query) => {
-      if (!Array.isArray(query) || query.length > 4096) throw new Error('query must be a list of at most 4096 ids')
+      if (!Array.isArray(query) || query.length > MAX_IDS_PER_MESSAGE_REQUEST) throw new Error(`query must be a list of at most ${MAX_IDS_PER_MESSAGE_REQUEST} ids`)
       // Within one frame (loss bundles of a large topic are near 1 MiB each): null past the
       // budget, and the asker asks again for what it still lacks.
       let bytes = 0
@@ -136,24 +138,32 @@ export class ChainSync {
     let wanted = missing
     for (const participant of peers) {
       if (participant === this.node.participantId) continue
-      // Ask this peer again while it hands over something (an answer stops at a frame's worth).
+      // Ask this peer again for the next slice of ids, or while its answers come back cut
+      // short by the answer budget (a quarter of it at least): a peer handing over one small
+      // message at a time must not hold the fetch for a request per message.
       for (;;) {
+        const asked = wanted.slice(0, MAX_IDS_PER_MESSAGE_REQUEST)
         let items: (Uint8Array | null)[]
         try {
-          items = await this.node.sync.request(peerIdOfParticipant(participant), 'chain-messages', wanted)
+          items = await this.node.sync.request(peerIdOfParticipant(participant), 'chain-messages', asked)
         } catch {
           break
         }
+        let got = 0
         items.forEach((bytes, i) => {
           // The id is the hash of the bytes: a peer cannot hand over another message under it.
-          if (bytes === null || toHex(messageId(bytes)) !== wanted[i]) return
+          if (bytes === null || i >= asked.length || toHex(messageId(bytes)) !== asked[i]) return
           const read = verifyEnvelopeBytes(bytes, this.genesis.chainId, this.verifier)
-          if (read.ok) pool.addReferenced(wanted[i], read.envelope, bytes)
+          if (!read.ok) return
+          pool.addReferenced(asked[i], read.envelope, bytes)
+          got += bytes.length
         })
         const still = wanted.filter((id) => pool.get(id) === undefined)
         if (still.length === 0) return true
-        if (still.length === wanted.length) break
+        const sliceDone = asked.every((id) => pool.get(id) !== undefined)
+        const cutShort = still.length < wanted.length && got >= this.node.sync.answerBudget / 4
         wanted = still
+        if (!sliceDone && !cutShort) break
       }
     }
     return false
@@ -193,32 +203,29 @@ export class ChainSync {
   }
 
   /**
-   * The notices to adopt, oldest first, towards a member's commit notice from `chain`: the
-   * blocks in between, fetched from the announcer in requests of at most
-   * BLOCKS_PER_CATCH_UP_REQUEST, then the notice itself, each with every message it names
-   * fetched into the pool (network only; nothing is adopted here). Returns the longest prefix
-   * it could complete: a node far behind adopts what it got and continues from there.
+   * The next notices to adopt, oldest first, towards a member's commit notice from `chain`:
+   * the next blocks in between (one request of at most BLOCKS_PER_CATCH_UP_REQUEST, from the
+   * announcer), or the notice itself once nothing is in between, each with every message it
+   * names fetched into the pool (network only; nothing is adopted here). Returns the prefix it
+   * could complete, possibly empty; the caller adopts it and asks again from its new height,
+   * so a node far behind never holds more than one chunk of blocks and their messages.
    */
   async gap(notice: CommitNotice, signer: string, chain: ChainState): Promise<CommitNotice[]> {
+    const from = chain.height + 1
+    if (from >= notice.height) return this.completed([notice], signer, chain)
+    const count = Math.min(BLOCKS_PER_CATCH_UP_REQUEST, notice.height - from)
     const notices: CommitNotice[] = []
-    const peer = peerIdOfParticipant(signer)
-    for (let from = chain.height + 1; from < notice.height; ) {
-      const count = Math.min(BLOCKS_PER_CATCH_UP_REQUEST, notice.height - from)
-      let items: (Uint8Array | null)[]
-      try {
-        items = await this.node.sync.request(peer, 'blocks', { from, count })
-      } catch {
-        return this.completed(notices, signer, chain)
-      }
+    try {
+      const items = await this.node.sync.request(peerIdOfParticipant(signer), 'blocks', { from, count })
       for (let i = 0; i + 1 < items.length && i < 2 * count; i += 2) {
         const [bytes, cert] = [items[i], items[i + 1]]
-        if (bytes === null || cert === null) return this.completed(notices, signer, chain)
+        if (bytes === null || cert === null) break
+        // A certificate that does not decode ends the chunk here (the member is Byzantine or broken).
         notices.push({ height: from + i / 2, block: bytes, certificate: certificateVotes(cert) })
       }
-      if (chain.height + notices.length + 1 === from) return this.completed(notices, signer, chain)
-      from = chain.height + notices.length + 1
+    } catch {
+      // Unreachable, timed out or garbage: what was read so far stands.
     }
-    notices.push(notice)
     return this.completed(notices, signer, chain)
   }
 

@@ -5,11 +5,12 @@
  * chain; the multi-node paths run in the e2e tests (catch-up, consensus, crash-recovery).
  */
 import { describe, expect, it } from 'vitest'
+import type { Block } from '../../../src/consensus/block.js'
 import { CatchUp, type CatchUpHost } from '../../../src/consensus/catch-up.js'
 import type { ChainState } from '../../../src/consensus/chain.js'
 import { BLOCKS_PER_CATCH_UP_REQUEST, ChainSync, type CommitNotice, type Pulled } from '../../../src/consensus/chain-sync.js'
 import { MessagePool } from '../../../src/consensus/message-pool.js'
-import { generateIdentity, toHex, type ChorusNode, type DeliveredMessage } from '../../../src/p2p/index.js'
+import { encodeEnvelope, generateIdentity, messageId, signEnvelope, toHex, type ChorusNode, type DeliveredMessage } from '../../../src/p2p/index.js'
 import { Timers } from '../../../src/roles/epoch-clock.js'
 import { waitFor } from '../../utils/wait.js'
 
@@ -104,30 +105,91 @@ describe('CatchUp', () => {
     await waitFor(() => height.value === 25, 'the node at height 25')
     expect(fetches).toEqual(['silent', 'a'])
   })
+  it('asks a member that failed it last after the one that served it, for the next targets too', async () => {
+    const height = { value: 20 }
+    const log: string[] = []
+    const fetches: string[] = []
+    const sync = adoptingSync(height, log, async (n, signer, from) => {
+      fetches.push(signer)
+      return signer === 'silent' ? [] : Array.from({ length: n.height - from }, (_, i) => notice(from + 1 + i))
+    })
+    const catchUp = new CatchUp(hostAt(height, log), sync, new Timers(), 1000)
+    catchUp.onCommitNotice(notice(25), 'silent')
+    catchUp.onCommitNotice(notice(25), 'a')
+    await waitFor(() => height.value === 25, 'the node at height 25')
+    // The silent member announces the next height first: the member that served comes first.
+    catchUp.onCommitNotice(notice(30), 'silent')
+    await waitFor(() => height.value === 30, 'the node at height 30')
+    expect(fetches).toEqual(['silent', 'a', 'a'])
+  })
 })
 
 describe('ChainSync.gap', () => {
-  it(`fetches a long gap in requests of ${BLOCKS_PER_CATCH_UP_REQUEST} blocks and keeps the prefix it could complete`, async () => {
-    const announcer = toHex((await generateIdentity()).publicKey)
-    const requests: { from: number; count: number }[] = []
-    const served = 60 // the announcer holds blocks up to height 60 only
-    const node = {
+  const fakeNode = (requests: { from: number; count: number }[], answer: (q: { from: number; count: number }) => (Uint8Array | null)[]) =>
+    ({
       participantId: 'me',
       sync: {
         request: async (_peer: string, _kind: string, query: { from: number; count: number }) => {
           requests.push(query)
-          const n = Math.max(0, Math.min(query.count, served - query.from + 1))
-          return Array.from({ length: 2 * n }, () => new Uint8Array([1]))
+          return answer(query)
+        },
+      },
+    }) as unknown as ChorusNode
+
+  async function gapWith(answer: (q: { from: number; count: number }) => (Uint8Array | null)[], target: number, height: number) {
+    const announcer = toHex((await generateIdentity()).publicKey)
+    const requests: { from: number; count: number }[] = []
+    const sync = new ChainSync(fakeNode(requests, answer), undefined as never, undefined as never, new MessagePool(), async () => {})
+    // Every block's messages are in the pool (no certificates to read in this fake).
+    ;(sync as unknown as { prefetch: () => Promise<boolean> }).prefetch = async () => true
+    const got = await sync.gap(notice(target), announcer, { height } as unknown as ChainState)
+    return { requests, heights: got.map((n) => n.height) }
+  }
+
+  const certificate = Uint8Array.of(0x80) // canonical CBOR of an empty list
+  const blocks = (q: { from: number; count: number }, upTo = Infinity) =>
+    Array.from({ length: 2 * Math.max(0, Math.min(q.count, upTo - q.from + 1)) }, (_, i) => (i % 2 === 0 ? new Uint8Array([1]) : certificate))
+
+  it(`fetches one request of at most ${BLOCKS_PER_CATCH_UP_REQUEST} blocks a round (the caller adopts them and asks again)`, async () => {
+    const { requests, heights } = await gapWith((q) => blocks(q), 100, 10)
+    expect(requests).toEqual([{ from: 11, count: BLOCKS_PER_CATCH_UP_REQUEST }])
+    expect(heights).toEqual(Array.from({ length: BLOCKS_PER_CATCH_UP_REQUEST }, (_, i) => 11 + i))
+    // Nothing in between: the notice itself.
+    expect((await gapWith((q) => blocks(q), 11, 10)).heights).toEqual([11])
+  })
+
+  it('keeps what it read before a block the member lacks or a certificate that does not decode', async () => {
+    expect((await gapWith((q) => blocks(q, 13), 100, 10)).heights).toEqual([11, 12, 13])
+    const garbage = (q: { from: number; count: number }) => blocks(q).map((b, i) => (i === 5 ? Uint8Array.of(0xff) : b))
+    expect((await gapWith(garbage, 100, 10)).heights).toEqual([11, 12])
+  })
+})
+
+describe('ChainSync.fetchMissing', () => {
+  it('does not ask a peer once per message when it hands them over one small message at a time', async () => {
+    const id = await generateIdentity()
+    const envelopes = Array.from({ length: 40 }, (_, i) =>
+      encodeEnvelope(signEnvelope({ type: 'inference', chainId: 'c', topicId: 't', epoch: i + 1, nonce: new Uint8Array(0), payload: { value: i } }, id.secretKey, id.publicKey)),
+    )
+    const ids = envelopes.map((b) => toHex(messageId(b)))
+    const byId = new Map(ids.map((x, i) => [x, envelopes[i]]))
+    let requests = 0
+    const trickler = {
+      participantId: 'me',
+      sync: {
+        answerBudget: 2 * 1024 * 1024,
+        // One message an answer, whatever is asked: far below the answer budget.
+        request: async (_peer: string, _kind: string, asked: string[]) => {
+          requests++
+          return asked.map((x, i) => (i === 0 ? (byId.get(x) ?? null) : null))
         },
       },
     } as unknown as ChorusNode
-    const sync = new ChainSync(node, undefined as never, undefined as never, new MessagePool(), async () => {})
-    // Every block's messages are in the pool (no certificates to read in this fake).
-    ;(sync as unknown as { prefetch: () => Promise<boolean> }).prefetch = async () => true
-    const got = await sync.gap(notice(100), announcer, { height: 10 } as unknown as ChainState)
-    expect(requests.every((r) => r.count <= BLOCKS_PER_CATCH_UP_REQUEST)).toBe(true)
-    expect(requests[0]).toEqual({ from: 11, count: BLOCKS_PER_CATCH_UP_REQUEST })
-    // Heights 11..60 fetched (the last request got nothing); the notice itself cannot follow.
-    expect(got.map((n) => n.height)).toEqual(Array.from({ length: 50 }, (_, i) => 11 + i))
+    const pool = new MessagePool()
+    const sync = new ChainSync(trickler, undefined as never, { chainId: 'c' } as never, pool, async () => {})
+    const proposer = toHex((await generateIdentity()).publicKey)
+    const block = { proposer, topicEpochs: [{ inferenceIds: ids, forecastIds: [], commitIds: [], settlements: [] }] } as unknown as Block
+    expect(await sync.fetchMissing(block, pool, proposer, [])).toBe(false)
+    expect(requests).toBe(1)
   })
 })
