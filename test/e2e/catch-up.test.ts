@@ -6,14 +6,26 @@
  * time until the next announcer is asked.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { LocalCluster } from '../../src/cluster.js'
-import { generateIdentity } from '../../src/p2p/index.js'
+import { LocalCluster, type MemberSpec } from '../../src/cluster.js'
+import { generateIdentity, type NodeIdentity } from '../../src/p2p/index.js'
 import { parseTopicConfig } from '../../src/roles/topic.js'
 import { driverOf } from '../utils/committee.js'
 import { waitFor } from '../utils/wait.js'
 
 const topic = parseTopicConfig({ id: 'lag', name: 'lag', epochMs: 150, groundTruth: 'synthetic:7' }, 'lag')
 const BEHIND = 68
+
+/** Three coordinators (and `extra`) running; a fourth, with `key`, planned but not started. */
+function withLateMember(key: NodeIdentity, extra: MemberSpec[] = []): Promise<LocalCluster> {
+  return LocalCluster.start({
+    topics: [topic],
+    coordinators: 3,
+    workers: 3,
+    reputers: 1,
+    extraMembers: [...extra, { role: 'coordinator', identity: key, start: false }],
+    startDelayMs: 1000,
+  })
+}
 
 describe('a coordinator far behind', () => {
   let cluster: LocalCluster | undefined
@@ -24,14 +36,7 @@ describe('a coordinator far behind', () => {
 
   it(`catches up from ${BEHIND} heights behind`, async () => {
     const key = await generateIdentity()
-    cluster = await LocalCluster.start({
-      topics: [topic],
-      coordinators: 3,
-      workers: 3,
-      reputers: 1,
-      extraMembers: [{ role: 'coordinator', identity: key, start: false }],
-      startDelayMs: 1000,
-    })
+    cluster = await withLateMember(key)
     const hub = driverOf(cluster.members[0])
     // Three of four coordinators are a quorum: the chain grows without the fourth.
     await waitFor(() => hub.chain.height >= BEHIND, `height ${BEHIND} without the late member`, 120_000)
@@ -45,17 +50,7 @@ describe('a coordinator far behind', () => {
 
   it('catches up with a member in the committee that never answers sync requests', async () => {
     const key = await generateIdentity()
-    cluster = await LocalCluster.start({
-      topics: [topic],
-      coordinators: 3,
-      workers: 3,
-      reputers: 1,
-      extraMembers: [
-        { role: 'coordinator', misbehaviour: 'silent-sync' },
-        { role: 'coordinator', identity: key, start: false },
-      ],
-      startDelayMs: 1000,
-    })
+    cluster = await withLateMember(key, [{ role: 'coordinator', misbehaviour: 'silent-sync' }])
     const silent = cluster.members.find((m) => m.spec.misbehaviour === 'silent-sync')
     const hub = driverOf(cluster.members[0])
     // Three honest members and the silent one are a quorum of five.

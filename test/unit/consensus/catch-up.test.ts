@@ -91,21 +91,7 @@ describe('CatchUp', () => {
     expect(log).toEqual(['adopted to 12', 'adopted to 74'])
   })
 
-  it('asks the next member that announced the target when the first serves nothing', async () => {
-    const height = { value: 20 }
-    const log: string[] = []
-    const fetches: string[] = []
-    const sync = adoptingSync(height, log, async (n, signer, from) => {
-      fetches.push(signer)
-      return signer === 'silent' ? [] : Array.from({ length: n.height - from }, (_, i) => notice(from + 1 + i))
-    })
-    const catchUp = new CatchUp(hostAt(height, log), sync, new Timers(), 1000)
-    catchUp.onCommitNotice(notice(25), 'silent')
-    catchUp.onCommitNotice(notice(25), 'a')
-    await waitFor(() => height.value === 25, 'the node at height 25')
-    expect(fetches).toEqual(['silent', 'a'])
-  })
-  it('asks a member that failed it last after the one that served it, for the next targets too', async () => {
+  it('asks the next announcer when the first serves nothing, and the one that served first for the next targets', async () => {
     const height = { value: 20 }
     const log: string[] = []
     const fetches: string[] = []
