@@ -15,6 +15,8 @@ export class MessagePool {
   private readonly byId = new Map<string, Pooled>()
   /** `type|topic|epoch` → signer → id */
   private readonly bySlot = new Map<string, Map<string, string>>()
+  /** `type|topic|epoch` → ids kept by addReferenced outside the slots (pruned with them) */
+  private readonly referenced = new Map<string, Set<string>>()
   private readonly txIds: string[] = []
 
   /** @param capacity most messages kept; the oldest go first @default 200000 */
@@ -44,7 +46,15 @@ export class MessagePool {
    * message (the block, not arrival order, decides which one counts).
    */
   addReferenced(id: string, envelope: Envelope, bytes: Uint8Array): void {
-    if (!this.byId.has(id)) this.byId.set(id, { envelope, bytes })
+    if (this.byId.has(id)) return
+    this.byId.set(id, { envelope, bytes })
+    if (envelope.type !== 'tx') {
+      const key = `${envelope.type}|${envelope.topicId}|${envelope.epoch}`
+      let ids = this.referenced.get(key)
+      if (ids === undefined) this.referenced.set(key, (ids = new Set()))
+      ids.add(id)
+    }
+    if (this.byId.size > this.capacity) this.evictOldest()
   }
 
   get(id: string): Envelope | undefined {
@@ -78,11 +88,19 @@ export class MessagePool {
 
   /** Forget a topic's messages of epochs before `epoch`. */
   prune(topicId: string, epoch: number): void {
-    for (const [key, slot] of this.bySlot) {
+    const old = (key: string): boolean => {
       const [, topic, e] = key.split('|')
-      if (topic !== topicId || Number(e) >= epoch) continue
+      return topic === topicId && Number(e) < epoch
+    }
+    for (const [key, slot] of this.bySlot) {
+      if (!old(key)) continue
       for (const id of slot.values()) this.byId.delete(id)
       this.bySlot.delete(key)
+    }
+    for (const [key, ids] of this.referenced) {
+      if (!old(key)) continue
+      for (const id of ids) this.byId.delete(id)
+      this.referenced.delete(key)
     }
   }
 
@@ -90,7 +108,14 @@ export class MessagePool {
     const oldest = this.byId.keys().next().value as string
     const env = (this.byId.get(oldest) as Pooled).envelope
     this.byId.delete(oldest)
-    if (env.type === 'tx') this.txIds.splice(this.txIds.indexOf(oldest), 1)
-    else this.bySlot.get(`${env.type}|${env.topicId}|${env.epoch}`)?.delete(toHex(env.signer))
+    if (env.type === 'tx') {
+      this.txIds.splice(this.txIds.indexOf(oldest), 1)
+      return
+    }
+    const key = `${env.type}|${env.topicId}|${env.epoch}`
+    const slot = this.bySlot.get(key)
+    // A referenced message may share its signer's slot with another: only its own entry goes.
+    if (slot?.get(toHex(env.signer)) === oldest) slot.delete(toHex(env.signer))
+    this.referenced.get(key)?.delete(oldest)
   }
 }

@@ -40,4 +40,26 @@ describe('MessagePool', () => {
     pool.dropTxs(new Set([txs[1].id]))
     expect(pool.pendingTxs(10).map((t) => t.id)).toEqual([txs[0].id, txs[2].id])
   })
+
+  it('prunes messages kept by reference with their epoch, and evicting one leaves its signer\'s slot alone', () => {
+    const pool = new MessagePool(3)
+    const slotted = make(alice, { epoch: 2, payload: { value: 1 } })
+    const named = make(alice, { epoch: 2, payload: { value: 2 } })
+    pool.add(slotted.id, slotted.env, slotted.bytes)
+    pool.addReferenced(named.id, named.env, named.bytes)
+    pool.prune('t', 3)
+    expect(pool.get(named.id)).toBeUndefined()
+    expect(pool.get(slotted.id)).toBeUndefined()
+    // Capacity 3: the referenced message is the oldest and goes; the slot still lists its own.
+    const first = make(bob, { epoch: 4, payload: { value: 5 } })
+    const other = make(bob, { epoch: 4, payload: { value: 6 } })
+    pool.addReferenced(other.id, other.env, other.bytes)
+    pool.add(first.id, first.env, first.bytes)
+    for (const n of [7, 8]) {
+      const m = make(alice, { epoch: n })
+      pool.add(m.id, m.env, m.bytes)
+    }
+    expect(pool.get(other.id)).toBeUndefined()
+    expect(pool.ids('inference', 't', 4)).toEqual([first.id])
+  })
 })
