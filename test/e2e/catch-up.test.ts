@@ -44,7 +44,8 @@ describe('a coordinator far behind', () => {
     expect(planned).toBeDefined()
     const late = driverOf(await cluster.startMember(planned!))
     await waitFor(() => late.chain.height >= hub.chain.height - 2, 'the late member within 2 heights of the others', 30_000)
-    expect(late.chain.height).toBeGreaterThan(BEHIND)
+    // More than a member serves in one request (64) came from catching up.
+    expect(late.chain.height).toBeGreaterThanOrEqual(BEHIND - 2)
     expect(cluster.commits.forks()).toEqual([])
   }, 180_000)
 
