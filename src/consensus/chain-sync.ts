@@ -11,7 +11,6 @@ import { genesisChainState, recompute, type ChainState } from './chain.js'
 import { readCommitNotice } from './commit-notice.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import type { MessagePool } from './message-pool.js'
-import { silentAnswer } from './misbehaviour.js'
 import type { ChainStore } from './store.js'
 
 const MAX_BLOCKS_PER_REQUEST = 64
@@ -79,14 +78,9 @@ export class ChainSync {
     private readonly genesis: Genesis,
     private readonly pool: MessagePool,
     private readonly adopt: Adopt,
-    private readonly silent = false,
   ) {}
 
   start(): void {
-    if (this.silent) {
-      for (const kind of ['blocks', 'chain-messages']) this.node.sync.provide(kind, silentAnswer)
-      return
-    }
     this.node.sync.provide('blocks', (query) => {
       const q = query as { from?: unknown; count?: unknown }
       const from = Number(q.from)

@@ -83,7 +83,7 @@ export class ConsensusDriver {
   constructor(private readonly o: DriverOptions) {
     this.chainState = o.chain
     this.signer = new VoteSigner(o.node, o.store, o.misbehaviour)
-    this.sync = new ChainSync(o.node, o.store, o.genesis, this.pool, (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate), o.misbehaviour === 'silent-sync')
+    this.sync = new ChainSync(o.node, o.store, o.genesis, this.pool, (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate))
     const host: CatchUpHost = {
       self: o.node.participantId,
       chain: () => this.chainState,
@@ -125,11 +125,11 @@ export class ConsensusDriver {
     node.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
     this.sync.start()
     node.sync.provide('round-messages', (query) => {
-      if (this.o.misbehaviour === 'silent-sync') return silentAnswer()
       const height = Number((query as { height?: unknown }).height)
       if (height !== this.chainState.height + 1) return []
       return this.inputs.envelopesOf(height)
     })
+    if (this.o.misbehaviour === 'silent-sync') for (const kind of ['blocks', 'chain-messages', 'round-messages']) node.sync.provide(kind, silentAnswer)
     this.scheduleHeight()
     this.catchUp.scheduleStallCheck()
   }

@@ -84,7 +84,7 @@ export class KernelArena {
   emaUpdate(values: Float64Array, rowBase: number, at: Int32Array, losses: Float64Array, reference: number, alpha: number, initial: number): void {
     if (at.length !== losses.length) throw new Error('kernel arena: emaUpdate needs a loss per column')
     if (!(rowBase >= 0 && rowBase <= values.length)) throw new Error(`kernel arena: emaUpdate row start ${rowBase} outside the table`)
-    const status = this.k.emaUpdate(this.pointer(values) + rowBase * 8, this.i32Pointer(at), this.pointer(losses), at.length, reference, alpha, initial, values.length - rowBase)
+    const status = this.k.emaUpdate(this.pointer(values) + rowBase * 8, this.pointer(at), this.pointer(losses), at.length, reference, alpha, initial, values.length - rowBase)
     if (status !== 0) throw new Error('kernel arena: emaUpdate column outside the table')
   }
 
@@ -104,7 +104,7 @@ export class KernelArena {
     if (dst.length < rows * nc || colAt.length !== pnc) throw new Error('kernel arena: remapRows shapes do not match')
     for (const p of rowsFrom) if (p >= 0 && (p + 1) * pnc > src.length) throw new Error(`kernel arena: remapRows source row ${p} outside the table`)
     for (const c of colAt) if (c >= nc) throw new Error(`kernel arena: remapRows column ${c} outside the table`)
-    this.k.remapRows(this.pointer(dst), nc, this.pointer(src), pnc, this.i32Pointer(rowsFrom), rows, this.i32Pointer(colAt))
+    this.k.remapRows(this.pointer(dst), nc, this.pointer(src), pnc, this.pointer(rowsFrom), rows, this.pointer(colAt))
   }
 
   /** The allocation point, to `release` back to: what was allocated after it becomes free again. */
@@ -161,20 +161,12 @@ export class KernelArena {
     return Math.ceil(K / 2) + 3 * K * K
   }
 
-  private i32Pointer(v: Int32Array): number {
-    return this.checked(v)
-  }
-
-  private pointer(v: Float64Array): number {
-    return this.checked(v)
-  }
-
   /**
    * A view's offset, if it lies in this arena's memory below the allocation point. (A view
    * kept from before the last `begin` that did not grow the memory still passes when it lies
    * where the new set has allocated: callers keep views only within one set.)
    */
-  private checked(v: Float64Array | Int32Array): number {
+  private pointer(v: Float64Array | Int32Array): number {
     if (v.buffer !== this.k.memory.buffer) throw new Error('kernel arena: a view from another memory (or from before the last begin)')
     if (v.byteOffset + v.byteLength > this.next) throw new Error('kernel arena: a view past the allocation point (released, or from before the last begin)')
     return v.byteOffset
