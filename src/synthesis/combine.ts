@@ -5,8 +5,8 @@
  * A network is a subset of the epoch's inferers (all, or all but one) followed by a subset
  * of its forecasters (all, all but one, or one). Its regrets are gathered into a
  * preallocated buffer in that order, which is also the spec's summation order: inferers by
- * ascending id, then forecasters by ascending id. A Combine makes three passes over the
- * set (gather with sum and max, squares for σ, weights with the weighted sums) and
+ * ascending id, then forecasters by ascending id. A Combine makes two passes over the
+ * set (gather with the sums for σ and the max, then the weights with the weighted sums) and
  * allocates nothing: it runs once per inferer in the one-out networks.
  */
 import { SynthesisError } from './errors.js'
@@ -53,7 +53,7 @@ export function combineContext(
     regrets: new Float64Array(size),
     values: new Float64Array(size),
     weights: new Float64Array(size),
-    gathered: { total: 0, max: Number.NEGATIVE_INFINITY },
+    gathered: { shift: Number.NaN, sum: 0, squares: 0, max: Number.NEGATIVE_INFINITY },
   }
 }
 
@@ -140,9 +140,14 @@ export function familyRow(f: ResolvedFamily, id: string): RegretRow {
   }
 }
 
-/** Running sum and max of a gather; one per context, so a Combine allocates nothing. */
+/**
+ * Running sums of a gather, relative to the set's first regret (`shift`, NaN until one is
+ * gathered), as `regretScale` takes them; one per context, so a Combine allocates nothing.
+ */
 interface Gathered {
-  total: number
+  shift: number
+  sum: number
+  squares: number
   max: number
 }
 
@@ -168,7 +173,9 @@ function gather(
   const cut = skip >= from && skip < to ? skip : to
   values.set(memberValues.subarray(from, cut), n)
   if (cut < to) values.set(memberValues.subarray(cut + 1, to), n + cut - from)
-  let total = acc.total
+  let shift = acc.shift
+  let sum = acc.sum
+  let squares = acc.squares
   let max = acc.max
   for (let i = from; i < to; i++) {
     if (i === cut) continue
@@ -176,10 +183,15 @@ function gather(
     let r = c < 0 ? Number.NaN : stored[base + c]
     if (r !== r) r = initialRegret
     regrets[n++] = r
-    total += r
+    if (shift !== shift) shift = r
+    const d = r - shift
+    sum += d
+    squares += d * d
     if (r > max) max = r
   }
-  acc.total = total
+  acc.shift = shift
+  acc.sum = sum
+  acc.squares = squares
   acc.max = max
   return n
 }
@@ -192,17 +204,19 @@ function gather(
 export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number, forecasters: ForecasterSlice, forecastValues: Float64Array): number {
   const { kernel, regrets, values, weights, inferences, initialRegret } = ctx
   const nI = ctx.infererIds.length
-  // Pass 1: gather the set's regrets and values in summation order, with the sum and max.
+  // Pass 1: gather the set's regrets and values in summation order, with the sums and max.
   const acc = ctx.gathered
-  acc.total = 0
+  acc.shift = Number.NaN
+  acc.sum = 0
+  acc.squares = 0
   acc.max = Number.NEGATIVE_INFINITY
   let n = gather(acc, regrets, values, 0, row.inferers, row.infererBase, row.infererColumns, 0, nI, skipInferer, inferences, initialRegret)
   // A forecaster value may be NaN: none in this network (§6.6); its regret still counts.
   n = gather(acc, regrets, values, n, row.forecasters, row.forecasterBase, row.forecasterColumns, forecasters.from, forecasters.to, forecasters.skip, forecastValues, initialRegret)
-  const { total, max } = acc
+  const { sum, squares, max } = acc
   if (n === 0) throw new SynthesisError('INVALID_INPUT', 'a network without members')
-  // Pass 2 (σ) inside regretScale, then the weights and the two sums of §8 in one pass.
-  const scale = regretScale(kernel, regrets, n, total)
+  // Pass 2: the weights and the two sums of §8.
+  const scale = regretScale(kernel, n, sum, squares)
   if (ctx.counter !== undefined) ctx.counter.weightEvaluations += n
   return weightedCombination(kernel, regrets, values, n, scale, max / scale, weights, ctx.epsilonSafeDiv)
 }

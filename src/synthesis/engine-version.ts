@@ -7,5 +7,6 @@
  *
  * 2: WebAssembly kernels (the reputer Gram matrix and distances sum in two lanes), input
  *    ranges for inferences, forecasts and reported losses.
+ * 3: σ of a regret set in one pass relative to its first regret (weights.ts regretScale).
  */
-export const SYNTHESIS_ENGINE_VERSION = 2
+export const SYNTHESIS_ENGINE_VERSION = 3

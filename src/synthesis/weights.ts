@@ -49,24 +49,24 @@ export function weightFromNormalizedRegret(normalizedRegret: number, maxNormaliz
 }
 
 /**
- * |σ| + ε for the regret set `regrets[0..n)` whose sum (in index order) is `total`: σ is the
- * sample standard deviation (0 for one value) and follows `stats.sampleStdDev` operation for
- * operation, so every caller gets the same bits. Callers gather the regrets, their sum and
- * their max in one pass and call this for the second.
+ * |σ| + ε of a regret set of `n` values from sums taken in one pass, relative to the set's
+ * first regret K (the shifted-data algorithm): `sum` = Σ(r − K), `squares` = Σ(r − K)², in
+ * the set's order. σ is the sample standard deviation (0 for one value):
+ * σ² = (squares − sum²/n) / (n − 1). Shifting by a member of the set keeps the difference
+ * well conditioned (the regrets' common offset never enters a square), and one pass instead
+ * of the textbook two halves the serial sums of the hottest loop of the epoch. Every caller
+ * gathers the sums exactly so (`regretSums`, or inline in the same order), so every caller
+ * gets the same bits for the same set.
  */
-export function regretScale(k: WeightKernel, regrets: Float64Array, n: number, total: number): number {
+export function regretScale(k: WeightKernel, n: number, sum: number, squares: number): number {
+  // An overflowing spread would quietly normalise every regret to 0 (equal weights).
+  if (!Number.isFinite(squares) || !Number.isFinite(sum)) throw new SynthesisError('NON_FINITE', 'standard deviation of regrets is not finite')
   let sigma = 0
   if (n > 1) {
-    const mean = total / n
-    let squares = 0
-    for (let i = 0; i < n; i++) {
-      const d = regrets[i] - mean
-      squares += d * d
-    }
-    sigma = Math.sqrt(squares / (n - 1))
+    const centred = squares - (sum * sum) / n
+    // Rounding can leave a tiny negative remainder for a set of equal regrets.
+    sigma = Math.sqrt((centred > 0 ? centred : 0) / (n - 1))
   }
-  // An overflowing spread would quietly normalise every regret to 0 (equal weights).
-  if (!Number.isFinite(sigma)) throw new SynthesisError('NON_FINITE', 'standard deviation of regrets is not finite')
   return Math.abs(sigma) + k.epsilon
 }
 
@@ -132,14 +132,18 @@ export function weightsOfRegrets(
   counter: WorkCounter | undefined,
 ): void {
   if (n === 0) throw new SynthesisError('INVALID_INPUT', 'weights of an empty regret set')
-  let total = 0
-  let max = regrets[0]
+  const shift = regrets[0]
+  let sum = 0
+  let squares = 0
+  let max = shift
   for (let i = 0; i < n; i++) {
     const r = regrets[i]
-    total += r
+    const d = r - shift
+    sum += d
+    squares += d * d
     if (r > max) max = r
   }
-  const scale = regretScale(k, regrets, n, total)
+  const scale = regretScale(k, n, sum, squares)
   weightsFrom(k, regrets, n, scale, max / scale, out)
   if (counter !== undefined) counter.weightEvaluations += n
 }

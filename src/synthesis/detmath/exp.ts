@@ -36,34 +36,29 @@ export function exp(x: number): number {
     if (x < U_THRESHOLD) return 0
   }
 
-  // Argument reduction: x = k·ln2 + (hi − lo), |hi − lo| ≤ 0.5·ln2.
-  let hi = 0
-  let lo = 0
-  let k = 0
-  if (hx > 0x3fd62e42) {
-    // |x| > 0.5·ln2
-    if (hx < 0x3ff0a2b2) {
-      // |x| < 1.5·ln2: k is ±1, skip the multiplication.
-      hi = negative ? x + LN2_HI : x - LN2_HI
-      lo = negative ? -LN2_LO : LN2_LO
-      k = negative ? -1 : 1
-    } else {
-      // C's (int) cast truncates; |INV_LN2·x ± 0.5| < 1100 so `| 0` is the same truncation.
-      k = (INV_LN2 * x + (negative ? -0.5 : 0.5)) | 0
-      hi = x - k * LN2_HI
-      lo = k * LN2_LO
-    }
-    x = hi - lo
-  } else if (hx < 0x3e300000) {
+  if (hx < 0x3e300000) {
     // |x| < 2^-28: e^x = 1 + x to within half an ulp.
     return 1 + x
   }
 
+  // Argument reduction: x = k·ln2 + (hi − lo), |hi − lo| ≤ 0.5·ln2; fdlibm skips it (k = 0,
+  // hi = x, lo = 0) for |x| ≤ 0.5·ln2 by the high word. C's (int) cast truncates;
+  // |INV_LN2·x ± 0.5| < 1100 so `| 0` is the same truncation.
+  // Written without fdlibm's branches on the argument's range (its shortcut for k = ±1 and its
+  // separate formula for k = 0 give the same bits as the general path: k·LN2_HI and k·LN2_LO
+  // are exact for |k| ≤ 1, and (x·c)/(c − 2) = −(x·c)/(2 − c) exactly): in a loop over mixed
+  // arguments, as the weight function runs it, those branches are mispredicted often.
+  const reduced = (INV_LN2 * x + (negative ? -0.5 : 0.5)) | 0
+  const k = hx > 0x3fd62e42 ? reduced : 0
+  const hi = x - k * LN2_HI
+  const lo = k * LN2_LO
+  x = hi - lo
+
   // x is now in the primary range; e^x = 1 + 2x/(2 − c) written to keep the rounding low.
   const t = x * x
   const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))))
-  if (k === 0) return 1 - ((x * c) / (c - 2) - x)
   const y = 1 - (lo - (x * c) / (2 - c) - hi)
-  // y·2^k rounded once; fdlibm likewise splits k = 1024 and subnormal results in two steps.
+  // y·2^k rounded once (exact for k = 0); fdlibm likewise splits k = 1024 and subnormal
+  // results in two steps.
   return scale(y, k)
 }

@@ -6,15 +6,16 @@
  */
 import { describe, expect, it } from 'vitest'
 import { synthesizeEpoch } from '../../../src/synthesis/synthesize.js'
-import { median, sampleStdDev, sortedIds } from '../../../src/synthesis/stats.js'
+import { median, sortedIds } from '../../../src/synthesis/stats.js'
+import { onePassStdDev } from '../../utils/std-dev.js'
 import type { IdMap, RegretSet, SynthesisInput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
 import { weightFromNormalizedRegret } from '../../../src/synthesis/weights.js'
 import { randomEpoch } from '../../utils/random-epoch.js'
 import { plainOf } from '../../utils/plain.js'
 
-/** §5 over a list of regrets, straight from the text. */
+/** §5 over a list of regrets, straight from the text (σ in one pass, as the engine sums it). */
 function weights(regrets: number[], p: SynthesisParams): number[] {
-  const den = Math.abs(sampleStdDev(regrets)) + p.epsilon
+  const den = Math.abs(onePassStdDev(regrets)) + p.epsilon
   const hats = regrets.map((r) => r / den)
   const max = Math.max(...hats)
   return hats.map((h) => weightFromNormalizedRegret(h, max, p.pNorm, p.cNorm))

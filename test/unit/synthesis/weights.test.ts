@@ -4,13 +4,14 @@ import { exp } from '../../../src/synthesis/detmath.js'
 import { weightedMean, weightFromNormalizedRegret, weightKernel, weightOf, weightsOfRegrets } from '../../../src/synthesis/weights.js'
 import { sampleStdDev } from '../../../src/synthesis/stats.js'
 import { readJson, SPEC_DIR } from './fixtures.js'
+import { onePassStdDev } from '../../utils/std-dev.js'
 
 const literals = readJson(`${SPEC_DIR}/vectors/test_literals_worked_examples.json`)
 const weightCases = literals.weight_from_normalized_regret
 
 /** The §5 formula written out once more, independently of the kernel's inlined loop. */
 function reference(regrets: number[], p: number, c: number, eps: number): number[] {
-  const den = Math.abs(sampleStdDev(regrets)) + eps
+  const den = Math.abs(onePassStdDev(regrets)) + eps
   const hats = regrets.map((r) => r / den)
   const m = Math.max(...hats)
   return hats.map((h) => {
@@ -77,7 +78,21 @@ describe('weight function (allora-math §5)', () => {
     expect(kernelWeights([-0.7])[0]).toBe(3 / (exp(3 * 2.75) + 1))
   })
 
-  it('matches the formula written out with stats.sampleStdDev, bit for bit', () => {
+  it('σ in one pass agrees with the two-pass sample standard deviation to ~1e-14', () => {
+    let seed = 11
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    for (let t = 0; t < 200; t++) {
+      const offset = (rnd() - 0.5) * 1000
+      const spread = 10 ** (rnd() * 6 - 4)
+      const set = Array.from({ length: 2 + Math.floor(rnd() * 300) }, () => offset + (rnd() - 0.5) * spread)
+      const want = sampleStdDev(set)
+      expect(Math.abs(onePassStdDev(set) - want)).toBeLessThanOrEqual(want * 1e-9)
+    }
+    // Equal regrets: exactly 0, never a rounding remainder.
+    expect(onePassStdDev([0.3, 0.3, 0.3])).toBe(0)
+  })
+
+  it('matches the formula written out with the one-pass σ, bit for bit', () => {
     const sets = [
       [0.1, -0.2, -1.2, 0.05, -1.2],
       [-3, -2.9, -2.5, -4, -10],
