@@ -218,7 +218,7 @@ export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number
   // Pass 2: the weights and the two sums of §8.
   const scale = regretScale(kernel, n, sum, squares)
   if (ctx.counter !== undefined) ctx.counter.weightEvaluations += n
-  return weightedCombination(kernel, regrets, values, n, scale, max / scale, weights, ctx.epsilonSafeDiv)
+  return weightedCombination(kernel, regrets, values, n, scale, max, weights, ctx.epsilonSafeDiv)
 }
 
 export function allForecasters(count: number): ForecasterSlice {

@@ -7,6 +7,7 @@
  *
  * 2: WebAssembly kernels (the reputer Gram matrix and distances sum in two lanes), input
  *    ranges for inferences, forecasts and reported losses.
- * 3: σ of a regret set in one pass relative to its first regret (weights.ts regretScale).
+ * 3: σ of a regret set in one pass relative to its first regret, regrets normalised by
+ *    multiplying with 1/(|σ| + ε) (weights.ts).
  */
 export const SYNTHESIS_ENGINE_VERSION = 3

@@ -71,18 +71,23 @@ export function regretScale(k: WeightKernel, n: number, sum: number, squares: nu
 }
 
 /**
- * `out[i] = weightOf(k, regrets[i] / scale, maxHat)` for i < n, written out with the
- * constants hoisted: this is the innermost loop of the epoch (n² + f·e² evaluations, n²·f
- * with full forecasts), and V8 does not reliably inline the call chain down to `exp`.
+ * `out[i] = weightOf(k, regrets[i] · (1 / scale), max · (1 / scale))` for i < n, written out
+ * with the constants hoisted: this is the innermost loop of the epoch (n² + f·e² evaluations,
+ * n²·f with full forecasts), and V8 does not reliably inline the call chain down to `exp`.
  *
- * The max is taken by callers over raw regrets and divided once: division by a positive
- * number is monotone under round-to-nearest, so max(R)/d equals max(R/d) bit for bit.
+ * A regret is normalised by multiplying with the set's 1/(|σ| + ε), not by dividing: the loop
+ * already divides twice per weight (in exp and in φ'), and a third division costs more than
+ * the rest of the normalisation (the result differs from R/(|σ| + ε) by at most one rounding).
+ * The max is taken by callers over raw regrets and scaled once: multiplication by a positive
+ * number is monotone under round-to-nearest, so max(R)·s equals max(R·s) bit for bit.
  */
-export function weightsFrom(k: WeightKernel, regrets: Float64Array, n: number, scale: number, maxHat: number, out: Float64Array): void {
+export function weightsFrom(k: WeightKernel, regrets: Float64Array, n: number, scale: number, max: number, out: Float64Array): void {
   const { p, c, cap, floor, clip } = k
+  const inverse = 1 / scale
+  const maxHat = max * inverse
   const shift = maxHat < floor
   for (let i = 0; i < n; i++) {
-    let r = regrets[i] / scale
+    let r = regrets[i] * inverse
     if (r > cap) r = cap
     if (shift) r = r - maxHat + floor
     out[i] = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
@@ -91,7 +96,7 @@ export function weightsFrom(k: WeightKernel, regrets: Float64Array, n: number, s
 
 /**
  * `weightsFrom` and `weightedMean` in one pass: fills `weights[0..n)` exactly as
- * `weightsFrom` does and returns Σ w·v / max(Σ w, floorDiv) over the same entries in the
+ * `weightsFrom` does (`max` is the set's raw maximum) and returns Σ w·v / max(Σ w, floorDiv) over the same entries in the
  * same order (zero weights and NaN values skipped). Combine runs this once per network, so
  * the set is read once less than the two calls would.
  */
@@ -101,16 +106,18 @@ export function weightedCombination(
   values: Float64Array,
   n: number,
   scale: number,
-  maxHat: number,
+  max: number,
   weights: Float64Array,
   floorDiv: number,
 ): number {
   const { p, c, cap, floor, clip } = k
+  const inverse = 1 / scale
+  const maxHat = max * inverse
   const shift = maxHat < floor
   let num = 0
   let den = 0
   for (let i = 0; i < n; i++) {
-    let r = regrets[i] / scale
+    let r = regrets[i] * inverse
     if (r > cap) r = cap
     if (shift) r = r - maxHat + floor
     const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
@@ -144,7 +151,7 @@ export function weightsOfRegrets(
     if (r > max) max = r
   }
   const scale = regretScale(k, n, sum, squares)
-  weightsFrom(k, regrets, n, scale, max / scale, out)
+  weightsFrom(k, regrets, n, scale, max, out)
   if (counter !== undefined) counter.weightEvaluations += n
 }
 

@@ -16,7 +16,7 @@ import { plainOf } from '../../utils/plain.js'
 /** §5 over a list of regrets, straight from the text (σ in one pass, as the engine sums it). */
 function weights(regrets: number[], p: SynthesisParams): number[] {
   const den = Math.abs(onePassStdDev(regrets)) + p.epsilon
-  const hats = regrets.map((r) => r / den)
+  const hats = regrets.map((r) => r * (1 / den))
   const max = Math.max(...hats)
   return hats.map((h) => weightFromNormalizedRegret(h, max, p.pNorm, p.cNorm))
 }

@@ -12,7 +12,7 @@ const weightCases = literals.weight_from_normalized_regret
 /** The §5 formula written out once more, independently of the kernel's inlined loop. */
 function reference(regrets: number[], p: number, c: number, eps: number): number[] {
   const den = Math.abs(onePassStdDev(regrets)) + eps
-  const hats = regrets.map((r) => r / den)
+  const hats = regrets.map((r) => r * (1 / den))
   const m = Math.max(...hats)
   return hats.map((h) => {
     let r = Math.min(h, c + 6.75 / p)
