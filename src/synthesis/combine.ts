@@ -169,10 +169,7 @@ function gather(
   memberValues: Float64Array,
   initialRegret: number,
 ): number {
-  // The values are copied as they lie, around the skipped one.
   const cut = skip >= from && skip < to ? skip : to
-  values.set(memberValues.subarray(from, cut), n)
-  if (cut < to) values.set(memberValues.subarray(cut + 1, to), n + cut - from)
   let shift = acc.shift
   let sum = acc.sum
   let squares = acc.squares
@@ -182,6 +179,7 @@ function gather(
     const c = columns[i]
     let r = c < 0 ? Number.NaN : stored[base + c]
     if (r !== r) r = initialRegret
+    values[n] = memberValues[i]
     regrets[n++] = r
     if (shift !== shift) shift = r
     const d = r - shift
