@@ -63,12 +63,67 @@ export class CodecError extends Error {
   override readonly name = 'CodecError'
 }
 
+/**
+ * Most data items one decode may produce, and the deepest nesting. Decoding costs time and
+ * memory per item, not per byte: 2 MiB of one-byte empty maps decode to 2 million objects
+ * (hundreds of MB, hundreds of ms), which a peer could send again and again. Nothing Chorus
+ * sends comes near these: ids and numbers take tens of bytes per item (a 2 MiB block holds
+ * well under 60 000 items), tables travel as one byte string, and no value nests deeper than
+ * a dozen levels.
+ */
+export const MAX_CBOR_ITEMS = 131_072
+export const MAX_CBOR_DEPTH = 32
+
+/**
+ * Count the data items and the nesting of CBOR bytes without building anything (one pass
+ * over the headers, strings skipped), and throw a CodecError when a budget is exceeded. Bytes
+ * that are not well-formed are left to the decoder to reject.
+ */
+export function checkCborBudget(bytes: Uint8Array, maxItems = MAX_CBOR_ITEMS, maxDepth = MAX_CBOR_DEPTH): void {
+  const open: number[] = [] // items still to come in each enclosing container
+  let remaining = 1
+  let items = 0
+  let pos = 0
+  const n = bytes.length
+  for (;;) {
+    if (remaining === 0) {
+      if (open.length === 0) return
+      remaining = open.pop() as number
+      continue
+    }
+    if (pos >= n) return
+    const initial = bytes[pos++]
+    const major = initial >> 5
+    const info = initial & 0x1f
+    let arg: number
+    if (info < 24) arg = info
+    else if (info === 24) arg = bytes[pos]
+    else if (info === 25) arg = (bytes[pos] << 8) | bytes[pos + 1]
+    else if (info === 26) arg = ((bytes[pos] << 24) >>> 0) + ((bytes[pos + 1] << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3])
+    else if (info === 27) arg = Number.MAX_SAFE_INTEGER // any length this large outruns the bytes or the budget
+    else return // reserved or indefinite: the decoder rejects it
+    if (info >= 24) pos += 1 << (info - 24)
+    remaining--
+    if (++items > maxItems) throw new CodecError(`more than ${maxItems} CBOR data items`)
+    if (major === 2 || major === 3) {
+      pos += arg
+    } else if (major === 4 || major === 5 || major === 6) {
+      const inside = major === 4 ? arg : major === 5 ? 2 * arg : 1
+      if (inside === 0) continue
+      open.push(remaining)
+      if (open.length > maxDepth) throw new CodecError(`CBOR nested deeper than ${maxDepth} levels`)
+      remaining = inside
+    }
+  }
+}
+
 /** Encode a value of JSON-like data plus Uint8Array and Float64Array. `undefined` fields are not allowed. */
 export function encodeCanonical(value: unknown): Uint8Array {
   return encode(value, ENCODE_OPTIONS)
 }
 
 export function decodeCanonical(bytes: Uint8Array): unknown {
+  checkCborBudget(bytes)
   let value: unknown
   try {
     value = decode(bytes, DECODE_OPTIONS)

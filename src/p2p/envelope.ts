@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { decode } from 'cborg'
-import { CODEC_TAGS, CodecError, encodeCanonical } from './codec.js'
+import { checkCborBudget, CODEC_TAGS, CodecError, encodeCanonical } from './codec.js'
 import { MESSAGE_TYPES, type MessageType, type PayloadMap } from './messages.js'
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, sign } from './signing.js'
 
@@ -96,10 +96,12 @@ export interface ReadEnvelope {
 /**
  * Decode wire bytes into an envelope of the right shape, plus the bytes its signature must
  * cover. Throws CodecError for bytes that are not strict CBOR (minimal lengths, no duplicate
- * keys, no indefinite lengths) and a ZodError for a wrong shape; the payload is not yet
+ * keys, no indefinite lengths) or exceed the decoding budget (checkCborBudget), and a
+ * ZodError for a wrong shape; the payload is not yet
  * checked against its type's schema (the validator does that).
  */
 export function readEnvelope(bytes: Uint8Array): ReadEnvelope {
+  checkCborBudget(bytes)
   let value: unknown
   try {
     value = decode(bytes, { strict: true, rejectDuplicateMapKeys: true, allowUndefined: false, allowIndefinite: false, tags: CODEC_TAGS })
