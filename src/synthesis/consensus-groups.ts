@@ -165,7 +165,7 @@ function centralRow(matrix: LossMatrix, coords: readonly number[]): number {
   let distanceOf: (m: number) => number
   if (count === n) {
     // All coordinates, so no value is missing and the mean is the §3.1 consensus: the
-    // consensus kernel gave each row's distance to it (withConsensus), or gives it here.
+    // consensus kernel gave each row's distance to it (lossMatrix), or gives it here.
     let distances = matrix.rowDistances
     if (distances === undefined) {
       arena.consensus(values, stakes, r, n, matrix.slots.consensus, matrix.slots.distances)

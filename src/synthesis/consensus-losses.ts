@@ -160,23 +160,6 @@ function copyGroup(row: Float64Array, at: number, group: OneOutInfererForecaster
   return false
 }
 
-/**
- * How many values the table's coordinates [from, from + count) of `row` hold; NON_FINITE or
- * INVALID_INPUT, naming the value, if one is not a log10 loss.
- */
-function tableFound(arena: KernelArena, row: Float64Array, from: number, count: number, layout: LossLayout, path: string): number {
-  const found = arena.countInRange(row.subarray(from, from + count), LOG10_LOSS_MIN, LOG10_LOSS_MAX)
-  if (found >= 0) return found
-  let at = from
-  for (const group of layout.oneOutInfererForecasters) {
-    for (const id of group.inferers) {
-      const v = row[at++]
-      if (v === v) log10Loss(v, `${path}["${group.forecaster}"]["${id}"]`)
-    }
-  }
-  throw new Error('tableFound: the kernel saw a value out of range that the scan did not')
-}
-
 /** Values present in `m` (finite or ±∞; NaN is absent). */
 function countPresent(values: Float64Array): number {
   let n = 0
@@ -193,10 +176,15 @@ function matrixDoubles(r: number, n: number): number {
   return r * n + r + 2 * n + r + Math.max(2 * r, KernelArena.gramDoubles(r + 1))
 }
 
+/** A loss matrix before its consensus: the table values are not checked yet. */
+type FilledMatrix = Omit<LossMatrix, 'missing' | 'rawConsensus' | 'rowDistances'>
+
 /**
  * Fills every row on `layout`. With `strict`, returns undefined as soon as a bundle reports
  * an id the layout lacks: `found` equal to the map's key count means the map's ids are
- * exactly those of the layout it holds, so no key ever needs sorting or a set.
+ * exactly those of the layout it holds, so no key ever needs sorting or a set. Values of the
+ * per-id fields are checked here; the one-out-inferer-forecaster tables (nearly all of the
+ * values) are copied as they are and checked by the consensus kernel as it reads them.
  */
 function fill(
   reputers: readonly string[],
@@ -205,13 +193,12 @@ function fill(
   layout: LossLayout,
   strict: boolean,
   arena: KernelArena,
-): LossMatrix | undefined {
+): FilledMatrix | undefined {
   const n = layout.size
   arena.begin(matrixDoubles(reputers.length, n))
   const values = arena.f64(reputers.length * n)
   const stakes = arena.f64(reputers.length)
   const slots = { consensus: arena.f64(n), centre: arena.f64(n), distances: arena.f64(reputers.length) }
-  let missing = 0
   for (let m = 0; m < reputers.length; m++) {
     const b = bundles[m]
     const check = strict && m > 0
@@ -220,13 +207,10 @@ function fill(
     const row = values.subarray(m * n, (m + 1) * n)
     row[NETWORK] = entry(b.network, () => `${base}.network`)
     row[NAIVE] = entry(b.naive, () => `${base}.naive`)
-    if (row[NETWORK] !== row[NETWORK]) missing++
-    if (row[NAIVE] !== row[NAIVE]) missing++
     let at = 2
     const field = (ids: readonly string[], map: IdMap, path: string): boolean => {
       const found = fillField(row, at, ids, map, () => `${base}.${path}`)
       at += ids.length
-      missing += ids.length - found
       return !check || found === Object.keys(map).length
     }
     if (!field(layout.inferers, b.inferers, 'inferers')) return undefined
@@ -246,45 +230,35 @@ function fill(
         at += group.inferers.length
       }
     }
-    const inTable = tableFound(arena, row, tableStart, at - tableStart, layout, `${base}.one_out_inferer_forecasters`)
-    missing += at - tableStart - inTable
     // Strict: every value of the bundle's table must have landed in some group. When every
     // row of the table was copied whole that holds by construction; otherwise count.
-    if (check && wholeRows !== nested.rows.length && inTable !== countPresent(nested.values)) return undefined
+    if (check && wholeRows !== nested.rows.length && countPresent(row.subarray(tableStart, at)) !== countPresent(nested.values)) return undefined
     if (!field(layout.oneOutInferers, b.oneOutInferers, 'one_out_inferers')) return undefined
     if (!field(layout.oneOutForecasters, b.oneOutForecasters, 'one_out_forecasters')) return undefined
     if (!field(layout.oneInForecasters, b.oneInForecasters, 'one_in_forecasters')) return undefined
   }
-  return { layout, reputers, stakes, values, missing, arena, slots }
+  return { layout, reputers, stakes, values, arena, slots }
 }
 
 /**
- * Flatten the reports of `reputers` (ids ascending) onto one layout. Stakes must already be
- * validated; loss values are checked here (NON_FINITE for NaN or ±Infinity, INVALID_INPUT
- * for a number that is not a log10 loss).
+ * Flatten the reports of `reputers` (ids ascending) onto one layout, with the §3.1 consensus.
+ * Stakes must already be validated; loss values are checked here (NON_FINITE for NaN or
+ * ±Infinity, INVALID_INPUT for a number that is not a log10 loss).
  *
  * Reputers usually report the same ids, so the first one's ids are tried as the layout and
  * each map is checked while it is being read (enumerating a thousand-key map costs about
  * as much as reading it, and is cheapest while it is still in cache); only if some reputer
  * reports more is the full union taken.
  */
-export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>, arena: KernelArena = new KernelArena()): LossMatrix {
+export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>, arena: KernelArena = new KernelArena()): ConsensusMatrix {
   const bundles = reputers.map((id) => {
     const losses = reports[id].losses
-    // Shape only: each value is checked as it is copied (fillMatrixRow).
+    // Shape only: each value is checked as it is copied (fill) or read (withConsensus).
     checkedMatrix(losses.oneOutInfererForecasters, `reputers.${id}.losses.one_out_inferer_forecasters`, false)
     return losses
   })
-  return fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true, arena) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false, arena) as LossMatrix)
-}
-
-/**
- * §3.1: per coordinate, Σ S_m ℓ_m / Σ S_m over the reputers that reported it, in ascending
- * reputer order. Raw stakes, not adjusted ones. Every coordinate of the layout was reported
- * by someone except possibly network and naive, which are required.
- */
-export function consensusVector(matrix: LossMatrix): Float64Array {
-  return withConsensus(matrix).rawConsensus
+  const filled = fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true, arena) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false, arena) as FilledMatrix)
+  return withConsensus(filled)
 }
 
 /** The one-out-inferer-forecaster groups of the consensus vector from `at`, as one table. */
@@ -306,19 +280,41 @@ function consensusTable(layout: LossLayout, consensus: Float64Array, at: number)
 
 /**
  * The matrix with its §3.1 consensus attached (so reputer scoring need not recompute it),
- * and each row's squared distance to it, computed in the same pass over the matrix.
+ * each row's squared distance to it and the count of absent values, all from one pass of the
+ * consensus kernel over the matrix, which also checks every value it reads.
  */
-export function withConsensus(matrix: LossMatrix): ConsensusMatrix {
+function withConsensus(matrix: FilledMatrix): ConsensusMatrix {
   const n = matrix.layout.size
   const { slots } = matrix
-  matrix.arena.consensus(matrix.values, matrix.stakes, matrix.stakes.length, n, slots.consensus, slots.distances)
+  const missing = matrix.arena.consensus(matrix.values, matrix.stakes, matrix.stakes.length, n, slots.consensus, slots.distances, LOG10_LOSS_MIN, LOG10_LOSS_MAX)
+  if (missing < 0) throwOutOfRange(matrix)
   const out = slots.consensus.slice()
   if (out[NETWORK] !== out[NETWORK]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the network loss')
   if (out[NAIVE] !== out[NAIVE]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the naive loss')
   for (let j = 0; j < n; j++) {
     if (!Number.isFinite(out[j])) throw new SynthesisError('NON_FINITE', 'a consensus loss overflowed')
   }
-  return { ...matrix, rawConsensus: out, rowDistances: slots.distances.slice() }
+  return { ...matrix, missing, rawConsensus: out, rowDistances: slots.distances.slice() }
+}
+
+/**
+ * The kernel saw a value outside the log10-loss range: find the first, in row order, and
+ * throw the error that names it. Only table values can be (fill checked every other field).
+ */
+function throwOutOfRange(matrix: FilledMatrix): never {
+  const { layout, values, reputers } = matrix
+  const n = layout.size
+  const tableStart = 2 + layout.inferers.length + layout.forecasters.length
+  for (let m = 0; m < reputers.length; m++) {
+    let at = m * n + tableStart
+    for (const group of layout.oneOutInfererForecasters) {
+      for (const id of group.inferers) {
+        const v = values[at++]
+        if (v === v) log10Loss(v, `reputers.${reputers[m]}.losses.one_out_inferer_forecasters["${group.forecaster}"]["${id}"]`)
+      }
+    }
+  }
+  throw new Error('withConsensus: the kernel saw a value out of range that the scan did not')
 }
 
 /** The consensus vector as a LossBundle with exactly the reported ids (epoch-json §6.9). */
@@ -351,5 +347,5 @@ export function consensusBundle(layout: LossLayout, consensus: Float64Array): Lo
 /** §3.1 for a set of reports: the network loss bundle of the epoch. */
 export function consensusLosses(reputers: readonly string[], reports: IdMap<ReputerReport>): LossBundle {
   const matrix = lossMatrix(reputers, reports)
-  return consensusBundle(matrix.layout, consensusVector(matrix))
+  return consensusBundle(matrix.layout, matrix.rawConsensus)
 }

@@ -6,7 +6,7 @@
  * descent → fractions, entropies → χ, split → rewards → inclusion counts. Pure: the same
  * inputs give the same bits, whatever order the records were built in.
  */
-import { consensusBundle, lossMatrix, withConsensus } from './consensus-losses.js'
+import { consensusBundle, lossMatrix } from './consensus-losses.js'
 import { SynthesisError } from './errors.js'
 import { own, mergeRecords, recordOf } from './id-map.js'
 import { nextInitialRegret } from './initial-regret.js'
@@ -85,7 +85,7 @@ export function settleEpoch(params: SynthesisParams, input: SettleInput, state: 
 
   // §3.1 consensus of the reported losses (raw stakes).
   const reputers = sortedIds(input.reputers)
-  const matrix = withConsensus(lossMatrix(reputers, input.reputers, (lossArena ??= new KernelArena())))
+  const matrix = lossMatrix(reputers, input.reputers, (lossArena ??= new KernelArena()))
   const consensus = matrix.rawConsensus
   const L = consensusBundle(matrix.layout, consensus)
   const inferers = matrix.layout.inferers

@@ -14,7 +14,7 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.js'
 interface KernelExports {
   readonly memory: WebAssembly.Memory
   countInRange(p: number, n: number, lo: number, hi: number): number
-  consensus(values: number, stakes: number, r: number, n: number, out: number, acc: number, dist: number): void
+  consensus(values: number, stakes: number, r: number, n: number, out: number, acc: number, dist: number, lo: number, hi: number): number
   gram(table: number, K: number, count: number, centred: number, acc: number, out: number): void
   emaUpdate(v: number, at: number, losses: number, n: number, reference: number, alpha: number, initial: number, limit: number): number
   emaContiguous(v: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
@@ -125,14 +125,18 @@ export class KernelArena {
   /**
    * §3.1 per coordinate of the r × n row-major `values` (NaN skipped, rows ascending), into
    * `out`; and each row's squared distance to it, into `distances` (Σ over coordinates in two lanes,
-   * even and odd, then added; meaningful when no value is NaN). Takes 2·r f64 of scratch from the reservation.
+   * even and odd, then added; meaningful when no value is NaN). Every value is checked as it is
+   * read: returns -1 if one that is not NaN lies outside [lo, hi] (±Infinity too, for finite
+   * bounds; `out` and `distances` are then meaningless), else how many values are NaN.
+   * Takes 2·r f64 of scratch from the reservation.
    */
-  consensus(values: Float64Array, stakes: Float64Array, r: number, n: number, out: Float64Array, distances: Float64Array): void {
+  consensus(values: Float64Array, stakes: Float64Array, r: number, n: number, out: Float64Array, distances: Float64Array, lo = -Infinity, hi = Infinity): number {
     if (values.length < r * n || stakes.length < r || out.length < n || distances.length < r) throw new Error('kernel arena: consensus shapes do not match')
     const mark = this.mark()
     const acc = this.f64(2 * r)
-    this.k.consensus(this.pointer(values), this.pointer(stakes), r, n, this.pointer(out), acc.byteOffset, this.pointer(distances))
+    const status = this.k.consensus(this.pointer(values), this.pointer(stakes), r, n, this.pointer(out), acc.byteOffset, this.pointer(distances), lo, hi)
     this.release(mark)
+    return status
   }
 
   /**

@@ -48,9 +48,15 @@
   ;; in the same order as a scalar loop, so the bits are those of the scalar loop.
   ;; Fused, while a pair's values are in cache: dist[m] = Σ_j (v[m][j] − out[j])², two lanes
   ;; (lane 0 even j, lane 1 odd j; meaningful when no value is NaN); acc is r·16 bytes of scratch.
+  ;; Also the check of every value read: returns -1 if one that is not NaN lies outside
+  ;; [lo, hi], else the number of NaN values (absent reports).
   (func (export "consensus") (param $values i32) (param $stakes i32) (param $r i32) (param $n i32) (param $out i32)
-        (param $acc i32) (param $dist i32)
+        (param $acc i32) (param $dist i32) (param $lo f64) (param $hi f64) (result i32)
     (local $j i32) (local $m i32) (local $v v128)
+    (global.set $low (f64x2.splat (local.get $lo)))
+    (global.set $high (f64x2.splat (local.get $hi)))
+    (global.set $bad (v128.const i64x2 0 0))
+    (global.set $present (v128.const i64x2 0 0))
     (local.set $m (i32.const 0))
     (block $zeroed
       (loop $zero
@@ -74,7 +80,19 @@
         (f64.store (i32.add (local.get $dist) (i32.shl (local.get $m) (i32.const 3)))
           (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
         (local.set $m (i32.add (local.get $m) (i32.const 1)))
-        (br $reduce))))
+        (br $reduce)))
+    (if (v128.any_true (global.get $bad)) (then (return (i32.const -1))))
+    ;; absent = values read − values present (a lane's true compare is all ones = −1)
+    (i32.sub (i32.mul (local.get $r) (local.get $n))
+      (i32.wrap_i64 (i64.sub (i64.const 0)
+        (i64.add (i64x2.extract_lane 0 (global.get $present)) (i64x2.extract_lane 1 (global.get $present)))))))
+
+  ;; The consensus kernel's check, carried across its calls of $consensusPair: the bounds, any
+  ;; lane that held a value outside them, and minus the count of values present, per lane.
+  (global $low (mut v128) (v128.const i64x2 0 0))
+  (global $high (mut v128) (v128.const i64x2 0 0))
+  (global $bad (mut v128) (v128.const i64x2 0 0))
+  (global $present (mut v128) (v128.const i64x2 0 0))
 
   ;; Coordinates j and j + 1 of the consensus kernel; with `last` = 1 only j (the odd last
   ;; coordinate, even: lane 0), read with lane 1 = 0 so its distance term is (0 − 0)² = +0.
@@ -90,6 +108,13 @@
         (local.set $v (if (result v128) (local.get $last) (then (v128.load64_zero (local.get $p))) (else (v128.load (local.get $p)))))
         (local.set $s (f64x2.splat (f64.load (i32.add (local.get $stakes) (i32.shl (local.get $m) (i32.const 3))))))
         (local.set $mask (f64x2.eq (local.get $v) (local.get $v)))
+        ;; the zero read into lane 1 of an odd last coordinate is no value
+        (if (local.get $last) (then (local.set $mask (v128.and (local.get $mask) (v128.const i64x2 -1 0)))))
+        (global.set $present (i64x2.add (global.get $present) (local.get $mask)))
+        ;; present and not lo <= v <= hi
+        (global.set $bad (v128.or (global.get $bad)
+          (v128.andnot (local.get $mask)
+            (v128.and (f64x2.ge (local.get $v) (global.get $low)) (f64x2.le (local.get $v) (global.get $high))))))
         ;; a masked-out lane adds +0, which leaves a sum that is never −0 unchanged
         (local.set $num (f64x2.add (local.get $num) (v128.and (f64x2.mul (local.get $s) (local.get $v)) (local.get $mask))))
         (local.set $den (f64x2.add (local.get $den) (v128.and (local.get $s) (local.get $mask))))

@@ -62,4 +62,15 @@ describe('stake-weighted consensus (§3.1)', () => {
     const inf = { r: { stake: 1, losses: B({ oneOutInfererForecasters: { f: { a: -Infinity } } }) } }
     expect(() => consensusLosses(['r'], inf)).toThrow(expect.objectContaining({ code: 'NON_FINITE' }))
   })
+
+  it('names the first table value that is not a log10 loss, whichever reputer and row it is in', () => {
+    const good = (): LossBundle => B({ inferers: { a: -1, b: -2 }, oneOutInfererForecasters: { f: { a: -2, b: -3 }, g: { a: -1, b: -1 } } })
+    const withBad = B({ inferers: { a: -1, b: -2 }, oneOutInfererForecasters: { f: { a: -2, b: -3 }, g: { a: -1, b: 1e6 } } })
+    const reports = { r1: { stake: 1, losses: good() }, r2: { stake: 2, losses: withBad }, r3: { stake: 1, losses: good() } }
+    expect(() => consensusLosses(['r1', 'r2', 'r3'], reports)).toThrow(/reputers\.r2\.losses\.one_out_inferer_forecasters\["g"\]\["b"\]/)
+    expect(() => consensusLosses(['r1', 'r2', 'r3'], reports)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    // Also when the bad reputer's table holds an id the first one lacks (the union layout).
+    const wider = B({ inferers: { a: -1, b: -2 }, oneOutInfererForecasters: { f: { a: -2, b: -3, c: NaN }, g: { a: -1, b: -1, c: -400 } } })
+    expect(() => consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: good() }, r2: { stake: 1, losses: wider } })).toThrow(/r2\.losses\.one_out_inferer_forecasters\["g"\]\["c"\]/)
+  })
 })

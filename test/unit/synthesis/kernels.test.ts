@@ -43,8 +43,8 @@ function consensusCase(r: number, n: number, seed: number, edit?: (m: Float64Arr
   m.set(values(seed, r * n))
   stakes.set(values(seed + 1, r).map((x) => Math.abs(x) + 0.5))
   edit?.(m)
-  arena.consensus(m, stakes, r, n, out, distances)
-  return { m, stakes, out, distances }
+  const status = arena.consensus(m, stakes, r, n, out, distances)
+  return { m, stakes, out, distances, status, arena }
 }
 
 describe('settle kernels (WebAssembly)', () => {
@@ -102,6 +102,30 @@ describe('settle kernels (WebAssembly)', () => {
       }),
       { numRuns: 200 },
     )
+  })
+
+  it('consensus counts the NaN values it reads, or flags one outside [lo, hi] anywhere (odd last coordinate included)', () => {
+    for (const [r, n] of [[1, 1], [2, 3], [3, 8], [5, 101]] as const) {
+      for (const seed of [1, 2, 3]) {
+        let blanks = 0
+        const { m, stakes, out, distances, status, arena } = consensusCase(r, n, seed * 7 + n, (m) => {
+          for (let i = 0; i < m.length; i++) if ((i * 13 + seed) % 5 === 0) m[i] = Number.NaN
+        })
+        for (let i = 0; i < m.length; i++) if (m[i] !== m[i]) blanks++
+        expect(status).toBe(blanks)
+        // Every seeded value lies in [−1e4, 1e4]; the zero lane read past an odd row is no value.
+        expect(arena.consensus(m, stakes, r, n, out, distances, -1e4, 1e4)).toBe(blanks)
+        expect(arena.consensus(m, stakes, r, n, out, distances, 1e-300, 1e4)).toBe(m.some((v) => v <= 0) ? -1 : blanks)
+        for (const at of [0, m.length - 1, Math.floor(m.length / 2)]) {
+          const kept = m[at]
+          for (const bad of [1e5, -Infinity, Infinity]) {
+            m[at] = bad
+            expect(arena.consensus(m, stakes, r, n, out, distances, -1e4, 1e4)).toBe(-1)
+          }
+          m[at] = kept
+        }
+      }
+    }
   })
 
   it('consensus gives each row its two-lane squared distance to the consensus (every value present)', () => {
