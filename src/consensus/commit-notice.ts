@@ -4,7 +4,7 @@
  * committee's keys alone: the block decodes, the certificate's envelopes are valid precommits
  * for this block's hash from distinct members holding more than 2/3 of the power.
  */
-import { toHex, verifyEnvelopeBytes, type Ed25519Verifier, type Envelope } from '../p2p/index.js'
+import { readEnvelope, toHex, verifyEnvelopeBytes, type Ed25519Verifier, type Envelope } from '../p2p/index.js'
 import { blockHash, decodeBlock, BlockError, type Block } from './block.js'
 import { verifyCertificate, type Committee, type Vote } from './bft/index.js'
 
@@ -31,6 +31,16 @@ export function readCommitNotice(
   }
   if (block.height !== payload.height || block.chainId !== chainId) return { ok: false, reason: 'block height or chain does not match the notice' }
   const hash = toHex(blockHash(payload.block))
+  // Cheap checks before any signature: a certificate holds at most one vote per member, so a
+  // notice padded with copies or with votes of outsiders costs nothing to turn down.
+  if (payload.certificate.length > committee.size) return { ok: false, reason: `certificate holds ${payload.certificate.length} votes, the committee has ${committee.size} members` }
+  const voters = new Set<string>()
+  for (const bytes of payload.certificate) {
+    const voter = signerOf(bytes)
+    if (voter === undefined || !committee.has(voter)) return { ok: false, reason: 'certificate vote of a non-member (or not an envelope)' }
+    if (voters.has(voter)) return { ok: false, reason: 'certificate holds two votes of one member' }
+    voters.add(voter)
+  }
   const votes: Vote[] = []
   for (const bytes of payload.certificate) {
     const read = verifyEnvelopeBytes(bytes, chainId, verifier)
@@ -40,4 +50,13 @@ export function readCommitNotice(
   }
   if (!verifyCertificate(committee, block.height, hash, votes)) return { ok: false, reason: 'certificate does not prove a 2/3 precommit quorum for this block' }
   return { ok: true, block, hash, votes }
+}
+
+/** The signer (hex) of envelope bytes, before any check of their signature; undefined if they do not decode. */
+function signerOf(bytes: Uint8Array): string | undefined {
+  try {
+    return toHex(readEnvelope(bytes).envelope.signer)
+  } catch {
+    return undefined
+  }
 }
