@@ -46,15 +46,18 @@ export type Group = GramGroup | DirectGroup
  */
 let copiesArena: KernelArena | undefined
 
+/** A group's coordinates, ascending. */
+type Coordinates = ArrayLike<number>
+
 /** 0, 1, …, n − 1 (the full group's coordinates; ~10^5 at the benchmark size). */
-function allCoordinates(n: number): number[] {
-  const out: number[] = new Array<number>(n)
+function allCoordinates(n: number): Coordinates {
+  const out = new Int32Array(n)
   for (let j = 0; j < n; j++) out[j] = j
   return out
 }
 
 /** Groups the matrix's coordinates by the set of reputers that reported them. */
-function groupCoordinates(matrix: LossMatrix): { members: Int32Array; coords: number[] }[] {
+function groupCoordinates(matrix: LossMatrix): { members: Int32Array; coords: Coordinates }[] {
   const r = matrix.reputers.length
   const n = matrix.layout.size
   const { values } = matrix
@@ -79,7 +82,7 @@ function groupCoordinates(matrix: LossMatrix): { members: Int32Array; coords: nu
     if (g === undefined) partial.set(key, (g = { members: Int32Array.from(present), coords: [] }))
     g.coords.push(j)
   }
-  const groups: { members: Int32Array; coords: number[] }[] = []
+  const groups: { members: Int32Array; coords: Coordinates }[] = []
   if (full.length > 0) groups.push({ members: all, coords: full })
   for (const g of partial.values()) groups.push(g)
   return groups
@@ -133,7 +136,7 @@ function copiedDoubles(k: number, count: number): number {
 }
 
 /** Centred copies of a partial group's coordinates in `arena`: one vector per member, then the padded one. */
-function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: readonly number[], arena: KernelArena): { vectors: Float64Array[]; centre: Float64Array } {
+function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: Coordinates, arena: KernelArena): { vectors: Float64Array[]; centre: Float64Array } {
   const n = matrix.layout.size
   const { values } = matrix
   const k = members.length
@@ -157,7 +160,7 @@ function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: readonly
  * a reputer that agrees with the stake majority, so that centring on it turns the reputers
  * that agree with it into exact zeros. Ties go to the lowest row.
  */
-function centralRow(matrix: LossMatrix, coords: readonly number[]): number {
+function centralRow(matrix: LossMatrix, coords: Coordinates): number {
   const r = matrix.reputers.length
   const n = matrix.layout.size
   const { values, stakes, arena } = matrix
@@ -224,7 +227,7 @@ function stakeMean(r: number, stakes: Float64Array, rowOf: (m: number) => Float6
  * all the coordinates nothing moves, and `centred: false` leaves the subtraction to the Gram
  * kernel, which centres each block just before it reads it (one pass over the matrix less).
  */
-function centredInPlace(matrix: LossMatrix, coords: readonly number[]): { vectors: Float64Array[]; centre: Float64Array; centred: boolean } {
+function centredInPlace(matrix: LossMatrix, coords: Coordinates): { vectors: Float64Array[]; centre: Float64Array; centred: boolean } {
   const r = matrix.reputers.length
   const n = matrix.layout.size
   const { values } = matrix
@@ -263,7 +266,7 @@ function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64
   return { kind: 'gram', members, vectors, gram, norms, centreDots, centreNorm2: full[K * (K + 1) + K], count: centre.length }
 }
 
-function buildDirectGroup(matrix: LossMatrix, members: Int32Array, coords: number[]): DirectGroup {
+function buildDirectGroup(matrix: LossMatrix, members: Int32Array, coords: Coordinates): DirectGroup {
   const r = matrix.reputers.length
   const n = matrix.layout.size
   const k = members.length
@@ -293,9 +296,9 @@ export function buildGroups(matrix: LossMatrix): { groups: Group[]; longest: num
   const r = matrix.reputers.length
   const groups: Group[] = []
   let longest = 0
-  let full: { members: Int32Array; coords: number[] } | undefined
+  let full: { members: Int32Array; coords: Coordinates } | undefined
   const all = groupCoordinates(matrix)
-  const isGram = (g: { members: Int32Array; coords: number[] }): boolean => g.coords.length > g.members.length + (g.members.length < r ? 1 : 0)
+  const isGram = (g: { members: Int32Array; coords: Coordinates }): boolean => g.coords.length > g.members.length + (g.members.length < r ? 1 : 0)
   // Copies of partial groups go to an arena of their own, sized exactly (the matrix's
   // reservation covers only the full group).
   let copyDoubles = 0
