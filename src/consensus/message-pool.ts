@@ -12,31 +12,44 @@ interface Pooled {
 }
 
 export class MessagePool {
+  /** Topic messages (and whatever a block names), oldest first. */
   private readonly byId = new Map<string, Pooled>()
   /** `type|topic|epoch` → signer → id */
   private readonly bySlot = new Map<string, Map<string, string>>()
   /** `type|topic|epoch` → ids kept by addReferenced outside the slots (pruned with them) */
   private readonly referenced = new Map<string, Set<string>>()
-  private readonly txIds: string[] = []
+  /**
+   * Pending transactions, oldest first, bounded on their own: anyone may gossip a tx (the
+   * ledger judges it only in a block), so a flood of them must push out only older txs, never
+   * the inferences, forecasts and loss bundles of the epochs being decided.
+   */
+  private readonly txs = new Map<string, Pooled>()
 
-  /** @param capacity most messages kept; the oldest go first @default 200000 */
-  constructor(private readonly capacity = 200_000) {}
+  /**
+   * @param capacity most topic messages kept; the oldest go first @default 200000
+   * @param txCapacity most pending transactions kept; the oldest go first @default 10000
+   */
+  constructor(
+    private readonly capacity = 200_000,
+    private readonly txCapacity = 10_000,
+  ) {}
 
   add(id: string, envelope: Envelope, bytes: Uint8Array): void {
-    if (this.byId.has(id)) return
+    if (this.byId.has(id) || this.txs.has(id)) return
     if (envelope.type === 'tx') {
-      this.txIds.push(id)
-    } else {
-      const key = `${envelope.type}|${envelope.topicId}|${envelope.epoch}`
-      let slot = this.bySlot.get(key)
-      if (slot === undefined) {
-        slot = new Map()
-        this.bySlot.set(key, slot)
-      }
-      const signer = toHex(envelope.signer)
-      if (slot.has(signer)) return
-      slot.set(signer, id)
+      if (this.txs.size >= this.txCapacity) this.txs.delete(this.txs.keys().next().value as string)
+      this.txs.set(id, { envelope, bytes })
+      return
     }
+    const key = `${envelope.type}|${envelope.topicId}|${envelope.epoch}`
+    let slot = this.bySlot.get(key)
+    if (slot === undefined) {
+      slot = new Map()
+      this.bySlot.set(key, slot)
+    }
+    const signer = toHex(envelope.signer)
+    if (slot.has(signer)) return
+    slot.set(signer, id)
     this.byId.set(id, { envelope, bytes })
     if (this.byId.size > this.capacity) this.evictOldest()
   }
@@ -46,7 +59,7 @@ export class MessagePool {
    * message (the block, not arrival order, decides which one counts).
    */
   addReferenced(id: string, envelope: Envelope, bytes: Uint8Array): void {
-    if (this.byId.has(id)) return
+    if (this.byId.has(id) || this.txs.has(id)) return
     this.byId.set(id, { envelope, bytes })
     if (envelope.type !== 'tx') {
       const key = `${envelope.type}|${envelope.topicId}|${envelope.epoch}`
@@ -58,11 +71,11 @@ export class MessagePool {
   }
 
   get(id: string): Envelope | undefined {
-    return this.byId.get(id)?.envelope
+    return (this.byId.get(id) ?? this.txs.get(id))?.envelope
   }
 
   bytes(id: string): Uint8Array | undefined {
-    return this.byId.get(id)?.bytes
+    return (this.byId.get(id) ?? this.txs.get(id))?.bytes
   }
 
   /** Ids (ascending) of the pooled messages of a type for (topic, epoch). */
@@ -72,18 +85,17 @@ export class MessagePool {
 
   /** Pending transaction envelopes, oldest first. */
   pendingTxs(limit: number): { id: string; bytes: Uint8Array }[] {
-    return this.txIds.slice(0, limit).map((id) => ({ id, bytes: (this.byId.get(id) as Pooled).bytes }))
+    const out: { id: string; bytes: Uint8Array }[] = []
+    for (const [id, { bytes }] of this.txs) {
+      if (out.length >= limit) break
+      out.push({ id, bytes })
+    }
+    return out
   }
 
   /** Forget transactions (committed, or refused by the ledger). */
   dropTxs(ids: Iterable<string>): void {
-    const gone = ids instanceof Set ? (ids as Set<string>) : new Set(ids)
-    for (let i = this.txIds.length - 1; i >= 0; i--) {
-      if (gone.has(this.txIds[i])) {
-        this.byId.delete(this.txIds[i])
-        this.txIds.splice(i, 1)
-      }
-    }
+    for (const id of ids) this.txs.delete(id)
   }
 
   /** Forget a topic's messages of epochs before `epoch`. */
@@ -108,10 +120,7 @@ export class MessagePool {
     const oldest = this.byId.keys().next().value as string
     const env = (this.byId.get(oldest) as Pooled).envelope
     this.byId.delete(oldest)
-    if (env.type === 'tx') {
-      this.txIds.splice(this.txIds.indexOf(oldest), 1)
-      return
-    }
+    if (env.type === 'tx') return // named by a block, not pending
     const key = `${env.type}|${env.topicId}|${env.epoch}`
     const slot = this.bySlot.get(key)
     // A referenced message may share its signer's slot with another: only its own entry goes.

@@ -32,10 +32,14 @@ describe('MessagePool', () => {
     pool.prune('t', 5)
     expect(pool.get(old.id)).toBeUndefined()
     expect(pool.get(cur.id)).toBeDefined()
-    const txs = [0, 1, 2].map((n) => make(bob, { type: 'tx', topicId: '', payload: { kind: 'transfer', accountNonce: n, body: {} } } as Partial<UnsignedEnvelope>))
-    for (const t of txs) pool.add(t.id, t.env, t.bytes)
+    for (const n of [6, 7, 8]) {
+      const m = make(alice, { epoch: n })
+      pool.add(m.id, m.env, m.bytes)
+    }
     // Capacity 3: the oldest entries went first.
     expect(pool.get(cur.id)).toBeUndefined()
+    const txs = [0, 1, 2].map((n) => make(bob, { type: 'tx', topicId: '', payload: { kind: 'transfer', accountNonce: n, body: {} } } as Partial<UnsignedEnvelope>))
+    for (const t of txs) pool.add(t.id, t.env, t.bytes)
     expect(pool.pendingTxs(10).map((t) => t.id)).toEqual(txs.map((t) => t.id))
     pool.dropTxs(new Set([txs[1].id]))
     expect(pool.pendingTxs(10).map((t) => t.id)).toEqual([txs[0].id, txs[2].id])
@@ -61,5 +65,20 @@ describe('MessagePool', () => {
     }
     expect(pool.get(other.id)).toBeUndefined()
     expect(pool.ids('inference', 't', 4)).toEqual([first.id])
+  })
+
+  it('bounds pending transactions on their own: a flood of txs pushes out older txs, never topic messages', () => {
+    const pool = new MessagePool(3, 4)
+    const inference = make(alice, { epoch: 5 })
+    pool.add(inference.id, inference.env, inference.bytes)
+    const txs = Array.from({ length: 10 }, (_, n) => make(bob, { type: 'tx', topicId: '', payload: { kind: 'transfer', accountNonce: n, body: {} } } as Partial<UnsignedEnvelope>))
+    for (const t of txs) pool.add(t.id, t.env, t.bytes)
+    expect(pool.get(inference.id)).toBeDefined()
+    expect(pool.ids('inference', 't', 5)).toEqual([inference.id])
+    expect(pool.pendingTxs(100).map((t) => t.id)).toEqual(txs.slice(6).map((t) => t.id))
+    expect(pool.get(txs[0].id)).toBeUndefined()
+    expect(pool.bytes(txs[9].id)).toEqual(txs[9].bytes)
+    pool.dropTxs([txs[7].id])
+    expect(pool.pendingTxs(2).map((t) => t.id)).toEqual([txs[6].id, txs[8].id])
   })
 })
