@@ -11,6 +11,7 @@ import { genesisChainState, recompute, type ChainState } from './chain.js'
 import { readCommitNotice } from './commit-notice.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import type { MessagePool } from './message-pool.js'
+import { MAX_ROUND_MESSAGES } from './round-inputs.js'
 import type { ChainStore } from './store.js'
 
 const MAX_BLOCKS_PER_REQUEST = 64
@@ -177,11 +178,18 @@ export class ChainSync {
         return (await this.prefetch(notice, member, chain)) ? { kind: 'commits', notices: [notice] } : undefined
       }
       const messages: DeliveredMessage[] = []
-      for (const raw of await this.node.sync.request(peer, 'round-messages', { height })) {
+      const seen = new Set<string>()
+      // As many as an honest member sends (it answers with its newest); copies, other types
+      // and outsiders' messages are dropped before their signature is checked.
+      for (const raw of (await this.node.sync.request(peer, 'round-messages', { height })).slice(0, MAX_ROUND_MESSAGES)) {
         if (raw === null) continue
+        const id = messageId(raw)
+        const signer = signerOf(raw)
+        if (signer === undefined || !chain.committee.has(signer) || seen.has(toHex(id))) continue
+        seen.add(toHex(id))
         const read = verifyEnvelopeBytes(raw, chain.chainId, this.verifier)
-        if (!read.ok || !chain.committee.has(toHex(read.envelope.signer))) continue
-        messages.push({ envelope: read.envelope, id: messageId(raw), channel: '', bytes: raw })
+        if (!read.ok || (read.envelope.type !== 'proposal' && read.envelope.type !== 'vote')) continue
+        messages.push({ envelope: read.envelope, id, channel: '', bytes: raw })
       }
       return { kind: 'messages', messages }
     } catch {

@@ -27,7 +27,7 @@ const MAX_VOTE_ENVELOPES = 20_000
 /** Vote envelopes kept per (height, voter, round, step): two are evidence of equivocation. */
 const MAX_VOTES_PER_SLOT = 2
 /** Envelopes one `round-messages` answer carries, under the sync frame limit; the newest go. */
-const MAX_ROUND_MESSAGES = 512
+export const MAX_ROUND_MESSAGES = 512
 
 export function voteKey(v: Vote): string {
   return `${v.height}|${v.voter}|${v.round}|${v.step}|${v.blockHash ?? 'nil'}`
