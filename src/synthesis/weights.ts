@@ -113,19 +113,36 @@ export function weightedCombination(
   const { p, c, cap, floor, clip } = k
   const inverse = 1 / scale
   const maxHat = max * inverse
-  const shift = maxHat < floor
   let num = 0
   let den = 0
-  for (let i = 0; i < n; i++) {
-    let r = regrets[i] * inverse
-    if (r > cap) r = cap
-    if (shift) r = r - maxHat + floor
-    const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
-    weights[i] = w
-    const v = values[i]
-    if (w === 0 || v !== v) continue
-    num += w * v
-    den += w
+  // Two copies of the loop, without and with the §5 shift, so the shift test is not in the
+  // loop: the same operations in the same order either way. (Measured on Node 20: the two
+  // copies also keep this function out of `combine`; when V8 inlined the one-loop version
+  // there, a 1000-inferer epoch's synthesize step took ~33 ms instead of ~27, depending on
+  // the run.)
+  if (!(maxHat < floor)) {
+    for (let i = 0; i < n; i++) {
+      let r = regrets[i] * inverse
+      if (r > cap) r = cap
+      const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
+      weights[i] = w
+      const v = values[i]
+      if (w === 0 || v !== v) continue
+      num += w * v
+      den += w
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      let r = regrets[i] * inverse
+      if (r > cap) r = cap
+      r = r - maxHat + floor
+      const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
+      weights[i] = w
+      const v = values[i]
+      if (w === 0 || v !== v) continue
+      num += w * v
+      den += w
+    }
   }
   return num / (den > floorDiv ? den : floorDiv)
 }
