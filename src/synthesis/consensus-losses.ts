@@ -251,10 +251,13 @@ function fill(
  * reports more is the full union taken.
  */
 export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>, arena: KernelArena = new KernelArena()): ConsensusMatrix {
+  let checked: IdMatrix | undefined
   const bundles = reputers.map((id) => {
     const losses = reports[id].losses
-    // Shape only: each value is checked as it is copied (fill) or read (withConsensus).
-    checkedMatrix(losses.oneOutInfererForecasters, `reputers.${id}.losses.one_out_inferer_forecasters`, false)
+    // Shape only: each value is checked as it is copied (fill) or read (withConsensus). Reputers
+    // usually report tables over the same ids, so later tables are compared with the first.
+    const table = checkedMatrix(losses.oneOutInfererForecasters, `reputers.${id}.losses.one_out_inferer_forecasters`, false, checked)
+    checked ??= table
     return losses
   })
   const filled = fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true, arena) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false, arena) as FilledMatrix)

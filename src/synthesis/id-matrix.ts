@@ -115,22 +115,25 @@ function noneInfinite(values: Float64Array): boolean {
   return arena.countInRange(copy, -Number.MAX_VALUE, Number.MAX_VALUE) >= 0
 }
 
-export function checkedMatrix(value: unknown, path: string, checkValues = true): IdMatrix {
+export function checkedMatrix(value: unknown, path: string, checkValues = true, checkedIds?: Pick<IdMatrix, 'rows' | 'cols'>): IdMatrix {
+  // `why` names a part (".cols must …") or speaks of the whole ("must be …").
   const bad = (why: string): never => {
-    throw new SynthesisError('INVALID_INPUT', `${path} ${why}`)
+    throw new SynthesisError('INVALID_INPUT', `${path}${why.startsWith('.') ? '' : ' '}${why}`)
   }
   if (typeof value !== 'object' || value === null) return bad('must be a matrix {rows, cols, values}')
   const m = value as Partial<IdMatrix>
-  const ids = (list: unknown, what: string): readonly string[] => {
+  const ids = (list: unknown, what: string, known: readonly string[] | undefined): readonly string[] => {
     if (!Array.isArray(list)) return bad(`.${what} must be a list of ids`)
+    // Equal to a list already checked (equality per id is far cheaper than ordering strings).
+    if (known !== undefined && sameIds(list as string[], known)) return list as string[]
     for (let i = 0; i < list.length; i++) {
       if (typeof list[i] !== 'string' || list[i] === '') bad(`.${what}[${i}] must be a non-empty id`)
       if (i > 0 && !((list[i - 1] as string) < (list[i] as string))) bad(`.${what} must be ascending and unique`)
     }
     return list as string[]
   }
-  const rows = ids(m.rows, 'rows')
-  const cols = ids(m.cols, 'cols')
+  const rows = ids(m.rows, 'rows', checkedIds?.rows)
+  const cols = ids(m.cols, 'cols', checkedIds?.cols)
   if (!(m.values instanceof Float64Array)) return bad('.values must be a Float64Array')
   if (m.values.length !== rows.length * cols.length) bad(`.values must hold rows × cols = ${rows.length * cols.length} entries (has ${m.values.length})`)
   const values = m.values

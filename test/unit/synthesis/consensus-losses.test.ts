@@ -63,6 +63,17 @@ describe('stake-weighted consensus (§3.1)', () => {
     expect(() => consensusLosses(['r'], inf)).toThrow(expect.objectContaining({ code: 'NON_FINITE' }))
   })
 
+  it('checks the ids of every reputer\'s table, not only the first one\'s', () => {
+    const good = B({ oneOutInfererForecasters: { f: { a: -2, b: -3 } } })
+    for (const cols of [['b', 'a'], ['a', 'a'], ['a', '']]) {
+      const bad: LossBundle = { ...good, oneOutInfererForecasters: { rows: ['f'], cols, values: Float64Array.of(-1, -1) } }
+      expect(() => consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: good }, r2: { stake: 1, losses: bad } })).toThrow(/reputers\.r2\.losses\.one_out_inferer_forecasters\.cols/)
+    }
+    // Equal ids in another array object are accepted as the first table's.
+    const copy: LossBundle = { ...good, oneOutInfererForecasters: { ...good.oneOutInfererForecasters, cols: [...good.oneOutInfererForecasters.cols] } }
+    expect(plainOf(consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: good }, r2: { stake: 1, losses: copy } }).oneOutInfererForecasters)).toEqual({ f: { a: -2, b: -3 } })
+  })
+
   it('names the first table value that is not a log10 loss, whichever reputer and row it is in', () => {
     const good = (): LossBundle => B({ inferers: { a: -1, b: -2 }, oneOutInfererForecasters: { f: { a: -2, b: -3 }, g: { a: -1, b: -1 } } })
     const withBad = B({ inferers: { a: -1, b: -2 }, oneOutInfererForecasters: { f: { a: -2, b: -3 }, g: { a: -1, b: 1e6 } } })
