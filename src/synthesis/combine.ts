@@ -216,7 +216,8 @@ export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number
   // Pass 2: the weights and the two sums of §8.
   const scale = regretScale(kernel, n, sum, squares)
   if (ctx.counter !== undefined) ctx.counter.weightEvaluations += n
-  return weightedCombination(kernel, regrets, values, n, scale, max, weights, ctx.epsilonSafeDiv)
+  // A forecaster's value may be NaN (§6.6), an inference never.
+  return weightedCombination(kernel, regrets, values, n, scale, max, weights, ctx.epsilonSafeDiv, forecasters.to > forecasters.from)
 }
 
 export function allForecasters(count: number): ForecasterSlice {

@@ -6,7 +6,7 @@
  */
 import { SynthesisError } from './errors.js'
 import { median } from './stats.js'
-import { weightsOfRegrets, type WeightKernel, type WorkCounter } from './weights.js'
+import { regretScale, weightedCombination, type WeightKernel, type WorkCounter } from './weights.js'
 
 /** One forecaster's usable elements: those naming an inferer with an inference this epoch. */
 export interface ForecastRow {
@@ -46,26 +46,31 @@ export function impliedByRegret(
 ): number | undefined {
   const all = row.inferers.length
   let n = 0
+  // The set's sums for σ and its max, as weightsOfRegrets takes them (regretScale).
+  const shift = row.regrets[skip === 0 ? 1 : 0]
+  let sum = 0
+  let squares = 0
+  let max = Number.NEGATIVE_INFINITY
   for (let e = 0; e < all; e++) {
     if (e === skip) continue
-    s.regrets[n] = row.regrets[e]
+    const r = row.regrets[e]
+    s.regrets[n] = r
     s.values[n] = inferences[row.inferers[e]]
     n++
+    const d = r - shift
+    sum += d
+    squares += d * d
+    if (r > max) max = r
   }
   if (n === 0) return undefined
   // §6: a single covered inferer gets weight 1, without going through §5.
   if (n === 1) return s.values[0]
-  weightsOfRegrets(k, s.regrets, n, s.weights, counter)
-  let num = 0
-  let den = 0
-  for (let i = 0; i < n; i++) {
-    const w = s.weights[i]
-    if (w === 0) continue
-    num += w * s.values[i]
-    den += w
-  }
-  if (den === 0) return undefined
-  return finiteImplied(num / den, row)
+  if (counter !== undefined) counter.weightEvaluations += n
+  // Zero weights are skipped; with every weight 0 the mean is 0/0: no value (an overflow is
+  // NaN too, and is reported as one).
+  const value = weightedCombination(k, s.regrets, s.values, n, regretScale(k, n, sum, squares), max, s.weights, 0, false)
+  if (value !== value && s.weights.subarray(0, n).every((w) => w === 0)) return undefined
+  return finiteImplied(value, row)
 }
 
 /** New-topic mode (§8.6): the median of the covered inferences, except position `skip`. */
@@ -86,11 +91,15 @@ function finiteImplied(value: number, row: ForecastRow): number {
  * inferer, NaN where nothing is left. Only covered inferers need this; without any other
  * inferer the forecaster's value is unchanged.
  */
-export function oneOutImplied(
-  row: ForecastRow,
-  compute: (row: ForecastRow, skip: number) => number | undefined,
-): Float64Array {
+export function oneOutImpliedByRegret(k: WeightKernel, row: ForecastRow, inferences: Float64Array, s: ForecastScratch, counter: WorkCounter | undefined): Float64Array {
   const out = new Float64Array(row.inferers.length)
-  for (let e = 0; e < out.length; e++) out[e] = compute(row, e) ?? Number.NaN
+  for (let e = 0; e < out.length; e++) out[e] = impliedByRegret(k, row, inferences, e, s, counter) ?? Number.NaN
+  return out
+}
+
+/** oneOutImpliedByRegret in new-topic mode (§8.6): medians. */
+export function oneOutImpliedByMedian(row: ForecastRow, inferences: Float64Array): Float64Array {
+  const out = new Float64Array(row.inferers.length)
+  for (let e = 0; e < out.length; e++) out[e] = impliedByMedian(row, inferences, e) ?? Number.NaN
   return out
 }

@@ -22,7 +22,7 @@ import {
 } from './combine.js'
 import { confidenceInterval, EMPTY_CI } from './confidence-interval.js'
 import { SynthesisError } from './errors.js'
-import { forecastScratch, impliedByMedian, impliedByRegret, oneOutImplied, type ForecastRow } from './forecast-implied.js'
+import { forecastScratch, impliedByMedian, impliedByRegret, oneOutImpliedByMedian, oneOutImpliedByRegret, type ForecastRow } from './forecast-implied.js'
 import { median } from './stats.js'
 import { checkParams, checkState, indexEpoch, type IndexedEpoch } from './synthesis-input.js'
 import { EMPTY_MATRIX } from './id-matrix.js'
@@ -82,7 +82,7 @@ function newTopic(epoch: IndexedEpoch): SynthesisOutput {
   const { infererIds, inferences, forecasts } = epoch
   const implied = new Float64Array(forecasts.length)
   for (let b = 0; b < forecasts.length; b++) implied[b] = impliedByMedian(forecasts[b], inferences, -1) ?? Number.NaN
-  const withoutEach = forecasts.map((row) => oneOutImplied(row, (r, skip) => impliedByMedian(r, inferences, skip)))
+  const withoutEach = forecasts.map((row) => oneOutImpliedByMedian(row, inferences))
   const mean = meanExcept(inferences, -1)
   const oneOutInferers = new Float64Array(infererIds.length)
   for (let l = 0; l < infererIds.length; l++) oneOutInferers[l] = meanExcept(inferences, l)
@@ -138,7 +138,7 @@ function regretWeighted(params: SynthesisParams, epoch: IndexedEpoch, state: Top
   const ci = confidenceInterval(ciValues, ctx.weights, nI + nF)
   const naiveInference = combine(ctx, rowOfSet(ctx, regrets.naive), -1, NO_FORECASTERS, implied)
 
-  const withoutEach = rows.map((row) => oneOutImplied(row, (r, skip) => impliedByRegret(kernel, r, inferences, skip, scratch, counter)))
+  const withoutEach = rows.map((row) => oneOutImpliedByRegret(kernel, row, inferences, scratch, counter))
   const oneOutInferers = oneOutInfererNetworks(ctx, state, rows, implied, withoutEach)
 
   let oneOutForecasters: IdMap = {}

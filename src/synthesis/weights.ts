@@ -71,34 +71,20 @@ export function regretScale(k: WeightKernel, n: number, sum: number, squares: nu
 }
 
 /**
- * `out[i] = weightOf(k, regrets[i] · (1 / scale), max · (1 / scale))` for i < n, written out
- * with the constants hoisted: this is the innermost loop of the epoch (n² + f·e² evaluations,
- * n²·f with full forecasts), and V8 does not reliably inline the call chain down to `exp`.
+ * The §5 weights of the regret set `regrets[0..n)` and the §8 weighted mean of `values` in one
+ * pass: fills `weights[i] = weightOf(k, regrets[i] · (1 / scale), max · (1 / scale))` (`max`
+ * is the set's raw maximum, `scale` its |σ| + ε) and returns Σ w·v / max(Σ w, floorDiv) over
+ * the same entries in the same order (zero weights skipped, and NaN values when
+ * `valuesMayBeNaN`; otherwise every value must be a number). This is the
+ * innermost loop of the epoch (n² + f·e² evaluations, n²·f with full forecasts): every
+ * network and every forecast-implied inference goes through it, with the constants hoisted
+ * (V8 does not reliably inline the call chain down to `exp`).
  *
  * A regret is normalised by multiplying with the set's 1/(|σ| + ε), not by dividing: the loop
  * already divides twice per weight (in exp and in φ'), and a third division costs more than
  * the rest of the normalisation (the result differs from R/(|σ| + ε) by at most one rounding).
  * The max is taken by callers over raw regrets and scaled once: multiplication by a positive
  * number is monotone under round-to-nearest, so max(R)·s equals max(R·s) bit for bit.
- */
-export function weightsFrom(k: WeightKernel, regrets: Float64Array, n: number, scale: number, max: number, out: Float64Array): void {
-  const { p, c, cap, floor, clip } = k
-  const inverse = 1 / scale
-  const maxHat = max * inverse
-  const shift = maxHat < floor
-  for (let i = 0; i < n; i++) {
-    let r = regrets[i] * inverse
-    if (r > cap) r = cap
-    if (shift) r = r - maxHat + floor
-    out[i] = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
-  }
-}
-
-/**
- * `weightsFrom` and `weightedMean` in one pass: fills `weights[0..n)` exactly as
- * `weightsFrom` does (`max` is the set's raw maximum) and returns Σ w·v / max(Σ w, floorDiv) over the same entries in the
- * same order (zero weights and NaN values skipped). Combine runs this once per network, so
- * the set is read once less than the two calls would.
  */
 export function weightedCombination(
   k: WeightKernel,
@@ -109,21 +95,46 @@ export function weightedCombination(
   max: number,
   weights: Float64Array,
   floorDiv: number,
+  valuesMayBeNaN: boolean,
 ): number {
   const { p, c, cap, floor, clip } = k
   const inverse = 1 / scale
   const maxHat = max * inverse
   let num = 0
   let den = 0
-  // Two copies of the loop, without and with the §5 shift, so the shift test is not in the
-  // loop: the same operations in the same order either way. (Measured on Node 20: the two
-  // copies also keep this function out of `combine`; when V8 inlined the one-loop version
-  // there, a 1000-inferer epoch's synthesize step took ~33 ms instead of ~27, depending on
-  // the run.)
+  // Four copies of the loop, without and with the §5 shift and the test for absent (NaN)
+  // values, so neither test is in the loop: the same operations in the same order in every
+  // copy. (Measured on Node 20: the copies also keep V8 from inlining this function into its
+  // callers; inlined, the loop ran 20–40% slower in some runs, in others not, so a
+  // 1000-inferer synthesize step took 27 or 33 ms depending on the run.)
   if (!(maxHat < floor)) {
+    if (valuesMayBeNaN) {
+      for (let i = 0; i < n; i++) {
+        let r = regrets[i] * inverse
+        if (r > cap) r = cap
+        const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
+        weights[i] = w
+        const v = values[i]
+        if (w === 0 || v !== v) continue
+        num += w * v
+        den += w
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        let r = regrets[i] * inverse
+        if (r > cap) r = cap
+        const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
+        weights[i] = w
+        if (w === 0) continue
+        num += w * values[i]
+        den += w
+      }
+    }
+  } else if (valuesMayBeNaN) {
     for (let i = 0; i < n; i++) {
       let r = regrets[i] * inverse
       if (r > cap) r = cap
+      r = r - maxHat + floor
       const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
       weights[i] = w
       const v = values[i]
@@ -138,9 +149,8 @@ export function weightedCombination(
       r = r - maxHat + floor
       const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
       weights[i] = w
-      const v = values[i]
-      if (w === 0 || v !== v) continue
-      num += w * v
+      if (w === 0) continue
+      num += w * values[i]
       den += w
     }
   }
@@ -168,7 +178,8 @@ export function weightsOfRegrets(
     if (r > max) max = r
   }
   const scale = regretScale(k, n, sum, squares)
-  weightsFrom(k, regrets, n, scale, max, out)
+  // The values are a placeholder: only the weights are wanted.
+  weightedCombination(k, regrets, regrets, n, scale, max, out, 1, false)
   if (counter !== undefined) counter.weightEvaluations += n
 }
 

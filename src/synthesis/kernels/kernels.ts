@@ -4,15 +4,20 @@
  * them in place.
  *
  * An arena hands out views with a bump allocator inside a reservation made up front
- * (`begin`): growing the memory detaches every view handed out before, so it only grows in
- * `begin`, and an allocation past the reservation is a programming error. Views are valid
+ * (`begin`); an allocation past the reservation is a programming error. Views are valid
  * until the next `begin` on the same arena.
+ *
+ * A reservation larger than the memory gets a new, larger memory (and an instance of the
+ * kernels on it), never `memory.grow`: growing detaches the memory's old ArrayBuffer, and the
+ * first detached ArrayBuffer in a process makes V8 give up an assumption (its "array buffer
+ * detaching protector") that every optimised loop over a typed array relies on, everywhere in
+ * the process. Measured on Node 20: the synthesize step ran 10–40% slower in some runs once
+ * that had happened.
  */
 import { SynthesisError } from '../errors.js'
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js'
 
 interface KernelExports {
-  readonly memory: WebAssembly.Memory
   countInRange(p: number, n: number, lo: number, hi: number): number
   consensus(values: number, stakes: number, r: number, n: number, out: number, acc: number, dist: number, lo: number, hi: number): number
   gram(table: number, K: number, count: number, centred: number, acc: number, out: number): void
@@ -22,6 +27,8 @@ interface KernelExports {
 }
 
 const PAGE = 65536
+/** A 32-bit WebAssembly memory holds at most 4 GiB. */
+const MAX_PAGES = 65536
 let compiled: WebAssembly.Module | undefined
 
 function kernelModule(): WebAssembly.Module {
@@ -36,26 +43,34 @@ function kernelModule(): WebAssembly.Module {
 }
 
 export class KernelArena {
-  private readonly k: KernelExports
+  private memory: WebAssembly.Memory
+  private k: KernelExports
   /** Bytes reserved by the last `begin`, and the next free byte. */
   private limit = 0
   private next = 0
 
   constructor() {
-    this.k = new WebAssembly.Instance(kernelModule()).exports as unknown as KernelExports
+    this.memory = new WebAssembly.Memory({ initial: 1 })
+    this.k = KernelArena.instance(this.memory)
+  }
+
+  private static instance(memory: WebAssembly.Memory): KernelExports {
+    return new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as KernelExports
   }
 
   /** Starts a new set of allocations of at most `doubles` f64 in total (views of the previous set become invalid). */
   begin(doubles: number): void {
     const bytes = doubles * 8
-    const have = this.k.memory.buffer.byteLength
-    if (bytes > have) {
+    if (bytes > this.memory.buffer.byteLength) {
+      // A quarter more than asked, so a run of slowly growing epochs does not replace it each time.
+      const pages = Math.min(MAX_PAGES, Math.ceil((bytes * 1.25) / PAGE))
+      if (pages * PAGE < bytes) throw new SynthesisError('INVALID_INPUT', `the epoch is too large: its kernels need ${bytes} bytes of WebAssembly memory, more than 4 GiB`)
       try {
-        this.k.memory.grow(Math.ceil((bytes - have) / PAGE))
+        this.memory = new WebAssembly.Memory({ initial: pages })
       } catch {
-        // A 32-bit WebAssembly memory holds at most 4 GiB (the engine may allow less).
         throw new SynthesisError('INVALID_INPUT', `the epoch is too large: its kernels need ${bytes} bytes of WebAssembly memory, more than this engine allows`)
       }
+      this.k = KernelArena.instance(this.memory)
     }
     this.limit = bytes
     this.next = 0
@@ -67,7 +82,7 @@ export class KernelArena {
     const end = start + length * 8
     if (end > this.limit) throw new Error(`kernel arena: ${length} f64 past the reservation of ${this.limit} bytes`)
     this.next = end
-    return new Float64Array(this.k.memory.buffer, start, length)
+    return new Float64Array(this.memory.buffer, start, length)
   }
 
   /** `length` i32 from the reservation (as f64 slots, keeping the next allocation aligned). */
@@ -167,11 +182,11 @@ export class KernelArena {
 
   /**
    * A view's offset, if it lies in this arena's memory below the allocation point. (A view
-   * kept from before the last `begin` that did not grow the memory still passes when it lies
+   * kept from before the last `begin` that did not replace the memory still passes when it lies
    * where the new set has allocated: callers keep views only within one set.)
    */
   private pointer(v: Float64Array | Int32Array): number {
-    if (v.buffer !== this.k.memory.buffer) throw new Error('kernel arena: a view from another memory (or from before the last begin)')
+    if (v.buffer !== this.memory.buffer) throw new Error('kernel arena: a view from another memory (or from before the last begin)')
     if (v.byteOffset + v.byteLength > this.next) throw new Error('kernel arena: a view past the allocation point (released, or from before the last begin)')
     return v.byteOffset
   }

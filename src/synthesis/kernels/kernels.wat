@@ -7,10 +7,12 @@
 ;; ascending order, and the result is lane 0 + lane 1; test/unit/synthesis/kernels.test.ts
 ;; checks every kernel bit for bit against a JS reference written that way.
 ;;
-;; Pointers are byte offsets into the exported memory; f64 data is 8-byte aligned.
+;; Pointers are byte offsets into the imported memory; f64 data is 8-byte aligned.
 ;; Rebuild the embedded binary after an edit: npm run build:kernels
 (module
-  (memory (export "memory") 1)
+  ;; Imported, not defined here: the arena replaces a memory that is too small with a new one
+  ;; (and a new instance) instead of growing it (kernels.ts says why).
+  (import "env" "memory" (memory 1))
 
   ;; How many of the n f64 at p are not NaN, or -1 if one of them lies outside [lo, hi].
   (func (export "countInRange") (param $p i32) (param $n i32) (param $lo f64) (param $hi f64) (result i32)
