@@ -10,16 +10,9 @@ import { ChainSync } from '../../../src/consensus/chain-sync.js'
 import { MessagePool } from '../../../src/consensus/message-pool.js'
 import { MAX_ROUND_MESSAGES } from '../../../src/consensus/round-inputs.js'
 import { Ed25519Verifier, encodeEnvelope, generateIdentity, signEnvelope, toHex, type ChorusNode, type NodeIdentity, type UnsignedEnvelope } from '../../../src/p2p/index.js'
+import { CountingVerifier } from '../../utils/counting-verifier.js'
 
 const CHAIN = 'c'
-
-class CountingVerifier extends Ed25519Verifier {
-  calls = 0
-  override verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-    this.calls++
-    return super.verify(signature, message, publicKey)
-  }
-}
 
 const sign = (who: NodeIdentity, u: UnsignedEnvelope): Uint8Array => encodeEnvelope(signEnvelope(u, who.secretKey, who.publicKey))
 const vote = (who: NodeIdentity, round: number): Uint8Array =>

@@ -6,17 +6,10 @@ import { describe, expect, it } from 'vitest'
 import { Committee } from '../../../src/consensus/bft/index.js'
 import { blockHash, encodeBlock, type Block } from '../../../src/consensus/block.js'
 import { readCommitNotice } from '../../../src/consensus/commit-notice.js'
-import { Ed25519Verifier, encodeEnvelope, generateIdentity, signEnvelope, toHex, type NodeIdentity } from '../../../src/p2p/index.js'
+import { encodeEnvelope, generateIdentity, signEnvelope, toHex, type NodeIdentity } from '../../../src/p2p/index.js'
+import { CountingVerifier } from '../../utils/counting-verifier.js'
 
 const CHAIN = 'c'
-
-class CountingVerifier extends Ed25519Verifier {
-  calls = 0
-  override verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-    this.calls++
-    return super.verify(signature, message, publicKey)
-  }
-}
 
 function precommit(identity: NodeIdentity, height: number, hash: Uint8Array): Uint8Array {
   return encodeEnvelope(
