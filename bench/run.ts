@@ -1,12 +1,21 @@
 /**
  * `npm run bench [suite...]`: runs the benchmark suites, prints one table, writes
  * bench/results/latest.json (and a timestamped copy).
+ *
+ * Each suite runs in a process of its own: what one suite runs shapes how V8 compiles the code
+ * the next one times (the collective-gain suite's thousands of six-worker epochs made the
+ * synthesis suite's 1000-inferer epochs 5–20% slower in the same process), and a figure
+ * should not depend on which suites ran before it.
  */
 import '../src/polyfills.js'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { BenchRow, BenchSuite } from './lib.js'
+
+const CHILD_FLAG = '--suite-process'
 
 /** Every `bench/<name>.bench.ts` exports `suite: BenchSuite`; the file name is the suite name. */
 async function discoverSuites(): Promise<Record<string, () => Promise<BenchSuite>>> {
@@ -36,6 +45,25 @@ function printTable(rows: readonly BenchRow[]): void {
   for (const row of body) console.log(line(row))
 }
 
+/** Runs one suite in this process and writes its rows to `out` (the child's side). */
+async function runChild(name: string, out: string): Promise<void> {
+  const SUITES = await discoverSuites()
+  const suite = await SUITES[name]()
+  await writeFile(out, JSON.stringify(await suite.run()))
+}
+
+/** Runs one suite in a fresh process with the same runtime flags (the TypeScript loader). */
+async function runInChild(name: string, dir: string): Promise<BenchRow[]> {
+  const out = join(dir, `${name}.json`)
+  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, CHILD_FLAG, name, out], { stdio: ['ignore', 'inherit', 'inherit'] })
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('exit', resolve)
+  })
+  if (code !== 0) throw new Error(`bench suite "${name}" failed (exit ${code})`)
+  return JSON.parse(await readFile(out, 'utf8')) as BenchRow[]
+}
+
 async function main(): Promise<void> {
   const SUITES = await discoverSuites()
   const wanted = process.argv.slice(2)
@@ -44,18 +72,23 @@ async function main(): Promise<void> {
     if (!(name in SUITES)) throw new Error(`unknown bench suite "${name}" (have: ${Object.keys(SUITES).join(', ')})`)
   }
   const rows: BenchRow[] = []
-  for (const name of names) {
-    const suite = await SUITES[name]()
-    console.error(`bench: running ${suite.name}...`)
-    rows.push(...(await suite.run()))
+  const dir = await mkdtemp(join(tmpdir(), 'chorus-bench-'))
+  try {
+    for (const name of names) {
+      console.error(`bench: running ${name}...`)
+      rows.push(...(await runInChild(name, dir)))
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
   printTable(rows)
-  const dir = join(import.meta.dirname, 'results')
-  await mkdir(dir, { recursive: true })
+  const results = join(import.meta.dirname, 'results')
+  await mkdir(results, { recursive: true })
   const json = JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)
-  await writeFile(join(dir, 'latest.json'), json)
-  await writeFile(join(dir, `bench-${Date.now()}.json`), json)
-  console.error(`bench: wrote ${join(dir, 'latest.json')}`)
+  await writeFile(join(results, 'latest.json'), json)
+  await writeFile(join(results, `bench-${Date.now()}.json`), json)
+  console.error(`bench: wrote ${join(results, 'latest.json')}`)
 }
 
-await main()
+if (process.argv[2] === CHILD_FLAG) await runChild(process.argv[3], process.argv[4])
+else await main()
