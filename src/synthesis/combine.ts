@@ -214,7 +214,7 @@ export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number
   const { sum, squares, max } = acc
   if (n === 0) throw new SynthesisError('INVALID_INPUT', 'a network without members')
   // Pass 2: the weights and the two sums of §8.
-  const scale = regretScale(kernel, n, sum, squares)
+  const scale = regretScale(kernel, regrets, n, sum, squares)
   if (ctx.counter !== undefined) ctx.counter.weightEvaluations += n
   // A forecaster's value may be NaN (§6.6), an inference never.
   return weightedCombination(kernel, regrets, values, n, scale, max, weights, ctx.epsilonSafeDiv, forecasters.to > forecasters.from)

@@ -26,7 +26,9 @@ export function checkParams(params: SynthesisParams): void {
   }
   if (!(Number.isFinite(pNorm) && pNorm > 0)) bad('pNorm', 'must be a finite number > 0')
   if (!Number.isFinite(cNorm)) bad('cNorm', 'must be a finite number')
-  if (!(Number.isFinite(epsilon) && epsilon > 0)) bad('epsilon', 'must be a finite number > 0')
+  // Regrets are normalised by multiplying with 1/(|σ| + ε) (weights.ts): for ε below about
+  // 5.6e-309 that is ∞ when σ = 0, and a regret of 0 times ∞ is NaN.
+  if (!(Number.isFinite(epsilon) && epsilon > 0 && 1 / epsilon < Infinity)) bad('epsilon', 'must be a finite number > 0 with a finite reciprocal')
   if (!(Number.isFinite(epsilonSafeDiv) && epsilonSafeDiv > 0)) bad('epsilonSafeDiv', 'must be a finite number > 0')
 }
 

@@ -55,19 +55,45 @@ export function weightFromNormalizedRegret(normalizedRegret: number, maxNormaliz
  * σ² = (squares − sum²/n) / (n − 1). Shifting by a member of the set keeps the difference
  * well conditioned (the regrets' common offset never enters a square), and one pass instead
  * of the textbook two halves the serial sums of the hottest loop of the epoch. Every caller
- * gathers the sums exactly so (`regretSums`, or inline in the same order), so every caller
- * gets the same bits for the same set.
+ * gathers the sums exactly so (inline, in the set's order), so every caller gets the same
+ * bits for the same set.
+ *
+ * When a one-pass sum overflows (stored regrets near 1e154 and beyond: never from bounded
+ * log losses, but a state may hold any finite number), σ is taken by the textbook two passes
+ * over `regrets[0..n)` instead: sum² can overflow while σ is finite (then the remainder
+ * squares − ∞ would read as σ = 0, silently), and Σ(r − K)² overflows for a set whose first
+ * member is far out although Σ(r − mean)² does not. Only such sets take that path, so every
+ * other set keeps its bits; a σ that is itself not finite is an error.
  */
-export function regretScale(k: WeightKernel, n: number, sum: number, squares: number): number {
-  // An overflowing spread would quietly normalise every regret to 0 (equal weights).
-  if (!Number.isFinite(squares) || !Number.isFinite(sum)) throw new SynthesisError('NON_FINITE', 'standard deviation of regrets is not finite')
+export function regretScale(k: WeightKernel, regrets: Float64Array, n: number, sum: number, squares: number): number {
   let sigma = 0
   if (n > 1) {
-    const centred = squares - (sum * sum) / n
-    // Rounding can leave a tiny negative remainder for a set of equal regrets.
-    sigma = Math.sqrt((centred > 0 ? centred : 0) / (n - 1))
+    const sumSquared = sum * sum
+    // Both finite (false for NaN too): the one-pass formula.
+    if (sumSquared < Infinity && squares < Infinity) {
+      const centred = squares - sumSquared / n
+      // Rounding can leave a tiny negative remainder for a set of equal regrets.
+      sigma = Math.sqrt((centred > 0 ? centred : 0) / (n - 1))
+    } else {
+      sigma = twoPassStdDev(regrets, n)
+    }
   }
+  // An overflowing spread would quietly normalise every regret to 0 (equal weights).
+  if (!Number.isFinite(sigma)) throw new SynthesisError('NON_FINITE', 'standard deviation of regrets is not finite')
   return Math.abs(sigma) + k.epsilon
+}
+
+/** The sample standard deviation of `values[0..n)` (n ≥ 2) by two passes, sums in index order. */
+function twoPassStdDev(values: Float64Array, n: number): number {
+  let total = 0
+  for (let i = 0; i < n; i++) total += values[i]
+  const mean = total / n
+  let squares = 0
+  for (let i = 0; i < n; i++) {
+    const d = values[i] - mean
+    squares += d * d
+  }
+  return Math.sqrt(squares / (n - 1))
 }
 
 /**
@@ -177,7 +203,7 @@ export function weightsOfRegrets(
     squares += d * d
     if (r > max) max = r
   }
-  const scale = regretScale(k, n, sum, squares)
+  const scale = regretScale(k, regrets, n, sum, squares)
   // The values are a placeholder: only the weights are wanted.
   weightedCombination(k, regrets, regrets, n, scale, max, out, 1, false)
   if (counter !== undefined) counter.weightEvaluations += n

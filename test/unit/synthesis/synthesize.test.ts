@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { SynthesisError } from '../../../src/synthesis/errors.js'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import { synthesizeEpoch } from '../../../src/synthesis/synthesize.js'
+import { weightKernel, weightOf, weightsOfRegrets } from '../../../src/synthesis/weights.js'
 import type { RegretSet, SynthesisInput, SynthesisOutput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
 import { familyOf } from '../../../src/synthesis/id-matrix.js'
 import { EMPTY_FAMILY } from '../../../src/synthesis/state.js'
@@ -279,6 +280,23 @@ describe('errors', () => {
   it('rejects unusable params with INVALID_PARAMS', () => {
     expect(() => run(input, state({}), { ...DEFAULT_PARAMS, pNorm: 0 })).toThrow(code('INVALID_PARAMS'))
     expect(() => run(input, state({}), { ...DEFAULT_PARAMS, epsilon: Number.NaN })).toThrow(code('INVALID_PARAMS'))
+    // 1/ε overflows: a zero regret in a set with σ = 0 would normalise to 0·∞ = NaN.
+    expect(() => run(input, state({}), { ...DEFAULT_PARAMS, epsilon: 1e-320 })).toThrow(code('INVALID_PARAMS'))
+    expect(() => run(input, state({}), { ...DEFAULT_PARAMS, epsilon: 1e-300 })).not.toThrow()
+  })
+
+  it('weighs a network whose stored regrets are huge by their true σ (the one-pass sums overflow)', () => {
+    // (Σd)² overflows for these regrets while σ ≈ 4.3e153 is finite: read as σ = 0, every
+    // regret but the first was capped and both got the same, larger weight.
+    const a = 7.5e153
+    const regrets = { ...EMPTY_REGRETS, network: { inferers: { a: 0, b: a, c: a }, forecasters: {} } }
+    const out = run({ inferences: { a: 1, b: 2, c: 3 }, forecasts: {} }, state({ initialRegret: 0.5, regrets }))
+    const k = weightKernel(DEFAULT_PARAMS.pNorm, DEFAULT_PARAMS.cNorm, DEFAULT_PARAMS.epsilon)
+    const want = new Float64Array(3)
+    weightsOfRegrets(k, Float64Array.from([0, a, a]), 3, want, undefined)
+    expect([out.weights.inferers.a, out.weights.inferers.b, out.weights.inferers.c]).toEqual(Array.from(want))
+    const sigma = a / Math.sqrt(3)
+    expect(out.weights.inferers.b).toBeCloseTo(weightOf(k, a / (sigma + DEFAULT_PARAMS.epsilon), a / (sigma + DEFAULT_PARAMS.epsilon)), 12)
   })
 
   it('reports an output that overflows instead of returning it', () => {

@@ -116,6 +116,33 @@ describe('weight function (allora-math §5)', () => {
     expect(() => weightsOfRegrets(k, huge, 2, new Float64Array(2), undefined)).toThrow(expect.objectContaining({ code: 'NON_FINITE' }))
   })
 
+  it('takes σ of a set whose one-pass sums overflow by two passes: never σ = 0 silently, an error only when σ overflows', () => {
+    const k = weightKernel(3, 0.75, 0.01)
+    const twoPass = (r: number[]): number => {
+      const mean = r.reduce((a, b) => a + b, 0) / r.length
+      return Math.sqrt(r.reduce((a, v) => a + (v - mean) * (v - mean), 0) / (r.length - 1))
+    }
+    const weights = (r: number[], sigma: number): number[] => {
+      const den = sigma + 0.01
+      const hats = r.map((v) => v / den)
+      return hats.map((h) => weightOf(k, h, Math.max(...hats)))
+    }
+    // (Σd)² = 4a² overflows although Σd² = 2a² does not: the one-pass remainder was −∞, read as σ = 0.
+    const a = 7.5e153
+    const spread = [0, a, a]
+    const got = kernelWeights(spread)
+    const want = weights(spread, twoPass(spread))
+    for (let i = 0; i < 3; i++) expect(got[i]).toBeCloseTo(want[i], 12)
+    expect(got[1]).not.toBe(weightOf(k, k.cap, k.cap))
+    // A first member far out: Σ(r − r₀)² overflows, Σ(r − mean)² does not.
+    const outlier = [-1.3e154, 0, 0, 0]
+    const got2 = kernelWeights(outlier)
+    const want2 = weights(outlier, twoPass(outlier))
+    for (let i = 0; i < 4; i++) expect(got2[i]).toBeCloseTo(want2[i], 12)
+    // σ itself overflowing is still refused.
+    expect(() => kernelWeights([-1e308, 1e308, 0])).toThrow(expect.objectContaining({ code: 'NON_FINITE' }))
+  })
+
   it('counts evaluations when asked', () => {
     const counter = { weightEvaluations: 0 }
     weightsOfRegrets(weightKernel(3, 0.75, 0.01), Float64Array.from([1, 2, 3]), 3, new Float64Array(3), counter)
