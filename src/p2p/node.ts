@@ -4,6 +4,7 @@
  * answers sync requests. Every libp2p-specific call of the project lives in src/p2p.
  */
 import { gossipsub, type GossipSub } from '@chainsafe/libp2p-gossipsub'
+import type { ScorePenalty } from '@chainsafe/libp2p-gossipsub/metrics'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
@@ -32,6 +33,9 @@ export interface DeliveredMessage {
 }
 
 export type MessageHandler = (message: DeliveredMessage) => void
+
+/** Metrics label of the sync penalty (gossipsub's enum names only its own penalties). */
+const SYNC_MALFORMED_PENALTY = 'sync_malformed' as ScorePenalty
 
 /** Observation events (never control flow): `validation` carries each validator verdict. */
 export interface ValidationEventDetail extends ValidationResult {
@@ -79,8 +83,12 @@ export class ChorusNode {
         timeoutMs: options.sync?.timeoutMs ?? NODE_DEFAULTS.syncTimeoutMs,
         maxFrameBytes: options.sync?.maxFrameBytes ?? NODE_DEFAULTS.syncMaxFrameBytes,
         maxIdsPerRequest: options.sync?.maxIdsPerRequest ?? NODE_DEFAULTS.syncMaxIdsPerRequest,
+        maxConcurrentRequests: options.sync?.maxConcurrentRequests ?? NODE_DEFAULTS.syncMaxConcurrentRequests,
+        maxConcurrentPerPeer: options.sync?.maxConcurrentPerPeer ?? NODE_DEFAULTS.syncMaxConcurrentPerPeer,
+        maxInboundStreams: options.sync?.maxInboundStreams ?? NODE_DEFAULTS.syncMaxInboundStreams,
       },
       this.store,
+      { onMalformed: (peer) => this.penalizeSync(peer) },
     )
     this.pubsub.addEventListener('message', (event) => this.deliver(event.detail))
   }
@@ -234,6 +242,15 @@ export class ChorusNode {
   async stop(): Promise<void> {
     this.handlers.clear()
     await this.libp2p.stop()
+  }
+
+  /**
+   * A malformed sync request costs its peer gossipsub score (a behaviour penalty, which
+   * decays within seconds); a peer gossipsub does not know is not scored.
+   */
+  private penalizeSync(peerId: string): void {
+    const penalty = this.options.sync?.malformedPenalty ?? NODE_DEFAULTS.syncMalformedPenalty
+    if (penalty > 0) this.pubsub.score.addPenalty(peerId, penalty, SYNC_MALFORMED_PENALTY)
   }
 
   private runValidator(parsed: ParsedChannel, channel: string, from: PeerId, msg: Message): TopicValidatorResult {

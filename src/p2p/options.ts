@@ -37,6 +37,29 @@ export interface SyncOptions {
   readonly maxFrameBytes?: number
   /** Most ids in one request. @default 256 */
   readonly maxIdsPerRequest?: number
+  /**
+   * Requests served at once, all peers together; more are answered `busy` without being
+   * read. Each holds at most one request frame and one answer. @default 32
+   */
+  readonly maxConcurrentRequests?: number
+  /**
+   * Requests of one peer served at once, over all its connections; more are answered `busy`
+   * without being read. An honest node asks one peer a few things at a time. @default 8
+   */
+  readonly maxConcurrentPerPeer?: number
+  /**
+   * Open inbound sync streams per connection (libp2p's `maxInboundStreams`, whose default is
+   * 32); libp2p resets the stream beyond it. Keep it above maxConcurrentPerPeer: up to there a
+   * peer's excess is answered `busy` and counted. @default 16
+   */
+  readonly maxInboundStreams?: number
+  /**
+   * Gossipsub behaviour penalty for each malformed sync request. Score falls by 10 × the
+   * square of the sum, which decays to a fifth each second: one request costs 2.5, six in a
+   * second reach the graylist (−80) for about a second. Timeouts and resets cost nothing (an
+   * honest peer has those too). 0 turns it off. @default 0.5
+   */
+  readonly malformedPenalty?: number
 }
 
 export interface ChorusNodeOptions {
@@ -90,5 +113,9 @@ export const NODE_DEFAULTS = Object.freeze({
   syncTimeoutMs: 5000,
   syncMaxFrameBytes: 4 * 1024 * 1024,
   syncMaxIdsPerRequest: 256,
+  syncMaxConcurrentRequests: 32,
+  syncMaxConcurrentPerPeer: 8,
+  syncMaxInboundStreams: 16,
+  syncMalformedPenalty: 0.5,
   messageStoreCapacity: 10_000,
 })

@@ -3,8 +3,10 @@
  * canonical-CBOR frame each way. Requests name a kind (`messages` is built in; the layers
  * above add e.g. `blocks`) and a query; providers answer with a list of byte items. Both
  * sides bound frame sizes and time, and a malformed frame gets an error answer, never a crash.
+ * Serving is bounded too: requests served at once, in all and per peer (more get a `busy`
+ * answer without being read), and open sync streams per connection (libp2p resets the rest).
  */
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { pipe } from 'it-pipe'
@@ -31,11 +33,21 @@ const responseSchema = z.union([
   z.strictObject({ error: z.string() }),
 ])
 
+/** The answer of a request refused because the server is serving as many as it takes. */
+export const BUSY = 'busy'
+
 export type SyncCounterKey =
   | 'served:ok'
+  /** Not a request: an oversized or broken length prefix, bad CBOR, or not `{kind, query}`. */
   | 'served:malformed'
   | 'served:unknown-kind'
   | 'served:provider-error'
+  /** Reset by the peer, timed out or cut short mid-frame: dropped, no answer. */
+  | 'served:failed'
+  /** Refused (answered `busy`, unread): as many requests served at once as the node takes. */
+  | 'served:busy'
+  /** Refused (answered `busy`, unread): as many requests of this peer served at once as one peer gets. */
+  | 'served:peer-busy'
   | 'requested:ok'
   | 'requested:failed'
 
@@ -43,10 +55,69 @@ export interface SyncLimits {
   readonly timeoutMs: number
   readonly maxFrameBytes: number
   readonly maxIdsPerRequest: number
+  /** Requests served at once, all peers together; more are answered `busy`. */
+  readonly maxConcurrentRequests: number
+  /** Requests of one peer served at once (over all its connections); more are answered `busy`. */
+  readonly maxConcurrentPerPeer: number
+  /**
+   * Open inbound sync streams per connection (libp2p's `maxInboundStreams`): libp2p resets
+   * the stream beyond it before it reaches us. Above maxConcurrentPerPeer, so a peer's excess
+   * requests are normally answered `busy` (and counted); this is the hard backstop.
+   */
+  readonly maxInboundStreams: number
 }
+
+export interface SyncHooks {
+  /** A peer sent a malformed request (not a timeout or a reset: those happen to honest peers). */
+  readonly onMalformed?: (peerId: string) => void
+}
+
+/** Requests being served, in all and per peer; `admit` takes a slot, `release` gives it back. */
+export class SyncAdmission {
+  private total = 0
+  private readonly perPeer = new Map<string, number>()
+
+  constructor(
+    private readonly maxTotal: number,
+    private readonly maxPerPeer: number,
+  ) {}
+
+  /** Requests being served. */
+  get inFlight(): number {
+    return this.total
+  }
+
+  /** Requests of `peer` being served. */
+  inFlightOf(peer: string): number {
+    return this.perPeer.get(peer) ?? 0
+  }
+
+  /** Take a slot for a request of `peer`, or say which cap refuses it (the peer's first). */
+  admit(peer: string): 'ok' | 'busy' | 'peer-busy' {
+    const mine = this.perPeer.get(peer) ?? 0
+    if (mine >= this.maxPerPeer) return 'peer-busy'
+    if (this.total >= this.maxTotal) return 'busy'
+    this.total++
+    this.perPeer.set(peer, mine + 1)
+    return 'ok'
+  }
+
+  release(peer: string): void {
+    const mine = this.perPeer.get(peer) ?? 0
+    if (mine === 0) return
+    this.total--
+    // The map holds only peers being served, so its size is bounded by maxTotal.
+    if (mine === 1) this.perPeer.delete(peer)
+    else this.perPeer.set(peer, mine - 1)
+  }
+}
+
+/** Errors of it-length-prefixed for a frame that cannot be one (not a stream that ended early). */
+const BAD_FRAME_ERRORS = new Set(['InvalidMessageLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError'])
 
 export class SyncService {
   readonly counters = new Counters<SyncCounterKey>()
+  readonly admission: SyncAdmission
   private readonly providers = new Map<string, SyncProvider>()
 
   /**
@@ -62,7 +133,9 @@ export class SyncService {
     private readonly libp2p: Libp2p,
     private readonly limits: SyncLimits,
     store: MessageStore,
+    private readonly hooks: SyncHooks = {},
   ) {
+    this.admission = new SyncAdmission(limits.maxConcurrentRequests, limits.maxConcurrentPerPeer)
     this.providers.set('messages', (query) => {
       const ids = z.array(z.instanceof(Uint8Array)).max(limits.maxIdsPerRequest).parse(query)
       return ids.map((id) => store.get(id) ?? null)
@@ -70,10 +143,14 @@ export class SyncService {
   }
 
   async start(): Promise<void> {
-    await this.libp2p.handle(SYNC_PROTOCOL, ({ stream }) => {
-      // The handler must not throw into libp2p; every failure is answered or logged by counters.
-      void this.serve(stream)
-    })
+    await this.libp2p.handle(
+      SYNC_PROTOCOL,
+      ({ stream, connection }) => {
+        // The handler must not throw into libp2p; every failure is answered or logged by counters.
+        void this.admit(stream, connection)
+      },
+      { maxInboundStreams: this.limits.maxInboundStreams },
+    )
   }
 
   /** Register (or replace) the provider of a request kind. */
@@ -81,12 +158,42 @@ export class SyncService {
     this.providers.set(kind, provider)
   }
 
-  private async serve(stream: Stream): Promise<void> {
+  /** Serve the request in a free slot, or answer `busy` without reading it. */
+  private async admit(stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    const admitted = this.admission.admit(peer)
+    if (admitted !== 'ok') {
+      this.counters.inc(admitted === 'busy' ? 'served:busy' : 'served:peer-busy')
+      return this.refuse(stream)
+    }
+    try {
+      await this.serve(stream, peer)
+    } finally {
+      this.admission.release(peer)
+    }
+  }
+
+  /** Answer `busy` and close, without reading the request (a refusal costs no buffer). */
+  private async refuse(stream: Stream): Promise<void> {
+    const signal = AbortSignal.timeout(this.limits.timeoutMs)
+    const onAbort = (): void => stream.abort(new SyncError('sync refusal timed out'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      await pipe([encodeCanonical({ error: BUSY })], (source) => lp.encode(source), stream.sink)
+      await stream.close({ signal })
+    } catch {
+      stream.abort(new SyncError('sync refusal failed'))
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private async serve(stream: Stream, peer: string): Promise<void> {
     const signal = AbortSignal.timeout(this.limits.timeoutMs)
     const onAbort = (): void => stream.abort(new SyncError('sync request timed out'))
     signal.addEventListener('abort', onAbort, { once: true })
     try {
-      const answer = (frame: Uint8Array) => this.answer(frame)
+      const answer = (frame: Uint8Array) => this.answer(frame, peer)
       await pipe(
         stream.source,
         (source) => this.decodeFrames(source),
@@ -99,21 +206,32 @@ export class SyncService {
         (source) => lp.encode(source),
         stream.sink,
       )
-    } catch {
+    } catch (err) {
       // Oversized frame, reset by the peer, timeout: drop the stream; the peer sees an error.
-      this.counters.inc('served:malformed')
+      // Only a frame that cannot be one is the peer's fault (an honest peer times out too).
+      if (BAD_FRAME_ERRORS.has((err as Error | undefined)?.name ?? '')) this.malformed(peer)
+      else this.counters.inc('served:failed')
       stream.abort(new SyncError('bad sync request'))
     } finally {
       signal.removeEventListener('abort', onAbort)
     }
   }
 
-  private async answer(frame: Uint8Array): Promise<{ items: (Uint8Array | null)[] } | { error: string }> {
+  private malformed(peer: string): void {
+    this.counters.inc('served:malformed')
+    try {
+      this.hooks.onMalformed?.(peer)
+    } catch {
+      // A failing hook must not turn into an unanswered stream.
+    }
+  }
+
+  private async answer(frame: Uint8Array, peer: string): Promise<{ items: (Uint8Array | null)[] } | { error: string }> {
     let request: z.infer<typeof requestSchema>
     try {
       request = requestSchema.parse(decodeCanonical(frame))
     } catch {
-      this.counters.inc('served:malformed')
+      this.malformed(peer)
       return { error: 'malformed request' }
     }
     const provider = this.providers.get(request.kind)
@@ -131,7 +249,11 @@ export class SyncService {
     }
   }
 
-  /** Send one request to `peer` (a peer id or a multiaddr) and return the provider's items. */
+  /**
+   * Send one request to `peer` (a peer id or a multiaddr) and return the provider's items. A
+   * `busy` refusal or a reset stream is a SyncError like any other failed answer (callers ask
+   * another peer, or again later).
+   */
   async request(peer: string, kind: string, query: unknown): Promise<(Uint8Array | null)[]> {
     try {
       const items = await this.exchange(peer, encodeCanonical({ kind, query }))
