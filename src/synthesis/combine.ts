@@ -216,8 +216,7 @@ export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number
   // Pass 2: the weights and the two sums of §8.
   const scale = regretScale(kernel, regrets, n, sum, squares)
   if (ctx.counter !== undefined) ctx.counter.weightEvaluations += n
-  // A forecaster's value may be NaN (§6.6), an inference never.
-  return weightedCombination(kernel, regrets, values, n, scale, max, weights, ctx.epsilonSafeDiv, forecasters.to > forecasters.from)
+  return weightedCombination(kernel, regrets, values, n, scale, max, weights, ctx.epsilonSafeDiv)
 }
 
 export function allForecasters(count: number): ForecasterSlice {

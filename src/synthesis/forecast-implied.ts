@@ -68,7 +68,7 @@ export function impliedByRegret(
   if (counter !== undefined) counter.weightEvaluations += n
   // Zero weights are skipped; with every weight 0 the mean is 0/0: no value (an overflow is
   // NaN too, and is reported as one).
-  const value = weightedCombination(k, s.regrets, s.values, n, regretScale(k, s.regrets, n, sum, squares), max, s.weights, 0, false)
+  const value = weightedCombination(k, s.regrets, s.values, n, regretScale(k, s.regrets, n, sum, squares), max, s.weights, 0)
   if (value !== value && s.weights.subarray(0, n).every((w) => w === 0)) return undefined
   return finiteImplied(value, row)
 }

@@ -100,8 +100,7 @@ function twoPassStdDev(values: Float64Array, n: number): number {
  * The §5 weights of the regret set `regrets[0..n)` and the §8 weighted mean of `values` in one
  * pass: fills `weights[i] = weightOf(k, regrets[i] · (1 / scale), max · (1 / scale))` (`max`
  * is the set's raw maximum, `scale` its |σ| + ε) and returns Σ w·v / max(Σ w, floorDiv) over
- * the same entries in the same order (zero weights skipped, and NaN values when
- * `valuesMayBeNaN`; otherwise every value must be a number). This is the
+ * the same entries in the same order (zero weights and NaN values skipped). This is the
  * innermost loop of the epoch (n² + f·e² evaluations, n²·f with full forecasts): every
  * network and every forecast-implied inference goes through it, with the constants hoisted
  * (V8 does not reliably inline the call chain down to `exp`).
@@ -121,46 +120,22 @@ export function weightedCombination(
   max: number,
   weights: Float64Array,
   floorDiv: number,
-  valuesMayBeNaN: boolean,
 ): number {
   const { p, c, cap, floor, clip } = k
   const inverse = 1 / scale
   const maxHat = max * inverse
   let num = 0
   let den = 0
-  // Four copies of the loop, without and with the §5 shift and the test for absent (NaN)
-  // values, so neither test is in the loop: the same operations in the same order in every
-  // copy. (Measured on Node 20: the copies also keep V8 from inlining this function into its
-  // callers; inlined, the loop ran 20–40% slower in some runs, in others not, so a
-  // 1000-inferer synthesize step took 27 or 33 ms depending on the run.)
+  // Two copies of the loop, without and with the §5 shift, so the shift test is not in the
+  // loop: the same operations in the same order either way. Not more: V8 inlines `exp` into
+  // each copy within a fixed budget per compiled function, and a copy past the budget calls
+  // it instead, at ~1.8× the time (measured on Node 20 with four copies). The copies also
+  // keep this function too large to be inlined into its callers, where the same budget left
+  // `exp` uninlined in some runs (a 1000-inferer synthesize step took 27 or 33 ms by run).
   if (!(maxHat < floor)) {
-    if (valuesMayBeNaN) {
-      for (let i = 0; i < n; i++) {
-        let r = regrets[i] * inverse
-        if (r > cap) r = cap
-        const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
-        weights[i] = w
-        const v = values[i]
-        if (w === 0 || v !== v) continue
-        num += w * v
-        den += w
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        let r = regrets[i] * inverse
-        if (r > cap) r = cap
-        const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
-        weights[i] = w
-        if (w === 0) continue
-        num += w * values[i]
-        den += w
-      }
-    }
-  } else if (valuesMayBeNaN) {
     for (let i = 0; i < n; i++) {
       let r = regrets[i] * inverse
       if (r > cap) r = cap
-      r = r - maxHat + floor
       const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
       weights[i] = w
       const v = values[i]
@@ -175,8 +150,9 @@ export function weightedCombination(
       r = r - maxHat + floor
       const w = r < clip ? 0 : p / (exp(p * (c - r)) + 1)
       weights[i] = w
-      if (w === 0) continue
-      num += w * values[i]
+      const v = values[i]
+      if (w === 0 || v !== v) continue
+      num += w * v
       den += w
     }
   }
@@ -205,7 +181,7 @@ export function weightsOfRegrets(
   }
   const scale = regretScale(k, regrets, n, sum, squares)
   // The values are a placeholder: only the weights are wanted.
-  weightedCombination(k, regrets, regrets, n, scale, max, out, 1, false)
+  weightedCombination(k, regrets, regrets, n, scale, max, out, 1)
   if (counter !== undefined) counter.weightEvaluations += n
 }
 
