@@ -151,6 +151,13 @@ interface Gathered {
   max: number
 }
 
+/** The regret stored at column `c` of a row (−1 or NaN: none stored, the initial regret). */
+function storedRegret(stored: Float64Array, base: number, c: number, initialRegret: number): number {
+  if (c < 0) return initialRegret
+  const r = stored[base + c]
+  return r === r ? r : initialRegret
+}
+
 /**
  * Appends the stored regret (or `initialRegret`) and the value of every index in [from, to)
  * except `skip` to `regrets` / `values` from position `n`, adding to `acc`; returns the new n.
@@ -171,17 +178,19 @@ function gather(
 ): number {
   const cut = skip >= from && skip < to ? skip : to
   let shift = acc.shift
+  if (shift !== shift) {
+    // The set's first member (the first gathered) shifts the sums (regretScale).
+    const first = cut === from ? from + 1 : from
+    if (first < to) shift = storedRegret(stored, base, columns[first], initialRegret)
+  }
   let sum = acc.sum
   let squares = acc.squares
   let max = acc.max
   for (let i = from; i < to; i++) {
     if (i === cut) continue
-    const c = columns[i]
-    let r = c < 0 ? Number.NaN : stored[base + c]
-    if (r !== r) r = initialRegret
+    const r = storedRegret(stored, base, columns[i], initialRegret)
     values[n] = memberValues[i]
     regrets[n++] = r
-    if (shift !== shift) shift = r
     const d = r - shift
     sum += d
     squares += d * d
