@@ -95,11 +95,12 @@ export class RoleNode {
   /** Start the transport; `start()` starts the role services. */
   static async create(options: RoleNodeOptions): Promise<RoleNode> {
     const topics = new Map(options.topics.map((t) => [t.config.id, t]))
-    const coordinators: { checkContent(envelope: Envelope): void }[] = []
+    const coordinators: { checkSender?(envelope: Envelope): void; checkContent(envelope: Envelope): void }[] = []
     const node = await ChorusNode.create({
       ...options.p2p,
       validation: {
         ...admissionPolicy(options.registry, topics),
+        checkSender: (envelope: Envelope) => coordinators.forEach((c) => c.checkSender?.(envelope)),
         checkContent: (envelope: Envelope) => coordinators.forEach((c) => c.checkContent(envelope)),
       },
     })

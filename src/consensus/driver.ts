@@ -21,6 +21,7 @@ import { encodeEvidence, readEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import { MessagePool } from './message-pool.js'
 import { RoundInputs } from './round-inputs.js'
+import { checkTxSender } from './tx-admission.js'
 import { VoteSigner } from './vote-signer.js'
 import type { ChainStore } from './store.js'
 
@@ -132,6 +133,11 @@ export class ConsensusDriver {
     if (this.o.misbehaviour === 'silent-sync') for (const kind of ['blocks', 'chain-messages', 'round-messages']) node.sync.provide(kind, silentAnswer)
     this.scheduleHeight()
     this.catchUp.scheduleStallCheck()
+  }
+
+  /** Gossiped txs: only from ledger accounts, within their nonce window (tx-admission.ts). */
+  checkSender(envelope: Envelope): void {
+    checkTxSender(this.chainState.ledger, envelope)
   }
 
   /**

@@ -33,6 +33,8 @@ export const VALIDATION_CODES = [
   // ignore: not (provably) the sender's fault
   'epoch-too-old',
   'epoch-too-far',
+  'unknown-account',
+  'nonce-window',
   'internal-error',
 ] as const
 export type ValidationCode = (typeof VALIDATION_CODES)[number]
@@ -59,6 +61,12 @@ export interface ValidationPolicy {
   checkEpoch?(envelope: Envelope): EpochVerdict
   /** Is the signer allowed to send this message (registered, staked, in the committee)? */
   isAuthorized?(envelope: Envelope): boolean
+  /**
+   * Checks of the sender against domain state that cost less than its signature (an account
+   * in the ledger); throw ValidationError to turn the message down. Runs before the signature,
+   * so a message it turns down costs no signature check.
+   */
+  checkSender?(envelope: Envelope): void
   /** Type-specific checks that need domain state; throw ValidationError to turn it down. Runs after the signature. */
   checkContent?(envelope: Envelope): void
 }
@@ -142,6 +150,7 @@ export class EnvelopeValidator {
     if (this.policy.isAuthorized !== undefined && !this.policy.isAuthorized(envelope)) {
       return reject('unregistered', `signer ${toHex(envelope.signer)} may not send ${envelope.type}`)
     }
+    this.policy.checkSender?.(envelope)
 
     const id = messageId(bytes)
     const idHex = toHex(id)
