@@ -22,10 +22,12 @@ import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import { MessagePool } from './message-pool.js'
 import { RoundInputs } from './round-inputs.js'
 import { checkTxSender } from './tx-admission.js'
+import { committeePeers } from './committee-peers.js'
 import { VoteSigner } from './vote-signer.js'
 import type { ChainStore } from './store.js'
 
 const VALIDATE_RETRY_MS = 200
+
 function eventHeight(e: ConsensusEvent): number {
   return e.type === 'proposal' ? e.proposal.height : e.type === 'vote' ? e.vote.height : e.type === 'timeout' ? e.height : -1
 }
@@ -124,6 +126,9 @@ export class ConsensusDriver {
     }
     node.subscribe(globalChannel('tx'), (m) => this.pooled(m))
     node.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
+    // Committee members may use the sync slots kept back for priority peers, so a few hostile
+    // peers holding the ordinary ones cannot stop a member from catching up.
+    node.sync.admission.setPriority(committeePeers(() => this.chainState.committee))
     this.sync.start()
     node.sync.provide('round-messages', (query) => {
       const height = Number((query as { height?: unknown }).height)

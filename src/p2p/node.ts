@@ -85,6 +85,8 @@ export class ChorusNode {
         maxIdsPerRequest: options.sync?.maxIdsPerRequest ?? NODE_DEFAULTS.syncMaxIdsPerRequest,
         maxConcurrentRequests: options.sync?.maxConcurrentRequests ?? NODE_DEFAULTS.syncMaxConcurrentRequests,
         maxConcurrentPerPeer: options.sync?.maxConcurrentPerPeer ?? NODE_DEFAULTS.syncMaxConcurrentPerPeer,
+        reservedForPriority: options.sync?.reservedForPriority ?? NODE_DEFAULTS.syncReservedForPriority,
+        requestReadMs: options.sync?.requestReadMs ?? NODE_DEFAULTS.syncRequestReadMs,
         maxInboundStreams: options.sync?.maxInboundStreams ?? NODE_DEFAULTS.syncMaxInboundStreams,
       },
       this.store,

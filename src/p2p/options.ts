@@ -48,6 +48,18 @@ export interface SyncOptions {
    */
   readonly maxConcurrentPerPeer?: number
   /**
+   * Requests served at once beyond maxConcurrentRequests, for priority peers only (the
+   * consensus layer names its committee members): a few hostile peers holding every ordinary
+   * slot cannot keep the committee from catching up. @default 8
+   */
+  readonly reservedForPriority?: number
+  /**
+   * How long a served stream may take to deliver its request frame (an honest request is a
+   * small frame sent at once): a stream that sends nothing frees its slot after this, not
+   * after the whole timeoutMs. @default 1000
+   */
+  readonly requestReadMs?: number
+  /**
    * Open inbound sync streams per connection (libp2p's `maxInboundStreams`, whose default is
    * 32); libp2p resets the stream beyond it. Keep it above maxConcurrentPerPeer: up to there a
    * peer's excess is answered `busy` and counted. @default 16
@@ -115,6 +127,8 @@ export const NODE_DEFAULTS = Object.freeze({
   syncMaxIdsPerRequest: 256,
   syncMaxConcurrentRequests: 32,
   syncMaxConcurrentPerPeer: 8,
+  syncReservedForPriority: 8,
+  syncRequestReadMs: 1000,
   syncMaxInboundStreams: 16,
   syncMalformedPenalty: 0.5,
   messageStoreCapacity: 10_000,

@@ -59,6 +59,10 @@ export interface SyncLimits {
   readonly maxConcurrentRequests: number
   /** Requests of one peer served at once (over all its connections); more are answered `busy`. */
   readonly maxConcurrentPerPeer: number
+  /** Slots beyond maxConcurrentRequests that only priority peers (`setPriority`) may take. */
+  readonly reservedForPriority: number
+  /** Deadline for a served stream's request frame to arrive. */
+  readonly requestReadMs: number
   /**
    * Open inbound sync streams per connection (libp2p's `maxInboundStreams`): libp2p resets
    * the stream beyond it before it reaches us. Above maxConcurrentPerPeer, so a peer's excess
@@ -72,15 +76,25 @@ export interface SyncHooks {
   readonly onMalformed?: (peerId: string) => void
 }
 
-/** Requests being served, in all and per peer; `admit` takes a slot, `release` gives it back. */
+/**
+ * Requests being served, in all and per peer; `admit` takes a slot, `release` gives it back.
+ * A priority peer may also take one of `reserved` slots beyond `maxTotal`.
+ */
 export class SyncAdmission {
   private total = 0
   private readonly perPeer = new Map<string, number>()
+  private isPriority: (peer: string) => boolean = () => false
 
   constructor(
     private readonly maxTotal: number,
     private readonly maxPerPeer: number,
+    private readonly reserved = 0,
   ) {}
+
+  /** Which peers may use the reserved slots (e.g. the committee members). */
+  setPriority(isPriority: (peer: string) => boolean): void {
+    this.isPriority = isPriority
+  }
 
   /** Requests being served. */
   get inFlight(): number {
@@ -96,7 +110,7 @@ export class SyncAdmission {
   admit(peer: string): 'ok' | 'busy' | 'peer-busy' {
     const mine = this.perPeer.get(peer) ?? 0
     if (mine >= this.maxPerPeer) return 'peer-busy'
-    if (this.total >= this.maxTotal) return 'busy'
+    if (this.total >= this.maxTotal && !(this.total < this.maxTotal + this.reserved && this.isPriority(peer))) return 'busy'
     this.total++
     this.perPeer.set(peer, mine + 1)
     return 'ok'
@@ -135,7 +149,7 @@ export class SyncService {
     store: MessageStore,
     private readonly hooks: SyncHooks = {},
   ) {
-    this.admission = new SyncAdmission(limits.maxConcurrentRequests, limits.maxConcurrentPerPeer)
+    this.admission = new SyncAdmission(limits.maxConcurrentRequests, limits.maxConcurrentPerPeer, limits.reservedForPriority)
     this.providers.set('messages', (query) => {
       const ids = z.array(z.instanceof(Uint8Array)).max(limits.maxIdsPerRequest).parse(query)
       return ids.map((id) => store.get(id) ?? null)
@@ -192,6 +206,8 @@ export class SyncService {
     const signal = AbortSignal.timeout(this.limits.timeoutMs)
     const onAbort = (): void => stream.abort(new SyncError('sync request timed out'))
     signal.addEventListener('abort', onAbort, { once: true })
+    // A stream that holds a slot without sending its request gives the slot back early.
+    const upload = setTimeout(() => stream.abort(new SyncError('sync request not sent in time')), this.limits.requestReadMs)
     try {
       const answer = (frame: Uint8Array) => this.answer(frame, peer)
       await pipe(
@@ -199,6 +215,7 @@ export class SyncService {
         (source) => this.decodeFrames(source),
         async function* (frames) {
           for await (const frame of frames) {
+            clearTimeout(upload)
             yield encodeCanonical(await answer(frame.subarray()))
             return // one request per stream
           }
@@ -213,6 +230,7 @@ export class SyncService {
       else this.counters.inc('served:failed')
       stream.abort(new SyncError('bad sync request'))
     } finally {
+      clearTimeout(upload)
       signal.removeEventListener('abort', onAbort)
     }
   }

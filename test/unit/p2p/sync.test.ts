@@ -28,6 +28,18 @@ describe('SyncAdmission', () => {
     expect(a.admit('r')).toBe('ok')
   })
 
+  it('keeps reserved slots beyond the global cap for priority peers only', () => {
+    const a = new SyncAdmission(2, 2, 1)
+    expect([a.admit('p'), a.admit('q')]).toEqual(['ok', 'ok'])
+    expect(a.admit('c')).toBe('busy') // no priority peers named yet
+    a.setPriority((peer) => peer.startsWith('c'))
+    expect(a.admit('x')).toBe('busy')
+    expect(a.admit('c1')).toBe('ok')
+    expect(a.admit('c2')).toBe('busy') // the reserve is used up
+    a.release('c1')
+    expect(a.admit('c2')).toBe('ok')
+  })
+
   it('frees slots on release, forgets idle peers, and ignores a release without a slot', () => {
     const a = new SyncAdmission(2, 2)
     a.admit('p')
@@ -48,13 +60,15 @@ const LIMITS: SyncLimits = {
   maxIdsPerRequest: 16,
   maxConcurrentRequests: 2,
   maxConcurrentPerPeer: 1,
+  reservedForPriority: 1,
+  requestReadMs: 100,
   maxInboundStreams: 5,
 }
 
 interface Served {
   /** Decoded answer frames. */
   readonly answers: unknown[]
-  /** Set when the server aborted the stream. */
+  /** Set when the server aborted the stream (its first reason). */
   aborted?: Error
   closed: boolean
   /** Resolves once the server has finished with the stream (answered and closed, or aborted). */
@@ -64,7 +78,7 @@ interface Served {
 /** Let the server's pending continuations (closing, releasing its slot) run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-function fakeService(): { service: SyncService; penalised: string[]; handleOptions: () => unknown; request: (peer: string, bytes: Uint8Array) => Served } {
+function fakeService(): { service: SyncService; penalised: string[]; handleOptions: () => unknown; request: (peer: string, bytes: Uint8Array | 'silent') => Served } {
   let handler: StreamHandler | undefined
   let handleOptions: unknown
   const libp2p = {
@@ -76,13 +90,23 @@ function fakeService(): { service: SyncService; penalised: string[]; handleOptio
   const penalised: string[] = []
   const service = new SyncService(libp2p, LIMITS, new MessageStore(10), { onMalformed: (peer) => penalised.push(peer) })
   void service.start()
-  const request = (peer: string, bytes: Uint8Array): Served => {
+  const request = (peer: string, bytes: Uint8Array | 'silent'): Served => {
     let finish!: () => void
     const served: Served = { answers: [], closed: false, done: new Promise((resolve) => (finish = resolve)) }
+    let aborted!: () => void
+    const abortedSignal = new Promise<void>((resolve) => (aborted = resolve))
     const stream = {
-      source: (async function* () {
-        yield bytes
-      })(),
+      // `silent`: a stream that opens and never sends its request.
+      source:
+        bytes === 'silent'
+          ? (async function* () {
+              await abortedSignal
+              // As a libp2p stream's source does once the stream is aborted.
+              throw new Error('stream aborted')
+            })()
+          : (async function* () {
+              yield bytes
+            })(),
       sink: async (source: AsyncIterable<Uint8Array | { subarray(): Uint8Array }>) => {
         const chunks: Uint8Array[] = []
         for await (const chunk of source) chunks.push(chunk instanceof Uint8Array ? chunk : chunk.subarray())
@@ -93,7 +117,8 @@ function fakeService(): { service: SyncService; penalised: string[]; handleOptio
         served.closed = true
       },
       abort: (err: Error) => {
-        served.aborted = err
+        served.aborted ??= err // the first reason
+        aborted()
         void settle().then(finish)
       },
     } as unknown as Stream
@@ -156,6 +181,18 @@ describe('SyncService serving limits', () => {
     expect(service.counters.get('served:malformed')).toBe(3)
     expect(penalised).toEqual(['p', 'q', 'r'])
     expect(service.admission.inFlight).toBe(0)
+  })
+
+  it('gives back the slot of a stream that never sends its request after requestReadMs', async () => {
+    const { service, penalised, request } = fakeService()
+    const silent = request('p', 'silent')
+    await settle()
+    expect(service.admission.inFlight).toBe(1)
+    await silent.done
+    expect(silent.aborted?.message).toMatch(/not sent in time/)
+    expect(service.admission.inFlight).toBe(0)
+    expect(service.counters.get('served:failed')).toBe(1)
+    expect(penalised).toEqual([])
   })
 
   it('counts a frame cut short as failed, not malformed, and reports nobody', async () => {
