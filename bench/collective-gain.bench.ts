@@ -8,8 +8,9 @@
  *
  * Rows per series: best single worker's mean loss / network's (goal >= 1.25 on the
  * synthetic topic, >= 1.0 on real data) and naive's / network's (goal > 1 everywhere), both
- * over the epochs after a 50-epoch warm-up. Also written, with every worker's loss, to
- * bench/results/collective-gain.json.
+ * over the epochs after a 50-epoch warm-up. Also written, with every worker's loss and the
+ * reference points of gain-references.ts (simple rules on past losses, and on the synthetic
+ * series the best worker of each regime in hindsight), to bench/results/collective-gain.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -17,6 +18,7 @@ import { createGroundTruth } from '../src/roles/ground-truth/registry.js'
 import { defaultWorkerPopulation, simulate } from '../src/roles/simulation.js'
 import type { Summary } from '../src/roles/summary.js'
 import type { BenchRow, BenchSuite } from './lib.js'
+import { gainReferences, type GainReferences } from './gain-references.js'
 
 const EPOCHS = 500
 const WARMUP = 50
@@ -32,12 +34,14 @@ const SERIES: readonly { readonly name: string; readonly spec: string; readonly 
   { name: 'co2', spec: 'csv:co2-monthly.csv', synthetic: false },
 ]
 
-async function runSeries(spec: string): Promise<{ summary: Summary; epochs: number; ms: number }> {
+async function runSeries(spec: string): Promise<{ summary: Summary; epochs: number; ms: number; references: GainReferences }> {
   const source = await createGroundTruth(spec, { baseDir: join(import.meta.dirname, 'data') })
   const epochs = Math.min(EPOCHS, source.length - START)
   const t0 = performance.now()
-  const { summary } = await simulate({ groundTruth: source, workers: defaultWorkerPopulation(), epochs, warmup: WARMUP, start: START, lossFunction: 'squared-error' })
-  return { summary, epochs, ms: performance.now() - t0 }
+  const { summary, perEpoch } = await simulate({ groundTruth: source, workers: defaultWorkerPopulation(), epochs, warmup: WARMUP, start: START, lossFunction: 'squared-error' })
+  const ms = performance.now() - t0
+  const decided = perEpoch.filter((e) => e.decided)
+  return { summary, epochs, ms, references: gainReferences(decided.slice(0, WARMUP), decided.slice(WARMUP), source) }
 }
 
 export const suite: BenchSuite = {
@@ -46,9 +50,16 @@ export const suite: BenchSuite = {
     const rows: BenchRow[] = []
     const details: Record<string, unknown> = {}
     for (const s of SERIES) {
-      const { summary, epochs, ms } = await runSeries(s.spec)
+      const { summary, epochs, ms, references } = await runSeries(s.spec)
       const best = summary.bestWorkerLoss ?? Number.NaN
-      const extra = { epochs, counted: summary.counted, bestWorker: summary.bestWorker ?? '', equalWeightOverNetwork: summary.equalWeightLoss / summary.networkLoss, ms: Math.round(ms) }
+      // Best single worker / each reference (gain-references.ts): the context of the figure.
+      const context: Record<string, number> = {
+        bestOverTrailingSelection: best / references.trailingSelection,
+        bestOverInverseLossWeights: best / references.inverseLossWeights,
+        bestOverForecastImpliedMean: best / references.forecastImpliedMean,
+      }
+      if (references.hindsightRegimeBest !== undefined) context.bestOverHindsightRegimeBest = best / references.hindsightRegimeBest
+      const extra = { epochs, counted: summary.counted, bestWorker: summary.bestWorker ?? '', equalWeightOverNetwork: summary.equalWeightLoss / summary.networkLoss, ...context, ms: Math.round(ms) }
       rows.push({
         suite: 'collective-gain',
         case: `${s.name} best/network`,
@@ -71,7 +82,7 @@ export const suite: BenchSuite = {
         ratioMeaning: 'naive / network (goal > 1)',
         extra,
       })
-      details[s.name] = { spec: s.spec, simulatedEpochs: epochs, warmup: WARMUP, ...summary }
+      details[s.name] = { spec: s.spec, simulatedEpochs: epochs, warmup: WARMUP, ...summary, references }
     }
     const dir = join(import.meta.dirname, 'results')
     await mkdir(dir, { recursive: true })
