@@ -121,7 +121,7 @@ export class RoleNode {
         maxClockSkewMs: bft.maxClockSkewMs ?? 2000,
         misbehaviour: bft.misbehaviour,
       })
-      coordinators.push(driver)
+      coordinators.push(driver.admission)
       return new RoleNode(options.role, node, [new ConsensusService(driver, store)])
     }
     const readCommit = bft === undefined ? undefined : commitReader(bft.genesis)

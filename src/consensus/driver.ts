@@ -6,7 +6,6 @@
  * arrival order; all I/O happens between transitions.
  */
 import { decodeCanonical, Ed25519Verifier, encodeCanonical, fromHex, messageId, globalChannel, toHex, topicChannel, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
-import { checkReveal } from './commit-reveal.js'
 import type { TopicRuntime } from '../roles/admission.js'
 import { Timers } from '../roles/epoch-clock.js'
 import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from './bft/index.js'
@@ -21,7 +20,7 @@ import { encodeEvidence, readEvidence } from './evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from './ledger/index.js'
 import { MessagePool } from './message-pool.js'
 import { RoundInputs } from './round-inputs.js'
-import { checkTxSender } from './tx-admission.js'
+import { CoordinatorAdmission } from './gossip-admission.js'
 import { committeePeers } from './committee-peers.js'
 import { VoteSigner } from './vote-signer.js'
 import type { ChainStore } from './store.js'
@@ -70,6 +69,8 @@ export class ConsensusDriver {
   private machine: ConsensusMachine | undefined
   private heightStartedAt = 0
   readonly pool = new MessagePool()
+  /** The validator hooks of this coordinator (gossip-admission.ts). */
+  readonly admission = new CoordinatorAdmission(() => this.chainState, this.pool)
   private readonly inputs = new RoundInputs()
   private readonly nextHeightEvents: ConsensusEvent[] = []
   private readonly timers = new Timers()
@@ -138,26 +139,6 @@ export class ConsensusDriver {
     if (this.o.misbehaviour === 'silent-sync') for (const kind of ['blocks', 'chain-messages', 'round-messages']) node.sync.provide(kind, silentAnswer)
     this.scheduleHeight()
     this.catchUp.scheduleStallCheck()
-  }
-
-  /** Gossiped txs: only from ledger accounts, within their nonce window (tx-admission.ts). */
-  checkSender(envelope: Envelope): void {
-    checkTxSender(this.chainState.ledger, envelope)
-  }
-
-  /**
-   * Commit-reveal at the gossip level: a reveal must open the commitment its signer made in
-   * the window (plugged into the node's validator, so a copier's reveal is rejected and
-   * costs it peer score).
-   */
-  checkContent(envelope: Envelope): void {
-    if (envelope.type !== 'inference') return
-    const topic = this.chainState.topics.get(envelope.topicId)
-    if (topic === undefined || !topic.config.commitReveal) return
-    checkReveal(envelope, (signer) => {
-      const id = this.pool.ids('inference-commit', envelope.topicId, envelope.epoch).find((c) => toHex(this.pool.get(c)!.signer) === signer)
-      return id === undefined ? undefined : (this.pool.get(id)!.payload as { commitment: Uint8Array }).commitment
-    })
   }
 
   stop(): void {
