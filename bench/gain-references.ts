@@ -2,7 +2,8 @@
  * Reference points for the collective-gain figures, from one simulated run's per-epoch
  * records: what simple rules that use only past losses get with the same workers, and (on the
  * synthetic series) what a selector that knew each regime in hindsight would get. They put
- * the network's figure in context; none of them is a goal.
+ * the network's figure in context; none of them is a goal. Losses are squared errors, the
+ * loss function the bench runs.
  */
 import { SyntheticSeries } from '../src/roles/ground-truth/synthetic.js'
 import type { GroundTruthSource } from '../src/roles/plugins.js'

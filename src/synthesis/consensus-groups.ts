@@ -163,19 +163,14 @@ function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: Coordina
 function centralRow(matrix: LossMatrix, coords: Coordinates): number {
   const r = matrix.reputers.length
   const n = matrix.layout.size
-  const { values, stakes, arena } = matrix
+  const { values, stakes } = matrix
   const count = coords.length
   let distanceOf: (m: number) => number
   if (count === n) {
     // All coordinates, so no value is missing and the mean is the §3.1 consensus: the
-    // consensus kernel gave each row's distance to it (lossMatrix), or gives it here.
-    let distances = matrix.rowDistances
-    if (distances === undefined) {
-      arena.consensus(values, stakes, r, n, matrix.slots.consensus, matrix.slots.distances)
-      distances = matrix.slots.distances
-    }
-    const known = distances
-    distanceOf = (m) => known[m]
+    // consensus kernel gave each row's distance to it (lossMatrix).
+    const distances = matrix.rowDistances
+    distanceOf = (m) => distances[m]
   } else {
     const rowOf = (m: number): Float64Array => {
       const out = new Float64Array(count)

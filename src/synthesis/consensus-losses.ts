@@ -49,8 +49,8 @@ export interface LossMatrix {
   readonly values: Float64Array
   /** Number of NaN entries (0: every reputer reported every value). */
   readonly missing: number
-  /** The §3.1 consensus of these rows, once computed (`withConsensus`). */
-  readonly rawConsensus?: Float64Array
+  /** The §3.1 consensus of these rows. */
+  readonly rawConsensus: Float64Array
   /**
    * The arena `values` and `stakes` live in (valid until its next `begin`), with two vectors
    * of `layout.size` there for the kernels' outputs (the §3.1 consensus, the centre of the
@@ -59,12 +59,6 @@ export interface LossMatrix {
   readonly arena: KernelArena
   readonly slots: { readonly consensus: Float64Array; readonly centre: Float64Array; readonly distances: Float64Array }
   /** Each row's squared distance to `rawConsensus` (meaningful when `missing` is 0). */
-  readonly rowDistances?: Float64Array
-}
-
-/** A loss matrix with its §3.1 consensus (withConsensus). */
-export interface ConsensusMatrix extends LossMatrix {
-  readonly rawConsensus: Float64Array
   readonly rowDistances: Float64Array
 }
 
@@ -250,7 +244,7 @@ function fill(
  * as much as reading it, and is cheapest while it is still in cache); only if some reputer
  * reports more is the full union taken.
  */
-export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>, arena: KernelArena = new KernelArena()): ConsensusMatrix {
+export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>, arena: KernelArena = new KernelArena()): LossMatrix {
   let checked: IdMatrix | undefined
   const bundles = reputers.map((id) => {
     const losses = reports[id].losses
@@ -286,7 +280,7 @@ function consensusTable(layout: LossLayout, consensus: Float64Array, at: number)
  * each row's squared distance to it and the count of absent values, all from one pass of the
  * consensus kernel over the matrix, which also checks every value it reads.
  */
-function withConsensus(matrix: FilledMatrix): ConsensusMatrix {
+function withConsensus(matrix: FilledMatrix): LossMatrix {
   const n = matrix.layout.size
   const { slots } = matrix
   const missing = matrix.arena.consensus(matrix.values, matrix.stakes, matrix.stakes.length, n, slots.consensus, slots.distances, LOG10_LOSS_MIN, LOG10_LOSS_MAX)

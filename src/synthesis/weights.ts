@@ -130,9 +130,10 @@ export function weightedCombination(
   // Two copies of the loop, without and with the §5 shift, so the shift test is not in the
   // loop: the same operations in the same order either way. Not more: V8 inlines `exp` into
   // each copy within a fixed budget per compiled function, and a copy past the budget calls
-  // it instead, at ~1.8× the time (measured on Node 20 with four copies). The copies also
-  // keep this function too large to be inlined into its callers, where the same budget left
-  // `exp` uninlined in some runs (a 1000-inferer synthesize step took 27 or 33 ms by run).
+  // it instead, at ~1.8× the time (measured on Node 20 with four copies). Observed with
+  // --trace-turbo-inlining: V8 has not inlined the two-copy version into its callers, while
+  // the one-loop version was inlined into `combine` in some runs, and there the loop ran
+  // slower (a 1000-inferer synthesize step took 27 or 33 ms by run).
   if (!(maxHat < floor)) {
     for (let i = 0; i < n; i++) {
       let r = regrets[i] * inverse
