@@ -146,14 +146,19 @@ export function checkedMatrix(value: unknown, path: string, checkValues = true, 
   return { rows, cols, values }
 }
 
-/** Checks a regret family: two well-formed matrices over the same rows, dormant rows apart. */
 /**
- * Families that passed checkFamily. A state is immutable (readonly throughout), and input
- * from outside (JSON, disk, peers) arrives as new objects, so a family object checked once
- * needs no second check: a coordinator's synthesize and settle steps read the same state,
- * whose one-out tables hold a million regrets at 1000 inferers.
+ * Families that passed checkFamily, and dormant records that did. A state is immutable
+ * (readonly throughout), and input from outside (JSON, disk, peers) arrives as new objects,
+ * so an object checked once needs no second check: a coordinator's synthesize and settle
+ * steps read the same state, whose one-out tables hold a million regrets at 1000 inferers,
+ * and a settlement carries every dormant record over as it was, so with workers coming and
+ * going (they pile up: the spec keeps every regret) an epoch checks only the records that
+ * are new, not the whole history.
  */
 const CHECKED_FAMILIES = new WeakSet<object>()
+const CHECKED_DORMANT = new WeakSet<object>()
+
+/** Checks a regret family: two well-formed matrices over the same rows, dormant rows apart. */
 
 export function checkFamily(value: unknown, path: string): RegretFamily {
   if (typeof value !== 'object' || value === null) throw new SynthesisError('INVALID_INPUT', `${path} must be {inferers, forecasters, dormant}`)
@@ -168,6 +173,7 @@ export function checkFamily(value: unknown, path: string): RegretFamily {
     if (row === '') throw new SynthesisError('INVALID_INPUT', `${path}.dormant has an empty id`)
     if (indexOfSorted(inferers.rows, row) >= 0) throw new SynthesisError('INVALID_INPUT', `${path}: row "${row}" is both a table row and dormant`)
     const set = (dormant as Record<string, unknown>)[row] as Partial<RegretSet> | null
+    if (typeof set === 'object' && set !== null && CHECKED_DORMANT.has(set)) continue
     for (const side of ['inferers', 'forecasters'] as const) {
       const map: unknown = set?.[side]
       if (typeof map !== 'object' || map === null) throw new SynthesisError('INVALID_INPUT', `${path}.dormant.${row}.${side} must be an object keyed by id`)
@@ -177,6 +183,7 @@ export function checkFamily(value: unknown, path: string): RegretFamily {
         if (!Number.isFinite(v)) throw new SynthesisError('NON_FINITE', `${path}.dormant.${row}.${side}.${id} is not finite (${v})`)
       }
     }
+    CHECKED_DORMANT.add(set as object)
   }
   CHECKED_FAMILIES.add(value)
   return { inferers, forecasters, dormant: dormant as IdMap<RegretSet> }

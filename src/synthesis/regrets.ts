@@ -109,12 +109,27 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
   const unmatched = positionsIn(prev.cols, cols).includes(-1)
   const used = new Uint8Array(pnc)
   const dormantIds: string[] = []
+  const keptRows: number[] = []
   for (let r = 0; r < rows.length; r++) {
     const pr = fromTable[r]
     if (pr >= 0) {
-      if (unmatched) for (let c = 0; c < pnc; c++) if (prev.values[pr * pnc + c] === prev.values[pr * pnc + c]) used[c] = 1
+      keptRows.push(pr)
     } else if (Object.hasOwn(previous.dormant, rows[r])) {
       for (const id of Object.keys(previous.dormant[rows[r]][side])) dormantIds.push(id)
+    }
+  }
+  // Column by column, up to the first kept row that holds it: a column of a worker that left
+  // is usually held by every row that was updated with it, so this reads one entry per
+  // column, not the whole table (which is as wide as the workers that ever took part).
+  if (unmatched) {
+    for (let c = 0; c < pnc; c++) {
+      for (const pr of keptRows) {
+        const v = prev.values[pr * pnc + c]
+        if (v === v) {
+          used[c] = 1
+          break
+        }
+      }
     }
   }
   if (unmatched) cols = unionSorted(cols, prev.cols.filter((_, c) => used[c] === 1))

@@ -63,4 +63,20 @@ describe('IdMatrix', () => {
     expect(checkFamily(family, 'f')).toEqual(family)
     expect(() => checkFamily({ inferers: family.inferers, forecasters: matrixOf({ l: {} }) }, 'f')).toThrow(/same rows/)
   })
+
+  it('a family that carries checked dormant records over still has its new records checked', () => {
+    const tables = familyOf({ l: { inferers: { a: 1 }, forecasters: {} } })
+    const kept = { inferers: { a: 0.5, z: 2 }, forecasters: { k: 1 } }
+    const first = { ...tables, dormant: { x: kept } }
+    expect(checkFamily(first, 'f').dormant.x).toBe(kept)
+    // A later settlement's family: the same record object, and new ones beside it.
+    const good = { ...tables, dormant: { w: { inferers: { b: 3 }, forecasters: {} }, x: kept } }
+    expect(Object.keys(checkFamily(good, 'f').dormant)).toEqual(['w', 'x'])
+    const bad = { ...tables, dormant: { x: kept, y: { inferers: { b: Number.POSITIVE_INFINITY }, forecasters: {} } } }
+    expect(() => checkFamily(bad, 'f')).toThrow(/f\.dormant\.y\.inferers\.b is not finite/)
+    const badShape = { ...tables, dormant: { x: kept, y: { inferers: { b: 'one' }, forecasters: {} } } }
+    expect(() => checkFamily(badShape, 'f')).toThrow(/f\.dormant\.y\.inferers\.b must be a number/)
+    // The carried record is still a dormant record: it may not also be a table row.
+    expect(() => checkFamily({ ...tables, dormant: { l: kept } }, 'f')).toThrow(/both a table row and dormant/)
+  })
 })

@@ -1,0 +1,137 @@
+/**
+ * A topic's state keeps the regrets of every worker that ever took part (allora-math §4.2:
+ * absent workers' regrets are kept), so with workers coming and going it grows for good. This
+ * suite measures what that history costs one epoch: synthesize + settle of the same epoch on
+ * the state left by `EPOCHS` epochs in which a fraction of the inferers is replaced by new
+ * ones each epoch, against the same epoch on a state that holds only the epoch's own workers.
+ * The ratio is the figure (history / fresh; 1 would mean the history costs nothing).
+ *
+ * Reputers report what the reputer role computes (roles/loss-bundle.ts) from the decided
+ * output and a truth of their own, as on a live network.
+ */
+import { lossBundle } from '../src/roles/loss-bundle.js'
+import { DEFAULT_PARAMS } from '../src/synthesis/params.js'
+import { settleEpoch } from '../src/synthesis/settle.js'
+import { emptyTopicState } from '../src/synthesis/state.js'
+import { synthesizeEpoch } from '../src/synthesis/synthesize.js'
+import type { IdMap, ReputerReport, SynthesisInput, TopicState } from '../src/synthesis/types.js'
+import { mulberry32 } from '../test/utils/prng.js'
+import { type BenchRow, type BenchSuite, medianOf } from './lib.js'
+
+const SHAPE = { inferers: 300, forecasters: 30, reputers: 8, elementsPerForecast: 12 } as const
+/** Epochs of churn before the timed epoch, and the share of inferers replaced in each. */
+const EPOCHS = 200
+const CHURN = 0.05
+/** Epochs of the fresh state's own workers before it is timed (so it holds their regrets). */
+const FRESH_EPOCHS = 3
+const RUNS = 7
+
+interface Epoch {
+  readonly input: SynthesisInput
+  readonly truth: number
+}
+
+/** A seeded sequence of epochs whose inferer set changes by `churn` each epoch. */
+class ChurningTopic {
+  private readonly u = mulberry32(20_261_125)
+  private next = 0
+  private active: string[]
+  private readonly forecasters: string[]
+  readonly reputers: string[]
+  private truth = 0
+
+  constructor() {
+    this.active = Array.from({ length: SHAPE.inferers }, () => this.newId('i'))
+    this.forecasters = Array.from({ length: SHAPE.forecasters }, () => this.newId('f'))
+    this.reputers = Array.from({ length: SHAPE.reputers }, () => this.newId('r'))
+  }
+
+  private newId(prefix: string): string {
+    return `${prefix}${String(this.next++).padStart(7, '0')}`
+  }
+
+  epoch(churn: number): Epoch {
+    const u = this.u
+    for (let i = 0; i < Math.round(SHAPE.inferers * churn); i++) this.active[Math.floor(u() * SHAPE.inferers)] = this.newId('i')
+    this.truth += u() - 0.5
+    const inferences: Record<string, number> = {}
+    for (const id of this.active) inferences[id] = this.truth + (u() - 0.5)
+    const forecasts: Record<string, Record<string, number>> = {}
+    for (const k of this.forecasters) {
+      const elements: Record<string, number> = {}
+      for (let e = 0; e < SHAPE.elementsPerForecast; e++) elements[this.active[Math.floor(u() * this.active.length)]] = -2 + u()
+      forecasts[k] = elements
+    }
+    return { input: { inferences, forecasts }, truth: this.truth }
+  }
+
+  /** Each reputer's bundle for the epoch's output, from its own reading of the truth. */
+  reports(epoch: Epoch, output: ReturnType<typeof synthesizeEpoch>): IdMap<ReputerReport> {
+    const out: Record<string, ReputerReport> = {}
+    for (const [m, id] of this.reputers.entries()) {
+      const truth = epoch.truth + 0.01 * (m - SHAPE.reputers / 2)
+      out[id] = { stake: 1000 + 100 * m, losses: lossBundle({ inferences: epoch.input.inferences, output }, { value: truth }, 'squared-error') }
+    }
+    return out
+  }
+}
+
+/** One epoch on `state`: synthesize, the reputers' reports, settle. */
+function step(topic: ChurningTopic, epoch: Epoch, state: TopicState): { state: TopicState; ms: number } {
+  const t0 = performance.now()
+  const output = synthesizeEpoch(DEFAULT_PARAMS, epoch.input, state)
+  const t1 = performance.now()
+  const reports = topic.reports(epoch, output)
+  const t2 = performance.now()
+  const settled = settleEpoch(DEFAULT_PARAMS, { reputers: reports, topicReward: 1e6 }, state)
+  const t3 = performance.now()
+  return { state: settled.state, ms: t1 - t0 + (t3 - t2) }
+}
+
+/** Median ms of the epoch on `state` (the state is not advanced). */
+function timeOn(topic: ChurningTopic, epoch: Epoch, state: TopicState): number {
+  const times: number[] = []
+  for (let r = 0; r < RUNS + 2; r++) times.push(step(topic, epoch, state).ms)
+  return medianOf(times.slice(2))
+}
+
+function widthOf(state: TopicState): { columns: number; dormant: number } {
+  const f = state.regrets.oneOutInferer
+  return { columns: f.inferers.cols.length, dormant: Object.keys(f.dormant).length }
+}
+
+export const suite: BenchSuite = {
+  name: 'history',
+  async run(): Promise<BenchRow[]> {
+    const topic = new ChurningTopic()
+    let state = emptyTopicState()
+    for (let e = 0; e < EPOCHS; e++) state = step(topic, topic.epoch(CHURN), state).state
+    const timed = topic.epoch(CHURN)
+    let fresh = emptyTopicState()
+    for (let e = 0; e < FRESH_EPOCHS; e++) fresh = step(topic, timed, fresh).state
+    // Both timed alternately-warmed: the fresh state first, then the long one, then again.
+    timeOn(topic, timed, fresh)
+    const withHistory = timeOn(topic, timed, state)
+    const withoutHistory = timeOn(topic, timed, fresh)
+    const history = widthOf(state)
+    const own = widthOf(fresh)
+    return [
+      {
+        suite: 'history',
+        case: `epoch (${SHAPE.inferers},${SHAPE.forecasters},${SHAPE.reputers}) after ${EPOCHS} epochs of ${CHURN * 100}% inferer churn`,
+        value: withHistory,
+        unit: 'ms',
+        baselineName: 'same epoch, fresh state',
+        baseline: withoutHistory,
+        ratio: withHistory / withoutHistory,
+        ratioMeaning: 'history / fresh (1 = history is free)',
+        extra: {
+          oneOutColumnsWithHistory: history.columns,
+          oneOutColumnsFresh: own.columns,
+          dormantRowsWithHistory: history.dormant,
+          dormantRowsFresh: own.dormant,
+        },
+      },
+    ]
+  },
+}
