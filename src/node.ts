@@ -9,6 +9,7 @@ import { ConsensusDriver, type Misbehaviour } from './consensus/driver.js'
 import type { Genesis } from './consensus/ledger/index.js'
 import { ChainStore } from './consensus/store.js'
 import { topicRulesHash, topicRulesOf } from './consensus/topic-rules.js'
+import { STATE_HASH_VERSION } from './consensus/state-hash.js'
 import { SYNTHESIS_ENGINE_VERSION } from './synthesis/engine-version.js'
 import type { Timeouts } from './consensus/bft/index.js'
 import { ChorusNode, Ed25519Verifier, type ChorusNodeOptions, type Envelope } from './p2p/index.js'
@@ -176,7 +177,7 @@ export function checkTopicsAgainstGenesis(genesis: Genesis, topics: readonly Top
     if (g === undefined || g.epochMs !== config.epochMs) throw new Error(`topic ${config.id} (${config.epochMs} ms epochs) is not in the genesis as configured`)
     if (g.rules !== null && g.rules !== topicRulesHash(topicRulesOf(config))) {
       throw new Error(
-        `topic ${config.id}: its rules (epochMs, commitReveal, groundTruthLag, params, synthesis engine version ${SYNTHESIS_ENGINE_VERSION}) differ from the ones the genesis pins (${g.rules.slice(0, 12)}…)`,
+        `topic ${config.id}: its rules (epochMs, commitReveal, groundTruthLag, params, synthesis engine version ${SYNTHESIS_ENGINE_VERSION}, state hash version ${STATE_HASH_VERSION}) differ from the ones the genesis pins (${g.rules.slice(0, 12)}…)`,
       )
     }
   }

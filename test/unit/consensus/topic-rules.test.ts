@@ -4,6 +4,7 @@ import { topicRulesHash, topicRulesOf } from '../../../src/consensus/topic-rules
 import { checkTopicsAgainstGenesis } from '../../../src/node.js'
 import { parseTopicConfig } from '../../../src/roles/topic.js'
 import { SYNTHESIS_ENGINE_VERSION } from '../../../src/synthesis/engine-version.js'
+import { STATE_HASH_VERSION } from '../../../src/consensus/state-hash.js'
 
 const id = (n: number): string => n.toString(16).padStart(64, '0')
 const topic = parseTopicConfig({ id: 'alpha', name: 'a', epochMs: 400, groundTruth: 'synthetic:1' }, 'test')
@@ -22,6 +23,9 @@ describe('topic rules pinned in the genesis', () => {
     // Another synthesis engine version executes the same params differently.
     expect(topicRulesOf(topic).engine).toBe(SYNTHESIS_ENGINE_VERSION)
     expect(topicRulesHash({ ...topicRulesOf(topic), engine: SYNTHESIS_ENGINE_VERSION - 1 })).not.toBe(base)
+    // So does another way of hashing the topic state into blocks.
+    expect(topicRulesOf(topic).stateHash).toBe(STATE_HASH_VERSION)
+    expect(topicRulesHash({ ...topicRulesOf(topic), stateHash: STATE_HASH_VERSION - 1 })).not.toBe(base)
   })
 
   it('a coordinator with the pinned rules starts; one whose params differ is refused by name', () => {
