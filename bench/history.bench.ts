@@ -105,9 +105,9 @@ function timeOn(topic: ChurningTopic, epoch: Epoch, state: TopicState): number {
   return medianOf(times.slice(2))
 }
 
-function widthOf(state: TopicState): { columns: number; dormant: number } {
+function widthOf(state: TopicState): { columns: number; chunks: number } {
   const f = state.regrets.oneOutInferer
-  return { columns: f.inferers.cols.length, dormant: Object.keys(f.dormant).length }
+  return { columns: f.inferers.cols.length, chunks: f.departed.inferers.chunks.length }
 }
 
 async function historyRow(scenario: (typeof SCENARIOS)[number]): Promise<BenchRow> {
@@ -135,8 +135,8 @@ async function historyRow(scenario: (typeof SCENARIOS)[number]): Promise<BenchRo
     extra: {
       oneOutColumnsWithHistory: history.columns,
       oneOutColumnsFresh: own.columns,
-      dormantRowsWithHistory: history.dormant,
-      dormantRowsFresh: own.dormant,
+      departedChunksWithHistory: history.chunks,
+      departedChunksFresh: own.chunks,
     },
   }
 }

@@ -10,8 +10,9 @@
  * allocates nothing: it runs once per inferer in the one-out networks.
  */
 import { SynthesisError } from './errors.js'
-import { indexOfSorted, positionsIn } from './id-matrix.js'
-import type { IdMap, RegretFamily, RegretSet } from './types.js'
+import { departedCol, departedRow, idsWhere, recall } from './departed-regrets.js'
+import { indexOfSorted, positionsIn, unionSorted } from './id-matrix.js'
+import type { DepartedSide, IdMap, IdMatrix, RegretFamily, RegretSet } from './types.js'
 import { regretScale, weightedCombination, type WeightKernel, type WorkCounter } from './weights.js'
 
 /** Everything a Combine reads besides its regret set; built once per epoch. */
@@ -106,37 +107,81 @@ function identity(n: number): Int32Array {
 export interface ResolvedFamily {
   readonly ctx: CombineContext
   readonly family: RegretFamily
+  /** The family's tables, widened by this epoch's ids that only departed values hold. */
+  readonly inferers: IdMatrix
+  readonly forecasters: IdMatrix
   readonly infererColumns: Int32Array
   readonly forecasterColumns: Int32Array
   readonly none: RegretRow
 }
 
+/**
+ * `family` for this epoch's ids. An id that is not a table column may still have values that
+ * departed from the tables (a worker back after sitting out: departed-regrets.ts); then the
+ * tables are widened by those ids, recalled from the departed chunks, for this epoch only.
+ */
 export function resolveFamily(ctx: CombineContext, family: RegretFamily): ResolvedFamily {
-  const infererColumns = positionsIn(ctx.infererIds, family.inferers.cols)
-  const forecasterColumns = positionsIn(ctx.forecasterIds, family.forecasters.cols)
+  const inferers = widened(family.inferers, family.departed.inferers, ctx.infererIds)
+  const forecasters = widened(family.forecasters, family.departed.forecasters, ctx.forecasterIds)
+  const infererColumns = positionsIn(ctx.infererIds, inferers.cols)
+  const forecasterColumns = positionsIn(ctx.forecasterIds, forecasters.cols)
   const none: RegretRow = {
-    inferers: family.inferers.values,
+    inferers: inferers.values,
     infererBase: 0,
     infererColumns: new Int32Array(ctx.infererIds.length).fill(-1),
-    forecasters: family.forecasters.values,
+    forecasters: forecasters.values,
     forecasterBase: 0,
     forecasterColumns: new Int32Array(ctx.forecasterIds.length).fill(-1),
   }
-  return { ctx, family, infererColumns, forecasterColumns, none }
+  return { ctx, family, inferers, forecasters, infererColumns, forecasterColumns, none }
+}
+
+/** `table` with the epoch's `ids` that are not its columns but departed values hold, recalled. */
+function widened(table: IdMatrix, departed: DepartedSide, ids: readonly string[]): IdMatrix {
+  const at = positionsIn(ids, table.cols)
+  const extra = idsWhere(ids, (id, i) => at[i] < 0 && departedCol(departed, id)).ids
+  if (extra.length === 0) return table
+  const rows = idsWhere(table.rows, (id) => departedRow(departed, id))
+  if (rows.ids.length === 0) return table
+  const cols = unionSorted(table.cols, extra)
+  const nc = cols.length
+  const pnc = table.cols.length
+  const colAt = positionsIn(table.cols, cols)
+  const values = new Float64Array(table.rows.length * nc).fill(Number.NaN)
+  for (let r = 0; r < table.rows.length; r++) for (let c = 0; c < pnc; c++) values[r * nc + colAt[c]] = table.values[r * pnc + c]
+  recall(departed, rows.ids, rows.positions, extra, Array.from(positionsIn(extra, cols)), values, nc)
+  return { rows: table.rows, cols, values }
 }
 
 /** The row of `id` (a withheld or added worker) in a resolved family. */
 export function familyRow(f: ResolvedFamily, id: string): RegretRow {
-  const r = indexOfSorted(f.family.inferers.rows, id)
-  // A dormant row (its worker sat out the last settlement) is read from its record.
-  if (r < 0) return Object.hasOwn(f.family.dormant, id) ? rowOfSet(f.ctx, f.family.dormant[id]) : f.none
+  const r = indexOfSorted(f.inferers.rows, id)
+  if (r >= 0) {
+    return {
+      inferers: f.inferers.values,
+      infererBase: r * f.inferers.cols.length,
+      infererColumns: f.infererColumns,
+      forecasters: f.forecasters.values,
+      forecasterBase: r * f.forecasters.cols.length,
+      forecasterColumns: f.forecasterColumns,
+    }
+  }
+  // A row outside the tables (its worker sat out the last settlement) is recalled from what departed.
+  const { departed } = f.family
+  if (!departedRow(departed.inferers, id) && !departedRow(departed.forecasters, id)) return f.none
+  const recalled = (side: DepartedSide, ids: readonly string[]): Float64Array => {
+    const out = new Float64Array(ids.length).fill(Number.NaN)
+    const cols = idsWhere(ids, (c) => departedCol(side, c))
+    recall(side, [id], [0], cols.ids, cols.positions, out, 0)
+    return out
+  }
   return {
-    inferers: f.family.inferers.values,
-    infererBase: r * f.family.inferers.cols.length,
-    infererColumns: f.infererColumns,
-    forecasters: f.family.forecasters.values,
-    forecasterBase: r * f.family.forecasters.cols.length,
-    forecasterColumns: f.forecasterColumns,
+    inferers: recalled(departed.inferers, f.ctx.infererIds),
+    infererBase: 0,
+    infererColumns: identity(f.ctx.infererIds.length),
+    forecasters: recalled(departed.forecasters, f.ctx.forecasterIds),
+    forecasterBase: 0,
+    forecasterColumns: identity(f.ctx.forecasterIds.length),
   }
 }
 

@@ -11,7 +11,8 @@
  * unknown keys are errors, so a typo cannot silently fall back to a default.
  */
 import { SynthesisError } from './errors.js'
-import { EMPTY_MATRIX, familyOf, matrixOf } from './id-matrix.js'
+import { EMPTY_MATRIX, matrixOf } from './id-matrix.js'
+import { familyOf } from './regret-family.js'
 import { DEFAULT_PARAMS, resolveParams } from './params.js'
 import type {
   IdMap,

@@ -6,7 +6,8 @@
  * Maps are written in ascending id order so that the same result prints the same bytes.
  */
 import { EpochJsonError, PARAM_JSON_NAMES, join, record, type EpochFile } from './epoch-json-read.js'
-import { nestedFamily, nestedOf } from './id-matrix.js'
+import { nestedOf } from './id-matrix.js'
+import { nestedFamily } from './regret-family.js'
 import { sortedIds } from './stats.js'
 import type {
   IdMap,

@@ -12,7 +12,7 @@
 import { SynthesisError } from './errors.js'
 import { emptyRecord, mergeSorted } from './id-map.js'
 import { KernelArena } from './kernels/kernels.js'
-import type { IdMap, IdMatrix, RegretFamily, RegretSet } from './types.js'
+import type { IdMap, IdMatrix } from './types.js'
 
 export const EMPTY_MATRIX: IdMatrix = Object.freeze({ rows: Object.freeze([]), cols: Object.freeze([]), values: new Float64Array(0) })
 
@@ -144,66 +144,4 @@ export function checkedMatrix(value: unknown, path: string, checkValues = true, 
     if (v === v && v - v !== 0) throw new SynthesisError('NON_FINITE', `${path}["${rows[Math.floor(i / cols.length)]}"]["${cols[i % cols.length]}"] is not finite (${v})`)
   }
   return { rows, cols, values }
-}
-
-/**
- * Families that passed checkFamily, and dormant records that did. A state is immutable
- * (readonly throughout), and input from outside (JSON, disk, peers) arrives as new objects,
- * so an object checked once needs no second check: a coordinator's synthesize and settle
- * steps read the same state, whose one-out tables hold a million regrets at 1000 inferers,
- * and a settlement carries every dormant record over as it was, so with workers coming and
- * going (they pile up: the spec keeps every regret) an epoch checks only the records that
- * are new, not the whole history.
- */
-const CHECKED_FAMILIES = new WeakSet<object>()
-const CHECKED_DORMANT = new WeakSet<object>()
-
-/** Checks a regret family: two well-formed matrices over the same rows, dormant rows apart. */
-
-export function checkFamily(value: unknown, path: string): RegretFamily {
-  if (typeof value !== 'object' || value === null) throw new SynthesisError('INVALID_INPUT', `${path} must be {inferers, forecasters, dormant}`)
-  if (CHECKED_FAMILIES.has(value)) return value as RegretFamily
-  const f = value as Partial<RegretFamily>
-  const inferers = checkedMatrix(f.inferers, `${path}.inferers`)
-  const forecasters = checkedMatrix(f.forecasters, `${path}.forecasters`)
-  if (!sameIds(inferers.rows, forecasters.rows)) throw new SynthesisError('INVALID_INPUT', `${path}: inferers and forecasters must have the same rows`)
-  const dormant: unknown = f.dormant
-  if (typeof dormant !== 'object' || dormant === null) throw new SynthesisError('INVALID_INPUT', `${path}.dormant must be an object keyed by id`)
-  for (const row of Object.keys(dormant)) {
-    if (row === '') throw new SynthesisError('INVALID_INPUT', `${path}.dormant has an empty id`)
-    if (indexOfSorted(inferers.rows, row) >= 0) throw new SynthesisError('INVALID_INPUT', `${path}: row "${row}" is both a table row and dormant`)
-    const set = (dormant as Record<string, unknown>)[row] as Partial<RegretSet> | null
-    if (typeof set === 'object' && set !== null && CHECKED_DORMANT.has(set)) continue
-    for (const side of ['inferers', 'forecasters'] as const) {
-      const map: unknown = set?.[side]
-      if (typeof map !== 'object' || map === null) throw new SynthesisError('INVALID_INPUT', `${path}.dormant.${row}.${side} must be an object keyed by id`)
-      for (const [id, v] of Object.entries(map)) {
-        if (id === '') throw new SynthesisError('INVALID_INPUT', `${path}.dormant.${row}.${side} has an empty id`)
-        if (typeof v !== 'number') throw new SynthesisError('INVALID_INPUT', `${path}.dormant.${row}.${side}.${id} must be a number`)
-        if (!Number.isFinite(v)) throw new SynthesisError('NON_FINITE', `${path}.dormant.${row}.${side}.${id} is not finite (${v})`)
-      }
-    }
-    CHECKED_DORMANT.add(set as object)
-  }
-  CHECKED_FAMILIES.add(value)
-  return { inferers, forecasters, dormant: dormant as IdMap<RegretSet> }
-}
-
-/** A regret family of its nested JSON form `{row: {inferers: {...}, forecasters: {...}}}`: every row in the tables. */
-export function familyOf(nested: IdMap<RegretSet>): RegretFamily {
-  const rows = Object.keys(nested)
-  const part = (field: keyof RegretSet): IdMatrix => matrixOf(Object.fromEntries(rows.map((r) => [r, nested[r][field]])))
-  return { inferers: part('inferers'), forecasters: part('forecasters'), dormant: {} }
-}
-
-/** The nested JSON form of a regret family: every row (table and dormant, ascending), with both (possibly empty) maps. */
-export function nestedFamily(f: RegretFamily): IdMap<RegretSet> {
-  const inferers = nestedOf(f.inferers)
-  const forecasters = nestedOf(f.forecasters)
-  const out = emptyRecord<RegretSet>()
-  const dormantRows = Object.keys(f.dormant).sort()
-  for (const r of mergeSorted(f.inferers.rows, dormantRows)) {
-    out[r] = indexOfSorted(f.inferers.rows, r) >= 0 ? { inferers: inferers[r], forecasters: forecasters[r] } : f.dormant[r]
-  }
-  return out
 }

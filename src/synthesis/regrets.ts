@@ -11,9 +11,10 @@
 import { SynthesisError } from './errors.js'
 import { emptyRecord, mergeSorted, ownNumber } from './id-map.js'
 import { indexOfSorted, positionsIn, sameIds, unionSorted } from './id-matrix.js'
+import { chunkOf, departedCol, departedRow, idsWhere, recall, withChunks } from './departed-regrets.js'
 import { KernelArena } from './kernels/kernels.js'
 import { ema } from './stats.js'
-import type { IdMap, IdMatrix, LossBundle, RegretFamily, RegretSet, Regrets } from './types.js'
+import type { DepartedSide, IdMap, IdMatrix, LossBundle, RegretFamily, RegretSet, Regrets } from './types.js'
 
 function stored(value: number, path: string, id: string): number {
   if (!Number.isFinite(value)) throw new SynthesisError('NON_FINITE', `state.regrets.${path}.${id} is not finite (${value})`)
@@ -85,16 +86,15 @@ type Side = 'inferers' | 'forecasters'
 
 /**
  * One side of a family after an update of `rows` (ascending; the rows this settlement
- * updates): a table over exactly those rows, holding what each row stored before (in the
- * previous table or as a dormant record) with `updates` applied. Its columns are the updated
- * ids and the ids those rows hold a value for, so an id nobody in the table holds takes no
- * column.
+ * updates): a table over exactly those rows and the ids the updates name, holding what each
+ * pair stored before (in the previous table, or in what departed from it) with `updates`
+ * applied.
  */
 function updatedSide(alpha: number, initialRegret: number, previous: RegretFamily, side: Side, rows: readonly string[], updates: readonly RowUpdate[]): IdMatrix {
   const prev = previous[side]
+  const departed = previous.departed[side]
   const pnc = prev.cols.length
   const fromTable = positionsIn(rows, prev.rows)
-  // Columns: the updated ids, then what the rows held before.
   let cols: readonly string[] = []
   const seen = new Set<readonly string[]>()
   for (const u of updates) {
@@ -102,40 +102,11 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
     seen.add(u.ids)
     cols = unionSorted(cols, u.ids)
   }
-  // The usual epoch: the same rows as before, and every column is an updated id: a copy.
+  // The usual epoch: the same rows and columns as before: a copy.
   if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols)) return applied(alpha, initialRegret, rows, cols, (values) => values.set(prev.values), 0, updates)
-  // A previous column that is not an updated id stays if a kept row holds a value in it
-  // (usually every previous column is an updated id, and no scan is needed).
-  const unmatched = positionsIn(prev.cols, cols).includes(-1)
-  const used = new Uint8Array(pnc)
-  const dormantIds: string[] = []
-  const keptRows: number[] = []
-  for (let r = 0; r < rows.length; r++) {
-    const pr = fromTable[r]
-    if (pr >= 0) {
-      keptRows.push(pr)
-    } else if (Object.hasOwn(previous.dormant, rows[r])) {
-      for (const id of Object.keys(previous.dormant[rows[r]][side])) dormantIds.push(id)
-    }
-  }
-  // Column by column, up to the first kept row that holds it: a column of a worker that left
-  // is usually held by every row that was updated with it, so this reads one entry per
-  // column, not the whole table (which is as wide as the workers that ever took part).
-  if (unmatched) {
-    for (let c = 0; c < pnc; c++) {
-      for (const pr of keptRows) {
-        const v = prev.values[pr * pnc + c]
-        if (v === v) {
-          used[c] = 1
-          break
-        }
-      }
-    }
-  }
-  if (unmatched) cols = unionSorted(cols, prev.cols.filter((_, c) => used[c] === 1))
-  if (dormantIds.length > 0) cols = unionSorted(cols, [...new Set(dormantIds)].sort())
   const nc = cols.length
   const colAt = positionsIn(prev.cols, cols)
+  const colFrom = positionsIn(cols, prev.cols)
   const held = (values: Float64Array, arena: KernelArena): void => {
     values.fill(Number.NaN)
     // An absent value is NaN in both tables, so kept rows are moved as they lie.
@@ -146,11 +117,13 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
     const colsTo = arena.i32(pnc)
     colsTo.set(colAt)
     arena.remapRows(values, nc, src, pnc, rowsFrom, colsTo)
-    for (let r = 0; r < rows.length; r++) {
-      if (fromTable[r] >= 0 || !Object.hasOwn(previous.dormant, rows[r])) continue
-      const record = previous.dormant[rows[r]][side]
-      for (const id of Object.keys(record)) values[r * nc + indexOfSorted(cols, id)] = record[id]
-    }
+    // Pairs new to the table (a row or a column that was not in it) that may have left before.
+    const allCols = idsWhere(cols, (id) => departedCol(departed, id))
+    const newRows = idsWhere(rows, (id, r) => fromTable[r] < 0 && departedRow(departed, id))
+    recall(departed, newRows.ids, newRows.positions, allCols.ids, allCols.positions, values, nc)
+    const keptRows = idsWhere(rows, (id, r) => fromTable[r] >= 0 && departedRow(departed, id))
+    const newCols = idsWhere(cols, (id, c) => colFrom[c] < 0 && departedCol(departed, id))
+    recall(departed, keptRows.ids, keptRows.positions, newCols.ids, newCols.positions, values, nc)
   }
   const heldDoubles = prev.values.length + Math.ceil(rows.length / 2) + Math.ceil(pnc / 2)
   return applied(alpha, initialRegret, rows, cols, held, heldDoubles, updates)
@@ -222,41 +195,26 @@ function applied(
   return { rows, cols, values: values.slice() }
 }
 
-/** A table row's present entries as a record. */
-function rowRecord(m: IdMatrix, r: number): IdMap {
-  const out = emptyRecord<number>()
-  const nc = m.cols.length
-  for (let c = 0; c < nc; c++) {
-    const v = m.values[r * nc + c]
-    if (v === v) out[m.cols[c]] = v
-  }
-  return out
-}
-
 /**
- * A family after updating `rows`: they form the new tables; rows of the previous tables that
- * were not updated become dormant records (and dormant rows that were updated come back).
+ * A family after updating `rows`: they and the ids their updates name form the new tables.
+ * What leaves the tables is kept in new chunks of `departed` (departed-regrets.ts): the rows
+ * not updated with their whole rows, and the columns not named again with the rows that stay.
  */
 function updatedFamily(alpha: number, initialRegret: number, previous: RegretFamily, rows: readonly string[], inferUpdates: readonly RowUpdate[], forecastUpdates: readonly RowUpdate[]): RegretFamily {
-  const dormant = emptyRecord<RegretSet>()
-  for (const id of Object.keys(previous.dormant).sort()) if (indexOfSorted(rows, id) < 0) dormant[id] = previous.dormant[id]
+  const inferers = updatedSide(alpha, initialRegret, previous, 'inferers', rows, inferUpdates)
+  const forecasters = updatedSide(alpha, initialRegret, previous, 'forecasters', rows, forecastUpdates)
   const prevRows = previous.inferers.rows
-  for (let r = 0; r < prevRows.length; r++) {
-    if (indexOfSorted(rows, prevRows[r]) >= 0) continue
-    dormant[prevRows[r]] = { inferers: rowRecord(previous.inferers, r), forecasters: rowRecord(previous.forecasters, r) }
+  const stay: number[] = []
+  const go: number[] = []
+  for (let r = 0; r < prevRows.length; r++) (indexOfSorted(rows, prevRows[r]) >= 0 ? stay : go).push(r)
+  const departedSide = (side: Side, table: IdMatrix): DepartedSide => {
+    const prev = previous[side]
+    const gone: number[] = []
+    const at = positionsIn(prev.cols, table.cols)
+    for (let c = 0; c < at.length; c++) if (at[c] < 0) gone.push(c)
+    return withChunks(previous.departed[side], [go.length > 0 ? chunkOf(prev, go, undefined) : undefined, stay.length > 0 && gone.length > 0 ? chunkOf(prev, stay, gone) : undefined])
   }
-  return {
-    inferers: updatedSide(alpha, initialRegret, previous, 'inferers', rows, inferUpdates),
-    forecasters: updatedSide(alpha, initialRegret, previous, 'forecasters', rows, forecastUpdates),
-    dormant: sortedRecord(dormant),
-  }
-}
-
-/** The record with its keys in ascending order (canonical JSON and CBOR of the state). */
-function sortedRecord<T>(map: Record<string, T>): IdMap<T> {
-  const out = emptyRecord<T>()
-  for (const id of Object.keys(map).sort()) out[id] = map[id]
-  return out
+  return { inferers, forecasters, departed: { inferers: departedSide('inferers', inferers), forecasters: departedSide('forecasters', forecasters) } }
 }
 
 function vectorOf(map: IdMap, ids: readonly string[]): Float64Array {

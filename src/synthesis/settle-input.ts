@@ -4,7 +4,7 @@
  * regrets are checked where they are read (consensus-losses.ts, regrets.ts).
  */
 import { SynthesisError } from './errors.js'
-import { checkFamily } from './id-matrix.js'
+import { checkFamily } from './regret-family.js'
 import type { IdMap, SettleInput, TopicState } from './types.js'
 
 function finite(value: number, path: string): void {

@@ -5,7 +5,7 @@
  * regrets, `combine.regretOf`), so nothing non-finite reaches the arithmetic.
  */
 import { SynthesisError } from './errors.js'
-import { checkFamily } from './id-matrix.js'
+import { checkFamily } from './regret-family.js'
 import { inferenceValue, log10Loss } from './input-ranges.js'
 import type { ForecastRow } from './forecast-implied.js'
 import { sortedIds } from './stats.js'

@@ -53,6 +53,14 @@ export interface SynthesisParams {
  * (`rows.length × cols.length`), NaN where an entry is absent. The engine's form of the
  * families that grow as inferers² (id-matrix.ts); JSON and the wire nest them as maps.
  */
+export interface DepartedSide {
+  /** Dense chunks of what left the table, oldest first (NaN: no value). */
+  readonly chunks: readonly IdMatrix[]
+  /** Ascending unions of the chunks' rows and columns. */
+  readonly rows: readonly string[]
+  readonly cols: readonly string[]
+}
+
 export interface IdMatrix {
   readonly rows: readonly string[]
   readonly cols: readonly string[]
@@ -61,16 +69,16 @@ export interface IdMatrix {
 
 /**
  * Regrets of the networks that withhold or add one worker, by that worker (the rows):
- * inferer regrets by inferer, forecaster regrets by forecaster. The rows the last settlement
- * updated are dense tables (the same rows in both); the others are `dormant` records of what
- * they hold, so workers that come and go do not make the tables grow with the square of every
- * id ever seen. A row is in one place or the other. An absent entry means "use
- * `initialRegret`".
+ * inferer regrets by inferer, forecaster regrets by forecaster. The rows and ids the last
+ * settlement updated are dense tables (the same rows in both); whatever left the tables since
+ * (the spec keeps the regrets of absent workers) is in `departed`, per side, in chunks that
+ * never change (departed-regrets.ts), so workers that come and go cost an epoch what they
+ * bring and take, not every id ever seen. An absent entry means "use `initialRegret`".
  */
 export interface RegretFamily {
   readonly inferers: IdMatrix
   readonly forecasters: IdMatrix
-  readonly dormant: IdMap<RegretSet>
+  readonly departed: { readonly inferers: DepartedSide; readonly forecasters: DepartedSide }
 }
 
 /** Regrets one network uses; a missing id means "use `initialRegret`". */

@@ -1,4 +1,5 @@
-import { nestedFamily, nestedOf } from '../../src/synthesis/id-matrix.js'
+import { nestedOf } from '../../src/synthesis/id-matrix.js'
+import { nestedFamily } from '../../src/synthesis/regret-family.js'
 import type { IdMatrix, RegretFamily } from '../../src/synthesis/types.js'
 
 const isTable = (v: unknown): v is IdMatrix => typeof v === 'object' && v !== null && (v as IdMatrix).values instanceof Float64Array

@@ -9,7 +9,8 @@
 import { DEFAULT_PARAMS } from '../../src/synthesis/params.js'
 import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisInput, SynthesisParams, TopicState } from '../../src/synthesis/types.js'
 import { mulberry32 } from './prng.js'
-import { familyOf, matrixOf } from '../../src/synthesis/id-matrix.js'
+import { matrixOf } from '../../src/synthesis/id-matrix.js'
+import { familyOf } from '../../src/synthesis/regret-family.js'
 
 export interface RandomEpochOptions {
   readonly inferers: number

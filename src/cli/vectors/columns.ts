@@ -4,7 +4,8 @@
  * report and the tests agree on what a column means.
  */
 import type { VectorLayout } from './layout.js'
-import { nestedFamily, nestedOf } from '../../synthesis/id-matrix.js'
+import { nestedOf } from '../../synthesis/id-matrix.js'
+import { nestedFamily } from '../../synthesis/regret-family.js'
 import type { IdMatrix, RegretFamily } from '../../synthesis/types.js'
 
 /**

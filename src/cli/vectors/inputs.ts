@@ -15,7 +15,8 @@
  */
 import { record } from '../../synthesis/epoch-json.js'
 import { quantileDescending, sampleStdDev } from '../../synthesis/stats.js'
-import { familyOf, matrixOf } from '../../synthesis/id-matrix.js'
+import { matrixOf } from '../../synthesis/id-matrix.js'
+import { familyOf } from '../../synthesis/regret-family.js'
 import { EMPTY_FAMILY } from '../../synthesis/state.js'
 import type {
   IdMap,

@@ -91,7 +91,8 @@ describe('computeBlock / verifyBlock', () => {
     for (const family of [regrets.oneOutInferer, regrets.oneOutForecaster, regrets.oneInForecaster]) {
       expect(family.inferers.rows).toEqual([])
       expect(family.forecasters.cols).toEqual([])
-      expect(family.dormant).toEqual({})
+      expect(family.departed.inferers.chunks).toEqual([])
+      expect(family.departed.forecasters.chunks).toEqual([])
     }
   })
 })

@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest'
 import { stateHash } from '../../../src/consensus/state-hash.js'
-import { familyOf } from '../../../src/synthesis/id-matrix.js'
+import { familyOf } from '../../../src/synthesis/regret-family.js'
+import { NOTHING_DEPARTED, withChunks } from '../../../src/synthesis/departed-regrets.js'
 import { emptyTopicState } from '../../../src/synthesis/state.js'
-import type { RegretFamily, RegretSet, TopicState } from '../../../src/synthesis/types.js'
+import type { IdMatrix, RegretFamily, RegretSet, TopicState } from '../../../src/synthesis/types.js'
 
 const held: RegretSet = { inferers: { a: 0.25, b: -1 }, forecasters: { k: 2 } }
+
+/** What a row `m` left behind: the chunks of its two sides. */
+function departedOf(record: RegretSet): RegretFamily['departed'] {
+  const nested = familyOf({ m: record })
+  const side = (t: IdMatrix) => withChunks(NOTHING_DEPARTED, [t.values.some((v) => v === v) ? t : undefined])
+  return { inferers: side(nested.inferers), forecasters: side(nested.forecasters) }
+}
 
 function stateWith(family: RegretFamily): TopicState {
   const s = emptyTopicState()
   return { ...s, initialRegret: 0.5, regrets: { ...s.regrets, oneOutInferer: family } }
 }
 
-/** A table row `l` and a dormant row `m` holding `record`. */
+/** A table row `l` and a row `m` that left the tables holding `record`. */
 function family(record: RegretSet): RegretFamily {
-  return { ...familyOf({ l: { inferers: { a: 1, b: 2 }, forecasters: {} } }), dormant: { m: record } }
+  return { ...familyOf({ l: { inferers: { a: 1, b: 2 }, forecasters: {} } }), departed: departedOf(record) }
 }
 
 describe('topic state hash', () => {
@@ -25,13 +33,15 @@ describe('topic state hash', () => {
     expect(stateHash(a)).toBe(stateHash(a))
   })
 
-  it('every value of a dormant record is covered, and so is its id', () => {
+  it('every departed value is covered, and so is its row', () => {
     const base = stateHash(stateWith(family(held)))
     expect(stateHash(stateWith(family({ ...held, inferers: { a: 0.25, b: -1.5 } })))).not.toBe(base)
     expect(stateHash(stateWith(family({ ...held, forecasters: {} })))).not.toBe(base)
     expect(stateHash(stateWith(family({ ...held, inferers: { a: 0.25, c: -1 } })))).not.toBe(base)
-    const renamed = { ...family(held), dormant: { n: held } }
-    expect(stateHash(stateWith(renamed))).not.toBe(base)
+    const renamed = familyOf({ l: { inferers: { a: 1, b: 2 }, forecasters: {} } })
+    const n = familyOf({ n: held })
+    const moved = { ...renamed, departed: { inferers: withChunks(NOTHING_DEPARTED, [n.inferers]), forecasters: withChunks(NOTHING_DEPARTED, [n.forecasters]) } }
+    expect(stateHash(stateWith(moved))).not.toBe(base)
   })
 
   it('covers the tables, the form the family is held in, and the rest of the state', () => {
@@ -40,8 +50,8 @@ describe('topic state hash', () => {
     const values = f.inferers.values.slice()
     values[0] = 1.5
     expect(stateHash(stateWith({ ...f, inferers: { ...f.inferers, values } }))).not.toBe(base)
-    // The same regrets with m as a table row instead of a dormant record.
-    const asTable = { ...familyOf({ l: { inferers: { a: 1, b: 2 }, forecasters: {} }, m: held }), dormant: {} }
+    // The same regrets with m as a table row instead of departed.
+    const asTable = familyOf({ l: { inferers: { a: 1, b: 2 }, forecasters: {} }, m: held })
     expect(asTable.inferers.rows).toEqual(['l', 'm'])
     expect(stateHash(stateWith(asTable))).not.toBe(base)
     expect(stateHash({ ...stateWith(f), initialRegret: 0.75 })).not.toBe(base)

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs'
 import { expect } from 'vitest'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import type { IdMap, RegretSet, SynthesisInput, SynthesisOutput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
-import { familyOf, nestedOf } from '../../../src/synthesis/id-matrix.js'
+import { nestedOf } from '../../../src/synthesis/id-matrix.js'
+import { familyOf } from '../../../src/synthesis/regret-family.js'
 
 export const SPEC_DIR = '/work/shared/spec'
 

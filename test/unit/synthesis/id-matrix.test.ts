@@ -1,16 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  checkedMatrix,
-  checkFamily,
-  familyOf,
-  indexOfSorted,
-  matrixOf,
-  nestedFamily,
-  nestedOf,
-  positionsIn,
-  unionSorted,
-} from '../../../src/synthesis/id-matrix.js'
+import { checkedMatrix, indexOfSorted, matrixOf, nestedOf, positionsIn, unionSorted } from '../../../src/synthesis/id-matrix.js'
 import { SynthesisError } from '../../../src/synthesis/errors.js'
 
 const sortedUnique = fc.uniqueArray(fc.constantFrom<string>('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), { maxLength: 8 }).map((xs) => [...xs].sort())
@@ -54,29 +44,5 @@ describe('IdMatrix', () => {
     expect(code({ rows: ['a'], cols: ['x'], values: Float64Array.of(Number.POSITIVE_INFINITY) })).toMatch(/NON_FINITE: t\["a"\]\["x"\]/)
     expect(code({ rows: [''], cols: [], values: new Float64Array(0) })).toMatch(/non-empty id/)
     expect(code(null)).toMatch(/must be a matrix/)
-  })
-
-  it('a regret family round-trips through its nested form and needs equal rows', () => {
-    const nested = { l: { inferers: { a: 1, b: 2 }, forecasters: {} }, m: { inferers: {}, forecasters: { k: 3 } } }
-    const family = familyOf(nested)
-    expect(nestedFamily(family)).toEqual(nested)
-    expect(checkFamily(family, 'f')).toEqual(family)
-    expect(() => checkFamily({ inferers: family.inferers, forecasters: matrixOf({ l: {} }) }, 'f')).toThrow(/same rows/)
-  })
-
-  it('a family that carries checked dormant records over still has its new records checked', () => {
-    const tables = familyOf({ l: { inferers: { a: 1 }, forecasters: {} } })
-    const kept = { inferers: { a: 0.5, z: 2 }, forecasters: { k: 1 } }
-    const first = { ...tables, dormant: { x: kept } }
-    expect(checkFamily(first, 'f').dormant.x).toBe(kept)
-    // A later settlement's family: the same record object, and new ones beside it.
-    const good = { ...tables, dormant: { w: { inferers: { b: 3 }, forecasters: {} }, x: kept } }
-    expect(Object.keys(checkFamily(good, 'f').dormant)).toEqual(['w', 'x'])
-    const bad = { ...tables, dormant: { x: kept, y: { inferers: { b: Number.POSITIVE_INFINITY }, forecasters: {} } } }
-    expect(() => checkFamily(bad, 'f')).toThrow(/f\.dormant\.y\.inferers\.b is not finite/)
-    const badShape = { ...tables, dormant: { x: kept, y: { inferers: { b: 'one' }, forecasters: {} } } }
-    expect(() => checkFamily(badShape, 'f')).toThrow(/f\.dormant\.y\.inferers\.b must be a number/)
-    // The carried record is still a dormant record: it may not also be a table row.
-    expect(() => checkFamily({ ...tables, dormant: { l: kept } }, 'f')).toThrow(/both a table row and dormant/)
   })
 })

@@ -7,7 +7,8 @@ import { emptyTopicState } from '../../../src/synthesis/state.js'
 import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
 import { SIMULATOR_PARAMS } from '../../../src/synthesis/params.js'
 import { mulberry32 } from '../../utils/prng.js'
-import { familyOf, matrixOf } from '../../../src/synthesis/id-matrix.js'
+import { matrixOf } from '../../../src/synthesis/id-matrix.js'
+import { familyOf } from '../../../src/synthesis/regret-family.js'
 
 export const rng = mulberry32
 

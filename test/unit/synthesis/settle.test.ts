@@ -9,7 +9,7 @@ import { compareExpected, settleCase } from './settle-fixtures.js'
 import { randomEpoch } from '../../utils/random-epoch.js'
 import { emptyState, randomSettle, type RandomSettle } from './settle-random.js'
 import { lossBundleOf, type LossBundleParts } from '../../utils/loss-bundle.js'
-import { familyOf } from '../../../src/synthesis/id-matrix.js'
+import { familyOf } from '../../../src/synthesis/regret-family.js'
 import { jsonOf, plainOf } from '../../utils/plain.js'
 
 const P = SIMULATOR_PARAMS

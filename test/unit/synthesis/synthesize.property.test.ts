@@ -9,7 +9,7 @@ import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import { synthesizeEpoch } from '../../../src/synthesis/synthesize.js'
 import type { IdMap, IdMatrix, RegretFamily, RegretSet, Regrets, SynthesisInput, SynthesisOutput, TopicState } from '../../../src/synthesis/types.js'
 import { combine, combineContext, rowOfSet } from '../../../src/synthesis/combine.js'
-import { familyOf } from '../../../src/synthesis/id-matrix.js'
+import { familyOf } from '../../../src/synthesis/regret-family.js'
 import { jsonOf, plainOf } from '../../utils/plain.js'
 import { weightedMean, weightKernel, weightOf, weightsOfRegrets } from '../../../src/synthesis/weights.js'
 import { prng, randomEpoch } from '../../utils/random-epoch.js'
@@ -106,7 +106,10 @@ function renameEpoch(input: SynthesisInput, state: TopicState, r: (id: string) =
   const sets = (f: RegretFamily): RegretFamily => ({
     inferers: renameTable(f.inferers, r),
     forecasters: renameTable(f.forecasters, r),
-    dormant: Object.fromEntries(Object.entries(f.dormant).map(([k, v]) => [r(k), set(v)])),
+    departed: {
+      inferers: { chunks: f.departed.inferers.chunks.map((m) => renameTable(m, r)), rows: f.departed.inferers.rows.map(r), cols: f.departed.inferers.cols.map(r) },
+      forecasters: { chunks: f.departed.forecasters.chunks.map((m) => renameTable(m, r)), rows: f.departed.forecasters.rows.map(r), cols: f.departed.forecasters.cols.map(r) },
+    },
   })
   const g = state.regrets
   const regrets: Regrets = { network: set(g.network), naive: set(g.naive), oneOutInferer: sets(g.oneOutInferer), oneOutForecaster: sets(g.oneOutForecaster), oneInForecaster: sets(g.oneInForecaster) }
