@@ -21,8 +21,25 @@ import type { DepartedSide, IdMatrix } from './types.js'
 export const NOTHING_DEPARTED: DepartedSide = Object.freeze({ chunks: Object.freeze([]), rows: Object.freeze([]), cols: Object.freeze([]) })
 
 /**
+ * Sides and chunks known to be sound (values finite or NaN, ids ascending, unions exact):
+ * checked once (regret-family.ts), or built here from sound parts. A side grows by a chunk or
+ * two every epoch, for good, so checking it whole again each epoch would cost every epoch
+ * more than the last.
+ */
+const SOUND = new WeakSet<object>([NOTHING_DEPARTED])
+
+export function isSound(x: object): boolean {
+  return SOUND.has(x)
+}
+
+export function markSound(x: object): void {
+  SOUND.add(x)
+}
+
+/**
  * The chunk of `table` at rows `rowAt` × columns `colAt` (indices, ascending; undefined: every
- * column), or undefined when it holds no value.
+ * column), or undefined when it holds no value. The settle step takes chunks only from the
+ * tables of a state it has checked, so a chunk is sound.
  */
 export function chunkOf(table: IdMatrix, rowAt: readonly number[], colAt: readonly number[] | undefined): IdMatrix | undefined {
   const pnc = table.cols.length
@@ -38,7 +55,10 @@ export function chunkOf(table: IdMatrix, rowAt: readonly number[], colAt: readon
       if (v === v) held++
     }
   }
-  return held === 0 ? undefined : { rows: rowAt.map((r) => table.rows[r]), cols, values }
+  if (held === 0) return undefined
+  const chunk = { rows: rowAt.map((r) => table.rows[r]), cols, values }
+  SOUND.add(chunk)
+  return chunk
 }
 
 /** `side` with `chunks` appended (the ones that are undefined left out). */
@@ -51,7 +71,9 @@ export function withChunks(side: DepartedSide, chunks: readonly (IdMatrix | unde
     rows = unionSorted(rows, c.rows)
     cols = unionSorted(cols, c.cols)
   }
-  return { chunks: [...side.chunks, ...added], rows, cols }
+  const out = { chunks: [...side.chunks, ...added], rows, cols }
+  if (SOUND.has(side) && added.every((c) => SOUND.has(c))) SOUND.add(out)
+  return out
 }
 
 /** Pairs (index in `few`, index in `many`) of the ids both ascending lists hold. */

@@ -2,7 +2,7 @@
  * A regret family as a whole (types.ts RegretFamily): its check, and its nested JSON form
  * `{row: {inferers: {...}, forecasters: {...}}}` (epoch-json §6.7) both ways.
  */
-import { NOTHING_DEPARTED } from './departed-regrets.js'
+import { isSound, markSound, NOTHING_DEPARTED } from './departed-regrets.js'
 import { SynthesisError } from './errors.js'
 import { emptyRecord } from './id-map.js'
 import { checkedMatrix, matrixOf, sameIds, unionSorted } from './id-matrix.js'
@@ -13,11 +13,9 @@ import type { DepartedSide, IdMap, IdMatrix, RegretFamily, RegretSet } from './t
  * (readonly throughout), and input from outside (JSON, disk, peers) arrives as new objects,
  * so an object checked once needs no second check: a coordinator's synthesize and settle
  * steps read the same state, whose one-out tables hold a million regrets at 1000 inferers,
- * and a settlement carries every departed chunk over as it was, so with workers coming and
- * going (their regrets pile up: the spec keeps every one) an epoch checks only what is new.
+ * and what departed from the tables is checked once (departed-regrets.ts, isSound).
  */
 const CHECKED_FAMILIES = new WeakSet<object>()
-const CHECKED_CHUNKS = new WeakSet<object>()
 
 /** Checks a regret family: two well-formed matrices over the same rows, and what departed from them. */
 export function checkFamily(value: unknown, path: string): RegretFamily {
@@ -37,17 +35,19 @@ export function checkFamily(value: unknown, path: string): RegretFamily {
 function checkDeparted(value: unknown, path: string): void {
   const side = value as Partial<DepartedSide> | null
   if (typeof side !== 'object' || side === null || !Array.isArray(side.chunks)) throw new SynthesisError('INVALID_INPUT', `${path} must be {chunks, rows, cols}`)
+  if (isSound(side)) return
   let rows: readonly string[] = []
   let cols: readonly string[] = []
   side.chunks.forEach((chunk: unknown, k) => {
-    const m = CHECKED_CHUNKS.has(chunk as object) ? (chunk as IdMatrix) : checkedMatrix(chunk, `${path}.chunks[${k}]`)
-    CHECKED_CHUNKS.add(m)
+    const m = isSound(chunk as object) ? (chunk as IdMatrix) : checkedMatrix(chunk, `${path}.chunks[${k}]`)
+    markSound(chunk as object)
     rows = unionSorted(rows, m.rows)
     cols = unionSorted(cols, m.cols)
   })
   // The unions say which ids never left (so nothing is recalled for them): they must be exact.
   if (!Array.isArray(side.rows) || !sameIds(side.rows, rows)) throw new SynthesisError('INVALID_INPUT', `${path}.rows must be the ascending union of its chunks' rows`)
   if (!Array.isArray(side.cols) || !sameIds(side.cols, cols)) throw new SynthesisError('INVALID_INPUT', `${path}.cols must be the ascending union of its chunks' columns`)
+  markSound(side)
 }
 
 /** A regret family of its nested JSON form `{row: {inferers: {...}, forecasters: {...}}}`: every row in the tables. */

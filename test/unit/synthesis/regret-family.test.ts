@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { lossBundle } from '../../../src/roles/loss-bundle.js'
-import { NOTHING_DEPARTED, withChunks } from '../../../src/synthesis/departed-regrets.js'
+import { isSound, NOTHING_DEPARTED, withChunks } from '../../../src/synthesis/departed-regrets.js'
 import { matrixOf } from '../../../src/synthesis/id-matrix.js'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import { checkFamily, familyOf, nestedFamily } from '../../../src/synthesis/regret-family.js'
@@ -90,5 +90,10 @@ describe('regret families: tables and what departed from them', () => {
       recalled += f.departed.inferers.chunks.length
     }
     expect(recalled).toBeGreaterThan(0)
+    // What departed was built by the engine from checked tables, so no later check reads it
+    // again (it grows every epoch: checking it whole each time would cost more every epoch).
+    expect(isSound(state.regrets.oneOutInferer.departed.inferers)).toBe(true)
+    expect(isSound(state.regrets.oneOutInferer.departed.forecasters)).toBe(true)
+    expect(isSound(withChunks(NOTHING_DEPARTED, [matrixOf({ x: { a: 1 } })]))).toBe(false)
   })
 })
