@@ -73,7 +73,16 @@ export function withChunks(side: DepartedSide, chunks: readonly (IdMatrix | unde
   }
   const out = { chunks: [...side.chunks, ...added], rows, cols }
   if (SOUND.has(side) && added.every((c) => SOUND.has(c))) SOUND.add(out)
+  PARENTS.set(out, side)
   return out
+}
+
+/** The side each side was appended to (so a digest over a side's chunks can start from its parent's). */
+const PARENTS = new WeakMap<DepartedSide, DepartedSide>()
+
+/** The side `side` was built from by appending chunks, if it was built so. */
+export function parentOf(side: DepartedSide): DepartedSide | undefined {
+  return PARENTS.get(side)
 }
 
 /** Pairs (index in `few`, index in `many`) of the ids both ascending lists hold. */

@@ -60,4 +60,20 @@ describe('topic state hash', () => {
     const s = stateWith(f)
     expect(stateHash({ ...s, regrets: { ...s.regrets, naive } })).not.toBe(base)
   })
+
+  it('what departed hashes by its chunks in order, however the list was built', () => {
+    const a = familyOf({ x: { inferers: { p: 1 }, forecasters: {} } }).inferers
+    const b = familyOf({ y: { inferers: { q: 2 }, forecasters: {} } }).inferers
+    const tables = familyOf({ l: { inferers: { p: 0 }, forecasters: {} } })
+    const withSide = (inferers: RegretFamily['departed']['inferers']): TopicState => stateWith({ ...tables, departed: { inferers, forecasters: NOTHING_DEPARTED } })
+    const stepwise = withChunks(withChunks(NOTHING_DEPARTED, [a]), [b])
+    const atOnce = withChunks(NOTHING_DEPARTED, [a, b])
+    const byHand = { chunks: [a, b], rows: ['x', 'y'], cols: ['p', 'q'] }
+    // The stepwise side first, so its parent's digest is kept and continued from.
+    const h = stateHash(withSide(stepwise))
+    expect(stateHash(withSide(atOnce))).toBe(h)
+    expect(stateHash(withSide(byHand))).toBe(h)
+    expect(stateHash(withSide(withChunks(NOTHING_DEPARTED, [b, a])))).not.toBe(h)
+    expect(stateHash(withSide(withChunks(NOTHING_DEPARTED, [a])))).not.toBe(h)
+  })
 })
