@@ -1,12 +1,28 @@
-/** Assembling the settle kernels' WebAssembly text (wabt), for the build script and the test that the embedded binary is current. */
+/**
+ * Assembling the settle kernels' WebAssembly text (wabt), for the build script and the test that
+ * the embedded binary is current. The module is kernels.wat; its functions are in files of
+ * their own, spliced in at its marker.
+ */
 import { readFileSync } from 'node:fs'
 import wabtInit from 'wabt'
 
-export const KERNELS_WAT = new URL('../src/synthesis/kernels/kernels.wat', import.meta.url)
+const KERNELS_DIR = new URL('../src/synthesis/kernels/', import.meta.url)
+/** The module (its memory import) and, in this order, the files of its functions. */
+const MODULE_FILE = 'kernels.wat'
+const PART_FILES = ['consensus.wat', 'regrets.wat', 'gram.wat'] as const
+const MARKER = '  ;; @kernels\n'
+
+/** The module's text with its parts spliced in at the marker. */
+export function kernelsText(): string {
+  const module = readFileSync(new URL(MODULE_FILE, KERNELS_DIR), 'utf8')
+  if (!module.includes(MARKER)) throw new Error(`${MODULE_FILE} has no "${MARKER.trim()}" marker`)
+  const parts = PART_FILES.map((f) => readFileSync(new URL(f, KERNELS_DIR), 'utf8'))
+  return module.replace(MARKER, parts.join('\n'))
+}
 
 export async function assembleKernels(): Promise<Uint8Array> {
   const wabt = await wabtInit()
-  const module = wabt.parseWat('kernels.wat', readFileSync(KERNELS_WAT, 'utf8'), { simd: true })
+  const module = wabt.parseWat(MODULE_FILE, kernelsText(), { simd: true })
   try {
     module.validate()
     return Uint8Array.from(module.toBinary({ log: false, write_debug_names: false }).buffer)

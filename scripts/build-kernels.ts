@@ -1,5 +1,5 @@
 /**
- * Assembles src/synthesis/kernels/kernels.wat into the embedded binary
+ * Assembles src/synthesis/kernels/kernels.wat (with its parts) into the embedded binary
  * (src/synthesis/kernels/kernels-wasm.ts). Run after editing the .wat: npm run build:kernels.
  * A unit test assembles the .wat again and fails if the embedded binary differs.
  */
