@@ -11,7 +11,7 @@
 import { SynthesisError } from './errors.js'
 import { emptyRecord, mergeSorted, ownNumber } from './id-map.js'
 import { indexOfSorted, positionsIn, sameIds, unionSorted } from './id-matrix.js'
-import { chunkOf, departedCol, departedRow, idsWhere, recall, withChunks } from './departed-regrets.js'
+import { chunkOf, departedCol, departedRow, idsWhere, withChunks, withdraw } from './departed-regrets.js'
 import { KernelArena } from './kernels/kernels.js'
 import { ema } from './stats.js'
 import type { DepartedSide, IdMap, IdMatrix, LossBundle, RegretFamily, RegretSet, Regrets } from './types.js'
@@ -90,9 +90,9 @@ type Side = 'inferers' | 'forecasters'
  * pair stored before (in the previous table, or in what departed from it) with `updates`
  * applied.
  */
-function updatedSide(alpha: number, initialRegret: number, previous: RegretFamily, side: Side, rows: readonly string[], updates: readonly RowUpdate[]): IdMatrix {
+function updatedSide(alpha: number, initialRegret: number, previous: RegretFamily, side: Side, rows: readonly string[], updates: readonly RowUpdate[]): { table: IdMatrix; departed: DepartedSide } {
   const prev = previous[side]
-  const departed = previous.departed[side]
+  let departed = previous.departed[side]
   const pnc = prev.cols.length
   const fromTable = positionsIn(rows, prev.rows)
   let cols: readonly string[] = []
@@ -103,7 +103,7 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
     cols = unionSorted(cols, u.ids)
   }
   // The usual epoch: the same rows and columns as before: a copy.
-  if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols)) return applied(alpha, initialRegret, rows, cols, (values) => values.set(prev.values), 0, updates)
+  if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols)) return { table: applied(alpha, initialRegret, rows, cols, (values) => values.set(prev.values), 0, updates), departed }
   const nc = cols.length
   const colAt = positionsIn(prev.cols, cols)
   const colFrom = positionsIn(cols, prev.cols)
@@ -117,16 +117,18 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
     const colsTo = arena.i32(pnc)
     colsTo.set(colAt)
     arena.remapRows(values, nc, src, pnc, rowsFrom, colsTo)
-    // Pairs new to the table (a row or a column that was not in it) that may have left before.
+    // Pairs new to the table (a row or a column that was not in it) that may have left before
+    // come back from what departed, and leave it.
     const allCols = idsWhere(cols, (id) => departedCol(departed, id))
     const newRows = idsWhere(rows, (id, r) => fromTable[r] < 0 && departedRow(departed, id))
-    recall(departed, newRows.ids, newRows.positions, allCols.ids, allCols.positions, values, nc)
+    departed = withdraw(departed, newRows.ids, newRows.positions, allCols.ids, allCols.positions, values, nc)
     const keptRows = idsWhere(rows, (id, r) => fromTable[r] >= 0 && departedRow(departed, id))
     const newCols = idsWhere(cols, (id, c) => colFrom[c] < 0 && departedCol(departed, id))
-    recall(departed, keptRows.ids, keptRows.positions, newCols.ids, newCols.positions, values, nc)
+    departed = withdraw(departed, keptRows.ids, keptRows.positions, newCols.ids, newCols.positions, values, nc)
   }
   const heldDoubles = prev.values.length + Math.ceil(rows.length / 2) + Math.ceil(pnc / 2)
-  return applied(alpha, initialRegret, rows, cols, held, heldDoubles, updates)
+  const table = applied(alpha, initialRegret, rows, cols, held, heldDoubles, updates)
+  return { table, departed }
 }
 
 /**
@@ -207,14 +209,18 @@ function updatedFamily(alpha: number, initialRegret: number, previous: RegretFam
   const stay: number[] = []
   const go: number[] = []
   for (let r = 0; r < prevRows.length; r++) (indexOfSorted(rows, prevRows[r]) >= 0 ? stay : go).push(r)
-  const departedSide = (side: Side, table: IdMatrix): DepartedSide => {
+  const departedSide = (side: Side, next: { table: IdMatrix; departed: DepartedSide }): DepartedSide => {
     const prev = previous[side]
     const gone: number[] = []
-    const at = positionsIn(prev.cols, table.cols)
+    const at = positionsIn(prev.cols, next.table.cols)
     for (let c = 0; c < at.length; c++) if (at[c] < 0) gone.push(c)
-    return withChunks(previous.departed[side], [go.length > 0 ? chunkOf(prev, go, undefined) : undefined, stay.length > 0 && gone.length > 0 ? chunkOf(prev, stay, gone) : undefined])
+    return withChunks(next.departed, [go.length > 0 ? chunkOf(prev, go, undefined) : undefined, stay.length > 0 && gone.length > 0 ? chunkOf(prev, stay, gone) : undefined])
   }
-  return { inferers, forecasters, departed: { inferers: departedSide('inferers', inferers), forecasters: departedSide('forecasters', forecasters) } }
+  return {
+    inferers: inferers.table,
+    forecasters: forecasters.table,
+    departed: { inferers: departedSide('inferers', inferers), forecasters: departedSide('forecasters', forecasters) },
+  }
 }
 
 function vectorOf(map: IdMap, ids: readonly string[]): Float64Array {

@@ -61,7 +61,7 @@ describe('topic state hash', () => {
     expect(stateHash({ ...s, regrets: { ...s.regrets, naive } })).not.toBe(base)
   })
 
-  it('what departed hashes by its chunks in order, however the list was built', () => {
+  it('what departed hashes by its set of chunks, however the side was built', () => {
     const a = familyOf({ x: { inferers: { p: 1 }, forecasters: {} } }).inferers
     const b = familyOf({ y: { inferers: { q: 2 }, forecasters: {} } }).inferers
     const tables = familyOf({ l: { inferers: { p: 0 }, forecasters: {} } })
@@ -73,7 +73,8 @@ describe('topic state hash', () => {
     const h = stateHash(withSide(stepwise))
     expect(stateHash(withSide(atOnce))).toBe(h)
     expect(stateHash(withSide(byHand))).toBe(h)
-    expect(stateHash(withSide(withChunks(NOTHING_DEPARTED, [b, a])))).not.toBe(h)
+    // Every pair is in one chunk only, so the order of the chunks says nothing.
+    expect(stateHash(withSide(withChunks(NOTHING_DEPARTED, [b, a])))).toBe(h)
     expect(stateHash(withSide(withChunks(NOTHING_DEPARTED, [a])))).not.toBe(h)
   })
 })

@@ -49,7 +49,7 @@ describe('regret families: tables and what departed from them', () => {
     const withBad = { ...tables, departed: { inferers: { chunks: [chunk, bad], rows: ['x', 'y'], cols: ['a', 'b', 'z'] }, forecasters: NOTHING_DEPARTED } }
     expect(() => checkFamily(withBad, 'f')).toThrow(/f\.departed\.inferers\.chunks\[1\]\["y"\]\["b"\] is not finite/)
     const wrongUnion = { ...tables, departed: { inferers: { ...side, rows: [] }, forecasters: NOTHING_DEPARTED } }
-    expect(() => checkFamily(wrongUnion, 'f')).toThrow(/rows must be the ascending union/)
+    expect(() => checkFamily(wrongUnion, 'f')).toThrow(/rows must hold every row of its chunks/)
     expect(() => checkFamily({ ...tables, departed: { inferers: NOTHING_DEPARTED } }, 'f')).toThrow(/f\.departed\.forecasters must be/)
   })
 
@@ -88,6 +88,20 @@ describe('regret families: tables and what departed from them', () => {
         expect(f.inferers.cols).toEqual([...active].sort())
       }
       recalled += f.departed.inferers.chunks.length
+      // Every pair is kept in one place only (else a worker that keeps missing epochs would
+      // leave a copy of its regrets behind each time, for good).
+      for (const side of ['inferers', 'forecasters'] as const) {
+        const seen = new Set<string>()
+        for (const m of [f[side], ...f.departed[side].chunks]) {
+          m.rows.forEach((row, r) =>
+            m.cols.forEach((col, c) => {
+              if (Number.isNaN(m.values[r * m.cols.length + c])) return
+              expect(seen.has(`${row} ${col}`)).toBe(false)
+              seen.add(`${row} ${col}`)
+            }),
+          )
+        }
+      }
     }
     expect(recalled).toBeGreaterThan(0)
     // What departed was built by the engine from checked tables, so no later check reads it
