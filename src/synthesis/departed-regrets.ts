@@ -108,11 +108,12 @@ function common(few: readonly string[], many: readonly string[]): [number, numbe
 }
 
 /**
- * For every pair of a row in `rowIds` × a column in `colIds` (both ascending) whose entry of
- * `into` (row-major, `stride` apart, from `offset`) is still NaN, the newest departed value, if
- * any. Only ids that some chunk holds need asking: callers pass the others' positions out.
+ * Every value a chunk holds at a row of `rowIds` × a column of `colIds` (both ascending),
+ * newest chunk first: `take(k, at, i, j)` for the value at `at` of chunk k, row `rowIds[i]`,
+ * column `colIds[j]`. Under the rule that every pair is kept in one place, each pair comes
+ * at most once.
  */
-export function recall(side: DepartedSide, rowIds: readonly string[], rowPositions: readonly number[], colIds: readonly string[], colPositions: readonly number[], into: Float64Array, stride: number): void {
+function eachHeld(side: DepartedSide, rowIds: readonly string[], colIds: readonly string[], take: (k: number, at: number, i: number, j: number) => void): void {
   if (rowIds.length === 0 || colIds.length === 0) return
   for (let k = side.chunks.length - 1; k >= 0; k--) {
     const chunk = side.chunks[k]
@@ -121,14 +122,23 @@ export function recall(side: DepartedSide, rowIds: readonly string[], rowPositio
     const cols = common(colIds, chunk.cols)
     const nc = chunk.cols.length
     for (const [i, cr] of rows) {
-      const base = rowPositions[i] * stride
       for (const [j, cc] of cols) {
-        const v = chunk.values[cr * nc + cc]
-        const at = base + colPositions[j]
-        if (v === v && into[at] !== into[at]) into[at] = v
+        const at = cr * nc + cc
+        if (chunk.values[at] === chunk.values[at]) take(k, at, i, j)
       }
     }
   }
+}
+
+/**
+ * Into `into` (row-major, `stride` apart), at row `rowPositions[i]` and column
+ * `colPositions[j]`, the departed value of row `rowIds[i]` × column `colIds[j]` where there is
+ * one. Only ids that some chunk holds need asking: callers leave the others out.
+ */
+export function recall(side: DepartedSide, rowIds: readonly string[], rowPositions: readonly number[], colIds: readonly string[], colPositions: readonly number[], into: Float64Array, stride: number): void {
+  eachHeld(side, rowIds, colIds, (k, at, i, j) => {
+    into[rowPositions[i] * stride + colPositions[j]] = side.chunks[k].values[at]
+  })
 }
 
 /**
@@ -137,37 +147,28 @@ export function recall(side: DepartedSide, rowIds: readonly string[], rowPositio
  * the side without them.
  */
 export function withdraw(side: DepartedSide, rowIds: readonly string[], rowPositions: readonly number[], colIds: readonly string[], colPositions: readonly number[], into: Float64Array, stride: number): DepartedSide {
-  if (rowIds.length === 0 || colIds.length === 0) return side
+  const left = new Map<number, Float64Array>()
+  eachHeld(side, rowIds, colIds, (k, at, i, j) => {
+    const values = side.chunks[k].values
+    into[rowPositions[i] * stride + colPositions[j]] = values[at]
+    let rest = left.get(k)
+    if (rest === undefined) left.set(k, (rest = values.slice()))
+    rest[at] = Number.NaN
+  })
+  if (left.size === 0) return side
   const removed: IdMatrix[] = []
   const added: IdMatrix[] = []
-  let chunks: (IdMatrix | undefined)[] | undefined
-  for (let k = side.chunks.length - 1; k >= 0; k--) {
-    const chunk = side.chunks[k]
-    const rows = common(rowIds, chunk.rows)
-    if (rows.length === 0) continue
-    const cols = common(colIds, chunk.cols)
-    const nc = chunk.cols.length
-    let left: Float64Array | undefined
-    for (const [i, cr] of rows) {
-      const base = rowPositions[i] * stride
-      for (const [j, cc] of cols) {
-        const v = chunk.values[cr * nc + cc]
-        if (v !== v) continue
-        const at = base + colPositions[j]
-        if (into[at] !== into[at]) into[at] = v
-        left ??= chunk.values.slice()
-        left[cr * nc + cc] = Number.NaN
-      }
+  const chunks: IdMatrix[] = []
+  side.chunks.forEach((chunk, k) => {
+    const rest = left.get(k)
+    const kept = rest === undefined ? chunk : nonEmpty(chunk.rows, chunk.cols, rest)
+    if (kept !== chunk) {
+      removed.push(chunk)
+      if (kept !== undefined) added.push(kept)
     }
-    if (left === undefined) continue
-    chunks ??= [...side.chunks]
-    const rest = nonEmpty(chunk.rows, chunk.cols, left)
-    chunks[k] = rest
-    removed.push(chunk)
-    if (rest !== undefined) added.push(rest)
-  }
-  if (chunks === undefined) return side
-  const out = { chunks: chunks.filter((c): c is IdMatrix => c !== undefined), rows: side.rows, cols: side.cols }
+    if (kept !== undefined) chunks.push(kept)
+  })
+  const out = { chunks, rows: side.rows, cols: side.cols }
   if (SOUND.has(side)) {
     SOUND.add(out)
     for (const c of added) SOUND.add(c)
