@@ -1,29 +1,27 @@
 /**
  * What left a regret family's tables. allora-math §4.2 keeps the regrets of absent workers for
  * good; the tables hold only the rows and columns of the last settlement, and every value that
- * leaves them is kept in a dense chunk (an IdMatrix, NaN where no value), appended oldest
- * first and never changed again:
+ * leaves them is kept in a dense chunk (an IdMatrix, NaN where no value):
  *
  * - rows that leave take their whole row along (a chunk of those rows × the table's columns);
  * - columns that leave while their rows stay leave a chunk of those rows × those columns.
  *
  * A pair can only change while it is in the table, and it leaves the table only with its row
  * or its column, which writes its current value into a new chunk; when it comes back into the
- * table its value leaves the chunk (`withdraw`: a chunk is replaced by a smaller copy), so every
- * pair is kept in one place only, and a worker that misses every other epoch leaves nothing
- * behind. An epoch costs what comes and
- * goes, not every worker that ever left (the tables used to keep a column for each of those
- * as long as any of their rows held one: 2,900 columns for 300 inferers after 200 epochs of
- * churn, all copied every epoch).
+ * table its value leaves the chunk (`withdraw`: a chunk is replaced by a smaller copy), so
+ * every pair is kept in one place only and a worker that misses every other epoch leaves
+ * nothing behind. An epoch costs what comes and goes, not every worker that ever left (the
+ * tables used to keep a column for each of those as long as any of their rows held one: 2,900
+ * columns for 300 inferers after 200 epochs of churn, all copied every epoch).
  */
 import { indexOfSorted, unionSorted } from './id-matrix.js'
 import type { DepartedSide, IdMatrix } from './types.js'
 
-
 export const NOTHING_DEPARTED: DepartedSide = Object.freeze({ chunks: Object.freeze([]), rows: Object.freeze([]), cols: Object.freeze([]) })
 
 /**
- * Sides and chunks known to be sound (values finite or NaN, ids ascending, unions exact):
+ * Sides and chunks known to be sound (values finite or NaN, ids ascending, unions holding
+ * every id of the chunks):
  * checked once (regret-family.ts), or built here from sound parts. A side grows by a chunk or
  * two every epoch, for good, so checking it whole again each epoch would cost every epoch
  * more than the last.
@@ -75,7 +73,7 @@ export function withChunks(side: DepartedSide, chunks: readonly (IdMatrix | unde
   }
   const out = { chunks: [...side.chunks, ...added], rows, cols }
   if (SOUND.has(side) && added.every((c) => SOUND.has(c))) SOUND.add(out)
-  DERIVED.set(out, { parent: side, removed: [], added })
+  derived(out, side, [], added)
   return out
 }
 
@@ -86,11 +84,35 @@ export interface Derivation {
   readonly added: readonly IdMatrix[]
 }
 
-const DERIVED = new WeakMap<DepartedSide, Derivation>()
+/**
+ * Held weakly: a side must not keep every side before it, and every chunk withdrawn since, alive
+ * (a node keeps the state of the last block, and a derivation is only of use while its parent
+ * is still around).
+ */
+interface WeakDerivation {
+  readonly parent: WeakRef<DepartedSide>
+  readonly removed: readonly WeakRef<IdMatrix>[]
+  readonly added: readonly IdMatrix[]
+}
 
-/** How `side` was built from another side here, if it was. */
+const DERIVED = new WeakMap<DepartedSide, WeakDerivation>()
+
+function derived(out: DepartedSide, parent: DepartedSide, removed: readonly IdMatrix[], added: readonly IdMatrix[]): void {
+  DERIVED.set(out, { parent: new WeakRef(parent), removed: removed.map((c) => new WeakRef(c)), added })
+}
+
+/** How `side` was built from another side here, if it was and that side and its chunks are still around. */
 export function derivationOf(side: DepartedSide): Derivation | undefined {
-  return DERIVED.get(side)
+  const d = DERIVED.get(side)
+  const parent = d?.parent.deref()
+  if (d === undefined || parent === undefined) return undefined
+  const removed: IdMatrix[] = []
+  for (const ref of d.removed) {
+    const chunk = ref.deref()
+    if (chunk === undefined) return undefined
+    removed.push(chunk)
+  }
+  return { parent, removed, added: d.added }
 }
 
 /** Pairs (index in `few`, index in `many`) of the ids both ascending lists hold. */
@@ -173,7 +195,7 @@ export function withdraw(side: DepartedSide, rowIds: readonly string[], rowPosit
     SOUND.add(out)
     for (const c of added) SOUND.add(c)
   }
-  DERIVED.set(out, { parent: side, removed, added })
+  derived(out, side, removed, added)
   return out
 }
 

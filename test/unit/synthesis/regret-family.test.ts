@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { stateHash } from '../../../src/consensus/state-hash.js'
 import { lossBundle } from '../../../src/roles/loss-bundle.js'
 import { isSound, NOTHING_DEPARTED, withChunks } from '../../../src/synthesis/departed-regrets.js'
 import { matrixOf } from '../../../src/synthesis/id-matrix.js'
@@ -63,6 +64,7 @@ describe('regret families: tables and what departed from them', () => {
     let state = emptyTopicState()
     let truth = 0
     let recalled = 0
+    const hashes: string[] = []
     for (let epoch = 0; epoch < 40; epoch++) {
       const active = pool.filter((_, i) => i < 10 || u() < 0.4)
       const present = forecasters.filter(() => u() < 0.7)
@@ -80,6 +82,8 @@ describe('regret families: tables and what departed from them', () => {
       const settledFlat = settleEpoch(DEFAULT_PARAMS, { reputers, topicReward: 1000 }, flat)
       expect(jsonOf(settled)).toBe(jsonOf(settledFlat))
       state = settled.state
+      // Hashed every epoch, as a node does: the hash of what departed is carried from the last.
+      hashes.push(stateHash(state))
       const f = state.regrets.oneOutInferer
       // The tables hold this settlement's rows and ids only (none in the first epochs, with
       // no regrets to weight by yet).
@@ -104,6 +108,8 @@ describe('regret families: tables and what departed from them', () => {
       }
     }
     expect(recalled).toBeGreaterThan(0)
+    // The carried hash is the hash of the state itself: a copy (new objects, nothing carried) hashes the same.
+    expect(stateHash(structuredClone(state))).toBe(hashes[hashes.length - 1])
     // What departed was built by the engine from checked tables, so no later check reads it
     // again (it grows every epoch: checking it whole each time would cost more every epoch).
     expect(isSound(state.regrets.oneOutInferer.departed.inferers)).toBe(true)
