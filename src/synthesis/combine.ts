@@ -11,7 +11,7 @@
  */
 import { SynthesisError } from './errors.js'
 import { departedCol, departedRow, idsWhere, recall } from './departed-regrets.js'
-import { indexOfSorted, positionsIn, unionSorted } from './id-matrix.js'
+import { indexOfSorted, positionsIn } from './id-matrix.js'
 import type { DepartedSide, IdMap, IdMatrix, RegretFamily, RegretSet } from './types.js'
 import { regretScale, weightedCombination, type WeightKernel, type WorkCounter } from './weights.js'
 
@@ -107,12 +107,17 @@ function identity(n: number): Int32Array {
 export interface ResolvedFamily {
   readonly ctx: CombineContext
   readonly family: RegretFamily
-  /** The family's tables, widened by this epoch's ids that only departed values hold. */
-  readonly inferers: IdMatrix
-  readonly forecasters: IdMatrix
-  readonly infererColumns: Int32Array
-  readonly forecasterColumns: Int32Array
+  readonly inferers: ResolvedSide
+  readonly forecasters: ResolvedSide
   readonly none: RegretRow
+}
+
+/** One side's table for this epoch: the epoch's id i sits at column `columns[i]` (−1: none). */
+interface ResolvedSide {
+  readonly values: Float64Array
+  /** Entries per row. */
+  readonly width: number
+  readonly columns: Int32Array
 }
 
 /**
@@ -121,10 +126,8 @@ export interface ResolvedFamily {
  * tables are widened by those ids, recalled from the departed chunks, for this epoch only.
  */
 export function resolveFamily(ctx: CombineContext, family: RegretFamily): ResolvedFamily {
-  const inferers = widened(family.inferers, family.departed.inferers, ctx.infererIds)
-  const forecasters = widened(family.forecasters, family.departed.forecasters, ctx.forecasterIds)
-  const infererColumns = positionsIn(ctx.infererIds, inferers.cols)
-  const forecasterColumns = positionsIn(ctx.forecasterIds, forecasters.cols)
+  const inferers = resolvedSide(family.inferers, family.departed.inferers, ctx.infererIds)
+  const forecasters = resolvedSide(family.forecasters, family.departed.forecasters, ctx.forecasterIds)
   const none: RegretRow = {
     inferers: inferers.values,
     infererBase: 0,
@@ -133,37 +136,45 @@ export function resolveFamily(ctx: CombineContext, family: RegretFamily): Resolv
     forecasterBase: 0,
     forecasterColumns: new Int32Array(ctx.forecasterIds.length).fill(-1),
   }
-  return { ctx, family, inferers, forecasters, infererColumns, forecasterColumns, none }
+  return { ctx, family, inferers, forecasters, none }
 }
 
-/** `table` with the epoch's `ids` that are not its columns but departed values hold, recalled. */
-function widened(table: IdMatrix, departed: DepartedSide, ids: readonly string[]): IdMatrix {
-  const at = positionsIn(ids, table.cols)
-  const extra = idsWhere(ids, (id, i) => at[i] < 0 && departedCol(departed, id)).ids
-  if (extra.length === 0) return table
-  const rows = idsWhere(table.rows, (id) => departedRow(departed, id))
-  if (rows.ids.length === 0) return table
-  const cols = unionSorted(table.cols, extra)
-  const nc = cols.length
+/**
+ * `table` for the epoch's `ids`. The ids that are not its columns but that departed values
+ * hold get columns of their own after the table's (a copy of each row, then those values
+ * recalled): a gather reads an id wherever its column is, so the order costs nothing.
+ */
+function resolvedSide(table: IdMatrix, departed: DepartedSide, ids: readonly string[]): ResolvedSide {
+  const columns = positionsIn(ids, table.cols)
   const pnc = table.cols.length
-  const colAt = positionsIn(table.cols, cols)
-  const values = new Float64Array(table.rows.length * nc).fill(Number.NaN)
-  for (let r = 0; r < table.rows.length; r++) for (let c = 0; c < pnc; c++) values[r * nc + colAt[c]] = table.values[r * pnc + c]
-  recall(departed, rows.ids, rows.positions, extra, Array.from(positionsIn(extra, cols)), values, nc)
-  return { rows: table.rows, cols, values }
+  const same = { values: table.values, width: pnc, columns }
+  const extra = idsWhere(ids, (id, i) => columns[i] < 0 && departedCol(departed, id))
+  if (extra.ids.length === 0) return same
+  const rows = idsWhere(table.rows, (id) => departedRow(departed, id))
+  if (rows.ids.length === 0) return same
+  const width = pnc + extra.ids.length
+  const values = new Float64Array(table.rows.length * width)
+  for (let r = 0; r < table.rows.length; r++) {
+    values.set(table.values.subarray(r * pnc, (r + 1) * pnc), r * width)
+    values.fill(Number.NaN, r * width + pnc, (r + 1) * width)
+  }
+  const extraColumns = extra.ids.map((_, e) => pnc + e)
+  recall(departed, rows.ids, rows.positions, extra.ids, extraColumns, values, width)
+  extra.positions.forEach((i, e) => (columns[i] = extraColumns[e]))
+  return { values, width, columns }
 }
 
 /** The row of `id` (a withheld or added worker) in a resolved family. */
 export function familyRow(f: ResolvedFamily, id: string): RegretRow {
-  const r = indexOfSorted(f.inferers.rows, id)
+  const r = indexOfSorted(f.family.inferers.rows, id)
   if (r >= 0) {
     return {
       inferers: f.inferers.values,
-      infererBase: r * f.inferers.cols.length,
-      infererColumns: f.infererColumns,
+      infererBase: r * f.inferers.width,
+      infererColumns: f.inferers.columns,
       forecasters: f.forecasters.values,
-      forecasterBase: r * f.forecasters.cols.length,
-      forecasterColumns: f.forecasterColumns,
+      forecasterBase: r * f.forecasters.width,
+      forecasterColumns: f.forecasters.columns,
     }
   }
   // A row outside the tables (its worker sat out the last settlement) is recalled from what departed.
