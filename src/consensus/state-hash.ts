@@ -7,10 +7,10 @@ import type { DepartedSide, IdMatrix, RegretFamily, TopicState } from '../synthe
  * SHA-256 (hex) of a topic state: equal states, equal hashes. What is hashed is the state's
  * canonical encoding with the departed chunks of each side of a regret family (what left its
  * tables: synthesis/departed-regrets.ts) replaced by one digest of their digests (sideDigest),
- * and without the id unions kept beside them (a quick "never left", which only saves work). The encoding is of the
- * engine's form, so it covers how a regret family is held (the tables' rows and columns, the
- * chunks), not only its values: every node builds it the same way by executing the same
- * blocks.
+ * and without the id unions kept beside them (a quick "never left", which only saves work).
+ * The encoding is of the engine's form, so it covers how a regret family is held (the tables'
+ * rows and columns, the chunks), not only its values: every node builds it the same way by
+ * executing the same blocks.
  *
  * Why chunks are hashed apart: the spec keeps every departed worker's regrets, so they pile
  * up with every worker that ever left (after 200 epochs of 5% churn at 300 inferers, ~3,000
@@ -102,7 +102,7 @@ function bytesOf(n: bigint): Uint8Array {
   return out
 }
 
-/** A state is immutable (readonly throughout; a settlement only appends chunks), so a chunk's digest stays its digest. */
+/** A chunk never changes (a settlement replaces a chunk it takes values from), so its digest stays its digest. */
 function digestOf(chunk: IdMatrix): Uint8Array {
   let digest = CHUNK_DIGESTS.get(chunk)
   if (digest === undefined) {

@@ -21,10 +21,9 @@ export const NOTHING_DEPARTED: DepartedSide = Object.freeze({ chunks: Object.fre
 
 /**
  * Sides and chunks known to be sound (values finite or NaN, ids ascending, unions holding
- * every id of the chunks):
- * checked once (regret-family.ts), or built here from sound parts. A side grows by a chunk or
- * two every epoch, for good, so checking it whole again each epoch would cost every epoch
- * more than the last.
+ * every id of the chunks): checked once (regret-family.ts), or built here from sound parts. A
+ * side can gain a chunk or two every epoch, for good, so checking it whole again each epoch
+ * would cost every epoch more than the last.
  */
 const SOUND = new WeakSet<object>([NOTHING_DEPARTED])
 

@@ -90,11 +90,6 @@ export function nestedOf(m: IdMatrix): IdMap<IdMap> {
   return out
 }
 
-/**
- * Checks that `value` is a well-formed IdMatrix (ids ascending and unique, values a
- * Float64Array of rows × cols entries, each finite or NaN) and returns it typed. Without
- * `checkValues` only the shape is checked (for callers that check each value they read).
- */
 /** Tables this long are checked by the kernel (a copy into its arena and one SIMD pass). */
 const KERNEL_CHECK_MIN = 4096
 let checkArena: KernelArena | undefined
@@ -115,25 +110,33 @@ function noneInfinite(values: Float64Array): boolean {
   return arena.countInRange(copy, -Number.MAX_VALUE, Number.MAX_VALUE) >= 0
 }
 
-export function checkedMatrix(value: unknown, path: string, checkValues = true, checkedIds?: Pick<IdMatrix, 'rows' | 'cols'>): IdMatrix {
+/** `list` as a list of non-empty ids, ascending and unique, or an INVALID_INPUT error naming `path`. */
+export function checkedIds(list: unknown, path: string): readonly string[] {
+  if (!Array.isArray(list)) throw new SynthesisError('INVALID_INPUT', `${path} must be a list of ids`)
+  for (let i = 0; i < list.length; i++) {
+    if (typeof list[i] !== 'string' || list[i] === '') throw new SynthesisError('INVALID_INPUT', `${path}[${i}] must be a non-empty id`)
+    if (i > 0 && !((list[i - 1] as string) < (list[i] as string))) throw new SynthesisError('INVALID_INPUT', `${path} must be ascending and unique`)
+  }
+  return list as string[]
+}
+
+/**
+ * Checks that `value` is a well-formed IdMatrix (ids ascending and unique, values a
+ * Float64Array of rows × cols entries, each finite or NaN) and returns it typed. Without
+ * `checkValues` only the shape is checked (for callers that check each value they read).
+ */
+export function checkedMatrix(value: unknown, path: string, checkValues = true, knownIds?: Pick<IdMatrix, 'rows' | 'cols'>): IdMatrix {
   // `why` names a part (".cols must …") or speaks of the whole ("must be …").
   const bad = (why: string): never => {
     throw new SynthesisError('INVALID_INPUT', `${path}${why.startsWith('.') ? '' : ' '}${why}`)
   }
   if (typeof value !== 'object' || value === null) return bad('must be a matrix {rows, cols, values}')
   const m = value as Partial<IdMatrix>
-  const ids = (list: unknown, what: string, known: readonly string[] | undefined): readonly string[] => {
-    if (!Array.isArray(list)) return bad(`.${what} must be a list of ids`)
+  const ids = (list: unknown, what: string, known: readonly string[] | undefined): readonly string[] =>
     // Equal to a list already checked (equality per id is far cheaper than ordering strings).
-    if (known !== undefined && sameIds(list as string[], known)) return list as string[]
-    for (let i = 0; i < list.length; i++) {
-      if (typeof list[i] !== 'string' || list[i] === '') bad(`.${what}[${i}] must be a non-empty id`)
-      if (i > 0 && !((list[i - 1] as string) < (list[i] as string))) bad(`.${what} must be ascending and unique`)
-    }
-    return list as string[]
-  }
-  const rows = ids(m.rows, 'rows', checkedIds?.rows)
-  const cols = ids(m.cols, 'cols', checkedIds?.cols)
+    known !== undefined && Array.isArray(list) && sameIds(list as string[], known) ? (list as string[]) : checkedIds(list, `${path}.${what}`)
+  const rows = ids(m.rows, 'rows', knownIds?.rows)
+  const cols = ids(m.cols, 'cols', knownIds?.cols)
   if (!(m.values instanceof Float64Array)) return bad('.values must be a Float64Array')
   if (m.values.length !== rows.length * cols.length) bad(`.values must hold rows × cols = ${rows.length * cols.length} entries (has ${m.values.length})`)
   const values = m.values

@@ -5,7 +5,7 @@
 import { isSound, markSound, NOTHING_DEPARTED } from './departed-regrets.js'
 import { SynthesisError } from './errors.js'
 import { emptyRecord } from './id-map.js'
-import { checkedMatrix, indexOfSorted, matrixOf, sameIds, unionSorted } from './id-matrix.js'
+import { checkedIds, checkedMatrix, indexOfSorted, matrixOf, sameIds, unionSorted } from './id-matrix.js'
 import type { DepartedSide, IdMap, IdMatrix, RegretFamily, RegretSet } from './types.js'
 
 /**
@@ -46,9 +46,9 @@ function checkDeparted(value: unknown, path: string): void {
   })
   // The unions say which ids never left (so nothing is recalled for them): they must hold
   // every id of the chunks (they may hold more: a value withdrawn leaves its id behind).
-  const holds = (all: unknown, ids: readonly string[]): boolean => Array.isArray(all) && isAscending(all) && ids.every((id) => indexOfSorted(all as string[], id) >= 0)
-  if (!holds(side.rows, rows)) throw new SynthesisError('INVALID_INPUT', `${path}.rows must hold every row of its chunks, ascending`)
-  if (!holds(side.cols, cols)) throw new SynthesisError('INVALID_INPUT', `${path}.cols must hold every column of its chunks, ascending`)
+  const holds = (all: readonly string[], ids: readonly string[]): boolean => ids.every((id) => indexOfSorted(all, id) >= 0)
+  if (!holds(checkedIds(side.rows, `${path}.rows`), rows)) throw new SynthesisError('INVALID_INPUT', `${path}.rows must hold every row of its chunks`)
+  if (!holds(checkedIds(side.cols, `${path}.cols`), cols)) throw new SynthesisError('INVALID_INPUT', `${path}.cols must hold every column of its chunks`)
   markSound(side)
 }
 
@@ -89,9 +89,4 @@ function sortedKeys(map: Record<string, number>): IdMap {
   const out = emptyRecord<number>()
   for (const id of Object.keys(map).sort()) out[id] = map[id]
   return out
-}
-
-function isAscending(ids: readonly unknown[]): boolean {
-  for (let i = 0; i < ids.length; i++) if (typeof ids[i] !== 'string' || (i > 0 && !((ids[i - 1] as string) < (ids[i] as string)))) return false
-  return true
 }
