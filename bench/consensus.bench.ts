@@ -5,10 +5,10 @@
  * in the same run. A commit needs proposal → prevote → precommit: about three hops.
  */
 import '../src/polyfills.js'
-import { LocalCluster } from '../src/cluster.js'
-import type { CommitEvent } from '../src/consensus/driver.js'
+import { LocalCluster } from '../src/cluster/local-cluster.js'
+import type { CommitEvent } from '../src/consensus/driver/driver.js'
 import { ConsensusService } from '../src/node.js'
-import { parseTopicConfig } from '../src/roles/topic.js'
+import { parseTopicConfig } from '../src/topic/config.js'
 import { latencies, startCluster } from './gossip.js'
 import { medianOf, percentile, type BenchRow, type BenchSuite } from './lib.js'
 
@@ -32,8 +32,7 @@ async function commitLatencies(coordinators: number): Promise<number[]> {
   for (const m of cluster.members) {
     for (const s of m.node.services) {
       if (!(s instanceof ConsensusService)) continue
-      s.driver.events.addEventListener('commit', (e) => {
-        const c = (e as CustomEvent<CommitEvent>).detail
+      s.driver.events.on('commit', (c) => {
         const h = byHeight.get(c.height) ?? { start: c.startedAtMs, end: c.committedAtMs, count: 0 }
         h.start = Math.min(h.start, c.startedAtMs)
         h.end = Math.max(h.end, c.committedAtMs)

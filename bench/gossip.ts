@@ -1,5 +1,6 @@
 /** Gossip helpers shared by the benchmarks: a cluster of bare nodes, sequential publish latencies. */
-import { ChorusNode, LOOPBACK_TUNING, encodeEnvelope, signEnvelope, topicChannel, type ChorusNodeOptions } from '../src/p2p/index.js'
+import { ChorusNode, LOOPBACK_TUNING, type ChorusNodeOptions } from '../src/p2p/index.js'
+import { encodeEnvelope, signEnvelope, topicChannel } from '../src/wire/index.js'
 
 const CHAIN = 'bench-chain'
 const TOPIC = 'bench'

@@ -9,7 +9,7 @@
  * Reputers report what the reputer role computes (roles/loss-bundle.ts) from the decided
  * output and a truth of their own, as on a live network.
  */
-import { lossBundle } from '../src/roles/loss-bundle.js'
+import { lossBundle } from '../src/topic/loss-bundle.js'
 import { DEFAULT_PARAMS } from '../src/synthesis/params.js'
 import { settleEpoch } from '../src/synthesis/settle.js'
 import { emptyTopicState } from '../src/synthesis/state.js'

@@ -6,20 +6,8 @@
  */
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
-import {
-  ChorusNode,
-  EnvelopeValidator,
-  LOOPBACK_TUNING,
-  encodeEnvelope,
-  generateIdentity,
-  signEnvelope,
-  signingBytes,
-  topicChannel,
-  verifyPortable,
-  VerifiedMessageCache,
-  type ChorusNodeOptions,
-  type Envelope,
-} from '../src/p2p/index.js'
+import { ChorusNode, EnvelopeValidator, LOOPBACK_TUNING, generateIdentity, type ChorusNodeOptions } from '../src/p2p/index.js'
+import { encodeEnvelope, signEnvelope, signingBytes, topicChannel, verifyPortable, VerifiedMessageCache, type Envelope } from '../src/wire/index.js'
 import { latencies, startCluster, until } from './gossip.js'
 import { medianOf, percentile, type BenchRow, type BenchSuite } from './lib.js'
 

@@ -3,23 +3,26 @@
  * with the admission rules of the roles plugged into the transport's validator.
  */
 import { Committee } from './consensus/bft/index.js'
-import { restoreChain } from './consensus/chain-sync.js'
-import { readCommitNotice } from './consensus/commit-notice.js'
-import { ConsensusDriver, type Misbehaviour } from './consensus/driver.js'
+import { restoreChain } from './consensus/sync/chain-sync.js'
+import { readCommitNotice } from './consensus/chain/commit-notice.js'
+import { ConsensusDriver } from './consensus/driver/driver.js'
+import { networkOf } from './consensus/network.js'
+import { byzantineNetwork, type CoordinatorFault } from './adversary/coordinator.js'
 import type { Genesis } from './consensus/ledger/index.js'
 import { ChainStore } from './consensus/store.js'
-import { topicRulesHash, topicRulesOf } from './consensus/topic-rules.js'
-import { STATE_HASH_VERSION } from './consensus/state-hash.js'
+import { topicRulesHash, topicRulesOf } from './consensus/chain/topic-rules.js'
+import { STATE_HASH_VERSION } from './consensus/chain/state-hash.js'
 import { SYNTHESIS_ENGINE_VERSION } from './synthesis/engine-version.js'
 import type { Timeouts } from './consensus/bft/index.js'
-import { ChorusNode, Ed25519Verifier, type ChorusNodeOptions, type Envelope } from './p2p/index.js'
+import { ChorusNode, type ChorusNodeOptions } from './p2p/index.js'
+import { Ed25519Verifier, type Envelope } from './wire/index.js'
 import type { CommitReader } from './roles/decisions.js'
-import { admissionPolicy, type TopicRuntime } from './roles/admission.js'
-import { CoordinatorService, LeaderDecider } from './roles/coordinator.js'
-import { lossBundle } from './roles/loss-bundle.js'
+import { admissionPolicy } from './roles/admission.js'
+import type { TopicRuntime } from './topic/windows.js'
+import { lossBundle } from './topic/loss-bundle.js'
 import type { GroundTruthSource, WorkerModel } from './roles/plugins.js'
 import type { RegistryView } from './roles/registry.js'
-import type { TopicConfig } from './roles/topic.js'
+import type { TopicConfig } from './topic/config.js'
 import { ReputerService } from './roles/reputer.js'
 import { WorkerService } from './roles/worker.js'
 import { GossipWorkerHistory } from './roles/worker-history.js'
@@ -36,11 +39,10 @@ export interface RoleNodeOptions {
   readonly models?: ReadonlyMap<string, WorkerModel>
   readonly p2p: Omit<ChorusNodeOptions, 'validation'>
   /**
-   * BFT mode: coordinators run the committee's consensus (blocks, ledger, store) and workers
-   * and reputers learn decisions from certified commit notices. Without it the lowest-id
-   * coordinator decides alone.
+   * Coordinators run the committee's consensus (blocks, ledger, store); workers and reputers
+   * learn decisions from its certified commit notices.
    */
-  readonly consensus?: ConsensusOptions
+  readonly consensus: ConsensusOptions
 }
 
 export interface ConsensusOptions {
@@ -51,12 +53,13 @@ export interface ConsensusOptions {
   readonly timeouts?: Timeouts
   /** @default 2000 */
   readonly maxClockSkewMs?: number
-  readonly misbehaviour?: Misbehaviour
+  /** Builds a Byzantine coordinator (tests and chaos runs only). @default honest */
+  readonly byzantine?: CoordinatorFault
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({ propose: 1000, prevote: 500, precommit: 500, delta: 250 })
 
-type Service = CoordinatorService | WorkerService | ReputerService | ConsensusService
+type Service = WorkerService | ReputerService | ConsensusService
 
 /** The BFT coordinator as a role service. */
 class ConsensusService {
@@ -96,49 +99,47 @@ export class RoleNode {
   /** Start the transport; `start()` starts the role services. */
   static async create(options: RoleNodeOptions): Promise<RoleNode> {
     const topics = new Map(options.topics.map((t) => [t.config.id, t]))
-    const coordinators: { checkSender?(envelope: Envelope): void; checkContent(envelope: Envelope): void }[] = []
+    // The coordinator's own content checks, set once its driver exists.
+    let coordinator: { checkSender(envelope: Envelope): void; checkContent(envelope: Envelope): void } | undefined
     const node = await ChorusNode.create({
       ...options.p2p,
       validation: {
         ...admissionPolicy(options.registry, topics),
-        checkSender: (envelope: Envelope) => coordinators.forEach((c) => c.checkSender?.(envelope)),
-        checkContent: (envelope: Envelope) => coordinators.forEach((c) => c.checkContent(envelope)),
+        checkSender: (envelope: Envelope) => coordinator?.checkSender(envelope),
+        checkContent: (envelope: Envelope) => coordinator?.checkContent(envelope),
       },
     })
     const bft = options.consensus
-    if (bft !== undefined && options.role === 'coordinator') {
+    if (options.role === 'coordinator') {
       // Topic definitions are consensus rules: every coordinator must run the genesis topics
       // with the genesis epoch lengths and rules, or it could never agree on a block.
       checkTopicsAgainstGenesis(bft.genesis, options.topics.map((t) => t.config))
       const store = ChainStore.open(bft.dataDir ?? ':memory:')
       const chain = restoreChain(store, bft.genesis, options.topics.map((t) => t.config))
+      const honest = networkOf(node)
+      const network = bft.byzantine === undefined ? honest : byzantineNetwork(bft.byzantine, honest, (channel, bytes) => node.publishRaw(channel, bytes))
       const driver: ConsensusDriver = new ConsensusDriver({
-        node,
+        network,
         store,
         genesis: bft.genesis,
         topics: options.topics,
         chain,
         timeouts: bft.timeouts ?? DEFAULT_TIMEOUTS,
         maxClockSkewMs: bft.maxClockSkewMs ?? 2000,
-        misbehaviour: bft.misbehaviour,
       })
-      coordinators.push(driver.admission)
+      coordinator = driver.admission
       return new RoleNode(options.role, node, [new ConsensusService(driver, store)])
     }
-    const readCommit = bft === undefined ? undefined : commitReader(bft.genesis)
+    const readCommit = commitReader(bft.genesis)
+    const role = options.role
     const services: Service[] = options.topics.map((topic) => {
       const id = topic.config.id
       const truth = options.groundTruth.get(id)
-      switch (options.role) {
-        case 'coordinator': {
-          const c = new CoordinatorService(node, topic, options.registry, new LeaderDecider(node, options.registry))
-          coordinators.push(c)
-          return c
-        }
+      switch (role) {
         case 'worker': {
           const model = options.models?.get(id)
           if (model === undefined || truth === undefined) throw new Error(`worker of topic ${id} needs a model and a ground-truth source`)
-          return new WorkerService(node, topic, model, new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction), { readCommit })
+          return new WorkerService(node, topic, model, new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction), readCommit)
         }
         case 'reputer': {
           if (truth === undefined) throw new Error(`reputer of topic ${id} needs a ground-truth source`)

@@ -4,11 +4,11 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { LocalCluster } from '../cluster.js'
-import type { CommitEvent } from '../consensus/driver.js'
-import type { EpochDecision } from '../roles/coordinator.js'
+import { LocalCluster } from '../cluster/local-cluster.js'
+import type { CommitEvent } from '../consensus/driver/driver.js'
+import type { EpochDecision } from '../roles/decisions.js'
 import { SummaryAccumulator, type Summary } from '../roles/summary.js'
-import { loadTopicConfig, TopicConfigError, type TopicConfig } from '../roles/topic.js'
+import { loadTopicConfig, TopicConfigError, type TopicConfig } from '../topic/config.js'
 import { EXIT, UsageError, type Command, type CommandIo } from './command.js'
 
 const DEFAULT_TOPIC_FILE = new URL('../../configs/topics/default.json', import.meta.url)
@@ -173,9 +173,10 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     bestWorkerLoss: first.bestWorkerLoss,
     bestWorker: first.bestWorker === null ? null : (modelOf.get(first.bestWorker) ?? first.bestWorker),
     warmup,
-    ...(cluster.mode === 'bft'
-      ? { commits: cluster.commits.topicEpochs.size, forks: cluster.commits.forks().length, conservation: cluster.commits.conservation, meanCommitMs: round(cluster.commits.meanCommitMs()) }
-      : {}),
+    commits: cluster.commits.topicEpochs.size,
+    forks: cluster.commits.forks().length,
+    conservation: cluster.commits.conservation,
+    meanCommitMs: round(cluster.commits.meanCommitMs()),
     ...(topics.length > 1 ? { perTopic: Object.fromEntries(topics.map((t, i) => [t.id, { decided: decided.get(t.id), networkLoss: results[i].networkLoss, naiveLoss: results[i].naiveLoss, bestWorkerLoss: results[i].bestWorkerLoss }])) } : {}),
   }
   if (a.json) io.stdout(`${JSON.stringify(summary)}\n`)
@@ -183,9 +184,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     const f = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toPrecision(5))
     io.stdout(
       `summary: ${summary.decided} of ${a.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'})\n` +
-        (cluster.mode === 'bft'
-          ? `consensus: ${cluster.commits.topicEpochs.size} topic-epochs committed by ${a.coordinators} coordinators, ${cluster.commits.forks().length} forks, ledger conservation ${cluster.commits.conservation ? 'held' : 'VIOLATED'} at every height, mean commit ${f(cluster.commits.meanCommitMs())} ms\n`
-          : ''),
+        `consensus: ${cluster.commits.topicEpochs.size} topic-epochs committed by ${a.coordinators} coordinators, ${cluster.commits.forks().length} forks, ledger conservation ${cluster.commits.conservation ? 'held' : 'VIOLATED'} at every height, mean commit ${f(cluster.commits.meanCommitMs())} ms\n`,
     )
   }
   return EXIT.OK

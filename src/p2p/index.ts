@@ -1,12 +1,6 @@
 /** The transport layer's public surface: the rest of Chorus imports from here only. */
-export * from './channels.js'
-export { CodecError, bytesEqual, decodeCanonical, encodeCanonical } from './codec.js'
-export { Counters } from './counters.js'
-export * from './envelope.js'
 export { IdentityError, generateIdentity, loadOrCreateIdentity, peerIdOfParticipant, saveIdentity, type NodeIdentity } from './identity.js'
-export * from './messages.js'
 export { ChorusNode, channelOf, type DeliveredMessage, type MessageHandler, type ValidationEventDetail } from './node.js'
 export * from './options.js'
-export { Ed25519Verifier, VerifiedMessageCache, publicKeyOf, sign, verifyPortable } from './signing.js'
 export { BUSY, SYNC_PROTOCOL, SyncAdmission, SyncError, type SyncCounterKey, type SyncProvider } from './sync.js'
 export * from './validation.js'

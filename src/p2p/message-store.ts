@@ -1,5 +1,5 @@
 /** Recently validated envelope bytes by message id, bounded, to answer sync requests. */
-import { toHex } from './envelope.js'
+import { toHex } from '../wire/envelope.js'
 
 export class MessageStore {
   private readonly byId = new Map<string, Uint8Array>()

@@ -14,11 +14,11 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { globalChannel, parseChannel, topicChannel, type ParsedChannel } from './channels.js'
-import { decodeEnvelope, encodeEnvelope, messageId, signEnvelope, toHex, type Envelope, type UnsignedEnvelope } from './envelope.js'
+import { globalChannel, parseChannel, topicChannel, type ParsedChannel } from '../wire/channels.js'
+import { decodeEnvelope, encodeEnvelope, messageId, signEnvelope, toHex, type Envelope, type UnsignedEnvelope } from '../wire/envelope.js'
 import { generateIdentity, loadOrCreateIdentity, type NodeIdentity } from './identity.js'
 import { MessageStore } from './message-store.js'
-import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageType } from './messages.js'
+import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageType } from '../wire/messages.js'
 import { NODE_DEFAULTS, type ChorusNodeOptions } from './options.js'
 import { channelScoreParams } from './scoring.js'
 import { SyncService } from './sync.js'
@@ -200,9 +200,14 @@ export class ChorusNode {
     this.pubsub.topicValidators.delete(channel)
   }
 
+  /** Sign an envelope with this node's key. */
+  sign<T extends MessageType>(unsigned: UnsignedEnvelope<T>): Envelope<T> {
+    return signEnvelope(unsigned, this.identity.secretKey, this.identity.publicKey)
+  }
+
   /** Sign and publish an envelope on the channel of its type and topic. */
   async publish<T extends MessageType>(unsigned: UnsignedEnvelope<T>): Promise<{ id: Uint8Array; envelope: Envelope<T>; recipients: number }> {
-    return this.publishSigned(signEnvelope(unsigned, this.identity.secretKey, this.identity.publicKey))
+    return this.publishSigned(this.sign(unsigned))
   }
 
   /** Publish an envelope this node signed already (e.g. one it had to store before sending). */

@@ -3,7 +3,7 @@
  * tuning is an explicit preset the cluster applies, not a hidden default.
  */
 import type { NodeIdentity } from './identity.js'
-import type { VerifiedMessageCache } from './signing.js'
+import type { VerifiedMessageCache } from '../wire/signing.js'
 import type { ValidationPolicy } from './validation.js'
 
 export interface GossipOptions {

@@ -6,12 +6,12 @@
  * not lower an honest peer's score.
  */
 import { ZodError } from 'zod'
-import { isValidTopicId, type ParsedChannel } from './channels.js'
-import { CodecError } from './codec.js'
-import { Counters } from './counters.js'
-import { messageId, readEnvelope, toHex, type Envelope } from './envelope.js'
-import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageSpec, type MessageType } from './messages.js'
-import { Ed25519Verifier, VerifiedMessageCache } from './signing.js'
+import { isValidTopicId, type ParsedChannel } from '../wire/channels.js'
+import { CodecError } from '../wire/codec.js'
+import { Counters } from '../util/counters.js'
+import { messageId, readEnvelope, toHex, type Envelope } from '../wire/envelope.js'
+import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageSpec, type MessageType } from '../wire/messages.js'
+import { Ed25519Verifier, VerifiedMessageCache } from '../wire/signing.js'
 
 export type ValidationAction = 'accept' | 'ignore' | 'reject'
 

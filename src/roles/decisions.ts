@@ -1,13 +1,24 @@
 /**
  * Reading decided epochs off the consensus channel. Workers and reputers learn the committed
- * history from these: `decision` messages of a single deciding coordinator, or `commit`
- * notices of the BFT committee (a block and its certificate, checked by `readCommit`). The
- * coordinator that made a decision does not receive its own message, so it hands its
- * decisions to local listeners directly.
+ * history from the committee's commit notices (a block and its certificate, checked by
+ * `readCommit`).
  */
-import { globalChannel, type ChorusNode, type DeliveredMessage, type Envelope } from '../p2p/index.js'
-import type { Block } from '../consensus/block.js'
-import type { EpochDecision } from './coordinator.js'
+import { globalChannel, type Envelope } from '../wire/index.js'
+import { type ChorusNode, type DeliveredMessage } from '../p2p/index.js'
+import type { Block } from '../consensus/chain/block.js'
+import type { SettledEpoch } from '../consensus/chain/topic-step.js'
+import type { IdMap, SynthesisOutput } from '../synthesis/types.js'
+
+/** Everything one committed epoch of one topic decided. */
+export interface EpochDecision {
+  readonly topicId: string
+  readonly epoch: number
+  readonly inferences: IdMap
+  readonly forecasts: IdMap<IdMap>
+  readonly output: SynthesisOutput
+  /** Epochs settled (in order) just before this one was synthesised. */
+  readonly settled: readonly SettledEpoch[]
+}
 
 export type DecisionListener = (decision: EpochDecision) => void
 
@@ -22,7 +33,7 @@ export function decisionsOfBlock(block: Block, topicId: string): EpochDecision[]
 }
 
 /** Subscribe to the decisions of one topic; each epoch is reported once. */
-export function onDecisions(node: ChorusNode, topicId: string, listener: DecisionListener, readCommit?: CommitReader): void {
+export function onDecisions(node: ChorusNode, topicId: string, listener: DecisionListener, readCommit: CommitReader): void {
   const seen = new Set<number>()
   const report = (d: EpochDecision): void => {
     if (seen.has(d.epoch)) return
@@ -31,10 +42,7 @@ export function onDecisions(node: ChorusNode, topicId: string, listener: Decisio
     listener(d)
   }
   node.subscribe(globalChannel('consensus'), ({ envelope }: DeliveredMessage) => {
-    if (envelope.type === 'decision' && envelope.topicId === topicId) {
-      const payload = envelope.payload as unknown as Omit<EpochDecision, 'topicId' | 'epoch'>
-      report({ ...payload, topicId, epoch: envelope.epoch })
-    } else if (envelope.type === 'commit' && readCommit !== undefined) {
+    if (envelope.type === 'commit') {
       const block = readCommit(envelope as Envelope<'commit'>)
       if (block !== undefined) for (const d of decisionsOfBlock(block, topicId)) report(d)
     }

@@ -8,7 +8,7 @@
  * value that is not a log10 loss, so the networked worker and the offline simulator both
  * publish through here.
  */
-import { MAX_ELEMENTS_PER_FORECAST } from '../p2p/index.js'
+import { MAX_ELEMENTS_PER_FORECAST } from '../wire/index.js'
 import { LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../synthesis/input-ranges.js'
 
 export function forecastElements(forecast: Readonly<Record<string, number>>, self: string): Record<string, number> {

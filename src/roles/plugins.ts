@@ -3,6 +3,9 @@
  * reputers see only these; the networked roles and the offline simulator feed them the same
  * contexts, so a model behaves the same in a cluster, in a test and in the benchmark.
  */
+import type { LossFunctionName } from '../topic/losses.js'
+
+export type { LossFunctionName }
 
 /** One observed value of the topic's series. */
 export interface TruthPoint {
@@ -66,7 +69,3 @@ export interface GroundTruthSource {
   readonly length: number
   close?(): void | Promise<void>
 }
-
-/** Loss functions a topic can use; reputers report log10 of the loss (allora-math §2). */
-export const LOSS_FUNCTIONS = ['squared-error', 'absolute-error', 'squared-log-error', 'squared-return-error'] as const
-export type LossFunctionName = (typeof LOSS_FUNCTIONS)[number]

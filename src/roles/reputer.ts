@@ -5,10 +5,10 @@
  */
 import type { ChorusNode } from '../p2p/index.js'
 import type { IdMatrix, LossBundle } from '../synthesis/types.js'
-import type { TopicRuntime } from './admission.js'
-import type { EpochDecision } from './coordinator.js'
+import type { TopicRuntime } from '../topic/windows.js'
+import type { EpochDecision } from './decisions.js'
 import { onDecisions, type CommitReader } from './decisions.js'
-import { Timers } from './epoch-clock.js'
+import { Timers } from '../util/timers.js'
 import type { GroundTruthSource } from './plugins.js'
 
 /** Computes a decided epoch's loss bundle from the truth (and the truth one epoch before). */
@@ -26,7 +26,7 @@ export class ReputerService {
     private readonly topic: TopicRuntime,
     private readonly truth: GroundTruthSource,
     private readonly buildBundle: LossBundleBuilder,
-    private readonly readCommit?: CommitReader,
+    private readonly readCommit: CommitReader,
   ) {
     this.timers = new Timers(() => topic.clock.time())
   }

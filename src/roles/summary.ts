@@ -12,7 +12,7 @@
  *   workers that answered in every counted epoch: a worker that skipped epochs is not
  *   comparable (it may have skipped the hard ones). `null` when no worker qualifies.
  */
-import { loss } from './losses.js'
+import { loss } from '../topic/losses.js'
 import type { LossFunctionName } from './plugins.js'
 
 export interface Summary {

@@ -2,7 +2,7 @@
  * The networked worker's memory: decided epochs from gossip, and ground truth read from the
  * topic's source as it becomes known (the truth of e once epoch e + lag opens).
  */
-import type { EpochDecision } from './coordinator.js'
+import type { EpochDecision } from './decisions.js'
 import { TopicHistory } from './history.js'
 import type { GroundTruthSource, LossFunctionName, ModelContext } from './plugins.js'
 import type { WorkerHistory } from './worker.js'

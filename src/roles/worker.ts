@@ -7,11 +7,11 @@
 import type { ChorusNode } from '../p2p/index.js'
 import { INFERENCE_LIMIT } from '../synthesis/input-ranges.js'
 import { forecastElements } from './forecast-elements.js'
-import { graceMs, type TopicRuntime } from './admission.js'
-import { commitmentOf, newSalt } from '../consensus/commit-reveal.js'
-import type { EpochDecision } from './coordinator.js'
+import { graceMs, type TopicRuntime } from '../topic/windows.js'
+import { commitmentOf, newSalt } from '../topic/commit-reveal.js'
+import type { EpochDecision } from './decisions.js'
 import { onDecisions, type CommitReader } from './decisions.js'
-import { Timers } from './epoch-clock.js'
+import { Timers } from '../util/timers.js'
 import type { ModelContext, WorkerModel } from './plugins.js'
 
 /** What a worker remembers of the topic and how it turns it into a model context. */
@@ -23,8 +23,6 @@ export interface WorkerHistory {
 export type WorkerCounter = 'published' | 'model-error' | 'model-timeout' | 'publish-error'
 
 export interface WorkerOptions {
-  /** Reads certified commit notices (BFT mode). */
-  readonly readCommit?: CommitReader
   /** Longest a model may take; past it the epoch is skipped. @default 80% of the submission window */
   readonly modelTimeoutMs?: number
 }
@@ -41,13 +39,15 @@ export class WorkerService {
     private readonly topic: TopicRuntime,
     private readonly model: WorkerModel,
     private readonly history: WorkerHistory,
+    /** Checks the committee's commit notices, from which the worker learns decided epochs. */
+    private readonly readCommit: CommitReader,
     private readonly options: WorkerOptions = {},
   ) {
     this.timers = new Timers(() => topic.clock.time())
   }
 
   start(): void {
-    onDecisions(this.node, this.topic.config.id, (d) => this.history.recordDecision(d), this.options.readCommit)
+    onDecisions(this.node, this.topic.config.id, (d) => this.history.recordDecision(d), this.readCommit)
     this.scheduleEpoch(Math.max(0, this.topic.clock.current() + 1))
   }
 

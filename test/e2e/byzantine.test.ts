@@ -5,26 +5,26 @@
  * same bytes on the honest members, and the honest members never fork.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { LocalCluster, type ClusterMember } from '../../src/cluster.js'
-import type { Misbehaviour } from '../../src/consensus/driver.js'
+import { LocalCluster, type ClusterMember } from '../../src/cluster/local-cluster.js'
+import type { CoordinatorFault } from '../../src/adversary/coordinator.js'
 import { selfStakeOf } from '../../src/consensus/ledger/index.js'
-import { parseTopicConfig } from '../../src/roles/topic.js'
+import { parseTopicConfig } from '../../src/topic/config.js'
 import { driverOf } from '../utils/committee.js'
 import { waitFor } from '../utils/wait.js'
 
 const topic = parseTopicConfig({ id: 'byz', name: 'byz', epochMs: 300, groundTruth: 'synthetic:33' }, 'byz')
 
-async function withByzantine(misbehaviour: Misbehaviour): Promise<{ cluster: LocalCluster; honest: ClusterMember[]; evil: ClusterMember }> {
+async function withByzantine(byzantine: CoordinatorFault): Promise<{ cluster: LocalCluster; honest: ClusterMember[]; evil: ClusterMember }> {
   const cluster = await LocalCluster.start({
     topics: [topic],
     coordinators: 3,
     workers: 3,
     reputers: 1,
-    extraMembers: [{ role: 'coordinator', misbehaviour }],
+    extraMembers: [{ role: 'coordinator', byzantine }],
     startDelayMs: 1000,
   })
   const coordinators = cluster.members.filter((m) => m.role === 'coordinator')
-  const evil = coordinators.find((m) => m.spec.misbehaviour !== undefined) as ClusterMember
+  const evil = coordinators.find((m) => m.spec.byzantine !== undefined) as ClusterMember
   return { cluster, honest: coordinators.filter((m) => m !== evil), evil }
 }
 
@@ -46,7 +46,7 @@ describe('a Byzantine coordinator', () => {
   }, 90_000)
 
   it('that proposes a wrong network inference never gets it committed', async () => {
-    const run = await withByzantine('bad-output')
+    const run = await withByzantine('bad-proposal')
     cluster = run.cluster
     const evilId = run.evil.node.participantId
     await waitFor(() => run.honest.every((m) => driverOf(m).chain.height >= 12), '12 heights', 60_000)

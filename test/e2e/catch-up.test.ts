@@ -6,9 +6,9 @@
  * time until the next announcer is asked.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { LocalCluster, type MemberSpec } from '../../src/cluster.js'
+import { LocalCluster, type MemberSpec } from '../../src/cluster/local-cluster.js'
 import { generateIdentity, type NodeIdentity } from '../../src/p2p/index.js'
-import { parseTopicConfig } from '../../src/roles/topic.js'
+import { parseTopicConfig } from '../../src/topic/config.js'
 import { driverOf } from '../utils/committee.js'
 import { waitFor } from '../utils/wait.js'
 
@@ -51,8 +51,8 @@ describe('a coordinator far behind', () => {
 
   it('catches up with a member in the committee that never answers sync requests', async () => {
     const key = await generateIdentity()
-    cluster = await withLateMember(key, [{ role: 'coordinator', misbehaviour: 'silent-sync' }])
-    const silent = cluster.members.find((m) => m.spec.misbehaviour === 'silent-sync')
+    cluster = await withLateMember(key, [{ role: 'coordinator', byzantine: 'silent-sync' }])
+    const silent = cluster.members.find((m) => m.spec.byzantine === 'silent-sync')
     const hub = driverOf(cluster.members[0])
     // Three honest members and the silent one are a quorum of five.
     await waitFor(() => hub.chain.height >= 20, 'height 20 without the late member', 120_000)

@@ -1,8 +1,8 @@
 /** A worker killed mid-run: the epochs go on without it; restarted with its key, it rejoins. */
 import { afterAll, describe, expect, it } from 'vitest'
-import { LocalCluster } from '../../src/cluster.js'
-import type { EpochDecision } from '../../src/roles/coordinator.js'
-import { parseTopicConfig } from '../../src/roles/topic.js'
+import { LocalCluster } from '../../src/cluster/local-cluster.js'
+import type { EpochDecision } from '../../src/roles/decisions.js'
+import { parseTopicConfig } from '../../src/topic/config.js'
 import { waitFor } from '../utils/wait.js'
 
 const topic = parseTopicConfig({ id: 'churn', name: 'churn', epochMs: 250, groundTruth: 'synthetic:11' }, 'churn')

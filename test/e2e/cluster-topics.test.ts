@@ -7,11 +7,12 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LocalCluster, type ClusterMember } from '../../src/cluster.js'
+import { LocalCluster, type ClusterMember } from '../../src/cluster/local-cluster.js'
 import { randomBytes } from 'node:crypto'
-import { ChorusNode, generateIdentity, LOOPBACK_TUNING, topicChannel, type CounterKey } from '../../src/p2p/index.js'
-import type { EpochDecision } from '../../src/roles/coordinator.js'
-import { parseTopicConfig } from '../../src/roles/topic.js'
+import { ChorusNode, generateIdentity, LOOPBACK_TUNING, type CounterKey } from '../../src/p2p/index.js'
+import { topicChannel } from '../../src/wire/index.js'
+import type { EpochDecision } from '../../src/roles/decisions.js'
+import { parseTopicConfig } from '../../src/topic/config.js'
 import { waitFor } from '../utils/wait.js'
 
 const alpha = parseTopicConfig({ id: 'alpha', name: 'alpha', epochMs: 400, groundTruth: 'synthetic:3' }, 'alpha')

@@ -3,14 +3,14 @@
  * and 2 reputers on 127.0.0.1, one topic on the seeded synthetic series.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LocalCluster } from '../../src/cluster.js'
+import { LocalCluster } from '../../src/cluster/local-cluster.js'
 import { ConsensusService } from '../../src/node.js'
-import type { EpochDecision } from '../../src/roles/coordinator.js'
+import type { EpochDecision } from '../../src/roles/decisions.js'
 import { effectiveWeights } from '../../src/roles/effective-weights.js'
 import type { SyntheticSeries } from '../../src/roles/ground-truth/synthetic.js'
-import { loss } from '../../src/roles/losses.js'
+import { loss } from '../../src/topic/losses.js'
 import { SummaryAccumulator } from '../../src/roles/summary.js'
-import { parseTopicConfig } from '../../src/roles/topic.js'
+import { parseTopicConfig } from '../../src/topic/config.js'
 import { regimeShifts, type WeightRecord } from '../utils/regime-shift.js'
 import { waitFor } from '../utils/wait.js'
 

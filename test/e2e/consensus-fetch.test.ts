@@ -5,10 +5,11 @@
  * fetch them when that coordinator proposes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LocalCluster, type ClusterMember } from '../../src/cluster.js'
-import { encodeEnvelope, generateIdentity, messageId, signEnvelope, toHex, type NodeIdentity } from '../../src/p2p/index.js'
-import type { EpochDecision } from '../../src/roles/coordinator.js'
-import { parseTopicConfig } from '../../src/roles/topic.js'
+import { LocalCluster, type ClusterMember } from '../../src/cluster/local-cluster.js'
+import { encodeEnvelope, messageId, signEnvelope, toHex } from '../../src/wire/index.js'
+import { generateIdentity, type NodeIdentity } from '../../src/p2p/index.js'
+import type { EpochDecision } from '../../src/roles/decisions.js'
+import { parseTopicConfig } from '../../src/topic/config.js'
 import { driverOf } from '../utils/committee.js'
 import { waitFor } from '../utils/wait.js'
 

@@ -6,10 +6,11 @@
  * check); a tampered signature is rejected by every node's validator before it reaches a block.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LocalCluster, type ClusterMember } from '../../src/cluster.js'
+import { LocalCluster, type ClusterMember } from '../../src/cluster/local-cluster.js'
 import { balanceOf, selfStakeOf } from '../../src/consensus/ledger/index.js'
-import { encodeEnvelope, generateIdentity, globalChannel, signEnvelope, type ChorusNode, type CounterKey, type UnsignedEnvelope } from '../../src/p2p/index.js'
-import { parseTopicConfig } from '../../src/roles/topic.js'
+import { encodeEnvelope, globalChannel, signEnvelope, type UnsignedEnvelope } from '../../src/wire/index.js'
+import { generateIdentity, type ChorusNode, type CounterKey } from '../../src/p2p/index.js'
+import { parseTopicConfig } from '../../src/topic/config.js'
 import { driverOf } from '../utils/committee.js'
 import { nextEvent, waitFor } from '../utils/wait.js'
 
@@ -53,7 +54,7 @@ describe('ledger transactions', () => {
     const balance = balanceOf(ledgerOf(coordinators[0]), me) * 10n
     const stake = selfStakeOf(ledgerOf(coordinators[0]), me)
     const rejections: string[] = []
-    for (const c of coordinators) driverOf(c).events.addEventListener('tx-rejected', (e) => rejections.push((e as CustomEvent<{ reason: string }>).detail.reason))
+    for (const c of coordinators) driverOf(c).events.on('tx-rejected', (r) => rejections.push(r.reason))
     // (Each coordinator reports a refusal when it proposes, so a reason may come twice.)
     const seen = (pattern: RegExp) => () => rejections.some((r) => pattern.test(r))
     await sender.publish(tx(1, 'transfer', { to: receiver, amount: balance.toString() }))

@@ -8,7 +8,8 @@
 import type { Libp2p, Stream } from '@libp2p/interface'
 import * as lp from 'it-length-prefixed'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BUSY, SYNC_PROTOCOL, SyncError, bytesEqual, decodeCanonical, encodeCanonical, messageId, topicChannel, type ChorusNode } from '../../src/p2p/index.js'
+import { BUSY, SYNC_PROTOCOL, SyncError, type ChorusNode } from '../../src/p2p/index.js'
+import { bytesEqual, decodeCanonical, encodeCanonical, messageId, topicChannel } from '../../src/wire/index.js'
 import { startNode, startNodes, stopAll, TEST_CHAIN } from '../utils/nodes.js'
 import { waitFor } from '../utils/wait.js'
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SyncError, encodeEnvelope, messageId, signEnvelope, type ChorusNode } from '../../src/p2p/index.js'
+import { SyncError, type ChorusNode } from '../../src/p2p/index.js'
+import { encodeEnvelope, messageId, signEnvelope } from '../../src/wire/index.js'
 import { startNodes, stopAll, TEST_CHAIN } from '../utils/nodes.js'
 
 describe('sync protocol /chorus/1/sync/1.0.0', () => {

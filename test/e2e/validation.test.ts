@@ -4,17 +4,8 @@
  * working. Line: attacker — victim — far; all subscribe to one topic's inferences.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  encodeCanonical,
-  encodeEnvelope,
-  signEnvelope,
-  topicChannel,
-  type ChorusNode,
-  type DeliveredMessage,
-  type Envelope,
-  type UnsignedEnvelope,
-  type ValidationEventDetail,
-} from '../../src/p2p/index.js'
+import { encodeCanonical, encodeEnvelope, signEnvelope, topicChannel, type Envelope, type UnsignedEnvelope } from '../../src/wire/index.js'
+import { type ChorusNode, type DeliveredMessage, type ValidationEventDetail } from '../../src/p2p/index.js'
 import { connectLine, startNodes, stopAll, TEST_CHAIN, waitForLineMesh } from '../utils/nodes.js'
 import { nextEvent, waitFor } from '../utils/wait.js'
 

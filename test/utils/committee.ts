@@ -1,6 +1,6 @@
 /** Reaching a BFT coordinator's driver in tests. */
-import type { ClusterMember } from '../../src/cluster.js'
-import type { ConsensusDriver } from '../../src/consensus/driver.js'
+import type { ClusterMember } from '../../src/cluster/local-cluster.js'
+import type { ConsensusDriver } from '../../src/consensus/driver/driver.js'
 import { ConsensusService } from '../../src/node.js'
 
 export function driverOf(member: ClusterMember): ConsensusDriver {

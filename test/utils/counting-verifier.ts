@@ -1,4 +1,4 @@
-import { Ed25519Verifier } from '../../src/p2p/index.js'
+import { Ed25519Verifier } from '../../src/wire/index.js'
 
 /** The native verifier, counting its calls: how tests see what a hostile message costs. */
 export class CountingVerifier extends Ed25519Verifier {

@@ -9,8 +9,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
-import { isValidTopicId, TOPIC_ID_PATTERN } from '../../p2p/channels.js'
-import { participantIdSchema } from '../../p2p/messages.js'
+import { isValidTopicId, TOPIC_ID_PATTERN } from '../../wire/channels.js'
+import { participantIdSchema } from '../../wire/messages.js'
 import { DEFAULT_TOPIC_WEIGHT_PARAMS, type TopicWeightParams } from '../../synthesis/topic-weights.js'
 import { AMOUNT_PATTERN, AMOUNT_RULE, fractionToPpm } from './amounts.js'
 import { GenesisError } from './errors.js'

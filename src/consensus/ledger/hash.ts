@@ -4,7 +4,7 @@
  * equal states hash equal on every node, whatever order their maps were filled in.
  */
 import { createHash } from 'node:crypto'
-import { encodeCanonical } from '../../p2p/codec.js'
+import { encodeCanonical } from '../../wire/codec.js'
 import { sortedEntries, sortedKeys, type LedgerState, type TopicLedger } from './state.js'
 
 /** Bump with any change of the encoded layout. */

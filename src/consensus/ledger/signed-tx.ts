@@ -3,9 +3,9 @@
  * gossip; block verification must run them again on every transaction a block carries, since
  * the ledger itself trusts `signer` (transactions.ts). Cheap checks first, signature last.
  */
-import { readEnvelope, toHex, type Envelope } from '../../p2p/envelope.js'
-import { txPayloadSchema } from '../../p2p/messages.js'
-import { Ed25519Verifier } from '../../p2p/signing.js'
+import { readEnvelope, toHex, type Envelope } from '../../wire/envelope.js'
+import { txPayloadSchema } from '../../wire/messages.js'
+import { Ed25519Verifier } from '../../wire/signing.js'
 import { reject, type TxRejection } from './errors.js'
 import type { LedgerTx } from './transactions.js'
 

@@ -5,8 +5,8 @@
  * spelling per amount keeps signed bytes unambiguous). The first failing field picks the code.
  */
 import { z } from 'zod'
-import { TOPIC_ID_PATTERN } from '../../p2p/channels.js'
-import { TX_KINDS } from '../../p2p/messages.js'
+import { TOPIC_ID_PATTERN } from '../../wire/channels.js'
+import { TX_KINDS } from '../../wire/messages.js'
 import { AMOUNT_RULE, POSITIVE_AMOUNT_PATTERN } from './amounts.js'
 import { reject, type TxRejection } from './errors.js'
 import { TOPIC_ROLES } from './state.js'

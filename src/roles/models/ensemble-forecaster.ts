@@ -20,7 +20,7 @@
  * forecaster's experts (an EMA of the loss the pick then got) and the best-scoring expert's
  * group is the forecast.
  */
-import { loss } from '../losses.js'
+import { loss } from '../../topic/losses.js'
 import type { LossFunctionName, ModelContext } from '../plugins.js'
 import type { Forecaster } from './compose.js'
 import { ModelSpecError } from './errors.js'

@@ -8,7 +8,7 @@
  * loss function (when the context carries them; known one epoch after the truth), else the
  * consensus log10 losses of settled epochs.
  */
-import { loss } from '../losses.js'
+import { loss } from '../../topic/losses.js'
 import type { ModelContext } from '../plugins.js'
 
 /** The key under which ModelContext.inferenceLosses carries the network's loss. */

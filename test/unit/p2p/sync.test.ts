@@ -6,7 +6,8 @@
 import type { Libp2p, Stream, StreamHandler } from '@libp2p/interface'
 import * as lp from 'it-length-prefixed'
 import { describe, expect, it } from 'vitest'
-import { BUSY, SyncAdmission, decodeCanonical, encodeCanonical } from '../../../src/p2p/index.js'
+import { BUSY, SyncAdmission } from '../../../src/p2p/index.js'
+import { decodeCanonical, encodeCanonical } from '../../../src/wire/index.js'
 import { MessageStore } from '../../../src/p2p/message-store.js'
 import { SyncService, type SyncLimits } from '../../../src/p2p/sync.js'
 

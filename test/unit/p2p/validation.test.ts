@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import {
-  EnvelopeValidator,
-  ValidationError,
-  encodeEnvelope,
-  generateIdentity,
-  globalChannel,
-  parseChannel,
-  signEnvelope,
-  topicChannel,
-  type Envelope,
-  type UnsignedEnvelope,
-} from '../../../src/p2p/index.js'
-import { INFERENCE_LIMIT, LOG10_LOSS_RANGE, MAX_ELEMENTS_PER_FORECAST } from '../../../src/p2p/messages.js'
+import { EnvelopeValidator, ValidationError, generateIdentity } from '../../../src/p2p/index.js'
+import { encodeEnvelope, globalChannel, parseChannel, signEnvelope, topicChannel, type Envelope, type UnsignedEnvelope } from '../../../src/wire/index.js'
+import { INFERENCE_LIMIT, LOG10_LOSS_RANGE, MAX_ELEMENTS_PER_FORECAST } from '../../../src/wire/messages.js'
 import { INFERENCE_LIMIT as ENGINE_INFERENCE_LIMIT, LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../../src/synthesis/input-ranges.js'
 
 const me = await generateIdentity()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_ELEMENTS_PER_FORECAST } from '../../../src/p2p/index.js'
+import { MAX_ELEMENTS_PER_FORECAST } from '../../../src/wire/index.js'
 import { forecastElements } from '../../../src/roles/forecast-elements.js'
 
 describe('forecastElements', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { stateHash } from '../../../src/consensus/state-hash.js'
-import { lossBundle } from '../../../src/roles/loss-bundle.js'
+import { stateHash } from '../../../src/consensus/chain/state-hash.js'
+import { lossBundle } from '../../../src/topic/loss-bundle.js'
 import { isSound, NOTHING_DEPARTED, withChunks } from '../../../src/synthesis/departed-regrets.js'
 import { matrixOf } from '../../../src/synthesis/id-matrix.js'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'

@@ -1,5 +1,5 @@
 /** A small genesis with readable amounts, and helpers shared by the ledger tests. */
-import { toHex } from '../../../../src/p2p/envelope.js'
+import { toHex } from '../../../../src/wire/envelope.js'
 import { initialState, ledgerStateHash, parseGenesis, type LedgerState, type LedgerTx, type TxContext } from '../../../../src/consensus/ledger/index.js'
 
 /** A 64-hex id from a short tag, so test output stays readable. */

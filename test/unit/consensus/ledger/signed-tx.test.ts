@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { encodeEnvelope, signEnvelope, toHex, type UnsignedEnvelope } from '../../../../src/p2p/envelope.js'
-import { publicKeyOf } from '../../../../src/p2p/signing.js'
+import { encodeEnvelope, signEnvelope, toHex, type UnsignedEnvelope } from '../../../../src/wire/envelope.js'
+import { publicKeyOf } from '../../../../src/wire/signing.js'
 import { applyTx, balanceOf, readSignedTx, type TxRejectCode } from '../../../../src/consensus/ledger/index.js'
 import { ALICE, CTX, hashOf, testState, txOf } from './fixtures.js'
 

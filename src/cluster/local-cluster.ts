@@ -1,0 +1,225 @@
+/**
+ * A local cluster: coordinators, workers and reputers as real libp2p nodes on 127.0.0.1 in
+ * this process, running one or more topics. Every member is known at start and written into
+ * the genesis (committee, stakes, registrations); the coordinators form the consensus
+ * committee. Used by `chorus cluster` (and `npm start`) and by the multi-node tests.
+ */
+import { join } from 'node:path'
+import { ConsensusService, RoleNode, type ConsensusOptions, type Role } from '../node.js'
+import type { Timeouts } from '../consensus/bft/index.js'
+import { CommitTracker } from './commit-tracker.js'
+import type { CommitEvent } from '../consensus/driver/driver.js'
+import type { CoordinatorFault } from '../adversary/coordinator.js'
+import { buildLocalGenesis, type Genesis } from '../consensus/ledger/index.js'
+import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
+import { generateIdentity, LOOPBACK_TUNING, type NodeIdentity } from '../p2p/index.js'
+import { toHex, VerifiedMessageCache } from '../wire/index.js'
+import type { TopicRuntime } from '../topic/windows.js'
+import type { EpochDecision } from '../roles/decisions.js'
+import { decisionsOfBlock } from '../roles/decisions.js'
+import { EpochClock } from '../topic/epoch-clock.js'
+import { createGroundTruth } from '../roles/ground-truth/registry.js'
+import { createModel, type ModelSpec } from '../roles/models/registry.js'
+import type { GroundTruthSource, WorkerModel } from '../roles/plugins.js'
+import { Registry } from '../roles/registry.js'
+import { DEFAULT_POPULATION } from '../roles/simulation.js'
+import type { TopicConfig } from '../topic/config.js'
+
+export const DEFAULT_CHAIN_ID = 'chorus-local'
+
+export interface MemberSpec {
+  readonly role: Role
+  readonly identity?: NodeIdentity
+  /** Topic ids the member serves. @default all */
+  readonly topics?: readonly string[]
+  /** The worker's model. @default the cluster's list, by worker index */
+  readonly model?: ModelSpec
+  /** Start a node for it; false only registers it (a test drives that key itself). @default true */
+  readonly start?: boolean
+  /** Makes a coordinator Byzantine (tests and chaos runs). */
+  readonly byzantine?: CoordinatorFault
+}
+
+export interface ClusterOptions {
+  readonly topics: readonly TopicConfig[]
+  /** @default 4 */
+  readonly coordinators?: number
+  /** @default 6 */
+  readonly workers?: number
+  /** @default 2 */
+  readonly reputers?: number
+  /** Members beyond the counts above (specific topics, models, keys, faults). */
+  readonly extraMembers?: readonly MemberSpec[]
+  /** Worker models, cycled over the workers. @default the built-in population */
+  readonly models?: readonly ModelSpec[]
+  /** Time from start to epoch 0, for the mesh to form. @default 800 */
+  readonly startDelayMs?: number
+  /** Base directory of relative CSV paths in ground-truth specs. @default process.cwd() */
+  readonly baseDir?: string
+  readonly chainId?: string
+  /** Coordinators keep their stores under `<dataDir>/<id>`; in memory without it. */
+  readonly dataDir?: string
+  readonly timeouts?: Timeouts
+}
+
+export interface ClusterMember {
+  readonly role: Role
+  readonly node: RoleNode
+  /** For workers: the model's name. */
+  readonly model?: string
+  readonly identity: NodeIdentity
+  readonly spec: MemberSpec
+}
+
+interface Planned {
+  readonly spec: MemberSpec
+  readonly identity: NodeIdentity
+  readonly index: number
+}
+
+export class LocalCluster {
+  /** Observation only: `decision` (EpochDecision) per decided topic epoch, `commit` (CommitEvent) per block of the first coordinator. */
+  readonly events = new EventTarget()
+  readonly members: ClusterMember[] = []
+  /** Commits of every BFT coordinator (hashes per height, forks, conservation, timing). */
+  readonly commits = new CommitTracker()
+  private readonly verifiedCache = new VerifiedMessageCache()
+
+  private constructor(
+    readonly registry: Registry,
+    readonly topics: readonly TopicRuntime[],
+    readonly groundTruth: ReadonlyMap<string, GroundTruthSource>,
+    readonly genesis: Genesis,
+    private readonly options: ClusterOptions,
+    readonly planned: readonly Planned[],
+  ) {}
+
+  static async start(options: ClusterOptions): Promise<LocalCluster> {
+    if (options.topics.length === 0) throw new Error('a cluster needs at least one topic')
+    const counts: Record<Role, number> = { coordinator: options.coordinators ?? 4, worker: options.workers ?? 6, reputer: options.reputers ?? 2 }
+    if (counts.coordinator < 1) throw new Error('a cluster needs at least one coordinator')
+    const specs: MemberSpec[] = []
+    for (const role of ['coordinator', 'reputer', 'worker'] as const) for (let i = 0; i < counts[role]; i++) specs.push({ role })
+    specs.push(...(options.extraMembers ?? []))
+    const planned: Planned[] = []
+    let workerIndex = 0
+    for (const spec of specs) planned.push({ spec, identity: spec.identity ?? (await generateIdentity()), index: spec.role === 'worker' ? workerIndex++ : 0 })
+
+    const genesisMs = Date.now() + (options.startDelayMs ?? 800)
+    const topics = options.topics.map((config) => ({ config, clock: new EpochClock(genesisMs, config.epochMs) }))
+    const groundTruth = new Map<string, GroundTruthSource>()
+    for (const t of options.topics) groundTruth.set(t.id, await createGroundTruth(t.groundTruth, { baseDir: options.baseDir }))
+    const registry = new Registry()
+    const idOf = (p: Planned): string => toHex(p.identity.publicKey)
+    const serves = (p: Planned, topicId: string): boolean => p.spec.topics === undefined || p.spec.topics.includes(topicId)
+    for (const p of planned) {
+      if (p.spec.role === 'coordinator') registry.addCoordinator(idOf(p))
+      else for (const t of options.topics) if (serves(p, t.id)) registry.register(t.id, p.spec.role, idOf(p))
+    }
+    const ofRole = (role: Role): Planned[] => planned.filter((p) => p.spec.role === role)
+    const genesis = buildLocalGenesis({
+      chainId: options.chainId ?? DEFAULT_CHAIN_ID,
+      genesisTime: genesisMs,
+      committee: ofRole('coordinator').map(idOf),
+      workers: ofRole('worker').map(idOf),
+      reputers: ofRole('reputer').map(idOf),
+      topics: options.topics.map((t) => ({
+        id: t.id,
+        epochMs: t.epochMs,
+        rules: topicRulesHash(topicRulesOf(t)),
+        workers: ofRole('worker').filter((p) => serves(p, t.id)).map(idOf),
+        reputers: ofRole('reputer').filter((p) => serves(p, t.id)).map(idOf),
+      })),
+    })
+    const cluster = new LocalCluster(registry, topics, groundTruth, genesis, options, planned)
+    for (const p of planned) if (p.spec.start !== false) await cluster.startMember(p)
+    cluster.startedAtMs = Date.now()
+    return cluster
+  }
+
+  /** When the last member of the initial set had started. */
+  startedAtMs = 0
+
+  /**
+   * The first epoch of a topic in which every member was up and a truth was known: the
+   * epochs before it may lack workers (a slow start) and say nothing about the network.
+   */
+  firstFullEpoch(topicId: string): number {
+    const t = this.topics.find((x) => x.config.id === topicId)
+    if (t === undefined) throw new Error(`unknown topic ${topicId}`)
+    return Math.max(t.config.groundTruthLag, t.clock.epochAt(this.startedAtMs) + 1)
+  }
+
+  /** Start (or restart, with the same key and data dir) a planned member. */
+  async startMember(p: Planned): Promise<ClusterMember> {
+    const participant = toHex(p.identity.publicKey)
+    const topics = p.spec.topics === undefined ? this.topics : this.topics.filter((t) => p.spec.topics?.includes(t.config.id))
+    const models = new Map<string, WorkerModel>()
+    let modelName: string | undefined
+    if (p.spec.role === 'worker') {
+      const specs = this.options.models ?? DEFAULT_POPULATION
+      for (const t of topics) {
+        const model = createModel(p.spec.model ?? specs[p.index % specs.length], { groundTruth: this.groundTruth.get(t.config.id) })
+        modelName = model.name
+        models.set(t.config.id, model)
+      }
+    }
+    const consensus: ConsensusOptions = {
+      genesis: this.genesis,
+      dataDir: this.options.dataDir === undefined ? undefined : join(this.options.dataDir, participant.slice(0, 16)),
+      timeouts: this.options.timeouts,
+      byzantine: p.spec.byzantine,
+    }
+    const node = await RoleNode.create({
+      role: p.spec.role,
+      topics,
+      registry: this.registry,
+      groundTruth: this.groundTruth,
+      models,
+      consensus,
+      p2p: { chainId: this.genesis.chainId, identity: p.identity, ...LOOPBACK_TUNING, verifiedCache: this.verifiedCache },
+    })
+    const peers = [this.members[0], this.members.at(-1)].filter((m): m is ClusterMember => m !== undefined)
+    for (const peer of new Set(peers)) await node.node.dial(peer.node.node.multiaddrs()[0])
+    node.start()
+    const member: ClusterMember = { role: p.spec.role, node, model: modelName, identity: p.identity, spec: p.spec }
+    this.members.push(member)
+    this.observe(member)
+    for (const service of node.services) if (service instanceof ConsensusService) this.commits.watch(participant, service.driver)
+    return member
+  }
+
+  /** The first coordinator started reports decisions and commits for the whole cluster. */
+  private observe(member: ClusterMember): void {
+    if (member.role !== 'coordinator' || this.members.filter((m) => m.role === 'coordinator').length !== 1) return
+    for (const service of member.node.services) {
+      if (!(service instanceof ConsensusService)) continue
+      service.driver.events.on('commit', (commit) => {
+        this.events.dispatchEvent(new CustomEvent<CommitEvent>('commit', { detail: commit }))
+        for (const t of this.topics) for (const d of decisionsOfBlock(commit.block, t.config.id)) this.emit(d)
+      })
+    }
+  }
+
+  private emit(decision: EpochDecision): void {
+    this.events.dispatchEvent(new CustomEvent<EpochDecision>('decision', { detail: decision }))
+  }
+
+  /** Stop one member (e.g. to test that epochs go on without it). */
+  async removeMember(member: ClusterMember): Promise<void> {
+    const i = this.members.indexOf(member)
+    if (i >= 0) this.members.splice(i, 1)
+    await member.node.stop()
+  }
+
+  /** Restart a stopped member with its key (and, for a coordinator, its data dir). */
+  async restartMember(member: ClusterMember): Promise<ClusterMember> {
+    const p = this.planned.find((x) => x.identity === member.identity) ?? { spec: member.spec, identity: member.identity, index: 0 }
+    return this.startMember(p)
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.node.stop()))
+    for (const truth of this.groundTruth.values()) await truth.close?.()
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The proposer's choice of what goes into the next block: for every topic, each epoch that has
+ * closed since the last block (with the inferences and forecasts the pool holds for it, and
+ * the settlements whose truth is known and whose loss bundles are in), then the pending
+ * transactions that the ledger accepts, then evidence.
+ */
+import { toHex } from '../../wire/index.js'
+import { graceMs } from '../../topic/windows.js'
+import type { BlockSettlement } from '../chain/block.js'
+import type { Block } from '../chain/block.js'
+import { BlockInvalid, computeBlock, type BlockDraft, type ChainState, type MessageLookup, type TopicEpochDraft } from '../chain/execution.js'
+import { applyTx, isRegistered, readSignedTx } from '../ledger/index.js'
+import { opensCommitment } from '../../topic/commit-reveal.js'
+import type { MessagePool } from '../pool/message-pool.js'
+
+export interface DraftOptions {
+  readonly height: number
+  readonly timeMs: number
+  readonly proposer: string
+  readonly ledgerEpoch: number
+  readonly maxTxs?: number
+  readonly evidence: readonly Uint8Array[]
+}
+
+/** Most topic epochs one block commits (per topic): after a long outage the chain catches up over several blocks. */
+export const MAX_EPOCHS_PER_TOPIC_PER_BLOCK = 32
+
+/** Epochs of a topic closed at `timeMs` and not yet in the chain (at most the per-block cap). */
+export function closedEpochs(chain: ChainState, topicId: string, timeMs: number): number[] {
+  const topic = chain.topics.get(topicId)
+  if (topic === undefined) return []
+  const out: number[] = []
+  for (let e = topic.lastEpoch + 1; out.length < MAX_EPOCHS_PER_TOPIC_PER_BLOCK && chain.genesisTimeMs + (e + 1) * topic.config.epochMs + graceMs(topic.config) <= timeMs; e++) out.push(e)
+  return out
+}
+
+export interface DraftResult {
+  readonly draft: BlockDraft
+  /** Pending transactions the ledger refused, with its reason; they leave the pool. */
+  readonly rejectedTxs: readonly { readonly id: string; readonly reason: string }[]
+}
+
+export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOptions): DraftResult {
+  const topicEpochs: TopicEpochDraft[] = []
+  for (const [topicId, topic] of [...chain.topics].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const registered = (role: 'worker' | 'reputer') => (id: string) => {
+      const env = pool.get(id)
+      return env !== undefined && isRegistered(chain.ledger, topicId, role, toHex(env.signer))
+    }
+    const unsettled = [...topic.unsettled]
+    for (const epoch of closedEpochs(chain, topicId, opts.timeMs)) {
+      const settlements: BlockSettlement[] = []
+      for (const d of unsettled) {
+        if (d + topic.config.groundTruthLag > epoch) continue
+        const lossBundleIds = pool.ids('loss-bundle', topicId, d).filter(registered('reputer'))
+        if (lossBundleIds.length > 0) settlements.push({ epoch: d, lossBundleIds })
+      }
+      const settledNow = new Set(settlements.map((s) => s.epoch))
+      // Synthesis combines numbers; a vector inference would make the block invalid.
+      let inferenceIds = pool
+        .ids('inference', topicId, epoch)
+        .filter(registered('worker'))
+        .filter((id) => typeof (pool.get(id)!.payload as { value: unknown }).value === 'number')
+      const forecastIds = pool.ids('forecast', topicId, epoch).filter(registered('worker'))
+      let commitIds: string[] = []
+      if (topic.config.commitReveal) {
+        const commitBySigner = new Map(pool.ids('inference-commit', topicId, epoch).filter(registered('worker')).map((id) => [toHex(pool.get(id)!.signer), id]))
+        // Only reveals that open a commitment count; the commitments go into the block with them.
+        inferenceIds = inferenceIds.filter((id) => {
+          const env = pool.get(id)!
+          const { value, salt } = env.payload as { value: number; salt?: Uint8Array }
+          const commitId = commitBySigner.get(toHex(env.signer))
+          const commitment = commitId === undefined ? undefined : (pool.get(commitId)!.payload as { commitment: Uint8Array }).commitment
+          return commitment !== undefined && salt !== undefined && opensCommitment(commitment, topicId, epoch, toHex(env.signer), value, salt)
+        })
+        commitIds = inferenceIds.map((id) => commitBySigner.get(toHex(pool.get(id)!.signer))!).sort()
+      }
+      topicEpochs.push({ topicId, epoch, inferenceIds, forecastIds, commitIds, settlements })
+      for (let i = unsettled.length - 1; i >= 0; i--) if (settledNow.has(unsettled[i])) unsettled.splice(i, 1)
+      if (inferenceIds.length > 0) unsettled.push(epoch)
+    }
+  }
+  // Keep only transactions the ledger accepts in order, so the block never fails on one.
+  let ledger = chain.ledger
+  const txs: Uint8Array[] = []
+  const rejectedTxs: { id: string; reason: string }[] = []
+  for (const { id, bytes } of pool.pendingTxs(opts.maxTxs ?? 500)) {
+    const read = readSignedTx(bytes, chain.chainId)
+    if (!read.ok) {
+      rejectedTxs.push({ id, reason: read.reason })
+      continue
+    }
+    const r = applyTx(ledger, read.tx, { height: opts.height, epoch: opts.ledgerEpoch })
+    if (!r.ok) {
+      rejectedTxs.push({ id, reason: `${r.code}: ${r.reason}` })
+      continue
+    }
+    ledger = r.state
+    txs.push(bytes)
+  }
+  return { draft: { height: opts.height, timeMs: opts.timeMs, proposer: opts.proposer, topicEpochs, txs, evidence: opts.evidence, lastCommit: chain.lastCommit }, rejectedTxs }
+}
+
+/**
+ * The draft, then ever plainer versions of it (without txs and evidence, then also without
+ * settlements): a draft the rules refuse must never stop the chain.
+ */
+export function plainerDrafts(draft: BlockDraft): BlockDraft[] {
+  return [
+    draft,
+    { ...draft, txs: [], evidence: [] },
+    { ...draft, txs: [], evidence: [], topicEpochs: draft.topicEpochs.map((e) => ({ ...e, settlements: [] })) },
+  ]
+}
+
+/**
+ * The block of the first of `plainerDrafts(draft)` the rules accept, with the state after it;
+ * undefined if even the plainest is refused. `onRefused` hears each refusal's reason.
+ */
+export function firstAcceptedBlock(
+  chain: ChainState,
+  draft: BlockDraft,
+  lookup: MessageLookup,
+  ledgerEpoch: (timeMs: number) => number,
+  onRefused: (reason: string) => void,
+): { block: Block; next: ChainState } | undefined {
+  for (const attempt of plainerDrafts(draft)) {
+    try {
+      return computeBlock(chain, attempt, lookup, ledgerEpoch)
+    } catch (err) {
+      if (!(err instanceof BlockInvalid)) throw err
+      onRefused(err.message)
+    }
+  }
+  return undefined
+}

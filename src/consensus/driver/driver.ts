@@ -1,0 +1,454 @@
+/**
+ * The consensus driver of one committee member: runs one `ConsensusMachine` per height and
+ * performs its actions: builds and verifies blocks (`chain/execution.ts`), signs and gossips
+ * proposals and votes, keeps timeouts, and on commit stores the block, its certificate and
+ * its messages atomically, then announces the commit. Inputs are fed to the machine one at a
+ * time, in arrival order; all I/O happens between transitions. Everything outside it comes
+ * in through its options: the network, the store, the clock and the timers.
+ */
+import { decodeCanonical, Ed25519Verifier, encodeCanonical, fromHex, messageId, globalChannel, toHex, topicChannel, type Envelope, type UnsignedEnvelope } from '../../wire/index.js'
+import type { DeliveredMessage } from '../../p2p/index.js'
+import { graceMs, type TopicRuntime } from '../../topic/windows.js'
+import { EventEmitter } from 'node:events'
+import { Counters } from '../../util/counters.js'
+import { systemClock, Timers, type Clock, type Scheduler } from '../../util/timers.js'
+import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from '../bft/index.js'
+import { blockHash, decodeBlock, encodeBlock, type Block } from '../chain/block.js'
+import { buildDraft, firstAcceptedBlock } from './block-draft.js'
+import { BlockInvalid, recompute, verifyBlock, type ChainState } from '../chain/execution.js'
+import { CatchUp, type CatchUpCounter, type CatchUpHost } from '../sync/catch-up.js'
+import { ChainSync, missingMessages, referencedMessages } from '../sync/chain-sync.js'
+import { encodeEvidence, readEvidence } from '../chain/evidence-codec.js'
+import { ledgerEpochAt, type Genesis } from '../ledger/index.js'
+import { MessagePool } from '../pool/message-pool.js'
+import { RoundInputs, type RoundInputDrop } from '../pool/round-inputs.js'
+import { CoordinatorAdmission } from '../pool/gossip-admission.js'
+import { VoteSigner } from './vote-signer.js'
+import type { ConsensusNetwork } from '../network.js'
+import type { ChainStore } from '../store.js'
+
+const VALIDATE_RETRY_MS = 200
+
+function eventHeight(e: ConsensusEvent): number {
+  return e.type === 'proposal' ? e.proposal.height : e.type === 'vote' ? e.vote.height : e.type === 'timeout' ? e.height : -1
+}
+
+
+export interface DriverOptions {
+  readonly network: ConsensusNetwork
+  readonly store: ChainStore
+  readonly genesis: Genesis
+  readonly topics: readonly TopicRuntime[]
+  /** Chain state to start from (restored from the store by the caller). */
+  readonly chain: ChainState
+  readonly timeouts: Timeouts
+  /** A voter prevotes nil on a fresh block whose stamp is further than this from its clock. */
+  readonly maxClockSkewMs: number
+  /** @default 4 */
+  readonly maxFutureRounds?: number
+  /** @default the system clock */
+  readonly clock?: Clock
+  /** Where timeouts and retries are scheduled. @default timers on `clock` */
+  readonly timers?: Scheduler
+}
+
+export interface CommitEvent {
+  readonly height: number
+  readonly hash: string
+  readonly block: Block
+  /** Time from the height's start to the commit at this node. */
+  readonly ms: number
+  /** Wall-clock time (ms) the height started and was committed at this node. */
+  readonly startedAtMs: number
+  readonly committedAtMs: number
+}
+
+/** A transaction this node, proposing, left out of its block, and the ledger's reason. */
+export interface TxRejection {
+  readonly id: string
+  readonly reason: string
+}
+
+/** What the driver reports, for observation only. */
+export interface DriverEvents {
+  commit: [CommitEvent]
+  'tx-rejected': [TxRejection]
+  /** An input or action failed inside the driver (a local bug: counted, never a verdict). */
+  'internal-error': [unknown]
+}
+
+export type DriverCounter =
+  | 'committed'
+  | 'internal-error'
+  | 'self-equivocation-refused'
+  | 'own-vote-conflict-refused'
+  | 'proposal-without-block'
+  | 'evidence'
+  | 'evidence-unusable'
+  | 'tx-rejected'
+  | 'draft-retry'
+  | 'draft-failed'
+  | 'block-unavailable'
+  | 'block-invalid'
+  | 'block-unreadable'
+  | 'messages-fetch'
+  | 'messages-unavailable'
+  | 'commit-without-block'
+  | 'commit-without-state'
+  | 'committed-message-not-stored'
+  | RoundInputDrop
+  | CatchUpCounter
+
+
+export class ConsensusDriver {
+  readonly events = new EventEmitter<DriverEvents>()
+  readonly counters = new Counters<DriverCounter>()
+  /** Why the last block this node judged was refused (for operators and tests). */
+  lastRejection: string | undefined
+  private chainState: ChainState
+  private machine: ConsensusMachine | undefined
+  private heightStartedAt = 0
+  readonly pool = new MessagePool()
+  /** The validator hooks of this coordinator (gossip-admission.ts). */
+  readonly admission = new CoordinatorAdmission(() => this.chainState, this.pool)
+  private readonly inputs: RoundInputs
+  private readonly nextHeightEvents: ConsensusEvent[] = []
+  private readonly clock: Clock
+  private readonly timers: Scheduler
+  private readonly sync: ChainSync
+  private readonly catchUp: CatchUp
+  private readonly signer: VoteSigner
+  private readonly verifier = new Ed25519Verifier()
+  private stopped = false
+  /** Inputs wait here while an action (building, verifying, storing) is under way. */
+  private queue: Promise<void> = Promise.resolve()
+  /** Candidates whose missing messages are being fetched outside the queue. */
+  private readonly fetching = new Set<string>()
+
+  constructor(private readonly o: DriverOptions) {
+    this.chainState = o.chain
+    this.clock = o.clock ?? systemClock
+    this.timers = o.timers ?? new Timers(this.clock)
+    this.inputs = new RoundInputs(this.clock)
+    this.signer = new VoteSigner(o.network, o.chain.chainId, o.store)
+    this.sync = new ChainSync(o.network, o.store, o.genesis, this.pool, (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate))
+    const host: CatchUpHost = {
+      self: o.network.participantId,
+      chain: () => this.chainState,
+      stopped: () => this.stopped,
+      deciding: () => this.machine !== undefined,
+      enqueue: (task) => this.enqueue(task),
+      deliver: (m) => this.onConsensus(m),
+      count: (name) => this.count(name),
+    }
+    this.catchUp = new CatchUp(host, this.sync, this.timers, o.timeouts.propose + o.timeouts.prevote + o.timeouts.precommit)
+  }
+
+  get chain(): ChainState {
+    return this.chainState
+  }
+
+  /** A committed block from this node's store. */
+  blockAt(height: number): Block | undefined {
+    const stored = this.o.store.block(height)
+    return stored === undefined ? undefined : decodeBlock(stored.bytes)
+  }
+
+  private get self(): string {
+    return this.o.network.participantId
+  }
+
+  private count(name: DriverCounter): void {
+    this.counters.inc(name)
+  }
+
+  private ledgerEpoch = (timeMs: number): number => ledgerEpochAt(this.o.genesis, timeMs)
+
+  start(): void {
+    const network = this.o.network
+    for (const t of this.o.topics) {
+      for (const kind of ['inferences', 'forecasts', 'losses'] as const) network.subscribe(topicChannel(t.config.id, kind), (m) => this.pooled(m))
+    }
+    network.subscribe(globalChannel('tx'), (m) => this.pooled(m))
+    network.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
+    // Committee members may use the sync slots kept back for priority peers, so a few hostile
+    // peers holding the ordinary ones cannot stop a member from catching up.
+    network.prioritize(() => this.chainState.committee)
+    this.sync.start()
+    network.provide('round-messages', (query) => {
+      const height = Number((query as { height?: unknown }).height)
+      if (height !== this.chainState.height + 1) return []
+      return this.inputs.envelopesOf(height)
+    })
+    this.scheduleHeight()
+    this.catchUp.scheduleStallCheck()
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.timers.clear()
+  }
+
+  private pooled({ envelope, id, bytes }: DeliveredMessage): void {
+    if (envelope.type !== 'proposal' && envelope.type !== 'vote' && envelope.type !== 'commit') this.pool.add(toHex(id), envelope, bytes)
+  }
+
+  /** Serialise inputs: one transition (and its I/O) at a time, in arrival order. */
+  private enqueue(task: () => Promise<void> | void): void {
+    this.queue = this.queue.then(task).catch((err: unknown) => {
+      this.count('internal-error')
+      this.events.emit('internal-error', err)
+    })
+  }
+
+  /** Start the next height once a topic epoch has closed beyond the chain's last one. */
+  private scheduleHeight(): void {
+    if (this.stopped) return
+    const chain = this.chainState
+    const times = [...chain.topics.values()].map((t) => chain.genesisTimeMs + (t.lastEpoch + 2) * t.config.epochMs + graceMs(t.config))
+    this.timers.at(Math.min(...times), () => this.enqueue(() => this.startHeight(chain.height + 1)))
+  }
+
+  private startHeight(height: number): void {
+    if (this.stopped || height !== this.chainState.height + 1 || this.machine?.height === height) return
+    this.machine = new ConsensusMachine({ committee: this.chainState.committee, self: this.self, height, timeouts: this.o.timeouts, maxFutureRounds: this.o.maxFutureRounds ?? 4 })
+    this.heightStartedAt = this.clock()
+    // A restart inside this height: replay what the machine saw before, to the same state and
+    // the same votes (re-sent votes are the same bytes, so peers drop them as duplicates).
+    const logged = this.o.store.wal(height)
+    for (const bytes of logged) {
+      const entry = decodeCanonical(bytes) as { event: ConsensusEvent; block?: Uint8Array; envelope?: Uint8Array }
+      if (entry.block !== undefined) this.inputs.rememberCandidate(height, entry.block)
+      if (entry.envelope !== undefined && entry.event.type === 'vote') this.inputs.addVote(entry.event.vote, entry.envelope, true)
+      this.feed(entry.event, false)
+    }
+    if (logged.length === 0) this.feed({ type: 'start' })
+    // Only this height's early inputs; the next height's stay buffered.
+    const early = this.nextHeightEvents.splice(0)
+    for (const e of early) {
+      if (eventHeight(e) === height) this.feed(e)
+      else if (eventHeight(e) > height) this.nextHeightEvents.push(e)
+    }
+  }
+
+  private feed(event: ConsensusEvent, log = true): void {
+    const machine = this.machine
+    if (machine === undefined || this.stopped) return
+    if (log) {
+      // Inputs that name a block carry its bytes, so a replay has the block too.
+      const hash = event.type === 'proposal' ? event.proposal.blockHash : event.type === 'proposalValue' ? event.blockHash : undefined
+      const block = hash === undefined ? undefined : this.inputs.candidates.get(hash)?.bytes
+      const envelope = event.type === 'vote' ? this.inputs.vote(event.vote) : undefined
+      this.o.store.appendWal(machine.height, encodeCanonical({ event, ...(block === undefined ? {} : { block }), ...(envelope === undefined ? {} : { envelope }) }))
+    }
+    let actions: ConsensusAction[]
+    try {
+      actions = machine.handle(event)
+    } catch (err) {
+      if (!(err instanceof SelfEquivocationError)) throw err
+      this.count('self-equivocation-refused')
+      return
+    }
+    for (const action of actions) this.enqueue(() => this.perform(action))
+  }
+
+  private async onConsensus({ envelope, bytes }: DeliveredMessage): Promise<void> {
+    if (this.stopped) return
+    const signer = toHex(envelope.signer)
+    if (envelope.type === 'commit') return this.catchUp.onCommitNotice((envelope as Envelope<'commit'>).payload, signer)
+    const next = this.chainState.height + 1
+    const admitted = this.inputs.admit(envelope, bytes, signer, next, (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4), this.chainState.committee)
+    if (admitted === undefined) return
+    if (typeof admitted === 'string') return this.count(admitted)
+    const { event, height } = admitted
+    if (height === next && this.machine?.height === height) this.feed(event)
+    else if (height === next || height === next + 1) this.nextHeightEvents.push(event)
+    if (this.nextHeightEvents.length > 10_000) this.nextHeightEvents.splice(0, this.nextHeightEvents.length - 10_000)
+  }
+
+  private async perform(action: ConsensusAction): Promise<void> {
+    if (this.stopped) return
+    switch (action.type) {
+      case 'scheduleTimeout':
+        this.timers.after(action.ms, () =>
+          this.enqueue(() => this.feed({ type: 'timeout', height: action.height, round: action.round, step: action.step })),
+        )
+        return
+      case 'requestBlock':
+        return this.buildBlock(action.height, action.round)
+      case 'broadcastProposal': {
+        const c = this.inputs.candidates.get(action.proposal.blockHash)
+        if (c === undefined) return this.count('proposal-without-block')
+        const p = action.proposal
+        await this.publish({ type: 'proposal', chainId: this.chainState.chainId, topicId: '', epoch: p.height, nonce: new Uint8Array(0), payload: { height: p.height, round: p.round, polRound: p.polRound, blockHash: fromHex(p.blockHash), block: c.bytes } })
+        return
+      }
+      case 'broadcastVote':
+        return this.castVote(action.vote)
+      case 'validateBlock':
+        // A block adopted meanwhile (catching up) ended the height this verdict was for.
+        return this.machine?.height === action.height ? this.validate(action.blockHash) : undefined
+      case 'commit':
+        return this.commit(action.blockHash, action.certificate)
+      case 'evidence': {
+        const { a, b } = action.evidence
+        const ea = this.inputs.vote(a)
+        const eb = this.inputs.vote(b)
+        if (ea !== undefined && eb !== undefined) {
+          const bytes = encodeEvidence(ea, eb)
+          // Only evidence every voter will accept goes into the queue of what blocks carry.
+          if (typeof readEvidence(bytes, this.chainState.chainId, this.chainState.committee, this.verifier) === 'string') return this.count('evidence-unusable')
+          this.o.store.addEvidence(blockHash(bytes), bytes)
+          this.count('evidence')
+        }
+        return
+      }
+    }
+  }
+
+  private async publish(unsigned: UnsignedEnvelope): Promise<void> {
+    await this.o.network.publish(this.o.network.sign(unsigned))
+  }
+
+  private async castVote(vote: Vote): Promise<void> {
+    const bytes = await this.signer.cast(vote)
+    if (bytes === undefined) return this.count('own-vote-conflict-refused')
+    this.inputs.addVote(vote, bytes, true)
+  }
+
+  private buildBlock(height: number, round: number): void {
+    const timeMs = Math.max(this.clock(), this.chainState.timeMs + 1)
+    const evidence = this.o.store.pendingEvidence().map((e) => e.bytes)
+    const { draft, rejectedTxs } = buildDraft(this.chainState, this.pool, { height, timeMs, proposer: this.self, ledgerEpoch: this.ledgerEpoch(timeMs), evidence })
+    for (const r of rejectedTxs) {
+      this.count('tx-rejected')
+      this.events.emit('tx-rejected', r)
+    }
+    this.pool.dropTxs(rejectedTxs.map((r) => r.id))
+    // A draft the rules refuse must never stop the chain: fall back to ever plainer blocks
+    // (without txs and evidence, then also without settlements), down to the closed epochs
+    // with their numeric inferences alone.
+    const built = firstAcceptedBlock(this.chainState, draft, (id) => this.pool.get(id), this.ledgerEpoch, (reason) => {
+      this.count('draft-retry')
+      this.lastRejection = `own draft: ${reason}`
+    })
+    if (built === undefined) return this.count('draft-failed')
+    const block = built.block
+    const bytes = encodeBlock(block)
+    const hash = toHex(blockHash(bytes))
+    this.inputs.addCandidate(hash, { height, bytes, block, next: built.next }, true)
+    this.feed({ type: 'proposalValue', blockHash: hash, round })
+  }
+
+  private async validate(hash: string): Promise<void> {
+    if (this.stopped) return
+    const height = this.chainState.height + 1
+    const c = this.inputs.candidates.get(hash) ?? (await this.sync.fetchCandidate(hash))
+    if (c === undefined) {
+      // Never a verdict for a local failure: ask again shortly, while the height is current.
+      this.count('block-unavailable')
+      this.retryValidate(hash, height)
+      return
+    }
+    this.inputs.addCandidate(hash, c, true)
+    let valid = false
+    let timely = true
+    try {
+      const block = c.block ?? decodeBlock(c.bytes)
+      c.block = block
+      if (missingMessages(block, this.pool).length > 0) {
+        // Fetched outside the queue: a slow or silent peer must not hold up votes and
+        // timeouts meanwhile. The block is validated again once the messages are in.
+        this.fetchInBackground(hash, height, block)
+        return
+      }
+      timely = Math.abs(block.timeMs - (c.seenAtMs ?? this.clock())) <= this.o.maxClockSkewMs
+      // The verdict must not depend on this node's round (the machine asks once per hash), so
+      // the proposer is checked by the machine on the proposal, not here.
+      c.next = verifyBlock(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch, { nowMs: block.timeMs, maxClockSkewMs: Infinity, expectedProposer: block.proposer })
+      valid = true
+    } catch (err) {
+      this.count(err instanceof BlockInvalid ? 'block-invalid' : 'block-unreadable')
+      this.lastRejection = (err as Error).message
+    }
+    if (this.machine?.height === height) this.feed({ type: 'blockVerdict', blockHash: hash, valid, timely })
+  }
+
+  private retryValidate(hash: string, height: number): void {
+    this.timers.after(VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
+  }
+
+  /**
+   * Fetch the messages `block` names without blocking the queue (one fetch per `key` at a
+   * time), then run `then` in the queue if `current()` still holds.
+   */
+  private fetchOutsideQueue(key: string, block: Block, current: () => boolean, then: (complete: boolean) => Promise<void> | void): void {
+    if (this.fetching.has(key)) return
+    this.fetching.add(key)
+    this.count('messages-fetch')
+    void this.sync
+      .fetchMissing(block, this.pool, undefined, this.chainState.committee.ids)
+      .catch(() => false)
+      .then((complete) => {
+        this.fetching.delete(key)
+        if (!this.stopped && current()) this.enqueue(() => (current() ? then(complete) : undefined))
+      })
+  }
+
+  /** Validate a candidate again once its missing messages are in. */
+  private fetchInBackground(hash: string, height: number, block: Block): void {
+    this.fetchOutsideQueue(`validate:${hash}`, block, () => this.machine?.height === height, (complete) => {
+      if (complete) return this.validate(hash)
+      // Messages nobody could send us yet: a local gap, not an invalid block. Ask again.
+      this.count('messages-unavailable')
+      this.retryValidate(hash, height)
+    })
+  }
+
+  private async commit(hash: string, certificate: readonly Vote[]): Promise<void> {
+    const c = this.inputs.candidates.get(hash)
+    if (c === undefined) return this.count('commit-without-block')
+    if (c.next === undefined) {
+      // Our own block replayed from the log, or a verdict from before a restart: re-execute,
+      // after fetching what it names outside the queue if need be (then commit again).
+      try {
+        const block = c.block ?? decodeBlock(c.bytes)
+        c.block = block
+        if (missingMessages(block, this.pool).length > 0) {
+          // Without them this node cannot apply the block; if they never come, a peer's commit notice will.
+          return this.fetchOutsideQueue(`commit:${hash}`, block, () => this.chainState.height + 1 === block.height, (complete) =>
+            complete ? this.commit(hash, certificate) : this.count('commit-without-state'),
+          )
+        }
+        c.next = recompute(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch)
+      } catch {
+        return this.count('commit-without-state')
+      }
+    }
+    const cert = certificate.map((v) => this.inputs.vote(v)).filter((b): b is Uint8Array => b !== undefined)
+    await this.adoptCommitted(c.next, c.bytes, cert)
+    await this.publish({ type: 'commit', chainId: this.chainState.chainId, topicId: '', epoch: this.chainState.height, nonce: new Uint8Array(0), payload: { height: this.chainState.height, block: c.bytes, certificate: cert } })
+  }
+
+  /** Store a committed block (ours or fetched) and move to the next height. */
+  private async adoptCommitted(next: ChainState, bytes: Uint8Array, certificate: readonly Uint8Array[]): Promise<void> {
+    const block = decodeBlock(bytes)
+    const known = referencedMessages(block).map((id) => [id, this.pool.bytes(id) ?? this.o.store.message(id)] as const)
+    const missing = known.filter(([, b]) => b === undefined).length
+    if (missing > 0) this.count('committed-message-not-stored')
+    const messages = new Map(known.filter((e): e is readonly [string, Uint8Array] => e[1] !== undefined))
+    const hash = blockHash(bytes)
+    // One transaction: block, certificate, messages, evidence marks and the log's pruning.
+    this.o.store.commit({ height: block.height, hash, bytes, certificate: encodeCanonical(certificate), state: new Map(), messages, includedEvidence: block.evidence.map((e) => blockHash(e)) })
+    this.chainState = { ...next, lastCommit: certificate }
+    this.pool.dropTxs(new Set(block.txs.map((b) => toHex(messageId(b)))))
+    for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
+    // Keep what already arrived for the next height.
+    this.inputs.committed(block.height)
+    this.machine = undefined
+    this.count('committed')
+    const now = this.clock()
+    this.events.emit('commit', { height: block.height, hash: toHex(hash), block, ms: now - this.heightStartedAt, startedAtMs: this.heightStartedAt, committedAtMs: now })
+    this.scheduleHeight()
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * How a coordinator catches up with the others without holding up its consensus queue: the
+ * network part (asking members for a commit or for round messages, fetching the blocks and
+ * messages a commit notice needs) runs outside the queue, and only the adoption, a local
+ * check and re-execution, goes into it. A member that answers slowly, or never until the
+ * sync timeout, so delays nothing else.
+ */
+import type { DeliveredMessage } from '../../p2p/index.js'
+import type { ChainState } from '../chain/execution.js'
+import type { ChainSync, CommitNotice, Pulled } from './chain-sync.js'
+import type { Scheduler } from '../../util/timers.js'
+
+export type CatchUpCounter = 'catch-up-error' | 'stall-pull'
+
+/** What catching up needs of the driver. */
+export interface CatchUpHost {
+  readonly self: string
+  chain(): ChainState
+  stopped(): boolean
+  /** A height is being decided (nothing to pull between heights). */
+  deciding(): boolean
+  enqueue(task: () => Promise<void> | void): void
+  deliver(message: DeliveredMessage): Promise<void>
+  count(name: CatchUpCounter): void
+}
+
+export class CatchUp {
+  /** Height last seen committed by the stall check. */
+  private checkedHeight = -1
+  /** A stall pull is under way (outside the queue). */
+  private pulling = false
+  /** The highest commit notice to catch up to, the members that announced it, and those that failed it. */
+  private target: { readonly notice: CommitNotice; readonly signers: string[]; readonly tried: Set<string> } | undefined
+  /** Members whose last catch-up round brought this node nothing (asked last). */
+  private readonly failed = new Set<string>()
+  /** The member whose catch-up round last brought this node forward. */
+  private lastServed: string | undefined
+  /** A catch-up towards `target` is under way (outside the queue). */
+  private catchingUp = false
+
+  constructor(
+    private readonly host: CatchUpHost,
+    private readonly sync: ChainSync,
+    private readonly timers: Scheduler,
+    private readonly checkEveryMs: number,
+  ) {}
+
+  /**
+   * Gossip delivers each message once; a member that was down or partitioned when votes went
+   * out never gets them again. So when the chain has not moved for a while, ask the other
+   * members for the current height's proposals and votes, and for any commit this node
+   * missed: Tendermint's liveness needs every message to arrive eventually.
+   */
+  scheduleStallCheck(): void {
+    if (this.host.stopped()) return
+    this.timers.after(this.checkEveryMs, () =>
+      this.host.enqueue(() => {
+        if (this.host.chain().height === this.checkedHeight && this.host.deciding()) this.pullNow()
+        this.checkedHeight = this.host.chain().height
+        this.scheduleStallCheck()
+      }),
+    )
+  }
+
+  /**
+   * A member committed a block this node has not: adopt it, with the blocks before it it
+   * lacks. The certificate is checked here (in the queue, one signature check for a bogus
+   * notice); what must be fetched is fetched outside, and the adoption comes back into it.
+   * One catch-up runs at a time, towards the highest notice seen: every member announces
+   * every height, and a member may replay the genuine notices of every height this node
+   * lacks, so a fetch per notice would multiply the requests by the heights behind.
+   */
+  onCommitNotice(notice: CommitNotice, signer: string): void {
+    const chain = this.host.chain()
+    const target = this.target
+    if (notice.height <= chain.height || (target !== undefined && notice.height < target.notice.height)) return
+    if (target !== undefined && notice.height === target.notice.height) {
+      // Another member that holds the blocks up to the target: asked if the first cannot serve them.
+      if (!target.signers.includes(signer)) target.signers.push(signer)
+      return
+    }
+    if (!this.sync.worthAdopting(notice, chain)) return
+    // The member that last brought this node forward likely holds these blocks too.
+    const signers = this.lastServed === undefined || this.lastServed === signer ? [signer] : [signer, this.lastServed]
+    this.target = { notice, signers, tried: new Set() }
+    if (!this.catchingUp) this.catchUp().catch(() => this.host.count('catch-up-error'))
+  }
+
+  /**
+   * Rounds of fetch-and-adopt towards the target until it is reached, replaced by a higher
+   * one, or every member that announced it has failed to bring this node any further.
+   */
+  private async catchUp(): Promise<void> {
+    this.catchingUp = true
+    try {
+      await this.rounds()
+    } finally {
+      // In the same turn as the loop's end, so a notice arriving next starts a new catch-up.
+      this.catchingUp = false
+    }
+  }
+
+  private async rounds(): Promise<void> {
+    while (this.target !== undefined && !this.host.stopped()) {
+      const target = this.target
+      const before = this.host.chain().height
+      if (target.notice.height <= before) {
+        this.target = undefined
+        continue
+      }
+      // Members that served this node last come first; those that failed it lately, last.
+      const untried = target.signers.filter((s) => !target.tried.has(s))
+      const signer = untried.find((s) => !this.failed.has(s)) ?? untried[0]
+      if (signer === undefined) {
+        this.target = undefined
+        continue
+      }
+      let notices: CommitNotice[] = []
+      try {
+        notices = await this.sync.gap(target.notice, signer, this.host.chain())
+      } catch {
+        // Treated as a member that served nothing.
+      }
+      if (this.host.stopped()) return
+      await new Promise<void>((resolve) => this.host.enqueue(() => this.sync.adoptAll(notices, this.host.chain(), () => this.host.stopped()).finally(resolve)))
+      if (this.host.chain().height > before) {
+        this.failed.delete(signer)
+        this.lastServed = signer
+      } else {
+        // No progress from this member: the next one that announced the target, and this
+        // member last for the next targets too.
+        this.failed.add(signer)
+        target.tried.add(signer)
+      }
+    }
+  }
+
+  /** Ask every other member at once for the next height's commit or its proposals and votes. */
+  pullNow(): void {
+    if (this.pulling) return
+    this.pulling = true
+    this.host.count('stall-pull')
+    const chain = this.host.chain()
+    const asked = chain.committee.ids.filter((m) => m !== this.host.self)
+    void Promise.allSettled(
+      asked.map(async (member) => {
+        const pulled = await this.sync.pull(member, chain.height + 1, chain)
+        if (pulled !== undefined && !this.host.stopped()) this.host.enqueue(() => (this.host.stopped() ? undefined : this.apply(pulled)))
+      }),
+    ).finally(() => (this.pulling = false))
+  }
+
+  private async apply(pulled: Pulled): Promise<void> {
+    if (pulled.kind === 'commits') return this.sync.adoptAll(pulled.notices, this.host.chain(), () => this.host.stopped())
+    for (const m of pulled.messages) await this.host.deliver(m)
+  }
+}

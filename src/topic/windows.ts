@@ -1,0 +1,47 @@
+/**
+ * When a topic message is on time: the submission window of inferences and forecasts, when a
+ * loss bundle may arrive (after the truth is known, not too long after), and the grace every
+ * deadline gets for gossip latency and clock skew. Shared by the transport's admission rules
+ * and the coordinators, which must agree on them.
+ */
+import type { EpochVerdict } from '../p2p/index.js'
+import type { Envelope } from '../wire/index.js'
+import type { TopicConfig } from './config.js'
+import type { EpochClock } from './epoch-clock.js'
+
+export interface TopicRuntime {
+  readonly config: TopicConfig
+  readonly clock: EpochClock
+}
+
+/** How many epochs back loss bundles are still accepted (slow reputers). */
+export const PAST_EPOCHS_ACCEPTED = 8
+
+/** Slack for gossip latency and clock skew between local nodes. */
+export function graceMs(config: TopicConfig): number {
+  return Math.min(100, Math.floor(config.epochMs / 10))
+}
+
+export function epochVerdict(envelope: Envelope, { config, clock }: TopicRuntime): EpochVerdict {
+  const now = clock.time()
+  const e = envelope.epoch
+  const grace = graceMs(config)
+  switch (envelope.type) {
+    case 'inference-commit':
+    case 'forecast':
+    case 'inference': {
+      if (now < clock.startOf(e) - config.epochMs) return 'too-far'
+      // A reveal comes after the window; everything else must arrive inside it.
+      const revealing = envelope.type === 'inference' && config.commitReveal
+      const deadline = revealing ? clock.endOf(e) : clock.startOf(e) + config.submissionWindowMs
+      return now > deadline + grace ? 'too-old' : 'ok'
+    }
+    case 'loss-bundle': {
+      // The truth of e is known once epoch e + lag opens.
+      if (now + grace < clock.startOf(e + config.groundTruthLag)) return 'too-far'
+      return clock.current() - e > config.groundTruthLag + PAST_EPOCHS_ACCEPTED ? 'too-old' : 'ok'
+    }
+    default:
+      return 'ok'
+  }
+}
