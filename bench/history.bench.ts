@@ -1,5 +1,5 @@
 /**
- * A topic's state keeps the regrets of every worker that ever took part (allora-math §4.2:
+ * A topic's state keeps the regrets of every worker that ever took part (docs/spec/math.md §4.2:
  * absent workers' regrets are kept), so with workers coming and going it grows for good. This
  * suite measures what that history costs one epoch: synthesize + settle of the same epoch on
  * the state left by `EPOCHS` epochs in which a fraction of the inferers is replaced by new

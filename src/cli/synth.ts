@@ -1,7 +1,7 @@
 /**
  * `chorus synth`: run the synthesis engine outside the network.
  *
- *   --epoch FILE.json    one epoch in the format of shared/spec/epoch-json.md; prints the output
+ *   --epoch FILE.json    one epoch in the format of docs/spec/epoch-json.md; prints the output
  *   --vectors FILE.csv   recompute every output column of a simulator table and compare
  */
 import { readFile } from 'node:fs/promises'
@@ -25,13 +25,13 @@ const USAGE = `Usage:
 
 --epoch FILE.json
     Run the steps the file holds ("synthesize", "settle" or both) and print the output
-    object as JSON on stdout. Format: shared/spec/epoch-json.md. Params left out of the
+    object as JSON on stdout. Format: docs/spec/epoch-json.md. Params left out of the
     file take the chain defaults. Exit status 0 on success, 1 on an invalid file or a
     step that fails (the reason goes to stderr).
 
 --vectors FILE.csv
     Recompute every output column of a simulator table (the format of
-    shared/spec/vectors/simulator_epochs_300_303.csv, any number of consecutive epoch rows,
+    docs/spec/simulator-vectors.md, any number of consecutive epoch rows,
     any number of inferers, forecasters and reputers) and compare with relative tolerance
     1e-5 (absolute 1e-9 near zero). Each row is computed from its own inputs and the state
     stored in the row before it. Prints the worst error of each column family and ends with
@@ -39,7 +39,7 @@ const USAGE = `Usage:
     inputs reach before the first row are skipped. Exit status 0 only if none failed.
 
 --params PARAMS.json
-    With --vectors: a JSON object of params (snake_case names as in epoch-json.md §2.1)
+    With --vectors: a JSON object of params (snake_case names as in epoch-json §2.1)
     that override the simulator's (the chain defaults with reward exponents 3/3/1).
 `
 

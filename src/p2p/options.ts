@@ -107,7 +107,11 @@ export interface ChorusNodeOptions {
   readonly messageStoreCapacity?: number
 }
 
-/** Tuning for many nodes on one loopback host (see shared/notes/libp2p-node20.md). */
+/**
+ * Tuning for many nodes on one loopback host: a fast heartbeat (the mesh fills at the first
+ * one), no IP-colocation penalty (every peer shares 127.0.0.1, and past 10 of them gossipsub
+ * would prune them all), and room for a burst of local connections.
+ */
 export const LOOPBACK_TUNING: Pick<ChorusNodeOptions, 'gossip' | 'connections'> = Object.freeze({
   gossip: { heartbeatMs: 100, ipColocationFactorWeight: 0 },
   connections: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 100 },

@@ -1,5 +1,5 @@
 /**
- * What a worker publishes of its model's forecast (allora-math §2): the log10 losses it
+ * What a worker publishes of its model's forecast (docs/spec/math.md §2): the log10 losses it
  * expects other inferers to get, never its own, at most MAX_ELEMENTS_PER_FORECAST of them:
  * the inferers it forecasts lowest (the ones a forecast-implied inference leans on), ties
  * by id. The chain keeps at most that many elements per forecast too; without the cap one

@@ -6,7 +6,7 @@
  * - The first `warmup` decided epochs added are not counted (the topic starts in its
  *   new-topic mode, and regrets need a few epochs to mean anything).
  * - `naiveLoss` is the loss of the protocol's naive inference I⁻ (the regret-weighted
- *   network without forecasters, allora-math §8.2); `equalWeightLoss` is the loss of the
+ *   network without forecasters, docs/spec/math.md §8.2); `equalWeightLoss` is the loss of the
  *   plain mean of the epoch's inferences, reported beside it.
  * - `bestWorkerLoss` is the lowest mean loss of a single worker's own inference, among the
  *   workers that answered in every counted epoch: a worker that skipped epochs is not

@@ -1,5 +1,5 @@
 /**
- * Network inferences (allora-math §8): the generic regret-weighted Combine and the
+ * Network inferences (docs/spec/math.md §8): the generic regret-weighted Combine and the
  * plain means of new-topic mode (§8.6).
  *
  * A network is a subset of the epoch's inferers (all, or all but one) followed by a subset

@@ -1,5 +1,5 @@
 /**
- * Confidence interval of the combined inference (allora-math §9): weighted percentiles of
+ * Confidence interval of the combined inference (docs/spec/math.md §9): weighted percentiles of
  * {I_ij} ∪ {I_ik} under the §8.1 weights. Query-only in the chain, but part of the epoch
  * output here, so it follows the chain's WeightedPercentile step for step.
  */

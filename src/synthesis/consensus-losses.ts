@@ -1,5 +1,5 @@
 /**
- * Reputer loss bundles as one matrix, and their stake-weighted consensus (allora-math §3.1,
+ * Reputer loss bundles as one matrix, and their stake-weighted consensus (docs/spec/math.md §3.1,
  * §3.3; epoch-json §4, §6.9).
  *
  * Every reputer's bundle is flattened onto one coordinate list, the union over reputers in the

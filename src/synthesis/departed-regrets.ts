@@ -1,5 +1,5 @@
 /**
- * What left a regret family's tables. allora-math §4.2 keeps the regrets of absent workers for
+ * What left a regret family's tables. docs/spec/math.md §4.2 keeps the regrets of absent workers for
  * good; the tables hold only the rows and columns of the last settlement, and every value that
  * leaves them is kept in a dense chunk (an IdMatrix, NaN where no value):
  *

@@ -1,5 +1,5 @@
 /**
- * Reads the epoch JSON of `shared/spec/epoch-json.md` into the engine's camelCase types.
+ * Reads the epoch JSON of `docs/spec/epoch-json.md` into the engine's camelCase types.
  * Pure: it takes an already-parsed JSON value and never touches the file system.
  *
  * Every rejection is an {@link EpochJsonError} whose message starts with the JSON path of the

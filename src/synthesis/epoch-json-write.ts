@@ -1,5 +1,5 @@
 /**
- * Writes engine values back as the snake_case epoch JSON of `shared/spec/epoch-json.md`.
+ * Writes engine values back as the snake_case epoch JSON of `docs/spec/epoch-json.md`.
  * Pure. Outputs must be finite (epoch-json §1): a NaN or ±Infinity would silently become
  * `null` in JSON.stringify, so it is refused here with the path of the value.
  *

@@ -1,4 +1,4 @@
-/** Why a synthesis or settle step cannot produce a result (epoch-json §5, §6; allora-math §16). */
+/** Why a synthesis or settle step cannot produce a result (epoch-json §5, §6; docs/spec/math.md §16). */
 export type SynthesisErrorCode =
   | 'NO_INFERENCES'
   | 'NO_REPUTERS'

@@ -1,5 +1,5 @@
 /**
- * Forecast-implied inferences I_ik (allora-math §6) and their one-out recomputations (§8.3).
+ * Forecast-implied inferences I_ik (docs/spec/math.md §6) and their one-out recomputations (§8.3).
  *
  * A forecaster's usable elements are held as parallel arrays in ascending inferer-id order
  * (epoch-json §1), so every sum below runs in the order the spec fixes.

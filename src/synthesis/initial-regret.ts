@@ -1,6 +1,6 @@
 /**
  * The topic's initial regret, the regret a worker without a stored one is given
- * (allora-math §4.3; epoch-json §6.12).
+ * (docs/spec/math.md §4.3; epoch-json §6.12).
  */
 import { own } from './id-map.js'
 import { quantileDescending, sampleStdDev } from './stats.js'

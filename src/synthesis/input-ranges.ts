@@ -2,7 +2,7 @@
  * The ranges of the numbers participants send, which keep one participant's absurd number
  * from failing a whole epoch for everyone.
  *
- * Log10 losses (allora-math §2: forecasts and reputer losses are log10 losses).
+ * Log10 losses (docs/spec/math.md §2: forecasts and reputer losses are log10 losses).
  * A loss is a positive finite double, so its log10 lies in [log10(5e−324), log10(1.8e308)]
  * ≈ [−323.3, 308.3]: a value outside [−324, 309] is not the log10 of any loss. The bound is
  * also what keeps one participant's absurd number from failing a whole epoch: every regret,

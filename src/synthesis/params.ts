@@ -1,7 +1,7 @@
 import { SynthesisError } from './errors.js'
 import type { SynthesisParams } from './types.js'
 
-/** The chain's defaults (allora-math §15; epoch-json §2.1). */
+/** The chain's defaults (docs/spec/math.md §15; epoch-json §2.1). */
 export const DEFAULT_PARAMS: SynthesisParams = Object.freeze({
   pNorm: 3,
   cNorm: 0.75,

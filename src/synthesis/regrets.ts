@@ -1,5 +1,5 @@
 /**
- * Regret updates once the network loss bundle of an epoch is known (allora-math §4.2;
+ * Regret updates once the network loss bundle of an epoch is known (docs/spec/math.md §4.2;
  * epoch-json §4.2 "regrets", §6.7).
  *
  * Every family is R_new = EMA(α_R, instantaneous, R_prev) with firstTime = false; a pair never

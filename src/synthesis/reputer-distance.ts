@@ -1,5 +1,5 @@
 /**
- * Distances of reputers' loss vectors to the adjusted-stake consensus (allora-math §3.2, §3.3,
+ * Distances of reputers' loss vectors to the adjusted-stake consensus (docs/spec/math.md §3.2, §3.3,
  * §11.2), for many sets of adjusted stakes over one fixed loss matrix.
  *
  * The listening-coefficient descent (§11.3) evaluates the consensus 2·R times per iteration;

@@ -1,5 +1,5 @@
 /**
- * Reputer consensus scores and listening coefficients (allora-math §11.1–§11.3;
+ * Reputer consensus scores and listening coefficients (docs/spec/math.md §11.1–§11.3;
  * epoch-json §6.10, §6.11).
  *
  * A reputer scores by how close its reported losses are to the consensus of the others, where

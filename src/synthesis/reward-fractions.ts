@@ -1,5 +1,5 @@
 /**
- * Reward fractions within a task and the task entropies (allora-math §11.4, §12.1, §12.2;
+ * Reward fractions within a task and the task entropies (docs/spec/math.md §11.4, §12.1, §12.2;
  * epoch-json §6.14, §6.17–§6.19).
  *
  * The payout uses the raw fractions; their EMA-smoothed, renormalised versions only measure

@@ -1,6 +1,6 @@
 /**
  * How a topic's reward is split between inferers, forecasters and reputers
- * (allora-math §13, §13.1; epoch-json §6.20–§6.22).
+ * (docs/spec/math.md §13, §13.1; epoch-json §6.20–§6.22).
  */
 import { ema } from './stats.js'
 import type { TaskMaps } from './types.js'

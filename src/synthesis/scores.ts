@@ -1,5 +1,5 @@
 /**
- * Instant performance scores of workers from the network loss bundle (allora-math §10;
+ * Instant performance scores of workers from the network loss bundle (docs/spec/math.md §10;
  * epoch-json §6.14, §6.15). Losses are log10, so a score is a difference of log-losses:
  * positive means the network does better with the worker than without it.
  */

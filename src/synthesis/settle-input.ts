@@ -1,6 +1,6 @@
 /**
  * Checks of the settle step's inputs that the math relies on (epoch-json §4.1, §6.23;
- * allora-math §16 "NaN anywhere else aborts the whole computation"). Loss values and stored
+ * docs/spec/math.md §16 "NaN anywhere else aborts the whole computation"). Loss values and stored
  * regrets are checked where they are read (consensus-losses.ts, regrets.ts).
  */
 import { SynthesisError } from './errors.js'

@@ -1,6 +1,6 @@
 /**
  * The settle step: from the reputers' loss bundles to consensus losses, new regrets, scores,
- * rewards and the topic's next state (epoch-json §4; allora-math §3, §4, §10–§13).
+ * rewards and the topic's next state (epoch-json §4; docs/spec/math.md §3, §4, §10–§13).
  *
  * Order, as epoch-json §4.2 fixes it: consensus → regrets → initial regret → scores → reputer
  * descent → fractions, entropies → χ, split → rewards → inclusion counts. Pure: the same

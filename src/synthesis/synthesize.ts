@@ -1,5 +1,5 @@
 /**
- * The synthesize step (epoch-json §3; allora-math §5–§9): inferences, forecasts and the
+ * The synthesize step (epoch-json §3; docs/spec/math.md §5–§9): inferences, forecasts and the
  * stored regrets in, the network inference and every derived inference out.
  *
  * Pure and deterministic: no clock, no randomness, no I/O; every id set is walked in

@@ -1,5 +1,5 @@
 /**
- * Topic weights and the split of an epoch's emission among topics (allora-math §14.1, §14.2).
+ * Topic weights and the split of an epoch's emission among topics (docs/spec/math.md §14.1, §14.2).
  *
  * A topic earns rewards in proportion to its weight: the geometric blend of the stake that
  * secures it and the fee revenue consumers pay for it per unit of epoch length, smoothed over
@@ -26,7 +26,7 @@ export interface TopicWeightParams {
   readonly blocksPerMonth: number
 }
 
-/** The chain's defaults (allora-math §15). */
+/** The chain's defaults (docs/spec/math.md §15). */
 export const DEFAULT_TOPIC_WEIGHT_PARAMS: TopicWeightParams = Object.freeze({
   stakeImportance: 0.5,
   feeRevenueImportance: 0.5,

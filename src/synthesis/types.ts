@@ -1,7 +1,7 @@
 /**
  * Types of one topic epoch as the synthesis engine sees it. They mirror
- * `shared/spec/epoch-json.md` field for field (camelCase here, snake_case in the JSON);
- * `§n` refers to `shared/spec/allora-math.md`.
+ * `docs/spec/epoch-json.md` field for field (camelCase here, snake_case in the JSON);
+ * `§n` refers to `docs/spec/math.md`.
  *
  * Maps keyed by participant id are plain records. Their key order carries no meaning:
  * every function sorts ids ascending (code-unit order) before it sums, so results do not

@@ -1,5 +1,5 @@
 /**
- * Weights from regrets (allora-math §5).
+ * Weights from regrets (docs/spec/math.md §5).
  *
  * The hot path of synthesis: a 1000-inferer epoch evaluates the weight function over a
  * million times, so the constants are computed once per epoch (`WeightKernel`) and regret

@@ -1,11 +1,11 @@
 /**
  * What a reputer publishes for a decided epoch once its truth is known: the log10 loss of
- * every value the epoch produced (allora-math §2, epoch-json §4.1). Pure: the same decided
+ * every value the epoch produced (docs/spec/math.md §2, epoch-json §4.1). Pure: the same decided
  * epoch, truth and loss function give every reputer the same bits (the loss functions and
  * the logs are deterministic, and every map is built in ascending id order).
  *
  * The chain leaves the one-out-inferer forecast-implied values out of its own output
- * (allora-math §2 QUIRK); synthesis here computes them, so the bundle is complete.
+ * (docs/spec/math.md §2 QUIRK); synthesis here computes them, so the bundle is complete.
  */
 import type { IdMap, IdMatrix, LossBundle, SynthesisOutput } from '../synthesis/types.js'
 import { epochLossFloor, log10OfLoss, loss } from './losses.js'

@@ -1,11 +1,11 @@
 /**
- * The topic loss functions (allora-math §2): what a reputer charges a prediction once the
+ * The topic loss functions (docs/spec/math.md §2): what a reputer charges a prediction once the
  * truth is known. Reputers report log10 of the loss, so every log here is the project's
  * deterministic one: two honest reputers must report the same bits.
  */
 import { ln, log10 } from '../synthesis/detmath.js'
 
-/** Loss functions a topic can use; reputers report log10 of the loss (allora-math §2). */
+/** Loss functions a topic can use; reputers report log10 of the loss (docs/spec/math.md §2). */
 export const LOSS_FUNCTIONS = ['squared-error', 'absolute-error', 'squared-log-error', 'squared-return-error'] as const
 export type LossFunctionName = (typeof LOSS_FUNCTIONS)[number]
 

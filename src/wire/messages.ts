@@ -34,7 +34,7 @@ const log10Loss = z.number().refine(isLog10Loss, `must be a log10 loss (a number
 const log10LossMap = z.record(participantIdSchema, log10Loss)
 
 /**
- * Elements of one forecast, at most (allora-math §2, the chain's MaxElementsPerForecast):
+ * Elements of one forecast, at most (docs/spec/math.md §2, the chain's MaxElementsPerForecast):
  * each element costs the coordinators a one-out recomputation over all of them.
  */
 export const MAX_ELEMENTS_PER_FORECAST = 12
@@ -82,7 +82,7 @@ export const forecastPayloadSchema = z.strictObject({
   losses: forecastLosses,
 })
 
-/** A reputer's log10 losses of every value of a decided epoch (allora-math §2). */
+/** A reputer's log10 losses of every value of a decided epoch (docs/spec/math.md §2). */
 export const lossBundlePayloadSchema = z.strictObject({
   network: log10Loss,
   naive: log10Loss,

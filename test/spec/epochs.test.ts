@@ -1,5 +1,5 @@
 /**
- * The reference epochs (shared/spec/epoch-json.md §8, copied to test/spec/vectors/epochs/):
+ * The reference epochs (docs/spec/epoch-json.md §8, in test/spec/vectors/epochs/):
  * parse → synthesize / settle → write, compared with each file's `expected` by the rules of
  * epoch-json §7.
  */

@@ -1,6 +1,6 @@
 /**
- * The engine against the simulator table (shared/spec/vectors/simulator_epochs_300_303.csv,
- * copied to test/spec/vectors/): every output column the vectors README lists, recomputed
+ * The engine against the simulator table (test/spec/vectors/simulator_epochs_300_303.csv,
+ * docs/spec/simulator-vectors.md): every output column of the format, recomputed
  * from each row's inputs and the state stored in the row before.
  */
 import { readFileSync } from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * The simulator vector tables (`shared/spec/vectors/*.csv`): a header line and one row of
+ * The simulator vector tables (docs/spec/simulator-vectors.md): a header line and one row of
  * plain numbers per epoch. Cells are kept as text and converted on access, so a column the
  * checker never reads (a label, a timestamp) cannot make the whole file unreadable.
  */

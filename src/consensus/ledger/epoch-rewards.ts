@@ -1,5 +1,5 @@
 /**
- * Emission and rewards for one block (allora-math §13, §14).
+ * Emission and rewards for one block (docs/spec/math.md §13, §14).
  *
  * 1. Every topic epoch the block closes updates that topic's smoothed weight from its stake
  *    and fee revenue, then drips the revenue (§14.1).

@@ -5,7 +5,7 @@
  * Why groups: averaging inferers whose errors partly cancel beats each of them, and which
  * group cancels best changes with the series (a trend follower and a smoother cancel in a
  * noisy trend, the last value alone is best on a random walk). Why equal weights: the §6
- * weighting maps forecasts onto weights through the spread of the forecasts (allora-math
+ * weighting maps forecasts onto weights through the spread of the forecasts (docs/spec/math.md
  * §5), so the only combination a forecaster can ask for exactly, whatever the network's
  * last loss and the other forecasts, is "these inferers, equally": it forecasts the same log10
  * loss for every member (the group's expected loss) and leaves the others out, and §5 then

@@ -1,4 +1,4 @@
-;; Bulk kernels of the settle step (allora-math §3.1, §3.3, §4.2, §11): the loops over every
+;; Bulk kernels of the settle step (docs/spec/math.md §3.1, §3.3, §4.2, §11): the loops over every
 ;; reported loss, ~10^5 coordinates × R reputers at the benchmark size, where scalar JS costs
 ;; a few ns per value and these run two lanes of f64 per instruction.
 ;;

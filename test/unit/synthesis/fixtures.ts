@@ -1,16 +1,18 @@
 /**
- * Reading the spec's epoch JSON (shared/spec/epoch-json.md) into the engine's types, and
+ * Reading the epoch JSON (docs/spec/epoch-json.md) into the engine's types, and
  * comparing a synthesize output with an `expected` block by the rules of epoch-json §7.
  * Kept local to the synthesis tests so they do not depend on the CLI's parser.
  */
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import type { IdMap, RegretSet, SynthesisInput, SynthesisOutput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
 import { nestedOf } from '../../../src/synthesis/id-matrix.js'
 import { familyOf } from '../../../src/synthesis/regret-family.js'
 
-export const SPEC_DIR = '/work/shared/spec'
+/** The reference vectors the tests run (test/spec/vectors). */
+export const VECTORS_DIR = fileURLToPath(new URL('../../spec/vectors', import.meta.url))
 
 /** JSON as read from disk; the spec files are trusted test data. */
 // `any`: the spec files are untyped JSON, read field by field as the spec describes them.

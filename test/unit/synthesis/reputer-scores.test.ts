@@ -13,7 +13,7 @@ import { EMPTY_MATRIX } from '../../../src/synthesis/id-matrix.js'
 const P = SIMULATOR_PARAMS
 
 // ---------------------------------------------------------------------------------------
-// The straightforward formulas of allora-math §11.1–§11.3, coordinate by coordinate, as the
+// The straightforward formulas of docs/spec/math.md §11.1–§11.3, coordinate by coordinate, as the
 // chain writes them: the reference the fast Gram-matrix implementation must agree with.
 // ---------------------------------------------------------------------------------------
 

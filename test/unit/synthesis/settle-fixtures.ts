@@ -9,15 +9,16 @@ import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, Synthesi
 import { matrixOf } from '../../../src/synthesis/id-matrix.js'
 import { familyOf } from '../../../src/synthesis/regret-family.js'
 import { plainOf } from '../../utils/plain.js'
+import { VECTORS_DIR } from './fixtures.js'
 
-export const VECTORS = '/work/shared/spec/vectors'
+
 
 // JSON values of the fixture files; their shape is checked by the converters below.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any
 
 export function readJson(path: string): Json {
-  return JSON.parse(readFileSync(join(VECTORS, path), 'utf8'))
+  return JSON.parse(readFileSync(join(VECTORS_DIR, path), 'utf8'))
 }
 
 const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())

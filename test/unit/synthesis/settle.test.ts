@@ -66,7 +66,7 @@ describe('reference epochs 301–303 (epoch-json §7, §8)', () => {
   })
 })
 
-describe('errors (epoch-json §6.9, §6.23; allora-math §16)', () => {
+describe('errors (epoch-json §6.9, §6.23; docs/spec/math.md §16)', () => {
   const one = { r: { stake: 10, losses: bundle({ inferers: { a: -1 } }) } }
   it('no reputers', () => expect(code(() => settle({}))).toBe('NO_REPUTERS'))
   it('stake ≤ 0', () => {
@@ -117,7 +117,7 @@ describe('errors (epoch-json §6.9, §6.23; allora-math §16)', () => {
   })
 })
 
-describe('edge cases (epoch-json §6.9–§6.23, allora-math §16)', () => {
+describe('edge cases (epoch-json §6.9–§6.23, docs/spec/math.md §16)', () => {
   it('§6.9 consensus: stake-weighted over the reporters only; unreported values absent', () => {
     const out = settle({
       r1: { stake: 1, losses: bundle({ inferers: { a: -1, b: -3 } }) },

@@ -1,6 +1,6 @@
 /**
  * The optimised synthesize step against a plain, record-based transcription of
- * allora-math §5–§8 on seeded random epochs (partial forecasts, new workers, vanishing
+ * docs/spec/math.md §5–§8 on seeded random epochs (partial forecasts, new workers, vanishing
  * one-out recomputations). Both sum in the same order, so they must agree bit for bit; any
  * slip in the index bookkeeping (skipped inferer, forecaster slices, one-out patches) shows.
  */

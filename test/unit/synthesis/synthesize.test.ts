@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { SynthesisError } from '../../../src/synthesis/errors.js'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
@@ -8,10 +7,10 @@ import type { RegretSet, SynthesisInput, SynthesisOutput, SynthesisParams, Topic
 import { familyOf } from '../../../src/synthesis/regret-family.js'
 import { EMPTY_FAMILY } from '../../../src/synthesis/state.js'
 import { jsonOf, plainOf } from '../../utils/plain.js'
-import { expectMatches, outputToJson, readJson, SPEC_DIR, stateFromJson, synthesizeCaseFromJson } from './fixtures.js'
+import { expectMatches, outputToJson, readJson, VECTORS_DIR, stateFromJson, synthesizeCaseFromJson } from './fixtures.js'
 
-const literals = readJson(`${SPEC_DIR}/vectors/test_literals_worked_examples.json`)
-const epoch302 = readJson(`${SPEC_DIR}/vectors/epochs/epoch_302.json`)
+const literals = readJson(`${VECTORS_DIR}/test_literals_worked_examples.json`)
+const epoch302 = readJson(`${VECTORS_DIR}/epochs/epoch_302.json`)
 
 const EMPTY_REGRETS = {
   network: { inferers: {}, forecasters: {} },
@@ -40,13 +39,11 @@ function expectEmptyMaps(out: SynthesisOutput): void {
 }
 
 describe('worked example of epoch-json §9', () => {
-  // The example's input and output are the two JSON blocks of §9 of the format spec.
-  const md = readFileSync(`${SPEC_DIR}/epoch-json.md`, 'utf8')
-  const blocks = [...md.slice(md.indexOf('## 9. Example')).matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]))
-  const c = synthesizeCaseFromJson(blocks[0].synthesize)
+  const example = readJson(`${VECTORS_DIR}/epochs/spec_example_synthesize.json`)
+  const c = synthesizeCaseFromJson(example.synthesize)
 
   it('gives every field, with exactly the listed ids, within 1e-6', () => {
-    expectMatches(outputToJson(run(c.input, c.state, c.params)), blocks[1].synthesize)
+    expectMatches(outputToJson(run(c.input, c.state, c.params)), example.expected.synthesize)
   })
 
   it('drops the pair of a forecaster that covers only the withheld inferer (§6.6)', () => {
@@ -57,7 +54,7 @@ describe('worked example of epoch-json §9', () => {
 
 describe('reference epochs 301–303 (expected.synthesize, epoch-json §7)', () => {
   it.each([301, 302, 303])('epoch %i', (epoch) => {
-    const file = readJson(`${SPEC_DIR}/vectors/epochs/epoch_${epoch}.json`)
+    const file = readJson(`${VECTORS_DIR}/epochs/epoch_${epoch}.json`)
     const c = synthesizeCaseFromJson(file.synthesize)
     expectMatches(outputToJson(run(c.input, c.state, c.params)), file.expected.synthesize)
   })
@@ -184,7 +181,7 @@ describe('modes of epoch-json §3.2', () => {
   })
 })
 
-describe('edge cases (allora-math §16, epoch-json §6)', () => {
+describe('edge cases (docs/spec/math.md §16, epoch-json §6)', () => {
   it('a forecaster covering no inferer with an inference is left out everywhere (§6.5)', () => {
     const inferences = { a: 1, b: 2 }
     const withGhost = run({ inferences, forecasts: { k1: { a: -1, b: -2 }, ghost: { zz: -1 } } }, state({}))

@@ -3,10 +3,10 @@ import { SynthesisError } from '../../../src/synthesis/errors.js'
 import { exp } from '../../../src/synthesis/detmath.js'
 import { weightedMean, weightFromNormalizedRegret, weightKernel, weightOf, weightsOfRegrets } from '../../../src/synthesis/weights.js'
 import { sampleStdDev } from '../../../src/synthesis/stats.js'
-import { readJson, SPEC_DIR } from './fixtures.js'
+import { readJson, VECTORS_DIR } from './fixtures.js'
 import { onePassStdDev } from '../../utils/std-dev.js'
 
-const literals = readJson(`${SPEC_DIR}/vectors/test_literals_worked_examples.json`)
+const literals = readJson(`${VECTORS_DIR}/test_literals_worked_examples.json`)
 const weightCases = literals.weight_from_normalized_regret
 
 /** The §5 formula written out once more, independently of the kernel's inlined loop. */
@@ -27,7 +27,7 @@ function kernelWeights(regrets: number[], p = 3, c = 0.75, eps = 0.01): number[]
   return Array.from(out)
 }
 
-describe('weight function (allora-math §5)', () => {
+describe('weight function (docs/spec/math.md §5)', () => {
   it('has the tolerance the vector file states', () => {
     expect(weightCases.tolerance).toBe('relative 1e-5')
   })
@@ -150,7 +150,7 @@ describe('weight function (allora-math §5)', () => {
   })
 })
 
-describe('weighted mean (allora-math §8 denominator)', () => {
+describe('weighted mean (docs/spec/math.md §8 denominator)', () => {
   it('floors the denominator at ε_div and skips zero weights and absent values', () => {
     expect(weightedMean(Float64Array.from([0, 0]), Float64Array.from([5, 6]), 2, 1e-7)).toBe(0)
     expect(weightedMean(Float64Array.from([1e-9, 0]), Float64Array.from([5, 6]), 2, 1e-7)).toBe((1e-9 * 5) / 1e-7)
