@@ -6,7 +6,6 @@
  */
 import '../src/polyfills.js'
 import { LocalCluster } from '../src/cluster/local-cluster.js'
-import type { CommitEvent } from '../src/consensus/driver/driver.js'
 import { ConsensusService } from '../src/node.js'
 import { parseTopicConfig } from '../src/topic/config.js'
 import { latencies, startCluster } from './gossip.js'

@@ -6,7 +6,7 @@
  */
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
-import { ChorusNode, EnvelopeValidator, LOOPBACK_TUNING, generateIdentity, type ChorusNodeOptions } from '../src/p2p/index.js'
+import { EnvelopeValidator, generateIdentity, type ChorusNodeOptions } from '../src/p2p/index.js'
 import { encodeEnvelope, signEnvelope, signingBytes, topicChannel, verifyPortable, VerifiedMessageCache, type Envelope } from '../src/wire/index.js'
 import { latencies, startCluster, until } from './gossip.js'
 import { medianOf, percentile, type BenchRow, type BenchSuite } from './lib.js'

@@ -101,7 +101,7 @@ async function runEpoch(file: string, io: CommandIo): Promise<number> {
       const { params, input, state } = epoch.settle
       out.settle = step(file, 'settle', () => ENGINE.settleEpoch(params, input, state))
     }
-    let output
+    let output: ReturnType<typeof writeEpochOutput>
     try {
       output = writeEpochOutput(out)
     } catch (err) {

@@ -8,7 +8,7 @@ import type { ChorusNode, DeliveredMessage, SyncProvider } from '../p2p/index.js
 import { peerIdOfParticipant } from '../p2p/index.js'
 import type { Envelope, MessageType, UnsignedEnvelope } from '../wire/index.js'
 import type { Committee } from './bft/index.js'
-import { committeePeers } from './sync/committee-peers.js'
+import { committeePeers } from './committee-peers.js'
 
 export interface ConsensusNetwork {
   /** This node's participant id (hex of its public key). */

@@ -4,7 +4,7 @@
  * `readCommit`).
  */
 import { globalChannel, type Envelope } from '../wire/index.js'
-import { type ChorusNode, type DeliveredMessage } from '../p2p/index.js'
+import type { ChorusNode, DeliveredMessage } from '../p2p/index.js'
 import type { Block } from '../consensus/chain/block.js'
 import type { SettledEpoch } from '../consensus/chain/topic-step.js'
 import type { IdMap, SynthesisOutput } from '../synthesis/types.js'

@@ -7,7 +7,7 @@
  * Special cases follow ECMAScript's Math.* so these are drop-in replacements.
  */
 import { exp } from './detmath/exp.js'
-import { ln, log1p } from './detmath/log.js'
+import { log1p } from './detmath/log.js'
 
 export { exp } from './detmath/exp.js'
 export { ln, log10 } from './detmath/log.js'

@@ -84,6 +84,7 @@ export const PARAM_JSON_NAMES: { readonly [json: string]: keyof SynthesisParams 
 /** True for a valid participant id: non-empty ASCII without `.` (epoch-json §1). */
 export function isValidId(id: string): boolean {
   // '.' is excluded because it separates the parts of an error path.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: any ASCII character but '.' is a valid id
   return /^[\x00-\x2d\x2f-\x7f]+$/.test(id)
 }
 

@@ -20,7 +20,6 @@ const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const nonNegativeInt = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const bytes = (length: number) =>
   uint8().refine((b) => b.length === length, `must be ${length} bytes`)
-const idMap = z.record(participantIdSchema, finite)
 
 /**
  * The log10 of a loss (a positive finite double) lies in [−324, 309]; forecasts and loss

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalCluster } from '../../src/cluster/local-cluster.js'
-import { ConsensusService } from '../../src/node.js'
+import type { ConsensusService } from '../../src/node.js'
 import type { EpochDecision } from '../../src/roles/decisions.js'
 import { effectiveWeights } from '../../src/roles/effective-weights.js'
 import type { SyntheticSeries } from '../../src/roles/ground-truth/synthetic.js'

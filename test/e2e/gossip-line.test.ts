@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { topicChannel, toHex } from '../../src/wire/index.js'
-import { type ChorusNode, type DeliveredMessage } from '../../src/p2p/index.js'
+import type { ChorusNode, DeliveredMessage } from '../../src/p2p/index.js'
 import { connectLine, startNodes, stopAll, TEST_CHAIN, waitForLineMesh } from '../utils/nodes.js'
 import { waitFor } from '../utils/wait.js'
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeCanonical, encodeEnvelope, signEnvelope, topicChannel, type Envelope, type UnsignedEnvelope } from '../../src/wire/index.js'
-import { type ChorusNode, type DeliveredMessage, type ValidationEventDetail } from '../../src/p2p/index.js'
+import type { ChorusNode, DeliveredMessage, ValidationEventDetail } from '../../src/p2p/index.js'
 import { connectLine, startNodes, stopAll, TEST_CHAIN, waitForLineMesh } from '../utils/nodes.js'
 import { nextEvent, waitFor } from '../utils/wait.js'
 

@@ -5,7 +5,7 @@ import type { IdMatrix, RegretFamily } from '../../src/synthesis/types.js'
 const isTable = (v: unknown): v is IdMatrix => typeof v === 'object' && v !== null && (v as IdMatrix).values instanceof Float64Array
 
 /** Nested JSON-like data that tests index freely by id (`any`: the ids are the test's own literals). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the ids are the test's own literals
 export type PlainJson = any
 
 /**

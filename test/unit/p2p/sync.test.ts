@@ -100,7 +100,8 @@ function fakeService(): { service: SyncService; penalised: string[]; handleOptio
       // `silent`: a stream that opens and never sends its request.
       source:
         bytes === 'silent'
-          ? (async function* () {
+          ? // biome-ignore lint/correctness/useYield: a source that never yields, as an aborted stream's
+            (async function* () {
               await abortedSignal
               // As a libp2p stream's source does once the stream is aborted.
               throw new Error('stream aborted')

@@ -10,7 +10,7 @@ import { contextOf } from './helpers.js'
  */
 function history(n: number, values: (t: number) => Record<string, number>) {
   const truth = Array.from({ length: n }, (_, t) => t)
-  const inferences = truth.map((x, epoch) => ({ epoch, values: values(epoch) }))
+  const inferences = truth.map((_x, epoch) => ({ epoch, values: values(epoch) }))
   return { truth, inferences }
 }
 

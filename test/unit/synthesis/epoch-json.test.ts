@@ -16,10 +16,7 @@ import { EMPTY_MATRIX } from '../../../src/synthesis/id-matrix.js'
 import { plainOf } from '../../utils/plain.js'
 
 const EPOCH_303 = fileURLToPath(new URL('../../spec/vectors/epochs/epoch_303.json', import.meta.url))
-/**
- * `any` in this file: the tests reach deep into raw JSON to break one field at a time;
- * typing every fixture path would only restate the parser.
- */
+// biome-ignore lint/suspicious/noExplicitAny: the tests reach deep into raw JSON to break one field at a time; typing every fixture path would only restate the parser
 type RawJson = Record<string, any>
 
 const reference = (): RawJson => JSON.parse(readFileSync(EPOCH_303, 'utf8')) as RawJson
@@ -121,6 +118,7 @@ describe('parseEpochFile', () => {
     json.synthesize.inferences = JSON.parse('{"W1":1,"w1":2,"p_norm":3,"initialRegret":4,"__proto__":5,"constructor":6}')
     const inferences = parseEpochFile(json).synthesize!.input.inferences
     expect(Object.keys(inferences).sort()).toEqual(['W1', '__proto__', 'constructor', 'initialRegret', 'p_norm', 'w1'].sort())
+    // biome-ignore lint/suspicious/noProto: the test is that a `__proto__` id is an ordinary key
     expect(inferences.__proto__).toBe(5)
     expect(inferences.toString).toBeUndefined()
   })
@@ -143,7 +141,10 @@ describe('validation names the path and the reason', () => {
     ['a forecast element', (j) => (j.synthesize.forecasts.dave.bob = true), 'synthesize.forecasts.dave.bob: must be a finite number, got true'],
     ['a loss bundle that is a list', (j) => (j.settle.reputers.r1.losses = []), 'settle.reputers.r1.losses: must be an object, got a list'],
     ['naive forecaster regrets', (j) => (j.synthesize.state.regrets.naive.forecasters = { dave: 1 }), 'synthesize.state.regrets.naive.forecasters: must be {}'],
-    ['no step at all', (j) => (delete j.synthesize, delete j.settle), '(top level): must have "synthesize", "settle" or both'],
+    ['no step at all', (j) => {
+      delete j.synthesize
+      delete j.settle
+    }, '(top level): must have "synthesize", "settle" or both'],
   ]
   it.each(cases)('%s', (_, breakIt, message) => {
     const json = small()

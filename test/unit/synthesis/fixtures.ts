@@ -15,7 +15,7 @@ import { familyOf } from '../../../src/synthesis/regret-family.js'
 export const VECTORS_DIR = fileURLToPath(new URL('../../spec/vectors', import.meta.url))
 
 /** JSON as read from disk; the spec files are trusted test data. */
-// `any`: the spec files are untyped JSON, read field by field as the spec describes them.
+// biome-ignore lint/suspicious/noExplicitAny: the spec files are untyped JSON, read field by field as the spec describes them
 type Json = Record<string, any>
 
 export function readJson(path: string): Json {

@@ -65,7 +65,6 @@ function refScores(X: number[][], S: number[], a: number[], p: SynthesisParams):
 }
 
 function refDescent(X: number[][], S: number[], initial: number[], p: SynthesisParams) {
-  const R = S.length
   const totalStake = S.reduce((s, v) => s + v, 0)
   let a = initial.slice()
   let used = refScores(X, S, a, p)

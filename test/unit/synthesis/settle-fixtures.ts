@@ -14,7 +14,7 @@ import { VECTORS_DIR } from './fixtures.js'
 
 
 // JSON values of the fixture files; their shape is checked by the converters below.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: fixture JSON; its shape is checked by the converters below
 type Json = any
 
 export function readJson(path: string): Json {

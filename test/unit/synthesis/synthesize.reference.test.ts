@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { synthesizeEpoch } from '../../../src/synthesis/synthesize.js'
-import { median, sortedIds } from '../../../src/synthesis/stats.js'
+import { sortedIds } from '../../../src/synthesis/stats.js'
 import { onePassStdDev } from '../../utils/std-dev.js'
 import type { IdMap, RegretSet, SynthesisInput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
 import { weightFromNormalizedRegret } from '../../../src/synthesis/weights.js'

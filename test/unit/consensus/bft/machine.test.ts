@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest'
 import {
   type ConsensusAction,
   type ConsensusEvent,
-  ConsensusMachine,
-  SelfEquivocationError,
+  type ConsensusMachine,
   Step,
   verifyCertificate,
 } from '../../../../src/consensus/bft/index.js'
-import { TIMEOUTS, committeeOf, harness, hashOf, ofType, ownVotes, proposal, vote } from './helpers.js'
+import { harness, hashOf, ofType, ownVotes, proposal, vote } from './helpers.js'
 
 const A = hashOf('A')
 const B = hashOf('B')

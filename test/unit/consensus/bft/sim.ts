@@ -163,7 +163,7 @@ export class Sim {
       }
       case 'validateBlock': {
         const block = this.blocks.get(a.blockHash)
-        const valid = block !== undefined && block.valid && block.height === a.height
+        const valid = block?.valid === true && block.height === a.height
         const timely = !this.rng.chance(this.cfg.untimelyRate)
         this.queue.push({ to: node.index, height: a.height, local: { type: 'blockVerdict', blockHash: a.blockHash, valid, timely } })
         return false

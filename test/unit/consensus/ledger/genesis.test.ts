@@ -24,7 +24,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-// any: the tests poke arbitrary fields of the raw, untyped file object.
+// biome-ignore lint/suspicious/noExplicitAny: the tests poke arbitrary fields of the raw, untyped file object
 type Raw = Record<string, any>
 
 function withChange(change: (g: Raw) => void): unknown {

@@ -58,7 +58,7 @@ describe('sync answers within one frame', () => {
     const requests: number[] = []
     const pool = new MessagePool()
     const asker = new ChainSync(
-      fakeNode(new Map(), async (kind, query) => {
+      fakeNode(new Map(), async (_kind, query) => {
         requests.push((query as string[]).length)
         return serve(query)
       }),

@@ -10,7 +10,7 @@ import { ChainSync } from '../../../../src/consensus/sync/chain-sync.js'
 import type { ConsensusNetwork } from '../../../../src/consensus/network.js'
 import { MessagePool } from '../../../../src/consensus/pool/message-pool.js'
 import { MAX_ROUND_MESSAGES } from '../../../../src/consensus/pool/round-inputs.js'
-import { Ed25519Verifier, encodeEnvelope, signEnvelope, toHex, type UnsignedEnvelope } from '../../../../src/wire/index.js'
+import { type Ed25519Verifier, encodeEnvelope, signEnvelope, toHex, type UnsignedEnvelope } from '../../../../src/wire/index.js'
 import { generateIdentity, type NodeIdentity } from '../../../../src/p2p/index.js'
 import { CountingVerifier } from '../../../utils/counting-verifier.js'
 

@@ -1,6 +1,6 @@
 /** The committee as libp2p peers, for the transport's priority rules (sync slots kept for members). */
-import { peerIdOfParticipant } from '../../p2p/index.js'
-import type { Committee } from '../bft/index.js'
+import { peerIdOfParticipant } from '../p2p/index.js'
+import type { Committee } from './bft/index.js'
 
 /** Is a libp2p peer id one of the current committee's members? (Recomputed when the committee changes.) */
 export function committeePeers(committee: () => Committee): (peer: string) => boolean {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { Committee } from '../../../../src/consensus/bft/index.js'
-import { committeePeers } from '../../../../src/consensus/sync/committee-peers.js'
-import { generateIdentity, peerIdOfParticipant } from '../../../../src/p2p/index.js'
-import { toHex } from '../../../../src/wire/index.js'
+import { Committee } from '../../../src/consensus/bft/index.js'
+import { committeePeers } from '../../../src/consensus/committee-peers.js'
+import { generateIdentity, peerIdOfParticipant } from '../../../src/p2p/index.js'
+import { toHex } from '../../../src/wire/index.js'
 
 describe('committeePeers', () => {
   it('names the libp2p peers of the current committee, and follows a new committee', async () => {
