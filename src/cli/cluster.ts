@@ -5,7 +5,6 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { LocalCluster } from '../cluster/local-cluster.js'
-import type { CommitEvent } from '../consensus/driver/driver.js'
 import type { EpochDecision } from '../roles/decisions.js'
 import { SummaryAccumulator, type Summary } from '../roles/summary.js'
 import { loadTopicConfig, TopicConfigError, type TopicConfig } from '../topic/config.js'
@@ -144,12 +143,12 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
         )
       } else io.stdout(epochLine(d, truth, modelOf))
     }
-    cluster.events.addEventListener('decision', (e) => void onDecision((e as CustomEvent<EpochDecision>).detail))
+    cluster.events.on('decision', (d) => void onDecision(d))
     // The run ends when every topic has committed its last epoch, or (an epoch that cannot be
     // decided, a stalled committee) a few epochs later at the latest.
     const lastCommitted = new Map<string, number>()
-    cluster.events.addEventListener('commit', (e) => {
-      for (const te of (e as CustomEvent<CommitEvent>).detail.block.topicEpochs) lastCommitted.set(te.topicId, te.epoch)
+    cluster.events.on('commit', (commit) => {
+      for (const te of commit.block.topicEpochs) lastCommitted.set(te.topicId, te.epoch)
       if (topics.every((t) => (lastCommitted.get(t.id) ?? -1) >= lastEpoch)) resolveDone()
     })
     const endAt = Math.max(...cluster.topics.map((t) => t.clock.endOf(lastEpoch) + Math.max(3000, 5 * t.config.epochMs)))

@@ -4,6 +4,7 @@
  * the genesis (committee, stakes, registrations); the coordinators form the consensus
  * committee. Used by `chorus cluster` (and `npm start`) and by the multi-node tests.
  */
+import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { ConsensusService, RoleNode, type ConsensusOptions, type Role } from '../node.js'
 import type { Timeouts } from '../consensus/bft/index.js'
@@ -77,9 +78,16 @@ interface Planned {
   readonly index: number
 }
 
+/** What a cluster reports, for observation only. */
+export interface ClusterEvents {
+  /** A topic epoch committed (reported by the first coordinator). */
+  decision: [EpochDecision]
+  /** A block committed at the first coordinator. */
+  commit: [CommitEvent]
+}
+
 export class LocalCluster {
-  /** Observation only: `decision` (EpochDecision) per decided topic epoch, `commit` (CommitEvent) per block of the first coordinator. */
-  readonly events = new EventTarget()
+  readonly events = new EventEmitter<ClusterEvents>()
   readonly members: ClusterMember[] = []
   /** Commits of every BFT coordinator (hashes per height, forks, conservation, timing). */
   readonly commits = new CommitTracker()
@@ -195,14 +203,14 @@ export class LocalCluster {
     for (const service of member.node.services) {
       if (!(service instanceof ConsensusService)) continue
       service.driver.events.on('commit', (commit) => {
-        this.events.dispatchEvent(new CustomEvent<CommitEvent>('commit', { detail: commit }))
+        this.events.emit('commit', commit)
         for (const t of this.topics) for (const d of decisionsOfBlock(commit.block, t.config.id)) this.emit(d)
       })
     }
   }
 
   private emit(decision: EpochDecision): void {
-    this.events.dispatchEvent(new CustomEvent<EpochDecision>('decision', { detail: decision }))
+    this.events.emit('decision', decision)
   }
 
   /** Stop one member (e.g. to test that epochs go on without it). */

@@ -3,6 +3,7 @@
  * that publishes signed envelopes on Chorus channels, delivers only validated ones, and
  * answers sync requests. Every libp2p-specific call of the project lives in src/p2p.
  */
+import { EventEmitter } from 'node:events'
 import { gossipsub, type GossipSub } from '@chainsafe/libp2p-gossipsub'
 import type { ScorePenalty } from '@chainsafe/libp2p-gossipsub/metrics'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -58,8 +59,16 @@ export function channelOf(type: MessageType, topicId: string): string {
   return kind === 'consensus' || kind === 'tx' ? globalChannel(kind) : topicChannel(topicId, kind)
 }
 
+/** What a node reports, for observation only. */
+export interface NodeEvents {
+  /** Every verdict of the validator on a gossiped message. */
+  validation: [ValidationEventDetail]
+  /** A subscriber threw while handling a delivered message. */
+  'handler-error': [unknown]
+}
+
 export class ChorusNode {
-  readonly events = new EventTarget()
+  readonly events = new EventEmitter<NodeEvents>()
   readonly validator: EnvelopeValidator
   readonly sync: SyncService
   private readonly store: MessageStore
@@ -262,7 +271,7 @@ export class ChorusNode {
 
   private runValidator(parsed: ParsedChannel, channel: string, from: PeerId, msg: Message): TopicValidatorResult {
     const result = this.validator.validate(parsed, msg.data)
-    this.events.dispatchEvent(new CustomEvent<ValidationEventDetail>('validation', { detail: { ...result, channel, from: from.toString() } }))
+    this.events.emit('validation', { ...result, channel, from: from.toString() })
     if (result.action === 'accept') {
       this.validated.set(msg.data, result)
       return TopicValidatorResult.Accept
@@ -285,7 +294,7 @@ export class ChorusNode {
       } catch (err) {
         // A failing subscriber must not break delivery to the others or gossipsub itself.
         this.handlerErrors++
-        this.events.dispatchEvent(new CustomEvent('handler-error', { detail: err }))
+        this.events.emit('handler-error', err)
       }
     }
   }

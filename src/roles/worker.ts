@@ -4,6 +4,7 @@
  * topic: a commitment in the window, the reveal right after it). A model failure skips the
  * epoch, never the node.
  */
+import { EventEmitter } from 'node:events'
 import type { ChorusNode } from '../p2p/index.js'
 import { INFERENCE_LIMIT } from '../synthesis/input-ranges.js'
 import { forecastElements } from './forecast-elements.js'
@@ -27,10 +28,15 @@ export interface WorkerOptions {
   readonly modelTimeoutMs?: number
 }
 
+/** What a worker reports, for observation only. */
+export interface WorkerEvents {
+  /** The model failed or timed out, so the worker skipped this epoch. */
+  'epoch-skipped': [{ readonly epoch: number; readonly message: string }]
+}
+
 export class WorkerService {
   readonly counters = new Map<WorkerCounter, number>()
-  /** Observation only: `error` events carry {epoch, message} when an epoch is skipped. */
-  readonly events = new EventTarget()
+  readonly events = new EventEmitter<WorkerEvents>()
   private readonly timers: Timers
   private stopped = false
 
@@ -80,7 +86,7 @@ export class WorkerService {
       if (!(Math.abs(value) <= INFERENCE_LIMIT)) throw new Error(`model ${this.model.name} returned ${value}: an inference must be a finite number of magnitude at most ${INFERENCE_LIMIT}`)
     } catch (err) {
       this.count(err instanceof TimeoutError ? 'model-timeout' : 'model-error')
-      this.events.dispatchEvent(new CustomEvent('error', { detail: { epoch, message: (err as Error).message } }))
+      this.events.emit('epoch-skipped', { epoch, message: (err as Error).message })
       return
     }
     if (this.stopped) return

@@ -14,7 +14,7 @@ describe('worker churn', () => {
   it('goes on without a killed worker and takes it back when it restarts', async () => {
     cluster = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 4, reputers: 1, startDelayMs: 800 })
     const decisions: EpochDecision[] = []
-    cluster.events.addEventListener('decision', (e) => decisions.push((e as CustomEvent<EpochDecision>).detail))
+    cluster.events.on('decision', (d) => decisions.push(d))
     const victim = cluster.members.filter((m) => m.role === 'worker')[1]
     const id = victim.node.participantId
     await waitFor(() => decisions.filter((d) => id in d.inferences).length >= 3, 'three epochs with the victim')

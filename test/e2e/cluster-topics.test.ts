@@ -71,8 +71,7 @@ describe('two topics, external models and a copier', () => {
       void copier.publish({ type: 'inference', chainId: cluster.genesis.chainId, topicId: 'beta', epoch: envelope.epoch, nonce: new Uint8Array(0), payload: { value, salt: new Uint8Array(randomBytes(16)) } })
     })
 
-    cluster.events.addEventListener('decision', (e) => {
-      const d = (e as CustomEvent<EpochDecision>).detail
+    cluster.events.on('decision', (d) => {
       decisions[d.topicId].push(d)
     })
     await waitFor(() => decisions.alpha.filter((d) => d.epoch >= first()).length >= EPOCHS && decisions.beta.filter((d) => d.epoch >= first()).length >= EPOCHS, 'epochs of both topics', 60_000)

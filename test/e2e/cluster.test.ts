@@ -25,7 +25,7 @@ describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 6, reputers: 2, startDelayMs: 800 })
-    cluster.events.addEventListener('decision', (e) => decisions.push((e as CustomEvent<EpochDecision>).detail))
+    cluster.events.on('decision', (d) => decisions.push(d))
     // The run is the EPOCHS epochs from the first one every node took part in.
     first = cluster.firstFullEpoch(topic.id)
     await waitFor(() => decisions.some((d) => d.epoch >= first + EPOCHS - 1), `${EPOCHS} epochs`, (first + EPOCHS) * topic.epochMs + 20_000)

@@ -25,7 +25,7 @@ describe('a voter without the messages a proposal names', () => {
     silent = await generateIdentity()
     cluster = await LocalCluster.start({ topics: [topic], coordinators: 4, workers: 2, reputers: 1, startDelayMs: 800, extraMembers: [{ role: 'worker', identity: silent, start: false }] })
     coordinators = cluster.members.filter((m) => m.role === 'coordinator')
-    cluster.events.addEventListener('decision', (e) => decisions.push((e as CustomEvent<EpochDecision>).detail))
+    cluster.events.on('decision', (d) => decisions.push(d))
   }, 30_000)
   afterAll(() => cluster.stop())
 

@@ -63,7 +63,7 @@ describe('ledger transactions', () => {
     await waitFor(seen(/stake/i), 'unstake refused', 20_000)
     // Nonce 0 was used by the transfer above: a replay with new content never reaches a pool.
     const hub = coordinators[0].node.node
-    const stale = nextEvent<{ code: string }>(hub.events, 'validation', (d) => d.code === 'nonce-window')
+    const stale = nextEvent(hub.events, 'validation', (d) => d.code === 'nonce-window')
     await sender.publish(tx(0, 'transfer', { to: receiver, amount: '1' }))
     expect((await stale).code).toBe('nonce-window')
     // Nothing of them was applied: the account's nonce is still the one after the transfer,
@@ -77,7 +77,7 @@ describe('ledger transactions', () => {
   it('ignores a tx from a key the ledger has no account for', async () => {
     const stranger = await generateIdentity()
     const hub = coordinators[0].node.node
-    const verdict = nextEvent<{ code: string }>(hub.events, 'validation', (d) => d.code === 'unknown-account')
+    const verdict = nextEvent(hub.events, 'validation', (d) => d.code === 'unknown-account')
     await sender.publishRaw(globalChannel('tx'), encodeEnvelope(signEnvelope(tx(0, 'transfer', { to: receiver, amount: '1' }), stranger.secretKey, stranger.publicKey)))
     expect((await verdict).code).toBe('unknown-account')
     expect(hub.validator.counters.get('ignore:unknown-account' as CounterKey)).toBeGreaterThanOrEqual(1)
@@ -88,7 +88,7 @@ describe('ledger transactions', () => {
     const sig = new Uint8Array(env.signature)
     sig[0] ^= 1
     const hub = coordinators[0].node.node
-    const verdict = nextEvent<{ code: string }>(hub.events, 'validation', (d) => d.code === 'bad-signature')
+    const verdict = nextEvent(hub.events, 'validation', (d) => d.code === 'bad-signature')
     await sender.publishRaw(globalChannel('tx'), encodeEnvelope({ ...env, signature: sig }))
     expect((await verdict).code).toBe('bad-signature')
     expect(hub.validator.counters.get('reject:bad-signature' as CounterKey)).toBeGreaterThanOrEqual(1)

@@ -35,7 +35,7 @@ describe('validator pipeline against a hostile peer', () => {
 
   /** Publish raw bytes from the attacker and wait for the victim's verdict on them. */
   async function verdictOn(bytes: Uint8Array): Promise<ValidationEventDetail> {
-    const verdict = nextEvent<ValidationEventDetail>(victim.events, 'validation')
+    const verdict = nextEvent(victim.events, 'validation')
     await attacker.publishRaw(channel, bytes)
     return verdict
   }

@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events'
+
 /** Waiting on conditions and events, with a deadline, instead of sleeping. */
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -8,20 +10,26 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
   }
 }
 
-/** Resolve with the detail of the first event of `type` that matches. */
-export function nextEvent<T>(target: EventTarget, type: string, match: (detail: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+/** Resolve with the first `type` event of `emitter` that matches. */
+export function nextEvent<Events extends Record<keyof Events, [unknown]>, K extends keyof Events & string>(
+  emitter: EventEmitter<Events>,
+  type: K,
+  match: (detail: Events[K][0]) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<Events[K][0]> {
   return new Promise((resolve, reject) => {
+    // The typed emitter's listener signature, for a listener added and removed by name.
+    const untyped = emitter as unknown as EventEmitter
     const timer = setTimeout(() => {
-      target.removeEventListener(type, listener)
+      untyped.off(type, listener)
       reject(new Error(`timed out after ${timeoutMs} ms waiting for event ${type}`))
     }, timeoutMs)
-    const listener = (event: Event): void => {
-      const detail = (event as CustomEvent<T>).detail
+    const listener = (detail: Events[K][0]): void => {
       if (!match(detail)) return
       clearTimeout(timer)
-      target.removeEventListener(type, listener)
+      untyped.off(type, listener)
       resolve(detail)
     }
-    target.addEventListener(type, listener)
+    untyped.on(type, listener)
   })
 }

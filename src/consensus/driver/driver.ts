@@ -16,14 +16,17 @@ import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type Con
 import { blockHash, decodeBlock, encodeBlock, type Block } from '../chain/block.js'
 import { buildDraft, firstAcceptedBlock } from './block-draft.js'
 import { BlockInvalid, recompute, verifyBlock, type ChainState } from '../chain/execution.js'
-import { CatchUp, type CatchUpCounter, type CatchUpHost } from '../sync/catch-up.js'
+import { CatchUp, type CatchUpHost } from '../sync/catch-up.js'
 import { ChainSync, missingMessages, referencedMessages } from '../sync/chain-sync.js'
 import { encodeEvidence, readEvidence } from '../chain/evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from '../ledger/index.js'
 import { MessagePool } from '../pool/message-pool.js'
-import { RoundInputs, type RoundInputDrop } from '../pool/round-inputs.js'
+import { RoundInputs } from '../pool/round-inputs.js'
 import { CoordinatorAdmission } from '../pool/gossip-admission.js'
+import type { DriverCounter, DriverEvents } from './events.js'
 import { VoteSigner } from './vote-signer.js'
+
+export type { CommitEvent, DriverCounter, DriverEvents, TxRejection } from './events.js'
 import type { ConsensusNetwork } from '../network.js'
 import type { ChainStore } from '../store.js'
 
@@ -51,54 +54,6 @@ export interface DriverOptions {
   /** Where timeouts and retries are scheduled. @default timers on `clock` */
   readonly timers?: Scheduler
 }
-
-export interface CommitEvent {
-  readonly height: number
-  readonly hash: string
-  readonly block: Block
-  /** Time from the height's start to the commit at this node. */
-  readonly ms: number
-  /** Wall-clock time (ms) the height started and was committed at this node. */
-  readonly startedAtMs: number
-  readonly committedAtMs: number
-}
-
-/** A transaction this node, proposing, left out of its block, and the ledger's reason. */
-export interface TxRejection {
-  readonly id: string
-  readonly reason: string
-}
-
-/** What the driver reports, for observation only. */
-export interface DriverEvents {
-  commit: [CommitEvent]
-  'tx-rejected': [TxRejection]
-  /** An input or action failed inside the driver (a local bug: counted, never a verdict). */
-  'internal-error': [unknown]
-}
-
-export type DriverCounter =
-  | 'committed'
-  | 'internal-error'
-  | 'self-equivocation-refused'
-  | 'own-vote-conflict-refused'
-  | 'proposal-without-block'
-  | 'evidence'
-  | 'evidence-unusable'
-  | 'tx-rejected'
-  | 'draft-retry'
-  | 'draft-failed'
-  | 'block-unavailable'
-  | 'block-invalid'
-  | 'block-unreadable'
-  | 'messages-fetch'
-  | 'messages-unavailable'
-  | 'commit-without-block'
-  | 'commit-without-state'
-  | 'committed-message-not-stored'
-  | RoundInputDrop
-  | CatchUpCounter
-
 
 export class ConsensusDriver {
   readonly events = new EventEmitter<DriverEvents>()
