@@ -19,6 +19,13 @@ export function encodeEvidence(a: Uint8Array, b: Uint8Array): Uint8Array {
   return encodeCanonical({ a: first, b: second })
 }
 
+/** The evidence of two conflicting votes, if every voter will accept it (else its reason). */
+export function usableEvidence(a: Uint8Array, b: Uint8Array, chainId: string, committee: Committee, verifier: Ed25519Verifier): Uint8Array | string {
+  const bytes = encodeEvidence(a, b)
+  const read = readEvidence(bytes, chainId, committee, verifier)
+  return typeof read === 'string' ? read : bytes
+}
+
 /** The slashable fact the evidence proves, or a reason it proves nothing. */
 export function readEvidence(bytes: Uint8Array, chainId: string, committee: Committee, verifier: Ed25519Verifier): LedgerEvidence | string {
   let pair: { a?: unknown; b?: unknown }

@@ -5,6 +5,7 @@
  * transactions that the ledger accepts, then evidence.
  */
 import { toHex } from '../../wire/index.js'
+import { blockHash, encodeBlock } from '../chain/block.js'
 import { graceMs } from '../../topic/windows.js'
 import type { BlockSettlement } from '../chain/block.js'
 import type { Block } from '../chain/block.js'
@@ -133,4 +134,22 @@ export function firstAcceptedBlock(
     }
   }
   return undefined
+}
+
+export interface Proposal {
+  /** The block, its bytes, hash (hex) and the state after it; undefined if every draft was refused. */
+  readonly built?: { readonly block: Block; readonly bytes: Uint8Array; readonly hash: string; readonly next: ChainState }
+  readonly rejectedTxs: DraftResult['rejectedTxs']
+  /** Why each refused draft was refused, in order. */
+  readonly refusals: readonly string[]
+}
+
+/** What this node proposes: the fullest draft the rules accept (plainer ones after a refusal). */
+export function proposeBlock(chain: ChainState, pool: MessagePool, opts: DraftOptions, ledgerEpoch: (timeMs: number) => number): Proposal {
+  const { draft, rejectedTxs } = buildDraft(chain, pool, opts)
+  const refusals: string[] = []
+  const accepted = firstAcceptedBlock(chain, draft, (id) => pool.get(id), ledgerEpoch, (reason) => refusals.push(reason))
+  if (accepted === undefined) return { rejectedTxs, refusals }
+  const bytes = encodeBlock(accepted.block)
+  return { built: { ...accepted, bytes, hash: toHex(blockHash(bytes)) }, rejectedTxs, refusals }
 }

@@ -6,25 +6,28 @@
  * time, in arrival order; all I/O happens between transitions. Everything outside it comes
  * in through its options: the network, the store, the clock and the timers.
  */
-import { decodeCanonical, Ed25519Verifier, encodeCanonical, fromHex, messageId, globalChannel, toHex, topicChannel, type Envelope, type UnsignedEnvelope } from '../../wire/index.js'
+import { Ed25519Verifier, encodeCanonical, fromHex, messageId, globalChannel, toHex, topicChannel, type Envelope, type UnsignedEnvelope } from '../../wire/index.js'
 import type { DeliveredMessage } from '../../p2p/index.js'
 import { graceMs, type TopicRuntime } from '../../topic/windows.js'
 import { EventEmitter } from 'node:events'
 import { Counters } from '../../util/counters.js'
 import { systemClock, Timers, type Clock, type Scheduler } from '../../util/timers.js'
 import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from '../bft/index.js'
-import { blockHash, decodeBlock, encodeBlock, type Block } from '../chain/block.js'
-import { buildDraft, firstAcceptedBlock } from './block-draft.js'
-import { BlockInvalid, recompute, verifyBlock, type ChainState } from '../chain/execution.js'
+import { blockHash, decodeBlock, type Block } from '../chain/block.js'
+import { proposeBlock } from './block-draft.js'
+import { type ChainState } from '../chain/execution.js'
 import { CatchUp, type CatchUpHost } from '../sync/catch-up.js'
-import { ChainSync, missingMessages, referencedMessages } from '../sync/chain-sync.js'
-import { encodeEvidence, readEvidence } from '../chain/evidence-codec.js'
+import { ChainSync, referencedMessages } from '../sync/chain-sync.js'
+import { usableEvidence } from '../chain/evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from '../ledger/index.js'
 import { MessagePool } from '../pool/message-pool.js'
 import { RoundInputs } from '../pool/round-inputs.js'
 import { CoordinatorAdmission } from '../pool/gossip-admission.js'
 import type { DriverCounter, DriverEvents } from './events.js'
+import { BackgroundFetch } from './background-fetch.js'
+import { judgeCandidate, stateAfterCommit } from './verdict.js'
 import { VoteSigner } from './vote-signer.js'
+import { decodeWalEntry, encodeWalEntry } from './wal.js'
 
 export type { CommitEvent, DriverCounter, DriverEvents, TxRejection } from './events.js'
 import type { ConsensusNetwork } from '../network.js'
@@ -77,8 +80,7 @@ export class ConsensusDriver {
   private stopped = false
   /** Inputs wait here while an action (building, verifying, storing) is under way. */
   private queue: Promise<void> = Promise.resolve()
-  /** Candidates whose missing messages are being fetched outside the queue. */
-  private readonly fetching = new Set<string>()
+  private readonly fetch: BackgroundFetch
 
   constructor(private readonly o: DriverOptions) {
     this.chainState = o.chain
@@ -96,6 +98,11 @@ export class ConsensusDriver {
       deliver: (m) => this.onConsensus(m),
       count: (name) => this.count(name),
     }
+    this.fetch = new BackgroundFetch(
+      { stopped: () => this.stopped, enqueue: (task) => this.enqueue(task), counted: () => this.count('messages-fetch'), committee: () => this.chainState.committee.ids },
+      this.sync,
+      this.pool,
+    )
     this.catchUp = new CatchUp(host, this.sync, this.timers, o.timeouts.propose + o.timeouts.prevote + o.timeouts.precommit)
   }
 
@@ -172,7 +179,7 @@ export class ConsensusDriver {
     // the same votes (re-sent votes are the same bytes, so peers drop them as duplicates).
     const logged = this.o.store.wal(height)
     for (const bytes of logged) {
-      const entry = decodeCanonical(bytes) as { event: ConsensusEvent; block?: Uint8Array; envelope?: Uint8Array }
+      const entry = decodeWalEntry(bytes)
       if (entry.block !== undefined) this.inputs.rememberCandidate(height, entry.block)
       if (entry.envelope !== undefined && entry.event.type === 'vote') this.inputs.addVote(entry.event.vote, entry.envelope, true)
       this.feed(entry.event, false)
@@ -189,13 +196,7 @@ export class ConsensusDriver {
   private feed(event: ConsensusEvent, log = true): void {
     const machine = this.machine
     if (machine === undefined || this.stopped) return
-    if (log) {
-      // Inputs that name a block carry its bytes, so a replay has the block too.
-      const hash = event.type === 'proposal' ? event.proposal.blockHash : event.type === 'proposalValue' ? event.blockHash : undefined
-      const block = hash === undefined ? undefined : this.inputs.candidates.get(hash)?.bytes
-      const envelope = event.type === 'vote' ? this.inputs.vote(event.vote) : undefined
-      this.o.store.appendWal(machine.height, encodeCanonical({ event, ...(block === undefined ? {} : { block }), ...(envelope === undefined ? {} : { envelope }) }))
-    }
+    if (log) this.o.store.appendWal(machine.height, encodeWalEntry(event, this.inputs))
     let actions: ConsensusAction[]
     try {
       actions = machine.handle(event)
@@ -249,14 +250,12 @@ export class ConsensusDriver {
         const { a, b } = action.evidence
         const ea = this.inputs.vote(a)
         const eb = this.inputs.vote(b)
-        if (ea !== undefined && eb !== undefined) {
-          const bytes = encodeEvidence(ea, eb)
-          // Only evidence every voter will accept goes into the queue of what blocks carry.
-          if (typeof readEvidence(bytes, this.chainState.chainId, this.chainState.committee, this.verifier) === 'string') return this.count('evidence-unusable')
-          this.o.store.addEvidence(blockHash(bytes), bytes)
-          this.count('evidence')
-        }
-        return
+        if (ea === undefined || eb === undefined) return
+        // Only evidence every voter will accept goes into the queue of what blocks carry.
+        const bytes = usableEvidence(ea, eb, this.chainState.chainId, this.chainState.committee, this.verifier)
+        if (typeof bytes === 'string') return this.count('evidence-unusable')
+        this.o.store.addEvidence(blockHash(bytes), bytes)
+        return this.count('evidence')
       }
     }
   }
@@ -274,25 +273,20 @@ export class ConsensusDriver {
   private buildBlock(height: number, round: number): void {
     const timeMs = Math.max(this.clock(), this.chainState.timeMs + 1)
     const evidence = this.o.store.pendingEvidence().map((e) => e.bytes)
-    const { draft, rejectedTxs } = buildDraft(this.chainState, this.pool, { height, timeMs, proposer: this.self, ledgerEpoch: this.ledgerEpoch(timeMs), evidence })
-    for (const r of rejectedTxs) {
+    const proposal = proposeBlock(this.chainState, this.pool, { height, timeMs, proposer: this.self, ledgerEpoch: this.ledgerEpoch(timeMs), evidence }, this.ledgerEpoch)
+    for (const r of proposal.rejectedTxs) {
       this.count('tx-rejected')
       this.events.emit('tx-rejected', r)
     }
-    this.pool.dropTxs(rejectedTxs.map((r) => r.id))
-    // A draft the rules refuse must never stop the chain: fall back to ever plainer blocks
-    // (without txs and evidence, then also without settlements), down to the closed epochs
-    // with their numeric inferences alone.
-    const built = firstAcceptedBlock(this.chainState, draft, (id) => this.pool.get(id), this.ledgerEpoch, (reason) => {
+    this.pool.dropTxs(proposal.rejectedTxs.map((r) => r.id))
+    for (const reason of proposal.refusals) {
       this.count('draft-retry')
       this.lastRejection = `own draft: ${reason}`
-    })
+    }
+    const { built } = proposal
     if (built === undefined) return this.count('draft-failed')
-    const block = built.block
-    const bytes = encodeBlock(block)
-    const hash = toHex(blockHash(bytes))
-    this.inputs.addCandidate(hash, { height, bytes, block, next: built.next }, true)
-    this.feed({ type: 'proposalValue', blockHash: hash, round })
+    this.inputs.addCandidate(built.hash, { height, bytes: built.bytes, block: built.block, next: built.next }, true)
+    this.feed({ type: 'proposalValue', blockHash: built.hash, round })
   }
 
   private async validate(hash: string): Promise<void> {
@@ -306,53 +300,24 @@ export class ConsensusDriver {
       return
     }
     this.inputs.addCandidate(hash, c, true)
-    let valid = false
-    let timely = true
-    try {
-      const block = c.block ?? decodeBlock(c.bytes)
-      c.block = block
-      if (missingMessages(block, this.pool).length > 0) {
-        // Fetched outside the queue: a slow or silent peer must not hold up votes and
-        // timeouts meanwhile. The block is validated again once the messages are in.
-        this.fetchInBackground(hash, height, block)
-        return
-      }
-      timely = Math.abs(block.timeMs - (c.seenAtMs ?? this.clock())) <= this.o.maxClockSkewMs
-      // The verdict must not depend on this node's round (the machine asks once per hash), so
-      // the proposer is checked by the machine on the proposal, not here.
-      c.next = verifyBlock(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch, { nowMs: block.timeMs, maxClockSkewMs: Infinity, expectedProposer: block.proposer })
-      valid = true
-    } catch (err) {
-      this.count(err instanceof BlockInvalid ? 'block-invalid' : 'block-unreadable')
-      this.lastRejection = (err as Error).message
+    const judged = judgeCandidate(this.chainState, c, this.pool, { ledgerEpoch: this.ledgerEpoch, nowMs: this.clock(), maxClockSkewMs: this.o.maxClockSkewMs })
+    // Validated again once the messages are in (fetched outside the queue meanwhile).
+    if (judged.kind === 'messages-missing') return this.fetchInBackground(hash, height, judged.block)
+    if (judged.valid) c.next = judged.next
+    else {
+      this.count(judged.counter)
+      this.lastRejection = judged.reason
     }
-    if (this.machine?.height === height) this.feed({ type: 'blockVerdict', blockHash: hash, valid, timely })
+    if (this.machine?.height === height) this.feed({ type: 'blockVerdict', blockHash: hash, valid: judged.valid, timely: judged.timely })
   }
 
   private retryValidate(hash: string, height: number): void {
     this.timers.after(VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
   }
 
-  /**
-   * Fetch the messages `block` names without blocking the queue (one fetch per `key` at a
-   * time), then run `then` in the queue if `current()` still holds.
-   */
-  private fetchOutsideQueue(key: string, block: Block, current: () => boolean, then: (complete: boolean) => Promise<void> | void): void {
-    if (this.fetching.has(key)) return
-    this.fetching.add(key)
-    this.count('messages-fetch')
-    void this.sync
-      .fetchMissing(block, this.pool, undefined, this.chainState.committee.ids)
-      .catch(() => false)
-      .then((complete) => {
-        this.fetching.delete(key)
-        if (!this.stopped && current()) this.enqueue(() => (current() ? then(complete) : undefined))
-      })
-  }
-
   /** Validate a candidate again once its missing messages are in. */
   private fetchInBackground(hash: string, height: number, block: Block): void {
-    this.fetchOutsideQueue(`validate:${hash}`, block, () => this.machine?.height === height, (complete) => {
+    this.fetch.run(`validate:${hash}`, block, () => this.machine?.height === height, (complete) => {
       if (complete) return this.validate(hash)
       // Messages nobody could send us yet: a local gap, not an invalid block. Ask again.
       this.count('messages-unavailable')
@@ -364,21 +329,16 @@ export class ConsensusDriver {
     const c = this.inputs.candidates.get(hash)
     if (c === undefined) return this.count('commit-without-block')
     if (c.next === undefined) {
-      // Our own block replayed from the log, or a verdict from before a restart: re-execute,
-      // after fetching what it names outside the queue if need be (then commit again).
-      try {
-        const block = c.block ?? decodeBlock(c.bytes)
-        c.block = block
-        if (missingMessages(block, this.pool).length > 0) {
-          // Without them this node cannot apply the block; if they never come, a peer's commit notice will.
-          return this.fetchOutsideQueue(`commit:${hash}`, block, () => this.chainState.height + 1 === block.height, (complete) =>
-            complete ? this.commit(hash, certificate) : this.count('commit-without-state'),
-          )
-        }
-        c.next = recompute(this.chainState, block, (id) => this.pool.get(id), this.ledgerEpoch)
-      } catch {
-        return this.count('commit-without-state')
+      const after = stateAfterCommit(this.chainState, c, this.pool, this.ledgerEpoch)
+      if (after === undefined) return this.count('commit-without-state')
+      if ('missing' in after) {
+        // Fetched outside the queue, then committed again; if they never come, a peer's commit notice will do.
+        const height = after.missing.height
+        return this.fetch.run(`commit:${hash}`, after.missing, () => this.chainState.height + 1 === height, (complete) =>
+          complete ? this.commit(hash, certificate) : this.count('commit-without-state'),
+        )
       }
+      c.next = after.next
     }
     const cert = certificate.map((v) => this.inputs.vote(v)).filter((b): b is Uint8Array => b !== undefined)
     await this.adoptCommitted(c.next, c.bytes, cert)
