@@ -34,11 +34,20 @@ const SERIES: readonly { readonly name: string; readonly spec: string; readonly 
   { name: 'co2', spec: 'csv:co2-monthly.csv', synthetic: false },
 ]
 
-async function runSeries(spec: string): Promise<{ summary: Summary; epochs: number; ms: number; references: GainReferences }> {
+async function runSeries(
+  spec: string,
+): Promise<{ summary: Summary; epochs: number; ms: number; references: GainReferences }> {
   const source = await createGroundTruth(spec, { baseDir: join(import.meta.dirname, 'data') })
   const epochs = Math.min(EPOCHS, source.length - START)
   const t0 = performance.now()
-  const { summary, perEpoch } = await simulate({ groundTruth: source, workers: defaultWorkerPopulation(), epochs, warmup: WARMUP, start: START, lossFunction: 'squared-error' })
+  const { summary, perEpoch } = await simulate({
+    groundTruth: source,
+    workers: defaultWorkerPopulation(),
+    epochs,
+    warmup: WARMUP,
+    start: START,
+    lossFunction: 'squared-error',
+  })
   const ms = performance.now() - t0
   const decided = perEpoch.filter((e) => e.decided)
   return { summary, epochs, ms, references: gainReferences(decided.slice(0, WARMUP), decided.slice(WARMUP), source) }
@@ -58,8 +67,16 @@ export const suite: BenchSuite = {
         bestOverInverseLossWeights: best / references.inverseLossWeights,
         bestOverForecastImpliedMean: best / references.forecastImpliedMean,
       }
-      if (references.hindsightRegimeBest !== undefined) context.bestOverHindsightRegimeBest = best / references.hindsightRegimeBest
-      const extra = { epochs, counted: summary.counted, bestWorker: summary.bestWorker ?? '', equalWeightOverNetwork: summary.equalWeightLoss / summary.networkLoss, ...context, ms: Math.round(ms) }
+      if (references.hindsightRegimeBest !== undefined)
+        context.bestOverHindsightRegimeBest = best / references.hindsightRegimeBest
+      const extra = {
+        epochs,
+        counted: summary.counted,
+        bestWorker: summary.bestWorker ?? '',
+        equalWeightOverNetwork: summary.equalWeightLoss / summary.networkLoss,
+        ...context,
+        ms: Math.round(ms),
+      }
       rows.push({
         suite: 'collective-gain',
         case: `${s.name} best/network`,
@@ -86,7 +103,10 @@ export const suite: BenchSuite = {
     }
     const dir = join(import.meta.dirname, 'results')
     await mkdir(dir, { recursive: true })
-    await writeFile(join(dir, 'collective-gain.json'), JSON.stringify({ date: new Date().toISOString(), series: details }, null, 2))
+    await writeFile(
+      join(dir, 'collective-gain.json'),
+      JSON.stringify({ date: new Date().toISOString(), series: details }, null, 2),
+    )
     return rows
   },
 }

@@ -24,7 +24,13 @@ async function oneHopMs(): Promise<number> {
 /** Per height: last commit among all coordinators minus the earliest height start. */
 async function commitLatencies(coordinators: number): Promise<number[]> {
   const topic = parseTopicConfig({ id: 'bench', name: 'bench', epochMs: 400, groundTruth: 'synthetic:1' }, 'bench')
-  const cluster = await LocalCluster.start({ topics: [topic], coordinators, workers: 3, reputers: 1, startDelayMs: 1500 })
+  const cluster = await LocalCluster.start({
+    topics: [topic],
+    coordinators,
+    workers: 3,
+    reputers: 1,
+    startDelayMs: 1500,
+  })
   const byHeight = new Map<number, { start: number; end: number; count: number }>()
   let done!: () => void
   const finished = new Promise<void>((r) => (done = r))

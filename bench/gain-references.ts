@@ -21,7 +21,12 @@ export interface GainReferences {
 }
 
 /** `records` are the decided epochs after warm-up, in order, with `history` the ones before (for the windows). */
-export function gainReferences(history: readonly EpochRecord[], records: readonly EpochRecord[], source: GroundTruthSource, window = 100): GainReferences {
+export function gainReferences(
+  history: readonly EpochRecord[],
+  records: readonly EpochRecord[],
+  source: GroundTruthSource,
+  window = 100,
+): GainReferences {
   const all = [...history, ...records]
   const ids = Object.keys(records[0]?.inferences ?? {}).sort()
   const loss = (e: EpochRecord, v: number): number => (v - e.truth) ** 2
@@ -52,7 +57,11 @@ export function gainReferences(history: readonly EpochRecord[], records: readonl
     }
   }
   const n = records.length
-  const out = { trailingSelection: selection / n, inverseLossWeights: weighted / n, forecastImpliedMean: impliedSum / Math.max(1, impliedCount) }
+  const out = {
+    trailingSelection: selection / n,
+    inverseLossWeights: weighted / n,
+    forecastImpliedMean: impliedSum / Math.max(1, impliedCount),
+  }
   if (!(source instanceof SyntheticSeries)) return out
   const byRegime = new Map<number, EpochRecord[]>()
   for (const e of records) {
@@ -60,6 +69,7 @@ export function gainReferences(history: readonly EpochRecord[], records: readonl
     byRegime.set(start, [...(byRegime.get(start) ?? []), e])
   }
   let hindsight = 0
-  for (const epochs of byRegime.values()) hindsight += Math.min(...ids.map((id) => epochs.reduce((s, e) => s + e.losses.workers[id], 0)))
+  for (const epochs of byRegime.values())
+    hindsight += Math.min(...ids.map((id) => epochs.reduce((s, e) => s + e.losses.workers[id], 0)))
   return { ...out, hindsightRegimeBest: hindsight / n }
 }

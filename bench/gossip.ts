@@ -7,7 +7,9 @@ const TOPIC = 'bench'
 export const channel = topicChannel(TOPIC, 'inferences')
 
 export async function startCluster(count: number, extra: Partial<ChorusNodeOptions> = {}): Promise<ChorusNode[]> {
-  return Promise.all(Array.from({ length: count }, () => ChorusNode.create({ chainId: CHAIN, ...LOOPBACK_TUNING, ...extra })))
+  return Promise.all(
+    Array.from({ length: count }, () => ChorusNode.create({ chainId: CHAIN, ...LOOPBACK_TUNING, ...extra })),
+  )
 }
 
 export async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -19,7 +21,11 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 30_00
 }
 
 /** Sequential publishes from `publisher`; per receiver index, the delivery latency of each message. */
-export async function latencies(nodes: ChorusNode[], publisher: number, samples: number): Promise<Map<number, number[]>> {
+export async function latencies(
+  nodes: ChorusNode[],
+  publisher: number,
+  samples: number,
+): Promise<Map<number, number[]>> {
   const seen = new Map<number, number[]>()
   let sentAt = 0
   let pending = 0
@@ -37,7 +43,20 @@ export async function latencies(nodes: ChorusNode[], publisher: number, samples:
   // Signed up front: the figure is the gossip path (publish → validated delivery), not signing.
   const { identity } = nodes[publisher]
   const messages = Array.from({ length: samples + 10 }, (_, k) =>
-    encodeEnvelope(signEnvelope({ type: 'inference', chainId: CHAIN, topicId: TOPIC, epoch: k, nonce: new Uint8Array(0), payload: { value: k } }, identity.secretKey, identity.publicKey)),
+    encodeEnvelope(
+      signEnvelope(
+        {
+          type: 'inference',
+          chainId: CHAIN,
+          topicId: TOPIC,
+          epoch: k,
+          nonce: new Uint8Array(0),
+          payload: { value: k },
+        },
+        identity.secretKey,
+        identity.publicKey,
+      ),
+    ),
   )
   for (let k = 0; k < messages.length; k++) {
     pending = nodes.length - 1
@@ -48,4 +67,3 @@ export async function latencies(nodes: ChorusNode[], publisher: number, samples:
   for (const list of seen.values()) list.splice(0, 10) // warm-up
   return seen
 }
-

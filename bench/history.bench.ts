@@ -62,14 +62,16 @@ class ChurningTopic {
   epoch(churn: number): Epoch {
     const u = this.u
     const core = Math.round(SHAPE.inferers * this.stableCore)
-    for (let i = 0; i < Math.round(SHAPE.inferers * churn); i++) this.active[core + Math.floor(u() * (SHAPE.inferers - core))] = this.newId('i')
+    for (let i = 0; i < Math.round(SHAPE.inferers * churn); i++)
+      this.active[core + Math.floor(u() * (SHAPE.inferers - core))] = this.newId('i')
     this.truth += u() - 0.5
     const inferences: Record<string, number> = {}
     for (const id of this.active) inferences[id] = this.truth + (u() - 0.5)
     const forecasts: Record<string, Record<string, number>> = {}
     for (const k of this.forecasters) {
       const elements: Record<string, number> = {}
-      for (let e = 0; e < SHAPE.elementsPerForecast; e++) elements[this.active[Math.floor(u() * this.active.length)]] = -2 + u()
+      for (let e = 0; e < SHAPE.elementsPerForecast; e++)
+        elements[this.active[Math.floor(u() * this.active.length)]] = -2 + u()
       forecasts[k] = elements
     }
     return { input: { inferences, forecasts }, truth: this.truth }
@@ -80,7 +82,10 @@ class ChurningTopic {
     const out: Record<string, ReputerReport> = {}
     for (const [m, id] of this.reputers.entries()) {
       const truth = epoch.truth + 0.01 * (m - SHAPE.reputers / 2)
-      out[id] = { stake: 1000 + 100 * m, losses: lossBundle({ inferences: epoch.input.inferences, output }, { value: truth }, 'squared-error') }
+      out[id] = {
+        stake: 1000 + 100 * m,
+        losses: lossBundle({ inferences: epoch.input.inferences, output }, { value: truth }, 'squared-error'),
+      }
     }
     return out
   }
@@ -114,7 +119,15 @@ function timeOn(topic: ChurningTopic, epoch: Epoch, state: TopicState): number {
 function asNew(state: TopicState): TopicState {
   const r = state.regrets
   const family = (f: RegretFamily): RegretFamily => ({ ...f })
-  return { ...state, regrets: { ...r, oneOutInferer: family(r.oneOutInferer), oneOutForecaster: family(r.oneOutForecaster), oneInForecaster: family(r.oneInForecaster) } }
+  return {
+    ...state,
+    regrets: {
+      ...r,
+      oneOutInferer: family(r.oneOutInferer),
+      oneOutForecaster: family(r.oneOutForecaster),
+      oneInForecaster: family(r.oneInForecaster),
+    },
+  }
 }
 
 function widthOf(state: TopicState): { columns: number; chunks: number } {

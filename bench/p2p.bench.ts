@@ -7,7 +7,15 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
 import { EnvelopeValidator, generateIdentity, type ChorusNodeOptions } from '../src/p2p/index.js'
-import { encodeEnvelope, signEnvelope, signingBytes, topicChannel, verifyPortable, VerifiedMessageCache, type Envelope } from '../src/wire/index.js'
+import {
+  encodeEnvelope,
+  signEnvelope,
+  signingBytes,
+  topicChannel,
+  verifyPortable,
+  VerifiedMessageCache,
+  type Envelope,
+} from '../src/wire/index.js'
 import { latencies, startCluster, until } from './gossip.js'
 import { medianOf, percentile, type BenchRow, type BenchSuite } from './lib.js'
 
@@ -20,7 +28,18 @@ async function makeEnvelopes(count: number, signers: number): Promise<Envelope[]
   const ids = await Promise.all(Array.from({ length: signers }, () => generateIdentity()))
   return Array.from({ length: count }, (_, i) => {
     const id = ids[i % signers]
-    return signEnvelope({ type: 'inference', chainId: CHAIN, topicId: TOPIC, epoch: i, nonce: new Uint8Array(32), payload: { value: i * 1.5 } }, id.secretKey, id.publicKey)
+    return signEnvelope(
+      {
+        type: 'inference',
+        chainId: CHAIN,
+        topicId: TOPIC,
+        epoch: i,
+        nonce: new Uint8Array(32),
+        payload: { value: i * 1.5 },
+      },
+      id.secretKey,
+      id.publicKey,
+    )
   })
 }
 
@@ -28,10 +47,13 @@ async function verifyRows(): Promise<BenchRow[]> {
   const envelopes = await makeEnvelopes(3000, 50)
   const bytes = envelopes.map(encodeEnvelope)
   const signed = envelopes.map((e) => signingBytes(e))
-  const keys = envelopes.map((e) => createPublicKey({ key: Buffer.concat([SPKI_PREFIX, e.signer]), format: 'der', type: 'spki' }))
+  const keys = envelopes.map((e) =>
+    createPublicKey({ key: Buffer.concat([SPKI_PREFIX, e.signer]), format: 'der', type: 'spki' }),
+  )
   const parsed = { kind: 'inferences' as const, topicId: TOPIC }
   const runNative = (): void => {
-    for (let i = 0; i < envelopes.length; i++) if (!nodeVerify(null, signed[i], keys[i], envelopes[i].signature)) throw new Error('bad')
+    for (let i = 0; i < envelopes.length; i++)
+      if (!nodeVerify(null, signed[i], keys[i], envelopes[i].signature)) throw new Error('bad')
   }
   const runPipeline = (): void => {
     const validator = new EnvelopeValidator({ chainId: CHAIN }) // fresh: no slot is filled yet
@@ -39,7 +61,8 @@ async function verifyRows(): Promise<BenchRow[]> {
   }
   const nobleCount = 300
   const runNoble = (): void => {
-    for (let i = 0; i < nobleCount; i++) if (!verifyPortable(envelopes[i].signature, signed[i], envelopes[i].signer)) throw new Error('bad')
+    for (let i = 0; i < nobleCount; i++)
+      if (!verifyPortable(envelopes[i].signature, signed[i], envelopes[i].signer)) throw new Error('bad')
   }
   // Interleave rounds (A B A B ...) and take medians: the machine is shared and noisy.
   const rates = { native: [] as number[], pipeline: [] as number[], noble: [] as number[] }
@@ -59,8 +82,26 @@ async function verifyRows(): Promise<BenchRow[]> {
   const pipeline = medianOf(rates.pipeline)
   const noble = medianOf(rates.noble)
   return [
-    { suite: 'p2p', case: 'verify: full validator pipeline', value: pipeline, unit: 'msg/s', baselineName: 'native crypto.verify', baseline: native, ratio: pipeline / native, ratioMeaning: 'pipeline / native (goal >= 0.8)' },
-    { suite: 'p2p', case: 'verify: @noble/ed25519 alone', value: noble, unit: 'msg/s', baselineName: 'native crypto.verify', baseline: native, ratio: noble / native, ratioMeaning: 'noble / native (reference)' },
+    {
+      suite: 'p2p',
+      case: 'verify: full validator pipeline',
+      value: pipeline,
+      unit: 'msg/s',
+      baselineName: 'native crypto.verify',
+      baseline: native,
+      ratio: pipeline / native,
+      ratioMeaning: 'pipeline / native (goal >= 0.8)',
+    },
+    {
+      suite: 'p2p',
+      case: 'verify: @noble/ed25519 alone',
+      value: noble,
+      unit: 'msg/s',
+      baselineName: 'native crypto.verify',
+      baseline: native,
+      ratio: noble / native,
+      ratioMeaning: 'noble / native (reference)',
+    },
   ]
 }
 
@@ -97,8 +138,28 @@ async function latencyRows(): Promise<BenchRow[]> {
   const oneHop = lineLat.get(1)!
   const fourHops = lineLat.get(4)!
   rows.push(
-    { suite: 'p2p', case: '5-node line, 1 hop (median)', value: medianOf(oneHop), unit: 'ms', baselineName: 'TCP loopback RTT median', baseline: tcpMedian, ratio: medianOf(oneHop) / tcpMedian, ratioMeaning: 'gossip hop / TCP RTT (goal: hop <= 1 ms)', extra: { p99: percentile(oneHop, 99), tcpP99: percentile(tcp, 99) } },
-    { suite: 'p2p', case: '5-node line, 4 hops (median)', value: medianOf(fourHops), unit: 'ms', baselineName: 'TCP loopback RTT median', baseline: tcpMedian, ratio: medianOf(fourHops) / tcpMedian, ratioMeaning: 'end-to-end / TCP RTT', extra: { p99: percentile(fourHops, 99) } },
+    {
+      suite: 'p2p',
+      case: '5-node line, 1 hop (median)',
+      value: medianOf(oneHop),
+      unit: 'ms',
+      baselineName: 'TCP loopback RTT median',
+      baseline: tcpMedian,
+      ratio: medianOf(oneHop) / tcpMedian,
+      ratioMeaning: 'gossip hop / TCP RTT (goal: hop <= 1 ms)',
+      extra: { p99: percentile(oneHop, 99), tcpP99: percentile(tcp, 99) },
+    },
+    {
+      suite: 'p2p',
+      case: '5-node line, 4 hops (median)',
+      value: medianOf(fourHops),
+      unit: 'ms',
+      baselineName: 'TCP loopback RTT median',
+      baseline: tcpMedian,
+      ratio: medianOf(fourHops) / tcpMedian,
+      ratioMeaning: 'end-to-end / TCP RTT',
+      extra: { p99: percentile(fourHops, 99) },
+    },
   )
   const mesh = await startCluster(20)
   // A connected random-ish graph: each node dials up to 3 earlier nodes (fixed pattern).
@@ -108,10 +169,32 @@ async function latencyRows(): Promise<BenchRow[]> {
   const meshLat = await latencies(mesh, 0, 100)
   await Promise.all(mesh.map((n) => n.stop()))
   const all = [...meshLat.values()].flat()
-  const lastPerMsg = Array.from({ length: meshLat.get(1)!.length }, (_, k) => Math.max(...[...meshLat.values()].map((l) => l[k])))
+  const lastPerMsg = Array.from({ length: meshLat.get(1)!.length }, (_, k) =>
+    Math.max(...[...meshLat.values()].map((l) => l[k])),
+  )
   rows.push(
-    { suite: 'p2p', case: '20-node mesh, any receiver (median)', value: medianOf(all), unit: 'ms', baselineName: 'TCP loopback RTT median', baseline: tcpMedian, ratio: medianOf(all) / tcpMedian, ratioMeaning: 'delivery / TCP RTT', extra: { p99: percentile(all, 99) } },
-    { suite: 'p2p', case: '20-node mesh, all 19 received (median)', value: medianOf(lastPerMsg), unit: 'ms', baselineName: 'TCP loopback RTT median', baseline: tcpMedian, ratio: medianOf(lastPerMsg) / tcpMedian, ratioMeaning: 'full delivery / TCP RTT', extra: { p99: percentile(lastPerMsg, 99) } },
+    {
+      suite: 'p2p',
+      case: '20-node mesh, any receiver (median)',
+      value: medianOf(all),
+      unit: 'ms',
+      baselineName: 'TCP loopback RTT median',
+      baseline: tcpMedian,
+      ratio: medianOf(all) / tcpMedian,
+      ratioMeaning: 'delivery / TCP RTT',
+      extra: { p99: percentile(all, 99) },
+    },
+    {
+      suite: 'p2p',
+      case: '20-node mesh, all 19 received (median)',
+      value: medianOf(lastPerMsg),
+      unit: 'ms',
+      baselineName: 'TCP loopback RTT median',
+      baseline: tcpMedian,
+      ratio: medianOf(lastPerMsg) / tcpMedian,
+      ratioMeaning: 'full delivery / TCP RTT',
+      extra: { p99: percentile(lastPerMsg, 99) },
+    },
   )
   return rows
 }
@@ -127,7 +210,20 @@ async function fanoutRate(options: Partial<ChorusNodeOptions>, messages: number)
   await until(() => publisher.subscribers(channel).length === subs.length, 'all subscribed')
   const id = await generateIdentity()
   const payloads = Array.from({ length: messages }, (_, k) =>
-    encodeEnvelope(signEnvelope({ type: 'inference', chainId: CHAIN, topicId: TOPIC, epoch: k, nonce: new Uint8Array(8), payload: { value: k } }, id.secretKey, id.publicKey)),
+    encodeEnvelope(
+      signEnvelope(
+        {
+          type: 'inference',
+          chainId: CHAIN,
+          topicId: TOPIC,
+          epoch: k,
+          nonce: new Uint8Array(8),
+          payload: { value: k },
+        },
+        id.secretKey,
+        id.publicKey,
+      ),
+    ),
   )
   const t0 = performance.now()
   for (const bytes of payloads) await publisher.publishRaw(channel, bytes)
@@ -143,8 +239,28 @@ async function throughputRows(): Promise<BenchRow[]> {
   const shared = await fanoutRate({ verifiedCache: new VerifiedMessageCache() }, n)
   const perNode = await fanoutRate({}, n)
   return [
-    { suite: 'p2p', case: '1 → 10 subs in 1 process, validator on (shared verify cache)', value: shared, unit: 'msg/s', baselineName: 'validation off', baseline: off, ratio: shared / off, ratioMeaning: 'on / off (goal >= 0.5)', extra: { messages: n } },
-    { suite: 'p2p', case: '1 → 10 subs in 1 process, validator on (every node verifies)', value: perNode, unit: 'msg/s', baselineName: 'validation off', baseline: off, ratio: perNode / off, ratioMeaning: 'on / off; 10 verifies per msg on 1 core', extra: { messages: n } },
+    {
+      suite: 'p2p',
+      case: '1 → 10 subs in 1 process, validator on (shared verify cache)',
+      value: shared,
+      unit: 'msg/s',
+      baselineName: 'validation off',
+      baseline: off,
+      ratio: shared / off,
+      ratioMeaning: 'on / off (goal >= 0.5)',
+      extra: { messages: n },
+    },
+    {
+      suite: 'p2p',
+      case: '1 → 10 subs in 1 process, validator on (every node verifies)',
+      value: perNode,
+      unit: 'msg/s',
+      baselineName: 'validation off',
+      baseline: off,
+      ratio: perNode / off,
+      ratioMeaning: 'on / off; 10 verifies per msg on 1 core',
+      extra: { messages: n },
+    },
   ]
 }
 

@@ -37,7 +37,16 @@ function fmt(n: number): string {
 
 function printTable(rows: readonly BenchRow[]): void {
   const header = ['suite', 'case', 'value', 'unit', 'baseline', 'baseline value', 'ratio', 'ratio means']
-  const body = rows.map((r) => [r.suite, r.case, fmt(r.value), r.unit, r.baselineName, fmt(r.baseline), fmt(r.ratio), r.ratioMeaning])
+  const body = rows.map((r) => [
+    r.suite,
+    r.case,
+    fmt(r.value),
+    r.unit,
+    r.baselineName,
+    fmt(r.baseline),
+    fmt(r.ratio),
+    r.ratioMeaning,
+  ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)))
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ')
   console.log(line(header))
@@ -55,7 +64,9 @@ async function runChild(name: string, out: string): Promise<void> {
 /** Runs one suite in a fresh process with the same runtime flags (the TypeScript loader). */
 async function runInChild(name: string, dir: string): Promise<BenchRow[]> {
   const out = join(dir, `${name}.json`)
-  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, CHILD_FLAG, name, out], { stdio: ['ignore', 'inherit', 'inherit'] })
+  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, CHILD_FLAG, name, out], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject)
     child.on('exit', resolve)

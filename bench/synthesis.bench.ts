@@ -50,7 +50,11 @@ const RATIO_MEANING = 'time / weight-fn floor (goal <= 3)'
  * weight function's inputs for the floor loop (the same spread of clipped, shifted and
  * ordinary cases the epoch sees).
  */
-function floorInputs(params: SynthesisParams, input: SynthesisInput, state: TopicState): { regrets: Float64Array; maxHat: number } {
+function floorInputs(
+  params: SynthesisParams,
+  input: SynthesisInput,
+  state: TopicState,
+): { regrets: Float64Array; maxHat: number } {
   const regrets = state.regrets.network
   const values: number[] = []
   for (const id of Object.keys(input.inferences).sort()) values.push(regrets.inferers[id] ?? state.initialRegret)
@@ -66,7 +70,11 @@ function floorInputs(params: SynthesisParams, input: SynthesisInput, state: Topi
 }
 
 /** Median ms of `evaluations` calls of the weight function over `inputs`, in a tight loop. */
-async function floorMs(params: SynthesisParams, evaluations: number, inputs: { regrets: Float64Array; maxHat: number }): Promise<number> {
+async function floorMs(
+  params: SynthesisParams,
+  evaluations: number,
+  inputs: { regrets: Float64Array; maxHat: number },
+): Promise<number> {
   const k = weightKernel(params.pNorm, params.cNorm, params.epsilon)
   const { regrets, maxHat } = inputs
   const mask = regrets.length - 1
@@ -154,9 +162,13 @@ function timeEpoch(epoch: RandomEpoch, runs: number, withSettle: boolean): Timin
   return { synthesizeMs: medianOf(synth), settleMs: medianOf(settle), totalMs: medianOf(total) }
 }
 
-const label = (s: { inferers: number; forecasters: number; reputers: number }): string => `(${s.inferers},${s.forecasters},${s.reputers})`
+const label = (s: { inferers: number; forecasters: number; reputers: number }): string =>
+  `(${s.inferers},${s.forecasters},${s.reputers})`
 
-async function epochRow(shape: { inferers: number; forecasters: number; reputers: number; elementsPerForecast?: number }, name: string): Promise<BenchRow> {
+async function epochRow(
+  shape: { inferers: number; forecasters: number; reputers: number; elementsPerForecast?: number },
+  name: string,
+): Promise<BenchRow> {
   const epoch = randomEpoch(SEED, shape)
   const evaluations = countWeightEvaluations(epoch.params, epoch.synthesis, epoch.state)
   const timing = timeEpoch(epoch, shape.inferers >= 256 ? RUNS.large : RUNS.small, true)
@@ -213,7 +225,8 @@ async function growthRows(): Promise<BenchRow[]> {
     const evaluations = countWeightEvaluations(epoch.params, epoch.synthesis, epoch.state)
     const { synthesizeMs } = timeEpoch(epoch, RUNS.large, false)
     const floor = await floorMs(epoch.params, evaluations, floorInputs(epoch.params, epoch.synthesis, epoch.state))
-    const exponent = (a: number, b: number): number => (previous === undefined ? Number.NaN : Math.log(b / a) / Math.log(n / previous.n))
+    const exponent = (a: number, b: number): number =>
+      previous === undefined ? Number.NaN : Math.log(b / a) / Math.log(n / previous.n)
     rows.push({
       suite: 'synthesis',
       case: `growth synthesize (${n},${GROWTH_FORECASTERS})`,

@@ -113,11 +113,21 @@ export class RoleNode {
     if (options.role === 'coordinator') {
       // Topic definitions are consensus rules: every coordinator must run the genesis topics
       // with the genesis epoch lengths and rules, or it could never agree on a block.
-      checkTopicsAgainstGenesis(bft.genesis, options.topics.map((t) => t.config))
+      checkTopicsAgainstGenesis(
+        bft.genesis,
+        options.topics.map((t) => t.config),
+      )
       const store = ChainStore.open(bft.dataDir ?? ':memory:')
-      const chain = restoreChain(store, bft.genesis, options.topics.map((t) => t.config))
+      const chain = restoreChain(
+        store,
+        bft.genesis,
+        options.topics.map((t) => t.config),
+      )
       const honest = networkOf(node)
-      const network = bft.byzantine === undefined ? honest : byzantineNetwork(bft.byzantine, honest, (channel, bytes) => node.publishRaw(channel, bytes))
+      const network =
+        bft.byzantine === undefined
+          ? honest
+          : byzantineNetwork(bft.byzantine, honest, (channel, bytes) => node.publishRaw(channel, bytes))
       const driver: ConsensusDriver = new ConsensusDriver({
         network,
         store,
@@ -138,8 +148,15 @@ export class RoleNode {
       switch (role) {
         case 'worker': {
           const model = options.models?.get(id)
-          if (model === undefined || truth === undefined) throw new Error(`worker of topic ${id} needs a model and a ground-truth source`)
-          return new WorkerService(node, topic, model, new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction), readCommit)
+          if (model === undefined || truth === undefined)
+            throw new Error(`worker of topic ${id} needs a model and a ground-truth source`)
+          return new WorkerService(
+            node,
+            topic,
+            model,
+            new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction),
+            readCommit,
+          )
         }
         case 'reputer': {
           if (truth === undefined) throw new Error(`reputer of topic ${id} needs a ground-truth source`)
@@ -147,7 +164,12 @@ export class RoleNode {
             node,
             topic,
             truth,
-            (d, value, previous) => lossBundle({ inferences: d.inferences, output: d.output }, { value, previous }, topic.config.lossFunction),
+            (d, value, previous) =>
+              lossBundle(
+                { inferences: d.inferences, output: d.output },
+                { value, previous },
+                topic.config.lossFunction,
+              ),
             readCommit,
           )
         }
@@ -175,7 +197,8 @@ export function checkTopicsAgainstGenesis(genesis: Genesis, topics: readonly Top
   const genesisTopics = new Map(genesis.topics.map((t) => [t.id, t]))
   for (const config of topics) {
     const g = genesisTopics.get(config.id)
-    if (g === undefined || g.epochMs !== config.epochMs) throw new Error(`topic ${config.id} (${config.epochMs} ms epochs) is not in the genesis as configured`)
+    if (g === undefined || g.epochMs !== config.epochMs)
+      throw new Error(`topic ${config.id} (${config.epochMs} ms epochs) is not in the genesis as configured`)
     if (g.rules !== null && g.rules !== topicRulesHash(topicRulesOf(config))) {
       throw new Error(
         `topic ${config.id}: its rules (epochMs, commitReveal, groundTruthLag, params, synthesis engine version ${SYNTHESIS_ENGINE_VERSION}, state hash version ${STATE_HASH_VERSION}) differ from the ones the genesis pins (${g.rules.slice(0, 12)}…)`,
@@ -184,5 +207,6 @@ export function checkTopicsAgainstGenesis(genesis: Genesis, topics: readonly Top
   }
   const served = new Set(topics.map((t) => t.id))
   if (served.size !== topics.length) throw new Error('a coordinator lists a topic twice')
-  if (served.size !== genesisTopics.size) throw new Error(`a coordinator must serve every genesis topic (${[...genesisTopics.keys()].join(', ')})`)
+  if (served.size !== genesisTopics.size)
+    throw new Error(`a coordinator must serve every genesis topic (${[...genesisTopics.keys()].join(', ')})`)
 }

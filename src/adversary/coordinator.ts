@@ -21,7 +21,11 @@ export type CoordinatorFault = (typeof COORDINATOR_FAULTS)[number]
 export type RawPublisher = (channel: string, bytes: Uint8Array) => Promise<unknown>
 
 /** The network a Byzantine coordinator's driver runs on. */
-export function byzantineNetwork(fault: CoordinatorFault, honest: ConsensusNetwork, publishRaw: RawPublisher): ConsensusNetwork {
+export function byzantineNetwork(
+  fault: CoordinatorFault,
+  honest: ConsensusNetwork,
+  publishRaw: RawPublisher,
+): ConsensusNetwork {
   switch (fault) {
     case 'equivocate':
       return override(honest, {
@@ -40,11 +44,15 @@ export function byzantineNetwork(fault: CoordinatorFault, honest: ConsensusNetwo
           if (envelope.type !== 'proposal') return honest.publish(envelope)
           const { signer: _s, signature: _sig, ...unsigned } = envelope as Envelope<'proposal'>
           const bytes = encodeBlock(tamper(decodeBlock(unsigned.payload.block)))
-          await honest.publish(honest.sign({ ...unsigned, payload: { ...unsigned.payload, block: bytes, blockHash: blockHash(bytes) } }))
+          await honest.publish(
+            honest.sign({ ...unsigned, payload: { ...unsigned.payload, block: bytes, blockHash: blockHash(bytes) } }),
+          )
         },
       })
     case 'withhold-proposal':
-      return override(honest, { publish: async (envelope) => (envelope.type === 'proposal' ? undefined : honest.publish(envelope)) })
+      return override(honest, {
+        publish: async (envelope) => (envelope.type === 'proposal' ? undefined : honest.publish(envelope)),
+      })
     case 'silent-sync':
       return override(honest, { provide: (kind) => honest.provide(kind, silentAnswer) })
   }
@@ -65,6 +73,10 @@ function tamper(block: Block): Block {
   if (block.topicEpochs.every((e) => e.output === null)) return { ...block, ledgerHash: '0'.repeat(64) }
   return {
     ...block,
-    topicEpochs: block.topicEpochs.map((e) => (e.output === null ? e : { ...e, output: { ...e.output, networkInference: e.output.networkInference * (1 + Number.EPSILON) + 1e-9 } })),
+    topicEpochs: block.topicEpochs.map((e) =>
+      e.output === null
+        ? e
+        : { ...e, output: { ...e.output, networkInference: e.output.networkInference * (1 + Number.EPSILON) + 1e-9 } },
+    ),
   }
 }

@@ -92,7 +92,10 @@ async function loadTopics(a: ClusterArgs, io: CommandIo): Promise<TopicConfig[]>
   const topics = await Promise.all(files.map(loadTopicConfig))
   return topics.map((t, i) => {
     const epochMs = a.epochMs ?? t.epochMs
-    const scaled = a.epochMs === undefined ? t : { ...t, epochMs, submissionWindowMs: Math.floor(epochMs * (t.submissionWindowMs / t.epochMs)) }
+    const scaled =
+      a.epochMs === undefined
+        ? t
+        : { ...t, epochMs, submissionWindowMs: Math.floor(epochMs * (t.submissionWindowMs / t.epochMs)) }
     return i === 0 && a.groundTruth !== undefined ? { ...scaled, groundTruth: a.groundTruth } : scaled
   })
 }
@@ -118,8 +121,16 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     io.stderr(`chorus cluster: ${err.message}\n`)
     return EXIT.FAILED
   }
-  const cluster = await LocalCluster.start({ topics, workers: a.workers, reputers: a.reputers, coordinators: a.coordinators, baseDir: io.cwd })
-  const modelOf = new Map(cluster.members.filter((m) => m.model !== undefined).map((m) => [m.node.participantId, m.model as string]))
+  const cluster = await LocalCluster.start({
+    topics,
+    workers: a.workers,
+    reputers: a.reputers,
+    coordinators: a.coordinators,
+    baseDir: io.cwd,
+  })
+  const modelOf = new Map(
+    cluster.members.filter((m) => m.model !== undefined).map((m) => [m.node.participantId, m.model as string]),
+  )
   const warmup = a.warmup ?? Math.min(10, Math.floor(a.epochs / 4))
   const summaries = new Map(topics.map((t) => [t.id, new SummaryAccumulator(t.lossFunction, warmup, topics.length)]))
   const decided = new Map(topics.map((t) => [t.id, 0]))
@@ -127,7 +138,9 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const firstEpoch = Math.max(...topics.map((t) => cluster.firstFullEpoch(t.id)))
   const lastEpoch = firstEpoch + a.epochs - 1
   if (!a.json) {
-    io.stdout(`chorus cluster: ${a.coordinators} coordinator(s), ${a.workers} workers, ${a.reputers} reputers on 127.0.0.1; topics ${topics.map((t) => `${t.id} (${t.epochMs} ms epochs, truth ${t.groundTruth})`).join(', ')}; ${a.epochs} epochs\n`)
+    io.stdout(
+      `chorus cluster: ${a.coordinators} coordinator(s), ${a.workers} workers, ${a.reputers} reputers on 127.0.0.1; topics ${topics.map((t) => `${t.id} (${t.epochMs} ms epochs, truth ${t.groundTruth})`).join(', ')}; ${a.epochs} epochs\n`,
+    )
   }
   const finished = new Promise<void>((resolveDone) => {
     const onDecision = async (d: EpochDecision): Promise<void> => {
@@ -135,7 +148,15 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
       const truthSource = cluster.groundTruth.get(d.topicId)
       const truth = await truthSource?.valueAt(d.epoch)
       const previousTruth = await truthSource?.valueAt(d.epoch - 1)
-      if (truth !== undefined) summaries.get(d.topicId)?.add({ epoch: d.epoch, truth, previousTruth, network: d.output.networkInference, naive: d.output.naiveInference, inferences: d.inferences })
+      if (truth !== undefined)
+        summaries.get(d.topicId)?.add({
+          epoch: d.epoch,
+          truth,
+          previousTruth,
+          network: d.output.networkInference,
+          naive: d.output.naiveInference,
+          inferences: d.inferences,
+        })
       decided.set(d.topicId, (decided.get(d.topicId) ?? 0) + 1)
       if (a.json) {
         io.stdout(
@@ -151,7 +172,9 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
       for (const te of commit.block.topicEpochs) lastCommitted.set(te.topicId, te.epoch)
       if (topics.every((t) => (lastCommitted.get(t.id) ?? -1) >= lastEpoch)) resolveDone()
     })
-    const endAt = Math.max(...cluster.topics.map((t) => t.clock.endOf(lastEpoch) + Math.max(3000, 5 * t.config.epochMs)))
+    const endAt = Math.max(
+      ...cluster.topics.map((t) => t.clock.endOf(lastEpoch) + Math.max(3000, 5 * t.config.epochMs)),
+    )
     const timer = setTimeout(resolveDone, endAt - Date.now())
     io.signal.addEventListener('abort', () => {
       clearTimeout(timer)
@@ -176,7 +199,21 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     forks: cluster.commits.forks().length,
     conservation: cluster.commits.conservation,
     meanCommitMs: round(cluster.commits.meanCommitMs()),
-    ...(topics.length > 1 ? { perTopic: Object.fromEntries(topics.map((t, i) => [t.id, { decided: decided.get(t.id), networkLoss: results[i].networkLoss, naiveLoss: results[i].naiveLoss, bestWorkerLoss: results[i].bestWorkerLoss }])) } : {}),
+    ...(topics.length > 1
+      ? {
+          perTopic: Object.fromEntries(
+            topics.map((t, i) => [
+              t.id,
+              {
+                decided: decided.get(t.id),
+                networkLoss: results[i].networkLoss,
+                naiveLoss: results[i].naiveLoss,
+                bestWorkerLoss: results[i].bestWorkerLoss,
+              },
+            ]),
+          ),
+        }
+      : {}),
   }
   if (a.json) io.stdout(`${JSON.stringify(summary)}\n`)
   else {

@@ -21,8 +21,15 @@ interface CommandEntry {
 
 /** Every subcommand: adding one is one line here plus its module. */
 const COMMANDS: { readonly [name: string]: CommandEntry } = {
-  cluster: { summary: 'run a local cluster of real libp2p nodes on 127.0.0.1 and print each decided epoch', load: () => import('./cluster.js'), handlesSignals: true },
-  synth: { summary: 'compute one epoch from an epoch JSON file, or check the engine against simulator vectors', load: () => import('./synth.js') },
+  cluster: {
+    summary: 'run a local cluster of real libp2p nodes on 127.0.0.1 and print each decided epoch',
+    load: () => import('./cluster.js'),
+    handlesSignals: true,
+  },
+  synth: {
+    summary: 'compute one epoch from an epoch JSON file, or check the engine against simulator vectors',
+    load: () => import('./synth.js'),
+  },
 }
 
 function topUsage(): string {
@@ -71,7 +78,9 @@ async function runCli(args: readonly string[], io: CommandIo, onSignals: (enable
       return EXIT.USAGE
     }
     // Commands report the failures they expect; anything reaching here is a bug, so keep the stack.
-    io.stderr(`chorus ${commandName}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    io.stderr(
+      `chorus ${commandName}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    )
     return EXIT.FAILED
   } finally {
     onSignals(false)

@@ -105,7 +105,8 @@ async function runEpoch(file: string, io: CommandIo): Promise<number> {
     try {
       output = writeEpochOutput(out)
     } catch (err) {
-      if (err instanceof EpochJsonError) throw new InputError(`${file}: the engine produced an invalid output at ${err.message}`)
+      if (err instanceof EpochJsonError)
+        throw new InputError(`${file}: the engine produced an invalid output at ${err.message}`)
       throw err
     }
     io.stdout(`${JSON.stringify(output, null, 2)}\n`)
@@ -144,7 +145,13 @@ async function readText(file: string, io: CommandIo, what: string): Promise<stri
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(err)
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String(err)
     throw new InputError(`cannot read ${what} ${file}: ${reason}`)
   }
 }
@@ -183,7 +190,8 @@ function step<T>(file: string, name: string, compute: () => T): T {
     return compute()
   } catch (err) {
     // The engine's expected failures (no inferences, no reputer, zero listened stake...).
-    if (err instanceof SynthesisError) throw new InputError(`${file}: ${name} step failed: ${err.message} (${err.code})`)
+    if (err instanceof SynthesisError)
+      throw new InputError(`${file}: ${name} step failed: ${err.message} (${err.code})`)
     throw err
   }
 }

@@ -104,22 +104,34 @@ export class LocalCluster {
 
   static async start(options: ClusterOptions): Promise<LocalCluster> {
     if (options.topics.length === 0) throw new Error('a cluster needs at least one topic')
-    const counts: Record<Role, number> = { coordinator: options.coordinators ?? 4, worker: options.workers ?? 6, reputer: options.reputers ?? 2 }
+    const counts: Record<Role, number> = {
+      coordinator: options.coordinators ?? 4,
+      worker: options.workers ?? 6,
+      reputer: options.reputers ?? 2,
+    }
     if (counts.coordinator < 1) throw new Error('a cluster needs at least one coordinator')
     const specs: MemberSpec[] = []
-    for (const role of ['coordinator', 'reputer', 'worker'] as const) for (let i = 0; i < counts[role]; i++) specs.push({ role })
+    for (const role of ['coordinator', 'reputer', 'worker'] as const)
+      for (let i = 0; i < counts[role]; i++) specs.push({ role })
     specs.push(...(options.extraMembers ?? []))
     const planned: Planned[] = []
     let workerIndex = 0
-    for (const spec of specs) planned.push({ spec, identity: spec.identity ?? (await generateIdentity()), index: spec.role === 'worker' ? workerIndex++ : 0 })
+    for (const spec of specs)
+      planned.push({
+        spec,
+        identity: spec.identity ?? (await generateIdentity()),
+        index: spec.role === 'worker' ? workerIndex++ : 0,
+      })
 
     const genesisMs = Date.now() + (options.startDelayMs ?? 800)
     const topics = options.topics.map((config) => ({ config, clock: new EpochClock(genesisMs, config.epochMs) }))
     const groundTruth = new Map<string, GroundTruthSource>()
-    for (const t of options.topics) groundTruth.set(t.id, await createGroundTruth(t.groundTruth, { baseDir: options.baseDir }))
+    for (const t of options.topics)
+      groundTruth.set(t.id, await createGroundTruth(t.groundTruth, { baseDir: options.baseDir }))
     const registry = new Registry()
     const idOf = (p: Planned): string => toHex(p.identity.publicKey)
-    const serves = (p: Planned, topicId: string): boolean => p.spec.topics === undefined || p.spec.topics.includes(topicId)
+    const serves = (p: Planned, topicId: string): boolean =>
+      p.spec.topics === undefined || p.spec.topics.includes(topicId)
     for (const p of planned) {
       if (p.spec.role === 'coordinator') registry.addCoordinator(idOf(p))
       else for (const t of options.topics) if (serves(p, t.id)) registry.register(t.id, p.spec.role, idOf(p))
@@ -135,8 +147,12 @@ export class LocalCluster {
         id: t.id,
         epochMs: t.epochMs,
         rules: topicRulesHash(topicRulesOf(t)),
-        workers: ofRole('worker').filter((p) => serves(p, t.id)).map(idOf),
-        reputers: ofRole('reputer').filter((p) => serves(p, t.id)).map(idOf),
+        workers: ofRole('worker')
+          .filter((p) => serves(p, t.id))
+          .map(idOf),
+        reputers: ofRole('reputer')
+          .filter((p) => serves(p, t.id))
+          .map(idOf),
       })),
     })
     const cluster = new LocalCluster(registry, topics, groundTruth, genesis, options, planned)
@@ -161,13 +177,16 @@ export class LocalCluster {
   /** Start (or restart, with the same key and data dir) a planned member. */
   async startMember(p: Planned): Promise<ClusterMember> {
     const participant = toHex(p.identity.publicKey)
-    const topics = p.spec.topics === undefined ? this.topics : this.topics.filter((t) => p.spec.topics?.includes(t.config.id))
+    const topics =
+      p.spec.topics === undefined ? this.topics : this.topics.filter((t) => p.spec.topics?.includes(t.config.id))
     const models = new Map<string, WorkerModel>()
     let modelName: string | undefined
     if (p.spec.role === 'worker') {
       const specs = this.options.models ?? DEFAULT_POPULATION
       for (const t of topics) {
-        const model = createModel(p.spec.model ?? specs[p.index % specs.length], { groundTruth: this.groundTruth.get(t.config.id) })
+        const model = createModel(p.spec.model ?? specs[p.index % specs.length], {
+          groundTruth: this.groundTruth.get(t.config.id),
+        })
         modelName = model.name
         models.set(t.config.id, model)
       }
@@ -185,7 +204,12 @@ export class LocalCluster {
       groundTruth: this.groundTruth,
       models,
       consensus,
-      p2p: { chainId: this.genesis.chainId, identity: p.identity, ...LOOPBACK_TUNING, verifiedCache: this.verifiedCache },
+      p2p: {
+        chainId: this.genesis.chainId,
+        identity: p.identity,
+        ...LOOPBACK_TUNING,
+        verifiedCache: this.verifiedCache,
+      },
     })
     const peers = [this.members[0], this.members.at(-1)].filter((m): m is ClusterMember => m !== undefined)
     for (const peer of new Set(peers)) await node.node.dial(peer.node.node.multiaddrs()[0])
@@ -193,7 +217,8 @@ export class LocalCluster {
     const member: ClusterMember = { role: p.spec.role, node, model: modelName, identity: p.identity, spec: p.spec }
     this.members.push(member)
     this.observe(member)
-    for (const service of node.services) if (service instanceof ConsensusService) this.commits.watch(participant, service.driver)
+    for (const service of node.services)
+      if (service instanceof ConsensusService) this.commits.watch(participant, service.driver)
     return member
   }
 
@@ -222,7 +247,11 @@ export class LocalCluster {
 
   /** Restart a stopped member with its key (and, for a coordinator, its data dir). */
   async restartMember(member: ClusterMember): Promise<ClusterMember> {
-    const p = this.planned.find((x) => x.identity === member.identity) ?? { spec: member.spec, identity: member.identity, index: 0 }
+    const p = this.planned.find((x) => x.identity === member.identity) ?? {
+      spec: member.spec,
+      identity: member.identity,
+      index: 0,
+    }
     return this.startMember(p)
   }
 

@@ -78,7 +78,9 @@ export class ChainStore {
     const row = this.db.prepare('SELECT height, hash, bytes, certificate FROM blocks WHERE height = ?').get(height) as
       | { height: number; hash: Buffer; bytes: Buffer; certificate: Buffer }
       | undefined
-    return row === undefined ? undefined : { height: row.height, hash: u8(row.hash), bytes: u8(row.bytes), certificate: u8(row.certificate) }
+    return row === undefined
+      ? undefined
+      : { height: row.height, hash: u8(row.hash), bytes: u8(row.bytes), certificate: u8(row.certificate) }
   }
 
   stateValue(key: string): Uint8Array | undefined {
@@ -94,8 +96,12 @@ export class ChainStore {
     const tx = this.db.transaction((w: CommitWrite) => {
       const expected = this.latestHeight() + 1
       if (w.height !== expected) throw new StoreError(`block ${w.height} does not follow height ${expected - 1}`)
-      this.db.prepare('INSERT INTO blocks (height, hash, bytes, certificate) VALUES (?, ?, ?, ?)').run(w.height, w.hash, w.bytes, w.certificate)
-      const put = this.db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      this.db
+        .prepare('INSERT INTO blocks (height, hash, bytes, certificate) VALUES (?, ?, ?, ?)')
+        .run(w.height, w.hash, w.bytes, w.certificate)
+      const put = this.db.prepare(
+        'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
       for (const [key, value] of [...w.state].sort(([a], [b]) => (a < b ? -1 : 1))) put.run(key, value)
       const msg = this.db.prepare('INSERT OR IGNORE INTO messages (id, bytes) VALUES (?, ?)')
       for (const [id, bytes] of w.messages ?? []) msg.run(id, bytes)
@@ -118,15 +124,19 @@ export class ChainStore {
    * same votes) instead of voting afresh.
    */
   appendWal(height: number, bytes: Uint8Array): void {
-    this.db.prepare('INSERT INTO wal (height, seq, bytes) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM wal WHERE height = ?), ?)').run(height, height, bytes)
+    this.db
+      .prepare(
+        'INSERT INTO wal (height, seq, bytes) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM wal WHERE height = ?), ?)',
+      )
+      .run(height, height, bytes)
   }
 
   wal(height: number): Uint8Array[] {
-    const rows = this.db.prepare('SELECT bytes FROM wal WHERE height = ? ORDER BY seq').all(height) as { bytes: Buffer }[]
+    const rows = this.db.prepare('SELECT bytes FROM wal WHERE height = ? ORDER BY seq').all(height) as {
+      bytes: Buffer
+    }[]
     return rows.map((r) => u8(r.bytes))
   }
-
-
 
   /**
    * Remember a vote this node signed, before it is sent: after a crash, even a power cut, it
@@ -136,14 +146,18 @@ export class ChainStore {
   recordOwnVote(height: number, round: number, step: string, bytes: Uint8Array): void {
     this.db.pragma('synchronous = FULL')
     try {
-      this.db.prepare('INSERT OR IGNORE INTO own_votes (height, round, step, bytes) VALUES (?, ?, ?, ?)').run(height, round, step, bytes)
+      this.db
+        .prepare('INSERT OR IGNORE INTO own_votes (height, round, step, bytes) VALUES (?, ?, ?, ?)')
+        .run(height, round, step, bytes)
     } finally {
       this.db.pragma('synchronous = NORMAL')
     }
   }
 
   ownVote(height: number, round: number, step: string): Uint8Array | undefined {
-    const row = this.db.prepare('SELECT bytes FROM own_votes WHERE height = ? AND round = ? AND step = ?').get(height, round, step) as { bytes: Buffer } | undefined
+    const row = this.db
+      .prepare('SELECT bytes FROM own_votes WHERE height = ? AND round = ? AND step = ?')
+      .get(height, round, step) as { bytes: Buffer } | undefined
     return row === undefined ? undefined : u8(row.bytes)
   }
 
@@ -153,7 +167,9 @@ export class ChainStore {
 
   /** Evidence not yet put into a block, oldest first. */
   pendingEvidence(limit = 16): { id: Uint8Array; bytes: Uint8Array }[] {
-    const rows = this.db.prepare('SELECT id, bytes FROM evidence WHERE included_height IS NULL ORDER BY rowid LIMIT ?').all(limit) as { id: Buffer; bytes: Buffer }[]
+    const rows = this.db
+      .prepare('SELECT id, bytes FROM evidence WHERE included_height IS NULL ORDER BY rowid LIMIT ?')
+      .all(limit) as { id: Buffer; bytes: Buffer }[]
     return rows.map((r) => ({ id: u8(r.id), bytes: u8(r.bytes) }))
   }
 

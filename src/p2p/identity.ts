@@ -54,7 +54,9 @@ export async function loadOrCreateIdentity(path: string): Promise<NodeIdentity> 
   try {
     key = privateKeyFromProtobuf(bytes)
   } catch (err) {
-    throw new IdentityError(`key file ${path} is corrupt (${(err as Error).message}); move it away to create a new identity`)
+    throw new IdentityError(
+      `key file ${path} is corrupt (${(err as Error).message}); move it away to create a new identity`,
+    )
   }
   return toIdentity(key, `key file ${path}`)
 }

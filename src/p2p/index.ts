@@ -1,6 +1,20 @@
 /** The transport layer's public surface: the rest of Chorus imports from here only. */
-export { IdentityError, generateIdentity, loadOrCreateIdentity, peerIdOfParticipant, saveIdentity, type NodeIdentity } from './identity.js'
-export { ChorusNode, channelOf, type DeliveredMessage, type MessageHandler, type NodeEvents, type ValidationEventDetail } from './node.js'
+export {
+  IdentityError,
+  generateIdentity,
+  loadOrCreateIdentity,
+  peerIdOfParticipant,
+  saveIdentity,
+  type NodeIdentity,
+} from './identity.js'
+export {
+  ChorusNode,
+  channelOf,
+  type DeliveredMessage,
+  type MessageHandler,
+  type NodeEvents,
+  type ValidationEventDetail,
+} from './node.js'
 export * from './options.js'
 export { BUSY, SYNC_PROTOCOL, SyncAdmission, SyncError, type SyncCounterKey, type SyncProvider } from './sync.js'
 export * from './validation.js'

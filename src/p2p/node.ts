@@ -16,7 +16,15 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { globalChannel, parseChannel, topicChannel, type ParsedChannel } from '../wire/channels.js'
-import { decodeEnvelope, encodeEnvelope, messageId, signEnvelope, toHex, type Envelope, type UnsignedEnvelope } from '../wire/envelope.js'
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  messageId,
+  signEnvelope,
+  toHex,
+  type Envelope,
+  type UnsignedEnvelope,
+} from '../wire/envelope.js'
 import { generateIdentity, loadOrCreateIdentity, type NodeIdentity } from './identity.js'
 import { MessageStore } from './message-store.js'
 import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageType } from '../wire/messages.js'
@@ -107,7 +115,8 @@ export class ChorusNode {
   /** Create, start and bootstrap a node. */
   static async create(options: ChorusNodeOptions): Promise<ChorusNode> {
     const identity =
-      options.identity ?? (options.keyFile !== undefined ? await loadOrCreateIdentity(options.keyFile) : await generateIdentity())
+      options.identity ??
+      (options.keyFile !== undefined ? await loadOrCreateIdentity(options.keyFile) : await generateIdentity())
     const gossip = options.gossip ?? {}
     const conn = options.connections ?? {}
     const meshDegree = gossip.meshDegree ?? NODE_DEFAULTS.meshDegree
@@ -120,7 +129,8 @@ export class ChorusNode {
       connectionManager: {
         maxConnections: conn.maxConnections ?? NODE_DEFAULTS.maxConnections,
         inboundConnectionThreshold: conn.inboundConnectionThreshold ?? NODE_DEFAULTS.inboundConnectionThreshold,
-        maxIncomingPendingConnections: conn.maxIncomingPendingConnections ?? NODE_DEFAULTS.maxIncomingPendingConnections,
+        maxIncomingPendingConnections:
+          conn.maxIncomingPendingConnections ?? NODE_DEFAULTS.maxIncomingPendingConnections,
       },
       services: {
         identify: identify(),
@@ -138,7 +148,9 @@ export class ChorusNode {
           Dlo: Math.max(1, meshDegree - 2),
           Dhi: meshDegree * 2,
           maxInboundDataLength: MAX_ENVELOPE_BYTES + 64 * 1024,
-          scoreParams: { IPColocationFactorWeight: gossip.ipColocationFactorWeight ?? NODE_DEFAULTS.ipColocationFactorWeight },
+          scoreParams: {
+            IPColocationFactorWeight: gossip.ipColocationFactorWeight ?? NODE_DEFAULTS.ipColocationFactorWeight,
+          },
         }),
       },
     })
@@ -215,12 +227,16 @@ export class ChorusNode {
   }
 
   /** Sign and publish an envelope on the channel of its type and topic. */
-  async publish<T extends MessageType>(unsigned: UnsignedEnvelope<T>): Promise<{ id: Uint8Array; envelope: Envelope<T>; recipients: number }> {
+  async publish<T extends MessageType>(
+    unsigned: UnsignedEnvelope<T>,
+  ): Promise<{ id: Uint8Array; envelope: Envelope<T>; recipients: number }> {
     return this.publishSigned(this.sign(unsigned))
   }
 
   /** Publish an envelope this node signed already (e.g. one it had to store before sending). */
-  async publishSigned<T extends MessageType>(envelope: Envelope<T>): Promise<{ id: Uint8Array; envelope: Envelope<T>; recipients: number }> {
+  async publishSigned<T extends MessageType>(
+    envelope: Envelope<T>,
+  ): Promise<{ id: Uint8Array; envelope: Envelope<T>; recipients: number }> {
     const bytes = encodeEnvelope(envelope)
     const id = messageId(bytes)
     this.validator.recordOwn(envelope, id)
@@ -287,7 +303,12 @@ export class ChorusNode {
     this.store.put(result.id, msg.data)
     const handlers = this.handlers.get(msg.topic)
     if (handlers === undefined) return
-    const delivered: DeliveredMessage = { envelope: result.envelope, id: result.id, channel: msg.topic, bytes: msg.data }
+    const delivered: DeliveredMessage = {
+      envelope: result.envelope,
+      id: result.id,
+      channel: msg.topic,
+      bytes: msg.data,
+    }
     for (const handler of handlers) {
       try {
         handler(delivered)
@@ -299,4 +320,3 @@ export class ChorusNode {
     }
   }
 }
-

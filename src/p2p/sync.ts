@@ -110,7 +110,8 @@ export class SyncAdmission {
   admit(peer: string): 'ok' | 'busy' | 'peer-busy' {
     const mine = this.perPeer.get(peer) ?? 0
     if (mine >= this.maxPerPeer) return 'peer-busy'
-    if (this.total >= this.maxTotal && !(this.total < this.maxTotal + this.reserved && this.isPriority(peer))) return 'busy'
+    if (this.total >= this.maxTotal && !(this.total < this.maxTotal + this.reserved && this.isPriority(peer)))
+      return 'busy'
     this.total++
     this.perPeer.set(peer, mine + 1)
     return 'ok'
@@ -127,7 +128,11 @@ export class SyncAdmission {
 }
 
 /** Errors of it-length-prefixed for a frame that cannot be one (not a stream that ended early). */
-const BAD_FRAME_ERRORS = new Set(['InvalidMessageLengthError', 'InvalidDataLengthError', 'InvalidDataLengthLengthError'])
+const BAD_FRAME_ERRORS = new Set([
+  'InvalidMessageLengthError',
+  'InvalidDataLengthError',
+  'InvalidDataLengthLengthError',
+])
 
 export class SyncService {
   readonly counters = new Counters<SyncCounterKey>()
@@ -149,7 +154,11 @@ export class SyncService {
     store: MessageStore,
     private readonly hooks: SyncHooks = {},
   ) {
-    this.admission = new SyncAdmission(limits.maxConcurrentRequests, limits.maxConcurrentPerPeer, limits.reservedForPriority)
+    this.admission = new SyncAdmission(
+      limits.maxConcurrentRequests,
+      limits.maxConcurrentPerPeer,
+      limits.reservedForPriority,
+    )
     this.providers.set('messages', (query) => {
       const ids = z.array(z.instanceof(Uint8Array)).max(limits.maxIdsPerRequest).parse(query)
       return ids.map((id) => store.get(id) ?? null)
@@ -207,7 +216,10 @@ export class SyncService {
     const onAbort = (): void => stream.abort(new SyncError('sync request timed out'))
     signal.addEventListener('abort', onAbort, { once: true })
     // A stream that holds a slot without sending its request gives the slot back early.
-    const upload = setTimeout(() => stream.abort(new SyncError('sync request not sent in time')), this.limits.requestReadMs)
+    const upload = setTimeout(
+      () => stream.abort(new SyncError('sync request not sent in time')),
+      this.limits.requestReadMs,
+    )
     try {
       const answer = (frame: Uint8Array) => this.answer(frame, peer)
       await pipe(
@@ -289,11 +301,13 @@ export class SyncService {
    * for (the id is the hash of the bytes), so a peer cannot substitute a message.
    */
   async fetchMessages(peer: string, ids: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
-    if (ids.length > this.limits.maxIdsPerRequest) throw new SyncError(`at most ${this.limits.maxIdsPerRequest} ids per request`)
+    if (ids.length > this.limits.maxIdsPerRequest)
+      throw new SyncError(`at most ${this.limits.maxIdsPerRequest} ids per request`)
     const items = await this.request(peer, 'messages', ids)
     if (items.length !== ids.length) throw new SyncError(`peer answered ${items.length} items for ${ids.length} ids`)
     items.forEach((item, i) => {
-      if (item !== null && !bytesEqual(messageId(item), ids[i])) throw new SyncError(`peer returned a message that does not match id #${i}`)
+      if (item !== null && !bytesEqual(messageId(item), ids[i]))
+        throw new SyncError(`peer returned a message that does not match id #${i}`)
     })
     return items
   }
@@ -309,9 +323,12 @@ export class SyncService {
 
   private async exchange(peer: string, requestBytes: Uint8Array): Promise<(Uint8Array | null)[]> {
     const signal = AbortSignal.timeout(this.limits.timeoutMs)
-    const target: PeerId | ReturnType<typeof multiaddr> = peer.startsWith('/') ? multiaddr(peer) : peerIdFromString(peer)
+    const target: PeerId | ReturnType<typeof multiaddr> = peer.startsWith('/')
+      ? multiaddr(peer)
+      : peerIdFromString(peer)
     const stream = await this.libp2p.dialProtocol(target, SYNC_PROTOCOL, { signal })
-    const onAbort = (): void => stream.abort(new SyncError(`sync request to ${peer} timed out after ${this.limits.timeoutMs} ms`))
+    const onAbort = (): void =>
+      stream.abort(new SyncError(`sync request to ${peer} timed out after ${this.limits.timeoutMs} ms`))
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       const frame = await pipe(

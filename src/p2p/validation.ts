@@ -133,12 +133,22 @@ export class EnvelopeValidator {
     }
 
     const spec = MESSAGE_SPECS[envelope.type] as MessageSpec<MessageType>
-    const topicOk = channel.topicId !== '' ? envelope.topicId === channel.topicId : spec.topicScoped ? isValidTopicId(envelope.topicId) : envelope.topicId === ''
+    const topicOk =
+      channel.topicId !== ''
+        ? envelope.topicId === channel.topicId
+        : spec.topicScoped
+          ? isValidTopicId(envelope.topicId)
+          : envelope.topicId === ''
     if (spec.channel !== channel.kind || !topicOk) {
-      return reject('wrong-channel', `${envelope.type} for topic "${envelope.topicId}" does not belong on ${channel.kind}/${channel.topicId}`)
+      return reject(
+        'wrong-channel',
+        `${envelope.type} for topic "${envelope.topicId}" does not belong on ${channel.kind}/${channel.topicId}`,
+      )
     }
-    if (bytes.length > spec.maxBytes) return reject('oversized', `${envelope.type} of ${bytes.length} bytes > ${spec.maxBytes}`)
-    if (envelope.chainId !== this.policy.chainId) return reject('wrong-chain', `chain "${envelope.chainId}" is not "${this.policy.chainId}"`)
+    if (bytes.length > spec.maxBytes)
+      return reject('oversized', `${envelope.type} of ${bytes.length} bytes > ${spec.maxBytes}`)
+    if (envelope.chainId !== this.policy.chainId)
+      return reject('wrong-chain', `chain "${envelope.chainId}" is not "${this.policy.chainId}"`)
 
     const payload = spec.schema.safeParse(envelope.payload)
     if (!payload.success) return reject('bad-payload', describeZod(payload.error))
@@ -209,7 +219,8 @@ export function verifyEnvelopeBytes(
   if (bytes.length > spec.maxBytes) return { ok: false, code: 'oversized', reason: `${bytes.length} bytes` }
   const payload = spec.schema.safeParse(envelope.payload)
   if (!payload.success) return { ok: false, code: 'bad-payload', reason: describeZod(payload.error) }
-  if (!verifier.verify(envelope.signature, signedBytes, envelope.signer)) return { ok: false, code: 'bad-signature', reason: 'signature does not verify' }
+  if (!verifier.verify(envelope.signature, signedBytes, envelope.signer))
+    return { ok: false, code: 'bad-signature', reason: 'signature does not verify' }
   return { ok: true, envelope }
 }
 

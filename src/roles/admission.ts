@@ -7,7 +7,10 @@ import type { EpochVerdict, ValidationPolicy } from '../p2p/index.js'
 import { epochVerdict, type TopicRuntime } from '../topic/windows.js'
 import type { RegistryView } from './registry.js'
 
-export function admissionPolicy(registry: RegistryView, topics: ReadonlyMap<string, TopicRuntime>): Omit<ValidationPolicy, 'chainId'> {
+export function admissionPolicy(
+  registry: RegistryView,
+  topics: ReadonlyMap<string, TopicRuntime>,
+): Omit<ValidationPolicy, 'chainId'> {
   return {
     checkEpoch(envelope: Envelope): EpochVerdict {
       const topic = topics.get(envelope.topicId)

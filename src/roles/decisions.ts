@@ -29,11 +29,23 @@ export type CommitReader = (envelope: Envelope<'commit'>) => Block | undefined
 export function decisionsOfBlock(block: Block, topicId: string): EpochDecision[] {
   return block.topicEpochs
     .filter((e) => e.topicId === topicId && e.output !== null)
-    .map((e) => ({ topicId, epoch: e.epoch, inferences: e.inferences, forecasts: e.forecasts, output: e.output!, settled: e.settled }))
+    .map((e) => ({
+      topicId,
+      epoch: e.epoch,
+      inferences: e.inferences,
+      forecasts: e.forecasts,
+      output: e.output!,
+      settled: e.settled,
+    }))
 }
 
 /** Subscribe to the decisions of one topic; each epoch is reported once. */
-export function onDecisions(node: ChorusNode, topicId: string, listener: DecisionListener, readCommit: CommitReader): void {
+export function onDecisions(
+  node: ChorusNode,
+  topicId: string,
+  listener: DecisionListener,
+  readCommit: CommitReader,
+): void {
   const seen = new Set<number>()
   const report = (d: EpochDecision): void => {
     if (seen.has(d.epoch)) return

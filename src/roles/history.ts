@@ -69,8 +69,10 @@ export class TopicHistory {
     this.groundTruthLag = options.groundTruthLag ?? 1
     this.limit = options.limit ?? 256
     this.lossFunction = options.lossFunction
-    if (!Number.isInteger(this.groundTruthLag) || this.groundTruthLag < 1) throw new RangeError(`groundTruthLag must be an integer >= 1 (got ${this.groundTruthLag})`)
-    if (!Number.isInteger(this.limit) || this.limit < 1) throw new RangeError(`limit must be an integer >= 1 (got ${this.limit})`)
+    if (!Number.isInteger(this.groundTruthLag) || this.groundTruthLag < 1)
+      throw new RangeError(`groundTruthLag must be an integer >= 1 (got ${this.groundTruthLag})`)
+    if (!Number.isInteger(this.limit) || this.limit < 1)
+      throw new RangeError(`limit must be an integer >= 1 (got ${this.limit})`)
     this.truth = new EpochList(this.limit)
     this.network = new EpochList(this.limit)
     this.losses = new EpochList(this.limit)
@@ -86,7 +88,11 @@ export class TopicHistory {
    * A decided epoch: its network inference and the inferences it was decided with (or only
    * the inferers' ids; forecasters then lack the freshest epoch's losses until it settles).
    */
-  addDecided(epoch: number, networkInference: number, inferences: Readonly<Record<string, number>> | readonly string[]): void {
+  addDecided(
+    epoch: number,
+    networkInference: number,
+    inferences: Readonly<Record<string, number>> | readonly string[],
+  ): void {
     this.network.put(epoch, networkInference)
     const ids = Array.isArray(inferences) ? [...(inferences as readonly string[])] : Object.keys(inferences)
     this.inferers.put(epoch, ids.sort())
@@ -105,13 +111,26 @@ export class TopicHistory {
 
   /** What worker `self` knows when it answers `epoch`. */
   context(epoch: number, self: string): ModelContext {
-    const truth: TruthPoint[] = this.truth.upTo(epoch - this.groundTruthLag).map((e) => ({ epoch: e.epoch, value: e.value }))
-    const networkInferences: TruthPoint[] = this.network.upTo(epoch - 1).map((e) => ({ epoch: e.epoch, value: e.value }))
+    const truth: TruthPoint[] = this.truth
+      .upTo(epoch - this.groundTruthLag)
+      .map((e) => ({ epoch: e.epoch, value: e.value }))
+    const networkInferences: TruthPoint[] = this.network
+      .upTo(epoch - 1)
+      .map((e) => ({ epoch: e.epoch, value: e.value }))
     const inferenceLosses = this.losses.upTo(epoch - 1).map((e) => ({ epoch: e.epoch, losses: e.value }))
     const inferences = this.inferences.upTo(epoch - 1).map((e) => ({ epoch: e.epoch, values: e.value }))
     const lastDecided = this.inferers.upTo(epoch - 1).at(-1)
     const inferers = (lastDecided?.value ?? []).filter((id) => id !== self)
-    const context: ModelContext = { topicId: this.topicId, epoch, self, truth, networkInferences, inferenceLosses, inferers, inferences }
+    const context: ModelContext = {
+      topicId: this.topicId,
+      epoch,
+      self,
+      truth,
+      networkInferences,
+      inferenceLosses,
+      inferers,
+      inferences,
+    }
     return this.lossFunction === undefined ? context : { ...context, lossFunction: this.lossFunction }
   }
 }

@@ -12,7 +12,11 @@ import { Timers } from '../util/timers.js'
 import type { GroundTruthSource } from './plugins.js'
 
 /** Computes a decided epoch's loss bundle from the truth (and the truth one epoch before). */
-export type LossBundleBuilder = (decision: EpochDecision, truth: number, previousTruth: number | undefined) => LossBundle
+export type LossBundleBuilder = (
+  decision: EpochDecision,
+  truth: number,
+  previousTruth: number | undefined,
+) => LossBundle
 
 export type ReputerCounter = 'published' | 'truth-unavailable' | 'loss-error' | 'publish-error'
 
@@ -37,7 +41,10 @@ export class ReputerService {
       this.topic.config.id,
       (d) => {
         // The truth of epoch e is known once epoch e + lag opens.
-        this.timers.at(this.topic.clock.startOf(d.epoch + this.topic.config.groundTruthLag), () => void this.evaluate(d))
+        this.timers.at(
+          this.topic.clock.startOf(d.epoch + this.topic.config.groundTruthLag),
+          () => void this.evaluate(d),
+        )
       },
       this.readCommit,
     )

@@ -17,7 +17,7 @@ import { DEFAULT_PARAMS } from '../synthesis/params.js'
 import { settleEpoch } from '../synthesis/settle.js'
 import { emptyTopicState } from '../synthesis/state.js'
 import { synthesizeEpoch } from '../synthesis/synthesize.js'
-import type { IdMap, SynthesisParams, } from '../synthesis/types.js'
+import type { IdMap, SynthesisParams } from '../synthesis/types.js'
 import { effectiveWeights } from './effective-weights.js'
 import { TopicHistory } from './history.js'
 import { lossBundle, type DecidedEpoch } from '../topic/loss-bundle.js'
@@ -72,7 +72,12 @@ export interface EpochRecord {
   /** Each inferer's share of the network inference with forecast-implied values expanded. */
   readonly effectiveWeights: IdMap
   /** Losses in the topic's loss function (not log). */
-  readonly losses: { readonly network: number; readonly naive: number; readonly workers: IdMap; readonly forecasters: IdMap }
+  readonly losses: {
+    readonly network: number
+    readonly naive: number
+    readonly workers: IdMap
+    readonly forecasters: IdMap
+  }
 }
 
 export interface SimulationResult {
@@ -90,7 +95,14 @@ export { emptyTopicState }
  * forecaster. Chosen to be sensible on any series rather than to suit one; no oracle, so
  * the best single worker is a real model and beating it means something.
  */
-export const DEFAULT_POPULATION: readonly ModelSpec[] = Object.freeze(['last', 'drift:32', 'ema:0.5', 'ma:8', 'trend:8', 'ar:3,window=48'])
+export const DEFAULT_POPULATION: readonly ModelSpec[] = Object.freeze([
+  'last',
+  'drift:32',
+  'ema:0.5',
+  'ma:8',
+  'trend:8',
+  'ar:3,window=48',
+])
 
 /**
  * Workers `w0`…`w5` with the default models. `seed` is accepted for populations that draw
@@ -114,12 +126,19 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const reputers = options.reputers ?? 2
   const topicReward = options.topicReward ?? 1000
   const source = options.groundTruth
-  if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new RangeError(`epochs must be a positive integer (got ${options.epochs})`)
-  if (!Number.isInteger(reputers) || reputers < 1) throw new RangeError(`reputers must be a positive integer (got ${reputers})`)
+  if (!Number.isInteger(options.epochs) || options.epochs < 1)
+    throw new RangeError(`epochs must be a positive integer (got ${options.epochs})`)
+  if (!Number.isInteger(reputers) || reputers < 1)
+    throw new RangeError(`reputers must be a positive integer (got ${reputers})`)
   const ids = options.workers.map((w) => w.id)
   if (new Set(ids).size !== ids.length) throw new RangeError('worker ids must be unique')
 
-  const history = new TopicHistory({ topicId: options.topicId ?? 'sim', groundTruthLag: lag, limit: options.historyLimit, lossFunction })
+  const history = new TopicHistory({
+    topicId: options.topicId ?? 'sim',
+    groundTruthLag: lag,
+    limit: options.historyLimit,
+    lossFunction,
+  })
   const summary = new SummaryAccumulator(lossFunction, options.warmup ?? 20)
   const truthOf = async (epoch: number): Promise<number> => {
     const v = await source.valueAt(epoch)
@@ -156,7 +175,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       perEpoch.push(undecided(epoch, truth, skipped))
     } else {
       // Forecasts only count for inferers that answered (synthesis would ignore the rest).
-      for (const k of Object.keys(forecasts)) forecasts[k] = Object.fromEntries(Object.entries(forecasts[k]).filter(([j]) => j in inferences))
+      for (const k of Object.keys(forecasts))
+        forecasts[k] = Object.fromEntries(Object.entries(forecasts[k]).filter(([j]) => j in inferences))
       const output = synthesizeEpoch(params, { inferences, forecasts }, state)
       history.addDecided(epoch, output.networkInference, inferences)
       pending.push({ epoch, decided: { inferences, output } })
@@ -173,7 +193,12 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         skipped,
         weights: output.weights,
         effectiveWeights: effectiveWeights(params, inferences, output),
-        losses: { network: l(output.networkInference), naive: l(output.naiveInference), workers: mapValues(inferences, l), forecasters: mapValues(output.forecastImpliedInferences, l) },
+        losses: {
+          network: l(output.networkInference),
+          naive: l(output.naiveInference),
+          workers: mapValues(inferences, l),
+          forecasters: mapValues(output.forecastImpliedInferences, l),
+        },
       })
     }
 
@@ -189,14 +214,28 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       state = settled.state
       history.addSettled(due.epoch, settled.consensusLosses)
       const o = due.decided.output
-      summary.add({ epoch: due.epoch, truth: value, previousTruth: previous, network: o.networkInference, naive: o.naiveInference, inferences: due.decided.inferences })
+      summary.add({
+        epoch: due.epoch,
+        truth: value,
+        previousTruth: previous,
+        network: o.networkInference,
+        naive: o.naiveInference,
+        inferences: due.decided.inferences,
+      })
     }
   }
   // Epochs whose truth came after the run are not settled but still count in the summary.
   for (const p of pending) {
     const value = await truthOf(p.epoch)
     const previous = p.epoch > 0 ? await source.valueAt(p.epoch - 1) : undefined
-    summary.add({ epoch: p.epoch, truth: value, previousTruth: previous, network: p.decided.output.networkInference, naive: p.decided.output.naiveInference, inferences: p.decided.inferences })
+    summary.add({
+      epoch: p.epoch,
+      truth: value,
+      previousTruth: previous,
+      network: p.decided.output.networkInference,
+      naive: p.decided.output.naiveInference,
+      inferences: p.decided.inferences,
+    })
   }
   return { summary: summary.result(), perEpoch }
 }

@@ -82,8 +82,14 @@ export class WorkerService {
     let losses: Readonly<Record<string, number>>
     try {
       const context = await this.history.contextFor(epoch, this.node.participantId)
-      ;[value, losses] = await withTimeout(Promise.all([this.model.infer(context), this.model.forecast(context)]), timeoutMs)
-      if (!(Math.abs(value) <= INFERENCE_LIMIT)) throw new Error(`model ${this.model.name} returned ${value}: an inference must be a finite number of magnitude at most ${INFERENCE_LIMIT}`)
+      ;[value, losses] = await withTimeout(
+        Promise.all([this.model.infer(context), this.model.forecast(context)]),
+        timeoutMs,
+      )
+      if (!(Math.abs(value) <= INFERENCE_LIMIT))
+        throw new Error(
+          `model ${this.model.name} returned ${value}: an inference must be a finite number of magnitude at most ${INFERENCE_LIMIT}`,
+        )
     } catch (err) {
       this.count(err instanceof TimeoutError ? 'model-timeout' : 'model-error')
       this.events.emit('epoch-skipped', { epoch, message: (err as Error).message })
@@ -95,14 +101,22 @@ export class WorkerService {
     try {
       if (config.commitReveal) {
         const salt = newSalt()
-        await this.node.publish({ ...base, type: 'inference-commit', payload: { commitment: commitmentOf(config.id, epoch, this.node.participantId, value, salt) } })
+        await this.node.publish({
+          ...base,
+          type: 'inference-commit',
+          payload: { commitment: commitmentOf(config.id, epoch, this.node.participantId, value, salt) },
+        })
         this.timers.at(clock.startOf(epoch) + config.submissionWindowMs + Math.floor(graceMs(config) / 2), () => {
-          if (!this.stopped) void this.node.publish({ ...base, type: 'inference', payload: { value, salt } }).catch(() => this.count('publish-error'))
+          if (!this.stopped)
+            void this.node
+              .publish({ ...base, type: 'inference', payload: { value, salt } })
+              .catch(() => this.count('publish-error'))
         })
       } else {
         await this.node.publish({ ...base, type: 'inference', payload: { value } })
       }
-      if (Object.keys(elements).length > 0) await this.node.publish({ ...base, type: 'forecast', payload: { losses: elements } })
+      if (Object.keys(elements).length > 0)
+        await this.node.publish({ ...base, type: 'forecast', payload: { losses: elements } })
       this.count('published')
     } catch {
       this.count('publish-error')

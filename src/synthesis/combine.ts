@@ -264,7 +264,13 @@ function gather(
  * (§8). `forecastValues[b]` is forecaster b's value in this network; NaN means it has none
  * here (a one-out recomputation that vanished) but its regret still counts (epoch-json §6.6).
  */
-export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number, forecasters: ForecasterSlice, forecastValues: Float64Array): number {
+export function combine(
+  ctx: CombineContext,
+  row: RegretRow,
+  skipInferer: number,
+  forecasters: ForecasterSlice,
+  forecastValues: Float64Array,
+): number {
   const { kernel, regrets, values, weights, inferences, initialRegret } = ctx
   const nI = ctx.infererIds.length
   // Pass 1: gather the set's regrets and values in summation order, with the sums and max.
@@ -273,9 +279,35 @@ export function combine(ctx: CombineContext, row: RegretRow, skipInferer: number
   acc.sum = 0
   acc.squares = 0
   acc.max = Number.NEGATIVE_INFINITY
-  let n = gather(acc, regrets, values, 0, row.inferers, row.infererBase, row.infererColumns, 0, nI, skipInferer, inferences, initialRegret)
+  let n = gather(
+    acc,
+    regrets,
+    values,
+    0,
+    row.inferers,
+    row.infererBase,
+    row.infererColumns,
+    0,
+    nI,
+    skipInferer,
+    inferences,
+    initialRegret,
+  )
   // A forecaster value may be NaN: none in this network (§6.6); its regret still counts.
-  n = gather(acc, regrets, values, n, row.forecasters, row.forecasterBase, row.forecasterColumns, forecasters.from, forecasters.to, forecasters.skip, forecastValues, initialRegret)
+  n = gather(
+    acc,
+    regrets,
+    values,
+    n,
+    row.forecasters,
+    row.forecasterBase,
+    row.forecasterColumns,
+    forecasters.from,
+    forecasters.to,
+    forecasters.skip,
+    forecastValues,
+    initialRegret,
+  )
   const { sum, squares, max } = acc
   if (n === 0) throw new SynthesisError('INVALID_INPUT', 'a network without members')
   // Pass 2: the weights and the two sums of §8.

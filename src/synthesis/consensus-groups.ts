@@ -119,7 +119,13 @@ export function select(a: Float64Array, k: number, rank: number): number {
 }
 
 /** Coordinate-wise lower median z and lowest value of a column of `k` members. */
-function centreOf(values: Float64Array, n: number, members: Int32Array, j: number, scratch: Float64Array): [number, number] {
+function centreOf(
+  values: Float64Array,
+  n: number,
+  members: Int32Array,
+  j: number,
+  scratch: Float64Array,
+): [number, number] {
   const k = members.length
   let lowest = Number.POSITIVE_INFINITY
   for (let i = 0; i < k; i++) {
@@ -136,7 +142,12 @@ function copiedDoubles(k: number, count: number): number {
 }
 
 /** Centred copies of a partial group's coordinates in `arena`: one vector per member, then the padded one. */
-function copiedVectors(matrix: LossMatrix, members: Int32Array, coords: Coordinates, arena: KernelArena): { vectors: Float64Array[]; centre: Float64Array } {
+function copiedVectors(
+  matrix: LossMatrix,
+  members: Int32Array,
+  coords: Coordinates,
+  arena: KernelArena,
+): { vectors: Float64Array[]; centre: Float64Array } {
   const n = matrix.layout.size
   const { values } = matrix
   const k = members.length
@@ -222,7 +233,10 @@ function stakeMean(r: number, stakes: Float64Array, rowOf: (m: number) => Float6
  * all the coordinates nothing moves, and `centred: false` leaves the subtraction to the Gram
  * kernel, which centres each block just before it reads it (one pass over the matrix less).
  */
-function centredInPlace(matrix: LossMatrix, coords: Coordinates): { vectors: Float64Array[]; centre: Float64Array; centred: boolean } {
+function centredInPlace(
+  matrix: LossMatrix,
+  coords: Coordinates,
+): { vectors: Float64Array[]; centre: Float64Array; centred: boolean } {
   const r = matrix.reputers.length
   const n = matrix.layout.size
   const { values } = matrix
@@ -246,7 +260,13 @@ function centredInPlace(matrix: LossMatrix, coords: Coordinates): { vectors: Flo
  * vectors + 1 rows left in its reservation). With `centreInBlocks` they are not centred yet:
  * the kernel centres them in place as it goes, leaving every vector centred as if done first.
  */
-function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64Array, arena: KernelArena, centreInBlocks: boolean): GramGroup {
+function gramGroup(
+  members: Int32Array,
+  vectors: Float64Array[],
+  centre: Float64Array,
+  arena: KernelArena,
+  centreInBlocks: boolean,
+): GramGroup {
   const K = vectors.length
   // The centre as a last row: its products with the vectors are ⟨z, ṽ_i⟩, with itself ‖z‖².
   const full = arena.gram([...vectors, centre], centreInBlocks ? K : 0)
@@ -258,7 +278,16 @@ function gramGroup(members: Int32Array, vectors: Float64Array[], centre: Float64
     centreDots[a] = full[a * (K + 1) + K]
     norms[a] = Math.sqrt(gram[a * K + a])
   }
-  return { kind: 'gram', members, vectors, gram, norms, centreDots, centreNorm2: full[K * (K + 1) + K], count: centre.length }
+  return {
+    kind: 'gram',
+    members,
+    vectors,
+    gram,
+    norms,
+    centreDots,
+    centreNorm2: full[K * (K + 1) + K],
+    count: centre.length,
+  }
 }
 
 function buildDirectGroup(matrix: LossMatrix, members: Int32Array, coords: Coordinates): DirectGroup {
@@ -293,11 +322,13 @@ export function buildGroups(matrix: LossMatrix): { groups: Group[]; longest: num
   let longest = 0
   let full: { members: Int32Array; coords: Coordinates } | undefined
   const all = groupCoordinates(matrix)
-  const isGram = (g: { members: Int32Array; coords: Coordinates }): boolean => g.coords.length > g.members.length + (g.members.length < r ? 1 : 0)
+  const isGram = (g: { members: Int32Array; coords: Coordinates }): boolean =>
+    g.coords.length > g.members.length + (g.members.length < r ? 1 : 0)
   // Copies of partial groups go to an arena of their own, sized exactly (the matrix's
   // reservation covers only the full group).
   let copyDoubles = 0
-  for (const g of all) if (isGram(g) && g.members.length < r) copyDoubles += copiedDoubles(g.members.length, g.coords.length)
+  for (const g of all)
+    if (isGram(g) && g.members.length < r) copyDoubles += copiedDoubles(g.members.length, g.coords.length)
   const copies = copyDoubles > 0 ? (copiesArena ??= new KernelArena()) : undefined
   copies?.begin(copyDoubles)
   for (const g of all) {

@@ -97,11 +97,28 @@ export function lossLayout(bundles: readonly LossBundle[]): LossLayout {
   const oneOutInferers = unionIds(bundles.map((b) => b.oneOutInferers))
   const oneOutForecasters = unionIds(bundles.map((b) => b.oneOutForecasters))
   const oneInForecasters = unionIds(bundles.map((b) => b.oneInForecasters))
-  let size = 2 + inferers.length + forecasters.length + oneOutInferers.length + oneOutForecasters.length + oneInForecasters.length
+  let size =
+    2 +
+    inferers.length +
+    forecasters.length +
+    oneOutInferers.length +
+    oneOutForecasters.length +
+    oneInForecasters.length
   for (const group of oneOutInfererForecasters) size += group.inferers.length
   const tableRows = oneOutInfererForecasters.map((g) => g.forecaster)
   const tableFull = oneOutInfererForecasters.every((g) => g.inferers.length === tableCols.length)
-  return { inferers, forecasters, oneOutInfererForecasters, tableCols, tableRows, tableFull, oneOutInferers, oneOutForecasters, oneInForecasters, size }
+  return {
+    inferers,
+    forecasters,
+    oneOutInfererForecasters,
+    tableCols,
+    tableRows,
+    tableFull,
+    oneOutInferers,
+    oneOutForecasters,
+    oneInForecasters,
+    size,
+  }
 }
 
 /** A reported loss as a matrix entry: NaN if absent, an error if present but not a log10 loss. */
@@ -135,7 +152,13 @@ function fillField(row: Float64Array, at: number, ids: readonly string[], map: I
  * `colsAreLayout`: the table's columns are the layout's `tableCols` (compared once per
  * bundle: a thousand string comparisons per row would cost more than the copy).
  */
-function copyGroup(row: Float64Array, at: number, group: OneOutInfererForecasterIds, m: IdMatrix, colsAreLayout: boolean): boolean {
+function copyGroup(
+  row: Float64Array,
+  at: number,
+  group: OneOutInfererForecasterIds,
+  m: IdMatrix,
+  colsAreLayout: boolean,
+): boolean {
   const r = indexOfSorted(m.rows, group.forecaster)
   const count = group.inferers.length
   if (r < 0) {
@@ -226,7 +249,12 @@ function fill(
     }
     // Strict: every value of the bundle's table must have landed in some group. When every
     // row of the table was copied whole that holds by construction; otherwise count.
-    if (check && wholeRows !== nested.rows.length && countPresent(row.subarray(tableStart, at)) !== countPresent(nested.values)) return undefined
+    if (
+      check &&
+      wholeRows !== nested.rows.length &&
+      countPresent(row.subarray(tableStart, at)) !== countPresent(nested.values)
+    )
+      return undefined
     if (!field(layout.oneOutInferers, b.oneOutInferers, 'one_out_inferers')) return undefined
     if (!field(layout.oneOutForecasters, b.oneOutForecasters, 'one_out_forecasters')) return undefined
     if (!field(layout.oneInForecasters, b.oneInForecasters, 'one_in_forecasters')) return undefined
@@ -244,17 +272,28 @@ function fill(
  * as much as reading it, and is cheapest while it is still in cache); only if some reputer
  * reports more is the full union taken.
  */
-export function lossMatrix(reputers: readonly string[], reports: IdMap<ReputerReport>, arena: KernelArena = new KernelArena()): LossMatrix {
+export function lossMatrix(
+  reputers: readonly string[],
+  reports: IdMap<ReputerReport>,
+  arena: KernelArena = new KernelArena(),
+): LossMatrix {
   let checked: IdMatrix | undefined
   const bundles = reputers.map((id) => {
     const losses = reports[id].losses
     // Shape only: each value is checked as it is copied (fill) or read (withConsensus). Reputers
     // usually report tables over the same ids, so later tables are compared with the first.
-    const table = checkedMatrix(losses.oneOutInfererForecasters, `reputers.${id}.losses.one_out_inferer_forecasters`, false, checked)
+    const table = checkedMatrix(
+      losses.oneOutInfererForecasters,
+      `reputers.${id}.losses.one_out_inferer_forecasters`,
+      false,
+      checked,
+    )
     checked ??= table
     return losses
   })
-  const filled = fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true, arena) ?? (fill(reputers, reports, bundles, lossLayout(bundles), false, arena) as FilledMatrix)
+  const filled =
+    fill(reputers, reports, bundles, lossLayout(bundles.slice(0, 1)), true, arena) ??
+    (fill(reputers, reports, bundles, lossLayout(bundles), false, arena) as FilledMatrix)
   return withConsensus(filled)
 }
 
@@ -283,11 +322,22 @@ function consensusTable(layout: LossLayout, consensus: Float64Array, at: number)
 function withConsensus(matrix: FilledMatrix): LossMatrix {
   const n = matrix.layout.size
   const { slots } = matrix
-  const missing = matrix.arena.consensus(matrix.values, matrix.stakes, matrix.stakes.length, n, slots.consensus, slots.distances, LOG10_LOSS_MIN, LOG10_LOSS_MAX)
+  const missing = matrix.arena.consensus(
+    matrix.values,
+    matrix.stakes,
+    matrix.stakes.length,
+    n,
+    slots.consensus,
+    slots.distances,
+    LOG10_LOSS_MIN,
+    LOG10_LOSS_MAX,
+  )
   if (missing < 0) throwOutOfRange(matrix)
   const out = slots.consensus.slice()
-  if (out[NETWORK] !== out[NETWORK]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the network loss')
-  if (out[NAIVE] !== out[NAIVE]) throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the naive loss')
+  if (out[NETWORK] !== out[NETWORK])
+    throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the network loss')
+  if (out[NAIVE] !== out[NAIVE])
+    throw new SynthesisError('MISSING_CONSENSUS_VALUE', 'no reputer reported the naive loss')
   for (let j = 0; j < n; j++) {
     if (!Number.isFinite(out[j])) throw new SynthesisError('NON_FINITE', 'a consensus loss overflowed')
   }
@@ -307,7 +357,8 @@ function throwOutOfRange(matrix: FilledMatrix): never {
     for (const group of layout.oneOutInfererForecasters) {
       for (const id of group.inferers) {
         const v = values[at++]
-        if (v === v) log10Loss(v, `reputers.${reputers[m]}.losses.one_out_inferer_forecasters["${group.forecaster}"]["${id}"]`)
+        if (v === v)
+          log10Loss(v, `reputers.${reputers[m]}.losses.one_out_inferer_forecasters["${group.forecaster}"]["${id}"]`)
       }
     }
   }

@@ -17,7 +17,11 @@
 import { indexOfSorted, unionSorted } from './id-matrix.js'
 import type { DepartedSide, IdMatrix } from './types.js'
 
-export const NOTHING_DEPARTED: DepartedSide = Object.freeze({ chunks: Object.freeze([]), rows: Object.freeze([]), cols: Object.freeze([]) })
+export const NOTHING_DEPARTED: DepartedSide = Object.freeze({
+  chunks: Object.freeze([]),
+  rows: Object.freeze([]),
+  cols: Object.freeze([]),
+})
 
 /**
  * Sides and chunks known to be sound (values finite or NaN, ids ascending, unions holding
@@ -40,7 +44,11 @@ export function markSound(x: object): void {
  * column), or undefined when it holds no value. The settle step takes chunks only from the
  * tables of a state it has checked, so a chunk is sound.
  */
-export function chunkOf(table: IdMatrix, rowAt: readonly number[], colAt: readonly number[] | undefined): IdMatrix | undefined {
+export function chunkOf(
+  table: IdMatrix,
+  rowAt: readonly number[],
+  colAt: readonly number[] | undefined,
+): IdMatrix | undefined {
   const pnc = table.cols.length
   const cols = colAt === undefined ? table.cols : colAt.map((c) => table.cols[c])
   const nc = cols.length
@@ -96,7 +104,12 @@ interface WeakDerivation {
 
 const DERIVED = new WeakMap<DepartedSide, WeakDerivation>()
 
-function derived(out: DepartedSide, parent: DepartedSide, removed: readonly IdMatrix[], added: readonly IdMatrix[]): void {
+function derived(
+  out: DepartedSide,
+  parent: DepartedSide,
+  removed: readonly IdMatrix[],
+  added: readonly IdMatrix[],
+): void {
   DERIVED.set(out, { parent: new WeakRef(parent), removed: removed.map((c) => new WeakRef(c)), added })
 }
 
@@ -134,7 +147,12 @@ function common(few: readonly string[], many: readonly string[]): [number, numbe
  * column `colIds[j]`. Under the rule that every pair is kept in one place, each pair comes
  * at most once.
  */
-function eachHeld(side: DepartedSide, rowIds: readonly string[], colIds: readonly string[], take: (k: number, at: number, i: number, j: number) => void): void {
+function eachHeld(
+  side: DepartedSide,
+  rowIds: readonly string[],
+  colIds: readonly string[],
+  take: (k: number, at: number, i: number, j: number) => void,
+): void {
   if (rowIds.length === 0 || colIds.length === 0) return
   for (let k = side.chunks.length - 1; k >= 0; k--) {
     const chunk = side.chunks[k]
@@ -156,7 +174,15 @@ function eachHeld(side: DepartedSide, rowIds: readonly string[], colIds: readonl
  * `colPositions[j]`, the departed value of row `rowIds[i]` × column `colIds[j]` where there is
  * one. Only ids that some chunk holds need asking: callers leave the others out.
  */
-export function recall(side: DepartedSide, rowIds: readonly string[], rowPositions: readonly number[], colIds: readonly string[], colPositions: readonly number[], into: Float64Array, stride: number): void {
+export function recall(
+  side: DepartedSide,
+  rowIds: readonly string[],
+  rowPositions: readonly number[],
+  colIds: readonly string[],
+  colPositions: readonly number[],
+  into: Float64Array,
+  stride: number,
+): void {
   eachHeld(side, rowIds, colIds, (k, at, i, j) => {
     into[rowPositions[i] * stride + colPositions[j]] = side.chunks[k].values[at]
   })
@@ -167,7 +193,15 @@ export function recall(side: DepartedSide, rowIds: readonly string[], rowPositio
  * holding one is replaced by a copy without it, rows and columns left empty dropped). Returns
  * the side without them.
  */
-export function withdraw(side: DepartedSide, rowIds: readonly string[], rowPositions: readonly number[], colIds: readonly string[], colPositions: readonly number[], into: Float64Array, stride: number): DepartedSide {
+export function withdraw(
+  side: DepartedSide,
+  rowIds: readonly string[],
+  rowPositions: readonly number[],
+  colIds: readonly string[],
+  colPositions: readonly number[],
+  into: Float64Array,
+  stride: number,
+): DepartedSide {
   const left = new Map<number, Float64Array>()
   eachHeld(side, rowIds, colIds, (k, at, i, j) => {
     const values = side.chunks[k].values
@@ -218,12 +252,16 @@ function nonEmpty(rows: readonly string[], cols: readonly string[], values: Floa
   for (let c = 0; c < nc; c++) if (colHeld[c] === 1) colAt.push(c)
   if (rowAt.length === rows.length && colAt.length === nc) return { rows, cols, values }
   const out = new Float64Array(rowAt.length * colAt.length)
-  for (let i = 0; i < rowAt.length; i++) for (let j = 0; j < colAt.length; j++) out[i * colAt.length + j] = values[rowAt[i] * nc + colAt[j]]
+  for (let i = 0; i < rowAt.length; i++)
+    for (let j = 0; j < colAt.length; j++) out[i * colAt.length + j] = values[rowAt[i] * nc + colAt[j]]
   return { rows: rowAt.map((r) => rows[r]), cols: colAt.map((c) => cols[c]), values: out }
 }
 
 /** The ids of `ids` (ascending) that `keep` accepts, with their positions. */
-export function idsWhere(ids: readonly string[], keep: (id: string, i: number) => boolean): { ids: string[]; positions: number[] } {
+export function idsWhere(
+  ids: readonly string[],
+  keep: (id: string, i: number) => boolean,
+): { ids: string[]; positions: number[] } {
   const out: { ids: string[]; positions: number[] } = { ids: [], positions: [] }
   for (let i = 0; i < ids.length; i++) {
     if (!keep(ids[i], i)) continue

@@ -2,7 +2,7 @@
  * The version of the synthesis engine's results: bumped whenever any output of synthesize or
  * settle can change in any bit for some input, or an input it accepted is refused. Every
  * coordinator re-executes blocks with it, so the genesis pins it with each topic's rules
- * (src/consensus/topic-rules.ts): coordinators of different engine versions refuse to run
+ * (src/consensus/chain/topic-rules.ts): coordinators of different engine versions refuse to run
  * one chain together instead of stalling it.
  *
  * 2: WebAssembly kernels (the reputer Gram matrix and distances sum in two lanes), input

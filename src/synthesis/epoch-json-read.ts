@@ -165,7 +165,12 @@ const STATE_KEYS = [
  * for it the others may be left out (they default to empty); for settle every field is
  * required.
  */
-export function parseState(value: unknown, path: string, params: SynthesisParams, step: 'synthesize' | 'settle'): TopicState {
+export function parseState(
+  value: unknown,
+  path: string,
+  params: SynthesisParams,
+  step: 'synthesize' | 'settle',
+): TopicState {
   const obj = object(value, path)
   onlyKeys(obj, path, STATE_KEYS)
   const get = (key: (typeof STATE_KEYS)[number]): unknown =>
@@ -211,7 +216,8 @@ export function parseRegrets(value: unknown, path: string): Regrets {
   const obj = object(value, path)
   const keys = ['network', 'naive', 'one_out_inferer', 'one_out_forecaster', 'one_in_forecaster'] as const
   onlyKeys(obj, path, keys)
-  const family = (key: (typeof keys)[number]): RegretFamily => familyOf(idMap(required(obj, path, key), join(path, key), regretSet))
+  const family = (key: (typeof keys)[number]): RegretFamily =>
+    familyOf(idMap(required(obj, path, key), join(path, key), regretSet))
   const naive = regretSet(required(obj, path, 'naive'), join(path, 'naive'))
   if (Object.keys(naive.forecasters).length > 0) {
     throw new EpochJsonError(join(path, 'naive.forecasters'), 'must be {} (the naive network has no forecasters)')
@@ -251,13 +257,7 @@ function parseReputer(value: unknown, path: string): ReputerReport {
  */
 export function parseLossBundle(value: unknown, path: string): LossBundle {
   const obj = object(value, path)
-  const maps = [
-    'inferers',
-    'forecasters',
-    'one_out_inferers',
-    'one_out_forecasters',
-    'one_in_forecasters',
-  ] as const
+  const maps = ['inferers', 'forecasters', 'one_out_inferers', 'one_out_forecasters', 'one_in_forecasters'] as const
   onlyKeys(obj, path, ['network', 'naive', ...maps, 'one_out_inferer_forecasters'])
   const map = (key: (typeof maps)[number]): IdMap =>
     obj[key] === undefined ? record<number>() : numberMap(obj[key], join(path, key))
@@ -291,7 +291,11 @@ function parseScoreHistory(value: unknown, path: string, max: number): TopicStat
   return { inferers: list('inferers'), forecasters: list('forecasters') }
 }
 
-function taskMaps(value: unknown, path: string, item: (v: unknown, p: string) => number): TopicState['smoothedRewardFractions'] {
+function taskMaps(
+  value: unknown,
+  path: string,
+  item: (v: unknown, p: string) => number,
+): TopicState['smoothedRewardFractions'] {
   const obj = object(value, path)
   onlyKeys(obj, path, ['inferers', 'forecasters', 'reputers'])
   return {
@@ -320,7 +324,8 @@ export function record<T>(): Record<string, T> {
 function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
   if (typeof value === 'object') return 'an object'
   return String(value)
 }
@@ -336,7 +341,10 @@ function onlyKeys(obj: JsonObject, path: string, allowed: readonly string[]): vo
   const unknown = Object.keys(obj).filter((k) => !allowed.includes(k))
   if (unknown.length > 0) {
     const names = unknown.map((k) => JSON.stringify(k)).join(', ')
-    throw new EpochJsonError(path, `unknown key${unknown.length > 1 ? 's' : ''} ${names} (allowed: ${allowed.join(', ')})`)
+    throw new EpochJsonError(
+      path,
+      `unknown key${unknown.length > 1 ? 's' : ''} ${names} (allowed: ${allowed.join(', ')})`,
+    )
   }
 }
 

@@ -26,7 +26,10 @@ export type JsonValue = number | string | boolean | null | readonly JsonValue[] 
 export type JsonObject = { [key: string]: JsonValue }
 
 /** The output object of `chorus synth --epoch` (epoch-json §1): one entry per step run. */
-export function writeEpochOutput(out: { readonly synthesize?: SynthesisOutput; readonly settle?: SettleOutput }): JsonObject {
+export function writeEpochOutput(out: {
+  readonly synthesize?: SynthesisOutput
+  readonly settle?: SettleOutput
+}): JsonObject {
   const json: JsonObject = {}
   if (out.synthesize !== undefined) json.synthesize = writeSynthesisOutput(out.synthesize, 'synthesize')
   if (out.settle !== undefined) json.settle = writeSettleOutput(out.settle, 'settle')
@@ -86,7 +89,10 @@ export function writeLossBundle(bundle: LossBundle, path: string): JsonObject {
     one_out_inferers: numberMap(bundle.oneOutInferers, at('one_out_inferers')),
     one_out_forecasters: numberMap(bundle.oneOutForecasters, at('one_out_forecasters')),
     one_in_forecasters: numberMap(bundle.oneInForecasters, at('one_in_forecasters')),
-    one_out_inferer_forecasters: nestedMap(nestedOf(bundle.oneOutInfererForecasters), at('one_out_inferer_forecasters')),
+    one_out_inferer_forecasters: nestedMap(
+      nestedOf(bundle.oneOutInfererForecasters),
+      at('one_out_inferer_forecasters'),
+    ),
   }
 }
 

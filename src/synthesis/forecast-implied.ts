@@ -68,7 +68,16 @@ export function impliedByRegret(
   if (counter !== undefined) counter.weightEvaluations += n
   // Zero weights are skipped; with every weight 0 the mean is 0/0: no value (an overflow is
   // NaN too, and is reported as one).
-  const value = weightedCombination(k, s.regrets, s.values, n, regretScale(k, s.regrets, n, sum, squares), max, s.weights, 0)
+  const value = weightedCombination(
+    k,
+    s.regrets,
+    s.values,
+    n,
+    regretScale(k, s.regrets, n, sum, squares),
+    max,
+    s.weights,
+    0,
+  )
   if (value !== value && s.weights.subarray(0, n).every((w) => w === 0)) return undefined
   return finiteImplied(value, row)
 }
@@ -91,7 +100,13 @@ function finiteImplied(value: number, row: ForecastRow): number {
  * inferer, NaN where nothing is left. Only covered inferers need this; without any other
  * inferer the forecaster's value is unchanged.
  */
-export function oneOutImpliedByRegret(k: WeightKernel, row: ForecastRow, inferences: Float64Array, s: ForecastScratch, counter: WorkCounter | undefined): Float64Array {
+export function oneOutImpliedByRegret(
+  k: WeightKernel,
+  row: ForecastRow,
+  inferences: Float64Array,
+  s: ForecastScratch,
+  counter: WorkCounter | undefined,
+): Float64Array {
   const out = new Float64Array(row.inferers.length)
   for (let e = 0; e < out.length; e++) out[e] = impliedByRegret(k, row, inferences, e, s, counter) ?? Number.NaN
   return out

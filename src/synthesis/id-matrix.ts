@@ -14,7 +14,11 @@ import { emptyRecord, mergeSorted } from './id-map.js'
 import { KernelArena } from './kernels/kernels.js'
 import type { IdMap, IdMatrix } from './types.js'
 
-export const EMPTY_MATRIX: IdMatrix = Object.freeze({ rows: Object.freeze([]), cols: Object.freeze([]), values: new Float64Array(0) })
+export const EMPTY_MATRIX: IdMatrix = Object.freeze({
+  rows: Object.freeze([]),
+  cols: Object.freeze([]),
+  values: new Float64Array(0),
+})
 
 /** Index of `id` in the ascending list `ids`, or −1. */
 export function indexOfSorted(ids: readonly string[], id: string): number {
@@ -114,8 +118,10 @@ function noneInfinite(values: Float64Array): boolean {
 export function checkedIds(list: unknown, path: string): readonly string[] {
   if (!Array.isArray(list)) throw new SynthesisError('INVALID_INPUT', `${path} must be a list of ids`)
   for (let i = 0; i < list.length; i++) {
-    if (typeof list[i] !== 'string' || list[i] === '') throw new SynthesisError('INVALID_INPUT', `${path}[${i}] must be a non-empty id`)
-    if (i > 0 && !((list[i - 1] as string) < (list[i] as string))) throw new SynthesisError('INVALID_INPUT', `${path} must be ascending and unique`)
+    if (typeof list[i] !== 'string' || list[i] === '')
+      throw new SynthesisError('INVALID_INPUT', `${path}[${i}] must be a non-empty id`)
+    if (i > 0 && !((list[i - 1] as string) < (list[i] as string)))
+      throw new SynthesisError('INVALID_INPUT', `${path} must be ascending and unique`)
   }
   return list as string[]
 }
@@ -125,7 +131,12 @@ export function checkedIds(list: unknown, path: string): readonly string[] {
  * Float64Array of rows × cols entries, each finite or NaN) and returns it typed. Without
  * `checkValues` only the shape is checked (for callers that check each value they read).
  */
-export function checkedMatrix(value: unknown, path: string, checkValues = true, knownIds?: Pick<IdMatrix, 'rows' | 'cols'>): IdMatrix {
+export function checkedMatrix(
+  value: unknown,
+  path: string,
+  checkValues = true,
+  knownIds?: Pick<IdMatrix, 'rows' | 'cols'>,
+): IdMatrix {
   // `why` names a part (".cols must …") or speaks of the whole ("must be …").
   const bad = (why: string): never => {
     throw new SynthesisError('INVALID_INPUT', `${path}${why.startsWith('.') ? '' : ' '}${why}`)
@@ -134,17 +145,24 @@ export function checkedMatrix(value: unknown, path: string, checkValues = true, 
   const m = value as Partial<IdMatrix>
   const ids = (list: unknown, what: string, known: readonly string[] | undefined): readonly string[] =>
     // Equal to a list already checked (equality per id is far cheaper than ordering strings).
-    known !== undefined && Array.isArray(list) && sameIds(list as string[], known) ? (list as string[]) : checkedIds(list, `${path}.${what}`)
+    known !== undefined && Array.isArray(list) && sameIds(list as string[], known)
+      ? (list as string[])
+      : checkedIds(list, `${path}.${what}`)
   const rows = ids(m.rows, 'rows', knownIds?.rows)
   const cols = ids(m.cols, 'cols', knownIds?.cols)
   if (!(m.values instanceof Float64Array)) return bad('.values must be a Float64Array')
-  if (m.values.length !== rows.length * cols.length) bad(`.values must hold rows × cols = ${rows.length * cols.length} entries (has ${m.values.length})`)
+  if (m.values.length !== rows.length * cols.length)
+    bad(`.values must hold rows × cols = ${rows.length * cols.length} entries (has ${m.values.length})`)
   const values = m.values
   // The scan below only runs to name the value that is not finite.
   const scan = checkValues && !noneInfinite(values)
   for (let i = 0; scan && i < values.length; i++) {
     const v = values[i]
-    if (v === v && v - v !== 0) throw new SynthesisError('NON_FINITE', `${path}["${rows[Math.floor(i / cols.length)]}"]["${cols[i % cols.length]}"] is not finite (${v})`)
+    if (v === v && v - v !== 0)
+      throw new SynthesisError(
+        'NON_FINITE',
+        `${path}["${rows[Math.floor(i / cols.length)]}"]["${cols[i % cols.length]}"] is not finite (${v})`,
+      )
   }
   return { rows, cols, values }
 }

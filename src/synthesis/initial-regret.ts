@@ -6,7 +6,10 @@ import { own } from './id-map.js'
 import { quantileDescending, sampleStdDev } from './stats.js'
 import type { IdMap, RegretSet, SynthesisParams } from './types.js'
 
-type InitialRegretParams = Pick<SynthesisParams, 'cNorm' | 'pNorm' | 'pNormSafeDiv' | 'epsilon' | 'initialRegretQuantile'>
+type InitialRegretParams = Pick<
+  SynthesisParams,
+  'cNorm' | 'pNorm' | 'pNormSafeDiv' | 'epsilon' | 'initialRegretQuantile'
+>
 
 /**
  * q + (c − PNormSafeDiv/p)·(σ + ε) over a non-empty sample: a newcomer starts well below the
@@ -42,11 +45,22 @@ export interface InitialRegretInput {
  * The new initial regret: from the updated network regrets of the experienced inferers
  * (ascending) followed by the experienced forecasters (ascending); unchanged if there are none.
  */
-export function nextInitialRegret(params: InitialRegretParams & Pick<SynthesisParams, 'alphaRegret'>, input: InitialRegretInput): number {
+export function nextInitialRegret(
+  params: InitialRegretParams & Pick<SynthesisParams, 'alphaRegret'>,
+  input: InitialRegretInput,
+): number {
   const threshold = 1 / params.alphaRegret
   const inferers = experienced(input.inferers, input.before.inferers, input.infererInclusionCounts, threshold)
-  const forecasters = experienced(input.forecasters, input.before.forecasters, input.forecasterInclusionCounts, threshold)
+  const forecasters = experienced(
+    input.forecasters,
+    input.before.forecasters,
+    input.forecasterInclusionCounts,
+    threshold,
+  )
   if (inferers.length + forecasters.length === 0) return input.current
-  const sample = [...inferers.map((id) => input.after.inferers[id]), ...forecasters.map((id) => input.after.forecasters[id])]
+  const sample = [
+    ...inferers.map((id) => input.after.inferers[id]),
+    ...forecasters.map((id) => input.after.forecasters[id]),
+  ]
   return initialRegretOf(sample, params)
 }

@@ -19,7 +19,11 @@ export const LOG10_LOSS_MAX = 309
 export function log10Loss(value: unknown, path: string): number {
   if (typeof value !== 'number') throw new SynthesisError('INVALID_INPUT', `${path} must be a number`)
   if (!Number.isFinite(value)) throw new SynthesisError('NON_FINITE', `${path} is not finite (${value})`)
-  if (value < LOG10_LOSS_MIN || value > LOG10_LOSS_MAX) throw new SynthesisError('INVALID_INPUT', `${path} is not a log10 loss: ${value} is outside [${LOG10_LOSS_MIN}, ${LOG10_LOSS_MAX}]`)
+  if (value < LOG10_LOSS_MIN || value > LOG10_LOSS_MAX)
+    throw new SynthesisError(
+      'INVALID_INPUT',
+      `${path} is not a log10 loss: ${value} is outside [${LOG10_LOSS_MIN}, ${LOG10_LOSS_MAX}]`,
+    )
   return value
 }
 
@@ -34,6 +38,7 @@ export const INFERENCE_LIMIT = 1e300
 export function inferenceValue(value: unknown, path: string): number {
   if (typeof value !== 'number') throw new SynthesisError('INVALID_INPUT', `${path} must be a number`)
   if (!Number.isFinite(value)) throw new SynthesisError('NON_FINITE', `${path} is not finite (${value})`)
-  if (!(Math.abs(value) <= INFERENCE_LIMIT)) throw new SynthesisError('INVALID_INPUT', `${path}: ${value} is larger in magnitude than ${INFERENCE_LIMIT}`)
+  if (!(Math.abs(value) <= INFERENCE_LIMIT))
+    throw new SynthesisError('INVALID_INPUT', `${path}: ${value} is larger in magnitude than ${INFERENCE_LIMIT}`)
   return value
 }

@@ -68,7 +68,10 @@ const RULES: { readonly [K in keyof SynthesisParams]: Rule } = {
  * Merge overrides onto the defaults and check every field; the error names the field and
  * the reason. Unknown fields are rejected so a typo cannot silently fall back to a default.
  */
-export function resolveParams(overrides: Readonly<Record<string, unknown>> = {}, base: SynthesisParams = DEFAULT_PARAMS): SynthesisParams {
+export function resolveParams(
+  overrides: Readonly<Record<string, unknown>> = {},
+  base: SynthesisParams = DEFAULT_PARAMS,
+): SynthesisParams {
   const merged: Record<string, number> = { ...base }
   for (const [key, value] of Object.entries(overrides)) {
     if (!(key in RULES)) throw new SynthesisError('INVALID_PARAMS', `unknown parameter "${key}"`)
@@ -79,7 +82,8 @@ export function resolveParams(overrides: Readonly<Record<string, unknown>> = {},
   }
   for (const key of Object.keys(RULES) as (keyof SynthesisParams)[]) {
     const reason = RULES[key](merged[key])
-    if (reason !== undefined) throw new SynthesisError('INVALID_PARAMS', `parameter "${key}" ${reason} (got ${merged[key]})`)
+    if (reason !== undefined)
+      throw new SynthesisError('INVALID_PARAMS', `parameter "${key}" ${reason} (got ${merged[key]})`)
   }
   return merged as unknown as SynthesisParams
 }

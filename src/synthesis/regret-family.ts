@@ -19,22 +19,27 @@ const CHECKED_FAMILIES = new WeakSet<object>()
 
 /** Checks a regret family: two well-formed matrices over the same rows, and what departed from them. */
 export function checkFamily(value: unknown, path: string): RegretFamily {
-  if (typeof value !== 'object' || value === null) throw new SynthesisError('INVALID_INPUT', `${path} must be {inferers, forecasters, departed}`)
+  if (typeof value !== 'object' || value === null)
+    throw new SynthesisError('INVALID_INPUT', `${path} must be {inferers, forecasters, departed}`)
   if (CHECKED_FAMILIES.has(value)) return value as RegretFamily
   const f = value as Partial<RegretFamily>
   const inferers = checkedMatrix(f.inferers, `${path}.inferers`)
   const forecasters = checkedMatrix(f.forecasters, `${path}.forecasters`)
-  if (!sameIds(inferers.rows, forecasters.rows)) throw new SynthesisError('INVALID_INPUT', `${path}: inferers and forecasters must have the same rows`)
+  if (!sameIds(inferers.rows, forecasters.rows))
+    throw new SynthesisError('INVALID_INPUT', `${path}: inferers and forecasters must have the same rows`)
   const departed: unknown = f.departed
-  if (typeof departed !== 'object' || departed === null) throw new SynthesisError('INVALID_INPUT', `${path}.departed must be {inferers, forecasters}`)
-  for (const side of ['inferers', 'forecasters'] as const) checkDeparted((departed as Record<string, unknown>)[side], `${path}.departed.${side}`)
+  if (typeof departed !== 'object' || departed === null)
+    throw new SynthesisError('INVALID_INPUT', `${path}.departed must be {inferers, forecasters}`)
+  for (const side of ['inferers', 'forecasters'] as const)
+    checkDeparted((departed as Record<string, unknown>)[side], `${path}.departed.${side}`)
   CHECKED_FAMILIES.add(value)
   return { inferers, forecasters, departed: departed as RegretFamily['departed'] }
 }
 
 function checkDeparted(value: unknown, path: string): void {
   const side = value as Partial<DepartedSide> | null
-  if (typeof side !== 'object' || side === null || !Array.isArray(side.chunks)) throw new SynthesisError('INVALID_INPUT', `${path} must be {chunks, rows, cols}`)
+  if (typeof side !== 'object' || side === null || !Array.isArray(side.chunks))
+    throw new SynthesisError('INVALID_INPUT', `${path} must be {chunks, rows, cols}`)
   if (isSound(side)) return
   let rows: readonly string[] = []
   let cols: readonly string[] = []
@@ -46,17 +51,25 @@ function checkDeparted(value: unknown, path: string): void {
   })
   // The unions say which ids never left (so nothing is recalled for them): they must hold
   // every id of the chunks (they may hold more: a value withdrawn leaves its id behind).
-  const holds = (all: readonly string[], ids: readonly string[]): boolean => ids.every((id) => indexOfSorted(all, id) >= 0)
-  if (!holds(checkedIds(side.rows, `${path}.rows`), rows)) throw new SynthesisError('INVALID_INPUT', `${path}.rows must hold every row of its chunks`)
-  if (!holds(checkedIds(side.cols, `${path}.cols`), cols)) throw new SynthesisError('INVALID_INPUT', `${path}.cols must hold every column of its chunks`)
+  const holds = (all: readonly string[], ids: readonly string[]): boolean =>
+    ids.every((id) => indexOfSorted(all, id) >= 0)
+  if (!holds(checkedIds(side.rows, `${path}.rows`), rows))
+    throw new SynthesisError('INVALID_INPUT', `${path}.rows must hold every row of its chunks`)
+  if (!holds(checkedIds(side.cols, `${path}.cols`), cols))
+    throw new SynthesisError('INVALID_INPUT', `${path}.cols must hold every column of its chunks`)
   markSound(side)
 }
 
 /** A regret family of its nested JSON form `{row: {inferers: {...}, forecasters: {...}}}`: every row in the tables. */
 export function familyOf(nested: IdMap<RegretSet>): RegretFamily {
   const rows = Object.keys(nested)
-  const part = (field: keyof RegretSet): IdMatrix => matrixOf(Object.fromEntries(rows.map((r) => [r, nested[r][field]])))
-  return { inferers: part('inferers'), forecasters: part('forecasters'), departed: { inferers: NOTHING_DEPARTED, forecasters: NOTHING_DEPARTED } }
+  const part = (field: keyof RegretSet): IdMatrix =>
+    matrixOf(Object.fromEntries(rows.map((r) => [r, nested[r][field]])))
+  return {
+    inferers: part('inferers'),
+    forecasters: part('forecasters'),
+    departed: { inferers: NOTHING_DEPARTED, forecasters: NOTHING_DEPARTED },
+  }
 }
 
 /**
@@ -81,7 +94,8 @@ export function nestedFamily(f: RegretFamily): IdMap<RegretSet> {
     }
   }
   const out = emptyRecord<RegretSet>()
-  for (const r of rows) out[r] = { inferers: sortedKeys(maps[r].inferers), forecasters: sortedKeys(maps[r].forecasters) }
+  for (const r of rows)
+    out[r] = { inferers: sortedKeys(maps[r].inferers), forecasters: sortedKeys(maps[r].forecasters) }
   return out
 }
 

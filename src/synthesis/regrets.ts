@@ -17,7 +17,8 @@ import { ema } from './stats.js'
 import type { DepartedSide, IdMap, IdMatrix, LossBundle, RegretFamily, RegretSet, Regrets } from './types.js'
 
 function stored(value: number, path: string, id: string): number {
-  if (!Number.isFinite(value)) throw new SynthesisError('NON_FINITE', `state.regrets.${path}.${id} is not finite (${value})`)
+  if (!Number.isFinite(value))
+    throw new SynthesisError('NON_FINITE', `state.regrets.${path}.${id} is not finite (${value})`)
   return value
 }
 
@@ -65,7 +66,8 @@ class RegretUpdater {
         merged[id] = out[id]
       } else {
         const v: unknown = previous[id]
-        if (typeof v !== 'number') throw new SynthesisError('INVALID_INPUT', `state.regrets.${path}.${id} must be a number`)
+        if (typeof v !== 'number')
+          throw new SynthesisError('INVALID_INPUT', `state.regrets.${path}.${id} must be a number`)
         merged[id] = stored(v, path, id)
       }
     }
@@ -90,7 +92,14 @@ type Side = 'inferers' | 'forecasters'
  * pair stored before (in the previous table, or in what departed from it) with `updates`
  * applied.
  */
-function updatedSide(alpha: number, initialRegret: number, previous: RegretFamily, side: Side, rows: readonly string[], updates: readonly RowUpdate[]): { table: IdMatrix; departed: DepartedSide } {
+function updatedSide(
+  alpha: number,
+  initialRegret: number,
+  previous: RegretFamily,
+  side: Side,
+  rows: readonly string[],
+  updates: readonly RowUpdate[],
+): { table: IdMatrix; departed: DepartedSide } {
   const prev = previous[side]
   let departed = previous.departed[side]
   const pnc = prev.cols.length
@@ -103,7 +112,11 @@ function updatedSide(alpha: number, initialRegret: number, previous: RegretFamil
     cols = unionSorted(cols, u.ids)
   }
   // The usual epoch: the same rows and columns as before: a copy.
-  if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols)) return { table: applied(alpha, initialRegret, rows, cols, (values) => values.set(prev.values), 0, updates), departed }
+  if (sameIds(rows, prev.rows) && sameIds(cols, prev.cols))
+    return {
+      table: applied(alpha, initialRegret, rows, cols, (values) => values.set(prev.values), 0, updates),
+      departed,
+    }
   const nc = cols.length
   const colAt = positionsIn(prev.cols, cols)
   const colFrom = positionsIn(cols, prev.cols)
@@ -192,7 +205,8 @@ function applied(
     const r = indexOfSorted(rows, u.row)
     const rowLosses = lossesIn.get(u.losses) as Float64Array
     if (consecutive.has(u.ids)) arena.emaRow(values, r * nc, rowLosses, u.reference, alpha, initialRegret)
-    else arena.emaUpdate(values, r * nc, columnsIn.get(u.ids) as Int32Array, rowLosses, u.reference, alpha, initialRegret)
+    else
+      arena.emaUpdate(values, r * nc, columnsIn.get(u.ids) as Int32Array, rowLosses, u.reference, alpha, initialRegret)
   }
   return { rows, cols, values: values.slice() }
 }
@@ -202,7 +216,14 @@ function applied(
  * What leaves the tables is kept in new chunks of `departed` (departed-regrets.ts): the rows
  * not updated with their whole rows, and the columns not named again with the rows that stay.
  */
-function updatedFamily(alpha: number, initialRegret: number, previous: RegretFamily, rows: readonly string[], inferUpdates: readonly RowUpdate[], forecastUpdates: readonly RowUpdate[]): RegretFamily {
+function updatedFamily(
+  alpha: number,
+  initialRegret: number,
+  previous: RegretFamily,
+  rows: readonly string[],
+  inferUpdates: readonly RowUpdate[],
+  forecastUpdates: readonly RowUpdate[],
+): RegretFamily {
   const inferers = updatedSide(alpha, initialRegret, previous, 'inferers', rows, inferUpdates)
   const forecasters = updatedSide(alpha, initialRegret, previous, 'forecasters', rows, forecastUpdates)
   const prevRows = previous.inferers.rows
@@ -214,7 +235,10 @@ function updatedFamily(alpha: number, initialRegret: number, previous: RegretFam
     const gone: number[] = []
     const at = positionsIn(prev.cols, next.table.cols)
     for (let c = 0; c < at.length; c++) if (at[c] < 0) gone.push(c)
-    return withChunks(next.departed, [go.length > 0 ? chunkOf(prev, go, undefined) : undefined, stay.length > 0 && gone.length > 0 ? chunkOf(prev, stay, gone) : undefined])
+    return withChunks(next.departed, [
+      go.length > 0 ? chunkOf(prev, go, undefined) : undefined,
+      stay.length > 0 && gone.length > 0 ? chunkOf(prev, stay, gone) : undefined,
+    ])
   }
   return {
     inferers: inferers.table,
@@ -250,8 +274,12 @@ export function updateRegrets(alpha: number, initialRegret: number, previous: Re
     inferers: u.update(previous.naive.inferers, inferers, L.naive, infLoss, 'naive.inferers'),
     forecasters: validated(previous.naive.forecasters, 'naive.forecasters'),
   }
-  const family = (prev: RegretFamily, rows: readonly string[], inferUpdates: RowUpdate[], forecastUpdates: RowUpdate[]): RegretFamily =>
-    updatedFamily(alpha, initialRegret, prev, rows, inferUpdates, forecastUpdates)
+  const family = (
+    prev: RegretFamily,
+    rows: readonly string[],
+    inferUpdates: RowUpdate[],
+    forecastUpdates: RowUpdate[],
+  ): RegretFamily => updatedFamily(alpha, initialRegret, prev, rows, inferUpdates, forecastUpdates)
 
   // One-out inferer l: L⁻_li − L_ij for every inferer j (j = l included), and
   // L⁻_li − L⁻_lik for every forecaster k whose forecast was recomputed without l.
@@ -302,7 +330,8 @@ export function updateRegrets(alpha: number, initialRegret: number, previous: Re
   const selfRows: RowUpdate[] = []
   for (const k of inForecasterIds) {
     const self = ownNumber(L.forecasters, k)
-    if (self !== undefined) selfRows.push({ row: k, reference: L.oneInForecasters[k], ids: [k], losses: Float64Array.of(self) })
+    if (self !== undefined)
+      selfRows.push({ row: k, reference: L.oneInForecasters[k], ids: [k], losses: Float64Array.of(self) })
   }
   const oneInForecaster = family(
     previous.oneInForecaster,

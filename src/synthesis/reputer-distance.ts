@@ -71,7 +71,8 @@ export class ConsensusDistances {
         total = 0
         for (let i = 0; i < g.members.length; i++) total += weights[g.members[i]]
       }
-      norm2 += g.kind === 'gram' ? this.evaluateGram(g, weights, total, dist2) : this.evaluateDirect(g, weights, total, dist2)
+      norm2 +=
+        g.kind === 'gram' ? this.evaluateGram(g, weights, total, dist2) : this.evaluateDirect(g, weights, total, dist2)
     }
     return norm2
   }

@@ -18,14 +18,23 @@ const COEFFICIENT_STEP = 0.001
 
 type DescentParams = Pick<
   SynthesisParams,
-  'learningRate' | 'gradientDescentMaxIters' | 'maxGradientThreshold' | 'minStakeFraction' | 'epsilonReputer' | 'epsilonSafeDiv'
+  | 'learningRate'
+  | 'gradientDescentMaxIters'
+  | 'maxGradientThreshold'
+  | 'minStakeFraction'
+  | 'epsilonReputer'
+  | 'epsilonSafeDiv'
 >
 
 /**
  * §11.1: Ŝ_m = min(N_r·a_m·S_m / Σ a·S, 1), into `out`. Capping at 1 bounds the weight any
  * single reputer can have in the consensus.
  */
-export function adjustedStakes(stakes: ArrayLike<number>, coefficients: ArrayLike<number>, out: Float64Array): Float64Array {
+export function adjustedStakes(
+  stakes: ArrayLike<number>,
+  coefficients: ArrayLike<number>,
+  out: Float64Array,
+): Float64Array {
   const r = stakes.length
   let listened = 0
   for (let m = 0; m < r; m++) listened += coefficients[m] * stakes[m]
@@ -38,7 +47,12 @@ export function adjustedStakes(stakes: ArrayLike<number>, coefficients: ArrayLik
 }
 
 /** §11.2: T_m = 1 / (‖ℓ_m − L̄‖ / ‖L̄‖ + ε_rep), ‖L̄‖ replaced by ε_div when it is 0. */
-function scoresFromDistances(dist2: Float64Array, norm2: number, params: DescentParams, out: Float64Array): Float64Array {
+function scoresFromDistances(
+  dist2: Float64Array,
+  norm2: number,
+  params: DescentParams,
+  out: Float64Array,
+): Float64Array {
   const norm = norm2 > 0 ? Math.sqrt(norm2) : params.epsilonSafeDiv
   for (let m = 0; m < dist2.length; m++) out[m] = 1 / (Math.sqrt(dist2[m]) / norm + params.epsilonReputer)
   return out
@@ -162,7 +176,8 @@ export function listeningDescent(matrix: LossMatrix, initial: ArrayLike<number>,
     scorer.scoresForAdjusted(adjusted, scores)
   }
   for (let m = 0; m < r; m++) {
-    if (!Number.isFinite(scores[m]) || !Number.isFinite(a[m])) throw new SynthesisError('NON_FINITE', 'reputer scores are not finite')
+    if (!Number.isFinite(scores[m]) || !Number.isFinite(a[m]))
+      throw new SynthesisError('NON_FINITE', 'reputer scores are not finite')
   }
   return { scores, adjustedStakes: adjusted, coefficients: a }
 }

@@ -105,7 +105,12 @@ export function numberRatio(fractions: ArrayLike<number>): number {
  * −Σ f ln f · (N_eff / N)^β; 0·ln 0 is 0. One participant gives the chain's constant and no
  * participant gives 0 (the task then has nothing to pay).
  */
-export function entropy(fractions: ArrayLike<number>, effectiveNumber: number, participants: number, beta: number): number {
+export function entropy(
+  fractions: ArrayLike<number>,
+  effectiveNumber: number,
+  participants: number,
+  beta: number,
+): number {
   if (participants === 0) return 0
   if (participants === 1) return SINGLE_PARTICIPANT_ENTROPY
   let s = 0

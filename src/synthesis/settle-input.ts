@@ -15,7 +15,8 @@ function finite(value: number, path: string): void {
 function inRange(map: IdMap, path: string, lo: number, hi: number): void {
   for (const id of Object.keys(map)) {
     finite(map[id], `${path}.${id}`)
-    if (!(map[id] >= lo && map[id] <= hi)) throw new SynthesisError('INVALID_INPUT', `${path}.${id} must be in [${lo}, ${hi}] (got ${map[id]})`)
+    if (!(map[id] >= lo && map[id] <= hi))
+      throw new SynthesisError('INVALID_INPUT', `${path}.${id} must be in [${lo}, ${hi}] (got ${map[id]})`)
   }
 }
 
@@ -29,13 +30,15 @@ export function validateSettleInput(input: SettleInput, state: TopicState): void
     if (!(stake > 0)) throw new SynthesisError('ZERO_STAKE', `reputers.${id}.stake must be > 0 (got ${stake})`)
   }
   finite(input.topicReward, 'topic_reward')
-  if (!(input.topicReward >= 0)) throw new SynthesisError('INVALID_INPUT', `topic_reward must be >= 0 (got ${input.topicReward})`)
+  if (!(input.topicReward >= 0))
+    throw new SynthesisError('INVALID_INPUT', `topic_reward must be >= 0 (got ${input.topicReward})`)
 
   finite(state.initialRegret, 'state.initial_regret')
   if (state.previousNetworkLoss !== null) finite(state.previousNetworkLoss, 'state.previous_network_loss')
   finite(state.forecasterScoreRatio, 'state.forecaster_score_ratio')
   // Network and naive regrets are checked as regrets.ts reads them; the families whole.
-  for (const family of ['oneOutInferer', 'oneOutForecaster', 'oneInForecaster'] as const) checkFamily(state.regrets[family], `state.regrets.${family}`)
+  for (const family of ['oneOutInferer', 'oneOutForecaster', 'oneInForecaster'] as const)
+    checkFamily(state.regrets[family], `state.regrets.${family}`)
   inRange(state.infererInclusionCounts, 'state.inferer_inclusion_counts', 0, Number.MAX_SAFE_INTEGER)
   inRange(state.forecasterInclusionCounts, 'state.forecaster_inclusion_counts', 0, Number.MAX_SAFE_INTEGER)
   inRange(state.listeningCoefficients, 'state.listening_coefficients', 0, 1)

@@ -13,7 +13,12 @@ import { nextInitialRegret } from './initial-regret.js'
 import { resolveParams } from './params.js'
 import { updateRegrets } from './regrets.js'
 import { listeningDescent } from './reputer-scores.js'
-import { reputerRewardFractions, scoreSpreadSample, smoothAndEntropy, workerRewardFractions } from './reward-fractions.js'
+import {
+  reputerRewardFractions,
+  scoreSpreadSample,
+  smoothAndEntropy,
+  workerRewardFractions,
+} from './reward-fractions.js'
 import { forecastingUtility, taskRewardFractions } from './reward-split.js'
 import { forecasterScores, forecastingTaskScore, infererScores } from './scores.js'
 import { validateSettleInput } from './settle-input.js'
@@ -43,8 +48,19 @@ function skippedTask(previousSmoothed: IdMap): TaskOutcome {
   return { ids: [], fractions: [], entropy: 0, smoothed: mergeRecords(previousSmoothed, {}) }
 }
 
-function task(params: SynthesisParams, ids: readonly string[], fractions: ArrayLike<number>, previousSmoothed: IdMap): TaskOutcome {
-  const { smoothed, entropy } = smoothAndEntropy(params.taskRewardAlpha, params.betaEntropy, ids, fractions, previousSmoothed)
+function task(
+  params: SynthesisParams,
+  ids: readonly string[],
+  fractions: ArrayLike<number>,
+  previousSmoothed: IdMap,
+): TaskOutcome {
+  const { smoothed, entropy } = smoothAndEntropy(
+    params.taskRewardAlpha,
+    params.betaEntropy,
+    ids,
+    fractions,
+    previousSmoothed,
+  )
   return { ids, fractions, entropy, smoothed: mergeRecords(previousSmoothed, recordOf(ids, smoothed)) }
 }
 
@@ -123,13 +139,28 @@ export function settleEpoch(params: SynthesisParams, input: SettleInput, state: 
   const infTask =
     infIds.length === 0
       ? skippedTask(previous.inferers)
-      : task(p, infIds, workerRewardFractions(infValues, infSample, p.pRewardInference, p.cRewardInference, p.epsilon), previous.inferers)
+      : task(
+          p,
+          infIds,
+          workerRewardFractions(infValues, infSample, p.pRewardInference, p.cRewardInference, p.epsilon),
+          previous.inferers,
+        )
   // G is computed only with ≥ 1 scored forecaster and > 1 inferer (§12.2, epoch-json §6.16).
   const fcTask =
     fcIds.length === 0 || inferers.length < 2
       ? skippedTask(previous.forecasters)
-      : task(p, fcIds, workerRewardFractions(fcValues, fcSample, p.pRewardForecast, p.cRewardForecast, p.epsilon), previous.forecasters)
-  const repTask = task(p, reputers, reputerRewardFractions(matrix.stakes, descent.scores, p.pRewardReputer), previous.reputers)
+      : task(
+          p,
+          fcIds,
+          workerRewardFractions(fcValues, fcSample, p.pRewardForecast, p.cRewardForecast, p.epsilon),
+          previous.forecasters,
+        )
+  const repTask = task(
+    p,
+    reputers,
+    reputerRewardFractions(matrix.stakes, descent.scores, p.pRewardReputer),
+    previous.reputers,
+  )
 
   // §13 split and rewards.
   const utility = forecastingUtility(p.taskRewardAlpha, taskScore, infValues, state.forecasterScoreRatio)
@@ -139,7 +170,10 @@ export function settleEpoch(params: SynthesisParams, input: SettleInput, state: 
   const fcPay = pay(fcTask, split.forecasters * E)
   const repPay = pay(repTask, split.reputers * E)
 
-  assertFinite([taskScore, infTask.entropy, fcTask.entropy, repTask.entropy, utility.chi, utility.ratio, initialRegret], 'a settle result')
+  assertFinite(
+    [taskScore, infTask.entropy, fcTask.entropy, repTask.entropy, utility.chi, utility.ratio, initialRegret],
+    'a settle result',
+  )
   assertFinite(infTask.fractions, 'an inferer reward fraction')
   assertFinite(fcTask.fractions, 'a forecaster reward fraction')
   assertFinite(repTask.fractions, 'a reputer reward fraction')

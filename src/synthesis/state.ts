@@ -2,7 +2,11 @@ import { NOTHING_DEPARTED } from './departed-regrets.js'
 import { EMPTY_MATRIX } from './id-matrix.js'
 import type { RegretFamily, TopicState } from './types.js'
 
-export const EMPTY_FAMILY: RegretFamily = Object.freeze({ inferers: EMPTY_MATRIX, forecasters: EMPTY_MATRIX, departed: Object.freeze({ inferers: NOTHING_DEPARTED, forecasters: NOTHING_DEPARTED }) })
+export const EMPTY_FAMILY: RegretFamily = Object.freeze({
+  inferers: EMPTY_MATRIX,
+  forecasters: EMPTY_MATRIX,
+  departed: Object.freeze({ inferers: NOTHING_DEPARTED, forecasters: NOTHING_DEPARTED }),
+})
 
 /** The state of a topic that has never been settled: new-topic mode, nothing stored. */
 export function emptyTopicState(): TopicState {

@@ -28,7 +28,8 @@ export function checkParams(params: SynthesisParams): void {
   if (!Number.isFinite(cNorm)) bad('cNorm', 'must be a finite number')
   // Regrets are normalised by multiplying with 1/(|σ| + ε) (weights.ts): for ε below about
   // 5.6e-309 that is ∞ when σ = 0, and a regret of 0 times ∞ is NaN.
-  if (!(Number.isFinite(epsilon) && epsilon > 0 && 1 / epsilon < Infinity)) bad('epsilon', 'must be a finite number > 0 with a finite reciprocal')
+  if (!(Number.isFinite(epsilon) && epsilon > 0 && 1 / epsilon < Infinity))
+    bad('epsilon', 'must be a finite number > 0 with a finite reciprocal')
   if (!(Number.isFinite(epsilonSafeDiv) && epsilonSafeDiv > 0)) bad('epsilonSafeDiv', 'must be a finite number > 0')
 }
 
@@ -40,7 +41,8 @@ export function checkState(state: TopicState): void {
   finiteNumber(state.initialRegret, 'state.initialRegret')
   if (state.previousNetworkLoss !== null) log10Loss(state.previousNetworkLoss, 'state.previousNetworkLoss')
   const regrets = record(state.regrets, 'state.regrets')
-  for (const family of ['oneOutInferer', 'oneOutForecaster', 'oneInForecaster'] as const) checkFamily(regrets[family], `state.regrets.${family}`)
+  for (const family of ['oneOutInferer', 'oneOutForecaster', 'oneInForecaster'] as const)
+    checkFamily(regrets[family], `state.regrets.${family}`)
 }
 
 /**
@@ -75,7 +77,10 @@ export function indexEpoch(input: SynthesisInput, previousLoss: number | null): 
     const regrets = new Float64Array(covered.length)
     if (previousLoss !== null) {
       for (let e = 0; e < covered.length; e++) {
-        regrets[e] = finiteNumber(previousLoss - losses[e], `forecasted regret of "${id}" for "${infererIds[covered[e]]}"`)
+        regrets[e] = finiteNumber(
+          previousLoss - losses[e],
+          `forecasted regret of "${id}" for "${infererIds[covered[e]]}"`,
+        )
       }
     }
     forecasts.push({ id, inferers: Int32Array.from(covered), regrets })

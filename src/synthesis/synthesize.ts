@@ -22,7 +22,14 @@ import {
 } from './combine.js'
 import { confidenceInterval, EMPTY_CI } from './confidence-interval.js'
 import { SynthesisError } from './errors.js'
-import { forecastScratch, impliedByMedian, impliedByRegret, oneOutImpliedByMedian, oneOutImpliedByRegret, type ForecastRow } from './forecast-implied.js'
+import {
+  forecastScratch,
+  impliedByMedian,
+  impliedByRegret,
+  oneOutImpliedByMedian,
+  oneOutImpliedByRegret,
+  type ForecastRow,
+} from './forecast-implied.js'
 import { median } from './stats.js'
 import { checkParams, checkState, indexEpoch, type IndexedEpoch } from './synthesis-input.js'
 import { EMPTY_MATRIX } from './id-matrix.js'
@@ -43,7 +50,12 @@ export function countWeightEvaluations(params: SynthesisParams, input: Synthesis
   return counter.weightEvaluations
 }
 
-function synthesize(params: SynthesisParams, input: SynthesisInput, state: TopicState, counter: WorkCounter | undefined): SynthesisOutput {
+function synthesize(
+  params: SynthesisParams,
+  input: SynthesisInput,
+  state: TopicState,
+  counter: WorkCounter | undefined,
+): SynthesisOutput {
   checkParams(params)
   checkState(state)
   const previousLoss = state.previousNetworkLoss
@@ -105,7 +117,12 @@ function newTopic(epoch: IndexedEpoch): SynthesisOutput {
 }
 
 /** Mode 5: regret-weighted, §6 then §8.1–§8.5, with §9 from the combined weights. */
-function regretWeighted(params: SynthesisParams, epoch: IndexedEpoch, state: TopicState, counter: WorkCounter | undefined): SynthesisOutput {
+function regretWeighted(
+  params: SynthesisParams,
+  epoch: IndexedEpoch,
+  state: TopicState,
+  counter: WorkCounter | undefined,
+): SynthesisOutput {
   const { infererIds, inferences } = epoch
   const regrets = state.regrets
   const kernel = weightKernel(params.pNorm, params.cNorm, params.epsilon)
@@ -125,7 +142,15 @@ function regretWeighted(params: SynthesisParams, epoch: IndexedEpoch, state: Top
   const forecasterIds = rows.map((row) => row.id)
   const nI = infererIds.length
   const nF = rows.length
-  const ctx = combineContext(kernel, params.epsilonSafeDiv, state.initialRegret, counter, infererIds, inferences, forecasterIds)
+  const ctx = combineContext(
+    kernel,
+    params.epsilonSafeDiv,
+    state.initialRegret,
+    counter,
+    infererIds,
+    inferences,
+    forecasterIds,
+  )
 
   const all = allForecasters(nF)
   const networkInference = combine(ctx, rowOfSet(ctx, regrets.network), -1, all, implied)
@@ -231,7 +256,9 @@ function oneOutImpliedMatrix(
     const covered = rows[b].inferers
     for (let e = 0; e < covered.length; e++) {
       const v = withoutEach[b][e]
-      values[base + covered[e]] = Number.isNaN(v) ? v : finite(v, 'one_out_inferer_forecast_implied_inferences', rows[b].id)
+      values[base + covered[e]] = Number.isNaN(v)
+        ? v
+        : finite(v, 'one_out_inferer_forecast_implied_inferences', rows[b].id)
     }
   }
   return { rows: rows.map((row) => row.id), cols: infererIds, values }

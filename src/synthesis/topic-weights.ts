@@ -40,7 +40,8 @@ const WEEKS_PER_MONTH = 4.345
 
 function check(value: number, name: string, positive: boolean): void {
   if (!Number.isFinite(value)) throw new SynthesisError('NON_FINITE', `${name} is not finite (${value})`)
-  if (positive ? !(value > 0) : !(value >= 0)) throw new SynthesisError('INVALID_INPUT', `${name} must be ${positive ? '> 0' : '>= 0'} (got ${value})`)
+  if (positive ? !(value > 0) : !(value >= 0))
+    throw new SynthesisError('INVALID_INPUT', `${name} must be ${positive ? '> 0' : '>= 0'} (got ${value})`)
 }
 
 /** x^e, through the exactly rounded square root for the default exponent 1/2. */
@@ -65,7 +66,10 @@ export function topicWeight(params: TopicWeightParams, input: TopicWeightInput):
   check(input.feeRevenue, 'fee revenue', false)
   check(input.epochLength, 'epoch length', true)
   if (input.feeRevenue === 0 || input.stake === 0) return 0
-  return power(input.stake, params.stakeImportance) * power(input.feeRevenue / input.epochLength, params.feeRevenueImportance)
+  return (
+    power(input.stake, params.stakeImportance) *
+    power(input.feeRevenue / input.epochLength, params.feeRevenueImportance)
+  )
 }
 
 /** w_t = EMA(α, Ŵ_t, previous w_t); the raw weight itself for a topic never weighed before. */

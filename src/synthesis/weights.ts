@@ -44,7 +44,12 @@ export function weightOf(k: WeightKernel, normalizedRegret: number, maxNormalize
 }
 
 /** The chain's CalcWeightFromNormalizedRegret with explicit p and c (tests, worked examples). */
-export function weightFromNormalizedRegret(normalizedRegret: number, maxNormalizedRegret: number, p: number, c: number): number {
+export function weightFromNormalizedRegret(
+  normalizedRegret: number,
+  maxNormalizedRegret: number,
+  p: number,
+  c: number,
+): number {
   return weightOf(weightKernel(p, c, 0), normalizedRegret, maxNormalizedRegret)
 }
 

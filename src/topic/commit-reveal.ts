@@ -10,8 +10,18 @@ import { ValidationError } from '../p2p/index.js'
 
 const COMMIT_DOMAIN = 'chorus/commit/v1'
 
-export function commitmentOf(topicId: string, epoch: number, signer: string, value: number | readonly number[], salt: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(createHash('sha256').update(encodeCanonical([COMMIT_DOMAIN, topicId, epoch, signer, value, salt])).digest())
+export function commitmentOf(
+  topicId: string,
+  epoch: number,
+  signer: string,
+  value: number | readonly number[],
+  salt: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(
+    createHash('sha256')
+      .update(encodeCanonical([COMMIT_DOMAIN, topicId, epoch, signer, value, salt]))
+      .digest(),
+  )
 }
 
 export function newSalt(): Uint8Array<ArrayBuffer> {

@@ -58,7 +58,9 @@ export function parseTopicConfig(value: unknown, source: string): TopicConfig {
   const file = parsed.data
   const window = file.submissionWindowMs ?? Math.floor(file.epochMs * 0.6)
   if (window >= file.epochMs) {
-    throw new TopicConfigError(`${source}: submissionWindowMs: must be less than epochMs (${window} >= ${file.epochMs})`)
+    throw new TopicConfigError(
+      `${source}: submissionWindowMs: must be less than epochMs (${window} >= ${file.epochMs})`,
+    )
   }
   let params: SynthesisParams
   try {
@@ -75,7 +77,9 @@ export async function loadTopicConfig(path: string): Promise<TopicConfig> {
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw new TopicConfigError(`cannot read topic file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new TopicConfigError(
+      `cannot read topic file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
   }
   let value: unknown
   try {

@@ -42,7 +42,8 @@ export function lossBundle(epoch: DecidedEpoch, truth: LossTruth, lossFunction: 
   const implied = o.oneOutInfererForecastImpliedInferences
   const tableLosses = new Float64Array(implied.values.length)
   // NaN (a recomputation that vanished) stays absent.
-  for (let i = 0; i < tableLosses.length; i++) tableLosses[i] = implied.values[i] === implied.values[i] ? log(implied.values[i]) : Number.NaN
+  for (let i = 0; i < tableLosses.length; i++)
+    tableLosses[i] = implied.values[i] === implied.values[i] ? log(implied.values[i]) : Number.NaN
   const oneOutInfererForecasters: IdMatrix = { rows: implied.rows, cols: implied.cols, values: tableLosses }
   return {
     network: log(o.networkInference),
@@ -135,6 +136,10 @@ function scopedTable(t: IdMatrix, produced: IdMatrix): IdMatrix {
   const keptRows = t.rows.map((_, r) => r).filter((r) => rowAt[r] >= 0)
   const keptCols = t.cols.map((_, c) => c).filter((c) => colAt[c] >= 0)
   const values = new Float64Array(rows.length * cols.length)
-  keptRows.forEach((r, i) => keptCols.forEach((c, j) => (values[i * cols.length + j] = isProduced(r, c) ? t.values[r * t.cols.length + c] : Number.NaN)))
+  keptRows.forEach((r, i) =>
+    keptCols.forEach(
+      (c, j) => (values[i * cols.length + j] = isProduced(r, c) ? t.values[r * t.cols.length + c] : Number.NaN),
+    ),
+  )
   return { rows, cols, values }
 }

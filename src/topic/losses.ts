@@ -31,7 +31,8 @@ export const LOSS_FLOOR = 1e-30
 export const RELATIVE_LOSS_FLOOR = 1e-4
 
 function checkFinite(value: number, what: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new LossError(`${what} must be a finite number (got ${String(value)})`)
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new LossError(`${what} must be a finite number (got ${String(value)})`)
 }
 
 /**
@@ -72,7 +73,13 @@ export function loss(name: LossFunctionName, prediction: number, truth: number, 
 }
 
 /** log10 of the loss, floored at `floor` (default LOSS_FLOOR) so an exact hit stays finite. */
-export function log10Loss(name: LossFunctionName, prediction: number, truth: number, previousTruth?: number, floor = LOSS_FLOOR): number {
+export function log10Loss(
+  name: LossFunctionName,
+  prediction: number,
+  truth: number,
+  previousTruth?: number,
+  floor = LOSS_FLOOR,
+): number {
   return log10OfLoss(loss(name, prediction, truth, previousTruth), floor)
 }
 

@@ -30,10 +30,13 @@ export class Timers implements Scheduler {
   /** Run `fn` at time `atMs` (at once if it has passed). */
   at(atMs: number, fn: () => void): void {
     if (this.closed) return
-    const handle = setTimeout(() => {
-      this.pending.delete(handle)
-      fn()
-    }, Math.max(0, atMs - this.clock()))
+    const handle = setTimeout(
+      () => {
+        this.pending.delete(handle)
+        fn()
+      },
+      Math.max(0, atMs - this.clock()),
+    )
     this.pending.add(handle)
   }
 

@@ -41,7 +41,8 @@ export function parseChannel(name: string): ParsedChannel | undefined {
   if (name === globalChannel('tx')) return { kind: 'tx', topicId: '' }
   const parts = name.split('/')
   // ['', 'chorus', '1', 'topic', <id>, <kind>]
-  if (parts.length !== 6 || parts[1] !== 'chorus' || parts[2] !== String(PROTOCOL_VERSION) || parts[3] !== 'topic') return undefined
+  if (parts.length !== 6 || parts[1] !== 'chorus' || parts[2] !== String(PROTOCOL_VERSION) || parts[3] !== 'topic')
+    return undefined
   const [topicId, kind] = [parts[4], parts[5]]
   if (!isValidTopicId(topicId) || !(TOPIC_CHANNEL_KINDS as readonly string[]).includes(kind)) return undefined
   return { kind: kind as TopicChannelKind, topicId }

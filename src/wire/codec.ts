@@ -26,7 +26,8 @@ function float64ArrayBytes(values: Float64Array): Uint8Array {
 }
 
 function float64ArrayOf(value: unknown): Float64Array {
-  if (!(value instanceof Uint8Array) || value.length % 8 !== 0) throw new Error('a float64 array (tag 86) must hold a byte string of whole float64s')
+  if (!(value instanceof Uint8Array) || value.length % 8 !== 0)
+    throw new Error('a float64 array (tag 86) must hold a byte string of whole float64s')
   const view = new DataView(value.buffer, value.byteOffset, value.byteLength)
   const out = new Float64Array(value.length / 8)
   for (let i = 0; i < out.length; i++) {
@@ -43,10 +44,15 @@ function float64ArrayOf(value: unknown): Float64Array {
 const ENCODE_OPTIONS = {
   float64: true,
   typeEncoders: {
-    Float64Array: (values: unknown) => [new Token(Type.tag, FLOAT64_LE_ARRAY_TAG), new Token(Type.bytes, float64ArrayBytes(values as Float64Array))],
+    Float64Array: (values: unknown) => [
+      new Token(Type.tag, FLOAT64_LE_ARRAY_TAG),
+      new Token(Type.bytes, float64ArrayBytes(values as Float64Array)),
+    ],
   },
 } as const
-export const CODEC_TAGS: { [tag: number]: TagDecoder } = { [FLOAT64_LE_ARRAY_TAG]: (decodeContent) => float64ArrayOf(decodeContent()) }
+export const CODEC_TAGS: { [tag: number]: TagDecoder } = {
+  [FLOAT64_LE_ARRAY_TAG]: (decodeContent) => float64ArrayOf(decodeContent()),
+}
 
 const DECODE_OPTIONS = {
   strict: true,
@@ -99,8 +105,10 @@ export function checkCborBudget(bytes: Uint8Array, maxItems = MAX_CBOR_ITEMS, ma
     if (info < 24) arg = info
     else if (info === 24) arg = bytes[pos]
     else if (info === 25) arg = (bytes[pos] << 8) | bytes[pos + 1]
-    else if (info === 26) arg = ((bytes[pos] << 24) >>> 0) + ((bytes[pos + 1] << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3])
-    else if (info === 27) arg = Number.MAX_SAFE_INTEGER // any length this large outruns the bytes or the budget
+    else if (info === 26)
+      arg = ((bytes[pos] << 24) >>> 0) + ((bytes[pos + 1] << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3])
+    else if (info === 27)
+      arg = Number.MAX_SAFE_INTEGER // any length this large outruns the bytes or the budget
     else return // reserved or indefinite: the decoder rejects it
     if (info >= 24) pos += 1 << (info - 24)
     remaining--

@@ -104,7 +104,13 @@ export function readEnvelope(bytes: Uint8Array): ReadEnvelope {
   checkCborBudget(bytes)
   let value: unknown
   try {
-    value = decode(bytes, { strict: true, rejectDuplicateMapKeys: true, allowUndefined: false, allowIndefinite: false, tags: CODEC_TAGS })
+    value = decode(bytes, {
+      strict: true,
+      rejectDuplicateMapKeys: true,
+      allowUndefined: false,
+      allowIndefinite: false,
+      tags: CODEC_TAGS,
+    })
   } catch (err) {
     throw new CodecError(`not valid CBOR: ${(err as Error).message}`)
   }

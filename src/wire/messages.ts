@@ -6,20 +6,30 @@
 import { z } from 'zod'
 import type { ChannelKind } from './channels.js'
 
-export const MESSAGE_TYPES = ['inference', 'inference-commit', 'forecast', 'loss-bundle', 'proposal', 'vote', 'commit', 'tx'] as const
+export const MESSAGE_TYPES = [
+  'inference',
+  'inference-commit',
+  'forecast',
+  'loss-bundle',
+  'proposal',
+  'vote',
+  'commit',
+  'tx',
+] as const
 export type MessageType = (typeof MESSAGE_TYPES)[number]
 
 const KiB = 1024
 const MiB = 1024 * KiB
 
 /** A participant / account id: hex of a 32-byte ed25519 public key. */
-export const participantIdSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex chars (an ed25519 public key)')
+export const participantIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex chars (an ed25519 public key)')
 /** Byte strings of any backing buffer (z.instanceof narrows to ArrayBuffer-backed ones). */
 const uint8 = () => z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'must be a byte string')
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const nonNegativeInt = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
-const bytes = (length: number) =>
-  uint8().refine((b) => b.length === length, `must be ${length} bytes`)
+const bytes = (length: number) => uint8().refine((b) => b.length === length, `must be ${length} bytes`)
 
 /**
  * The log10 of a loss (a positive finite double) lies in [−324, 309]; forecasts and loss
@@ -29,7 +39,9 @@ const bytes = (length: number) =>
  */
 export const LOG10_LOSS_RANGE = { min: -324, max: 309 } as const
 const isLog10Loss = (v: number): boolean => v >= LOG10_LOSS_RANGE.min && v <= LOG10_LOSS_RANGE.max
-const log10Loss = z.number().refine(isLog10Loss, `must be a log10 loss (a number in [${LOG10_LOSS_RANGE.min}, ${LOG10_LOSS_RANGE.max}])`)
+const log10Loss = z
+  .number()
+  .refine(isLog10Loss, `must be a log10 loss (a number in [${LOG10_LOSS_RANGE.min}, ${LOG10_LOSS_RANGE.max}])`)
 const log10LossMap = z.record(participantIdSchema, log10Loss)
 
 /**
@@ -37,7 +49,10 @@ const log10LossMap = z.record(participantIdSchema, log10Loss)
  * each element costs the coordinators a one-out recomputation over all of them.
  */
 export const MAX_ELEMENTS_PER_FORECAST = 12
-const forecastLosses = log10LossMap.refine((m) => Object.keys(m).length <= MAX_ELEMENTS_PER_FORECAST, `must hold at most ${MAX_ELEMENTS_PER_FORECAST} elements`)
+const forecastLosses = log10LossMap.refine(
+  (m) => Object.keys(m).length <= MAX_ELEMENTS_PER_FORECAST,
+  `must hold at most ${MAX_ELEMENTS_PER_FORECAST} elements`,
+)
 
 /**
  * An inference is any number up to 1e300 in magnitude: the network inference is a weighted
@@ -45,10 +60,14 @@ const forecastLosses = log10LossMap.refine((m) => Object.keys(m).length <= MAX_E
  * for everyone). The synthesis engine's limit (src/synthesis/input-ranges.ts).
  */
 export const INFERENCE_LIMIT = 1e300
-const inferenceNumber = z.number().refine((v) => Math.abs(v) <= INFERENCE_LIMIT, `must be a number of magnitude at most ${INFERENCE_LIMIT}`)
+const inferenceNumber = z
+  .number()
+  .refine((v) => Math.abs(v) <= INFERENCE_LIMIT, `must be a number of magnitude at most ${INFERENCE_LIMIT}`)
 
 /** Ascending, unique participant ids. */
-const sortedIds = z.array(participantIdSchema).refine((ids) => ids.every((id, i) => i === 0 || ids[i - 1] < id), 'ids must be ascending and unique')
+const sortedIds = z
+  .array(participantIdSchema)
+  .refine((ids) => ids.every((id, i) => i === 0 || ids[i - 1] < id), 'ids must be ascending and unique')
 
 /**
  * A table by (row id, column id) as the synthesis engine holds it: a Float64Array (tag 86 on
@@ -57,7 +76,10 @@ const sortedIds = z.array(participantIdSchema).refine((ids) => ids.every((id, i)
 const log10LossTable = z
   .strictObject({ rows: sortedIds, cols: sortedIds, values: z.instanceof(Float64Array) })
   .refine((t) => t.values.length === t.rows.length * t.cols.length, 'values must hold rows × cols entries')
-  .refine((t) => t.values.every((v) => v !== v || isLog10Loss(v)), `values must be log10 losses (in [${LOG10_LOSS_RANGE.min}, ${LOG10_LOSS_RANGE.max}]), or NaN for an absent entry`)
+  .refine(
+    (t) => t.values.every((v) => v !== v || isLog10Loss(v)),
+    `values must be log10 losses (in [${LOG10_LOSS_RANGE.min}, ${LOG10_LOSS_RANGE.max}]), or NaN for an absent entry`,
+  )
 
 /**
  * A worker's answer for one epoch: a number, or a vector for multi-output topics. On a
@@ -227,7 +249,8 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     schema: txPayloadSchema,
     // Every distinct tx has its own slot: the ledger, not gossip, decides which of two txs with
     // one nonce wins (a refused tx must not lock its nonce); identical bytes stay duplicates.
-    slot: (_e, p) => `${p.accountNonce}|${p.kind}|${JSON.stringify(Object.entries(p.body).sort(([a], [b]) => (a < b ? -1 : 1)))}`,
+    slot: (_e, p) =>
+      `${p.accountNonce}|${p.kind}|${JSON.stringify(Object.entries(p.body).sort(([a], [b]) => (a < b ? -1 : 1)))}`,
     onConflict: 'reject',
   },
 }

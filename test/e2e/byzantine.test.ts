@@ -14,7 +14,9 @@ import { waitFor } from '../utils/wait.js'
 
 const topic = parseTopicConfig({ id: 'byz', name: 'byz', epochMs: 300, groundTruth: 'synthetic:33' }, 'byz')
 
-async function withByzantine(byzantine: CoordinatorFault): Promise<{ cluster: LocalCluster; honest: ClusterMember[]; evil: ClusterMember }> {
+async function withByzantine(
+  byzantine: CoordinatorFault,
+): Promise<{ cluster: LocalCluster; honest: ClusterMember[]; evil: ClusterMember }> {
   const cluster = await LocalCluster.start({
     topics: [topic],
     coordinators: 3,
@@ -40,7 +42,11 @@ describe('a Byzantine coordinator', () => {
     cluster = run.cluster
     const evilId = run.evil.node.participantId
     const stakeAtGenesis = selfStakeOf(driverOf(run.honest[0]).chain.ledger, evilId)
-    await waitFor(() => run.honest.every((m) => selfStakeOf(driverOf(m).chain.ledger, evilId) < stakeAtGenesis), 'the equivocator slashed', 60_000)
+    await waitFor(
+      () => run.honest.every((m) => selfStakeOf(driverOf(m).chain.ledger, evilId) < stakeAtGenesis),
+      'the equivocator slashed',
+      60_000,
+    )
     expect(run.cluster.commits.forks()).toEqual([])
     expect(run.honest.some((m) => (driverOf(m).counters.get('evidence') ?? 0) > 0)).toBe(true)
   }, 90_000)

@@ -43,7 +43,11 @@ describe('a coordinator far behind', () => {
     const planned = cluster.planned.find((p) => p.identity === key)
     expect(planned).toBeDefined()
     const late = driverOf(await cluster.startMember(planned!))
-    await waitFor(() => late.chain.height >= hub.chain.height - 2, 'the late member within 2 heights of the others', 30_000)
+    await waitFor(
+      () => late.chain.height >= hub.chain.height - 2,
+      'the late member within 2 heights of the others',
+      30_000,
+    )
     // More than a member serves in one request (64) came from catching up.
     expect(late.chain.height).toBeGreaterThanOrEqual(BEHIND - 2)
     expect(cluster.commits.forks()).toEqual([])
@@ -57,7 +61,11 @@ describe('a coordinator far behind', () => {
     // Three honest members and the silent one are a quorum of five.
     await waitFor(() => hub.chain.height >= 20, 'height 20 without the late member', 120_000)
     const late = driverOf(await cluster.startMember(cluster.planned.find((p) => p.identity === key)!))
-    await waitFor(() => late.chain.height >= hub.chain.height - 2, 'the late member within 2 heights of the others', 60_000)
+    await waitFor(
+      () => late.chain.height >= hub.chain.height - 2,
+      'the late member within 2 heights of the others',
+      60_000,
+    )
     expect(silent).toBeDefined()
     expect(cluster.commits.forks()).toEqual([])
   }, 180_000)

@@ -21,7 +21,10 @@ describe('worker churn', () => {
 
     await cluster.removeMember(victim)
     const killedAt = decisions.length
-    await waitFor(() => decisions.slice(killedAt).filter((d) => !(id in d.inferences)).length >= 3, 'three epochs without the victim')
+    await waitFor(
+      () => decisions.slice(killedAt).filter((d) => !(id in d.inferences)).length >= 3,
+      'three epochs without the victim',
+    )
     const without = decisions.slice(killedAt).filter((d) => !(id in d.inferences))
     for (const d of without) expect(Object.keys(d.inferences)).toHaveLength(3)
 

@@ -16,7 +16,10 @@ import { parseTopicConfig } from '../../src/topic/config.js'
 import { waitFor } from '../utils/wait.js'
 
 const alpha = parseTopicConfig({ id: 'alpha', name: 'alpha', epochMs: 400, groundTruth: 'synthetic:3' }, 'alpha')
-const beta = parseTopicConfig({ id: 'beta', name: 'beta', epochMs: 400, groundTruth: 'synthetic:5', commitReveal: true }, 'beta')
+const beta = parseTopicConfig(
+  { id: 'beta', name: 'beta', epochMs: 400, groundTruth: 'synthetic:5', commitReveal: true },
+  'beta',
+)
 const EPOCHS = 12
 
 describe('two topics, external models and a copier', () => {
@@ -32,13 +35,20 @@ describe('two topics, external models and a copier', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       let body = ''
-      req.on('data', (c) => (body += c)).on('end', () => {
-        httpCalls++
-        const { context } = JSON.parse(body) as { context: { truth: { value: number }[]; inferers: string[] } }
-        const last = context.truth.at(-1)?.value ?? 0
-        res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify({ inference: last - 0.5, forecast: Object.fromEntries(context.inferers.map((id) => [id, -1])) }))
-      })
+      req
+        .on('data', (c) => (body += c))
+        .on('end', () => {
+          httpCalls++
+          const { context } = JSON.parse(body) as { context: { truth: { value: number }[]; inferers: string[] } }
+          const last = context.truth.at(-1)?.value ?? 0
+          res.setHeader('content-type', 'application/json')
+          res.end(
+            JSON.stringify({
+              inference: last - 0.5,
+              forecast: Object.fromEntries(context.inferers.map((id) => [id, -1])),
+            }),
+          )
+        })
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
@@ -68,13 +78,26 @@ describe('two topics, external models and a copier', () => {
       if (envelope.type !== 'inference' || copied.has(envelope.epoch)) return
       copied.add(envelope.epoch)
       const { value } = envelope.payload as { value: number }
-      void copier.publish({ type: 'inference', chainId: cluster.genesis.chainId, topicId: 'beta', epoch: envelope.epoch, nonce: new Uint8Array(0), payload: { value, salt: new Uint8Array(randomBytes(16)) } })
+      void copier.publish({
+        type: 'inference',
+        chainId: cluster.genesis.chainId,
+        topicId: 'beta',
+        epoch: envelope.epoch,
+        nonce: new Uint8Array(0),
+        payload: { value, salt: new Uint8Array(randomBytes(16)) },
+      })
     })
 
     cluster.events.on('decision', (d) => {
       decisions[d.topicId].push(d)
     })
-    await waitFor(() => decisions.alpha.filter((d) => d.epoch >= first()).length >= EPOCHS && decisions.beta.filter((d) => d.epoch >= first()).length >= EPOCHS, 'epochs of both topics', 60_000)
+    await waitFor(
+      () =>
+        decisions.alpha.filter((d) => d.epoch >= first()).length >= EPOCHS &&
+        decisions.beta.filter((d) => d.epoch >= first()).length >= EPOCHS,
+      'epochs of both topics',
+      60_000,
+    )
   }, 90_000)
 
   afterAll(async () => {
@@ -84,8 +107,12 @@ describe('two topics, external models and a copier', () => {
   })
 
   it('decides both topics, each from its own workers only', () => {
-    const shared = cluster.members.filter((m) => m.role === 'worker' && m !== alphaOnly && m !== httpWorker && m !== cmdWorker).map((m) => m.node.participantId)
-    const alphaIds = [...shared, alphaOnly, httpWorker, cmdWorker].map((m) => (typeof m === 'string' ? m : m.node.participantId)).sort()
+    const shared = cluster.members
+      .filter((m) => m.role === 'worker' && m !== alphaOnly && m !== httpWorker && m !== cmdWorker)
+      .map((m) => m.node.participantId)
+    const alphaIds = [...shared, alphaOnly, httpWorker, cmdWorker]
+      .map((m) => (typeof m === 'string' ? m : m.node.participantId))
+      .sort()
     // Built-in models answer every epoch; the external ones (a process, a server) may miss
     // one on a loaded machine, and are checked in the next test.
     const builtIn = alphaIds.filter((id) => id !== httpWorker.node.participantId && id !== cmdWorker.node.participantId)
@@ -93,7 +120,8 @@ describe('two topics, external models and a copier', () => {
       for (const id of builtIn) expect(d.inferences[id]).toBeTypeOf('number')
       for (const id of Object.keys(d.inferences)) expect(alphaIds).toContain(id)
     }
-    for (const d of decisions.beta.filter((x) => x.epoch >= first())) expect(Object.keys(d.inferences).sort()).toEqual([...shared].sort())
+    for (const d of decisions.beta.filter((x) => x.epoch >= first()))
+      expect(Object.keys(d.inferences).sort()).toEqual([...shared].sort())
     // Different series: the two topics' network inferences never coincide.
     const a = new Map(decisions.alpha.map((d) => [d.epoch, d.output.networkInference]))
     for (const d of decisions.beta) if (a.has(d.epoch)) expect(d.output.networkInference).not.toBe(a.get(d.epoch))

@@ -15,7 +15,10 @@ import { regimeShifts, type WeightRecord } from '../utils/regime-shift.js'
 import { waitFor } from '../utils/wait.js'
 
 const EPOCHS = 60
-const topic = parseTopicConfig({ id: 'synthetic', name: 'test', epochMs: 250, groundTruth: 'synthetic:42' }, 'test topic')
+const topic = parseTopicConfig(
+  { id: 'synthetic', name: 'test', epochMs: 250, groundTruth: 'synthetic:42' },
+  'test topic',
+)
 
 describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
   let cluster: LocalCluster
@@ -28,7 +31,11 @@ describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
     cluster.events.on('decision', (d) => decisions.push(d))
     // The run is the EPOCHS epochs from the first one every node took part in.
     first = cluster.firstFullEpoch(topic.id)
-    await waitFor(() => decisions.some((d) => d.epoch >= first + EPOCHS - 1), `${EPOCHS} epochs`, (first + EPOCHS) * topic.epochMs + 20_000)
+    await waitFor(
+      () => decisions.some((d) => d.epoch >= first + EPOCHS - 1),
+      `${EPOCHS} epochs`,
+      (first + EPOCHS) * topic.epochMs + 20_000,
+    )
   }, 60_000)
   afterAll(() => cluster.stop())
 
@@ -52,7 +59,13 @@ describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
     const truth = cluster.groundTruth.get(topic.id)!
     const summary = new SummaryAccumulator(topic.lossFunction, 15)
     for (const d of decisions.filter(inRun)) {
-      summary.add({ epoch: d.epoch, truth: (await truth.valueAt(d.epoch))!, network: d.output.networkInference, naive: d.output.naiveInference, inferences: d.inferences })
+      summary.add({
+        epoch: d.epoch,
+        truth: (await truth.valueAt(d.epoch))!,
+        network: d.output.networkInference,
+        naive: d.output.naiveInference,
+        inferences: d.inferences,
+      })
     }
     const result = summary.result()
     expect(result.counted).toBe(EPOCHS - 15)
@@ -64,8 +77,14 @@ describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
     const records: WeightRecord[] = []
     for (const d of decisions.filter(inRun)) {
       const truth = (await series.valueAt(d.epoch))!
-      const workers = Object.fromEntries(Object.entries(d.inferences).map(([id, v]) => [id, loss(topic.lossFunction, v, truth)]))
-      records.push({ epoch: d.epoch, losses: { workers }, effectiveWeights: effectiveWeights(topic.params, d.inferences, d.output) })
+      const workers = Object.fromEntries(
+        Object.entries(d.inferences).map(([id, v]) => [id, loss(topic.lossFunction, v, truth)]),
+      )
+      records.push({
+        epoch: d.epoch,
+        losses: { workers },
+        effectiveWeights: effectiveWeights(topic.params, d.inferences, d.output),
+      })
     }
     // The series turns from a trend to noise around a level at epoch 36 (seed 42).
     expect(series.regimeAt(36)).toMatchObject({ kind: 'noisy-level', start: 36 })

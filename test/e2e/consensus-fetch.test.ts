@@ -23,7 +23,14 @@ describe('a voter without the messages a proposal names', () => {
 
   beforeAll(async () => {
     silent = await generateIdentity()
-    cluster = await LocalCluster.start({ topics: [topic], coordinators: 4, workers: 2, reputers: 1, startDelayMs: 800, extraMembers: [{ role: 'worker', identity: silent, start: false }] })
+    cluster = await LocalCluster.start({
+      topics: [topic],
+      coordinators: 4,
+      workers: 2,
+      reputers: 1,
+      startDelayMs: 800,
+      extraMembers: [{ role: 'worker', identity: silent, start: false }],
+    })
     coordinators = cluster.members.filter((m) => m.role === 'coordinator')
     cluster.events.on('decision', (d) => decisions.push(d))
   }, 30_000)
@@ -37,21 +44,42 @@ describe('a voter without the messages a proposal names', () => {
     const first = cluster.topics[0].clock.current() + 1
     const ids: string[] = []
     for (let epoch = first; epoch < first + 8; epoch++) {
-      const envelope = signEnvelope({ type: 'inference', chainId: cluster.genesis.chainId, topicId: topic.id, epoch, nonce: new Uint8Array(0), payload: { value: 100 + epoch } }, silent.secretKey, silent.publicKey)
+      const envelope = signEnvelope(
+        {
+          type: 'inference',
+          chainId: cluster.genesis.chainId,
+          topicId: topic.id,
+          epoch,
+          nonce: new Uint8Array(0),
+          payload: { value: 100 + epoch },
+        },
+        silent.secretKey,
+        silent.publicKey,
+      )
       const bytes = encodeEnvelope(envelope)
       const id = toHex(messageId(bytes))
       driverOf(holder).pool.add(id, envelope, bytes)
       ids.push(id)
     }
     // Others can only hold one of these ids by fetching it for a block that names it.
-    await waitFor(() => others.every((m) => ids.some((id) => driverOf(m).pool.get(id) !== undefined)), 'a block naming an unsent inference reaches every voter', 30_000)
+    await waitFor(
+      () => others.every((m) => ids.some((id) => driverOf(m).pool.get(id) !== undefined)),
+      'a block naming an unsent inference reaches every voter',
+      30_000,
+    )
     const height = Math.max(...coordinators.map((m) => driverOf(m).chain.height))
-    await waitFor(() => coordinators.every((m) => driverOf(m).chain.height >= height + 2), 'two more commits everywhere', 30_000)
+    await waitFor(
+      () => coordinators.every((m) => driverOf(m).chain.height >= height + 2),
+      'two more commits everywhere',
+      30_000,
+    )
     expect(others.every((m) => (driverOf(m).counters.get('messages-fetch') ?? 0) >= 1)).toBe(true)
     expect(cluster.commits.forks()).toEqual([])
     // The committed blocks carry the silent worker's value into the decided epochs.
     const silentId = toHex(silent.publicKey)
-    const carried = decisions.filter((d) => d.epoch >= first && d.epoch < first + 8 && d.inferences[silentId] === 100 + d.epoch)
+    const carried = decisions.filter(
+      (d) => d.epoch >= first && d.epoch < first + 8 && d.inferences[silentId] === 100 + d.epoch,
+    )
     expect(carried.length).toBeGreaterThanOrEqual(1)
   }, 90_000)
 })

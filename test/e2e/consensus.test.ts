@@ -23,7 +23,14 @@ describe('a committee of 4 coordinators', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'chorus-bft-'))
-    cluster = await LocalCluster.start({ topics: [topic], coordinators: 4, workers: 4, reputers: 2, dataDir: dir, startDelayMs: 1000 })
+    cluster = await LocalCluster.start({
+      topics: [topic],
+      coordinators: 4,
+      workers: 4,
+      reputers: 2,
+      dataDir: dir,
+      startDelayMs: 1000,
+    })
     coordinators = cluster.members.filter((m) => m.role === 'coordinator')
   }, 30_000)
   afterAll(async () => {
@@ -64,7 +71,11 @@ describe('a committee of 4 coordinators', () => {
 
     const c2 = await cluster.restartMember(c)
     const d2 = await cluster.restartMember(d)
-    await waitFor(() => [a, b, c2, d2].every((m) => driverOf(m).chain.height >= stalled + 3), 'commits resume on all four', 60_000)
+    await waitFor(
+      () => [a, b, c2, d2].every((m) => driverOf(m).chain.height >= stalled + 3),
+      'commits resume on all four',
+      60_000,
+    )
     expect(cluster.commits.forks()).toEqual([])
   }, 120_000)
 })

@@ -25,7 +25,9 @@ interface Child {
 }
 
 function startChild(configPath: string, commits: Map<number, string>): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/coordinator-process.ts', configPath], { stdio: 'pipe' })
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/coordinator-process.ts', configPath], {
+    stdio: 'pipe',
+  })
   const child: Child = { proc, commits, ready: false }
   createInterface({ input: proc.stdout }).on('line', (line) => {
     const [kind, a, b] = line.split(' ')
@@ -59,9 +61,18 @@ describe('kill -9 a coordinator', () => {
       extraMembers: [{ role: 'coordinator', identity: key, start: false }],
       startDelayMs: 3000,
     })
-      const hub = cluster.members[0]
+    const hub = cluster.members[0]
     const configPath = join(dir, 'child.json')
-    await writeFile(configPath, JSON.stringify({ genesis: genesisToJson(cluster.genesis), topics: [rawTopic], keyFile, dataDir: join(dir, 'child-data'), bootstrap: [hub.node.node.multiaddrs()[0]] }))
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        genesis: genesisToJson(cluster.genesis),
+        topics: [rawTopic],
+        keyFile,
+        dataDir: join(dir, 'child-data'),
+        bootstrap: [hub.node.node.multiaddrs()[0]],
+      }),
+    )
 
     const commits = new Map<number, string>()
     child = startChild(configPath, commits)

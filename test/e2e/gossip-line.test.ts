@@ -67,8 +67,18 @@ describe('5 nodes in a line', () => {
     }
     // A later inference from node 0 reaches 3 and 4 over the same links: by then the forecast
     // would have arrived too had it been forwarded to them.
-    await nodes[0].publish({ type: 'inference', chainId: TEST_CHAIN, topicId: 'eth-5m', epoch: 99, nonce: new Uint8Array(0), payload: { value: 1 } })
-    await waitFor(() => received[4].length === before[4] + 1 && received[3].length === before[3] + 1, 'inference at 3 and 4')
+    await nodes[0].publish({
+      type: 'inference',
+      chainId: TEST_CHAIN,
+      topicId: 'eth-5m',
+      epoch: 99,
+      nonce: new Uint8Array(0),
+      payload: { value: 1 },
+    })
+    await waitFor(
+      () => received[4].length === before[4] + 1 && received[3].length === before[3] + 1,
+      'inference at 3 and 4',
+    )
     expect(received[3].at(-1)!.envelope.type).toBe('inference')
     expect(received[4].at(-1)!.envelope.type).toBe('inference')
     expect(received[0].length).toBe(before[0]) // the publisher does not receive its own message

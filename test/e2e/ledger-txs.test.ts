@@ -23,7 +23,13 @@ describe('ledger transactions', () => {
   let receiver: string
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({ topics: [topic], coordinators: 2, workers: 2, reputers: 1, startDelayMs: 1000 })
+    cluster = await LocalCluster.start({
+      topics: [topic],
+      coordinators: 2,
+      workers: 2,
+      reputers: 1,
+      startDelayMs: 1000,
+    })
     coordinators = cluster.members.filter((m) => m.role === 'coordinator')
     const workers = cluster.members.filter((m) => m.role === 'worker')
     sender = workers[0].node.node
@@ -33,7 +39,11 @@ describe('ledger transactions', () => {
   afterAll(() => cluster.stop())
 
   const ledgerOf = (m: ClusterMember) => driverOf(m).chain.ledger
-  const tx = (accountNonce: number, kind: 'transfer' | 'unstake', body: Record<string, string>): UnsignedEnvelope<'tx'> => ({
+  const tx = (
+    accountNonce: number,
+    kind: 'transfer' | 'unstake',
+    body: Record<string, string>,
+  ): UnsignedEnvelope<'tx'> => ({
     type: 'tx',
     chainId: cluster.genesis.chainId,
     topicId: '',
@@ -45,7 +55,11 @@ describe('ledger transactions', () => {
   it('commits a transfer on every member', async () => {
     const before = balanceOf(ledgerOf(coordinators[0]), receiver)
     await sender.publish(tx(0, 'transfer', { to: receiver, amount: '12345' }))
-    await waitFor(() => coordinators.every((m) => balanceOf(ledgerOf(m), receiver) >= before + 12345n), 'transfer committed', 30_000)
+    await waitFor(
+      () => coordinators.every((m) => balanceOf(ledgerOf(m), receiver) >= before + 12345n),
+      'transfer committed',
+      30_000,
+    )
   })
 
   it('refuses an overdraft, an unstake beyond the stake and a replayed nonce, with reasons', async () => {
@@ -78,13 +92,22 @@ describe('ledger transactions', () => {
     const stranger = await generateIdentity()
     const hub = coordinators[0].node.node
     const verdict = nextEvent(hub.events, 'validation', (d) => d.code === 'unknown-account')
-    await sender.publishRaw(globalChannel('tx'), encodeEnvelope(signEnvelope(tx(0, 'transfer', { to: receiver, amount: '1' }), stranger.secretKey, stranger.publicKey)))
+    await sender.publishRaw(
+      globalChannel('tx'),
+      encodeEnvelope(
+        signEnvelope(tx(0, 'transfer', { to: receiver, amount: '1' }), stranger.secretKey, stranger.publicKey),
+      ),
+    )
     expect((await verdict).code).toBe('unknown-account')
     expect(hub.validator.counters.get('ignore:unknown-account' as CounterKey)).toBeGreaterThanOrEqual(1)
   })
 
   it('rejects a tx whose signature was tampered with at the validator', async () => {
-    const env = signEnvelope(tx(1, 'transfer', { to: receiver, amount: '1' }), sender.identity.secretKey, sender.identity.publicKey)
+    const env = signEnvelope(
+      tx(1, 'transfer', { to: receiver, amount: '1' }),
+      sender.identity.secretKey,
+      sender.identity.publicKey,
+    )
     const sig = new Uint8Array(env.signature)
     sig[0] ^= 1
     const hub = coordinators[0].node.node

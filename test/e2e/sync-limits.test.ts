@@ -33,7 +33,11 @@ class Gate {
 }
 
 /** Send `count` slow requests at once; settle them all. */
-function flood(from: ChorusNode, to: ChorusNode, count: number): Promise<PromiseSettledResult<(Uint8Array | null)[]>[]> {
+function flood(
+  from: ChorusNode,
+  to: ChorusNode,
+  count: number,
+): Promise<PromiseSettledResult<(Uint8Array | null)[]>[]> {
   return Promise.allSettled(Array.from({ length: count }, () => from.sync.request(to.peerId, 'slow', null)))
 }
 
@@ -63,15 +67,26 @@ describe('sync serving limits', () => {
 
   beforeAll(async () => {
     ;[server, narrow] = await Promise.all([
-      startNode({ sync: { maxConcurrentPerPeer: 4, maxConcurrentRequests: 6, maxInboundStreams: 8, maxFrameBytes: 64 * 1024 } }),
+      startNode({
+        sync: { maxConcurrentPerPeer: 4, maxConcurrentRequests: 6, maxInboundStreams: 8, maxFrameBytes: 64 * 1024 },
+      }),
       startNode({ sync: { maxConcurrentPerPeer: 100, maxConcurrentRequests: 100, maxInboundStreams: 3 } }),
     ])
     ;[greedy, second, honest] = await startNodes(3)
     for (const node of [server, narrow]) node.sync.provide('slow', gate.provider)
-    ;({ id: stored } = await server.publish({ type: 'inference', chainId: TEST_CHAIN, topicId: 'limits', epoch: 1, nonce: new Uint8Array(0), payload: { value: 1 } }))
+    ;({ id: stored } = await server.publish({
+      type: 'inference',
+      chainId: TEST_CHAIN,
+      topicId: 'limits',
+      epoch: 1,
+      nonce: new Uint8Array(0),
+      payload: { value: 1 },
+    }))
     // narrow holds the same message, so an honest peer refused by server can ask it instead.
     const bytes = server.storedMessage(stored)!
-    narrow.sync.provide('messages', (query) => (query as Uint8Array[]).map((id) => (bytesEqual(id, stored) ? bytes : null)))
+    narrow.sync.provide('messages', (query) =>
+      (query as Uint8Array[]).map((id) => (bytesEqual(id, stored) ? bytes : null)),
+    )
     for (const client of [greedy, second, honest]) {
       await client.dial(server.multiaddrs()[0])
       await client.dial(narrow.multiaddrs()[0])
@@ -108,7 +123,10 @@ describe('sync serving limits', () => {
     for (let round = 1; round <= 3; round++) {
       gate.close()
       const results = flood(greedy, server, 7)
-      await waitFor(() => server.sync.counters.get('served:peer-busy') === 3 * round && server.sync.admission.inFlight === 4, `round ${round}: 4 served, 3 refused`)
+      await waitFor(
+        () => server.sync.counters.get('served:peer-busy') === 3 * round && server.sync.admission.inFlight === 4,
+        `round ${round}: 4 served, 3 refused`,
+      )
       await honestFetch()
       gate.release()
       const settled = await results
@@ -135,12 +153,14 @@ describe('sync serving limits', () => {
     // each must be closed by the server for the next one to be negotiated, not reset.
     for (let i = 0; i < 6; i++) {
       const stream = await host(greedy).dialProtocol(host(server).peerId, SYNC_PROTOCOL)
-      void stream.sink(
-        (async function* () {
-          yield frame
-          await never
-        })(),
-      ).catch(() => {})
+      void stream
+        .sink(
+          (async function* () {
+            yield frame
+            await never
+          })(),
+        )
+        .catch(() => {})
       let answer: unknown
       for await (const f of lp.decode(stream.source)) {
         answer = decodeCanonical(f.subarray())
@@ -173,7 +193,7 @@ describe('sync serving limits', () => {
     await honestFetch()
   })
 
-  it("lets libp2p reset sync streams over the per-connection cap before they reach the handler", async () => {
+  it('lets libp2p reset sync streams over the per-connection cap before they reach the handler', async () => {
     const servedBefore = narrow.sync.counters.get('served:ok')
     gate.close()
     const results = flood(greedy, narrow, 5)
@@ -195,9 +215,14 @@ describe('sync serving limits', () => {
     // Gossipsub scores only peers it knows: wait until it has seen the sender subscribe.
     const channel = topicChannel('limits', 'inferences')
     for (const node of [server, greedy, honest]) node.subscribe(channel, () => {})
-    await waitFor(() => server.subscribers(channel).includes(greedy.peerId) && server.subscribers(channel).includes(honest.peerId), 'server knows both peers')
+    await waitFor(
+      () => server.subscribers(channel).includes(greedy.peerId) && server.subscribers(channel).includes(honest.peerId),
+      'server knows both peers',
+    )
     const before = server.sync.counters.get('served:malformed')
-    await expect(greedy.sync.requestRaw(server.peerId, new Uint8Array([0xde, 0xad]))).rejects.toThrow(/malformed request/)
+    await expect(greedy.sync.requestRaw(server.peerId, new Uint8Array([0xde, 0xad]))).rejects.toThrow(
+      /malformed request/,
+    )
     // Over the server's 64 KiB frame limit: reset, no answer.
     await expect(greedy.sync.requestRaw(server.peerId, new Uint8Array(65 * 1024))).rejects.toThrow()
     await waitFor(() => server.sync.counters.get('served:malformed') === before + 2, 'two malformed requests counted')

@@ -9,10 +9,30 @@ describe('sync protocol /chorus/1/sync/1.0.0', () => {
 
   beforeAll(async () => {
     ;[server, client, liar] = await startNodes(3, { sync: { timeoutMs: 2000 } })
-    const { id } = await server.publish({ type: 'inference', chainId: TEST_CHAIN, topicId: 'sync-t', epoch: 1, nonce: new Uint8Array(0), payload: { value: 7 } })
+    const { id } = await server.publish({
+      type: 'inference',
+      chainId: TEST_CHAIN,
+      topicId: 'sync-t',
+      epoch: 1,
+      nonce: new Uint8Array(0),
+      payload: { value: 7 },
+    })
     stored = id
     // A peer whose "messages" provider answers with some other, well-formed envelope.
-    const other = encodeEnvelope(signEnvelope({ type: 'inference', chainId: TEST_CHAIN, topicId: 'sync-t', epoch: 2, nonce: new Uint8Array(0), payload: { value: 8 } }, liar.identity.secretKey, liar.identity.publicKey))
+    const other = encodeEnvelope(
+      signEnvelope(
+        {
+          type: 'inference',
+          chainId: TEST_CHAIN,
+          topicId: 'sync-t',
+          epoch: 2,
+          nonce: new Uint8Array(0),
+          payload: { value: 8 },
+        },
+        liar.identity.secretKey,
+        liar.identity.publicKey,
+      ),
+    )
     liar.sync.provide('messages', () => [other])
     // Items that are not byte strings: the response frame itself is malformed.
     liar.sync.provide('numbers', () => [42 as unknown as Uint8Array])
@@ -49,7 +69,9 @@ describe('sync protocol /chorus/1/sync/1.0.0', () => {
   })
 
   it('survives a peer that sends garbage frames', async () => {
-    await expect(client.sync.requestRaw(server.multiaddrs()[0], new Uint8Array([0xde, 0xad, 0xbe, 0xef]))).rejects.toThrow(/malformed request/)
+    await expect(
+      client.sync.requestRaw(server.multiaddrs()[0], new Uint8Array([0xde, 0xad, 0xbe, 0xef])),
+    ).rejects.toThrow(/malformed request/)
     expect(server.sync.counters.get('served:malformed')).toBeGreaterThanOrEqual(1)
     const [found] = await client.sync.fetchMessages(server.multiaddrs()[0], [stored])
     expect(found).not.toBeNull()

@@ -4,7 +4,14 @@
  * working. Line: attacker — victim — far; all subscribe to one topic's inferences.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeCanonical, encodeEnvelope, signEnvelope, topicChannel, type Envelope, type UnsignedEnvelope } from '../../src/wire/index.js'
+import {
+  encodeCanonical,
+  encodeEnvelope,
+  signEnvelope,
+  topicChannel,
+  type Envelope,
+  type UnsignedEnvelope,
+} from '../../src/wire/index.js'
 import type { ChorusNode, DeliveredMessage, ValidationEventDetail } from '../../src/p2p/index.js'
 import { connectLine, startNodes, stopAll, TEST_CHAIN, waitForLineMesh } from '../utils/nodes.js'
 import { nextEvent, waitFor } from '../utils/wait.js'
@@ -29,9 +36,18 @@ describe('validator pipeline against a hostile peer', () => {
   afterAll(() => stopAll([attacker, victim, far]))
 
   function unsigned(overrides: Partial<UnsignedEnvelope<'inference'>> = {}): UnsignedEnvelope<'inference'> {
-    return { type: 'inference', chainId: TEST_CHAIN, topicId: TOPIC, epoch: ++epoch, nonce: new Uint8Array(8), payload: { value: 42 }, ...overrides }
+    return {
+      type: 'inference',
+      chainId: TEST_CHAIN,
+      topicId: TOPIC,
+      epoch: ++epoch,
+      nonce: new Uint8Array(8),
+      payload: { value: 42 },
+      ...overrides,
+    }
   }
-  const signed = (u: UnsignedEnvelope): Envelope => signEnvelope(u, attacker.identity.secretKey, attacker.identity.publicKey)
+  const signed = (u: UnsignedEnvelope): Envelope =>
+    signEnvelope(u, attacker.identity.secretKey, attacker.identity.publicKey)
 
   /** Publish raw bytes from the attacker and wait for the victim's verdict on them. */
   async function verdictOn(bytes: Uint8Array): Promise<ValidationEventDetail> {
@@ -49,14 +65,48 @@ describe('validator pipeline against a hostile peer', () => {
   const cases: [string, () => Uint8Array, string][] = [
     ['tampered signature', tampered, 'bad-signature'],
     ['wrong chain id', () => encodeEnvelope(signed(unsigned({ chainId: 'other-chain' }))), 'wrong-chain'],
-    ['oversized message', () => encodeEnvelope(signed({ ...unsigned(), payload: { value: Array.from({ length: 1000 }, () => 1.5) } } as UnsignedEnvelope)), 'oversized'],
+    [
+      'oversized message',
+      () =>
+        encodeEnvelope(
+          signed({ ...unsigned(), payload: { value: Array.from({ length: 1000 }, () => 1.5) } } as UnsignedEnvelope),
+        ),
+      'oversized',
+    ],
     ['garbage bytes', () => new Uint8Array([0xff, 0x00, 0x13, 0x37, 0xde, 0xad]), 'malformed'],
-    ['non-canonical encoding', () => { const b = encodeEnvelope(signed(unsigned())); return new Uint8Array([0x98, 8, ...b.slice(1)]) }, 'malformed'],
-    ['wrong payload schema', () => encodeEnvelope(signed({ ...unsigned(), payload: { value: 'forty-two' } } as unknown as UnsignedEnvelope)), 'bad-payload'],
+    [
+      'non-canonical encoding',
+      () => {
+        const b = encodeEnvelope(signed(unsigned()))
+        return new Uint8Array([0x98, 8, ...b.slice(1)])
+      },
+      'malformed',
+    ],
+    [
+      'wrong payload schema',
+      () => encodeEnvelope(signed({ ...unsigned(), payload: { value: 'forty-two' } } as unknown as UnsignedEnvelope)),
+      'bad-payload',
+    ],
     // A value near the largest double would overflow the epoch's weighted sums on every coordinator.
-    ['an inference no weighted sum can hold', () => encodeEnvelope(signed(unsigned({ payload: { value: 1.7e308 } }))), 'bad-payload'],
+    [
+      'an inference no weighted sum can hold',
+      () => encodeEnvelope(signed(unsigned({ payload: { value: 1.7e308 } }))),
+      'bad-payload',
+    ],
     ['wrong envelope shape', () => encodeCanonical({ hello: 'world' }), 'bad-envelope'],
-    ['message type on the wrong channel', () => encodeEnvelope(signed({ ...unsigned(), type: 'vote', topicId: '', payload: { height: 1, round: 0, step: 'prevote', blockHash: null } } as unknown as UnsignedEnvelope)), 'wrong-channel'],
+    [
+      'message type on the wrong channel',
+      () =>
+        encodeEnvelope(
+          signed({
+            ...unsigned(),
+            type: 'vote',
+            topicId: '',
+            payload: { height: 1, round: 0, step: 'prevote', blockHash: null },
+          } as unknown as UnsignedEnvelope),
+        ),
+      'wrong-channel',
+    ],
   ]
 
   it.each(cases)('rejects %s, counts it, and neither delivers nor forwards it', async (_name, makeBytes, code) => {

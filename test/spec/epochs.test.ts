@@ -13,13 +13,16 @@ import type { SettleOutput, SynthesisOutput } from '../../src/synthesis/types.js
 import { compareEpochOutput } from '../utils/expect-epoch.js'
 
 const DIR = fileURLToPath(new URL('./vectors/epochs/', import.meta.url))
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
 
 function run(file: string): { output: unknown; expected: unknown } {
   const json = JSON.parse(readFileSync(`${DIR}${file}`, 'utf8')) as { expected?: unknown }
   const epoch = parseEpochFile(json)
   const out: { synthesize?: SynthesisOutput; settle?: SettleOutput } = {}
-  if (epoch.synthesize) out.synthesize = synthesizeEpoch(epoch.synthesize.params, epoch.synthesize.input, epoch.synthesize.state)
+  if (epoch.synthesize)
+    out.synthesize = synthesizeEpoch(epoch.synthesize.params, epoch.synthesize.input, epoch.synthesize.state)
   if (epoch.settle) out.settle = settleEpoch(epoch.settle.params, epoch.settle.input, epoch.settle.state)
   // Through JSON text, as `chorus synth --epoch` prints it.
   return { output: JSON.parse(JSON.stringify(writeEpochOutput(out))), expected: json.expected }
@@ -70,7 +73,10 @@ describe('the comparator (epoch-json §7)', () => {
 
   it('wants exactly the expected ids in an id map', () => {
     const { mismatches } = compareEpochOutput(output({ w0: 1, w1: 0, w2: 3 }, {}), expected)
-    expect(mismatches).toEqual(['settle.inferer_scores: unexpected ids w2', 'settle.reward_fractions.inferers: missing ids w0'])
+    expect(mismatches).toEqual([
+      'settle.inferer_scores: unexpected ids w2',
+      'settle.reward_fractions.inferers: missing ids w0',
+    ])
   })
 
   it('wants lists of the expected length', () => {

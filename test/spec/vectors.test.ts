@@ -82,8 +82,18 @@ describe('table rows → epoch inputs', () => {
     const file = JSON.parse(readFileSync(`${VECTORS}epochs/epoch_30${r}.json`, 'utf8')) as Record<string, unknown>
     const max = SIMULATOR_PARAMS.maxSamplesToScaleScores
     const history = {
-      inferers: scoreHistory(table.rows, r, layout.inferers.map((_, j) => `inferer_score_${j}`), max).entries,
-      forecasters: scoreHistory(table.rows, r, layout.forecasters.map((_, k) => `forecaster_score_${k}`), max).entries,
+      inferers: scoreHistory(
+        table.rows,
+        r,
+        layout.inferers.map((_, j) => `inferer_score_${j}`),
+        max,
+      ).entries,
+      forecasters: scoreHistory(
+        table.rows,
+        r,
+        layout.forecasters.map((_, k) => `forecaster_score_${k}`),
+        max,
+      ).entries,
     }
     const state = stateAfter(layout, SIMULATOR_PARAMS, table.rows[r - 1], history)
     const built = writeEpochFile({

@@ -13,5 +13,14 @@ export function setCell(text: string, row: number, column: string, change: (valu
 export function dropColumns(text: string, drop: (name: string) => boolean): string {
   const lines = text.split('\n')
   const keep = lines[0].split(',').map((name) => !drop(name))
-  return lines.map((line) => (line === '' ? line : line.split(',').filter((_, i) => keep[i]).join(','))).join('\n')
+  return lines
+    .map((line) =>
+      line === ''
+        ? line
+        : line
+            .split(',')
+            .filter((_, i) => keep[i])
+            .join(','),
+    )
+    .join('\n')
 }

@@ -14,12 +14,19 @@
 export const RELATIVE = 1e-6
 export const ABSOLUTE = 1e-9
 
-const LOSS_MAPS = ['inferers', 'forecasters', 'one_out_inferers', 'one_out_forecasters', 'one_in_forecasters', 'one_out_inferer_forecasters', 'one_out_inferer_forecasters.*']
+const LOSS_MAPS = [
+  'inferers',
+  'forecasters',
+  'one_out_inferers',
+  'one_out_forecasters',
+  'one_in_forecasters',
+  'one_out_inferer_forecasters',
+  'one_out_inferer_forecasters.*',
+]
 const TASKS = ['inferers', 'forecasters', 'reputers']
-const REGRET_SETS = ['network', 'naive', 'one_out_inferer.*', 'one_out_forecaster.*', 'one_in_forecaster.*'].flatMap((s) => [
-  `${s}.inferers`,
-  `${s}.forecasters`,
-])
+const REGRET_SETS = ['network', 'naive', 'one_out_inferer.*', 'one_out_forecaster.*', 'one_in_forecaster.*'].flatMap(
+  (s) => [`${s}.inferers`, `${s}.forecasters`],
+)
 const STATE_MAPS = [
   ...REGRET_SETS.map((p) => `regrets.${p}`),
   'regrets.one_out_inferer',
@@ -70,7 +77,13 @@ export function compareEpochOutput(got: unknown, expected: unknown): EpochCompar
   return result
 }
 
-function walk(got: unknown, expected: unknown, path: string, pattern: string, out: { mismatches: string[]; compared: number }): void {
+function walk(
+  got: unknown,
+  expected: unknown,
+  path: string,
+  pattern: string,
+  out: { mismatches: string[]; compared: number },
+): void {
   const fail = (reason: string): void => void out.mismatches.push(`${path || '(top level)'}: ${reason}`)
   if (typeof expected === 'number') {
     out.compared++
@@ -87,7 +100,8 @@ function walk(got: unknown, expected: unknown, path: string, pattern: string, ou
     return
   }
   if (typeof expected === 'object' && expected !== null) {
-    if (typeof got !== 'object' || got === null || Array.isArray(got)) return fail(`expected an object, got ${JSON.stringify(got)}`)
+    if (typeof got !== 'object' || got === null || Array.isArray(got))
+      return fail(`expected an object, got ${JSON.stringify(got)}`)
     const g = got as Record<string, unknown>
     const e = expected as Record<string, unknown>
     const idMap = ID_MAPS.has(pattern)

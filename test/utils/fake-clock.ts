@@ -99,7 +99,10 @@ export class FakeClock {
     const limit = start + limitMs
     await settle()
     while (!condition()) {
-      if (!this.runInstant(limit)) throw new Error(`${what}: not reached after ${this.nowMs - start} ms of fake time (limit ${limitMs} ms, ${this.pending.length} timers pending)`)
+      if (!this.runInstant(limit))
+        throw new Error(
+          `${what}: not reached after ${this.nowMs - start} ms of fake time (limit ${limitMs} ms, ${this.pending.length} timers pending)`,
+        )
       await settle()
     }
     return this.nowMs - start
@@ -120,7 +123,8 @@ export class FakeClock {
 
   private earliest(): Pending | undefined {
     let best: Pending | undefined
-    for (const p of this.pending) if (best === undefined || p.atMs < best.atMs || (p.atMs === best.atMs && p.seq < best.seq)) best = p
+    for (const p of this.pending)
+      if (best === undefined || p.atMs < best.atMs || (p.atMs === best.atMs && p.seq < best.seq)) best = p
     return best
   }
 

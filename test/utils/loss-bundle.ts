@@ -6,7 +6,8 @@ export type LossBundleParts = Partial<Omit<LossBundle, 'oneOutInfererForecasters
   readonly oneOutInfererForecasters?: IdMap<IdMap> | IdMatrix
 }
 
-const isTable = (v: unknown): v is IdMatrix => typeof v === 'object' && v !== null && (v as IdMatrix).values instanceof Float64Array
+const isTable = (v: unknown): v is IdMatrix =>
+  typeof v === 'object' && v !== null && (v as IdMatrix).values instanceof Float64Array
 
 /** A loss bundle with every map empty unless given (network -2, naive -1.5 by default). */
 export function lossBundleOf(parts: LossBundleParts = {}): LossBundle {

@@ -18,7 +18,14 @@
  */
 import type { ConsensusNetwork } from '../../src/consensus/network.js'
 import type { Committee } from '../../src/consensus/bft/index.js'
-import { channelOf, EnvelopeValidator, type DeliveredMessage, type NodeIdentity, type SyncProvider, type ValidationPolicy } from '../../src/p2p/index.js'
+import {
+  channelOf,
+  EnvelopeValidator,
+  type DeliveredMessage,
+  type NodeIdentity,
+  type SyncProvider,
+  type ValidationPolicy,
+} from '../../src/p2p/index.js'
 import { Counters } from '../../src/util/counters.js'
 import {
   decodeCanonical,
@@ -54,7 +61,17 @@ export interface Published {
 export type MessageFilter = (message: InFlight) => boolean
 export type RequestFilter = (request: { readonly from: string; readonly to: string; readonly kind: string }) => boolean
 
-export type NetworkCounter = 'delivered' | 'dropped' | 'held' | 'released' | 'duplicate' | 'invalid' | 'no-recipient' | 'handler-error' | 'requests' | 'requests-failed'
+export type NetworkCounter =
+  | 'delivered'
+  | 'dropped'
+  | 'held'
+  | 'released'
+  | 'duplicate'
+  | 'invalid'
+  | 'no-recipient'
+  | 'handler-error'
+  | 'requests'
+  | 'requests-failed'
 
 /** Hooks of the node that owns an endpoint (a coordinator's `driver.admission`), as in `node.ts`. */
 export interface EndpointValidation {
@@ -314,7 +331,11 @@ export class MemoryEndpoint implements ConsensusNetwork {
   }
 
   /** @internal a message arriving from the hub: seen cache, validator, then the subscribers. */
-  receive(channel: string, bytes: Uint8Array, onHandlerError: (err: unknown) => void): 'delivered' | 'duplicate' | 'invalid' | 'no-recipient' {
+  receive(
+    channel: string,
+    bytes: Uint8Array,
+    onHandlerError: (err: unknown) => void,
+  ): 'delivered' | 'duplicate' | 'invalid' | 'no-recipient' {
     const handlers = this.handlers.get(channel)
     if (!this.live || handlers === undefined || handlers.size === 0) return 'no-recipient'
     const id = messageId(bytes)

@@ -2,7 +2,8 @@ import { nestedOf } from '../../src/synthesis/id-matrix.js'
 import { nestedFamily } from '../../src/synthesis/regret-family.js'
 import type { IdMatrix, RegretFamily } from '../../src/synthesis/types.js'
 
-const isTable = (v: unknown): v is IdMatrix => typeof v === 'object' && v !== null && (v as IdMatrix).values instanceof Float64Array
+const isTable = (v: unknown): v is IdMatrix =>
+  typeof v === 'object' && v !== null && (v as IdMatrix).values instanceof Float64Array
 
 /** Nested JSON-like data that tests index freely by id (`any`: the ids are the test's own literals). */
 // biome-ignore lint/suspicious/noExplicitAny: the ids are the test's own literals
@@ -20,7 +21,8 @@ export function plainOf(value: unknown): PlainJson {
   if (Array.isArray(value)) return value.map(plainOf)
   const out: Record<string, unknown> = {}
   // defineProperty: an id such as "__proto__" must stay a plain key.
-  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: plainOf(v), enumerable: true, writable: true, configurable: true })
+  for (const [k, v] of Object.entries(value))
+    Object.defineProperty(out, k, { value: plainOf(v), enumerable: true, writable: true, configurable: true })
   return out
 }
 

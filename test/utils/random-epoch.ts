@@ -7,7 +7,16 @@
  * transcendental functions), so a seed gives the same epoch on every machine.
  */
 import { DEFAULT_PARAMS } from '../../src/synthesis/params.js'
-import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisInput, SynthesisParams, TopicState } from '../../src/synthesis/types.js'
+import type {
+  IdMap,
+  LossBundle,
+  RegretSet,
+  ReputerReport,
+  SettleInput,
+  SynthesisInput,
+  SynthesisParams,
+  TopicState,
+} from '../../src/synthesis/types.js'
 import { mulberry32 } from './prng.js'
 import { matrixOf } from '../../src/synthesis/id-matrix.js'
 import { familyOf } from '../../src/synthesis/regret-family.js'
@@ -32,7 +41,11 @@ export interface RandomEpoch {
   readonly settle: SettleInput
   readonly state: TopicState
   /** Ids in ascending order, for callers that want to index into the epoch. */
-  readonly ids: { readonly inferers: readonly string[]; readonly forecasters: readonly string[]; readonly reputers: readonly string[] }
+  readonly ids: {
+    readonly inferers: readonly string[]
+    readonly forecasters: readonly string[]
+    readonly reputers: readonly string[]
+  }
 }
 
 /** The seeded generator of test data. */
@@ -106,7 +119,8 @@ export function randomEpoch(seed: number, options: RandomEpochOptions): RandomEp
     const total = raw.reduce((s, [, v]) => s + v, 0)
     return record(raw.map(([id, v]) => [id, v / total]))
   }
-  const history = (n: number): number[] => Array.from({ length: Math.min(n, params.maxSamplesToScaleScores) }, () => uniform(-0.5, 0.5))
+  const history = (n: number): number[] =>
+    Array.from({ length: Math.min(n, params.maxSamplesToScaleScores) }, () => uniform(-0.5, 0.5))
   const state: TopicState = {
     initialRegret: uniform(-1, -0.1),
     previousNetworkLoss: uniform(-2, -1),
@@ -120,7 +134,11 @@ export function randomEpoch(seed: number, options: RandomEpochOptions): RandomEp
     infererInclusionCounts: counts(inferers),
     forecasterInclusionCounts: counts(forecasters),
     listeningCoefficients: record(reputers.map((id) => [id, uniform(0.3, 1)])),
-    smoothedRewardFractions: { inferers: fractions(inferers), forecasters: fractions(forecasters), reputers: fractions(reputers) },
+    smoothedRewardFractions: {
+      inferers: fractions(inferers),
+      forecasters: fractions(forecasters),
+      reputers: fractions(reputers),
+    },
     scoreHistory: { inferers: history(inferers.length * 2), forecasters: history(forecasters.length * 2) },
     forecasterScoreRatio: uniform(0, 2),
   }
@@ -152,7 +170,8 @@ export function randomEpoch(seed: number, options: RandomEpochOptions): RandomEp
   }
   const reported = (map: IdMap, spread: number): IdMap => {
     const out: [string, number][] = []
-    for (const id of Object.keys(map)) if (!(missingRate > 0 && u() < missingRate)) out.push([id, map[id] + spread * noise(u)])
+    for (const id of Object.keys(map))
+      if (!(missingRate > 0 && u() < missingRate)) out.push([id, map[id] + spread * noise(u)])
     return record(out)
   }
   const reports: [string, ReputerReport][] = []
@@ -166,7 +185,9 @@ export function randomEpoch(seed: number, options: RandomEpochOptions): RandomEp
       oneOutInferers: reported(truth.oneOutInferers, spread),
       oneOutForecasters: reported(truth.oneOutForecasters, spread),
       oneInForecasters: reported(truth.oneInForecasters, spread),
-      oneOutInfererForecasters: matrixOf(record(Object.keys(pairTruth).map((k) => [k, reported(pairTruth[k], spread)]))),
+      oneOutInfererForecasters: matrixOf(
+        record(Object.keys(pairTruth).map((k) => [k, reported(pairTruth[k], spread)])),
+      ),
     }
     reports.push([m, { stake: Math.floor(uniform(1e4, 1e6)), losses }])
   }

@@ -47,7 +47,8 @@ export function regimeShifts(records: readonly WeightRecord[], series: Synthetic
   const out: Shift[] = []
   for (const r of records) {
     const regime = series.regimeAt(r.epoch)
-    if (regime.start !== r.epoch || r.epoch - 10 < firstCounted || r.epoch + SHIFT_FROM + SHIFT_SPAN > last + 1) continue
+    if (regime.start !== r.epoch || r.epoch - 10 < firstCounted || r.epoch + SHIFT_FROM + SHIFT_SPAN > last + 1)
+      continue
     const worker = suitedWorker(records, r.epoch, Math.min(regime.start + regime.length, last + 1))
     const after = meanWeight(records, worker, r.epoch + SHIFT_FROM, r.epoch + SHIFT_FROM + SHIFT_SPAN)
     out.push({ at: r.epoch, worker, before: meanWeight(records, worker, r.epoch - 10, r.epoch), after })

@@ -6,7 +6,14 @@
  * passed) when what it depends on is not in the table: the row before the first, or a score
  * history that reaches before the first row.
  */
-import type { SettleOutput, SynthesisOutput, SynthesisParams, SettleInput, SynthesisInput, TopicState } from '../../synthesis/types.js'
+import type {
+  SettleOutput,
+  SynthesisOutput,
+  SynthesisParams,
+  SettleInput,
+  SynthesisInput,
+  TopicState,
+} from '../../synthesis/types.js'
 import { CsvError, type CsvTable } from './csv.js'
 import { isInputColumn, outputColumns, valueAt, type Need, type OutputColumn } from './columns.js'
 import { inferLayout, LayoutError, type VectorLayout } from './layout.js'
@@ -40,7 +47,13 @@ export const SKIP_REASONS: { readonly [N in Need | 'empty']: string } = {
 
 export type ValueResult =
   | { readonly status: 'pass'; readonly error: number }
-  | { readonly status: 'fail'; readonly expected: number; readonly got: unknown; readonly error: number; readonly reason?: string }
+  | {
+      readonly status: 'fail'
+      readonly expected: number
+      readonly got: unknown
+      readonly error: number
+      readonly reason?: string
+    }
   | { readonly status: 'skip'; readonly reason: keyof typeof SKIP_REASONS }
 
 export interface CheckedValue {
@@ -81,7 +94,8 @@ export function checkVectors(table: CsvTable, params: SynthesisParams, engine: E
       forecasterHistory: scoreHistory(table.rows, r, forecasterScores, max),
     }
     const history = { inferers: histories.infererHistory.entries, forecasters: histories.forecasterHistory.entries }
-    const state = r === 0 ? { ...blankState(), scoreHistory: history } : stateAfter(layout, params, table.rows[r - 1], history)
+    const state =
+      r === 0 ? { ...blankState(), scoreHistory: history } : stateAfter(layout, params, table.rows[r - 1], history)
 
     // Inputs are read outside `run`: a malformed cell is the table's fault, not the engine's.
     const settle = settleInput(layout, row)
@@ -125,7 +139,13 @@ function compare(outcome: Outcome | undefined, column: OutputColumn, expected: n
   }
   const got = valueAt(outcome.value, column.path)
   if (typeof got !== 'number') {
-    return { status: 'fail', expected, got, error: Infinity, reason: `no ${column.path.join('.')} in the ${column.step} output` }
+    return {
+      status: 'fail',
+      expected,
+      got,
+      error: Infinity,
+      reason: `no ${column.path.join('.')} in the ${column.step} output`,
+    }
   }
   const error = scaledError(got, expected)
   // `!(a <= b)` so that a NaN output fails.
@@ -140,7 +160,10 @@ function checkConsecutive(table: CsvTable): void {
     const previous = table.rows[r - 1].number('epoch')
     const epoch = table.rows[r].number('epoch')
     if (previous !== undefined && epoch !== undefined && epoch !== previous + 1) {
-      throw new CsvError(table.rows[r].line, `epoch ${epoch} does not follow epoch ${previous}: rows must be consecutive epochs`)
+      throw new CsvError(
+        table.rows[r].line,
+        `epoch ${epoch} does not follow epoch ${previous}: rows must be consecutive epochs`,
+      )
     }
   }
 }

@@ -64,7 +64,8 @@ export function parseCsv(text: string): CsvTable {
 }
 
 function splitLine(text: string, line: number): string[] {
-  if (text.includes('"')) throw new CsvError(line, 'quoted cells are not supported (the vector tables hold plain numbers)')
+  if (text.includes('"'))
+    throw new CsvError(line, 'quoted cells are not supported (the vector tables hold plain numbers)')
   return text.split(',').map((cell) => cell.trim())
 }
 

@@ -99,7 +99,10 @@ export function stateAfter(
     const self = regret(`inference_regret_worker_${nI}_onein_${ki}`)
     const forecasters = record<number>()
     if (self !== undefined) forecasters[k] = self
-    oneIn[k] = { inferers: collect(layout.inferers, (j) => regret(`inference_regret_worker_${j}_onein_${ki}`)), forecasters }
+    oneIn[k] = {
+      inferers: collect(layout.inferers, (j) => regret(`inference_regret_worker_${j}_onein_${ki}`)),
+      forecasters,
+    }
   })
   const network = set((w) => `inference_regret_worker_${w}`)
   return {
@@ -107,7 +110,10 @@ export function stateAfter(
     previousNetworkLoss: row.number('network_loss') ?? null,
     regrets: {
       network,
-      naive: { inferers: collect(layout.inferers, (j) => regret(`naive_inference_regret_worker_${j}`)), forecasters: record() },
+      naive: {
+        inferers: collect(layout.inferers, (j) => regret(`naive_inference_regret_worker_${j}`)),
+        forecasters: record(),
+      },
       oneOutInferer: familyOf(family(layout.inferers, 0)),
       oneOutForecaster: familyOf(family(layout.forecasters, nI)),
       oneInForecaster: familyOf(oneIn),
@@ -133,7 +139,13 @@ export function blankState(): TopicState {
     // synthesis would also accept as "not a new topic".
     initialRegret: -1,
     previousNetworkLoss: null,
-    regrets: { network: empty(), naive: empty(), oneOutInferer: EMPTY_FAMILY, oneOutForecaster: EMPTY_FAMILY, oneInForecaster: EMPTY_FAMILY },
+    regrets: {
+      network: empty(),
+      naive: empty(),
+      oneOutInferer: EMPTY_FAMILY,
+      oneOutForecaster: EMPTY_FAMILY,
+      oneInForecaster: EMPTY_FAMILY,
+    },
     infererInclusionCounts: record(),
     forecasterInclusionCounts: record(),
     listeningCoefficients: record(),
@@ -174,8 +186,12 @@ export function scoreHistory(
 /** §4.3 over every stored network regret, all taken as experienced (see the file comment). */
 function initialRegret(params: SynthesisParams, network: RegretSet): number {
   const sample = [
-    ...Object.keys(network.inferers).sort().map((id) => network.inferers[id]),
-    ...Object.keys(network.forecasters).sort().map((id) => network.forecasters[id]),
+    ...Object.keys(network.inferers)
+      .sort()
+      .map((id) => network.inferers[id]),
+    ...Object.keys(network.forecasters)
+      .sort()
+      .map((id) => network.forecasters[id]),
   ]
   const spread = sampleStdDev(sample) + params.epsilon
   const offset = params.cNorm - params.pNormSafeDiv / params.pNorm

@@ -60,7 +60,9 @@ export function inferLayout(header: readonly string[]): VectorLayout {
   const missing = requiredColumns(layout).filter((c) => !present.has(c))
   if (missing.length > 0) {
     const shown = missing.slice(0, 8).join(', ')
-    throw new LayoutError(`missing column${missing.length > 1 ? 's' : ''}: ${shown}${missing.length > 8 ? `, … (${missing.length} in all)` : ''}`)
+    throw new LayoutError(
+      `missing column${missing.length > 1 ? 's' : ''}: ${shown}${missing.length > 8 ? `, … (${missing.length} in all)` : ''}`,
+    )
   }
   return layout
 }

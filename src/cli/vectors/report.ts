@@ -25,7 +25,10 @@ export interface Summary {
 }
 
 export function summarize(report: CheckReport): Summary {
-  const families = new Map<string, { passed: number; failed: number; skipped: number; worst?: FamilySummary['worst'] }>()
+  const families = new Map<
+    string,
+    { passed: number; failed: number; skipped: number; worst?: FamilySummary['worst'] }
+  >()
   const skipReasons = new Map<string, number>()
   const failures: CheckedValue[] = []
   for (const value of report.values) {
@@ -49,7 +52,14 @@ export function summarize(report: CheckReport): Summary {
   }
   const list = [...families].map(([family, f]) => ({ family, ...f }))
   const total = (key: 'passed' | 'failed' | 'skipped'): number => list.reduce((n, f) => n + f[key], 0)
-  return { families: list, passed: total('passed'), failed: total('failed'), skipped: total('skipped'), skipReasons, failures }
+  return {
+    families: list,
+    passed: total('passed'),
+    failed: total('failed'),
+    skipped: total('skipped'),
+    skipReasons,
+    failures,
+  }
 }
 
 /** The last line; its format (`N passed, M failed, K skipped`) is relied on by scripts. */
@@ -90,7 +100,8 @@ export function formatReport(report: CheckReport, summary: Summary, maxFailures 
   if (summary.failures.length > 0) {
     lines.push('')
     for (const value of summary.failures.slice(0, maxFailures)) lines.push(formatFailure(value))
-    if (summary.failures.length > maxFailures) lines.push(`… and ${summary.failures.length - maxFailures} more failures`)
+    if (summary.failures.length > maxFailures)
+      lines.push(`… and ${summary.failures.length - maxFailures} more failures`)
   }
   lines.push(resultLine(summary))
   return lines

@@ -8,7 +8,12 @@
 import type { Committee } from './committee.js'
 import type { BlockHash, Vote } from './types.js'
 
-export function verifyCertificate(committee: Committee, height: number, blockHash: BlockHash, votes: readonly Vote[]): boolean {
+export function verifyCertificate(
+  committee: Committee,
+  height: number,
+  blockHash: BlockHash,
+  votes: readonly Vote[],
+): boolean {
   if (votes.length === 0) return false
   // One round only: quorums of different rounds do not intersect into a decision.
   const round = votes[0].round

@@ -29,7 +29,8 @@ export class Committee {
     let total = 0
     for (const [id, power] of entries) {
       if (!MEMBER_ID.test(id)) throw new CommitteeError(`member id must be lowercase hex: ${JSON.stringify(id)}`)
-      if (!Number.isSafeInteger(power) || power <= 0) throw new CommitteeError(`power of ${id} must be a positive integer, got ${power}`)
+      if (!Number.isSafeInteger(power) || power <= 0)
+        throw new CommitteeError(`power of ${id} must be a positive integer, got ${power}`)
       total += power
     }
     if (!Number.isSafeInteger(total)) throw new CommitteeError('total power exceeds 2^53 - 1; scale powers down')

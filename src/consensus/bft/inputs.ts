@@ -20,9 +20,11 @@ export interface MachineConfig {
 export function checkConfig(config: MachineConfig): void {
   const { height, maxFutureRounds, timeouts } = config
   if (!isRound(height)) throw new RangeError(`height must be a non-negative integer, got ${height}`)
-  if (!isRound(maxFutureRounds)) throw new RangeError(`maxFutureRounds must be a non-negative integer, got ${maxFutureRounds}`)
+  if (!isRound(maxFutureRounds))
+    throw new RangeError(`maxFutureRounds must be a non-negative integer, got ${maxFutureRounds}`)
   for (const key of ['propose', 'prevote', 'precommit', 'delta'] as const) {
-    if (!Number.isFinite(timeouts[key]) || timeouts[key] < 0) throw new RangeError(`timeouts.${key} must be a non-negative number`)
+    if (!Number.isFinite(timeouts[key]) || timeouts[key] < 0)
+      throw new RangeError(`timeouts.${key} must be a non-negative number`)
   }
 }
 

@@ -159,15 +159,26 @@ export class ConsensusMachine {
     if (p.proposer !== this.proposerOf(p.round)) return this.drop('wrongProposer')
     const existing = this.proposals.get(p.round)
     // First proposal wins; a proposer that sends two is handled by safety, not by choice here.
-    if (existing !== undefined) return this.drop(existing.blockHash === p.blockHash && existing.polRound === p.polRound ? 'duplicate' : 'conflicting')
+    if (existing !== undefined)
+      return this.drop(
+        existing.blockHash === p.blockHash && existing.polRound === p.polRound ? 'duplicate' : 'conflicting',
+      )
     this.proposals.set(p.round, p)
   }
 
   private onVote(v: Vote): void {
     if (!wellFormedVote(v)) return this.drop('malformed')
     if (v.height !== this.height) return this.drop('otherHeight')
-    if (v.voter === this.self && this.votes.set(v.round, v.step)?.of(v.voter).some((mine) => mine.blockHash !== v.blockHash)) {
-      throw new SelfEquivocationError(`shown a second own ${v.step} at ${v.height}/${v.round}: restarted without the write-ahead log?`)
+    if (
+      v.voter === this.self &&
+      this.votes
+        .set(v.round, v.step)
+        ?.of(v.voter)
+        .some((mine) => mine.blockHash !== v.blockHash)
+    ) {
+      throw new SelfEquivocationError(
+        `shown a second own ${v.step} at ${v.height}/${v.round}: restarted without the write-ahead log?`,
+      )
     }
     const result = this.votes.add(v, this.rs.round)
     if (result.kind === 'added') return
@@ -192,7 +203,12 @@ export class ConsensusMachine {
   private onProposalValue(blockHash: BlockHash, round: number | undefined): void {
     if (!isBlockHash(blockHash)) return this.drop('malformed')
     const r = this.awaitingValue
-    if (r === undefined || r !== this.rs.round || this.rs.step !== Step.Propose || (round !== undefined && round !== r)) {
+    if (
+      r === undefined ||
+      r !== this.rs.round ||
+      this.rs.step !== Step.Propose ||
+      (round !== undefined && round !== r)
+    ) {
       return this.drop('unexpectedValue')
     }
     this.awaitingValue = undefined
@@ -301,7 +317,8 @@ export class ConsensusMachine {
   private castVote(step: VoteStep, blockHash: BlockHash | null): void {
     if (!this.committee.has(this.self)) return
     const mine = this.votes.set(this.rs.round, step)?.of(this.self) ?? []
-    if (mine.some((v) => v.blockHash !== blockHash)) throw new SelfEquivocationError(`refusing a second own ${step} at ${this.height}/${this.rs.round}`)
+    if (mine.some((v) => v.blockHash !== blockHash))
+      throw new SelfEquivocationError(`refusing a second own ${step} at ${this.height}/${this.rs.round}`)
     const vote: Vote = { height: this.height, round: this.rs.round, step, blockHash, voter: this.self }
     this.votes.add(vote, this.rs.round)
     this.emit({ type: 'broadcastVote', vote })

@@ -84,13 +84,25 @@ export type ConsensusEvent =
 export type ConsensusAction =
   | { readonly type: 'broadcastProposal'; readonly proposal: Proposal }
   | { readonly type: 'broadcastVote'; readonly vote: Vote }
-  | { readonly type: 'scheduleTimeout'; readonly height: number; readonly round: number; readonly step: TimeoutStep; readonly ms: number }
+  | {
+      readonly type: 'scheduleTimeout'
+      readonly height: number
+      readonly round: number
+      readonly step: TimeoutStep
+      readonly ms: number
+    }
   /** As proposer with nothing to re-propose: build a block, answer with `proposalValue`. */
   | { readonly type: 'requestBlock'; readonly height: number; readonly round: number }
   /** Fetch the block (over sync if missing), recompute it, answer with `blockVerdict`. */
   | { readonly type: 'validateBlock'; readonly height: number; readonly blockHash: BlockHash }
   /** The decision. `certificate` holds the precommits of one round for the hash, by voter id. */
-  | { readonly type: 'commit'; readonly height: number; readonly round: number; readonly blockHash: BlockHash; readonly certificate: readonly Vote[] }
+  | {
+      readonly type: 'commit'
+      readonly height: number
+      readonly round: number
+      readonly blockHash: BlockHash
+      readonly certificate: readonly Vote[]
+    }
   | { readonly type: 'evidence'; readonly evidence: Evidence }
 
 /** Inputs the machine ignored, by reason; closed so it can label a metric. */
@@ -125,5 +137,11 @@ export function valueKey(blockHash: BlockHash | null): string {
 }
 
 export function sameVote(a: Vote, b: Vote): boolean {
-  return a.height === b.height && a.round === b.round && a.step === b.step && a.blockHash === b.blockHash && a.voter === b.voter
+  return (
+    a.height === b.height &&
+    a.round === b.round &&
+    a.step === b.step &&
+    a.blockHash === b.blockHash &&
+    a.voter === b.voter
+  )
 }

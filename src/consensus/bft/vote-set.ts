@@ -161,7 +161,11 @@ export class HeightVotes {
       return { kind: 'conflicting', existing: existing[0] }
     }
     const mine = this.roundsOf.get(vote.voter) ?? new Set<number>()
-    if (vote.round > currentRound && !mine.has(vote.round) && !this.makeRoom(vote.voter, mine, vote.round, currentRound)) {
+    if (
+      vote.round > currentRound &&
+      !mine.has(vote.round) &&
+      !this.makeRoom(vote.voter, mine, vote.round, currentRound)
+    ) {
       return { kind: 'futureRound' }
     }
     mine.add(vote.round)

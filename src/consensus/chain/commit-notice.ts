@@ -12,10 +12,18 @@ import { verifyCertificate, type Committee, type Vote } from '../bft/index.js'
 /** The vote an envelope carries; the voter is the envelope's signer. */
 export function voteOfEnvelope(env: Envelope<'vote'>): Vote {
   const p = env.payload
-  return { height: p.height, round: p.round, step: p.step, blockHash: p.blockHash === null ? null : toHex(p.blockHash), voter: toHex(env.signer) }
+  return {
+    height: p.height,
+    round: p.round,
+    step: p.step,
+    blockHash: p.blockHash === null ? null : toHex(p.blockHash),
+    voter: toHex(env.signer),
+  }
 }
 
-export type CommitRead = { readonly ok: true; readonly block: Block; readonly hash: string; readonly votes: readonly Vote[] } | { readonly ok: false; readonly reason: string }
+export type CommitRead =
+  | { readonly ok: true; readonly block: Block; readonly hash: string; readonly votes: readonly Vote[] }
+  | { readonly ok: false; readonly reason: string }
 
 export function readCommitNotice(
   payload: { readonly height: number; readonly block: Uint8Array; readonly certificate: readonly Uint8Array[] },
@@ -30,15 +38,21 @@ export function readCommitNotice(
     if (err instanceof BlockError) return { ok: false, reason: err.message }
     throw err
   }
-  if (block.height !== payload.height || block.chainId !== chainId) return { ok: false, reason: 'block height or chain does not match the notice' }
+  if (block.height !== payload.height || block.chainId !== chainId)
+    return { ok: false, reason: 'block height or chain does not match the notice' }
   const hash = toHex(blockHash(payload.block))
   // Cheap checks before any signature: a certificate holds at most one vote per member, so a
   // notice padded with copies or with votes of outsiders costs nothing to turn down.
-  if (payload.certificate.length > committee.size) return { ok: false, reason: `certificate holds ${payload.certificate.length} votes, the committee has ${committee.size} members` }
+  if (payload.certificate.length > committee.size)
+    return {
+      ok: false,
+      reason: `certificate holds ${payload.certificate.length} votes, the committee has ${committee.size} members`,
+    }
   const voters = new Set<string>()
   for (const bytes of payload.certificate) {
     const voter = signerOf(bytes)
-    if (voter === undefined || !committee.has(voter)) return { ok: false, reason: 'certificate vote of a non-member (or not an envelope)' }
+    if (voter === undefined || !committee.has(voter))
+      return { ok: false, reason: 'certificate vote of a non-member (or not an envelope)' }
     if (voters.has(voter)) return { ok: false, reason: 'certificate holds two votes of one member' }
     voters.add(voter)
   }
@@ -49,7 +63,8 @@ export function readCommitNotice(
     if (read.envelope.type !== 'vote') return { ok: false, reason: 'certificate holds a non-vote' }
     votes.push(voteOfEnvelope(read.envelope as Envelope<'vote'>))
   }
-  if (!verifyCertificate(committee, block.height, hash, votes)) return { ok: false, reason: 'certificate does not prove a 2/3 precommit quorum for this block' }
+  if (!verifyCertificate(committee, block.height, hash, votes))
+    return { ok: false, reason: 'certificate does not prove a 2/3 precommit quorum for this block' }
   return { ok: true, block, hash, votes }
 }
 

@@ -20,14 +20,25 @@ export function encodeEvidence(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** The evidence of two conflicting votes, if every voter will accept it (else its reason). */
-export function usableEvidence(a: Uint8Array, b: Uint8Array, chainId: string, committee: Committee, verifier: Ed25519Verifier): Uint8Array | string {
+export function usableEvidence(
+  a: Uint8Array,
+  b: Uint8Array,
+  chainId: string,
+  committee: Committee,
+  verifier: Ed25519Verifier,
+): Uint8Array | string {
   const bytes = encodeEvidence(a, b)
   const read = readEvidence(bytes, chainId, committee, verifier)
   return typeof read === 'string' ? read : bytes
 }
 
 /** The slashable fact the evidence proves, or a reason it proves nothing. */
-export function readEvidence(bytes: Uint8Array, chainId: string, committee: Committee, verifier: Ed25519Verifier): LedgerEvidence | string {
+export function readEvidence(
+  bytes: Uint8Array,
+  chainId: string,
+  committee: Committee,
+  verifier: Ed25519Verifier,
+): LedgerEvidence | string {
   let pair: { a?: unknown; b?: unknown }
   try {
     pair = decodeCanonical(bytes) as { a?: unknown; b?: unknown }
@@ -43,7 +54,8 @@ export function readEvidence(bytes: Uint8Array, chainId: string, committee: Comm
     votes.push(voteOfEnvelope(read.envelope as Envelope<'vote'>))
   }
   const [x, y] = votes
-  if (x.voter !== y.voter || x.height !== y.height || x.round !== y.round || x.step !== y.step) return 'the two votes are not for one slot of one voter'
+  if (x.voter !== y.voter || x.height !== y.height || x.round !== y.round || x.step !== y.step)
+    return 'the two votes are not for one slot of one voter'
   if (x.blockHash === y.blockHash) return 'the two votes agree'
   if (!committee.has(x.voter)) return 'the voter is not a committee member'
   return { offender: x.voter, id: `${x.height}/${x.round}/${x.step}` }

@@ -16,7 +16,19 @@ import type { TopicConfig } from '../../topic/config.js'
 import type { IdMap, LossBundle, TopicState } from '../../synthesis/types.js'
 import { blockHashHex, encodeBlock, type Block, type BlockSettlement, type BlockTopicEpoch } from './block.js'
 import { emptyTopicState } from '../../synthesis/state.js'
-import { applyBlock, initialState, isRegistered, ledgerStateHash, readSignedTx, reputerStake, topicRewardFor, type Genesis, type LedgerState, type LedgerTx, type Settlement } from '../ledger/index.js'
+import {
+  applyBlock,
+  initialState,
+  isRegistered,
+  ledgerStateHash,
+  readSignedTx,
+  reputerStake,
+  topicRewardFor,
+  type Genesis,
+  type LedgerState,
+  type LedgerTx,
+  type Settlement,
+} from '../ledger/index.js'
 import { stateHash } from './state-hash.js'
 import { topicStep } from './topic-step.js'
 
@@ -86,11 +98,19 @@ const sortedUnique = (ids: readonly string[], what: string): readonly string[] =
 }
 
 /** The messages of a list of ids, each of `type` for (topic, epoch), at most one per signer. */
-function messagesOf(ids: readonly string[], lookup: MessageLookup, type: Envelope['type'], topicId: string, epoch: number, allowed: (signer: string) => boolean): Map<string, Envelope> {
+function messagesOf(
+  ids: readonly string[],
+  lookup: MessageLookup,
+  type: Envelope['type'],
+  topicId: string,
+  epoch: number,
+  allowed: (signer: string) => boolean,
+): Map<string, Envelope> {
   const bySigner = new Map<string, Envelope>()
   for (const id of sortedUnique(ids, type)) {
     const env = lookup(id) ?? fail(`message ${id} is not available`)
-    if (env.type !== type || env.topicId !== topicId || env.epoch !== epoch) fail(`message ${id} is not a ${type} of ${topicId}/${epoch}`)
+    if (env.type !== type || env.topicId !== topicId || env.epoch !== epoch)
+      fail(`message ${id} is not a ${type} of ${topicId}/${epoch}`)
     const signer = toHex(env.signer)
     if (!allowed(signer)) fail(`${type} ${id} comes from ${signer}, who is not registered for ${topicId}`)
     if (bySigner.has(signer)) fail(`two ${type} messages from ${signer} for ${topicId}/${epoch}`)
@@ -99,12 +119,19 @@ function messagesOf(ids: readonly string[], lookup: MessageLookup, type: Envelop
   return bySigner
 }
 
-function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpochDraft, lookup: MessageLookup, blockTimeMs: number): { entry: BlockTopicEpoch; topic: TopicChain; settlements: Settlement[] } {
+function computeTopicEpoch(
+  prev: ChainState,
+  topic: TopicChain,
+  draft: TopicEpochDraft,
+  lookup: MessageLookup,
+  blockTimeMs: number,
+): { entry: BlockTopicEpoch; topic: TopicChain; settlements: Settlement[] } {
   const { config } = topic
   const ledger = prev.ledger
   if (draft.epoch !== topic.lastEpoch + 1) fail(`${config.id}: epoch ${draft.epoch} does not follow ${topic.lastEpoch}`)
   // One skewed clock must not close epochs early: the epoch must have ended by the block's time.
-  if (prev.genesisTimeMs + (draft.epoch + 1) * config.epochMs > blockTimeMs) fail(`${config.id}: epoch ${draft.epoch} has not closed at the block's time`)
+  if (prev.genesisTimeMs + (draft.epoch + 1) * config.epochMs > blockTimeMs)
+    fail(`${config.id}: epoch ${draft.epoch} has not closed at the block's time`)
   const worker = (id: string): boolean => isRegistered(ledger, config.id, 'worker', id)
   const inferenceMsgs = messagesOf(draft.inferenceIds, lookup, 'inference', config.id, draft.epoch, worker)
   const forecastMsgs = messagesOf(draft.forecastIds, lookup, 'forecast', config.id, draft.epoch, worker)
@@ -116,30 +143,46 @@ function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpoc
     if (typeof value !== 'number') fail(`${config.id}: vector inferences are not synthesised`)
     if (config.commitReveal) {
       const commitment = (commits.get(signer)?.payload as { commitment: Uint8Array } | undefined)?.commitment
-      if (commitment === undefined || salt === undefined || !opensCommitment(commitment, config.id, draft.epoch, signer, value, salt)) {
+      if (
+        commitment === undefined ||
+        salt === undefined ||
+        !opensCommitment(commitment, config.id, draft.epoch, signer, value, salt)
+      ) {
         fail(`${config.id}: the reveal of ${signer} does not open a commitment in the block`)
       }
     }
     inferences[signer] = value
   }
   const forecasts: Record<string, IdMap> = {}
-  for (const [signer, env] of [...forecastMsgs].sort(([a], [b]) => (a < b ? -1 : 1))) forecasts[signer] = (env.payload as { losses: IdMap }).losses
+  for (const [signer, env] of [...forecastMsgs].sort(([a], [b]) => (a < b ? -1 : 1)))
+    forecasts[signer] = (env.payload as { losses: IdMap }).losses
 
   const reward = Number(topicRewardFor(ledger, config.id))
   const settlementInputs = draft.settlements.map((s, i) => {
     if (i > 0 && !(draft.settlements[i - 1].epoch < s.epoch)) fail(`${config.id}: settlements are not ascending`)
     if (!topic.unsettled.includes(s.epoch)) fail(`${config.id}: epoch ${s.epoch} is not awaiting settlement`)
-    if (s.epoch + config.groundTruthLag > draft.epoch) fail(`${config.id}: the truth of epoch ${s.epoch} is not known at epoch ${draft.epoch}`)
-    const bundles = messagesOf(s.lossBundleIds, lookup, 'loss-bundle', config.id, s.epoch, (id) => isRegistered(ledger, config.id, 'reputer', id))
+    if (s.epoch + config.groundTruthLag > draft.epoch)
+      fail(`${config.id}: the truth of epoch ${s.epoch} is not known at epoch ${draft.epoch}`)
+    const bundles = messagesOf(s.lossBundleIds, lookup, 'loss-bundle', config.id, s.epoch, (id) =>
+      isRegistered(ledger, config.id, 'reputer', id),
+    )
     if (bundles.size === 0) fail(`${config.id}: settlement of epoch ${s.epoch} has no loss bundle`)
-    const participants = topic.participants.get(s.epoch) ?? fail(`${config.id}: epoch ${s.epoch} has no participants on record`)
+    const participants =
+      topic.participants.get(s.epoch) ?? fail(`${config.id}: epoch ${s.epoch} has no participants on record`)
     const reputers = Object.fromEntries(
-      [...bundles].map(([id, env]) => [id, { stake: Number(reputerStake(ledger, id)), losses: scopedLossBundle(env.payload as unknown as LossBundle, participants) }]),
+      [...bundles].map(([id, env]) => [
+        id,
+        {
+          stake: Number(reputerStake(ledger, id)),
+          losses: scopedLossBundle(env.payload as unknown as LossBundle, participants),
+        },
+      ]),
     )
     return { epoch: s.epoch, reputers, topicReward: reward }
   })
   const step = topicStep(config.params, topic.state, settlementInputs, { inferences, forecasts })
-  if (step.settleErrors.length > 0) fail(`${config.id}: settlement of epoch ${step.settleErrors[0].epoch} fails (${step.settleErrors[0].code})`)
+  if (step.settleErrors.length > 0)
+    fail(`${config.id}: settlement of epoch ${step.settleErrors[0].epoch} fails (${step.settleErrors[0].code})`)
   const settledEpochs = new Set(step.settled.map((s) => s.epoch))
   // Epochs whose bundles never came are given up after a while (the same rule on every node).
   const unsettled = topic.unsettled.filter((e) => !settledEpochs.has(e) && e >= draft.epoch - MAX_UNSETTLED_AGE)
@@ -171,7 +214,12 @@ function computeTopicEpoch(prev: ChainState, topic: TopicChain, draft: TopicEpoc
  * missing, from an unregistered signer, a tx that fails, ...). `ledgerEpoch` maps the block
  * time to the ledger's epoch.
  */
-export function computeBlock(prev: ChainState, draft: BlockDraft, lookup: MessageLookup, ledgerEpoch: (timeMs: number) => number): { block: Block; next: ChainState } {
+export function computeBlock(
+  prev: ChainState,
+  draft: BlockDraft,
+  lookup: MessageLookup,
+  ledgerEpoch: (timeMs: number) => number,
+): { block: Block; next: ChainState } {
   if (draft.height !== prev.height + 1) fail(`height ${draft.height} does not follow ${prev.height}`)
   if (!(draft.timeMs > prev.timeMs)) fail(`time ${draft.timeMs} is not after the previous block's ${prev.timeMs}`)
   const topics = new Map(prev.topics)
@@ -224,7 +272,14 @@ export function computeBlock(prev: ChainState, draft: BlockDraft, lookup: Messag
     lastCommit: draft.lastCommit,
     ledgerHash: toHex(ledgerStateHash(outcome.state)),
   }
-  const next: ChainState = { ...prev, height: draft.height, hash: blockHashHex(block), timeMs: draft.timeMs, ledger: outcome.state, topics }
+  const next: ChainState = {
+    ...prev,
+    height: draft.height,
+    hash: blockHashHex(block),
+    timeMs: draft.timeMs,
+    ledger: outcome.state,
+    topics,
+  }
   return { block, next }
 }
 
@@ -238,11 +293,18 @@ export interface VerifyOptions {
 }
 
 /** Re-execute a proposed block; its bytes must equal what the voter computes. */
-export function verifyBlock(prev: ChainState, block: Block, lookup: MessageLookup, ledgerEpoch: (timeMs: number) => number, opts: VerifyOptions): ChainState {
+export function verifyBlock(
+  prev: ChainState,
+  block: Block,
+  lookup: MessageLookup,
+  ledgerEpoch: (timeMs: number) => number,
+  opts: VerifyOptions,
+): ChainState {
   if (block.chainId !== prev.chainId) fail(`chain ${block.chainId}`)
   if (block.prevHash !== prev.hash) fail('the block does not extend the committed chain')
   if (block.proposer !== opts.expectedProposer) fail(`proposer ${block.proposer} is not this round's`)
-  if (Math.abs(block.timeMs - opts.nowMs) > opts.maxClockSkewMs) fail(`block time is ${block.timeMs - opts.nowMs} ms from this node's clock`)
+  if (Math.abs(block.timeMs - opts.nowMs) > opts.maxClockSkewMs)
+    fail(`block time is ${block.timeMs - opts.nowMs} ms from this node's clock`)
   return recompute(prev, block, lookup, ledgerEpoch)
 }
 
@@ -252,7 +314,14 @@ export function draftOf(block: Block): BlockDraft {
     height: block.height,
     timeMs: block.timeMs,
     proposer: block.proposer,
-    topicEpochs: block.topicEpochs.map((e) => ({ topicId: e.topicId, epoch: e.epoch, inferenceIds: e.inferenceIds, forecastIds: e.forecastIds, commitIds: e.commitIds, settlements: e.settlements })),
+    topicEpochs: block.topicEpochs.map((e) => ({
+      topicId: e.topicId,
+      epoch: e.epoch,
+      inferenceIds: e.inferenceIds,
+      forecastIds: e.forecastIds,
+      commitIds: e.commitIds,
+      settlements: e.settlements,
+    })),
     txs: block.txs,
     evidence: block.evidence,
     lastCommit: block.lastCommit,
@@ -271,12 +340,18 @@ function lastCommitSigners(prev: ChainState, certificate: readonly Uint8Array[],
     if (!read.ok || read.envelope.type !== 'vote') fail('the last commit holds an invalid vote')
     votes.push(voteOfEnvelope(read.envelope as Envelope<'vote'>))
   }
-  if (!verifyCertificate(prev.committee, prev.height, prev.hash, votes)) fail('the last commit does not certify the previous block')
+  if (!verifyCertificate(prev.committee, prev.height, prev.hash, votes))
+    fail('the last commit does not certify the previous block')
   return votes.map((v) => v.voter).sort()
 }
 
 /** Execute a block's draft and demand the same bytes (a replay from the store, a fetched block). */
-export function recompute(prev: ChainState, block: Block, lookup: MessageLookup, ledgerEpoch: (timeMs: number) => number): ChainState {
+export function recompute(
+  prev: ChainState,
+  block: Block,
+  lookup: MessageLookup,
+  ledgerEpoch: (timeMs: number) => number,
+): ChainState {
   if (block.prevHash !== prev.hash) fail('the block does not extend the chain')
   const { block: mine, next } = computeBlock(prev, draftOf(block), lookup, ledgerEpoch)
   const a = encodeBlock(block)
@@ -298,6 +373,11 @@ export function genesisChainState(genesis: Genesis, topics: readonly TopicConfig
     lastCommit: [],
     committee: new Committee(Object.fromEntries(genesis.committee.map((m) => [m.id, m.power]))),
     ledger,
-    topics: new Map(topics.map((config) => [config.id, { config, state: emptyTopicState(), unsettled: [], participants: new Map(), lastEpoch: -1 }])),
+    topics: new Map(
+      topics.map((config) => [
+        config.id,
+        { config, state: emptyTopicState(), unsettled: [], participants: new Map(), lastEpoch: -1 },
+      ]),
+    ),
   }
 }

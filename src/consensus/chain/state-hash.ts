@@ -28,7 +28,12 @@ export function stateHash(state: TopicState): string {
   const r = state.regrets
   const hashed = {
     ...state,
-    regrets: { ...r, oneOutInferer: digested(r.oneOutInferer), oneOutForecaster: digested(r.oneOutForecaster), oneInForecaster: digested(r.oneInForecaster) },
+    regrets: {
+      ...r,
+      oneOutInferer: digested(r.oneOutInferer),
+      oneOutForecaster: digested(r.oneOutForecaster),
+      oneInForecaster: digested(r.oneInForecaster),
+    },
   }
   return toHex(sha256(`chorus/topic-state/v${STATE_HASH_VERSION}`, encodeCanonical(hashed)))
 }
@@ -37,7 +42,11 @@ const CHUNK_DIGESTS = new WeakMap<IdMatrix, Uint8Array>()
 const SIDE_SUMS = new WeakMap<DepartedSide, bigint>()
 
 function digested(family: RegretFamily): unknown {
-  return { inferers: family.inferers, forecasters: family.forecasters, departed: { inferers: sideDigest(family.departed.inferers), forecasters: sideDigest(family.departed.forecasters) } }
+  return {
+    inferers: family.inferers,
+    forecasters: family.forecasters,
+    departed: { inferers: sideDigest(family.departed.inferers), forecasters: sideDigest(family.departed.forecasters) },
+  }
 }
 
 /**

@@ -19,7 +19,14 @@ export interface TopicRules extends Pick<TopicConfig, 'epochMs' | 'commitReveal'
 }
 
 export function topicRulesOf(config: TopicConfig): TopicRules {
-  return { epochMs: config.epochMs, commitReveal: config.commitReveal, groundTruthLag: config.groundTruthLag, params: config.params, engine: SYNTHESIS_ENGINE_VERSION, stateHash: STATE_HASH_VERSION }
+  return {
+    epochMs: config.epochMs,
+    commitReveal: config.commitReveal,
+    groundTruthLag: config.groundTruthLag,
+    params: config.params,
+    engine: SYNTHESIS_ENGINE_VERSION,
+    stateHash: STATE_HASH_VERSION,
+  }
 }
 
 /** SHA-256 (hex) of the rules' canonical encoding, domain-separated. */

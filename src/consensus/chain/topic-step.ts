@@ -7,7 +7,17 @@
 import { SynthesisError } from '../../synthesis/errors.js'
 import { settleEpoch } from '../../synthesis/settle.js'
 import { synthesizeEpoch } from '../../synthesis/synthesize.js'
-import type { IdMap, LossBundle, ReputerReport, SettleOutput, SynthesisInput, SynthesisOutput, SynthesisParams, TaskMaps, TopicState } from '../../synthesis/types.js'
+import type {
+  IdMap,
+  LossBundle,
+  ReputerReport,
+  SettleOutput,
+  SynthesisInput,
+  SynthesisOutput,
+  SynthesisParams,
+  TaskMaps,
+  TopicState,
+} from '../../synthesis/types.js'
 
 export interface SettlementInput {
   readonly epoch: number

@@ -9,7 +9,14 @@ import { blockHash, encodeBlock } from '../chain/block.js'
 import { graceMs } from '../../topic/windows.js'
 import type { BlockSettlement } from '../chain/block.js'
 import type { Block } from '../chain/block.js'
-import { BlockInvalid, computeBlock, type BlockDraft, type ChainState, type MessageLookup, type TopicEpochDraft } from '../chain/execution.js'
+import {
+  BlockInvalid,
+  computeBlock,
+  type BlockDraft,
+  type ChainState,
+  type MessageLookup,
+  type TopicEpochDraft,
+} from '../chain/execution.js'
 import { applyTx, isRegistered, readSignedTx } from '../ledger/index.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import type { MessagePool } from '../pool/message-pool.js'
@@ -31,7 +38,13 @@ export function closedEpochs(chain: ChainState, topicId: string, timeMs: number)
   const topic = chain.topics.get(topicId)
   if (topic === undefined) return []
   const out: number[] = []
-  for (let e = topic.lastEpoch + 1; out.length < MAX_EPOCHS_PER_TOPIC_PER_BLOCK && chain.genesisTimeMs + (e + 1) * topic.config.epochMs + graceMs(topic.config) <= timeMs; e++) out.push(e)
+  for (
+    let e = topic.lastEpoch + 1;
+    out.length < MAX_EPOCHS_PER_TOPIC_PER_BLOCK &&
+    chain.genesisTimeMs + (e + 1) * topic.config.epochMs + graceMs(topic.config) <= timeMs;
+    e++
+  )
+    out.push(e)
   return out
 }
 
@@ -65,14 +78,24 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
       const forecastIds = pool.ids('forecast', topicId, epoch).filter(registered('worker'))
       let commitIds: string[] = []
       if (topic.config.commitReveal) {
-        const commitBySigner = new Map(pool.ids('inference-commit', topicId, epoch).filter(registered('worker')).map((id) => [toHex(pool.get(id)!.signer), id]))
+        const commitBySigner = new Map(
+          pool
+            .ids('inference-commit', topicId, epoch)
+            .filter(registered('worker'))
+            .map((id) => [toHex(pool.get(id)!.signer), id]),
+        )
         // Only reveals that open a commitment count; the commitments go into the block with them.
         inferenceIds = inferenceIds.filter((id) => {
           const env = pool.get(id)!
           const { value, salt } = env.payload as { value: number; salt?: Uint8Array }
           const commitId = commitBySigner.get(toHex(env.signer))
-          const commitment = commitId === undefined ? undefined : (pool.get(commitId)!.payload as { commitment: Uint8Array }).commitment
-          return commitment !== undefined && salt !== undefined && opensCommitment(commitment, topicId, epoch, toHex(env.signer), value, salt)
+          const commitment =
+            commitId === undefined ? undefined : (pool.get(commitId)!.payload as { commitment: Uint8Array }).commitment
+          return (
+            commitment !== undefined &&
+            salt !== undefined &&
+            opensCommitment(commitment, topicId, epoch, toHex(env.signer), value, salt)
+          )
         })
         commitIds = inferenceIds.map((id) => commitBySigner.get(toHex(pool.get(id)!.signer))!).sort()
       }
@@ -99,7 +122,18 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
     ledger = r.state
     txs.push(bytes)
   }
-  return { draft: { height: opts.height, timeMs: opts.timeMs, proposer: opts.proposer, topicEpochs, txs, evidence: opts.evidence, lastCommit: chain.lastCommit }, rejectedTxs }
+  return {
+    draft: {
+      height: opts.height,
+      timeMs: opts.timeMs,
+      proposer: opts.proposer,
+      topicEpochs,
+      txs,
+      evidence: opts.evidence,
+      lastCommit: chain.lastCommit,
+    },
+    rejectedTxs,
+  }
 }
 
 /**
@@ -138,17 +172,33 @@ export function firstAcceptedBlock(
 
 export interface Proposal {
   /** The block, its bytes, hash (hex) and the state after it; undefined if every draft was refused. */
-  readonly built?: { readonly block: Block; readonly bytes: Uint8Array; readonly hash: string; readonly next: ChainState }
+  readonly built?: {
+    readonly block: Block
+    readonly bytes: Uint8Array
+    readonly hash: string
+    readonly next: ChainState
+  }
   readonly rejectedTxs: DraftResult['rejectedTxs']
   /** Why each refused draft was refused, in order. */
   readonly refusals: readonly string[]
 }
 
 /** What this node proposes: the fullest draft the rules accept (plainer ones after a refusal). */
-export function proposeBlock(chain: ChainState, pool: MessagePool, opts: DraftOptions, ledgerEpoch: (timeMs: number) => number): Proposal {
+export function proposeBlock(
+  chain: ChainState,
+  pool: MessagePool,
+  opts: DraftOptions,
+  ledgerEpoch: (timeMs: number) => number,
+): Proposal {
   const { draft, rejectedTxs } = buildDraft(chain, pool, opts)
   const refusals: string[] = []
-  const accepted = firstAcceptedBlock(chain, draft, (id) => pool.get(id), ledgerEpoch, (reason) => refusals.push(reason))
+  const accepted = firstAcceptedBlock(
+    chain,
+    draft,
+    (id) => pool.get(id),
+    ledgerEpoch,
+    (reason) => refusals.push(reason),
+  )
   if (accepted === undefined) return { rejectedTxs, refusals }
   const bytes = encodeBlock(accepted.block)
   return { built: { ...accepted, bytes, hash: toHex(blockHash(bytes)) }, rejectedTxs, refusals }

@@ -6,16 +6,33 @@
  * time, in arrival order; all I/O happens between transitions. Everything outside it comes
  * in through its options: the network, the store, the clock and the timers.
  */
-import { Ed25519Verifier, encodeCanonical, fromHex, messageId, globalChannel, toHex, topicChannel, type Envelope, type UnsignedEnvelope } from '../../wire/index.js'
+import {
+  Ed25519Verifier,
+  encodeCanonical,
+  fromHex,
+  messageId,
+  globalChannel,
+  toHex,
+  topicChannel,
+  type Envelope,
+  type UnsignedEnvelope,
+} from '../../wire/index.js'
 import type { DeliveredMessage } from '../../p2p/index.js'
 import { graceMs, type TopicRuntime } from '../../topic/windows.js'
 import { EventEmitter } from 'node:events'
 import { Counters } from '../../util/counters.js'
 import { systemClock, Timers, type Clock, type Scheduler } from '../../util/timers.js'
-import { ConsensusMachine, SelfEquivocationError, type ConsensusAction, type ConsensusEvent, type Timeouts, type Vote } from '../bft/index.js'
+import {
+  ConsensusMachine,
+  SelfEquivocationError,
+  type ConsensusAction,
+  type ConsensusEvent,
+  type Timeouts,
+  type Vote,
+} from '../bft/index.js'
 import { blockHash, decodeBlock, type Block } from '../chain/block.js'
 import { proposeBlock } from './block-draft.js'
-import { type ChainState } from '../chain/execution.js'
+import type { ChainState } from '../chain/execution.js'
 import { CatchUp, type CatchUpHost } from '../sync/catch-up.js'
 import { ChainSync, referencedMessages } from '../sync/chain-sync.js'
 import { usableEvidence } from '../chain/evidence-codec.js'
@@ -36,9 +53,14 @@ import type { ChainStore } from '../store.js'
 const VALIDATE_RETRY_MS = 200
 
 function eventHeight(e: ConsensusEvent): number {
-  return e.type === 'proposal' ? e.proposal.height : e.type === 'vote' ? e.vote.height : e.type === 'timeout' ? e.height : -1
+  return e.type === 'proposal'
+    ? e.proposal.height
+    : e.type === 'vote'
+      ? e.vote.height
+      : e.type === 'timeout'
+        ? e.height
+        : -1
 }
-
 
 export interface DriverOptions {
   readonly network: ConsensusNetwork
@@ -88,7 +110,9 @@ export class ConsensusDriver {
     this.timers = o.timers ?? new Timers(this.clock)
     this.inputs = new RoundInputs(this.clock)
     this.signer = new VoteSigner(o.network, o.chain.chainId, o.store)
-    this.sync = new ChainSync(o.network, o.store, o.genesis, this.pool, (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate))
+    this.sync = new ChainSync(o.network, o.store, o.genesis, this.pool, (next, bytes, certificate) =>
+      this.adoptCommitted(next, bytes, certificate),
+    )
     const host: CatchUpHost = {
       self: o.network.participantId,
       chain: () => this.chainState,
@@ -99,11 +123,21 @@ export class ConsensusDriver {
       count: (name) => this.count(name),
     }
     this.fetch = new BackgroundFetch(
-      { stopped: () => this.stopped, enqueue: (task) => this.enqueue(task), counted: () => this.count('messages-fetch'), committee: () => this.chainState.committee.ids },
+      {
+        stopped: () => this.stopped,
+        enqueue: (task) => this.enqueue(task),
+        counted: () => this.count('messages-fetch'),
+        committee: () => this.chainState.committee.ids,
+      },
       this.sync,
       this.pool,
     )
-    this.catchUp = new CatchUp(host, this.sync, this.timers, o.timeouts.propose + o.timeouts.prevote + o.timeouts.precommit)
+    this.catchUp = new CatchUp(
+      host,
+      this.sync,
+      this.timers,
+      o.timeouts.propose + o.timeouts.prevote + o.timeouts.precommit,
+    )
   }
 
   get chain(): ChainState {
@@ -129,7 +163,8 @@ export class ConsensusDriver {
   start(): void {
     const network = this.o.network
     for (const t of this.o.topics) {
-      for (const kind of ['inferences', 'forecasts', 'losses'] as const) network.subscribe(topicChannel(t.config.id, kind), (m) => this.pooled(m))
+      for (const kind of ['inferences', 'forecasts', 'losses'] as const)
+        network.subscribe(topicChannel(t.config.id, kind), (m) => this.pooled(m))
     }
     network.subscribe(globalChannel('tx'), (m) => this.pooled(m))
     network.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
@@ -152,7 +187,8 @@ export class ConsensusDriver {
   }
 
   private pooled({ envelope, id, bytes }: DeliveredMessage): void {
-    if (envelope.type !== 'proposal' && envelope.type !== 'vote' && envelope.type !== 'commit') this.pool.add(toHex(id), envelope, bytes)
+    if (envelope.type !== 'proposal' && envelope.type !== 'vote' && envelope.type !== 'commit')
+      this.pool.add(toHex(id), envelope, bytes)
   }
 
   /** Serialise inputs: one transition (and its I/O) at a time, in arrival order. */
@@ -167,13 +203,21 @@ export class ConsensusDriver {
   private scheduleHeight(): void {
     if (this.stopped) return
     const chain = this.chainState
-    const times = [...chain.topics.values()].map((t) => chain.genesisTimeMs + (t.lastEpoch + 2) * t.config.epochMs + graceMs(t.config))
+    const times = [...chain.topics.values()].map(
+      (t) => chain.genesisTimeMs + (t.lastEpoch + 2) * t.config.epochMs + graceMs(t.config),
+    )
     this.timers.at(Math.min(...times), () => this.enqueue(() => this.startHeight(chain.height + 1)))
   }
 
   private startHeight(height: number): void {
     if (this.stopped || height !== this.chainState.height + 1 || this.machine?.height === height) return
-    this.machine = new ConsensusMachine({ committee: this.chainState.committee, self: this.self, height, timeouts: this.o.timeouts, maxFutureRounds: this.o.maxFutureRounds ?? 4 })
+    this.machine = new ConsensusMachine({
+      committee: this.chainState.committee,
+      self: this.self,
+      height,
+      timeouts: this.o.timeouts,
+      maxFutureRounds: this.o.maxFutureRounds ?? 4,
+    })
     this.heightStartedAt = this.clock()
     // A restart inside this height: replay what the machine saw before, to the same state and
     // the same votes (re-sent votes are the same bytes, so peers drop them as duplicates).
@@ -181,7 +225,8 @@ export class ConsensusDriver {
     for (const bytes of logged) {
       const entry = decodeWalEntry(bytes)
       if (entry.block !== undefined) this.inputs.rememberCandidate(height, entry.block)
-      if (entry.envelope !== undefined && entry.event.type === 'vote') this.inputs.addVote(entry.event.vote, entry.envelope, true)
+      if (entry.envelope !== undefined && entry.event.type === 'vote')
+        this.inputs.addVote(entry.event.vote, entry.envelope, true)
       this.feed(entry.event, false)
     }
     if (logged.length === 0) this.feed({ type: 'start' })
@@ -213,7 +258,14 @@ export class ConsensusDriver {
     const signer = toHex(envelope.signer)
     if (envelope.type === 'commit') return this.catchUp.onCommitNotice((envelope as Envelope<'commit'>).payload, signer)
     const next = this.chainState.height + 1
-    const admitted = this.inputs.admit(envelope, bytes, signer, next, (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4), this.chainState.committee)
+    const admitted = this.inputs.admit(
+      envelope,
+      bytes,
+      signer,
+      next,
+      (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4),
+      this.chainState.committee,
+    )
     if (admitted === undefined) return
     if (typeof admitted === 'string') return this.count(admitted)
     const { event, height } = admitted
@@ -227,7 +279,9 @@ export class ConsensusDriver {
     switch (action.type) {
       case 'scheduleTimeout':
         this.timers.after(action.ms, () =>
-          this.enqueue(() => this.feed({ type: 'timeout', height: action.height, round: action.round, step: action.step })),
+          this.enqueue(() =>
+            this.feed({ type: 'timeout', height: action.height, round: action.round, step: action.step }),
+          ),
         )
         return
       case 'requestBlock':
@@ -236,7 +290,20 @@ export class ConsensusDriver {
         const c = this.inputs.candidates.get(action.proposal.blockHash)
         if (c === undefined) return this.count('proposal-without-block')
         const p = action.proposal
-        await this.publish({ type: 'proposal', chainId: this.chainState.chainId, topicId: '', epoch: p.height, nonce: new Uint8Array(0), payload: { height: p.height, round: p.round, polRound: p.polRound, blockHash: fromHex(p.blockHash), block: c.bytes } })
+        await this.publish({
+          type: 'proposal',
+          chainId: this.chainState.chainId,
+          topicId: '',
+          epoch: p.height,
+          nonce: new Uint8Array(0),
+          payload: {
+            height: p.height,
+            round: p.round,
+            polRound: p.polRound,
+            blockHash: fromHex(p.blockHash),
+            block: c.bytes,
+          },
+        })
         return
       }
       case 'broadcastVote':
@@ -273,7 +340,12 @@ export class ConsensusDriver {
   private buildBlock(height: number, round: number): void {
     const timeMs = Math.max(this.clock(), this.chainState.timeMs + 1)
     const evidence = this.o.store.pendingEvidence().map((e) => e.bytes)
-    const proposal = proposeBlock(this.chainState, this.pool, { height, timeMs, proposer: this.self, ledgerEpoch: this.ledgerEpoch(timeMs), evidence }, this.ledgerEpoch)
+    const proposal = proposeBlock(
+      this.chainState,
+      this.pool,
+      { height, timeMs, proposer: this.self, ledgerEpoch: this.ledgerEpoch(timeMs), evidence },
+      this.ledgerEpoch,
+    )
     for (const r of proposal.rejectedTxs) {
       this.count('tx-rejected')
       this.events.emit('tx-rejected', r)
@@ -300,7 +372,11 @@ export class ConsensusDriver {
       return
     }
     this.inputs.addCandidate(hash, c, true)
-    const judged = judgeCandidate(this.chainState, c, this.pool, { ledgerEpoch: this.ledgerEpoch, nowMs: this.clock(), maxClockSkewMs: this.o.maxClockSkewMs })
+    const judged = judgeCandidate(this.chainState, c, this.pool, {
+      ledgerEpoch: this.ledgerEpoch,
+      nowMs: this.clock(),
+      maxClockSkewMs: this.o.maxClockSkewMs,
+    })
     // Validated again once the messages are in (fetched outside the queue meanwhile).
     if (judged.kind === 'messages-missing') return this.fetchInBackground(hash, height, judged.block)
     if (judged.valid) c.next = judged.next
@@ -308,21 +384,29 @@ export class ConsensusDriver {
       this.count(judged.counter)
       this.lastRejection = judged.reason
     }
-    if (this.machine?.height === height) this.feed({ type: 'blockVerdict', blockHash: hash, valid: judged.valid, timely: judged.timely })
+    if (this.machine?.height === height)
+      this.feed({ type: 'blockVerdict', blockHash: hash, valid: judged.valid, timely: judged.timely })
   }
 
   private retryValidate(hash: string, height: number): void {
-    this.timers.after(VALIDATE_RETRY_MS, () => this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)))
+    this.timers.after(VALIDATE_RETRY_MS, () =>
+      this.enqueue(() => (this.machine?.height === height ? this.validate(hash) : undefined)),
+    )
   }
 
   /** Validate a candidate again once its missing messages are in. */
   private fetchInBackground(hash: string, height: number, block: Block): void {
-    this.fetch.run(`validate:${hash}`, block, () => this.machine?.height === height, (complete) => {
-      if (complete) return this.validate(hash)
-      // Messages nobody could send us yet: a local gap, not an invalid block. Ask again.
-      this.count('messages-unavailable')
-      this.retryValidate(hash, height)
-    })
+    this.fetch.run(
+      `validate:${hash}`,
+      block,
+      () => this.machine?.height === height,
+      (complete) => {
+        if (complete) return this.validate(hash)
+        // Messages nobody could send us yet: a local gap, not an invalid block. Ask again.
+        this.count('messages-unavailable')
+        this.retryValidate(hash, height)
+      },
+    )
   }
 
   private async commit(hash: string, certificate: readonly Vote[]): Promise<void> {
@@ -334,15 +418,25 @@ export class ConsensusDriver {
       if ('missing' in after) {
         // Fetched outside the queue, then committed again; if they never come, a peer's commit notice will do.
         const height = after.missing.height
-        return this.fetch.run(`commit:${hash}`, after.missing, () => this.chainState.height + 1 === height, (complete) =>
-          complete ? this.commit(hash, certificate) : this.count('commit-without-state'),
+        return this.fetch.run(
+          `commit:${hash}`,
+          after.missing,
+          () => this.chainState.height + 1 === height,
+          (complete) => (complete ? this.commit(hash, certificate) : this.count('commit-without-state')),
         )
       }
       c.next = after.next
     }
     const cert = certificate.map((v) => this.inputs.vote(v)).filter((b): b is Uint8Array => b !== undefined)
     await this.adoptCommitted(c.next, c.bytes, cert)
-    await this.publish({ type: 'commit', chainId: this.chainState.chainId, topicId: '', epoch: this.chainState.height, nonce: new Uint8Array(0), payload: { height: this.chainState.height, block: c.bytes, certificate: cert } })
+    await this.publish({
+      type: 'commit',
+      chainId: this.chainState.chainId,
+      topicId: '',
+      epoch: this.chainState.height,
+      nonce: new Uint8Array(0),
+      payload: { height: this.chainState.height, block: c.bytes, certificate: cert },
+    })
   }
 
   /** Store a committed block (ours or fetched) and move to the next height. */
@@ -354,7 +448,15 @@ export class ConsensusDriver {
     const messages = new Map(known.filter((e): e is readonly [string, Uint8Array] => e[1] !== undefined))
     const hash = blockHash(bytes)
     // One transaction: block, certificate, messages, evidence marks and the log's pruning.
-    this.o.store.commit({ height: block.height, hash, bytes, certificate: encodeCanonical(certificate), state: new Map(), messages, includedEvidence: block.evidence.map((e) => blockHash(e)) })
+    this.o.store.commit({
+      height: block.height,
+      hash,
+      bytes,
+      certificate: encodeCanonical(certificate),
+      state: new Map(),
+      messages,
+      includedEvidence: block.evidence.map((e) => blockHash(e)),
+    })
     this.chainState = { ...next, lastCommit: certificate }
     this.pool.dropTxs(new Set(block.txs.map((b) => toHex(messageId(b)))))
     for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
@@ -363,7 +465,14 @@ export class ConsensusDriver {
     this.machine = undefined
     this.count('committed')
     const now = this.clock()
-    this.events.emit('commit', { height: block.height, hash: toHex(hash), block, ms: now - this.heightStartedAt, startedAtMs: this.heightStartedAt, committedAtMs: now })
+    this.events.emit('commit', {
+      height: block.height,
+      hash: toHex(hash),
+      block,
+      ms: now - this.heightStartedAt,
+      startedAtMs: this.heightStartedAt,
+      committedAtMs: now,
+    })
     this.scheduleHeight()
   }
 }

@@ -13,7 +13,13 @@ import { missingMessages } from '../sync/chain-sync.js'
 export type Judgement =
   | { readonly kind: 'messages-missing'; readonly block: Block }
   | { readonly kind: 'verdict'; readonly valid: true; readonly timely: boolean; readonly next: ChainState }
-  | { readonly kind: 'verdict'; readonly valid: false; readonly timely: boolean; readonly counter: 'block-invalid' | 'block-unreadable'; readonly reason: string }
+  | {
+      readonly kind: 'verdict'
+      readonly valid: false
+      readonly timely: boolean
+      readonly counter: 'block-invalid' | 'block-unreadable'
+      readonly reason: string
+    }
 
 export interface JudgeOptions {
   readonly ledgerEpoch: (timeMs: number) => number
@@ -22,7 +28,12 @@ export interface JudgeOptions {
   readonly maxClockSkewMs: number
 }
 
-export function judgeCandidate(chain: ChainState, candidate: Candidate, pool: MessagePool, opts: JudgeOptions): Judgement {
+export function judgeCandidate(
+  chain: ChainState,
+  candidate: Candidate,
+  pool: MessagePool,
+  opts: JudgeOptions,
+): Judgement {
   let timely = true
   try {
     const block = candidate.block ?? decodeBlock(candidate.bytes)
@@ -31,10 +42,20 @@ export function judgeCandidate(chain: ChainState, candidate: Candidate, pool: Me
     timely = Math.abs(block.timeMs - (candidate.seenAtMs ?? opts.nowMs)) <= opts.maxClockSkewMs
     // The verdict must not depend on this node's round (the machine asks once per hash), so
     // the proposer is checked by the machine on the proposal, not here.
-    const next = verifyBlock(chain, block, (id) => pool.get(id), opts.ledgerEpoch, { nowMs: block.timeMs, maxClockSkewMs: Infinity, expectedProposer: block.proposer })
+    const next = verifyBlock(chain, block, (id) => pool.get(id), opts.ledgerEpoch, {
+      nowMs: block.timeMs,
+      maxClockSkewMs: Infinity,
+      expectedProposer: block.proposer,
+    })
     return { kind: 'verdict', valid: true, timely, next }
   } catch (err) {
-    return { kind: 'verdict', valid: false, timely, counter: err instanceof BlockInvalid ? 'block-invalid' : 'block-unreadable', reason: (err as Error).message }
+    return {
+      kind: 'verdict',
+      valid: false,
+      timely,
+      counter: err instanceof BlockInvalid ? 'block-invalid' : 'block-unreadable',
+      reason: (err as Error).message,
+    }
   }
 }
 

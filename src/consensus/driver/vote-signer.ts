@@ -17,8 +17,20 @@ export class VoteSigner {
 
   /** Sign, persist and publish `vote`; returns its envelope bytes, or undefined if refused. */
   async cast(vote: Vote): Promise<Uint8Array | undefined> {
-    const payload = { height: vote.height, round: vote.round, step: vote.step, blockHash: vote.blockHash === null ? null : fromHex(vote.blockHash) }
-    const env = this.network.sign({ type: 'vote', chainId: this.chainId, topicId: '', epoch: vote.height, nonce: new Uint8Array(0), payload })
+    const payload = {
+      height: vote.height,
+      round: vote.round,
+      step: vote.step,
+      blockHash: vote.blockHash === null ? null : fromHex(vote.blockHash),
+    }
+    const env = this.network.sign({
+      type: 'vote',
+      chainId: this.chainId,
+      topicId: '',
+      epoch: vote.height,
+      nonce: new Uint8Array(0),
+      payload,
+    })
     const bytes = encodeEnvelope(env)
     const earlier = this.store.ownVote(vote.height, vote.round, vote.step)
     if (earlier !== undefined && Buffer.compare(Buffer.from(earlier), Buffer.from(bytes)) !== 0) return undefined

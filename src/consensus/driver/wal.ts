@@ -17,10 +17,15 @@ export interface WalEntry {
 
 /** The log entry of `event`, with what `inputs` hold of the block or vote it names. */
 export function encodeWalEntry(event: ConsensusEvent, inputs: RoundInputs): Uint8Array {
-  const hash = event.type === 'proposal' ? event.proposal.blockHash : event.type === 'proposalValue' ? event.blockHash : undefined
+  const hash =
+    event.type === 'proposal' ? event.proposal.blockHash : event.type === 'proposalValue' ? event.blockHash : undefined
   const block = hash === undefined ? undefined : inputs.candidates.get(hash)?.bytes
   const envelope = event.type === 'vote' ? inputs.vote(event.vote) : undefined
-  return encodeCanonical({ event, ...(block === undefined ? {} : { block }), ...(envelope === undefined ? {} : { envelope }) })
+  return encodeCanonical({
+    event,
+    ...(block === undefined ? {} : { block }),
+    ...(envelope === undefined ? {} : { envelope }),
+  })
 }
 
 export function decodeWalEntry(bytes: Uint8Array): WalEntry {

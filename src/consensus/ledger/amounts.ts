@@ -43,7 +43,9 @@ function dyadic(x: number): Dyadic {
   const biased = Number((bits >> 52n) & 0x7ffn)
   const fraction = bits & 0xfffffffffffffn
   // Subnormals have no implicit leading 1 and the smallest exponent.
-  return biased === 0 ? { mantissa: fraction, exponent: -1074 } : { mantissa: fraction | (1n << 52n), exponent: biased - 1075 }
+  return biased === 0
+    ? { mantissa: fraction, exponent: -1074 }
+    : { mantissa: fraction | (1n << 52n), exponent: biased - 1075 }
 }
 
 /** floor(amount · x) for amount ≥ 0 and finite x ≥ 0, exactly. */

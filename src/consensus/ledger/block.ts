@@ -12,7 +12,14 @@
  * the result if the block does not commit.
  */
 import { assertConservation } from './conservation.js'
-import { closeTopicEpochs, payCommittee, paySettlements, type ClosedTopicEpoch, type Settlement, type SettlementReport } from './epoch-rewards.js'
+import {
+  closeTopicEpochs,
+  payCommittee,
+  paySettlements,
+  type ClosedTopicEpoch,
+  type Settlement,
+  type SettlementReport,
+} from './epoch-rewards.js'
 import { LedgerError, type TxRejection } from './errors.js'
 import { applyEvidence, type Evidence, type SlashReport } from './slashing.js'
 import type { LedgerState } from './state.js'
@@ -50,7 +57,8 @@ export interface BlockOutcome {
 }
 
 export function applyBlock(state: LedgerState, block: LedgerBlock): BlockOutcome {
-  if (block.height !== state.height + 1) throw new LedgerError('BAD_HEIGHT', `block height ${block.height} does not follow ${state.height}`)
+  if (block.height !== state.height + 1)
+    throw new LedgerError('BAD_HEIGHT', `block height ${block.height} does not follow ${state.height}`)
   if (!(Number.isSafeInteger(block.epoch) && block.epoch >= state.epoch)) {
     throw new LedgerError('BAD_EPOCH', `block epoch ${block.epoch} is before the ledger's ${state.epoch}`)
   }

@@ -41,7 +41,8 @@ function firstNegative(state: LedgerState): string | undefined {
     if (a.stake < 0n) return `stake of ${id} is ${a.stake}`
   }
   for (const [reputer, inner] of state.delegations) {
-    for (const [delegator, amount] of inner) if (amount <= 0n) return `delegation ${delegator} → ${reputer} is ${amount}`
+    for (const [delegator, amount] of inner)
+      if (amount <= 0n) return `delegation ${delegator} → ${reputer} is ${amount}`
   }
   for (const e of state.unbonding) if (e.amount <= 0n) return `unbonding entry of ${e.account} is ${e.amount}`
   if (state.treasury < 0n) return `treasury is ${state.treasury}`

@@ -18,12 +18,27 @@
  * never minted, so supply = genesis + Σ credits − burned holds exactly.
  */
 import { ownNumber } from '../../synthesis/id-map.js'
-import { dripFeeRevenue, isTopicActive, smoothedTopicWeight, splitEmission, topicWeight, type TopicEmissionInput } from '../../synthesis/topic-weights.js'
+import {
+  dripFeeRevenue,
+  isTopicActive,
+  smoothedTopicWeight,
+  splitEmission,
+  topicWeight,
+  type TopicEmissionInput,
+} from '../../synthesis/topic-weights.js'
 import type { IdMap, SettleOutput } from '../../synthesis/types.js'
 import { exactProportions, mulFloor, ppmOf, splitProportional, sumOf } from './amounts.js'
 import { LedgerError } from './errors.js'
 import { delegatedTo, isRegistered, topicStake } from './queries.js'
-import { adjustAccount, sortedEntries, sortedKeys, withTopic, type LedgerState, type TopicLedger, type TopicRole } from './state.js'
+import {
+  adjustAccount,
+  sortedEntries,
+  sortedKeys,
+  withTopic,
+  type LedgerState,
+  type TopicLedger,
+  type TopicRole,
+} from './state.js'
 
 export interface ClosedTopicEpoch {
   readonly topicId: string
@@ -68,9 +83,16 @@ export function closeTopicEpochs(state: LedgerState, closed: readonly ClosedTopi
   for (const { topicId, epoch } of closed) {
     const topic = topicOrThrow(next, topicId)
     if (!(Number.isSafeInteger(epoch) && epoch > topic.lastClosedEpoch)) {
-      throw new LedgerError('STALE_TOPIC_EPOCH', `topic ${topicId} epoch ${epoch} closes again (last closed ${topic.lastClosedEpoch})`)
+      throw new LedgerError(
+        'STALE_TOPIC_EPOCH',
+        `topic ${topicId} epoch ${epoch} closes again (last closed ${topic.lastClosedEpoch})`,
+      )
     }
-    const raw = topicWeight(params, { stake: Number(topicStake(next, topicId)), feeRevenue: Number(topic.revenue), epochLength: topic.epochMs })
+    const raw = topicWeight(params, {
+      stake: Number(topicStake(next, topicId)),
+      feeRevenue: Number(topic.revenue),
+      epochLength: topic.epochMs,
+    })
     const weight = smoothedTopicWeight(params, raw, topic.weight ?? undefined)
     const dripped = BigInt(dripFeeRevenue(params, Number(topic.revenue), topic.epochMs))
     const revenue = dripped < topic.revenue ? dripped : topic.revenue
@@ -83,7 +105,8 @@ export function closeTopicEpochs(state: LedgerState, closed: readonly ClosedTopi
 export function emissionShares(state: LedgerState): IdMap {
   const inputs: Record<string, TopicEmissionInput> = {}
   for (const [id, t] of sortedEntries(state.topics)) {
-    if (t.weight !== null && t.weight > 0 && isTopicActive(state.params.topicWeight, t.weight)) inputs[id] = { weight: t.weight, epochLength: t.epochMs }
+    if (t.weight !== null && t.weight > 0 && isTopicActive(state.params.topicWeight, t.weight))
+      inputs[id] = { weight: t.weight, epochLength: t.epochMs }
   }
   // We mint rather than draw on a treasury, so the §14.2 treasury cap never binds.
   return splitEmission(inputs, 1 / state.params.epochMs, Number.MAX_VALUE)
@@ -107,7 +130,10 @@ function payReputer(state: LedgerState, reputer: string, amount: bigint): Ledger
   const delegatorsPart = total > 0n ? (amount * delegated) / total : 0n
   const inner = state.delegations.get(reputer) ?? new Map<string, bigint>()
   const delegators = sortedKeys(inner)
-  const shares = splitProportional(delegatorsPart, delegators.map((d) => inner.get(d) ?? 0n))
+  const shares = splitProportional(
+    delegatorsPart,
+    delegators.map((d) => inner.get(d) ?? 0n),
+  )
   let next = mint(state, reputer, { stake: amount - delegatorsPart })
   delegators.forEach((d, i) => (next = mint(next, d, { balance: shares[i] })))
   return next
@@ -119,10 +145,17 @@ const TASK_ROLES: readonly ['inferers' | 'forecasters' | 'reputers', TopicRole][
   ['reputers', 'reputer'],
 ]
 
-function paySettlement(state: LedgerState, shares: IdMap, s: Settlement): { state: LedgerState; report: SettlementReport } {
+function paySettlement(
+  state: LedgerState,
+  shares: IdMap,
+  s: Settlement,
+): { state: LedgerState; report: SettlementReport } {
   const topic = topicOrThrow(state, s.topicId)
   if (!(Number.isSafeInteger(s.epoch) && s.epoch > topic.lastSettledEpoch)) {
-    throw new LedgerError('STALE_TOPIC_EPOCH', `topic ${s.topicId} epoch ${s.epoch} is settled again (last settled ${topic.lastSettledEpoch})`)
+    throw new LedgerError(
+      'STALE_TOPIC_EPOCH',
+      `topic ${s.topicId} epoch ${s.epoch} is settled again (last settled ${topic.lastSettledEpoch})`,
+    )
   }
   const gross = grossReward(state, shares, s.topicId)
   const committeeCut = ppmOf(gross, state.params.committeeSharePpm)
@@ -139,11 +172,17 @@ function paySettlement(state: LedgerState, shares: IdMap, s: Settlement): { stat
     if (amount === 0n || !isRegistered(next, s.topicId, role, id)) return
     next = role === 'worker' ? mint(next, id, { balance: amount }) : payReputer(next, id, amount)
   })
-  return { state: next, report: { topicId: s.topicId, epoch: s.epoch, gross, committeeCut, paid: next.supply.minted - before } }
+  return {
+    state: next,
+    report: { topicId: s.topicId, epoch: s.epoch, gross, committeeCut, paid: next.supply.minted - before },
+  }
 }
 
 /** Pays every settlement of the block; returns the committee pool they set aside. */
-export function paySettlements(state: LedgerState, settlements: readonly Settlement[]): { state: LedgerState; committeePool: bigint; reports: SettlementReport[] } {
+export function paySettlements(
+  state: LedgerState,
+  settlements: readonly Settlement[],
+): { state: LedgerState; committeePool: bigint; reports: SettlementReport[] } {
   if (settlements.length === 0) return { state, committeePool: 0n, reports: [] }
   // One set of shares per block: every settlement in it is weighed by the same weights.
   const shares = emissionShares(state)
@@ -161,10 +200,17 @@ export function paySettlements(state: LedgerState, settlements: readonly Settlem
  * The committee pool to the commit's signers by voting power: a signer's risk and the
  * commit's safety both scale with power. Signers outside the committee are ignored.
  */
-export function payCommittee(state: LedgerState, pool: bigint, signers: readonly string[]): { state: LedgerState; paid: bigint } {
+export function payCommittee(
+  state: LedgerState,
+  pool: bigint,
+  signers: readonly string[],
+): { state: LedgerState; paid: bigint } {
   const signed = new Set(signers)
   const members = state.params.committee.filter((m) => signed.has(m.id)).sort((a, b) => (a.id < b.id ? -1 : 1))
-  const amounts = splitProportional(pool, members.map((m) => BigInt(m.power)))
+  const amounts = splitProportional(
+    pool,
+    members.map((m) => BigInt(m.power)),
+  )
   let next = state
   members.forEach((m, i) => (next = mint(next, m.id, { balance: amounts[i] })))
   return { state: next, paid: next.supply.minted - state.supply.minted }

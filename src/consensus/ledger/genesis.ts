@@ -19,7 +19,9 @@ import { GenesisError } from './errors.js'
 export const MS_PER_MONTH = 30 * 24 * 3600 * 1000
 
 const amount = z.string().regex(AMOUNT_PATTERN, `must be ${AMOUNT_RULE}`)
-const ppm = z.number().refine((x) => fractionToPpm(x) !== undefined, 'must be a fraction in [0, 1] with at most 6 decimals')
+const ppm = z
+  .number()
+  .refine((x) => fractionToPpm(x) !== undefined, 'must be a fraction in [0, 1] with at most 6 decimals')
 const epochMs = z.number().int().min(50).max(86_400_000)
 
 const topicSchema = z.strictObject({
@@ -140,18 +142,32 @@ export function parseGenesis(value: unknown, source: string): Genesis {
     const i = firstDuplicate(list)
     if (i >= 0) fail(source, [field, i, 'id'], `duplicate id ${list[i]}`)
   }
-  duplicate(g.committee.map((m) => m.id), 'committee')
-  duplicate(g.accounts.map((a) => a.id), 'accounts')
-  duplicate(g.topics.map((t) => t.id), 'topics')
+  duplicate(
+    g.committee.map((m) => m.id),
+    'committee',
+  )
+  duplicate(
+    g.accounts.map((a) => a.id),
+    'accounts',
+  )
+  duplicate(
+    g.topics.map((t) => t.id),
+    'topics',
+  )
 
   const minimumStake = { worker: BigInt(g.minimumStake.worker), reputer: BigInt(g.minimumStake.reputer) }
   const stakes = new Map(g.accounts.map((a) => [a.id, BigInt(a.stake)]))
   const topics = g.topics.map((t, i): GenesisTopic => {
     const minWorkerStake = BigInt(t.minWorkerStake ?? g.minimumStake.worker)
     const minReputerStake = BigInt(t.minReputerStake ?? g.minimumStake.reputer)
-    if (minWorkerStake < minimumStake.worker) fail(source, ['topics', i, 'minWorkerStake'], 'is below minimumStake.worker')
-    if (minReputerStake < minimumStake.reputer) fail(source, ['topics', i, 'minReputerStake'], 'is below minimumStake.reputer')
-    for (const [role, ids, min] of [['workers', t.workers, minWorkerStake], ['reputers', t.reputers, minReputerStake]] as const) {
+    if (minWorkerStake < minimumStake.worker)
+      fail(source, ['topics', i, 'minWorkerStake'], 'is below minimumStake.worker')
+    if (minReputerStake < minimumStake.reputer)
+      fail(source, ['topics', i, 'minReputerStake'], 'is below minimumStake.reputer')
+    for (const [role, ids, min] of [
+      ['workers', t.workers, minWorkerStake],
+      ['reputers', t.reputers, minReputerStake],
+    ] as const) {
       const d = firstDuplicate(ids)
       if (d >= 0) fail(source, ['topics', i, role, d], `duplicate id ${ids[d]}`)
       ids.forEach((id, j) => {
@@ -187,7 +203,9 @@ export async function loadGenesis(path: string): Promise<Genesis> {
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw new GenesisError(`cannot read genesis file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new GenesisError(
+      `cannot read genesis file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
   }
   let value: unknown
   try {

@@ -51,7 +51,10 @@ export function canonicalLedgerState(state: LedgerState): unknown[] {
     state.height,
     state.epoch,
     sortedEntries(state.accounts).map(([id, a]) => [id, String(a.balance), String(a.stake), a.nonce]),
-    sortedEntries(state.delegations).map(([reputer, inner]) => [reputer, sortedEntries(inner).map(([d, amount]) => [d, String(amount)])]),
+    sortedEntries(state.delegations).map(([reputer, inner]) => [
+      reputer,
+      sortedEntries(inner).map(([d, amount]) => [d, String(amount)]),
+    ]),
     sortedEntries(state.topics).map(([, t]) => topicForm(t)),
     state.unbonding.map((e) => [e.account, String(e.amount), e.releaseEpoch]),
     [String(state.supply.genesis), String(state.supply.minted), String(state.supply.burned)],
@@ -61,5 +64,9 @@ export function canonicalLedgerState(state: LedgerState): unknown[] {
 }
 
 export function ledgerStateHash(state: LedgerState): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(encodeCanonical(canonicalLedgerState(state))).digest())
+  return new Uint8Array(
+    createHash('sha256')
+      .update(encodeCanonical(canonicalLedgerState(state)))
+      .digest(),
+  )
 }

@@ -1,7 +1,13 @@
 /** The ledger's public surface: the block builder, the driver and the roles import from here. */
 export { AMOUNT_PATTERN, MAX_AMOUNT_DIGITS } from './amounts.js'
 export { applyBlock, type BlockOutcome, type LedgerBlock, type TxOutcome } from './block.js'
-export { assertConservation, checkConservation, ledgerTotals, type ConservationResult, type LedgerTotals } from './conservation.js'
+export {
+  assertConservation,
+  checkConservation,
+  ledgerTotals,
+  type ConservationResult,
+  type LedgerTotals,
+} from './conservation.js'
 export {
   closeTopicEpochs,
   emissionShares,
@@ -12,8 +18,26 @@ export {
   type Settlement,
   type SettlementReport,
 } from './epoch-rewards.js'
-export { ConservationViolation, GenesisError, LedgerError, TX_REJECT_CODES, type LedgerErrorCode, type TxRejectCode, type TxRejection } from './errors.js'
-export { genesisToJson, ledgerEpochAt, loadGenesis, parseGenesis, withGenesisTime, type CommitteeMember, type Genesis, type GenesisAccount, type GenesisTopic } from './genesis.js'
+export {
+  ConservationViolation,
+  GenesisError,
+  LedgerError,
+  TX_REJECT_CODES,
+  type LedgerErrorCode,
+  type TxRejectCode,
+  type TxRejection,
+} from './errors.js'
+export {
+  genesisToJson,
+  ledgerEpochAt,
+  loadGenesis,
+  parseGenesis,
+  withGenesisTime,
+  type CommitteeMember,
+  type Genesis,
+  type GenesisAccount,
+  type GenesisTopic,
+} from './genesis.js'
 export { buildLocalGenesis, LOCAL_GENESIS_DEFAULTS, TOKEN, type LocalGenesisOptions } from './genesis-local.js'
 export { canonicalLedgerState, ledgerStateHash } from './hash.js'
 export {
@@ -31,6 +55,14 @@ export {
 } from './queries.js'
 export { ledgerTxOf, readSignedTx, type SignedTxResult } from './signed-tx.js'
 export { applyEvidence, type Evidence, type SlashReport } from './slashing.js'
-export { initialState, type Account, type LedgerParams, type LedgerState, type TopicLedger, type TopicRole, type UnbondingEntry } from './state.js'
+export {
+  initialState,
+  type Account,
+  type LedgerParams,
+  type LedgerState,
+  type TopicLedger,
+  type TopicRole,
+  type UnbondingEntry,
+} from './state.js'
 export { applyTx, type LedgerTx, type TxContext, type TxResult } from './transactions.js'
 export { TX_BODY_SCHEMAS, type TxBody, type TxKind } from './tx-body.js'

@@ -51,7 +51,9 @@ export function stakeOf(state: LedgerState, topicId: string, role: TopicRole, id
 export function participants(state: LedgerState, topicId: string, role: TopicRole): string[] {
   const topic = state.topics.get(topicId)
   if (topic === undefined) return []
-  return sortedKeys(role === 'worker' ? topic.workers : topic.reputers).filter((id) => isRegistered(state, topicId, role, id))
+  return sortedKeys(role === 'worker' ? topic.workers : topic.reputers).filter((id) =>
+    isRegistered(state, topicId, role, id),
+  )
 }
 
 /** Whether `id` is an active reputer in some topic (delegation needs one). */

@@ -9,7 +9,9 @@ import { Ed25519Verifier } from '../../wire/signing.js'
 import { reject, type TxRejection } from './errors.js'
 import type { LedgerTx } from './transactions.js'
 
-export type SignedTxResult = { readonly ok: true; readonly tx: LedgerTx; readonly envelope: Envelope<'tx'> } | TxRejection
+export type SignedTxResult =
+  | { readonly ok: true; readonly tx: LedgerTx; readonly envelope: Envelope<'tx'> }
+  | TxRejection
 
 /** The ledger view of an envelope whose signature was already verified. */
 export function ledgerTxOf(envelope: Envelope<'tx'>): LedgerTx {
@@ -17,7 +19,11 @@ export function ledgerTxOf(envelope: Envelope<'tx'>): LedgerTx {
   return { signer: toHex(envelope.signer), kind, accountNonce, body }
 }
 
-export function readSignedTx(bytes: Uint8Array, chainId: string, verifier: Ed25519Verifier = new Ed25519Verifier()): SignedTxResult {
+export function readSignedTx(
+  bytes: Uint8Array,
+  chainId: string,
+  verifier: Ed25519Verifier = new Ed25519Verifier(),
+): SignedTxResult {
   let read: ReturnType<typeof readEnvelope>
   try {
     read = readEnvelope(bytes)
@@ -29,7 +35,8 @@ export function readSignedTx(bytes: Uint8Array, chainId: string, verifier: Ed255
   if (envelope.chainId !== chainId) return reject('WRONG_CHAIN', `chain id ${envelope.chainId} is not ${chainId}`)
   const payload = txPayloadSchema.safeParse(envelope.payload)
   if (!payload.success) return reject('BAD_PAYLOAD', `tx payload: ${payload.error.issues[0].message}`)
-  if (!verifier.verify(envelope.signature, signedBytes, envelope.signer)) return reject('BAD_SIGNATURE', 'signature does not verify')
+  if (!verifier.verify(envelope.signature, signedBytes, envelope.signer))
+    return reject('BAD_SIGNATURE', 'signature does not verify')
   const tx: Envelope<'tx'> = { ...envelope, type: 'tx', payload: payload.data }
   return { ok: true, tx: ledgerTxOf(tx), envelope: tx }
 }

@@ -27,12 +27,17 @@ export interface SlashReport {
 
 const MAX_EVIDENCE_ID_LENGTH = 128
 
-export function applyEvidence(state: LedgerState, evidence: readonly Evidence[]): { state: LedgerState; reports: SlashReport[] } {
+export function applyEvidence(
+  state: LedgerState,
+  evidence: readonly Evidence[],
+): { state: LedgerState; reports: SlashReport[] } {
   let next = state
   const reports: SlashReport[] = []
   for (const { offender, id } of evidence) {
-    if (!/^[0-9a-f]{64}$/.test(offender)) throw new LedgerError('BAD_ID', `evidence offender ${JSON.stringify(offender)} is not an account id`)
-    if (id.length === 0 || id.length > MAX_EVIDENCE_ID_LENGTH) throw new LedgerError('BAD_ID', `evidence id must be 1..${MAX_EVIDENCE_ID_LENGTH} chars`)
+    if (!/^[0-9a-f]{64}$/.test(offender))
+      throw new LedgerError('BAD_ID', `evidence offender ${JSON.stringify(offender)} is not an account id`)
+    if (id.length === 0 || id.length > MAX_EVIDENCE_ID_LENGTH)
+      throw new LedgerError('BAD_ID', `evidence id must be 1..${MAX_EVIDENCE_ID_LENGTH} chars`)
     const key = `${offender}/${id}`
     if (next.slashedEvidence.has(key)) {
       reports.push({ offender, id, burned: 0n })
@@ -47,7 +52,10 @@ export function applyEvidence(state: LedgerState, evidence: readonly Evidence[])
       burned += cut
       return { ...e, amount: e.amount - cut }
     })
-    next = withUnbonding(adjustAccount(next, offender, { stake: -stakeCut }), entries.filter((e) => e.amount > 0n))
+    next = withUnbonding(
+      adjustAccount(next, offender, { stake: -stakeCut }),
+      entries.filter((e) => e.amount > 0n),
+    )
     next = {
       ...next,
       supply: { ...next.supply, burned: next.supply.burned + burned },

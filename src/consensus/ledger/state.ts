@@ -110,9 +110,31 @@ export function initialState(genesis: Genesis): LedgerState {
       reputers: new Set(t.reputers),
     })
   }
-  const { chainId, emissionPerEpoch, epochMs, committeeSharePpm, createTopicFee, unbondingEpochs, slashFractionPpm, minimumStake, topicWeight, committee } = genesis
+  const {
+    chainId,
+    emissionPerEpoch,
+    epochMs,
+    committeeSharePpm,
+    createTopicFee,
+    unbondingEpochs,
+    slashFractionPpm,
+    minimumStake,
+    topicWeight,
+    committee,
+  } = genesis
   return {
-    params: { chainId, emissionPerEpoch, epochMs, committeeSharePpm, createTopicFee, unbondingEpochs, slashFractionPpm, minimumStake, topicWeight, committee },
+    params: {
+      chainId,
+      emissionPerEpoch,
+      epochMs,
+      committeeSharePpm,
+      createTopicFee,
+      unbondingEpochs,
+      slashFractionPpm,
+      minimumStake,
+      topicWeight,
+      committee,
+    },
     height: 0,
     epoch: 0,
     accounts,
@@ -138,9 +160,17 @@ export function withAccount(state: LedgerState, id: string, account: Account): L
 }
 
 /** Add (or with a negative delta, take) to an account's balance and stake. Callers check sufficiency. */
-export function adjustAccount(state: LedgerState, id: string, delta: { balance?: bigint; stake?: bigint }): LedgerState {
+export function adjustAccount(
+  state: LedgerState,
+  id: string,
+  delta: { balance?: bigint; stake?: bigint },
+): LedgerState {
   const a = accountOf(state, id)
-  return withAccount(state, id, { ...a, balance: a.balance + (delta.balance ?? 0n), stake: a.stake + (delta.stake ?? 0n) })
+  return withAccount(state, id, {
+    ...a,
+    balance: a.balance + (delta.balance ?? 0n),
+    stake: a.stake + (delta.stake ?? 0n),
+  })
 }
 
 export function withTopic(state: LedgerState, topic: TopicLedger): LedgerState {

@@ -74,7 +74,8 @@ const unstake: Handler<'unstake'> = (state, signer, { amount, reputer }, context
   let next: LedgerState
   if (reputer !== undefined) {
     const delegated = delegationOf(state, reputer, signer)
-    if (delegated < amount) return reject('INSUFFICIENT_STAKE', `unstake ${amount} from reputer ${reputer}: only ${delegated} delegated`)
+    if (delegated < amount)
+      return reject('INSUFFICIENT_STAKE', `unstake ${amount} from reputer ${reputer}: only ${delegated} delegated`)
     next = withDelegation(state, reputer, signer, delegated - amount)
   } else {
     const staked = selfStakeOf(state, signer)
@@ -91,7 +92,8 @@ const unstake: Handler<'unstake'> = (state, signer, { amount, reputer }, context
 
 const delegate: Handler<'delegate'> = (state, signer, { reputer, amount }) => {
   if (reputer === signer) return reject('SELF_DELEGATION', 'a reputer stakes for itself with stake, not delegate')
-  if (!isReputerAnywhere(state, reputer)) return reject('NOT_A_REPUTER', `${reputer} is not an active reputer in any topic`)
+  if (!isReputerAnywhere(state, reputer))
+    return reject('NOT_A_REPUTER', `${reputer} is not an active reputer in any topic`)
   const short = spendable(state, signer, amount, 'delegate')
   if (short) return short
   const next = adjustAccount(state, signer, { balance: -amount })
@@ -116,8 +118,10 @@ const createTopic: Handler<'create-topic'> = (state, signer, body) => {
   const floors = state.params.minimumStake
   const minWorkerStake = body.minWorkerStake ?? floors.worker
   const minReputerStake = body.minReputerStake ?? floors.reputer
-  if (minWorkerStake < floors.worker) return reject('BELOW_MIN_STAKE', `minWorkerStake ${minWorkerStake} is below the chain's ${floors.worker}`)
-  if (minReputerStake < floors.reputer) return reject('BELOW_MIN_STAKE', `minReputerStake ${minReputerStake} is below the chain's ${floors.reputer}`)
+  if (minWorkerStake < floors.worker)
+    return reject('BELOW_MIN_STAKE', `minWorkerStake ${minWorkerStake} is below the chain's ${floors.worker}`)
+  if (minReputerStake < floors.reputer)
+    return reject('BELOW_MIN_STAKE', `minReputerStake ${minReputerStake} is below the chain's ${floors.reputer}`)
   const fee = state.params.createTopicFee
   const short = spendable(state, signer, fee, 'create-topic fee')
   if (short) return short
@@ -164,13 +168,15 @@ function run<K extends TxKind>(kind: K, state: LedgerState, tx: LedgerTx, contex
 }
 
 export function applyTx(state: LedgerState, tx: LedgerTx, context: TxContext): TxResult {
-  if (!ACCOUNT_ID.test(tx.signer)) return reject('BAD_SIGNER', 'signer must be 64 lowercase hex chars (an ed25519 public key)')
+  if (!ACCOUNT_ID.test(tx.signer))
+    return reject('BAD_SIGNER', 'signer must be 64 lowercase hex chars (an ed25519 public key)')
   if (!isTxKind(tx.kind)) return reject('UNKNOWN_KIND', `unknown transaction kind ${JSON.stringify(tx.kind)}`)
   const expected = accountOf(state, tx.signer).nonce
   if (!Number.isSafeInteger(tx.accountNonce) || tx.accountNonce < expected) {
     return reject('REPLAYED_NONCE', `accountNonce ${tx.accountNonce} is used or invalid; the next is ${expected}`)
   }
-  if (tx.accountNonce > expected) return reject('FUTURE_NONCE', `accountNonce ${tx.accountNonce} is ahead; the next is ${expected}`)
+  if (tx.accountNonce > expected)
+    return reject('FUTURE_NONCE', `accountNonce ${tx.accountNonce} is ahead; the next is ${expected}`)
   const result = run(tx.kind, state, tx, context)
   if (!result.ok) return result
   const account = accountOf(result.state, tx.signer)

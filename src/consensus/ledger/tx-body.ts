@@ -18,7 +18,9 @@ const amount = z
   .string({ error: `must be ${AMOUNT_RULE}` })
   .regex(POSITIVE_AMOUNT_PATTERN, `must be a positive integer, ${AMOUNT_RULE}`)
   .transform((s) => BigInt(s))
-const account = z.string({ error: 'must be an account id' }).regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex chars (an ed25519 public key)')
+const account = z
+  .string({ error: 'must be an account id' })
+  .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex chars (an ed25519 public key)')
 const topicId = z.string({ error: 'must be a topic id' }).regex(TOPIC_ID_PATTERN, `must match ${TOPIC_ID_PATTERN}`)
 
 export const TX_BODY_SCHEMAS = {
@@ -46,13 +48,22 @@ export function isTxKind(kind: string): kind is TxKind {
   return (TX_KINDS as readonly string[]).includes(kind)
 }
 
-export function parseTxBody<K extends TxKind>(kind: K, body: Readonly<Record<string, TxBodyValue>>): { ok: true; body: TxBody<K> } | TxRejection {
+export function parseTxBody<K extends TxKind>(
+  kind: K,
+  body: Readonly<Record<string, TxBodyValue>>,
+): { ok: true; body: TxBody<K> } | TxRejection {
   const parsed = TX_BODY_SCHEMAS[kind].safeParse(body)
   if (parsed.success) return { ok: true, body: parsed.data as TxBody<K> }
   const issue = parsed.error.issues[0]
   const field = issue.path.length > 0 ? String(issue.path[0]) : ''
   // An unknown or missing key is a shape error whatever its name.
   const shape = issue.code === 'unrecognized_keys' || (issue.code === 'invalid_type' && !Object.hasOwn(body, field))
-  const code = shape ? 'BAD_BODY' : AMOUNT_FIELDS.has(field) ? 'BAD_AMOUNT' : ID_FIELDS.has(field) ? 'BAD_ID' : 'BAD_BODY'
+  const code = shape
+    ? 'BAD_BODY'
+    : AMOUNT_FIELDS.has(field)
+      ? 'BAD_AMOUNT'
+      : ID_FIELDS.has(field)
+        ? 'BAD_ID'
+        : 'BAD_BODY'
   return reject(code, `${kind} body: ${field || '(root)'}: ${issue.message}`)
 }

@@ -26,7 +26,9 @@ export class CoordinatorAdmission {
     const topic = this.chain().topics.get(envelope.topicId)
     if (topic === undefined || !topic.config.commitReveal) return
     checkReveal(envelope, (signer) => {
-      const id = this.pool.ids('inference-commit', envelope.topicId, envelope.epoch).find((c) => toHex(this.pool.get(c)!.signer) === signer)
+      const id = this.pool
+        .ids('inference-commit', envelope.topicId, envelope.epoch)
+        .find((c) => toHex(this.pool.get(c)!.signer) === signer)
       return id === undefined ? undefined : (this.pool.get(id)!.payload as { commitment: Uint8Array }).commitment
     })
   }

@@ -35,7 +35,11 @@ export function voteKey(v: Vote): string {
 }
 
 /** Why a proposal or vote was not admitted (a counter name). */
-export type RoundInputDrop = 'consensus-input-out-of-range' | 'proposal-hash-mismatch' | 'proposal-not-proposer' | 'proposal-duplicate'
+export type RoundInputDrop =
+  | 'consensus-input-out-of-range'
+  | 'proposal-hash-mismatch'
+  | 'proposal-not-proposer'
+  | 'proposal-duplicate'
 
 export class RoundInputs {
   /** @param clock when a block was first seen (a voter checks its stamp against that) */
@@ -49,7 +53,8 @@ export class RoundInputs {
   private readonly proposed = new Map<string, string>()
 
   addCandidate(hash: string, candidate: Candidate, replace = false): void {
-    if (replace || (!this.candidates.has(hash) && this.candidates.size < MAX_CANDIDATES)) this.candidates.set(hash, candidate)
+    if (replace || (!this.candidates.has(hash) && this.candidates.size < MAX_CANDIDATES))
+      this.candidates.set(hash, candidate)
   }
 
   /**
@@ -117,12 +122,24 @@ export class RoundInputs {
       this.proposed.set(roundKey, hash)
       this.rememberCandidate(p.height, p.block)
       this.addProposal(p.height, p.round, hash, bytes)
-      return { height: p.height, event: { type: 'proposal', proposal: { height: p.height, round: p.round, polRound: p.polRound, blockHash: hash, proposer: signer } } }
+      return {
+        height: p.height,
+        event: {
+          type: 'proposal',
+          proposal: { height: p.height, round: p.round, polRound: p.polRound, blockHash: hash, proposer: signer },
+        },
+      }
     }
     if (envelope.type === 'vote') {
       const p = (envelope as Envelope<'vote'>).payload
       if (p.height < next || p.height > next + 1 || p.round > maxRound) return 'consensus-input-out-of-range'
-      const vote = { height: p.height, round: p.round, step: p.step, blockHash: p.blockHash === null ? null : toHex(p.blockHash), voter: signer }
+      const vote = {
+        height: p.height,
+        round: p.round,
+        step: p.step,
+        blockHash: p.blockHash === null ? null : toHex(p.blockHash),
+        voter: signer,
+      }
       this.addVote(vote, bytes)
       return { height: p.height, event: { type: 'vote', vote } }
     }
@@ -132,6 +149,7 @@ export class RoundInputs {
   /** Forget everything of `height` and below; what arrived for later heights stays. */
   committed(height: number): void {
     for (const [hash, c] of this.candidates) if (c.height <= height) this.candidates.delete(hash)
-    for (const map of [this.votes, this.votesPerSlot, this.proposals, this.proposed]) for (const key of map.keys()) if (Number(key.split('|')[0]) <= height) map.delete(key)
+    for (const map of [this.votes, this.votesPerSlot, this.proposals, this.proposed])
+      for (const key of map.keys()) if (Number(key.split('|')[0]) <= height) map.delete(key)
   }
 }

@@ -20,9 +20,14 @@ export function checkTxSender(ledger: LedgerState, envelope: Envelope): void {
   if (envelope.type !== 'tx') return
   const signer = toHex(envelope.signer)
   const account = ledger.accounts.get(signer)
-  if (account === undefined) throw new ValidationError('ignore', 'unknown-account', `tx from ${signer}, which has no account in the ledger`)
+  if (account === undefined)
+    throw new ValidationError('ignore', 'unknown-account', `tx from ${signer}, which has no account in the ledger`)
   const nonce = (envelope as Envelope<'tx'>).payload.accountNonce
   if (nonce < account.nonce || nonce >= account.nonce + TX_NONCE_WINDOW) {
-    throw new ValidationError('ignore', 'nonce-window', `tx accountNonce ${nonce}: the account's next is ${account.nonce} (at most ${TX_NONCE_WINDOW - 1} beyond it are held)`)
+    throw new ValidationError(
+      'ignore',
+      'nonce-window',
+      `tx accountNonce ${nonce}: the account's next is ${account.nonce} (at most ${TX_NONCE_WINDOW - 1} beyond it are held)`,
+    )
   }
 }

@@ -122,7 +122,11 @@ export class CatchUp {
         // Treated as a member that served nothing.
       }
       if (this.host.stopped()) return
-      await new Promise<void>((resolve) => this.host.enqueue(() => this.sync.adoptAll(notices, this.host.chain(), () => this.host.stopped()).finally(resolve)))
+      await new Promise<void>((resolve) =>
+        this.host.enqueue(() =>
+          this.sync.adoptAll(notices, this.host.chain(), () => this.host.stopped()).finally(resolve),
+        ),
+      )
       if (this.host.chain().height > before) {
         this.failed.delete(signer)
         this.lastServed = signer
@@ -145,13 +149,15 @@ export class CatchUp {
     void Promise.allSettled(
       asked.map(async (member) => {
         const pulled = await this.sync.pull(member, chain.height + 1, chain)
-        if (pulled !== undefined && !this.host.stopped()) this.host.enqueue(() => (this.host.stopped() ? undefined : this.apply(pulled)))
+        if (pulled !== undefined && !this.host.stopped())
+          this.host.enqueue(() => (this.host.stopped() ? undefined : this.apply(pulled)))
       }),
     ).finally(() => (this.pulling = false))
   }
 
   private async apply(pulled: Pulled): Promise<void> {
-    if (pulled.kind === 'commits') return this.sync.adoptAll(pulled.notices, this.host.chain(), () => this.host.stopped())
+    if (pulled.kind === 'commits')
+      return this.sync.adoptAll(pulled.notices, this.host.chain(), () => this.host.stopped())
     for (const m of pulled.messages) await this.host.deliver(m)
   }
 }

@@ -35,7 +35,9 @@ export interface CommitNotice {
 }
 
 /** What a member answered a pull with: blocks it committed, or its round messages. */
-export type Pulled = { readonly kind: 'commits'; readonly notices: readonly CommitNotice[] } | { readonly kind: 'messages'; readonly messages: readonly DeliveredMessage[] }
+export type Pulled =
+  | { readonly kind: 'commits'; readonly notices: readonly CommitNotice[] }
+  | { readonly kind: 'messages'; readonly messages: readonly DeliveredMessage[] }
 
 /** Vote envelopes of a stored certificate. */
 export function certificateVotes(bytes: Uint8Array): Uint8Array[] {
@@ -88,7 +90,8 @@ export class ChainSync {
       const q = query as { from?: unknown; count?: unknown }
       const from = Number(q.from)
       const count = Math.min(Number(q.count), MAX_BLOCKS_PER_REQUEST)
-      if (!Number.isSafeInteger(from) || from < 1 || !Number.isSafeInteger(count) || count < 1) throw new Error('query must be {from >= 1, count >= 1}')
+      if (!Number.isSafeInteger(from) || from < 1 || !Number.isSafeInteger(count) || count < 1)
+        throw new Error('query must be {from >= 1, count >= 1}')
       const items: (Uint8Array | null)[] = []
       let bytes = 0
       for (let h = from; h < from + count; h++) {
@@ -102,7 +105,8 @@ export class ChainSync {
       return items
     })
     this.network.provide('chain-messages', (query) => {
-      if (!Array.isArray(query) || query.length > MAX_IDS_PER_MESSAGE_REQUEST) throw new Error(`query must be a list of at most ${MAX_IDS_PER_MESSAGE_REQUEST} ids`)
+      if (!Array.isArray(query) || query.length > MAX_IDS_PER_MESSAGE_REQUEST)
+        throw new Error(`query must be a list of at most ${MAX_IDS_PER_MESSAGE_REQUEST} ids`)
       // Within one frame (loss bundles of a large topic are near 1 MiB each): null past the
       // budget, and the asker asks again for what it still lacks.
       let bytes = 0
@@ -128,7 +132,12 @@ export class ChainSync {
    * Fetch the messages a block names that the pool lacks: from `from`, the proposer, then the
    * other committee members. True when none is missing any more.
    */
-  async fetchMissing(block: Block, pool: MessagePool, from?: string, committee: readonly string[] = []): Promise<boolean> {
+  async fetchMissing(
+    block: Block,
+    pool: MessagePool,
+    from?: string,
+    committee: readonly string[] = [],
+  ): Promise<boolean> {
     const missing = missingMessages(block, pool)
     if (missing.length === 0) return true
     const peers = [...new Set([...(from !== undefined ? [from] : []), block.proposer, ...committee])]
@@ -182,7 +191,10 @@ export class ChainSync {
       const seen = new Set<string>()
       // As many as an honest member sends (it answers with its newest); copies, other types
       // and outsiders' messages are dropped before their signature is checked.
-      for (const raw of (await this.network.request(member, 'round-messages', { height })).slice(0, MAX_ROUND_MESSAGES)) {
+      for (const raw of (await this.network.request(member, 'round-messages', { height })).slice(
+        0,
+        MAX_ROUND_MESSAGES,
+      )) {
         if (raw === null) continue
         const id = messageId(raw)
         const signer = signerOf(raw)
@@ -269,7 +281,12 @@ export class ChainSync {
     if (missingMessages(read.block, this.pool).length > 0) return undefined
     let next: ChainState
     try {
-      next = recompute(chain, read.block, (id) => this.pool.get(id), (t) => ledgerEpochAt(this.genesis, t))
+      next = recompute(
+        chain,
+        read.block,
+        (id) => this.pool.get(id),
+        (t) => ledgerEpochAt(this.genesis, t),
+      )
     } catch {
       return undefined
     }
@@ -280,7 +297,12 @@ export class ChainSync {
 
 /** Ids of every message `block` names (inferences, forecasts, commitments, loss bundles). */
 export function referencedMessages(block: Block): string[] {
-  return block.topicEpochs.flatMap((e) => [...e.inferenceIds, ...e.forecastIds, ...e.commitIds, ...e.settlements.flatMap((s) => s.lossBundleIds)])
+  return block.topicEpochs.flatMap((e) => [
+    ...e.inferenceIds,
+    ...e.forecastIds,
+    ...e.commitIds,
+    ...e.settlements.flatMap((s) => s.lossBundleIds),
+  ])
 }
 
 /** Ids of the messages `block` names that `pool` does not hold. */

@@ -36,7 +36,9 @@ export async function loadCsvSeries(path: string, column?: string): Promise<CsvS
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw new GroundTruthError(`csv ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+    throw new GroundTruthError(
+      `csv ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    )
   }
   return parseCsvSeries(text, path, column)
 }
@@ -86,14 +88,21 @@ export function parseCsvSeries(text: string, source: string, column?: string): C
     const cell = rows[r][index] ?? ''
     const v = numberOf(cell)
     if (v === undefined) {
-      throw new GroundTruthError(`csv ${source}: line ${r + 1 + headerRows}, column "${header[index]}": "${cell}" is not a number`)
+      throw new GroundTruthError(
+        `csv ${source}: line ${r + 1 + headerRows}, column "${header[index]}": "${cell}" is not a number`,
+      )
     }
     values[r] = v
   }
   return new CsvSeries(source, header[index], values)
 }
 
-function pickColumn(header: readonly string[], firstRow: readonly string[], source: string, column: string | undefined): number {
+function pickColumn(
+  header: readonly string[],
+  firstRow: readonly string[],
+  source: string,
+  column: string | undefined,
+): number {
   const names = header.map((h) => `"${h}"`).join(', ')
   if (column === undefined) {
     const i = firstRow.findIndex((cell) => {
@@ -109,5 +118,7 @@ function pickColumn(header: readonly string[], firstRow: readonly string[], sour
     const n = Number(column)
     if (n >= 1 && n <= header.length) return n - 1
   }
-  throw new GroundTruthError(`csv ${source}: no column "${column}" (columns: ${names}, or a number 1..${header.length})`)
+  throw new GroundTruthError(
+    `csv ${source}: no column "${column}" (columns: ${names}, or a number 1..${header.length})`,
+  )
 }

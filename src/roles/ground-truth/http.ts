@@ -34,7 +34,8 @@ export class HttpSeries implements GroundTruthSource {
     } catch {
       throw new GroundTruthError(`http source: "${urlTemplate}" is not a valid URL`)
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new GroundTruthError(`http source: "${urlTemplate}" must be http(s)`)
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new GroundTruthError(`http source: "${urlTemplate}" must be http(s)`)
     this.name = `http:${urlTemplate}`
     this.timeoutMs = options.timeoutMs ?? 5000
     this.cacheSize = options.cacheSize ?? 4096
@@ -56,7 +57,8 @@ export class HttpSeries implements GroundTruthSource {
     try {
       response = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) })
     } catch (err) {
-      const reason = (err as Error).name === 'TimeoutError' ? `timed out after ${this.timeoutMs} ms` : (err as Error).message
+      const reason =
+        (err as Error).name === 'TimeoutError' ? `timed out after ${this.timeoutMs} ms` : (err as Error).message
       throw new GroundTruthError(`http source ${url}: ${reason}`)
     }
     if (response.status === 404) return undefined
@@ -67,10 +69,13 @@ export class HttpSeries implements GroundTruthSource {
     } catch {
       throw new GroundTruthError(`http source ${url}: the answer is not JSON`)
     }
-    const value = typeof body === 'object' && body !== null && 'value' in body ? (body as { value: unknown }).value : body
+    const value =
+      typeof body === 'object' && body !== null && 'value' in body ? (body as { value: unknown }).value : body
     if (value === null) return undefined
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new GroundTruthError(`http source ${url}: expected a number or {"value": number}, got ${JSON.stringify(body).slice(0, 80)}`)
+      throw new GroundTruthError(
+        `http source ${url}: expected a number or {"value": number}, got ${JSON.stringify(body).slice(0, 80)}`,
+      )
     }
     this.cache.set(epoch, value)
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as number)

@@ -34,7 +34,8 @@ export async function createGroundTruth(spec: string, options: GroundTruthOption
       return new SyntheticSeries({ seed: Number(rest) })
     }
     case 'csv': {
-      if (rest === '') throw new GroundTruthError(`ground truth "${spec}": csv needs a path (csv:PATH or csv:PATH:COLUMN)`)
+      if (rest === '')
+        throw new GroundTruthError(`ground truth "${spec}": csv needs a path (csv:PATH or csv:PATH:COLUMN)`)
       const { path, column } = splitCsvSpec(rest, options.baseDir)
       return loadCsvSeries(path, column)
     }
@@ -45,7 +46,9 @@ export async function createGroundTruth(spec: string, options: GroundTruthOption
       return new HttpSeries(url, { timeoutMs: options.httpTimeoutMs })
     }
     default:
-      throw new GroundTruthError(`ground truth "${spec}": unknown kind "${kind}" (use synthetic[:SEED], csv:PATH[:COLUMN] or http:URL)`)
+      throw new GroundTruthError(
+        `ground truth "${spec}": unknown kind "${kind}" (use synthetic[:SEED], csv:PATH[:COLUMN] or http:URL)`,
+      )
   }
 }
 

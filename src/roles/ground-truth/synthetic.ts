@@ -94,7 +94,9 @@ export class SyntheticSeries implements GroundTruthSource {
     if (!Number.isSafeInteger(seed)) throw new GroundTruthError(`synthetic: seed must be an integer (got ${seed})`)
     if (!(base > 0) || !(scale > 0)) throw new GroundTruthError('synthetic: base and scale must be > 0')
     if (!Number.isInteger(minRegime) || minRegime < 2 || !Number.isInteger(maxRegime) || maxRegime < minRegime) {
-      throw new GroundTruthError(`synthetic: regime lengths must be integers with 2 <= min <= max (got ${minRegime}, ${maxRegime})`)
+      throw new GroundTruthError(
+        `synthetic: regime lengths must be integers with 2 <= min <= max (got ${minRegime}, ${maxRegime})`,
+      )
     }
     this.seed = seed
     this.base = base
@@ -102,7 +104,14 @@ export class SyntheticSeries implements GroundTruthSource {
     this.minRegime = minRegime
     this.maxRegime = maxRegime
     this.name = `synthetic:${seed}`
-    this.checkpoints.set(0, { epoch: 0, x: base, regime: undefined, phaseCos: 1, phaseSin: 0, prng: new Prng('chorus-synthetic', seed).snapshot() })
+    this.checkpoints.set(0, {
+      epoch: 0,
+      x: base,
+      regime: undefined,
+      phaseCos: 1,
+      phaseSin: 0,
+      prng: new Prng('chorus-synthetic', seed).snapshot(),
+    })
   }
 
   valueAt(epoch: number): number | undefined {
@@ -115,7 +124,8 @@ export class SyntheticSeries implements GroundTruthSource {
   regimeAt(epoch: number): { kind: RegimeKind; start: number; length: number } {
     if (!Number.isSafeInteger(epoch) || epoch < 0) throw new GroundTruthError(`synthetic: no regime at epoch ${epoch}`)
     this.load(Math.floor(epoch / BLOCK))
-    for (const r of this.regimes) if (epoch >= r.start && epoch < r.start + r.length) return { kind: r.kind, start: r.start, length: r.length }
+    for (const r of this.regimes)
+      if (epoch >= r.start && epoch < r.start + r.length) return { kind: r.kind, start: r.start, length: r.length }
     throw new GroundTruthError(`synthetic: no regime recorded for epoch ${epoch}`)
   }
 
@@ -182,7 +192,18 @@ export class SyntheticSeries implements GroundTruthSource {
     const kind = choices[prng.int(0, choices.length - 1)]
     const length = prng.int(this.minRegime, this.maxRegime)
     const scale = this.scale
-    const common = { kind, start: s.epoch, length, drift: 0, noise: 0, level: s.x, phi: 0, amplitude: 0, stepCos: 1, stepSin: 0 }
+    const common = {
+      kind,
+      start: s.epoch,
+      length,
+      drift: 0,
+      noise: 0,
+      level: s.x,
+      phi: 0,
+      amplitude: 0,
+      stepCos: 1,
+      stepSin: 0,
+    }
     switch (kind) {
       case 'random-walk':
         return { ...common, noise: scale * prng.uniform(0.8, 1.2) }
@@ -195,7 +216,13 @@ export class SyntheticSeries implements GroundTruthSource {
         return { ...common, phi: prng.uniform(0, 0.3), noise: scale * prng.uniform(0.8, 1.2) }
       case 'cycle': {
         const [, cos, sin] = CYCLES[prng.int(0, CYCLES.length - 1)]
-        return { ...common, amplitude: scale * prng.uniform(2, 4), noise: scale * prng.uniform(0.2, 0.4), stepCos: cos, stepSin: sin }
+        return {
+          ...common,
+          amplitude: scale * prng.uniform(2, 4),
+          noise: scale * prng.uniform(0.2, 0.4),
+          stepCos: cos,
+          stepSin: sin,
+        }
       }
     }
   }

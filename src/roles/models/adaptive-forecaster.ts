@@ -14,7 +14,16 @@
 import type { ModelContext } from '../plugins.js'
 import type { Forecaster } from './compose.js'
 import { ModelSpecError } from './errors.js'
-import { coverPlausible, Ema, Estimates, forecastOf, lossHistory, medianOr0, type EpochLosses, type Statistic } from './loss-history.js'
+import {
+  coverPlausible,
+  Ema,
+  Estimates,
+  forecastOf,
+  lossHistory,
+  medianOr0,
+  type EpochLosses,
+  type Statistic,
+} from './loss-history.js'
 import { classify, seriesFeatures, type RegimeCell } from './regime-features.js'
 import { stepsAhead } from './series.js'
 
@@ -34,7 +43,13 @@ interface Expert {
   add(h: EpochLosses, cell: RegimeCell): void
 }
 
-function forecastFrom(est: Estimates, statistic: Statistic, ids: readonly string[], level: number, rel: (id: string) => number | undefined): Record<string, number> {
+function forecastFrom(
+  est: Estimates,
+  statistic: Statistic,
+  ids: readonly string[],
+  level: number,
+  rel: (id: string) => number | undefined,
+): Record<string, number> {
   const fallback = medianOr0(est.ids().map((id) => (est.relative(id) as { value: number }).value))
   const out: Record<string, number> = {}
   for (const id of ids) out[id] = forecastOf(statistic, level, rel(id) ?? fallback)
@@ -92,7 +107,9 @@ class RegimeExpert implements Expert {
       if (g === undefined) return undefined
       const l = local?.relative(id)
       const n = l === undefined ? 0 : Math.min(l.count, cap)
-      return n === 0 ? g.value : (n * (l as { value: number }).value + RegimeExpert.PRIOR * g.value) / (n + RegimeExpert.PRIOR)
+      return n === 0
+        ? g.value
+        : (n * (l as { value: number }).value + RegimeExpert.PRIOR * g.value) / (n + RegimeExpert.PRIOR)
     })
   }
 
@@ -121,15 +138,22 @@ export class AdaptiveForecaster implements Forecaster {
     this.meta = options.meta ?? 0.05
     this.cover = options.cover ?? 1
     this.window = options.window ?? 16
-    if (!(this.meta > 0 && this.meta <= 1)) throw new ModelSpecError(`adaptive: meta must be in (0, 1] (got ${this.meta})`)
+    if (!(this.meta > 0 && this.meta <= 1))
+      throw new ModelSpecError(`adaptive: meta must be in (0, 1] (got ${this.meta})`)
     if (!(this.cover >= 1)) throw new ModelSpecError(`adaptive: cover must be >= 1 (got ${this.cover})`)
-    if (!Number.isInteger(this.window) || this.window < 4) throw new ModelSpecError(`adaptive: window must be an integer >= 4 (got ${this.window})`)
+    if (!Number.isInteger(this.window) || this.window < 4)
+      throw new ModelSpecError(`adaptive: window must be an integer >= 4 (got ${this.window})`)
     this.name = `adaptive:meta=${this.meta},cover=${this.cover}`
   }
 
   /** The experts, fast to slow; on a tie in score the earlier one wins. */
   private experts(): Expert[] {
-    return [new EmaExpert(0.3, 'mean'), new RegimeExpert(0.1, 'mean'), new EmaExpert(0.1, 'mean'), new EmaExpert(0.03, 'mean')]
+    return [
+      new EmaExpert(0.3, 'mean'),
+      new RegimeExpert(0.1, 'mean'),
+      new EmaExpert(0.1, 'mean'),
+      new EmaExpert(0.03, 'mean'),
+    ]
   }
 
   /** The name of the expert that would be used for `context` (tests, diagnostics). */
@@ -163,7 +187,8 @@ export class AdaptiveForecaster implements Forecaster {
       })
     }
     let best = 0
-    for (let i = 1; i < experts.length; i++) if (scores[i].count > 0 && (scores[best].count === 0 || scores[i].value < scores[best].value)) best = i
+    for (let i = 1; i < experts.length; i++)
+      if (scores[i].count > 0 && (scores[best].count === 0 || scores[i].value < scores[best].value)) best = i
     return { expert: experts[best], cell: classify(seriesFeatures(values, values.length, this.window)) }
   }
 }

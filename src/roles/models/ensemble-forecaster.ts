@@ -77,9 +77,12 @@ export class EnsembleForecaster implements Forecaster {
     if (this.halflives.length === 0 || !this.halflives.every((h) => h > 0 && Number.isFinite(h))) {
       throw new ModelSpecError(`ensemble: halflives must be finite numbers > 0 (got ${this.halflives.join(',')})`)
     }
-    if (!(this.meta > 0 && this.meta <= 1)) throw new ModelSpecError(`ensemble: meta must be in (0, 1] (got ${this.meta})`)
+    if (!(this.meta > 0 && this.meta <= 1))
+      throw new ModelSpecError(`ensemble: meta must be in (0, 1] (got ${this.meta})`)
     if (!Number.isInteger(this.maxInferers) || this.maxInferers < 1 || this.maxInferers > MAX_INFERERS) {
-      throw new ModelSpecError(`ensemble: maxInferers must be an integer in [1, ${MAX_INFERERS}] (got ${this.maxInferers})`)
+      throw new ModelSpecError(
+        `ensemble: maxInferers must be an integer in [1, ${MAX_INFERERS}] (got ${this.maxInferers})`,
+      )
     }
     this.name = `ensemble:halflives=${this.halflives.join('/')},meta=${this.meta},statistic=${this.statistic}`
   }
@@ -158,7 +161,8 @@ export class EnsembleForecaster implements Forecaster {
     for (let e = 0; e < scores.length; e++) {
       const g = bestGroup(sums[e], weights[e], groups)
       if (g === 0) continue
-      if (best < 0 || (scores[e].count > 0 && (scores[best].count === 0 || scores[e].value < scores[best].value))) best = e
+      if (best < 0 || (scores[e].count > 0 && (scores[best].count === 0 || scores[e].value < scores[best].value)))
+        best = e
     }
     if (best < 0) return undefined
     const g = bestGroup(sums[best], weights[best], groups)
@@ -196,7 +200,8 @@ export class EnsembleForecaster implements Forecaster {
     }
     const ids = [...seen.keys()].sort()
     if (ids.length <= this.maxInferers) return ids
-    const mean = (id: string): number => (seen.get(id) as { sum: number; n: number }).sum / (seen.get(id) as { sum: number; n: number }).n
+    const mean = (id: string): number =>
+      (seen.get(id) as { sum: number; n: number }).sum / (seen.get(id) as { sum: number; n: number }).n
     return ids
       .slice()
       .sort((a, b) => mean(a) - mean(b) || (a < b ? -1 : 1))

@@ -31,21 +31,30 @@ export function requestOf(context: ModelContext, id: number): { version: number;
 
 /** Check an answer's shape; `who` names the model in errors. */
 export function parseAnswer(value: unknown, context: ModelContext, who: string, id?: number): Answer {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelError('PROTOCOL', `${who}: the answer must be a JSON object`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ModelError('PROTOCOL', `${who}: the answer must be a JSON object`)
   const obj = value as Record<string, unknown>
-  if (id !== undefined && obj.id !== undefined && obj.id !== id) throw new ModelError('PROTOCOL', `${who}: answer id ${String(obj.id)} does not match request id ${id}`)
+  if (id !== undefined && obj.id !== undefined && obj.id !== id)
+    throw new ModelError('PROTOCOL', `${who}: answer id ${String(obj.id)} does not match request id ${id}`)
   if (typeof obj.inference !== 'number' || !(Math.abs(obj.inference) <= INFERENCE_LIMIT)) {
-    throw new ModelError('PROTOCOL', `${who}: "inference" must be a finite number of magnitude at most ${INFERENCE_LIMIT} (got ${JSON.stringify(obj.inference)})`)
+    throw new ModelError(
+      'PROTOCOL',
+      `${who}: "inference" must be a finite number of magnitude at most ${INFERENCE_LIMIT} (got ${JSON.stringify(obj.inference)})`,
+    )
   }
   const forecast: Record<string, number> = {}
   if (obj.forecast !== undefined && obj.forecast !== null) {
-    if (typeof obj.forecast !== 'object' || Array.isArray(obj.forecast)) throw new ModelError('PROTOCOL', `${who}: "forecast" must be an object {inferer id: log10 loss}`)
+    if (typeof obj.forecast !== 'object' || Array.isArray(obj.forecast))
+      throw new ModelError('PROTOCOL', `${who}: "forecast" must be an object {inferer id: log10 loss}`)
     const raw = obj.forecast as Record<string, unknown>
     for (const idOf of context.inferers) {
       if (!Object.hasOwn(raw, idOf)) continue
       const v = raw[idOf]
       if (typeof v !== 'number' || !(v >= LOG10_LOSS_MIN && v <= LOG10_LOSS_MAX)) {
-        throw new ModelError('PROTOCOL', `${who}: forecast["${idOf}"] must be a log10 loss, a number in [${LOG10_LOSS_MIN}, ${LOG10_LOSS_MAX}] (got ${JSON.stringify(v)})`)
+        throw new ModelError(
+          'PROTOCOL',
+          `${who}: forecast["${idOf}"] must be a log10 loss, a number in [${LOG10_LOSS_MIN}, ${LOG10_LOSS_MAX}] (got ${JSON.stringify(v)})`,
+        )
       }
       forecast[idOf] = v
     }

@@ -44,7 +44,8 @@ export class HttpModel implements WorkerModel {
     } catch {
       throw new ModelError('HTTP', `http model: "${options.url}" is not a valid URL`)
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ModelError('HTTP', `http model: "${options.url}" must be http(s)`)
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new ModelError('HTTP', `http model: "${options.url}" must be http(s)`)
     this.url = options.url
     this.timeoutMs = options.timeoutMs ?? 2000
     this.name = `http:${this.url}`

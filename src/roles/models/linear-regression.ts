@@ -26,7 +26,8 @@ export class LinearTrend implements Inferer {
 
   /** @param window points fitted, ≥ 2. */
   constructor(readonly window: number) {
-    if (!Number.isInteger(window) || window < 2) throw new ModelSpecError(`trend: window must be an integer >= 2 (got ${window})`)
+    if (!Number.isInteger(window) || window < 2)
+      throw new ModelSpecError(`trend: window must be an integer >= 2 (got ${window})`)
     this.name = `trend:${window}`
   }
 
@@ -58,7 +59,8 @@ export class Drift implements Inferer {
 
   /** @param window changes averaged, ≥ 1. */
   constructor(readonly window: number) {
-    if (!Number.isInteger(window) || window < 1) throw new ModelSpecError(`drift: window must be an integer >= 1 (got ${window})`)
+    if (!Number.isInteger(window) || window < 1)
+      throw new ModelSpecError(`drift: window must be an integer >= 1 (got ${window})`)
     this.name = `drift:${window}`
   }
 
@@ -106,10 +108,15 @@ export class AutoRegression implements Inferer {
     this.window = o.window ?? Math.max(60, order + 2)
     this.halflife = o.halflife ?? Number.POSITIVE_INFINITY
     this.diff = o.diff ?? false
-    if (!Number.isInteger(order) || order < 1) throw new ModelSpecError(`ar: order must be an integer >= 1 (got ${order})`)
-    if (!Number.isInteger(this.window) || this.window < order + 2) throw new ModelSpecError(`ar: window must be an integer >= order + 2 (got ${this.window})`)
+    if (!Number.isInteger(order) || order < 1)
+      throw new ModelSpecError(`ar: order must be an integer >= 1 (got ${order})`)
+    if (!Number.isInteger(this.window) || this.window < order + 2)
+      throw new ModelSpecError(`ar: window must be an integer >= order + 2 (got ${this.window})`)
     if (!(this.halflife > 0)) throw new ModelSpecError(`ar: halflife must be > 0 (got ${this.halflife})`)
-    const extra = [this.halflife < Number.POSITIVE_INFINITY ? `,halflife=${this.halflife}` : '', this.diff ? ',diff' : ''].join('')
+    const extra = [
+      this.halflife < Number.POSITIVE_INFINITY ? `,halflife=${this.halflife}` : '',
+      this.diff ? ',diff' : '',
+    ].join('')
     this.name = `ar:${order}:${this.window}${extra}`
   }
 

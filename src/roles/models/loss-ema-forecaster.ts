@@ -35,7 +35,8 @@ export class LossEmaForecaster implements Forecaster {
     for (const h of history) est.add(h)
     const fallback = medianOr0(est.ids().map((id) => (est.relative(id) as { value: number }).value))
     const out: Record<string, number> = {}
-    for (const id of context.inferers) out[id] = forecastOf(this.statistic, est.levelValue, est.relative(id)?.value ?? fallback)
+    for (const id of context.inferers)
+      out[id] = forecastOf(this.statistic, est.levelValue, est.relative(id)?.value ?? fallback)
     return coverPlausible(out, this.cover)
   }
 }

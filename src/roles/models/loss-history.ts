@@ -71,7 +71,8 @@ export function lossHistory(context: ModelContext): EpochLosses[] {
       if (x === undefined) continue
       const raw = new Map<string, number>()
       try {
-        for (const id of Object.keys(entry.values)) raw.set(id, loss(context.lossFunction, entry.values[id], x, truth.get(entry.epoch - 1)))
+        for (const id of Object.keys(entry.values))
+          raw.set(id, loss(context.lossFunction, entry.values[id], x, truth.get(entry.epoch - 1)))
       } catch {
         continue // e.g. a return loss without the previous truth: the consensus losses stand.
       }
@@ -184,4 +185,3 @@ export class Estimates {
     return [...this.byId.keys()]
   }
 }
-

@@ -12,7 +12,8 @@ export class MovingAverage implements Inferer {
 
   /** @param window values averaged, ≥ 1. */
   constructor(readonly window: number) {
-    if (!Number.isInteger(window) || window < 1) throw new ModelSpecError(`ma: window must be an integer >= 1 (got ${window})`)
+    if (!Number.isInteger(window) || window < 1)
+      throw new ModelSpecError(`ma: window must be an integer >= 1 (got ${window})`)
     this.name = `ma:${window}`
   }
 

@@ -35,14 +35,16 @@ export class NoisyOracle implements Inferer {
     this.noise = options.noise ?? 1
     this.seed = options.seed ?? 0
     if (!Number.isFinite(this.bias)) throw new ModelSpecError(`oracle: bias must be a finite number (got ${this.bias})`)
-    if (!(this.noise >= 0 && Number.isFinite(this.noise))) throw new ModelSpecError(`oracle: noise must be >= 0 (got ${this.noise})`)
+    if (!(this.noise >= 0 && Number.isFinite(this.noise)))
+      throw new ModelSpecError(`oracle: noise must be >= 0 (got ${this.noise})`)
     if (!Number.isSafeInteger(this.seed)) throw new ModelSpecError(`oracle: seed must be an integer (got ${this.seed})`)
     this.name = `oracle:bias=${this.bias},noise=${this.noise},seed=${this.seed}`
   }
 
   async infer(context: ModelContext): Promise<number> {
     const truth = await this.source.valueAt(context.epoch)
-    if (truth === undefined) throw new ModelError('NO_DATA', `oracle: ${this.source.name} has no value for epoch ${context.epoch}`)
+    if (truth === undefined)
+      throw new ModelError('NO_DATA', `oracle: ${this.source.name} has no value for epoch ${context.epoch}`)
     const z = new Prng('chorus-oracle', this.seed, context.epoch, context.self).normal()
     return truth + this.bias + this.noise * z
   }

@@ -48,7 +48,10 @@ export function seriesFeatures(values: readonly number[], end: number, window: n
   return { driftT: mean / (sd / Math.sqrt(n)), autocorrelation: cross / ss }
 }
 
-export function classify(features: SeriesFeatures | undefined, thresholds: Thresholds = DEFAULT_THRESHOLDS): RegimeCell {
+export function classify(
+  features: SeriesFeatures | undefined,
+  thresholds: Thresholds = DEFAULT_THRESHOLDS,
+): RegimeCell {
   if (features === undefined) return 'unknown'
   if (Math.abs(features.driftT) > thresholds.drift) return 'trend'
   if (features.autocorrelation < -thresholds.autocorrelation) return 'revert'

@@ -55,11 +55,16 @@ export class RegimeForecaster implements Forecaster {
     this.statistic = options.statistic ?? 'mean'
     this.thresholds = options.thresholds ?? DEFAULT_THRESHOLDS
     this.cover = options.cover ?? Number.POSITIVE_INFINITY
-    if (!Number.isInteger(this.window) || this.window < 4) throw new ModelSpecError(`regime: window must be an integer >= 4 (got ${this.window})`)
-    for (const [field, v] of [['alpha', this.alpha], ['fastAlpha', this.fastAlpha]] as const) {
+    if (!Number.isInteger(this.window) || this.window < 4)
+      throw new ModelSpecError(`regime: window must be an integer >= 4 (got ${this.window})`)
+    for (const [field, v] of [
+      ['alpha', this.alpha],
+      ['fastAlpha', this.fastAlpha],
+    ] as const) {
       if (!(v > 0 && v <= 1)) throw new ModelSpecError(`regime: ${field} must be in (0, 1] (got ${v})`)
     }
-    if (!(this.recent >= 0 && this.recent <= 1)) throw new ModelSpecError(`regime: recent must be in [0, 1] (got ${this.recent})`)
+    if (!(this.recent >= 0 && this.recent <= 1))
+      throw new ModelSpecError(`regime: recent must be in [0, 1] (got ${this.recent})`)
     if (!(this.prior >= 0)) throw new ModelSpecError(`regime: prior must be >= 0 (got ${this.prior})`)
     if (!(this.cover >= 1)) throw new ModelSpecError(`regime: cover must be >= 1 (got ${this.cover})`)
     this.name = `regime:window=${this.window},alpha=${this.alpha},statistic=${this.statistic}`
@@ -98,7 +103,8 @@ export class RegimeForecaster implements Forecaster {
       const global = all.relative(id)?.value ?? fallback
       const local = current?.relative(id)
       const n = local === undefined ? 0 : Math.min(local.count, cap)
-      const regime = n === 0 ? global : (n * (local as { value: number }).value + this.prior * global) / (n + this.prior)
+      const regime =
+        n === 0 ? global : (n * (local as { value: number }).value + this.prior * global) / (n + this.prior)
       const estimate = (1 - this.recent) * regime + this.recent * (fast.relative(id)?.value ?? regime)
       // The current level: the recent one, where the loss scale is now.
       out[id] = forecastOf(this.statistic, fast.levelValue, estimate)

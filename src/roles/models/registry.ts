@@ -111,7 +111,8 @@ function paramsOf(part: string, whole: string): ModelSpecObject {
       const eq = item.indexOf('=')
       if (eq < 0 && i === 0 && MAIN[kind] !== undefined) spec[MAIN[kind]] = item
       else if (eq > 0) spec[item.slice(0, eq).trim()] = item.slice(eq + 1).trim()
-      else if (/^[A-Za-z][A-Za-z0-9]*$/.test(item.trim())) spec[item.trim()] = true // a switch: `ar:3,diff`
+      else if (/^[A-Za-z][A-Za-z0-9]*$/.test(item.trim()))
+        spec[item.trim()] = true // a switch: `ar:3,diff`
       else throw new ModelSpecError(`model "${whole}": cannot read parameter "${item}" (use name=value)`)
     })
   return spec as ModelSpecObject
@@ -139,7 +140,8 @@ class Params {
     const raw = this.spec[field]
     if (raw === undefined) return fallback
     const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
-    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) throw this.error(field, `must be ${rule} (got ${JSON.stringify(raw)})`)
+    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v))
+      throw this.error(field, `must be ${rule} (got ${JSON.stringify(raw)})`)
     return v
   }
 
@@ -157,7 +159,11 @@ class Params {
     const raw = this.spec[field]
     if (raw === undefined) return [...fallback]
     const items = typeof raw === 'string' ? raw.split('/').map((t) => (t.trim() === '' ? Number.NaN : Number(t))) : raw
-    if (!Array.isArray(items) || items.length === 0 || !items.every((v) => typeof v === 'number' && Number.isFinite(v) && check(v))) {
+    if (
+      !Array.isArray(items) ||
+      items.length === 0 ||
+      !items.every((v) => typeof v === 'number' && Number.isFinite(v) && check(v))
+    ) {
       throw this.error(field, `must be a list of numbers ${rule}, as a/b/c (got ${JSON.stringify(raw)})`)
     }
     return items as number[]
@@ -175,7 +181,8 @@ class Params {
   string(field: string): string {
     this.used.add(field)
     const v = this.spec[field]
-    if (typeof v !== 'string' || v === '') throw this.error(field, `must be a non-empty string (got ${JSON.stringify(v)})`)
+    if (typeof v !== 'string' || v === '')
+      throw this.error(field, `must be a non-empty string (got ${JSON.stringify(v)})`)
     return v
   }
 
@@ -183,7 +190,8 @@ class Params {
     this.used.add(field)
     const v = this.spec[field]
     if (v === undefined) return fallback
-    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw this.error(field, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`)
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+      throw this.error(field, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`)
     return v as T
   }
 
@@ -191,13 +199,15 @@ class Params {
     this.used.add(field)
     const v = this.spec[field]
     if (v === undefined) return []
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw this.error(field, 'must be a list of strings')
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+      throw this.error(field, 'must be a list of strings')
     return v as string[]
   }
 
   /** Call after reading: an unknown field is a typo, not something to ignore. */
   done(): void {
-    for (const key of Object.keys(this.spec)) if (!this.used.has(key)) throw this.error(key, 'is not a parameter of this kind')
+    for (const key of Object.keys(this.spec))
+      if (!this.used.has(key)) throw this.error(key, 'is not a parameter of this kind')
   }
 
   error(field: string, message: string): ModelSpecError {
@@ -212,7 +222,8 @@ function labelOf(spec: ModelSpec): string {
 export function createModel(spec: ModelSpec, options: ModelOptions = {}): WorkerModel {
   const label = labelOf(spec)
   const obj = typeof spec === 'string' ? parseModelSpec(spec) : spec
-  if (typeof obj !== 'object' || obj === null || typeof obj.kind !== 'string') throw new ModelSpecError(`model ${label}: kind must be a string`)
+  if (typeof obj !== 'object' || obj === null || typeof obj.kind !== 'string')
+    throw new ModelSpecError(`model ${label}: kind must be a string`)
   const p = new Params(obj, label)
   const kind = ALIASES[obj.kind] ?? obj.kind
   if (kind === 'http') {
@@ -221,7 +232,12 @@ export function createModel(spec: ModelSpec, options: ModelOptions = {}): Worker
     return model
   }
   if (kind === 'cmd') {
-    const model = new SubprocessModel({ command: p.string('command'), args: p.strings('args'), timeoutMs: p.int('timeoutMs', 2000, 1), maxRestarts: p.int('maxRestarts', 3, 0) })
+    const model = new SubprocessModel({
+      command: p.string('command'),
+      args: p.strings('args'),
+      timeoutMs: p.int('timeoutMs', 2000, 1),
+      maxRestarts: p.int('maxRestarts', 3, 0),
+    })
     p.done()
     return model
   }
@@ -251,7 +267,8 @@ function createInferer(kind: string, p: Params, options: ModelOptions, label: st
       })
     }
     case 'oracle': {
-      if (options.groundTruth === undefined) throw new ModelSpecError(`model "${label}": the oracle test device needs the topic's ground truth`)
+      if (options.groundTruth === undefined)
+        throw new ModelSpecError(`model "${label}": the oracle test device needs the topic's ground truth`)
       return new NoisyOracle(options.groundTruth, {
         noise: p.number('noise', 1, (v) => v >= 0, '>= 0'),
         bias: p.number('bias', 0, () => true, 'a number'),
@@ -259,7 +276,9 @@ function createInferer(kind: string, p: Params, options: ModelOptions, label: st
       })
     }
     default:
-      throw new ModelSpecError(`model "${label}": unknown kind "${kind}" (have: last, ma, ema, trend, drift, ar, oracle, http, cmd)`)
+      throw new ModelSpecError(
+        `model "${label}": unknown kind "${kind}" (have: last, ma, ema, trend, drift, ar, oracle, http, cmd)`,
+      )
   }
 }
 
@@ -280,16 +299,31 @@ export function createForecaster(spec: string | ModelSpecObject, label = labelOf
       })
       break
     case 'adaptive':
-      forecaster = new AdaptiveForecaster({ meta: p.unit('meta', 0.05), cover: p.number('cover', 1, (v) => v >= 1, '>= 1'), window: p.int('window', 16, 4) })
+      forecaster = new AdaptiveForecaster({
+        meta: p.unit('meta', 0.05),
+        cover: p.number('cover', 1, (v) => v >= 1, '>= 1'),
+        window: p.int('window', 16, 4),
+      })
       break
     case 'ensemble':
-      forecaster = new EnsembleForecaster({ halflives: p.numbers('halflives', DEFAULT_HALFLIVES, (v) => v > 0, '> 0'), meta: p.unit('meta', 0.05), maxInferers: p.int('maxInferers', 7, 1), statistic: p.choice('statistic', ENSEMBLE_STATISTICS, 'mean') })
+      forecaster = new EnsembleForecaster({
+        halflives: p.numbers('halflives', DEFAULT_HALFLIVES, (v) => v > 0, '> 0'),
+        meta: p.unit('meta', 0.05),
+        maxInferers: p.int('maxInferers', 7, 1),
+        statistic: p.choice('statistic', ENSEMBLE_STATISTICS, 'mean'),
+      })
       break
     case 'loss-ema':
-      forecaster = new LossEmaForecaster(p.unit('alpha', 0.2), p.choice('statistic', STATISTICS, 'mean'), p.number('cover', Number.POSITIVE_INFINITY, (v) => v >= 1, '>= 1'))
+      forecaster = new LossEmaForecaster(
+        p.unit('alpha', 0.2),
+        p.choice('statistic', STATISTICS, 'mean'),
+        p.number('cover', Number.POSITIVE_INFINITY, (v) => v >= 1, '>= 1'),
+      )
       break
     default:
-      throw new ModelSpecError(`model "${label}": unknown forecaster "${String(obj.kind)}" (have: adaptive, ensemble, regime, loss-ema)`)
+      throw new ModelSpecError(
+        `model "${label}": unknown forecaster "${String(obj.kind)}" (have: adaptive, ensemble, regime, loss-ema)`,
+      )
   }
   p.done()
   return forecaster

@@ -9,7 +9,10 @@ import { ModelError } from './errors.js'
 /** The known truth values, oldest first; throws NO_DATA with fewer than `min`. */
 export function truthValues(context: ModelContext, min = 1): number[] {
   if (context.truth.length < min) {
-    throw new ModelError('NO_DATA', `epoch ${context.epoch}: needs ${min} known truth value(s), has ${context.truth.length}`)
+    throw new ModelError(
+      'NO_DATA',
+      `epoch ${context.epoch}: needs ${min} known truth value(s), has ${context.truth.length}`,
+    )
   }
   return context.truth.map((p) => p.value)
 }
@@ -58,7 +61,12 @@ export function solve(A: number[][], b: number[], ridge: number): number[] | und
  * Least squares of y on the rows of X (each row already holds its leading 1), each row
  * weighted by `weights[r]` when given (weighted least squares).
  */
-export function leastSquares(X: readonly number[][], y: readonly number[], ridge: number, weights?: readonly number[]): number[] | undefined {
+export function leastSquares(
+  X: readonly number[][],
+  y: readonly number[],
+  ridge: number,
+  weights?: readonly number[],
+): number[] | undefined {
   const k = X[0].length
   const A = Array.from({ length: k }, () => new Array<number>(k).fill(0))
   const b = new Array<number>(k).fill(0)

@@ -92,7 +92,8 @@ export class SubprocessModel implements WorkerModel {
   private async exchange(context: ModelContext): Promise<Answer> {
     const who = `${this.name} (epoch ${context.epoch})`
     if (this.closed) throw new ModelError('CLOSED', `${who}: closed`)
-    if (this.failures > this.maxRestarts) throw new ModelError('CRASHED', `${who}: gave up after ${this.failures} failed requests in a row${this.tail()}`)
+    if (this.failures > this.maxRestarts)
+      throw new ModelError('CRASHED', `${who}: gave up after ${this.failures} failed requests in a row${this.tail()}`)
     const id = ++this.requests
     try {
       const line = await this.roundTrip(id, JSON.stringify(requestOf(context, id)), who)

@@ -10,11 +10,11 @@
 import { clearLowWord, highWord, lowWord, pow2 } from './bits.js'
 
 /** ln2 = LN2_HI + LN2_LO; LN2_HI has 32 trailing zero bits so k·LN2_HI is exact for |k| < 2000. */
-const LN2_HI = 6.93147180369123816490e-1 /* 0x3FE62E42 FEE00000 */
+const LN2_HI = 6.9314718036912381649e-1 /* 0x3FE62E42 FEE00000 */
 const LN2_LO = 1.90821492927058770002e-10 /* 0x3DEA39EF 35793C76 */
 /** 2^54: scales a subnormal into the normal range so its exponent bits can be read. */
 const TWO54 = 1.8014398509481984e16 /* 0x43500000 00000000 */
-const LG1 = 6.666666666666735130e-1 /* 0x3FE55555 55555593 */
+const LG1 = 6.66666666666673513e-1 /* 0x3FE55555 55555593 */
 const LG2 = 3.999999999940941908e-1 /* 0x3FD99999 9997FA04 */
 const LG3 = 2.857142874366239149e-1 /* 0x3FD24924 94229359 */
 const LG4 = 2.222219843214978396e-1 /* 0x3FCC71C5 1D8E78AF */

@@ -31,7 +31,7 @@ const L6 = 2.06975017800338417784e-1 /* 0x3FCA7E28 4A454EEF */
 const P1 = 1.66666666666666019037e-1 /* 0x3FC55555 5555553E */
 const P2 = -2.77777777770155933842e-3 /* 0xBF66C16C 16BEBD93 */
 const P3 = 6.61375632143793436117e-5 /* 0x3F11566A AF25DE2C */
-const P4 = -1.65339022054652515390e-6 /* 0xBEBBBD41 C5D26BF1 */
+const P4 = -1.6533902205465251539e-6 /* 0xBEBBBD41 C5D26BF1 */
 const P5 = 4.13813679705723846039e-8 /* 0x3E663769 72BEA4D0 */
 const LG2 = 6.93147180559945286227e-1 /* 0x3FE62E42 FEFA39EF */
 const LG2_H = 6.93147182464599609375e-1 /* 0x3FE62E43 00000000 */
@@ -43,7 +43,7 @@ const CP = 9.61796693925975554329e-1 /* 0x3FEEC709 DC3A03FD */
 const CP_H = 9.61796700954437255859e-1 /* 0x3FEEC709 E0000000 */
 const CP_L = -7.02846165095275826516e-9 /* 0xBE3E2FE0 145B01F5 */
 /** 1/ln2, split so ivln2_h·t is exact. */
-const IVLN2 = 1.44269504088896338700 /* 0x3FF71547 652B82FE */
+const IVLN2 = 1.442695040888963387 /* 0x3FF71547 652B82FE */
 const IVLN2_H = 1.44269502162933349609 /* 0x3FF71547 60000000 */
 const IVLN2_L = 1.92596299112661746887e-8 /* 0x3E54AE0B F85DDF44 */
 
@@ -97,7 +97,8 @@ export function pow(x: number, y: number): number {
   if (lx === 0 && (ix === 0x7ff00000 || ix === 0 || ix === 0x3ff00000)) {
     let z = hy < 0 ? 1 / ax : ax
     if (hx < 0) {
-      if (((ix - 0x3ff00000) | yisint) === 0) z = Number.NaN // (−1)^non-integer
+      if (((ix - 0x3ff00000) | yisint) === 0)
+        z = Number.NaN // (−1)^non-integer
       else if (yisint === 1) z = -z // (−|x|)^odd = −(|x|^odd)
     }
     return z

@@ -19,9 +19,28 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.js'
 
 interface KernelExports {
   countInRange(p: number, n: number, lo: number, hi: number): number
-  consensus(values: number, stakes: number, r: number, n: number, out: number, acc: number, dist: number, lo: number, hi: number): number
+  consensus(
+    values: number,
+    stakes: number,
+    r: number,
+    n: number,
+    out: number,
+    acc: number,
+    dist: number,
+    lo: number,
+    hi: number,
+  ): number
   gram(table: number, K: number, count: number, centred: number, acc: number, out: number): void
-  emaUpdate(v: number, at: number, losses: number, n: number, reference: number, alpha: number, initial: number, limit: number): number
+  emaUpdate(
+    v: number,
+    at: number,
+    losses: number,
+    n: number,
+    reference: number,
+    alpha: number,
+    initial: number,
+    limit: number,
+  ): number
   emaContiguous(v: number, losses: number, n: number, reference: number, alpha: number, initial: number): void
   remapRows(dst: number, nc: number, src: number, pnc: number, rowsFrom: number, rows: number, colAt: number): void
 }
@@ -64,11 +83,18 @@ export class KernelArena {
     if (bytes > this.memory.buffer.byteLength) {
       // A quarter more than asked, so a run of slowly growing epochs does not replace it each time.
       const pages = Math.min(MAX_PAGES, Math.ceil((bytes * 1.25) / PAGE))
-      if (pages * PAGE < bytes) throw new SynthesisError('INVALID_INPUT', `the epoch is too large: its kernels need ${bytes} bytes of WebAssembly memory, more than 4 GiB`)
+      if (pages * PAGE < bytes)
+        throw new SynthesisError(
+          'INVALID_INPUT',
+          `the epoch is too large: its kernels need ${bytes} bytes of WebAssembly memory, more than 4 GiB`,
+        )
       try {
         this.memory = new WebAssembly.Memory({ initial: pages })
       } catch {
-        throw new SynthesisError('INVALID_INPUT', `the epoch is too large: its kernels need ${bytes} bytes of WebAssembly memory, more than this engine allows`)
+        throw new SynthesisError(
+          'INVALID_INPUT',
+          `the epoch is too large: its kernels need ${bytes} bytes of WebAssembly memory, more than this engine allows`,
+        )
       }
       this.k = KernelArena.instance(this.memory)
     }
@@ -96,17 +122,50 @@ export class KernelArena {
    * EMA(α, reference − losses[i], the entry, or `initial` where it is NaN) (stats.ts ema()).
    * The kernel checks every column against the table's end.
    */
-  emaUpdate(values: Float64Array, rowBase: number, at: Int32Array, losses: Float64Array, reference: number, alpha: number, initial: number): void {
+  emaUpdate(
+    values: Float64Array,
+    rowBase: number,
+    at: Int32Array,
+    losses: Float64Array,
+    reference: number,
+    alpha: number,
+    initial: number,
+  ): void {
     if (at.length !== losses.length) throw new Error('kernel arena: emaUpdate needs a loss per column')
-    if (!(rowBase >= 0 && rowBase <= values.length)) throw new Error(`kernel arena: emaUpdate row start ${rowBase} outside the table`)
-    const status = this.k.emaUpdate(this.pointer(values) + rowBase * 8, this.pointer(at), this.pointer(losses), at.length, reference, alpha, initial, values.length - rowBase)
+    if (!(rowBase >= 0 && rowBase <= values.length))
+      throw new Error(`kernel arena: emaUpdate row start ${rowBase} outside the table`)
+    const status = this.k.emaUpdate(
+      this.pointer(values) + rowBase * 8,
+      this.pointer(at),
+      this.pointer(losses),
+      at.length,
+      reference,
+      alpha,
+      initial,
+      values.length - rowBase,
+    )
     if (status !== 0) throw new Error('kernel arena: emaUpdate column outside the table')
   }
 
   /** emaUpdate of the row's first `losses.length` columns, in order (two entries per instruction). */
-  emaRow(values: Float64Array, rowBase: number, losses: Float64Array, reference: number, alpha: number, initial: number): void {
-    if (!(rowBase >= 0 && rowBase + losses.length <= values.length)) throw new Error(`kernel arena: emaRow of ${losses.length} from ${rowBase} outside the table`)
-    this.k.emaContiguous(this.pointer(values) + rowBase * 8, this.pointer(losses), losses.length, reference, alpha, initial)
+  emaRow(
+    values: Float64Array,
+    rowBase: number,
+    losses: Float64Array,
+    reference: number,
+    alpha: number,
+    initial: number,
+  ): void {
+    if (!(rowBase >= 0 && rowBase + losses.length <= values.length))
+      throw new Error(`kernel arena: emaRow of ${losses.length} from ${rowBase} outside the table`)
+    this.k.emaContiguous(
+      this.pointer(values) + rowBase * 8,
+      this.pointer(losses),
+      losses.length,
+      reference,
+      alpha,
+      initial,
+    )
   }
 
   /**
@@ -114,10 +173,19 @@ export class KernelArena {
    * rowsFrom[r] (−1: none), old column c goes to colAt[c] (−1: dropped). Other entries of
    * `dst` are left as they are.
    */
-  remapRows(dst: Float64Array, nc: number, src: Float64Array, pnc: number, rowsFrom: Int32Array, colAt: Int32Array): void {
+  remapRows(
+    dst: Float64Array,
+    nc: number,
+    src: Float64Array,
+    pnc: number,
+    rowsFrom: Int32Array,
+    colAt: Int32Array,
+  ): void {
     const rows = rowsFrom.length
     if (dst.length < rows * nc || colAt.length !== pnc) throw new Error('kernel arena: remapRows shapes do not match')
-    for (const p of rowsFrom) if (p >= 0 && (p + 1) * pnc > src.length) throw new Error(`kernel arena: remapRows source row ${p} outside the table`)
+    for (const p of rowsFrom)
+      if (p >= 0 && (p + 1) * pnc > src.length)
+        throw new Error(`kernel arena: remapRows source row ${p} outside the table`)
     for (const c of colAt) if (c >= nc) throw new Error(`kernel arena: remapRows column ${c} outside the table`)
     this.k.remapRows(this.pointer(dst), nc, this.pointer(src), pnc, this.pointer(rowsFrom), rows, this.pointer(colAt))
   }
@@ -145,11 +213,31 @@ export class KernelArena {
    * bounds; `out` and `distances` are then meaningless), else how many values are NaN.
    * Takes 2·r f64 of scratch from the reservation.
    */
-  consensus(values: Float64Array, stakes: Float64Array, r: number, n: number, out: Float64Array, distances: Float64Array, lo = -Infinity, hi = Infinity): number {
-    if (values.length < r * n || stakes.length < r || out.length < n || distances.length < r) throw new Error('kernel arena: consensus shapes do not match')
+  consensus(
+    values: Float64Array,
+    stakes: Float64Array,
+    r: number,
+    n: number,
+    out: Float64Array,
+    distances: Float64Array,
+    lo = -Infinity,
+    hi = Infinity,
+  ): number {
+    if (values.length < r * n || stakes.length < r || out.length < n || distances.length < r)
+      throw new Error('kernel arena: consensus shapes do not match')
     const mark = this.mark()
     const acc = this.f64(2 * r)
-    const status = this.k.consensus(this.pointer(values), this.pointer(stakes), r, n, this.pointer(out), acc.byteOffset, this.pointer(distances), lo, hi)
+    const status = this.k.consensus(
+      this.pointer(values),
+      this.pointer(stakes),
+      r,
+      n,
+      this.pointer(out),
+      acc.byteOffset,
+      this.pointer(distances),
+      lo,
+      hi,
+    )
     this.release(mark)
     return status
   }
@@ -162,7 +250,8 @@ export class KernelArena {
   gram(rows: readonly Float64Array[], centred: number): Float64Array {
     const K = rows.length
     const count = rows[0].length
-    if (!(Number.isInteger(centred) && centred >= 0 && centred < K)) throw new Error(`kernel arena: gram centres 0 to K − 1 rows on its last one (got ${centred} of ${K})`)
+    if (!(Number.isInteger(centred) && centred >= 0 && centred < K))
+      throw new Error(`kernel arena: gram centres 0 to K − 1 rows on its last one (got ${centred} of ${K})`)
     const table = this.f64(Math.ceil(K / 2))
     const pointers = new Int32Array(table.buffer, table.byteOffset, K)
     for (let i = 0; i < K; i++) {
@@ -186,8 +275,10 @@ export class KernelArena {
    * where the new set has allocated: callers keep views only within one set.)
    */
   private pointer(v: Float64Array | Int32Array): number {
-    if (v.buffer !== this.memory.buffer) throw new Error('kernel arena: a view from another memory (or from before the last begin)')
-    if (v.byteOffset + v.byteLength > this.next) throw new Error('kernel arena: a view past the allocation point (released, or from before the last begin)')
+    if (v.buffer !== this.memory.buffer)
+      throw new Error('kernel arena: a view from another memory (or from before the last begin)')
+    if (v.byteOffset + v.byteLength > this.next)
+      throw new Error('kernel arena: a view past the allocation point (released, or from before the last begin)')
     return v.byteOffset
   }
 }

@@ -77,7 +77,9 @@ describe('chorus synth --epoch', () => {
   })
 
   it('names the path of an invalid value', async () => {
-    const json = JSON.parse(readFileSync(join(ROOT, EPOCH_303), 'utf8')) as { settle: { reputers: { r3: { stake: number } } } }
+    const json = JSON.parse(readFileSync(join(ROOT, EPOCH_303), 'utf8')) as {
+      settle: { reputers: { r3: { stake: number } } }
+    }
     json.settle.reputers.r3.stake = 0
     const file = tmpFile('zero-stake.json', JSON.stringify(json))
     const run = await chorus('synth', '--epoch', file)
@@ -86,7 +88,9 @@ describe('chorus synth --epoch', () => {
   })
 
   it('reports a step the engine refuses', async () => {
-    const { synthesize } = JSON.parse(readFileSync(join(ROOT, EPOCH_303), 'utf8')) as { synthesize: Record<string, unknown> }
+    const { synthesize } = JSON.parse(readFileSync(join(ROOT, EPOCH_303), 'utf8')) as {
+      synthesize: Record<string, unknown>
+    }
     const file = tmpFile('no-inferences.json', JSON.stringify({ synthesize: { ...synthesize, inferences: {} } }))
     const run = await chorus('synth', '--epoch', file)
     expect(run.code).toBe(1)
@@ -106,7 +110,10 @@ describe('chorus synth --vectors', () => {
 
   it('fails a corrupted table and says where', async () => {
     const csv = readFileSync(join(ROOT, VECTORS), 'utf8')
-    const file = tmpFile('corrupted.csv', setCell(csv, 3, 'inferer_reward_fraction_smooth_1', (v) => v + 0.01))
+    const file = tmpFile(
+      'corrupted.csv',
+      setCell(csv, 3, 'inferer_reward_fraction_smooth_1', (v) => v + 0.01),
+    )
     const run = await chorus('synth', '--vectors', file)
     expect(run.code).toBe(1)
     expect(lastLine(run.stdout)).toBe('757 passed, 1 failed, 254 skipped')
@@ -115,7 +122,13 @@ describe('chorus synth --vectors', () => {
 
   it('takes params from --params', async () => {
     // The chain default reputer exponent (3) is not what the simulator used (1).
-    const run = await chorus('synth', '--vectors', VECTORS, '--params', tmpFile('params.json', '{"p_reward_reputer": 3}'))
+    const run = await chorus(
+      'synth',
+      '--vectors',
+      VECTORS,
+      '--params',
+      tmpFile('params.json', '{"p_reward_reputer": 3}'),
+    )
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^reputer_reward_fraction +0 +15 +5 /m)
     const bad = tmpFile('bad-params.json', '{"p_rewrd_reputer": 3}')

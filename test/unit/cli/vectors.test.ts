@@ -101,9 +101,13 @@ describe('inferLayout', () => {
 
   it('explains what is missing', () => {
     expect(() => inferLayout(['epoch', 'target'])).toThrow(LayoutError)
-    expect(() => inferLayout(['inference_0', 'inference_2', 'reputer_stake_0'])).toThrow(/inference_j columns must be numbered 0\.\.1, found 0, 2/)
+    expect(() => inferLayout(['inference_0', 'inference_2', 'reputer_stake_0'])).toThrow(
+      /inference_j columns must be numbered 0\.\.1, found 0, 2/,
+    )
     const noStake = dropColumns(makeTable(2, 1, 2, 1), (n) => n === 'reputer_1_loss_naive_network_inference')
-    expect(() => inferLayout(parseCsv(noStake).header)).toThrow('missing column: reputer_1_loss_naive_network_inference')
+    expect(() => inferLayout(parseCsv(noStake).header)).toThrow(
+      'missing column: reputer_1_loss_naive_network_inference',
+    )
   })
 })
 
@@ -147,14 +151,26 @@ describe('checkVectors', () => {
     expect(checkedAt('inferer_reward_fraction_0')).toEqual(['504'])
     expect(checkedAt('forecaster_reward_fraction_0')).toEqual([])
     expect(checkedAt('inferer_reward_1')).toEqual([])
-    expect(engine.calls).toEqual(['settle 0', 'settle 1', 'synthesize 1', 'settle 2', 'synthesize 2', 'settle 3', 'synthesize 3', 'settle 4', 'synthesize 4'])
+    expect(engine.calls).toEqual([
+      'settle 0',
+      'settle 1',
+      'synthesize 1',
+      'settle 2',
+      'synthesize 2',
+      'settle 3',
+      'synthesize 3',
+      'settle 4',
+      'synthesize 4',
+    ])
   })
 
   it('fails only the changed value, by more than the tolerance', () => {
     const text = makeTable(3, 2, 2, 3)
     const table = parseCsv(setCell(text, 2, 'forecast_implied_inference_1_oneout_2', (v) => v * (1 + 1e-4)))
     const summary = summarize(checkVectors(table, params, oracle(parseCsv(text), inferLayout(table.header))))
-    expect(summary.failures.map((f) => `${f.column.name} @ ${f.row}`)).toEqual(['forecast_implied_inference_1_oneout_2 @ 502'])
+    expect(summary.failures.map((f) => `${f.column.name} @ ${f.row}`)).toEqual([
+      'forecast_implied_inference_1_oneout_2 @ 502',
+    ])
     expect(summary.families.find((f) => f.family === 'forecast_implied_inference_oneout')?.failed).toBe(1)
   })
 
@@ -187,11 +203,15 @@ describe('checkVectors', () => {
       'line 4: epoch 503 does not follow epoch 501: rows must be consecutive epochs',
     )
     const empty = parseCsv(makeTable(2, 1, 1, 0))
-    expect(() => checkVectors(empty, params, oracle(empty, inferLayout(empty.header)))).toThrow('the table has a header but no rows')
+    expect(() => checkVectors(empty, params, oracle(empty, inferLayout(empty.header)))).toThrow(
+      'the table has a header but no rows',
+    )
   })
 
   it('lists columns it does not know', () => {
-    const text = makeTable(2, 1, 1, 2).replace('epoch,', 'epoch,mystery,').replace(/\n(\d+),/g, '\n$1,7,')
+    const text = makeTable(2, 1, 1, 2)
+      .replace('epoch,', 'epoch,mystery,')
+      .replace(/\n(\d+),/g, '\n$1,7,')
     const table = parseCsv(text)
     const report = checkVectors(table, params, oracle(table, inferLayout(table.header)))
     expect(report.unknownColumns).toEqual(['mystery'])

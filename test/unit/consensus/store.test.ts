@@ -22,7 +22,12 @@ describe('ChainStore', () => {
     dirs.push(dir)
     const store = ChainStore.open(dir)
     store.commit(block(1, [['ledger', bytes(1)]]))
-    store.commit(block(2, [['ledger', bytes(2)], ['topic/a', bytes(7)]]))
+    store.commit(
+      block(2, [
+        ['ledger', bytes(2)],
+        ['topic/a', bytes(7)],
+      ]),
+    )
     store.recordOwnVote(3, 0, 'prevote', bytes(5, 5))
     store.close()
     const again = ChainStore.open(dir)

@@ -79,7 +79,12 @@ interface Served {
 /** Let the server's pending continuations (closing, releasing its slot) run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-function fakeService(): { service: SyncService; penalised: string[]; handleOptions: () => unknown; request: (peer: string, bytes: Uint8Array | 'silent') => Served } {
+function fakeService(): {
+  service: SyncService
+  penalised: string[]
+  handleOptions: () => unknown
+  request: (peer: string, bytes: Uint8Array | 'silent') => Served
+} {
   let handler: StreamHandler | undefined
   let handleOptions: unknown
   const libp2p = {
@@ -112,7 +117,8 @@ function fakeService(): { service: SyncService; penalised: string[]; handleOptio
       sink: async (source: AsyncIterable<Uint8Array | { subarray(): Uint8Array }>) => {
         const chunks: Uint8Array[] = []
         for await (const chunk of source) chunks.push(chunk instanceof Uint8Array ? chunk : chunk.subarray())
-        for await (const frame of lp.decode([Buffer.concat(chunks)])) served.answers.push(decodeCanonical(frame.subarray()))
+        for await (const frame of lp.decode([Buffer.concat(chunks)]))
+          served.answers.push(decodeCanonical(frame.subarray()))
         void settle().then(finish)
       },
       close: async () => {

@@ -1,14 +1,40 @@
 import { describe, expect, it } from 'vitest'
 import { EnvelopeValidator, ValidationError, generateIdentity } from '../../../src/p2p/index.js'
-import { encodeEnvelope, globalChannel, parseChannel, signEnvelope, topicChannel, type Envelope, type UnsignedEnvelope } from '../../../src/wire/index.js'
+import {
+  encodeEnvelope,
+  globalChannel,
+  parseChannel,
+  signEnvelope,
+  topicChannel,
+  type Envelope,
+  type UnsignedEnvelope,
+} from '../../../src/wire/index.js'
 import { INFERENCE_LIMIT, LOG10_LOSS_RANGE, MAX_ELEMENTS_PER_FORECAST } from '../../../src/wire/messages.js'
-import { INFERENCE_LIMIT as ENGINE_INFERENCE_LIMIT, LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../../src/synthesis/input-ranges.js'
+import {
+  INFERENCE_LIMIT as ENGINE_INFERENCE_LIMIT,
+  LOG10_LOSS_MAX,
+  LOG10_LOSS_MIN,
+} from '../../../src/synthesis/input-ranges.js'
 
 const me = await generateIdentity()
 const CHAIN = 'unit-chain'
 const inferences = { kind: 'inferences' as const, topicId: 't1' }
 const bytesOf = (u: Partial<UnsignedEnvelope> = {}): Uint8Array =>
-  encodeEnvelope(signEnvelope({ type: 'inference', chainId: CHAIN, topicId: 't1', epoch: 10, nonce: new Uint8Array(0), payload: { value: 1 }, ...u } as UnsignedEnvelope, me.secretKey, me.publicKey))
+  encodeEnvelope(
+    signEnvelope(
+      {
+        type: 'inference',
+        chainId: CHAIN,
+        topicId: 't1',
+        epoch: 10,
+        nonce: new Uint8Array(0),
+        payload: { value: 1 },
+        ...u,
+      } as UnsignedEnvelope,
+      me.secretKey,
+      me.publicKey,
+    ),
+  )
 
 describe('channels', () => {
   it('builds versioned names and parses them back', () => {
@@ -24,7 +50,10 @@ describe('channels', () => {
 
 describe('EnvelopeValidator policy hooks', () => {
   it('ignores (not rejects) messages outside the epoch window', () => {
-    const v = new EnvelopeValidator({ chainId: CHAIN, checkEpoch: (e: Envelope) => (e.epoch < 5 ? 'too-old' : e.epoch > 20 ? 'too-far' : 'ok') })
+    const v = new EnvelopeValidator({
+      chainId: CHAIN,
+      checkEpoch: (e: Envelope) => (e.epoch < 5 ? 'too-old' : e.epoch > 20 ? 'too-far' : 'ok'),
+    })
     expect(v.validate(inferences, bytesOf({ epoch: 1 }))).toMatchObject({ action: 'ignore', code: 'epoch-too-old' })
     expect(v.validate(inferences, bytesOf({ epoch: 99 }))).toMatchObject({ action: 'ignore', code: 'epoch-too-far' })
     expect(v.validate(inferences, bytesOf({ epoch: 7 }))).toMatchObject({ action: 'accept', code: 'ok' })
@@ -43,7 +72,11 @@ describe('EnvelopeValidator policy hooks', () => {
         throw new ValidationError('reject', 'invalid-content', 'reveal does not match commitment')
       },
     })
-    expect(refusing.validate(inferences, bytesOf())).toMatchObject({ action: 'reject', code: 'invalid-content', reason: 'reveal does not match commitment' })
+    expect(refusing.validate(inferences, bytesOf())).toMatchObject({
+      action: 'reject',
+      code: 'invalid-content',
+      reason: 'reveal does not match commitment',
+    })
     const buggy = new EnvelopeValidator({
       chainId: CHAIN,
       checkEpoch: () => {
@@ -66,7 +99,12 @@ describe('EnvelopeValidator policy hooks', () => {
     const v = new EnvelopeValidator({ chainId: CHAIN })
     const consensus = { kind: 'consensus' as const, topicId: '' }
     const vote = (hash: number): Uint8Array =>
-      bytesOf({ type: 'vote', topicId: '', epoch: 4, payload: { height: 4, round: 0, step: 'prevote', blockHash: new Uint8Array(32).fill(hash) } } as Partial<UnsignedEnvelope>)
+      bytesOf({
+        type: 'vote',
+        topicId: '',
+        epoch: 4,
+        payload: { height: 4, round: 0, step: 'prevote', blockHash: new Uint8Array(32).fill(hash) },
+      } as Partial<UnsignedEnvelope>)
     expect(v.validate(consensus, vote(1))).toMatchObject({ action: 'accept', code: 'ok' })
     expect(v.validate(consensus, vote(2))).toMatchObject({ action: 'accept', code: 'equivocation' })
     expect(v.validate(consensus, vote(2))).toMatchObject({ action: 'reject', code: 'duplicate' })
@@ -89,33 +127,56 @@ describe('numbers in inferences, forecasts and loss bundles', () => {
   const losses = { kind: 'losses' as const, topicId: 't1' }
   const forecasts = { kind: 'forecasts' as const, topicId: 't1' }
   const validate = (type: 'forecast' | 'loss-bundle', payload: Record<string, unknown>) =>
-    new EnvelopeValidator({ chainId: CHAIN }).validate(type === 'forecast' ? forecasts : losses, bytesOf({ type, payload } as Partial<UnsignedEnvelope>))
+    new EnvelopeValidator({ chainId: CHAIN }).validate(
+      type === 'forecast' ? forecasts : losses,
+      bytesOf({ type, payload } as Partial<UnsignedEnvelope>),
+    )
 
   it('accepts values in the range of log10 losses, NaN for an absent table entry', () => {
     expect(validate('loss-bundle', bundle())).toMatchObject({ action: 'accept' })
-    expect(validate('loss-bundle', bundle({ network: LOG10_LOSS_RANGE.max, naive: LOG10_LOSS_RANGE.min }))).toMatchObject({ action: 'accept' })
+    expect(
+      validate('loss-bundle', bundle({ network: LOG10_LOSS_RANGE.max, naive: LOG10_LOSS_RANGE.min })),
+    ).toMatchObject({ action: 'accept' })
     expect(validate('forecast', { losses: { [id(1)]: -3 } })).toMatchObject({ action: 'accept' })
   })
 
   it('rejects a number no loss has as its log10 (it would fail the epoch for everyone)', () => {
-    expect(validate('forecast', { losses: { [id(1)]: 1e155 } })).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    expect(validate('forecast', { losses: { [id(1)]: 1e155 } })).toMatchObject({
+      action: 'reject',
+      code: 'bad-payload',
+    })
     // At most MAX_ELEMENTS_PER_FORECAST elements: each costs every coordinator a one-out recomputation.
     const elements = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [id(i + 1), -1]))
     expect(validate('forecast', { losses: elements(MAX_ELEMENTS_PER_FORECAST) })).toMatchObject({ action: 'accept' })
-    expect(validate('forecast', { losses: elements(MAX_ELEMENTS_PER_FORECAST + 1) })).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    expect(validate('forecast', { losses: elements(MAX_ELEMENTS_PER_FORECAST + 1) })).toMatchObject({
+      action: 'reject',
+      code: 'bad-payload',
+    })
     expect(validate('loss-bundle', bundle({ network: 1e300 }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
-    expect(validate('loss-bundle', bundle({ inferers: { [id(1)]: -400 } }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    expect(validate('loss-bundle', bundle({ inferers: { [id(1)]: -400 } }))).toMatchObject({
+      action: 'reject',
+      code: 'bad-payload',
+    })
     const table = { rows: [id(2)], cols: [id(1)], values: Float64Array.of(1e300) }
-    expect(validate('loss-bundle', bundle({ oneOutInfererForecasters: table }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    expect(validate('loss-bundle', bundle({ oneOutInfererForecasters: table }))).toMatchObject({
+      action: 'reject',
+      code: 'bad-payload',
+    })
   })
 
   it('rejects an inference near the largest double (a weighted sum of it would overflow)', () => {
-    expect(new EnvelopeValidator({ chainId: CHAIN }).validate(inferences, bytesOf({ payload: { value: -1e300 } }))).toMatchObject({ action: 'accept' })
-    expect(new EnvelopeValidator({ chainId: CHAIN }).validate(inferences, bytesOf({ payload: { value: 1.7e308 } }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
-    expect(new EnvelopeValidator({ chainId: CHAIN }).validate(inferences, bytesOf({ payload: { value: [1, -1e301] } }))).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    expect(
+      new EnvelopeValidator({ chainId: CHAIN }).validate(inferences, bytesOf({ payload: { value: -1e300 } })),
+    ).toMatchObject({ action: 'accept' })
+    expect(
+      new EnvelopeValidator({ chainId: CHAIN }).validate(inferences, bytesOf({ payload: { value: 1.7e308 } })),
+    ).toMatchObject({ action: 'reject', code: 'bad-payload' })
+    expect(
+      new EnvelopeValidator({ chainId: CHAIN }).validate(inferences, bytesOf({ payload: { value: [1, -1e301] } })),
+    ).toMatchObject({ action: 'reject', code: 'bad-payload' })
   })
 
-  it('uses the synthesis engine\'s ranges', () => {
+  it("uses the synthesis engine's ranges", () => {
     expect(LOG10_LOSS_RANGE).toEqual({ min: LOG10_LOSS_MIN, max: LOG10_LOSS_MAX })
     expect(INFERENCE_LIMIT).toBe(ENGINE_INFERENCE_LIMIT)
     // Every positive finite double has its log10 inside.

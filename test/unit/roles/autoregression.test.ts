@@ -18,7 +18,9 @@ describe('autoregression: discounted fit (halflife)', () => {
 
   it('with an infinite half-life it is the unweighted fit', () => {
     const values = Array.from({ length: 30 }, (_, t) => Math.sin(t) + 0.1 * t)
-    expect(new AutoRegression(2, { window: 30, halflife: Number.POSITIVE_INFINITY }).infer(contextOf(values))).toBe(new AutoRegression(2, 30).infer(contextOf(values)))
+    expect(new AutoRegression(2, { window: 30, halflife: Number.POSITIVE_INFINITY }).infer(contextOf(values))).toBe(
+      new AutoRegression(2, 30).infer(contextOf(values)),
+    )
   })
 
   it('rejects a half-life that is not > 0', () => {
@@ -34,7 +36,10 @@ describe('autoregression on changes (diff)', () => {
     const diff = new AutoRegression(2, { window: 40, diff: true }).infer(contextOf(values))
     expect(diff).toBeCloseTo(last + 2, 1)
     // Two epochs ahead: two changes added.
-    expect(new AutoRegression(2, { window: 40, diff: true }).infer(contextOf(values, { epoch: 41 }))).toBeCloseTo(last + 4, 1)
+    expect(new AutoRegression(2, { window: 40, diff: true }).infer(contextOf(values, { epoch: 41 }))).toBeCloseTo(
+      last + 4,
+      1,
+    )
   })
 
   it('is the last value while there are too few changes to fit', () => {

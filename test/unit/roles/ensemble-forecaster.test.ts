@@ -39,7 +39,9 @@ describe('ensemble forecaster', () => {
   it('never covers itself, nor an inferer not expected this epoch', () => {
     const { truth, inferences } = history(30, biased)
     const f = new EnsembleForecaster()
-    expect(Object.keys(f.forecast(contextOf(truth, { self: 'lo', inferers: ['far', 'hi'], inferences })))).toEqual(['hi'])
+    expect(Object.keys(f.forecast(contextOf(truth, { self: 'lo', inferers: ['far', 'hi'], inferences })))).toEqual([
+      'hi',
+    ])
     expect(Object.keys(f.forecast(contextOf(truth, { inferers: ['far', 'hi'], inferences })))).toEqual(['hi'])
   })
 
@@ -50,12 +52,16 @@ describe('ensemble forecaster', () => {
   it('ranks in the topic loss function', () => {
     // Under absolute error a group's mean |error| decides; hi+lo is still exact.
     const { truth, inferences } = history(30, biased)
-    const pick = new EnsembleForecaster().pick(contextOf(truth, { inferers: ['far', 'hi', 'lo'], inferences, lossFunction: 'absolute-error' }))
+    const pick = new EnsembleForecaster().pick(
+      contextOf(truth, { inferers: ['far', 'hi', 'lo'], inferences, lossFunction: 'absolute-error' }),
+    )
     expect(pick?.members).toEqual(['hi', 'lo'])
   })
 
   it('is built from specs and rejects bad ones', () => {
-    expect(createForecaster('ensemble:halflives=2/8,meta=0.1').name).toBe('ensemble:halflives=2/8,meta=0.1,statistic=mean')
+    expect(createForecaster('ensemble:halflives=2/8,meta=0.1').name).toBe(
+      'ensemble:halflives=2/8,meta=0.1,statistic=mean',
+    )
     expect(createModel('last@ensemble').name).toMatch(/^last@ensemble:/)
     expect(() => createForecaster('ensemble:halflives=2/x')).toThrow(/halflives must be a list of numbers/)
     expect(() => createForecaster('ensemble:maxInferers=11')).toThrow(/maxInferers/)

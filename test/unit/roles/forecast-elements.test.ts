@@ -14,7 +14,20 @@ describe('forecastElements', () => {
     const forecast: Record<string, number> = {}
     for (let i = 1; i <= 25; i++) forecast[`w${String(i).padStart(2, '0')}`] = i > 20 ? -5 : -1
     const kept = forecastElements(forecast, 'w03')
-    expect(Object.keys(kept)).toEqual(['w01', 'w02', 'w04', 'w05', 'w06', 'w07', 'w08', 'w21', 'w22', 'w23', 'w24', 'w25'])
+    expect(Object.keys(kept)).toEqual([
+      'w01',
+      'w02',
+      'w04',
+      'w05',
+      'w06',
+      'w07',
+      'w08',
+      'w21',
+      'w22',
+      'w23',
+      'w24',
+      'w25',
+    ])
     expect(Object.keys(kept)).toHaveLength(MAX_ELEMENTS_PER_FORECAST)
   })
 })

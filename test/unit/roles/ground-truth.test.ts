@@ -16,14 +16,19 @@ describe('synthetic series', () => {
     const b = new SyntheticSeries({ seed: 9 })
     const epochs = [5000, 3, 1500, 0, 1023, 1024, 4999]
     const forward = epochs.map((e) => a.valueAt(e))
-    const backward = [...epochs].reverse().map((e) => b.valueAt(e)).reverse()
+    const backward = [...epochs]
+      .reverse()
+      .map((e) => b.valueAt(e))
+      .reverse()
     expect(backward).toEqual(forward)
     expect(new SyntheticSeries({ seed: 10 }).valueAt(3)).not.toBe(a.valueAt(3))
   })
 
   it('has pinned values (the series every node agrees on must not drift between versions)', () => {
     const s = new SyntheticSeries({ seed: 42 })
-    expect([0, 1, 2, 100].map((e) => s.valueAt(e))).toEqual([99.41909029936093, 99.09390585543844, 98.80268310534561, 93.65898013316053])
+    expect([0, 1, 2, 100].map((e) => s.valueAt(e))).toEqual([
+      99.41909029936093, 99.09390585543844, 98.80268310534561, 93.65898013316053,
+    ])
   })
 
   it('moves through every regime, 30–70 epochs each, never repeating one', () => {
@@ -68,8 +73,12 @@ describe('csv series', () => {
   })
 
   it('names the file, line and column in its errors', () => {
-    expect(() => parseCsvSeries(text, 'x.csv', 'open')).toThrow('csv x.csv: no column "open" (columns: "date", "price", "volume", or a number 1..3)')
-    expect(() => parseCsvSeries('"a"\n1\nabc\n', 'z.csv')).toThrow('csv z.csv: line 3, column "a": "abc" is not a number')
+    expect(() => parseCsvSeries(text, 'x.csv', 'open')).toThrow(
+      'csv x.csv: no column "open" (columns: "date", "price", "volume", or a number 1..3)',
+    )
+    expect(() => parseCsvSeries('"a"\n1\nabc\n', 'z.csv')).toThrow(
+      'csv z.csv: line 3, column "a": "abc" is not a number',
+    )
     expect(() => parseCsvSeries('"a"\n', 'e.csv')).toThrow(/no data rows/)
     expect(() => parseCsvSeries('"a","b"\nx,y\n', 'n.csv')).toThrow(/no numeric column/)
   })
@@ -91,7 +100,9 @@ describe('ground-truth specs', () => {
     expect(csv.name).toMatch(/series-small\.csv:seasonal$/)
     expect(await csv.valueAt(0)).toBe(10.047)
     expect((await createGroundTruth('csv:configs/series-small.csv', { baseDir: REPO })).name).toMatch(/:level$/)
-    expect((await createGroundTruth('http:http://127.0.0.1:1/t/{epoch}')).name).toBe('http:http://127.0.0.1:1/t/{epoch}')
+    expect((await createGroundTruth('http:http://127.0.0.1:1/t/{epoch}')).name).toBe(
+      'http:http://127.0.0.1:1/t/{epoch}',
+    )
     expect((await createGroundTruth('https://example.org/t')).name).toBe('http:https://example.org/t')
   })
 

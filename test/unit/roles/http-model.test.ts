@@ -47,7 +47,11 @@ describe('http model', () => {
     // Ids outside context.inferers are dropped.
     expect(forecast).toEqual({ w1: -1, w2: -1 })
     expect(bodies.length).toBe(before + 1)
-    expect(bodies.at(-1)).toMatchObject({ version: 1, id: 1, context: { epoch: 3, self: 'me', inferers: ['w1', 'w2'] } })
+    expect(bodies.at(-1)).toMatchObject({
+      version: 1,
+      id: 1,
+      context: { epoch: 3, self: 'me', inferers: ['w1', 'w2'] },
+    })
     expect(await m.infer({ ...ctx, epoch: 4 })).toBe(4)
     expect(bodies.length).toBe(before + 2)
   })

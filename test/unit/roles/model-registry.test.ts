@@ -6,7 +6,16 @@ import { contextOf } from './helpers.js'
 
 describe('model specs', () => {
   it('builds every built-in from its string form, with the default forecaster', () => {
-    const names = ['last', 'ma:5', 'ema:0.3', 'ema:alpha=0.3', 'trend:6', 'drift:10', 'ar:2', 'ar:order=2,window=30'].map((s) => createModel(s).name)
+    const names = [
+      'last',
+      'ma:5',
+      'ema:0.3',
+      'ema:alpha=0.3',
+      'trend:6',
+      'drift:10',
+      'ar:2',
+      'ar:order=2,window=30',
+    ].map((s) => createModel(s).name)
     expect(names).toEqual([
       'last@adaptive:meta=0.05,cover=1',
       'ma:5@adaptive:meta=0.05,cover=1',
@@ -22,7 +31,9 @@ describe('model specs', () => {
   it('takes a forecaster after @, and the object form', () => {
     expect(createModel('ema:0.5@loss-ema:0.3').name).toBe('ema:0.5@loss-ema:alpha=0.3,statistic=mean')
     expect(createModel('last@regime:window=24,statistic=log').name).toMatch(/^last@regime:window=24,.*statistic=log/)
-    expect(createModel({ kind: 'ma', window: 4, forecaster: { kind: 'loss-ema', alpha: 0.1 } }).name).toBe('ma:4@loss-ema:alpha=0.1,statistic=mean')
+    expect(createModel({ kind: 'ma', window: 4, forecaster: { kind: 'loss-ema', alpha: 0.1 } }).name).toBe(
+      'ma:4@loss-ema:alpha=0.1,statistic=mean',
+    )
     expect(createModel('moving-average:3').name).toMatch(/^ma:3@/)
   })
 
@@ -32,9 +43,16 @@ describe('model specs', () => {
   })
 
   it('parses external models without touching their URL or command line', () => {
-    expect(parseModelSpec('http:http://127.0.0.1:9000/a?b=c@d')).toEqual({ kind: 'http', url: 'http://127.0.0.1:9000/a?b=c@d' })
+    expect(parseModelSpec('http:http://127.0.0.1:9000/a?b=c@d')).toEqual({
+      kind: 'http',
+      url: 'http://127.0.0.1:9000/a?b=c@d',
+    })
     expect(parseModelSpec('https://example.org/m')).toEqual({ kind: 'http', url: 'https://example.org/m' })
-    expect(parseModelSpec(`cmd:python3 -u "my model.py" --x 'a b'`)).toEqual({ kind: 'cmd', command: 'python3', args: ['-u', 'my model.py', '--x', 'a b'] })
+    expect(parseModelSpec(`cmd:python3 -u "my model.py" --x 'a b'`)).toEqual({
+      kind: 'cmd',
+      command: 'python3',
+      args: ['-u', 'my model.py', '--x', 'a b'],
+    })
   })
 
   it.each([
@@ -55,11 +73,15 @@ describe('model specs', () => {
 
   it('rejects a bad object spec naming the field', () => {
     expect(() => createModel({ kind: 'ma', window: -1 })).toThrow(/window must be an integer >= 1 \(got -1\)/)
-    expect(() => createModel({ kind: 'http', url: 'http://x', timeoutMs: 'soon' })).toThrow(/timeoutMs must be an integer >= 1/)
+    expect(() => createModel({ kind: 'http', url: 'http://x', timeoutMs: 'soon' })).toThrow(
+      /timeoutMs must be an integer >= 1/,
+    )
   })
 
   it('builds the oracle test device from the topic truth', async () => {
     const m = createModel('oracle:noise=0,bias=1', { groundTruth: new SyntheticSeries({ seed: 1 }) })
-    expect(await m.infer(contextOf([1], { epoch: 5 }))).toBe((new SyntheticSeries({ seed: 1 }).valueAt(5) as number) + 1)
+    expect(await m.infer(contextOf([1], { epoch: 5 }))).toBe(
+      (new SyntheticSeries({ seed: 1 }).valueAt(5) as number) + 1,
+    )
   })
 })

@@ -19,7 +19,14 @@ describe('inferers on a known series', () => {
   })
 
   it('every built-in needs one known value, and says so', () => {
-    for (const m of [new LastValue(), new MovingAverage(3), new Ema(0.5), new LinearTrend(4), new Drift(3), new AutoRegression(2, 20)]) {
+    for (const m of [
+      new LastValue(),
+      new MovingAverage(3),
+      new Ema(0.5),
+      new LinearTrend(4),
+      new Drift(3),
+      new AutoRegression(2, 20),
+    ]) {
       expect(() => m.infer(contextOf([]))).toThrow(ModelError)
       expect(() => m.infer(contextOf([]))).toThrow(/needs 1 known truth value/)
     }
@@ -99,7 +106,17 @@ function lossHistory(n: number, la: (t: number) => number, lb: (t: number) => nu
 
 describe('forecasters', () => {
   it('loss-ema forecasts lower losses for the inferer that has done better', () => {
-    const ctx = contextOf(Array.from({ length: 30 }, (_, t) => t), { inferers: ['a', 'b', 'c', 'new'], inferenceLosses: lossHistory(30, () => -2, () => -1) })
+    const ctx = contextOf(
+      Array.from({ length: 30 }, (_, t) => t),
+      {
+        inferers: ['a', 'b', 'c', 'new'],
+        inferenceLosses: lossHistory(
+          30,
+          () => -2,
+          () => -1,
+        ),
+      },
+    )
     const f = new LossEmaForecaster(0.2).forecast(ctx)
     expect(Object.keys(f).sort()).toEqual(['a', 'b', 'c', 'new'])
     expect(f.a).toBeLessThan(f.b)
@@ -120,7 +137,16 @@ describe('forecasters', () => {
     // Consensus losses say a is better; the inferences of the same epochs say b is.
     const values = Array.from({ length: 20 }, () => 10)
     const inferences = values.map((_, epoch) => ({ epoch, values: { a: 13, b: 10.5, c: 11 } }))
-    const ctx = contextOf(values, { inferers: ['a', 'b', 'c'], inferenceLosses: lossHistory(20, () => -3, () => 0), inferences, lossFunction: 'squared-error' })
+    const ctx = contextOf(values, {
+      inferers: ['a', 'b', 'c'],
+      inferenceLosses: lossHistory(
+        20,
+        () => -3,
+        () => 0,
+      ),
+      inferences,
+      lossFunction: 'squared-error',
+    })
     const f = new LossEmaForecaster(0.3).forecast(ctx)
     expect(f.b).toBeLessThan(f.c)
     expect(f.c).toBeLessThan(f.a)
@@ -133,19 +159,33 @@ describe('forecasters', () => {
     const values: number[] = []
     for (let t = 0; t < 100; t++) values.push(t < 40 ? 2 * t : t < 80 ? 80 + (t % 2) : 81 + 2 * (t - 79))
     const trending = (t: number): boolean => t < 40 || t >= 80
-    const losses = lossHistory(99, (t) => (trending(t - 1) ? -3 : 0), (t) => (trending(t - 1) ? 0 : -3))
+    const losses = lossHistory(
+      99,
+      (t) => (trending(t - 1) ? -3 : 0),
+      (t) => (trending(t - 1) ? 0 : -3),
+    )
     const f = new RegimeForecaster({ window: 8 })
     expect(classify(seriesFeatures(values, 100, 8))).toBe('trend')
     expect(classify(seriesFeatures(values, 70, 8))).toBe('revert')
     const inTrend = f.forecast(contextOf(values, { inferers: ['a', 'b'], inferenceLosses: losses }))
     expect(inTrend.a).toBeLessThan(inTrend.b)
-    const inNoise = f.forecast(contextOf(values.slice(0, 75), { inferers: ['a', 'b'], inferenceLosses: losses.slice(0, 74) }))
+    const inNoise = f.forecast(
+      contextOf(values.slice(0, 75), { inferers: ['a', 'b'], inferenceLosses: losses.slice(0, 74) }),
+    )
     expect(inNoise.b).toBeLessThan(inNoise.a)
   })
 
   it('the adaptive forecaster covers the expected best only, never itself', () => {
     const values = Array.from({ length: 60 }, (_, t) => t)
-    const ctx = contextOf(values, { self: 'a', inferers: ['b', 'c'], inferenceLosses: lossHistory(60, () => -5, () => -2) })
+    const ctx = contextOf(values, {
+      self: 'a',
+      inferers: ['b', 'c'],
+      inferenceLosses: lossHistory(
+        60,
+        () => -5,
+        () => -2,
+      ),
+    })
     const f = new AdaptiveForecaster()
     expect(Object.keys(f.forecast(ctx))).toEqual(['b'])
     expect(f.chosenExpert(ctx)).toMatch(/^(ema|regime):/)

@@ -18,7 +18,14 @@ describe('simulation of the default topic', () => {
   })
 
   it('60 epochs: every epoch decided; after warm-up the network beats naive, equal weights and the best single worker; weights follow the regime', async () => {
-    const run = await simulate({ groundTruth: series, workers: defaultWorkerPopulation(), reputers: 2, epochs: 60, warmup: 20, start: 1 })
+    const run = await simulate({
+      groundTruth: series,
+      workers: defaultWorkerPopulation(),
+      reputers: 2,
+      epochs: 60,
+      warmup: 20,
+      start: 1,
+    })
     const s = run.summary
     expect(s.decided).toBe(60)
     expect(run.perEpoch.every((r) => Object.keys(r.skipped).length === 0)).toBe(true)
@@ -34,7 +41,13 @@ describe('simulation of the default topic', () => {
   })
 
   it('200 epochs: the network beats the best single worker, and weights move to the suited worker after most regime changes', async () => {
-    const run = await simulate({ groundTruth: series, workers: defaultWorkerPopulation(), epochs: 200, warmup: 40, start: 1 })
+    const run = await simulate({
+      groundTruth: series,
+      workers: defaultWorkerPopulation(),
+      epochs: 200,
+      warmup: 40,
+      start: 1,
+    })
     const s = run.summary
     expect(s.networkLoss).toBeLessThan(s.naiveLoss)
     expect((s.bestWorkerLoss as number) / s.networkLoss).toBeGreaterThan(1.1)
@@ -61,8 +74,20 @@ describe('simulation of the default topic', () => {
       { id: 'b', model: createModel('oracle:noise=2,seed=5', { groundTruth: series }) },
       { id: 'c', model: broken },
     ]
-    const one = await simulate({ groundTruth: series, workers: workers(), epochs: 30, warmup: 5, lossFunction: 'squared-log-error' })
-    const two = await simulate({ groundTruth: series, workers: workers(), epochs: 30, warmup: 5, lossFunction: 'squared-log-error' })
+    const one = await simulate({
+      groundTruth: series,
+      workers: workers(),
+      epochs: 30,
+      warmup: 5,
+      lossFunction: 'squared-log-error',
+    })
+    const two = await simulate({
+      groundTruth: series,
+      workers: workers(),
+      epochs: 30,
+      warmup: 5,
+      lossFunction: 'squared-log-error',
+    })
     expect(two.perEpoch.map((r) => r.networkInference)).toEqual(one.perEpoch.map((r) => r.networkInference))
     expect(one.summary.decided).toBe(30)
     expect(one.perEpoch.find((r) => r.epoch === 3)?.skipped).toEqual({ c: 'no answer this epoch' })

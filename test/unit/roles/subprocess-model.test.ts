@@ -22,7 +22,12 @@ rl.on('line', (line) => {
 
 const models: SubprocessModel[] = []
 function model(options: { timeoutMs?: number; maxRestarts?: number; script?: string } = {}): SubprocessModel {
-  const m = new SubprocessModel({ command: process.execPath, args: ['-e', options.script ?? SCRIPT], timeoutMs: options.timeoutMs ?? 3000, maxRestarts: options.maxRestarts })
+  const m = new SubprocessModel({
+    command: process.execPath,
+    args: ['-e', options.script ?? SCRIPT],
+    timeoutMs: options.timeoutMs ?? 3000,
+    maxRestarts: options.maxRestarts,
+  })
   models.push(m)
   return m
 }

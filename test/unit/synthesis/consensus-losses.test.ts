@@ -9,8 +9,19 @@ const B = (parts: LossBundleParts): LossBundle => lossBundleOf({ naive: -1, ...p
 describe('stake-weighted consensus (§3.1)', () => {
   it('weights raw stakes over the reporters of each value, in every field', () => {
     const reports = {
-      r2: { stake: 3, losses: B({ network: -4, inferers: { a: -1 }, oneOutInfererForecasters: { f: { a: -2, b: -3 } }, oneInForecasters: { f: -1 } }) },
-      r1: { stake: 1, losses: B({ network: -2, inferers: { a: -3, b: -5 }, oneOutInfererForecasters: { f: { a: -6 }, g: {} } }) },
+      r2: {
+        stake: 3,
+        losses: B({
+          network: -4,
+          inferers: { a: -1 },
+          oneOutInfererForecasters: { f: { a: -2, b: -3 } },
+          oneInForecasters: { f: -1 },
+        }),
+      },
+      r1: {
+        stake: 1,
+        losses: B({ network: -2, inferers: { a: -3, b: -5 }, oneOutInfererForecasters: { f: { a: -6 }, g: {} } }),
+      },
     }
     const L = consensusLosses(['r1', 'r2'], reports)
     expect(L.network).toBe((-2 * 1 + -4 * 3) / 4)
@@ -23,7 +34,17 @@ describe('stake-weighted consensus (§3.1)', () => {
 
   it('flattens in the §3.3 order with NaN for missing reports', () => {
     const reports = {
-      a: { stake: 1, losses: B({ inferers: { x: 1 }, forecasters: { f: 2 }, oneOutInfererForecasters: { f: { x: 3 } }, oneOutInferers: { x: 4 }, oneOutForecasters: { f: 5 }, oneInForecasters: { f: 6 } }) },
+      a: {
+        stake: 1,
+        losses: B({
+          inferers: { x: 1 },
+          forecasters: { f: 2 },
+          oneOutInfererForecasters: { f: { x: 3 } },
+          oneOutInferers: { x: 4 },
+          oneOutForecasters: { f: 5 },
+          oneInForecasters: { f: 6 },
+        }),
+      },
       b: { stake: 1, losses: B({ inferers: { y: 7 } }) },
     }
     const m = lossMatrix(['a', 'b'], reports)
@@ -42,8 +63,14 @@ describe('stake-weighted consensus (§3.1)', () => {
       { oneOutInfererForecasters: { f: { a: -2 }, e: {}, h: {} } },
     ]
     for (const extra of cases) {
-      const m = lossMatrix(['r1', 'r2'], { r1: { stake: 1, losses: first }, r2: { stake: 1, losses: B({ inferers: { a: -1 }, ...extra }) } })
-      const L = consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: first }, r2: { stake: 1, losses: B({ inferers: { a: -1 }, ...extra }) } })
+      const m = lossMatrix(['r1', 'r2'], {
+        r1: { stake: 1, losses: first },
+        r2: { stake: 1, losses: B({ inferers: { a: -1 }, ...extra }) },
+      })
+      const L = consensusLosses(['r1', 'r2'], {
+        r1: { stake: 1, losses: first },
+        r2: { stake: 1, losses: B({ inferers: { a: -1 }, ...extra }) },
+      })
       const nan = Array.from(m.values).filter((v) => Number.isNaN(v)).length
       expect(m.missing).toBe(nan)
       if (extra.inferers) expect(L.inferers).toEqual({ a: -1, b: -2 })
@@ -63,25 +90,59 @@ describe('stake-weighted consensus (§3.1)', () => {
     expect(() => consensusLosses(['r'], inf)).toThrow(expect.objectContaining({ code: 'NON_FINITE' }))
   })
 
-  it('checks the ids of every reputer\'s table, not only the first one\'s', () => {
+  it("checks the ids of every reputer's table, not only the first one's", () => {
     const good = B({ oneOutInfererForecasters: { f: { a: -2, b: -3 } } })
-    for (const cols of [['b', 'a'], ['a', 'a'], ['a', '']]) {
-      const bad: LossBundle = { ...good, oneOutInfererForecasters: { rows: ['f'], cols, values: Float64Array.of(-1, -1) } }
-      expect(() => consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: good }, r2: { stake: 1, losses: bad } })).toThrow(/reputers\.r2\.losses\.one_out_inferer_forecasters\.cols/)
+    for (const cols of [
+      ['b', 'a'],
+      ['a', 'a'],
+      ['a', ''],
+    ]) {
+      const bad: LossBundle = {
+        ...good,
+        oneOutInfererForecasters: { rows: ['f'], cols, values: Float64Array.of(-1, -1) },
+      }
+      expect(() =>
+        consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: good }, r2: { stake: 1, losses: bad } }),
+      ).toThrow(/reputers\.r2\.losses\.one_out_inferer_forecasters\.cols/)
     }
     // Equal ids in another array object are accepted as the first table's.
-    const copy: LossBundle = { ...good, oneOutInfererForecasters: { ...good.oneOutInfererForecasters, cols: [...good.oneOutInfererForecasters.cols] } }
-    expect(plainOf(consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: good }, r2: { stake: 1, losses: copy } }).oneOutInfererForecasters)).toEqual({ f: { a: -2, b: -3 } })
+    const copy: LossBundle = {
+      ...good,
+      oneOutInfererForecasters: { ...good.oneOutInfererForecasters, cols: [...good.oneOutInfererForecasters.cols] },
+    }
+    expect(
+      plainOf(
+        consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: good }, r2: { stake: 1, losses: copy } })
+          .oneOutInfererForecasters,
+      ),
+    ).toEqual({ f: { a: -2, b: -3 } })
   })
 
   it('names the first table value that is not a log10 loss, whichever reputer and row it is in', () => {
-    const good = (): LossBundle => B({ inferers: { a: -1, b: -2 }, oneOutInfererForecasters: { f: { a: -2, b: -3 }, g: { a: -1, b: -1 } } })
-    const withBad = B({ inferers: { a: -1, b: -2 }, oneOutInfererForecasters: { f: { a: -2, b: -3 }, g: { a: -1, b: 1e6 } } })
-    const reports = { r1: { stake: 1, losses: good() }, r2: { stake: 2, losses: withBad }, r3: { stake: 1, losses: good() } }
-    expect(() => consensusLosses(['r1', 'r2', 'r3'], reports)).toThrow(/reputers\.r2\.losses\.one_out_inferer_forecasters\["g"\]\["b"\]/)
-    expect(() => consensusLosses(['r1', 'r2', 'r3'], reports)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    const good = (): LossBundle =>
+      B({ inferers: { a: -1, b: -2 }, oneOutInfererForecasters: { f: { a: -2, b: -3 }, g: { a: -1, b: -1 } } })
+    const withBad = B({
+      inferers: { a: -1, b: -2 },
+      oneOutInfererForecasters: { f: { a: -2, b: -3 }, g: { a: -1, b: 1e6 } },
+    })
+    const reports = {
+      r1: { stake: 1, losses: good() },
+      r2: { stake: 2, losses: withBad },
+      r3: { stake: 1, losses: good() },
+    }
+    expect(() => consensusLosses(['r1', 'r2', 'r3'], reports)).toThrow(
+      /reputers\.r2\.losses\.one_out_inferer_forecasters\["g"\]\["b"\]/,
+    )
+    expect(() => consensusLosses(['r1', 'r2', 'r3'], reports)).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    )
     // Also when the bad reputer's table holds an id the first one lacks (the union layout).
-    const wider = B({ inferers: { a: -1, b: -2 }, oneOutInfererForecasters: { f: { a: -2, b: -3, c: NaN }, g: { a: -1, b: -1, c: -400 } } })
-    expect(() => consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: good() }, r2: { stake: 1, losses: wider } })).toThrow(/r2\.losses\.one_out_inferer_forecasters\["g"\]\["c"\]/)
+    const wider = B({
+      inferers: { a: -1, b: -2 },
+      oneOutInfererForecasters: { f: { a: -2, b: -3, c: NaN }, g: { a: -1, b: -1, c: -400 } },
+    })
+    expect(() =>
+      consensusLosses(['r1', 'r2'], { r1: { stake: 1, losses: good() }, r2: { stake: 1, losses: wider } }),
+    ).toThrow(/r2\.losses\.one_out_inferer_forecasters\["g"\]\["c"\]/)
   })
 })

@@ -50,6 +50,8 @@ function outputsHash(): string {
 
 describe('synthesis engine version', () => {
   it(`the outputs are the ones recorded for version ${SYNTHESIS_ENGINE_VERSION}`, () => {
-    expect(outputsHash(), 'the engine results changed: bump SYNTHESIS_ENGINE_VERSION and record the new hash').toBe(RECORDED[SYNTHESIS_ENGINE_VERSION])
+    expect(outputsHash(), 'the engine results changed: bump SYNTHESIS_ENGINE_VERSION and record the new hash').toBe(
+      RECORDED[SYNTHESIS_ENGINE_VERSION],
+    )
   })
 })

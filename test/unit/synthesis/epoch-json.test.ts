@@ -115,9 +115,13 @@ describe('parseEpochFile', () => {
   it('copies ids byte for byte, whatever they look like', () => {
     const json = small()
     // JSON.parse, not a literal: a literal `__proto__` key would set the prototype.
-    json.synthesize.inferences = JSON.parse('{"W1":1,"w1":2,"p_norm":3,"initialRegret":4,"__proto__":5,"constructor":6}')
+    json.synthesize.inferences = JSON.parse(
+      '{"W1":1,"w1":2,"p_norm":3,"initialRegret":4,"__proto__":5,"constructor":6}',
+    )
     const inferences = parseEpochFile(json).synthesize!.input.inferences
-    expect(Object.keys(inferences).sort()).toEqual(['W1', '__proto__', 'constructor', 'initialRegret', 'p_norm', 'w1'].sort())
+    expect(Object.keys(inferences).sort()).toEqual(
+      ['W1', '__proto__', 'constructor', 'initialRegret', 'p_norm', 'w1'].sort(),
+    )
     // biome-ignore lint/suspicious/noProto: the test is that a `__proto__` id is an ordinary key
     expect(inferences.__proto__).toBe(5)
     expect(inferences.toString).toBeUndefined()
@@ -133,18 +137,50 @@ describe('validation names the path and the reason', () => {
       'synthesize.state.regrets.network.inferers.w1: must be a finite number, got the string "0.3"',
     ],
     ['a missing field', (j) => delete j.synthesize.inferences, 'synthesize.inferences: is required'],
-    ['a settle state without score history', (j) => delete j.settle.state.score_history, 'settle.state.score_history: is required'],
+    [
+      'a settle state without score history',
+      (j) => delete j.settle.state.score_history,
+      'settle.state.score_history: is required',
+    ],
     ['a negative topic reward', (j) => (j.settle.topic_reward = -1), 'settle.topic_reward: must be >= 0, got -1'],
-    ['a fractional inclusion count', (j) => (j.settle.state.inferer_inclusion_counts.alice = 1.5), 'settle.state.inferer_inclusion_counts.alice: must be an integer >= 0, got 1.5'],
-    ['a list entry', (j) => (j.settle.state.score_history.inferers[1] = null), 'settle.state.score_history.inferers[1]: must be a finite number, got null'],
-    ['a param out of range', (j) => (j.synthesize.params.alpha_regret = 0), 'synthesize.params.alpha_regret: must be in (0, 1] (got 0)'],
-    ['a forecast element', (j) => (j.synthesize.forecasts.dave.bob = true), 'synthesize.forecasts.dave.bob: must be a finite number, got true'],
-    ['a loss bundle that is a list', (j) => (j.settle.reputers.r1.losses = []), 'settle.reputers.r1.losses: must be an object, got a list'],
-    ['naive forecaster regrets', (j) => (j.synthesize.state.regrets.naive.forecasters = { dave: 1 }), 'synthesize.state.regrets.naive.forecasters: must be {}'],
-    ['no step at all', (j) => {
-      delete j.synthesize
-      delete j.settle
-    }, '(top level): must have "synthesize", "settle" or both'],
+    [
+      'a fractional inclusion count',
+      (j) => (j.settle.state.inferer_inclusion_counts.alice = 1.5),
+      'settle.state.inferer_inclusion_counts.alice: must be an integer >= 0, got 1.5',
+    ],
+    [
+      'a list entry',
+      (j) => (j.settle.state.score_history.inferers[1] = null),
+      'settle.state.score_history.inferers[1]: must be a finite number, got null',
+    ],
+    [
+      'a param out of range',
+      (j) => (j.synthesize.params.alpha_regret = 0),
+      'synthesize.params.alpha_regret: must be in (0, 1] (got 0)',
+    ],
+    [
+      'a forecast element',
+      (j) => (j.synthesize.forecasts.dave.bob = true),
+      'synthesize.forecasts.dave.bob: must be a finite number, got true',
+    ],
+    [
+      'a loss bundle that is a list',
+      (j) => (j.settle.reputers.r1.losses = []),
+      'settle.reputers.r1.losses: must be an object, got a list',
+    ],
+    [
+      'naive forecaster regrets',
+      (j) => (j.synthesize.state.regrets.naive.forecasters = { dave: 1 }),
+      'synthesize.state.regrets.naive.forecasters: must be {}',
+    ],
+    [
+      'no step at all',
+      (j) => {
+        delete j.synthesize
+        delete j.settle
+      },
+      '(top level): must have "synthesize", "settle" or both',
+    ],
   ]
   it.each(cases)('%s', (_, breakIt, message) => {
     const json = small()

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
-import type { IdMap, RegretSet, SynthesisInput, SynthesisOutput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
+import type {
+  IdMap,
+  RegretSet,
+  SynthesisInput,
+  SynthesisOutput,
+  SynthesisParams,
+  TopicState,
+} from '../../../src/synthesis/types.js'
 import { nestedOf } from '../../../src/synthesis/id-matrix.js'
 import { familyOf } from '../../../src/synthesis/regret-family.js'
 
@@ -30,7 +37,10 @@ export function paramsFromJson(json: Json): SynthesisParams {
   return out as unknown as SynthesisParams
 }
 
-const regretSet = (json: Json | undefined): RegretSet => ({ inferers: json?.inferers ?? {}, forecasters: json?.forecasters ?? {} })
+const regretSet = (json: Json | undefined): RegretSet => ({
+  inferers: json?.inferers ?? {},
+  forecasters: json?.forecasters ?? {},
+})
 
 const setsOf = (json: Json | undefined): IdMap<RegretSet> => {
   const out: Record<string, RegretSet> = {}
@@ -101,7 +111,10 @@ export function expectMatches(got: unknown, expected: unknown, path = '$', rel =
   if (typeof expected === 'number') {
     expect(typeof got, path).toBe('number')
     const tol = Math.max(rel * Math.abs(expected), 1e-9)
-    expect(Math.abs((got as number) - expected), `${path}: got ${String(got)}, expected ${expected}`).toBeLessThanOrEqual(tol)
+    expect(
+      Math.abs((got as number) - expected),
+      `${path}: got ${String(got)}, expected ${expected}`,
+    ).toBeLessThanOrEqual(tol)
   } else if (Array.isArray(expected)) {
     expect(Array.isArray(got), path).toBe(true)
     expect((got as unknown[]).length, `${path}.length`).toBe(expected.length)

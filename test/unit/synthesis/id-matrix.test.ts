@@ -1,9 +1,18 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { checkedMatrix, indexOfSorted, matrixOf, nestedOf, positionsIn, unionSorted } from '../../../src/synthesis/id-matrix.js'
+import {
+  checkedMatrix,
+  indexOfSorted,
+  matrixOf,
+  nestedOf,
+  positionsIn,
+  unionSorted,
+} from '../../../src/synthesis/id-matrix.js'
 import { SynthesisError } from '../../../src/synthesis/errors.js'
 
-const sortedUnique = fc.uniqueArray(fc.constantFrom<string>('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), { maxLength: 8 }).map((xs) => [...xs].sort())
+const sortedUnique = fc
+  .uniqueArray(fc.constantFrom<string>('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), { maxLength: 8 })
+  .map((xs) => [...xs].sort())
 
 describe('IdMatrix', () => {
   it('nested → matrix → nested is the identity (empty rows kept, absent entries absent)', () => {
@@ -41,7 +50,9 @@ describe('IdMatrix', () => {
     expect(code({ rows: ['a', 'a'], cols: ['x'], values: new Float64Array(2) })).toMatch(/ascending and unique/)
     expect(code({ rows: ['a'], cols: ['x'], values: [1] })).toMatch(/Float64Array/)
     expect(code({ rows: ['a'], cols: ['x', 'y'], values: new Float64Array(1) })).toMatch(/rows × cols = 2/)
-    expect(code({ rows: ['a'], cols: ['x'], values: Float64Array.of(Number.POSITIVE_INFINITY) })).toMatch(/NON_FINITE: t\["a"\]\["x"\]/)
+    expect(code({ rows: ['a'], cols: ['x'], values: Float64Array.of(Number.POSITIVE_INFINITY) })).toMatch(
+      /NON_FINITE: t\["a"\]\["x"\]/,
+    )
     expect(code({ rows: [''], cols: [], values: new Float64Array(0) })).toMatch(/non-empty id/)
     expect(code(null)).toMatch(/must be a matrix/)
   })

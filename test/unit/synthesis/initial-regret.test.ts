@@ -37,6 +37,8 @@ describe('initial regret (§4.3)', () => {
       current: -7,
     }
     expect(nextInitialRegret(DEFAULT_PARAMS, input)).toBe(initialRegretOf([-1, -4], DEFAULT_PARAMS))
-    expect(nextInitialRegret(DEFAULT_PARAMS, { ...input, forecasterInclusionCounts: {}, infererInclusionCounts: {} })).toBe(-7)
+    expect(
+      nextInitialRegret(DEFAULT_PARAMS, { ...input, forecasterInclusionCounts: {}, infererInclusionCounts: {} }),
+    ).toBe(-7)
   })
 })

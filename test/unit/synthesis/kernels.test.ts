@@ -105,7 +105,12 @@ describe('settle kernels (WebAssembly)', () => {
   })
 
   it('consensus counts the NaN values it reads, or flags one outside [lo, hi] anywhere (odd last coordinate included)', () => {
-    for (const [r, n] of [[1, 1], [2, 3], [3, 8], [5, 101]] as const) {
+    for (const [r, n] of [
+      [1, 1],
+      [2, 3],
+      [3, 8],
+      [5, 101],
+    ] as const) {
       for (const seed of [1, 2, 3]) {
         let blanks = 0
         const { m, stakes, out, distances, status, arena } = consensusCase(r, n, seed * 7 + n, (m) => {
@@ -136,7 +141,9 @@ describe('settle kernels (WebAssembly)', () => {
       [32, 1001],
     ]) {
       const { m, out, distances } = consensusCase(r, n, r * n)
-      const expected = Array.from({ length: r }, (_, mm) => laneSum(n, (t) => (m[mm * n + t] - out[t]) * (m[mm * n + t] - out[t])))
+      const expected = Array.from({ length: r }, (_, mm) =>
+        laneSum(n, (t) => (m[mm * n + t] - out[t]) * (m[mm * n + t] - out[t])),
+      )
       sameBits(distances, expected)
     }
   })
@@ -160,7 +167,9 @@ describe('settle kernels (WebAssembly)', () => {
         rows.push(row)
       }
       const centre = Float64Array.from(rows[K - 1])
-      const expectedRows = rows.map((row, i) => (i < centred ? row.map((x, t) => x - centre[t]) : Float64Array.from(row)))
+      const expectedRows = rows.map((row, i) =>
+        i < centred ? row.map((x, t) => x - centre[t]) : Float64Array.from(row),
+      )
       const gram = arena.gram(rows, centred)
       const expected: number[] = []
       for (let a = 0; a < K; a++) {

@@ -16,7 +16,12 @@ import { mulberry32 } from '../../utils/prng.js'
 function flattened(state: TopicState): TopicState {
   const flat = (f: RegretFamily): RegretFamily => familyOf(nestedFamily(f))
   const r = state.regrets
-  const regrets: Regrets = { ...r, oneOutInferer: flat(r.oneOutInferer), oneOutForecaster: flat(r.oneOutForecaster), oneInForecaster: flat(r.oneInForecaster) }
+  const regrets: Regrets = {
+    ...r,
+    oneOutInferer: flat(r.oneOutInferer),
+    oneOutForecaster: flat(r.oneOutForecaster),
+    oneInForecaster: flat(r.oneInForecaster),
+  }
   return { ...state, regrets }
 }
 
@@ -36,7 +41,10 @@ describe('regret families: tables and what departed from them', () => {
       ...familyOf({ m: { inferers: { c: 5 }, forecasters: {} } }),
       departed: { inferers: withChunks(NOTHING_DEPARTED, [older, newer]), forecasters: NOTHING_DEPARTED },
     }
-    expect(nestedFamily(family)).toEqual({ l: { inferers: { a: 4, b: 2 }, forecasters: {} }, m: { inferers: { a: 3, c: 5 }, forecasters: {} } })
+    expect(nestedFamily(family)).toEqual({
+      l: { inferers: { a: 4, b: 2 }, forecasters: {} },
+      m: { inferers: { a: 3, c: 5 }, forecasters: {} },
+    })
   })
 
   it('checks each chunk once, every new one, and that the id unions are exact', () => {
@@ -45,13 +53,24 @@ describe('regret families: tables and what departed from them', () => {
     const side = withChunks(NOTHING_DEPARTED, [chunk])
     expect(side.rows).toEqual(['x'])
     expect(side.cols).toEqual(['a', 'z'])
-    expect(checkFamily({ ...tables, departed: { inferers: side, forecasters: NOTHING_DEPARTED } }, 'f').departed.inferers.chunks[0]).toBe(chunk)
+    expect(
+      checkFamily({ ...tables, departed: { inferers: side, forecasters: NOTHING_DEPARTED } }, 'f').departed.inferers
+        .chunks[0],
+    ).toBe(chunk)
     const bad = { rows: ['y'], cols: ['b'], values: Float64Array.of(Number.POSITIVE_INFINITY) }
-    const withBad = { ...tables, departed: { inferers: { chunks: [chunk, bad], rows: ['x', 'y'], cols: ['a', 'b', 'z'] }, forecasters: NOTHING_DEPARTED } }
+    const withBad = {
+      ...tables,
+      departed: {
+        inferers: { chunks: [chunk, bad], rows: ['x', 'y'], cols: ['a', 'b', 'z'] },
+        forecasters: NOTHING_DEPARTED,
+      },
+    }
     expect(() => checkFamily(withBad, 'f')).toThrow(/f\.departed\.inferers\.chunks\[1\]\["y"\]\["b"\] is not finite/)
     const wrongUnion = { ...tables, departed: { inferers: { ...side, rows: [] }, forecasters: NOTHING_DEPARTED } }
     expect(() => checkFamily(wrongUnion, 'f')).toThrow(/rows must hold every row of its chunks/)
-    expect(() => checkFamily({ ...tables, departed: { inferers: NOTHING_DEPARTED } }, 'f')).toThrow(/f\.departed\.forecasters must be/)
+    expect(() => checkFamily({ ...tables, departed: { inferers: NOTHING_DEPARTED } }, 'f')).toThrow(
+      /f\.departed\.forecasters must be/,
+    )
   })
 
   // The engine keeps what leaves its tables in chunks and recalls it when a worker comes back;
@@ -71,13 +90,21 @@ describe('regret families: tables and what departed from them', () => {
       truth += u() - 0.5
       const inferences = Object.fromEntries(active.map((id) => [id, truth + u() - 0.5]))
       const forecasts = Object.fromEntries(
-        present.map((k) => [k, Object.fromEntries(Array.from({ length: 4 }, () => [active[Math.floor(u() * active.length)], u() - 2]))]),
+        present.map((k) => [
+          k,
+          Object.fromEntries(Array.from({ length: 4 }, () => [active[Math.floor(u() * active.length)], u() - 2])),
+        ]),
       )
       const input = { inferences, forecasts }
       const flat = flattened(state)
       const output = synthesizeEpoch(DEFAULT_PARAMS, input, state)
       expect(jsonOf(output)).toBe(jsonOf(synthesizeEpoch(DEFAULT_PARAMS, input, flat)))
-      const reputers = Object.fromEntries(['r1', 'r2'].map((id, m) => [id, { stake: 100 + m, losses: lossBundle({ inferences, output }, { value: truth + 0.05 * m }, 'squared-error') }]))
+      const reputers = Object.fromEntries(
+        ['r1', 'r2'].map((id, m) => [
+          id,
+          { stake: 100 + m, losses: lossBundle({ inferences, output }, { value: truth + 0.05 * m }, 'squared-error') },
+        ]),
+      )
       const settled = settleEpoch(DEFAULT_PARAMS, { reputers, topicReward: 1000 }, state)
       const settledFlat = settleEpoch(DEFAULT_PARAMS, { reputers, topicReward: 1000 }, flat)
       expect(jsonOf(settled)).toBe(jsonOf(settledFlat))

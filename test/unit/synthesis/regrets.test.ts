@@ -15,7 +15,13 @@ const L: LossBundle = {
   oneInForecasters: { f: -1.1 },
   oneOutInfererForecasters: matrixOf({ f: { b: -2.4 } }),
 }
-const empty: Regrets = { network: { inferers: {}, forecasters: {} }, naive: { inferers: {}, forecasters: {} }, oneOutInferer: EMPTY_FAMILY, oneOutForecaster: EMPTY_FAMILY, oneInForecaster: EMPTY_FAMILY }
+const empty: Regrets = {
+  network: { inferers: {}, forecasters: {} },
+  naive: { inferers: {}, forecasters: {} },
+  oneOutInferer: EMPTY_FAMILY,
+  oneOutForecaster: EMPTY_FAMILY,
+  oneInForecaster: EMPTY_FAMILY,
+}
 
 describe('regret updates (§4.2)', () => {
   it('every family from the initial regret when nothing is stored', () => {
@@ -29,7 +35,9 @@ describe('regret updates (§4.2)', () => {
       b: { inferers: { a: e(O.b, I.a), b: e(O.b, I.b) }, forecasters: { f: e(O.b, -2.4) } },
     })
     expect(plainOf(r.oneOutForecaster)).toEqual({})
-    expect(plainOf(r.oneInForecaster)).toEqual({ f: { inferers: { a: e(P.f, I.a), b: e(P.f, I.b) }, forecasters: { f: e(P.f, F.f) } } })
+    expect(plainOf(r.oneInForecaster)).toEqual({
+      f: { inferers: { a: e(P.f, I.a), b: e(P.f, I.b) }, forecasters: { f: e(P.f, F.f) } },
+    })
   })
 
   it('keeps absent entries, returns current when equal to previous, and writes keys in ascending order', () => {
@@ -42,7 +50,11 @@ describe('regret updates (§4.2)', () => {
   })
 
   it('stores no column for a forecaster with no recomputed value', () => {
-    const table = { rows: ['f', 'g'], cols: ['a', 'b'], values: Float64Array.of(Number.NaN, -2.4, Number.NaN, Number.NaN) }
+    const table = {
+      rows: ['f', 'g'],
+      cols: ['a', 'b'],
+      values: Float64Array.of(Number.NaN, -2.4, Number.NaN, Number.NaN),
+    }
     const r = updateRegrets(0.5, -1, empty, { ...L, oneOutInfererForecasters: table })
     expect(r.oneOutInferer.forecasters.cols).toEqual(['f'])
   })
@@ -53,7 +65,14 @@ describe('regret updates (§4.2)', () => {
     for (let e = 0; e < 36; e++) {
       const active = ids.slice(e, e + 5)
       const losses = Object.fromEntries(active.map((id, i) => [id, -2 - i / 10]))
-      r = updateRegrets(0.3, -1, r, { ...L, inferers: losses, forecasters: {}, oneOutInferers: losses, oneInForecasters: {}, oneOutInfererForecasters: matrixOf({}) })
+      r = updateRegrets(0.3, -1, r, {
+        ...L,
+        inferers: losses,
+        forecasters: {},
+        oneOutInferers: losses,
+        oneInForecasters: {},
+        oneOutInfererForecasters: matrixOf({}),
+      })
     }
     const family = r.oneOutInferer
     // Five rows and the five ids they were updated with: not every id a row ever held.

@@ -86,7 +86,10 @@ function refDescent(X: number[][], S: number[], initial: number[], p: SynthesisP
     let stop = false
     if (fNew < p.minStakeFraction) {
       if (fNew === fOld) stop = true
-      else a = aOld.map((v, l) => Math.min(Math.max(v + ((aNew[l] - v) * (p.minStakeFraction - fOld)) / (fNew - fOld), 0), 1))
+      else
+        a = aOld.map((v, l) =>
+          Math.min(Math.max(v + ((aNew[l] - v) * (p.minStakeFraction - fOld)) / (fNew - fOld), 0), 1),
+        )
     } else a = aNew
     maxGrad = Math.max(...a.map((v, l) => Math.abs(v - aOld[l]))) / p.learningRate
     if (stop) break
@@ -104,7 +107,8 @@ function expectClose(got: ArrayLike<number>, exp: ArrayLike<number>, rel: number
   expect(got.length).toBe(exp.length)
   for (let i = 0; i < exp.length; i++) {
     const tol = rel * Math.max(1, Math.abs(exp[i]))
-    if (!(Math.abs(got[i] - exp[i]) <= tol)) throw new Error(`index ${i}: got ${got[i]}, expected ${exp[i]} (tolerance ${tol})`)
+    if (!(Math.abs(got[i] - exp[i]) <= tol))
+      throw new Error(`index ${i}: got ${got[i]}, expected ${exp[i]} (tolerance ${tol})`)
   }
 }
 
@@ -163,7 +167,12 @@ describe('fast consensus scoring agrees with the direct formulas (§11.2, §11.3
   it('on random epochs without missing values', () => {
     for (let seed = 1; seed <= 12; seed++) {
       const r = 1 + (seed % 7)
-      const s = randomSettle(seed, { inferers: 3 + seed, forecasters: seed % 4, reputers: r, noise: 0.05 + 0.02 * seed })
+      const s = randomSettle(seed, {
+        inferers: 3 + seed,
+        forecasters: seed % 4,
+        reputers: r,
+        noise: 0.05 + 0.02 * seed,
+      })
       const initial = Object.keys(s.input.reputers).map((_, i) => (i % 3 === 0 ? 1 : 0.4 + 0.05 * i))
       compareWithReference(s.input.reputers, initial)
     }
@@ -171,8 +180,14 @@ describe('fast consensus scoring agrees with the direct formulas (§11.2, §11.3
 
   it('with scattered missing values (direct groups) and missing fields (partial Gram groups)', () => {
     for (let seed = 20; seed < 32; seed++) {
-      const reports = seed % 2 === 0 ? randomSettle(seed, { inferers: 8, forecasters: 3, reputers: 6, missing: 0.15 }).input.reputers : correlatedReports(seed, 7, 16)
-      compareWithReference(reports, Object.keys(reports).map(() => 1))
+      const reports =
+        seed % 2 === 0
+          ? randomSettle(seed, { inferers: 8, forecasters: 3, reputers: 6, missing: 0.15 }).input.reputers
+          : correlatedReports(seed, 7, 16)
+      compareWithReference(
+        reports,
+        Object.keys(reports).map(() => 1),
+      )
     }
   })
 
@@ -200,7 +215,9 @@ describe('fast consensus scoring agrees with the direct formulas (§11.2, §11.3
   it('identical honest reputers score exactly 1/ε_rep when they hold all the weight', () => {
     const s = randomSettle(5, { inferers: 40, forecasters: 4, reputers: 1 })
     const only = Object.values(s.input.reputers)[0]
-    const reports = Object.fromEntries(['a', 'b', 'c', 'd'].map((id, i) => [id, { stake: 1000 * (i + 1), losses: only.losses }]))
+    const reports = Object.fromEntries(
+      ['a', 'b', 'c', 'd'].map((id, i) => [id, { stake: 1000 * (i + 1), losses: only.losses }]),
+    )
     const m = lossMatrix(Object.keys(reports).sort(), reports)
     const out = listeningDescent(m, [1, 1, 1, 1], P)
     expect(Array.from(out.scores)).toEqual([100, 100, 100, 100].map((v) => 1 / (0 + 1 / v)))
@@ -220,15 +237,37 @@ describe('fast consensus scoring agrees with the direct formulas (§11.2, §11.3
   })
 
   it('values reported only by reputers listened to with a = 0 use raw-stake weights', () => {
-    const b = (x: IdMap): LossBundle => ({ network: -2, naive: -1, inferers: x, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: EMPTY_MATRIX })
-    const reports = { a: { stake: 10, losses: b({ x: -1, y: -3 }) }, b: { stake: 20, losses: b({ x: -1.5 }) }, c: { stake: 5, losses: b({ x: -1.2 }) } }
+    const b = (x: IdMap): LossBundle => ({
+      network: -2,
+      naive: -1,
+      inferers: x,
+      forecasters: {},
+      oneOutInferers: {},
+      oneOutForecasters: {},
+      oneInForecasters: {},
+      oneOutInfererForecasters: EMPTY_MATRIX,
+    })
+    const reports = {
+      a: { stake: 10, losses: b({ x: -1, y: -3 }) },
+      b: { stake: 20, losses: b({ x: -1.5 }) },
+      c: { stake: 5, losses: b({ x: -1.2 }) },
+    }
     compareWithReference(reports, [0, 1, 1])
     const m = lossMatrix(['a', 'b', 'c'], reports)
     expect(() => listeningDescent(m, [0, 0, 0], P)).toThrow(expect.objectContaining({ code: 'ZERO_LISTENED_STAKE' }))
   })
 
   it('zero consensus norm is replaced by ε_div', () => {
-    const zero: LossBundle = { network: 0, naive: 0, inferers: { x: 0 }, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: EMPTY_MATRIX }
+    const zero: LossBundle = {
+      network: 0,
+      naive: 0,
+      inferers: { x: 0 },
+      forecasters: {},
+      oneOutInferers: {},
+      oneOutForecasters: {},
+      oneInForecasters: {},
+      oneOutInfererForecasters: EMPTY_MATRIX,
+    }
     const reports = { a: { stake: 10, losses: zero }, b: { stake: 20, losses: { ...zero, inferers: { x: 1e-9 } } } }
     compareWithReference(reports, [1, 1])
   })
@@ -240,7 +279,10 @@ describe('fast consensus scoring agrees with the direct formulas (§11.2, §11.3
     const X = rows(m)
     const out = listeningDescent(m, [1, 1, 1, 1, 1], P)
     // Rerun with one iteration fewer: its final coefficients are the last iteration's start.
-    const fewer = refDescent(X, Array.from(m.stakes), [1, 1, 1, 1, 1], { ...P, gradientDescentMaxIters: P.gradientDescentMaxIters - 1 })
+    const fewer = refDescent(X, Array.from(m.stakes), [1, 1, 1, 1, 1], {
+      ...P,
+      gradientDescentMaxIters: P.gradientDescentMaxIters - 1,
+    })
     const atStart = refScores(X, Array.from(m.stakes), fewer.coefficients, P)
     expectClose(out.scores, atStart.T, 1e-9)
     expectClose(out.adjustedStakes, atStart.adj, 1e-9)
@@ -263,11 +305,15 @@ describe('fast consensus scoring agrees with the direct formulas (§11.2, §11.3
 describe('quickselect used for the centres of partial groups', () => {
   it('returns the k-th smallest for any input', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 40 }), fc.nat(), (xs, r) => {
-        const rank = r % xs.length
-        const sorted = [...xs].sort((a, b) => a - b)
-        expect(select(Float64Array.from(xs), xs.length, rank)).toBe(sorted[rank])
-      }),
+      fc.property(
+        fc.array(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 40 }),
+        fc.nat(),
+        (xs, r) => {
+          const rank = r % xs.length
+          const sorted = [...xs].sort((a, b) => a - b)
+          expect(select(Float64Array.from(xs), xs.length, rank)).toBe(sorted[rank])
+        },
+      ),
     )
   })
 })

@@ -16,7 +16,12 @@ const sum = (xs: ArrayLike<number>): number => Array.from(xs).reduce((a, b) => a
 describe('worked examples from the chain tests', () => {
   it('entropy (TestEntropySimple)', () => {
     const c = literals.entropy
-    const got = entropy(c.inputs.fractions.map(Number), Number(c.inputs.number_ratio_N_eff), Number(c.inputs.N), Number(c.inputs.beta))
+    const got = entropy(
+      c.inputs.fractions.map(Number),
+      Number(c.inputs.number_ratio_N_eff),
+      Number(c.inputs.N),
+      Number(c.inputs.beta),
+    )
     expect(Math.abs(got - Number(c.expected))).toBeLessThan(1e-12)
   })
 
@@ -27,7 +32,11 @@ describe('worked examples from the chain tests', () => {
 
   it('reputer reward fractions (TestCalculateReputerRewardFractions)', () => {
     const c = literals.reputer_reward_fractions
-    const got = reputerRewardFractions(c.inputs.stakes.map(Number), c.inputs.scores.map(Number), Number(c.inputs.p_reward))
+    const got = reputerRewardFractions(
+      c.inputs.stakes.map(Number),
+      c.inputs.scores.map(Number),
+      Number(c.inputs.p_reward),
+    )
     c.expected.map(Number).forEach((e: number, i: number) => expect(Math.abs(got[i] - e)).toBeLessThan(1e-5))
   })
 })

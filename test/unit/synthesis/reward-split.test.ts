@@ -5,7 +5,13 @@ import { readJson } from './settle-fixtures.js'
 describe('γ and the task split (§13)', () => {
   it('γ (TestNormalizationFactorSimple)', () => {
     const c = readJson('test_literals_worked_examples.json').normalization_factor_gamma
-    expect(normalizationFactor(Number(c.inputs.F_inference_entropy), Number(c.inputs.G_forecast_entropy), Number(c.inputs.chi))).toBe(Number(c.expected))
+    expect(
+      normalizationFactor(
+        Number(c.inputs.F_inference_entropy),
+        Number(c.inputs.G_forecast_entropy),
+        Number(c.inputs.chi),
+      ),
+    ).toBe(Number(c.expected))
   })
 
   it('U + V = (F+G)/(F+G+H) and W = H/(F+G+H)', () => {
@@ -24,7 +30,12 @@ describe('γ and the task split (§13)', () => {
 
 describe('χ (§13.1, epoch-json §6.20)', () => {
   it('ratio T_i / s_max smoothed with α, mapped onto [0.1, 0.5]', () => {
-    const u = forecastingUtility(0.1, 0.8024369033698839, [-0.09, 0.0005, -0.2, -0.0025, 0.4728752050425533], 5.29370262084246)
+    const u = forecastingUtility(
+      0.1,
+      0.8024369033698839,
+      [-0.09, 0.0005, -0.2, -0.0025, 0.4728752050425533],
+      5.29370262084246,
+    )
     expect(u.ratio).toBeCloseTo(0.1 * (0.8024369033698839 / 0.4728752050425533) + 0.9 * 5.29370262084246, 14)
     expect(u.chi).toBe(0.5)
     expect(forecastingUtility(0.1, 0.3, [1], 0.5).chi).toBeCloseTo(0.1 + 0.4 * (0.1 * 0.3 + 0.9 * 0.5), 15)

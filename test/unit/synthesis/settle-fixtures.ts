@@ -5,13 +5,19 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
-import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
+import type {
+  IdMap,
+  LossBundle,
+  RegretSet,
+  ReputerReport,
+  SettleInput,
+  SynthesisParams,
+  TopicState,
+} from '../../../src/synthesis/types.js'
 import { matrixOf } from '../../../src/synthesis/id-matrix.js'
 import { familyOf } from '../../../src/synthesis/regret-family.js'
 import { plainOf } from '../../utils/plain.js'
 import { VECTORS_DIR } from './fixtures.js'
-
-
 
 // JSON values of the fixture files; their shape is checked by the converters below.
 // biome-ignore lint/suspicious/noExplicitAny: fixture JSON; its shape is checked by the converters below
@@ -81,7 +87,8 @@ export function settleCase(file: string): SettleCase {
   const j = readJson(file)
   const s = j.settle
   const reputers: Record<string, ReputerReport> = {}
-  for (const id of Object.keys(s.reputers)) reputers[id] = { stake: s.reputers[id].stake, losses: bundleFromJson(s.reputers[id].losses) }
+  for (const id of Object.keys(s.reputers))
+    reputers[id] = { stake: s.reputers[id].stake, losses: bundleFromJson(s.reputers[id].losses) }
   return {
     params: paramsFromJson(s.params),
     input: { reputers, topicReward: s.topic_reward },
@@ -91,13 +98,39 @@ export function settleCase(file: string): SettleCase {
 }
 
 const FIELDS = new Set([
-  'consensus_losses', 'network', 'naive', 'inferers', 'forecasters', 'reputers', 'one_out_inferers',
-  'one_out_forecasters', 'one_in_forecasters', 'one_out_inferer_forecasters', 'inferer_scores',
-  'forecaster_scores', 'forecasting_task_score', 'reputer_scores', 'adjusted_stakes', 'reward_fractions',
-  'entropies', 'forecasting_utility', 'task_reward_fractions', 'rewards', 'state', 'initial_regret',
-  'previous_network_loss', 'regrets', 'one_out_inferer', 'one_out_forecaster', 'one_in_forecaster',
-  'inferer_inclusion_counts', 'forecaster_inclusion_counts', 'listening_coefficients',
-  'smoothed_reward_fractions', 'score_history', 'forecaster_score_ratio',
+  'consensus_losses',
+  'network',
+  'naive',
+  'inferers',
+  'forecasters',
+  'reputers',
+  'one_out_inferers',
+  'one_out_forecasters',
+  'one_in_forecasters',
+  'one_out_inferer_forecasters',
+  'inferer_scores',
+  'forecaster_scores',
+  'forecasting_task_score',
+  'reputer_scores',
+  'adjusted_stakes',
+  'reward_fractions',
+  'entropies',
+  'forecasting_utility',
+  'task_reward_fractions',
+  'rewards',
+  'state',
+  'initial_regret',
+  'previous_network_loss',
+  'regrets',
+  'one_out_inferer',
+  'one_out_forecaster',
+  'one_in_forecaster',
+  'inferer_inclusion_counts',
+  'forecaster_inclusion_counts',
+  'listening_coefficients',
+  'smoothed_reward_fractions',
+  'score_history',
+  'forecaster_score_ratio',
 ])
 
 /** epoch-json §7: |got − exp| ≤ max(1e-6·|exp|, 1e-9); id maps with exactly the expected ids. */
@@ -111,7 +144,8 @@ export function compareExpected(got: unknown, exp: Json, path = ''): string[] {
     return problems
   }
   if (Array.isArray(exp)) {
-    if (!Array.isArray(got) || got.length !== exp.length) return [`${path}: list length ${Array.isArray(got) ? got.length : 'none'} != ${exp.length}`]
+    if (!Array.isArray(got) || got.length !== exp.length)
+      return [`${path}: list length ${Array.isArray(got) ? got.length : 'none'} != ${exp.length}`]
     exp.forEach((e, i) => problems.push(...compareExpected(got[i], e, `${path}[${i}]`)))
     return problems
   }

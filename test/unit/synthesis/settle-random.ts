@@ -4,7 +4,15 @@ import { emptyTopicState } from '../../../src/synthesis/state.js'
  * test/utils/random-epoch.ts covers whole epochs; this one adds the knobs settle tests need:
  * missing reports, full loss bundles, prior state).
  */
-import type { IdMap, LossBundle, RegretSet, ReputerReport, SettleInput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
+import type {
+  IdMap,
+  LossBundle,
+  RegretSet,
+  ReputerReport,
+  SettleInput,
+  SynthesisParams,
+  TopicState,
+} from '../../../src/synthesis/types.js'
 import { SIMULATOR_PARAMS } from '../../../src/synthesis/params.js'
 import { mulberry32 } from '../../utils/prng.js'
 import { matrixOf } from '../../../src/synthesis/id-matrix.js'
@@ -89,7 +97,8 @@ export function randomSettle(seed: number, o: RandomSettleOptions): RandomSettle
 }
 
 function randomState(u: () => number, gauss: () => number, I: string[], F: string[], R: string[]): TopicState {
-  const some = (ids: string[], f: () => number): IdMap => Object.fromEntries(ids.filter(() => u() < 0.8).map((id) => [id, f()]))
+  const some = (ids: string[], f: () => number): IdMap =>
+    Object.fromEntries(ids.filter(() => u() < 0.8).map((id) => [id, f()]))
   const reg = (): number => -1.5 + 0.5 * gauss()
   const set = (): RegretSet => ({ inferers: some(I, reg), forecasters: some(F, reg) })
   const fractions = (ids: string[]): IdMap => {
@@ -106,13 +115,20 @@ function randomState(u: () => number, gauss: () => number, I: string[], F: strin
       naive: { inferers: some(I, reg), forecasters: {} },
       oneOutInferer: familyOf(Object.fromEntries(I.filter(() => u() < 0.8).map((l) => [l, set()]))),
       oneOutForecaster: familyOf(Object.fromEntries(F.filter(() => u() < 0.8).map((k) => [k, set()]))),
-      oneInForecaster: familyOf(Object.fromEntries(F.filter(() => u() < 0.8).map((k) => [k, { inferers: some(I, reg), forecasters: some([k], reg) }]))),
+      oneInForecaster: familyOf(
+        Object.fromEntries(
+          F.filter(() => u() < 0.8).map((k) => [k, { inferers: some(I, reg), forecasters: some([k], reg) }]),
+        ),
+      ),
     },
     infererInclusionCounts: some(I, () => Math.floor(u() * 20)),
     forecasterInclusionCounts: some(F, () => Math.floor(u() * 20)),
     listeningCoefficients: some(R, () => (u() < 0.3 ? 1 : 0.3 + 0.7 * u())),
     smoothedRewardFractions: { inferers: fractions(I), forecasters: fractions(F), reputers: fractions(R) },
-    scoreHistory: { inferers: Array.from({ length: 10 }, () => 0.3 * gauss()), forecasters: Array.from({ length: 10 }, () => 0.3 * gauss()) },
+    scoreHistory: {
+      inferers: Array.from({ length: 10 }, () => 0.3 * gauss()),
+      forecasters: Array.from({ length: 10 }, () => 0.3 * gauss()),
+    },
     forecasterScoreRatio: u() * 2 - 0.5,
   }
 }

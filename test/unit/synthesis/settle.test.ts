@@ -4,7 +4,15 @@ import { SynthesisError } from '../../../src/synthesis/errors.js'
 import { SIMULATOR_PARAMS } from '../../../src/synthesis/params.js'
 import { SINGLE_PARTICIPANT_ENTROPY } from '../../../src/synthesis/reward-fractions.js'
 import { settleEpoch } from '../../../src/synthesis/settle.js'
-import type { IdMap, LossBundle, ReputerReport, SettleInput, SettleOutput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
+import type {
+  IdMap,
+  LossBundle,
+  ReputerReport,
+  SettleInput,
+  SettleOutput,
+  SynthesisParams,
+  TopicState,
+} from '../../../src/synthesis/types.js'
 import { compareExpected, settleCase } from './settle-fixtures.js'
 import { randomEpoch } from '../../utils/random-epoch.js'
 import { emptyState, randomSettle, type RandomSettle } from './settle-random.js'
@@ -16,7 +24,12 @@ const P = SIMULATOR_PARAMS
 
 const bundle = lossBundleOf
 
-function settle(reputers: IdMap<ReputerReport>, state: Partial<TopicState> = {}, topicReward = 1000, params: SynthesisParams = P): SettleOutput {
+function settle(
+  reputers: IdMap<ReputerReport>,
+  state: Partial<TopicState> = {},
+  topicReward = 1000,
+  params: SynthesisParams = P,
+): SettleOutput {
   return settleEpoch(params, { reputers, topicReward }, { ...emptyState(), ...state })
 }
 
@@ -43,7 +56,11 @@ function fullEpoch(): IdMap<ReputerReport> {
       oneInForecasters: { f: -1.7 + d, g: -1.65 },
       oneOutInfererForecasters: { f: { a: -1.8, b: -1.85 + d }, g: { a: -2 + d } },
     })
-  return { r1: { stake: 3000, losses: make(0) }, r2: { stake: 5000, losses: make(0.05) }, r3: { stake: 1000, losses: make(-0.08) } }
+  return {
+    r1: { stake: 3000, losses: make(0) },
+    r2: { stake: 5000, losses: make(0.05) },
+    r3: { stake: 1000, losses: make(-0.08) },
+  }
 }
 
 describe('reference epochs 301–303 (epoch-json §7, §8)', () => {
@@ -60,7 +77,11 @@ describe('reference epochs 301–303 (epoch-json §7, §8)', () => {
     const c303 = settleCase('epochs/epoch_303.json')
     const after302 = settleEpoch(c302.params, c302.input, c302.state).state
     // Epoch 302's state lacks pre-300 forecaster history, so compare only what it determines.
-    const state = { ...after302, scoreHistory: c303.state.scoreHistory, smoothedRewardFractions: c303.state.smoothedRewardFractions }
+    const state = {
+      ...after302,
+      scoreHistory: c303.state.scoreHistory,
+      smoothedRewardFractions: c303.state.smoothedRewardFractions,
+    }
     const out = settleEpoch(c303.params, c303.input, state)
     expect(compareExpected(out, c303.expected)).toEqual([])
   })
@@ -79,7 +100,9 @@ describe('errors (epoch-json §6.9, §6.23; docs/spec/math.md §16)', () => {
     expect(code(() => settle({ r: { stake: 1, losses: noNetwork } }))).toBe('MISSING_CONSENSUS_VALUE')
     expect(code(() => settle({ r: { stake: 1, losses: noNaive } }))).toBe('MISSING_CONSENSUS_VALUE')
     // One reputer reporting it is enough.
-    expect(settle({ r: { stake: 1, losses: noNetwork }, s: { stake: 1, losses: bundle() } }).consensusLosses.network).toBe(-2)
+    expect(
+      settle({ r: { stake: 1, losses: noNetwork }, s: { stake: 1, losses: bundle() } }).consensusLosses.network,
+    ).toBe(-2)
   })
   it('NaN or Infinity anywhere in the inputs', () => {
     expect(code(() => settle({ r: { stake: 10, losses: bundle({ inferers: { a: NaN } }) } }))).toBe('NON_FINITE')
@@ -89,8 +112,16 @@ describe('errors (epoch-json §6.9, §6.23; docs/spec/math.md §16)', () => {
     expect(code(() => settle(one, { initialRegret: NaN }))).toBe('NON_FINITE')
     expect(code(() => settle(one, { forecasterScoreRatio: Infinity }))).toBe('NON_FINITE')
     const regrets = emptyState().regrets
-    expect(code(() => settle(one, { regrets: { ...regrets, network: { inferers: { a: NaN }, forecasters: {} } } }))).toBe('NON_FINITE')
-    expect(code(() => settle(one, { regrets: { ...regrets, oneOutInferer: familyOf({ zz: { inferers: { q: -Infinity }, forecasters: {} } }) } }))).toBe('NON_FINITE')
+    expect(
+      code(() => settle(one, { regrets: { ...regrets, network: { inferers: { a: NaN }, forecasters: {} } } })),
+    ).toBe('NON_FINITE')
+    expect(
+      code(() =>
+        settle(one, {
+          regrets: { ...regrets, oneOutInferer: familyOf({ zz: { inferers: { q: -Infinity }, forecasters: {} } }) },
+        }),
+      ),
+    ).toBe('NON_FINITE')
     expect(code(() => settle(one, { scoreHistory: { inferers: [NaN], forecasters: [] } }))).toBe('NON_FINITE')
   })
   it('a reported value that is not a log10 loss, in a record or in the table (one absurd value would fail every epoch)', () => {
@@ -102,10 +133,18 @@ describe('errors (epoch-json §6.9, §6.23; docs/spec/math.md §16)', () => {
       }
       return 'no error'
     }
-    expect(message(() => settle({ r: { stake: 10, losses: bundle({ inferers: { a: 1e300 } }) } }))).toMatch(/^INVALID_INPUT: reputers\.r\.losses\.inferers\.a is not a log10 loss/)
-    expect(message(() => settle({ r: { stake: 10, losses: bundle({ network: -400 }) } }))).toMatch(/^INVALID_INPUT: reputers\.r\.losses\.network is not a log10 loss/)
-    expect(message(() => settle({ r: { stake: 10, losses: bundle({ oneOutInfererForecasters: { f: { a: 1e300 } } }) } }))).toMatch(/^INVALID_INPUT: .*one_out_inferer_forecasters\["f"\]\["a"\] is not a log10 loss/)
-    expect(message(() => settle({ r: { stake: 10, losses: bundle({ oneOutInfererForecasters: { f: { a: Infinity } } }) } }))).toMatch(/^NON_FINITE: .*\["f"\]\["a"\] is not finite/)
+    expect(message(() => settle({ r: { stake: 10, losses: bundle({ inferers: { a: 1e300 } }) } }))).toMatch(
+      /^INVALID_INPUT: reputers\.r\.losses\.inferers\.a is not a log10 loss/,
+    )
+    expect(message(() => settle({ r: { stake: 10, losses: bundle({ network: -400 }) } }))).toMatch(
+      /^INVALID_INPUT: reputers\.r\.losses\.network is not a log10 loss/,
+    )
+    expect(
+      message(() => settle({ r: { stake: 10, losses: bundle({ oneOutInfererForecasters: { f: { a: 1e300 } } }) } })),
+    ).toMatch(/^INVALID_INPUT: .*one_out_inferer_forecasters\["f"\]\["a"\] is not a log10 loss/)
+    expect(
+      message(() => settle({ r: { stake: 10, losses: bundle({ oneOutInfererForecasters: { f: { a: Infinity } } }) } })),
+    ).toMatch(/^NON_FINITE: .*\["f"\]\["a"\] is not finite/)
   })
   it('zero listened stake', () => {
     expect(code(() => settle(one, { listeningCoefficients: { r: 0 } }))).toBe('ZERO_LISTENED_STAKE')
@@ -129,7 +168,9 @@ describe('edge cases (epoch-json §6.9–§6.23, docs/spec/math.md §16)', () =>
   })
 
   it('single inferer: score 0, entropy constant, no forecaster entropy', () => {
-    const out = settle({ r: { stake: 5, losses: bundle({ inferers: { a: -1 }, forecasters: { f: -2 }, oneInForecasters: { f: -1.2 } }) } })
+    const out = settle({
+      r: { stake: 5, losses: bundle({ inferers: { a: -1 }, forecasters: { f: -2 }, oneInForecasters: { f: -1.2 } }) },
+    })
     expect(out.infererScores).toEqual({ a: 0 })
     expect(out.entropies.inferers).toBe(SINGLE_PARTICIPANT_ENTROPY)
     expect(out.entropies.inferers).toBe(0.173286795139986)
@@ -183,7 +224,9 @@ describe('edge cases (epoch-json §6.9–§6.23, docs/spec/math.md §16)', () =>
     const again = settle(r, { smoothedRewardFractions: first.state.smoothedRewardFractions })
     for (const task of ['inferers', 'reputers'] as const) {
       const ids = Object.keys(first.rewardFractions[task])
-      ids.forEach((id) => expect(first.state.smoothedRewardFractions[task][id]).toBeCloseTo(first.rewardFractions[task][id], 15))
+      ids.forEach((id) =>
+        expect(first.state.smoothedRewardFractions[task][id]).toBeCloseTo(first.rewardFractions[task][id], 15),
+      )
       const prev = first.state.smoothedRewardFractions[task]
       const tilde = ids.map((id) => 0.1 * again.rewardFractions[task][id] + 0.9 * prev[id])
       const total = tilde.reduce((a, b) => a + b, 0)
@@ -193,7 +236,12 @@ describe('edge cases (epoch-json §6.9–§6.23, docs/spec/math.md §16)', () =>
 
   it('§6.20 χ: s_max = 0 and T_i = 0 gives 0.5 and ratio 0', () => {
     const out = settle(
-      { r: { stake: 5, losses: bundle({ network: -2, naive: -2, inferers: { a: -1, b: -2 }, oneOutInferers: { a: -2.5, b: -2 } }) } },
+      {
+        r: {
+          stake: 5,
+          losses: bundle({ network: -2, naive: -2, inferers: { a: -1, b: -2 }, oneOutInferers: { a: -2.5, b: -2 } }),
+        },
+      },
       { forecasterScoreRatio: 0.7 },
     )
     expect(out.forecastingTaskScore).toBe(0)
@@ -203,7 +251,12 @@ describe('edge cases (epoch-json §6.9–§6.23, docs/spec/math.md §16)', () =>
 
   it('§6.20 χ: s_max = 0 and T_i ≠ 0 uses T_i/|T_i|', () => {
     const out = settle(
-      { r: { stake: 5, losses: bundle({ network: -2, naive: -2.3, inferers: { a: -1, b: -2 }, oneOutInferers: { a: -2.5, b: -2 } }) } },
+      {
+        r: {
+          stake: 5,
+          losses: bundle({ network: -2, naive: -2.3, inferers: { a: -1, b: -2 }, oneOutInferers: { a: -2.5, b: -2 } }),
+        },
+      },
       { forecasterScoreRatio: 0.5 },
     )
     expect(out.state.forecasterScoreRatio).toBeCloseTo(0.1 * -1 + 0.9 * 0.5, 15)
@@ -230,7 +283,8 @@ describe('edge cases (epoch-json §6.9–§6.23, docs/spec/math.md §16)', () =>
 
   it('§6.13 a reward below 1 pays nothing and does not count', () => {
     const out = settle(fullEpoch(), { infererInclusionCounts: { a: 3, zz: 7 } }, 4)
-    const paid = (task: 'inferers' | 'forecasters') => Object.keys(out.rewards[task]).filter((id) => out.rewards[task][id] >= 1)
+    const paid = (task: 'inferers' | 'forecasters') =>
+      Object.keys(out.rewards[task]).filter((id) => out.rewards[task][id] >= 1)
     const unpaid = Object.keys(out.rewards.inferers).filter((id) => out.rewards.inferers[id] < 1)
     expect(unpaid.length).toBeGreaterThan(0)
     for (const id of paid('inferers')) expect(out.state.infererInclusionCounts[id]).toBe(id === 'a' ? 4 : 1)
@@ -244,7 +298,10 @@ describe('edge cases (epoch-json §6.9–§6.23, docs/spec/math.md §16)', () =>
     const regrets = { ...emptyState().regrets, network: { inferers: { a: -1 }, forecasters: { f: -0.5 } } }
     const base = { initialRegret: -3, regrets }
     // a has a stored regret but 9 < 10 paid epochs; b was paid 10 times but has no stored regret.
-    expect(settle(r, { ...base, infererInclusionCounts: { a: 9, b: 10 }, forecasterInclusionCounts: { g: 50 } }).state.initialRegret).toBe(-3)
+    expect(
+      settle(r, { ...base, infererInclusionCounts: { a: 9, b: 10 }, forecasterInclusionCounts: { g: 50 } }).state
+        .initialRegret,
+    ).toBe(-3)
     // Only a: one value, σ = 0, so the offset multiplies ε alone.
     const one = settle(r, { ...base, infererInclusionCounts: { a: 10 } })
     expect(one.state.initialRegret).toBe(one.state.regrets.network.inferers.a + (0.75 - 8.25 / 3) * 0.01)
@@ -276,7 +333,10 @@ describe('edge cases (epoch-json §6.9–§6.23, docs/spec/math.md §16)', () =>
       g: 0.1 * (L.oneOutInferers.a - L.oneOutInfererForecasters.g.a) + 0.9 * -3,
     })
     expect(Object.keys(regretsOut.oneOutInferer.b.forecasters)).toEqual(['f'])
-    expect(regretsOut.oneInForecaster.f.forecasters.f).toBeCloseTo(0.1 * (L.oneInForecasters.f - L.forecasters.f) - 0.9 * 3, 15)
+    expect(regretsOut.oneInForecaster.f.forecasters.f).toBeCloseTo(
+      0.1 * (L.oneInForecasters.f - L.forecasters.f) - 0.9 * 3,
+      15,
+    )
     expect(out.state.regrets.naive.forecasters).toEqual({})
   })
 
@@ -292,14 +352,22 @@ describe('edge cases (epoch-json §6.9–§6.23, docs/spec/math.md §16)', () =>
     const r = fullEpoch()
     const partial = { ...r.r3.losses, inferers: { a: r.r3.losses.inferers.a } }
     const out = settle({ ...r, r3: { stake: r.r3.stake, losses: partial } })
-    expect(out.consensusLosses.inferers.b).toBeCloseTo((3000 * r.r1.losses.inferers.b + 5000 * r.r2.losses.inferers.b) / 8000, 15)
+    expect(out.consensusLosses.inferers.b).toBeCloseTo(
+      (3000 * r.r1.losses.inferers.b + 5000 * r.r2.losses.inferers.b) / 8000,
+      15,
+    )
     for (const v of Object.values(out.reputerScores)) expect(Number.isFinite(v) && v > 0).toBe(true)
   })
 
   it('ids that are Object.prototype names work like any other id', () => {
-    const losses = bundle({ inferers: { constructor: -1, __proto__: -2, toString: -1.5 } as unknown as IdMap, oneOutInferers: JSON.parse('{"constructor":-1.9,"__proto__":-2.2,"toString":-2}') })
+    const losses = bundle({
+      inferers: { constructor: -1, __proto__: -2, toString: -1.5 } as unknown as IdMap,
+      oneOutInferers: JSON.parse('{"constructor":-1.9,"__proto__":-2.2,"toString":-2}'),
+    })
     const withProto = { ...losses, inferers: JSON.parse('{"constructor":-1,"__proto__":-2,"toString":-1.5}') }
-    const parsed = JSON.parse(JSON.stringify({ hasOwnProperty: { stake: 1, losses: { ...withProto, oneOutInfererForecasters: {} } } })) as IdMap<ReputerReport>
+    const parsed = JSON.parse(
+      JSON.stringify({ hasOwnProperty: { stake: 1, losses: { ...withProto, oneOutInfererForecasters: {} } } }),
+    ) as IdMap<ReputerReport>
     const id: string = 'hasOwnProperty'
     const out = settle({ [id]: { stake: parsed[id].stake, losses: bundle(parsed[id].losses as LossBundleParts) } })
     expect(Object.keys(out.infererScores).sort()).toEqual(['__proto__', 'constructor', 'toString'])
@@ -344,8 +412,12 @@ describe('properties', () => {
     fc.assert(
       fc.property(epochArb, fc.integer(), (e, s) => {
         let x = s >>> 0
-        const u = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32)
-        const permuted = { params: e.params, input: { ...e.input, reputers: shuffled(e.input.reputers, u) }, state: shuffled(e.state, u) }
+        const u = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32
+        const permuted = {
+          params: e.params,
+          input: { ...e.input, reputers: shuffled(e.input.reputers, u) },
+          state: shuffled(e.state, u),
+        }
         expect(jsonOf(run(permuted))).toBe(jsonOf(run(e)))
       }),
       { numRuns: 40 },
@@ -369,14 +441,17 @@ describe('properties', () => {
           const f = Object.values(out.rewardFractions[task])
           for (const v of f) expect(v).toBeGreaterThanOrEqual(0)
           if (f.length > 0) expect(Math.abs(f.reduce((a, b) => a + b, 0) - 1)).toBeLessThanOrEqual(1e-12)
-          const smoothed = Object.keys(out.rewardFractions[task]).map((id) => out.state.smoothedRewardFractions[task][id])
+          const smoothed = Object.keys(out.rewardFractions[task]).map(
+            (id) => out.state.smoothedRewardFractions[task][id],
+          )
           if (smoothed.length > 0) expect(Math.abs(smoothed.reduce((a, b) => a + b, 0) - 1)).toBeLessThanOrEqual(1e-12)
         }
         const t = out.taskRewardFractions
         for (const v of [t.inferers, t.forecasters, t.reputers]) expect(v).toBeGreaterThanOrEqual(0)
         expect(t.inferers + t.forecasters + t.reputers).toBeLessThanOrEqual(1 + 1e-12)
         let total = 0
-        for (const task of ['inferers', 'forecasters', 'reputers'] as const) for (const v of Object.values(out.rewards[task])) total += v
+        for (const task of ['inferers', 'forecasters', 'reputers'] as const)
+          for (const v of Object.values(out.rewards[task])) total += v
         expect(total).toBeLessThanOrEqual(e.input.topicReward * (1 + 1e-12))
         if (e.input.topicReward === 0) expect(total).toBe(0)
         expect(jsonOf(out)).not.toMatch(/null|NaN|Infinity/)
@@ -402,7 +477,8 @@ describe('properties', () => {
             if (f.length > 0) expect(Math.abs(f.reduce((a, b) => a + b, 0) - 1)).toBeLessThanOrEqual(1e-12)
           }
           let total = 0
-          for (const task of ['inferers', 'forecasters', 'reputers'] as const) for (const v of Object.values(out.rewards[task])) total += v
+          for (const task of ['inferers', 'forecasters', 'reputers'] as const)
+            for (const v of Object.values(out.rewards[task])) total += v
           expect(total).toBeLessThanOrEqual(e.settle.topicReward * (1 + 1e-12))
         },
       ),
@@ -414,7 +490,8 @@ describe('properties', () => {
     fc.assert(
       fc.property(epochArb, (e) => {
         const out = run({ ...e, input: { ...e.input, topicReward: 0 } })
-        for (const task of ['inferers', 'forecasters', 'reputers'] as const) for (const v of Object.values(out.rewards[task])) expect(v).toBe(0)
+        for (const task of ['inferers', 'forecasters', 'reputers'] as const)
+          for (const v of Object.values(out.rewards[task])) expect(v).toBe(0)
         expect(out.state.infererInclusionCounts).toEqual({ ...e.state.infererInclusionCounts })
         expect(out.state.forecasterInclusionCounts).toEqual({ ...e.state.forecasterInclusionCounts })
       }),

@@ -7,7 +7,16 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import { synthesizeEpoch } from '../../../src/synthesis/synthesize.js'
-import type { IdMap, IdMatrix, RegretFamily, RegretSet, Regrets, SynthesisInput, SynthesisOutput, TopicState } from '../../../src/synthesis/types.js'
+import type {
+  IdMap,
+  IdMatrix,
+  RegretFamily,
+  RegretSet,
+  Regrets,
+  SynthesisInput,
+  SynthesisOutput,
+  TopicState,
+} from '../../../src/synthesis/types.js'
 import { combine, combineContext, rowOfSet } from '../../../src/synthesis/combine.js'
 import { familyOf } from '../../../src/synthesis/regret-family.js'
 import { jsonOf, plainOf } from '../../utils/plain.js'
@@ -34,26 +43,45 @@ const regretSet = (inferers: readonly string[], forecasters: readonly string[]):
 
 /** A small epoch in the weighted mode or any other mode, with partly stored regrets. */
 const epochArb = fc
-  .tuple(fc.uniqueArray(fc.constantFrom(...ID_POOL), { minLength: 1, maxLength: 7 }), fc.uniqueArray(fc.constantFrom(...ID_POOL), { maxLength: 4 }))
+  .tuple(
+    fc.uniqueArray(fc.constantFrom(...ID_POOL), { minLength: 1, maxLength: 7 }),
+    fc.uniqueArray(fc.constantFrom(...ID_POOL), { maxLength: 4 }),
+  )
   .chain(([inferers, forecasters]) =>
     fc.record({
       input: fc.record({
-        inferences: fc.tuple(...inferers.map(() => value)).map((vs) => Object.fromEntries(inferers.map((id, i) => [id, vs[i]]))),
+        inferences: fc
+          .tuple(...inferers.map(() => value))
+          .map((vs) => Object.fromEntries(inferers.map((id, i) => [id, vs[i]]))),
         // Forecasts may name ids that have no inference (they must be ignored).
-        forecasts: fc.tuple(...forecasters.map(() => idMap([...inferers, 'ghost'], loss))).map((fs) => Object.fromEntries(forecasters.map((id, i) => [id, fs[i]]))),
+        forecasts: fc
+          .tuple(...forecasters.map(() => idMap([...inferers, 'ghost'], loss)))
+          .map((fs) => Object.fromEntries(forecasters.map((id, i) => [id, fs[i]]))),
       }),
-      initialRegret: fc.oneof({ weight: 4, arbitrary: regret.filter((r) => r !== 0) }, { weight: 1, arbitrary: fc.constant(0) }),
+      initialRegret: fc.oneof(
+        { weight: 4, arbitrary: regret.filter((r) => r !== 0) },
+        { weight: 1, arbitrary: fc.constant(0) },
+      ),
       previousNetworkLoss: fc.oneof({ weight: 4, arbitrary: loss }, { weight: 1, arbitrary: fc.constant(null) }),
       regrets: fc.record({
         network: regretSet(inferers, forecasters),
         naive: regretSet(inferers, []),
-        oneOutInferer: fc.tuple(...inferers.map(() => regretSet(inferers, forecasters))).map((s) => familyOf(Object.fromEntries(inferers.map((id, i) => [id, s[i]])))),
-        oneOutForecaster: fc.tuple(...forecasters.map(() => regretSet(inferers, forecasters))).map((s) => familyOf(Object.fromEntries(forecasters.map((id, i) => [id, s[i]])))),
-        oneInForecaster: fc.tuple(...forecasters.map((k) => regretSet(inferers, [k]))).map((s) => familyOf(Object.fromEntries(forecasters.map((id, i) => [id, s[i]])))),
+        oneOutInferer: fc
+          .tuple(...inferers.map(() => regretSet(inferers, forecasters)))
+          .map((s) => familyOf(Object.fromEntries(inferers.map((id, i) => [id, s[i]])))),
+        oneOutForecaster: fc
+          .tuple(...forecasters.map(() => regretSet(inferers, forecasters)))
+          .map((s) => familyOf(Object.fromEntries(forecasters.map((id, i) => [id, s[i]])))),
+        oneInForecaster: fc
+          .tuple(...forecasters.map((k) => regretSet(inferers, [k])))
+          .map((s) => familyOf(Object.fromEntries(forecasters.map((id, i) => [id, s[i]])))),
       }),
     }),
   )
-  .map(({ input, initialRegret, previousNetworkLoss, regrets }) => ({ input: input as SynthesisInput, state: stateWith(initialRegret, previousNetworkLoss, regrets) }))
+  .map(({ input, initialRegret, previousNetworkLoss, regrets }) => ({
+    input: input as SynthesisInput,
+    state: stateWith(initialRegret, previousNetworkLoss, regrets),
+  }))
 
 function stateWith(initialRegret: number, previousNetworkLoss: number | null, regrets: Regrets): TopicState {
   const empty = { inferers: {}, forecasters: {}, reputers: {} }
@@ -97,23 +125,48 @@ function renameTable(m: IdMatrix, rename: (id: string) => string): IdMatrix {
 /** Rename the keys of an id-keyed record, `depth` levels deep (values untouched). */
 function renameIds<T>(map: IdMap<T>, rename: (id: string) => string, depth = 1): IdMap<T> {
   const out: Record<string, T> = {}
-  for (const [k, v] of Object.entries(map)) out[rename(k)] = depth > 1 ? (renameIds(v as IdMap<unknown>, rename, depth - 1) as T) : v
+  for (const [k, v] of Object.entries(map))
+    out[rename(k)] = depth > 1 ? (renameIds(v as IdMap<unknown>, rename, depth - 1) as T) : v
   return out
 }
 
-function renameEpoch(input: SynthesisInput, state: TopicState, r: (id: string) => string): [SynthesisInput, TopicState] {
-  const set = (s: RegretSet): RegretSet => ({ inferers: renameIds(s.inferers, r), forecasters: renameIds(s.forecasters, r) })
+function renameEpoch(
+  input: SynthesisInput,
+  state: TopicState,
+  r: (id: string) => string,
+): [SynthesisInput, TopicState] {
+  const set = (s: RegretSet): RegretSet => ({
+    inferers: renameIds(s.inferers, r),
+    forecasters: renameIds(s.forecasters, r),
+  })
   const sets = (f: RegretFamily): RegretFamily => ({
     inferers: renameTable(f.inferers, r),
     forecasters: renameTable(f.forecasters, r),
     departed: {
-      inferers: { chunks: f.departed.inferers.chunks.map((m) => renameTable(m, r)), rows: f.departed.inferers.rows.map(r), cols: f.departed.inferers.cols.map(r) },
-      forecasters: { chunks: f.departed.forecasters.chunks.map((m) => renameTable(m, r)), rows: f.departed.forecasters.rows.map(r), cols: f.departed.forecasters.cols.map(r) },
+      inferers: {
+        chunks: f.departed.inferers.chunks.map((m) => renameTable(m, r)),
+        rows: f.departed.inferers.rows.map(r),
+        cols: f.departed.inferers.cols.map(r),
+      },
+      forecasters: {
+        chunks: f.departed.forecasters.chunks.map((m) => renameTable(m, r)),
+        rows: f.departed.forecasters.rows.map(r),
+        cols: f.departed.forecasters.cols.map(r),
+      },
     },
   })
   const g = state.regrets
-  const regrets: Regrets = { network: set(g.network), naive: set(g.naive), oneOutInferer: sets(g.oneOutInferer), oneOutForecaster: sets(g.oneOutForecaster), oneInForecaster: sets(g.oneInForecaster) }
-  return [{ inferences: renameIds(input.inferences, r), forecasts: renameIds(input.forecasts, r, 2) }, { ...state, regrets }]
+  const regrets: Regrets = {
+    network: set(g.network),
+    naive: set(g.naive),
+    oneOutInferer: sets(g.oneOutInferer),
+    oneOutForecaster: sets(g.oneOutForecaster),
+    oneInForecaster: sets(g.oneInForecaster),
+  }
+  return [
+    { inferences: renameIds(input.inferences, r), forecasts: renameIds(input.forecasts, r, 2) },
+    { ...state, regrets },
+  ]
 }
 
 function renameOutput(out: SynthesisOutput, r: (id: string) => string): SynthesisOutput {
@@ -140,7 +193,10 @@ function canonical(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`
   if (typeof x === 'object' && x !== null) {
     const m = x as IdMap<unknown>
-    return `{${Object.keys(m).sort().map((k) => `${JSON.stringify(k)}:${canonical(m[k])}`).join(',')}}`
+    return `{${Object.keys(m)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(m[k])}`)
+      .join(',')}}`
   }
   return JSON.stringify(x)
 }
@@ -174,12 +230,16 @@ describe('synthesize properties', () => {
 
   it('§5 weights of any regret set are non-negative, and the best regret always has weight > 0', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.constantFrom(2.5, 3, 4.5), (rs, p) => {
-        const w = new Float64Array(rs.length)
-        weightsOfRegrets(weightKernel(p, 0.75, 0.01), Float64Array.from(rs), rs.length, w, undefined)
-        for (const x of w) expect(x).toBeGreaterThanOrEqual(0)
-        expect(w[rs.indexOf(Math.max(...rs))]).toBeGreaterThan(0)
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.constantFrom(2.5, 3, 4.5),
+        (rs, p) => {
+          const w = new Float64Array(rs.length)
+          weightsOfRegrets(weightKernel(p, 0.75, 0.01), Float64Array.from(rs), rs.length, w, undefined)
+          for (const x of w) expect(x).toBeGreaterThanOrEqual(0)
+          expect(w[rs.indexOf(Math.max(...rs))]).toBeGreaterThan(0)
+        },
+      ),
       { numRuns: 300 },
     )
   })
@@ -212,13 +272,18 @@ describe('synthesize properties', () => {
 
   it('is deterministic: the same input twice, or a deep copy of it, gives the same JSON bytes', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 0, max: 6 }), (seed, inferers, forecasters) => {
-        const epoch = randomEpoch(seed, { inferers, forecasters, reputers: 1 })
-        const first = jsonOf(run(epoch.synthesis, epoch.state))
-        expect(jsonOf(run(epoch.synthesis, epoch.state))).toBe(first)
-        const copy = structuredClone({ synthesis: epoch.synthesis, state: epoch.state })
-        expect(jsonOf(run(copy.synthesis, copy.state))).toBe(first)
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 0, max: 6 }),
+        (seed, inferers, forecasters) => {
+          const epoch = randomEpoch(seed, { inferers, forecasters, reputers: 1 })
+          const first = jsonOf(run(epoch.synthesis, epoch.state))
+          expect(jsonOf(run(epoch.synthesis, epoch.state))).toBe(first)
+          const copy = structuredClone({ synthesis: epoch.synthesis, state: epoch.state })
+          expect(jsonOf(run(copy.synthesis, copy.state))).toBe(first)
+        },
+      ),
       { numRuns: 100 },
     )
   })
@@ -242,13 +307,17 @@ describe('zero weights', () => {
 
   it('the weight function is exactly 0 throughout the clip zone', () => {
     fc.assert(
-      fc.property(fc.double({ min: -50, max: 5, noNaN: true }), fc.double({ min: -50, max: 5, noNaN: true }), (r, m) => {
-        const max = Math.max(r, m)
-        const shifted = max < k.floor ? Math.min(r, k.cap) - max + k.floor : Math.min(r, k.cap)
-        const w = weightOf(k, r, max)
-        if (shifted < k.clip) expect(w).toBe(0)
-        else expect(w).toBeGreaterThan(0)
-      }),
+      fc.property(
+        fc.double({ min: -50, max: 5, noNaN: true }),
+        fc.double({ min: -50, max: 5, noNaN: true }),
+        (r, m) => {
+          const max = Math.max(r, m)
+          const shifted = max < k.floor ? Math.min(r, k.cap) - max + k.floor : Math.min(r, k.cap)
+          const w = weightOf(k, r, max)
+          if (shifted < k.clip) expect(w).toBe(0)
+          else expect(w).toBeGreaterThan(0)
+        },
+      ),
       { numRuns: 1000 },
     )
   })
@@ -291,7 +360,13 @@ describe('zero weights', () => {
             forecasters: Object.fromEntries(fcs.map(([r], i) => [forecasterIds[i], r])),
           }
           const ctx = combineContext(k, 1e-7, -1, undefined, infererIds, inferences, forecasterIds)
-          const got = combine(ctx, rowOfSet(ctx, set), skipInferer, { from: 0, to: fcs.length, skip: -1 }, forecastValues)
+          const got = combine(
+            ctx,
+            rowOfSet(ctx, set),
+            skipInferer,
+            { from: 0, to: fcs.length, skip: -1 },
+            forecastValues,
+          )
           const values = [...Array.from(inferences).filter((_, j) => j !== skipInferer), ...forecastValues]
           const want = weightedMean(ctx.weights, Float64Array.from(values), values.length, 1e-7)
           expect(Object.is(got, want)).toBe(true)

@@ -23,7 +23,10 @@ function weights(regrets: number[], p: SynthesisParams): number[] {
 
 /** §8 Combine over (regret, value) pairs; value undefined = in σ and max, not in the sums. */
 function combine(members: { regret: number; value: number | undefined }[], p: SynthesisParams): number {
-  const w = weights(members.map((m) => m.regret), p)
+  const w = weights(
+    members.map((m) => m.regret),
+    p,
+  )
   let num = 0
   let den = 0
   members.forEach((m, i) => {
@@ -35,11 +38,20 @@ function combine(members: { regret: number; value: number | undefined }[], p: Sy
 }
 
 /** §6 for forecaster k, optionally without inferer `without`. */
-function implied(input: SynthesisInput, k: string, prevLoss: number, p: SynthesisParams, without?: string): number | undefined {
+function implied(
+  input: SynthesisInput,
+  k: string,
+  prevLoss: number,
+  p: SynthesisParams,
+  without?: string,
+): number | undefined {
   const covered = sortedIds(input.forecasts[k]).filter((j) => j in input.inferences && j !== without)
   if (covered.length === 0) return undefined
   if (covered.length === 1) return input.inferences[covered[0]]
-  const w = weights(covered.map((j) => prevLoss - input.forecasts[k][j]), p)
+  const w = weights(
+    covered.map((j) => prevLoss - input.forecasts[k][j]),
+    p,
+  )
   let num = 0
   let den = 0
   covered.forEach((j, i) => {
@@ -55,7 +67,8 @@ function reference(p: SynthesisParams, input: SynthesisInput, state: TopicState)
   const inferers = sortedIds(input.inferences)
   const forecasters = sortedIds(input.forecasts).filter((k) => implied(input, k, prev, p) !== undefined)
   const I = Object.fromEntries(forecasters.map((k) => [k, implied(input, k, prev, p)!]))
-  const regretOf = (set: RegretSet | undefined, role: 'inferers' | 'forecasters', id: string): number => set?.[role][id] ?? state.initialRegret
+  const regretOf = (set: RegretSet | undefined, role: 'inferers' | 'forecasters', id: string): number =>
+    set?.[role][id] ?? state.initialRegret
   const network = (set: RegretSet | undefined, infs: string[], fcs: string[], values: IdMap<number | undefined>) =>
     combine(
       [
@@ -65,17 +78,45 @@ function reference(p: SynthesisParams, input: SynthesisInput, state: TopicState)
       p,
     )
   const g = plainOf(state.regrets)
-  const withoutL = (l: string): IdMap<number | undefined> => Object.fromEntries(forecasters.map((k) => [k, implied(input, k, prev, p, l)]))
+  const withoutL = (l: string): IdMap<number | undefined> =>
+    Object.fromEntries(forecasters.map((k) => [k, implied(input, k, prev, p, l)]))
   const two = forecasters.length >= 2
   return {
     networkInference: network(g.network, inferers, forecasters, I),
     naiveInference: network(g.naive, inferers, [], I),
     forecastImpliedInferences: I,
-    oneOutInfererInferences: Object.fromEntries(inferers.map((l) => [l, network(g.oneOutInferer[l], inferers.filter((j) => j !== l), forecasters, withoutL(l))])),
-    oneOutForecasterInferences: two ? Object.fromEntries(forecasters.map((k) => [k, network(g.oneOutForecaster[k], inferers, forecasters.filter((x) => x !== k), I)])) : {},
-    oneInForecasterInferences: two ? Object.fromEntries(forecasters.map((k) => [k, network(g.oneInForecaster[k], inferers, [k], I)])) : {},
+    oneOutInfererInferences: Object.fromEntries(
+      inferers.map((l) => [
+        l,
+        network(
+          g.oneOutInferer[l],
+          inferers.filter((j) => j !== l),
+          forecasters,
+          withoutL(l),
+        ),
+      ]),
+    ),
+    oneOutForecasterInferences: two
+      ? Object.fromEntries(
+          forecasters.map((k) => [
+            k,
+            network(
+              g.oneOutForecaster[k],
+              inferers,
+              forecasters.filter((x) => x !== k),
+              I,
+            ),
+          ]),
+        )
+      : {},
+    oneInForecasterInferences: two
+      ? Object.fromEntries(forecasters.map((k) => [k, network(g.oneInForecaster[k], inferers, [k], I)]))
+      : {},
     oneOutInfererForecastImpliedInferences: Object.fromEntries(
-      forecasters.map((k) => [k, Object.fromEntries(inferers.map((l) => [l, implied(input, k, prev, p, l)]).filter(([, v]) => v !== undefined))]),
+      forecasters.map((k) => [
+        k,
+        Object.fromEntries(inferers.map((l) => [l, implied(input, k, prev, p, l)]).filter(([, v]) => v !== undefined)),
+      ]),
     ),
   }
 }

@@ -3,11 +3,24 @@ import { SynthesisError } from '../../../src/synthesis/errors.js'
 import { DEFAULT_PARAMS } from '../../../src/synthesis/params.js'
 import { synthesizeEpoch } from '../../../src/synthesis/synthesize.js'
 import { weightKernel, weightOf, weightsOfRegrets } from '../../../src/synthesis/weights.js'
-import type { RegretSet, SynthesisInput, SynthesisOutput, SynthesisParams, TopicState } from '../../../src/synthesis/types.js'
+import type {
+  RegretSet,
+  SynthesisInput,
+  SynthesisOutput,
+  SynthesisParams,
+  TopicState,
+} from '../../../src/synthesis/types.js'
 import { familyOf } from '../../../src/synthesis/regret-family.js'
 import { EMPTY_FAMILY } from '../../../src/synthesis/state.js'
 import { jsonOf, plainOf } from '../../utils/plain.js'
-import { expectMatches, outputToJson, readJson, VECTORS_DIR, stateFromJson, synthesizeCaseFromJson } from './fixtures.js'
+import {
+  expectMatches,
+  outputToJson,
+  readJson,
+  VECTORS_DIR,
+  stateFromJson,
+  synthesizeCaseFromJson,
+} from './fixtures.js'
 
 const literals = readJson(`${VECTORS_DIR}/test_literals_worked_examples.json`)
 const epoch302 = readJson(`${VECTORS_DIR}/epochs/epoch_302.json`)
@@ -25,7 +38,8 @@ function state(overrides: Partial<TopicState>): TopicState {
   return { ...stateFromJson({ initial_regret: -1, previous_network_loss: -2 }), regrets: EMPTY_REGRETS, ...overrides }
 }
 
-const run = (input: SynthesisInput, s: TopicState, params: SynthesisParams = DEFAULT_PARAMS): SynthesisOutput => synthesizeEpoch(params, input, s)
+const run = (input: SynthesisInput, s: TopicState, params: SynthesisParams = DEFAULT_PARAMS): SynthesisOutput =>
+  synthesizeEpoch(params, input, s)
 
 function expectEmptyMaps(out: SynthesisOutput): void {
   expect(out.forecastedRegrets).toEqual({})
@@ -66,11 +80,20 @@ describe('worked examples from the chain tests (test_literals_worked_examples.js
     expect(ex.tolerance).toBe('absolute 1e-4')
     const i = ex.inputs
     const params = { ...DEFAULT_PARAMS, pNorm: Number(i.p), cNorm: Number(i.c), epsilon: Number(i.epsilon_topic) }
-    const toNumbers = (m: Record<string, string>): Record<string, number> => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number(v)]))
-    const forecasts = Object.fromEntries(Object.entries(i.forecast as Record<string, Record<string, string>>).map(([k, m]) => [k, toNumbers(m)]))
+    const toNumbers = (m: Record<string, string>): Record<string, number> =>
+      Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number(v)]))
+    const forecasts = Object.fromEntries(
+      Object.entries(i.forecast as Record<string, Record<string, string>>).map(([k, m]) => [k, toNumbers(m)]),
+    )
     // all_inferers_are_new is false: any non-zero initial regret keeps the weighted mode.
-    const out = run({ inferences: toNumbers(i.inferences), forecasts }, state({ initialRegret: -1, previousNetworkLoss: Number(i.previous_network_combined_loss) }), params)
-    expect(Math.abs(out.forecastImpliedInferences.forecaster0 - Number(ex.expected.forecaster0))).toBeLessThanOrEqual(1e-4)
+    const out = run(
+      { inferences: toNumbers(i.inferences), forecasts },
+      state({ initialRegret: -1, previousNetworkLoss: Number(i.previous_network_combined_loss) }),
+      params,
+    )
+    expect(Math.abs(out.forecastImpliedInferences.forecaster0 - Number(ex.expected.forecaster0))).toBeLessThanOrEqual(
+      1e-4,
+    )
     expect(out.forecastedRegrets).toEqual({ forecaster0: { worker0: -2.5, worker1: -3.5 } })
   })
 
@@ -105,11 +128,13 @@ describe('worked examples from the chain tests (test_literals_worked_examples.js
       },
     }
     const out = run({ inferences: c.input.inferences, forecasts: {} }, s, c.params)
-    const near = (got: number, want: string): void => expect(Math.abs(got - Number(want))).toBeLessThanOrEqual(1e-5 * Math.abs(Number(want)))
+    const near = (got: number, want: string): void =>
+      expect(Math.abs(got - Number(want))).toBeLessThanOrEqual(1e-5 * Math.abs(Number(want)))
     near(out.networkInference, ex.expected.combined)
     const oneOut = ex.expected.one_out as Record<string, string>
     expect(Object.keys(out.oneOutInfererInferences)).toEqual(['w0', 'w1', 'w2', 'w3', 'w4'])
-    for (const [name, want] of Object.entries(oneOut)) near(out.oneOutInfererInferences[`w${name.slice('inferer'.length)}`], want)
+    for (const [name, want] of Object.entries(oneOut))
+      near(out.oneOutInfererInferences[`w${name.slice('inferer'.length)}`], want)
     expect(out.forecastImpliedInferences).toEqual({})
     expect(out.oneOutForecasterInferences).toEqual({})
     expect(out.oneInForecasterInferences).toEqual({})
@@ -121,7 +146,9 @@ describe('modes of epoch-json §3.2', () => {
   const inferences = { a: 1, b: 2, c: 4, d: 10 }
 
   it('1. no inference is an error', () => {
-    expect(() => run({ inferences: {}, forecasts }, state({}))).toThrow(expect.objectContaining({ name: 'SynthesisError', code: 'NO_INFERENCES' }))
+    expect(() => run({ inferences: {}, forecasts }, state({}))).toThrow(
+      expect.objectContaining({ name: 'SynthesisError', code: 'NO_INFERENCES' }),
+    )
   })
 
   it('2. one inference: both values are it, everything else empty', () => {
@@ -217,7 +244,9 @@ describe('edge cases (docs/spec/math.md §16, epoch-json §6)', () => {
     const ids = Array.from({ length: 12 }, (_, i) => `i${String(i).padStart(2, '0')}`)
     const inferences = Object.fromEntries(ids.map((id, i) => [id, 100 + i]))
     const others = Object.fromEntries(ids.slice(1).map((id) => [id, -2]))
-    const s = state({ regrets: { ...EMPTY_REGRETS, oneOutInferer: familyOf({ i00: { inferers: others, forecasters: { k: -1 } } }) } })
+    const s = state({
+      regrets: { ...EMPTY_REGRETS, oneOutInferer: familyOf({ i00: { inferers: others, forecasters: { k: -1 } } }) },
+    })
     const out = run({ inferences, forecasts: { k: { i00: -1 } } }, s)
     expect(out.oneOutInfererInferences.i00).toBe(0)
     expect(plainOf(out.oneOutInfererForecastImpliedInferences).k).not.toHaveProperty('i00')
@@ -226,13 +255,22 @@ describe('edge cases (docs/spec/math.md §16, epoch-json §6)', () => {
   it('a missing stored regret uses initial_regret; one stored equal to it changes nothing', () => {
     const input = { inferences: { a: 1, b: 2, c: 5 }, forecasts: { k: { a: -1, b: -3 } } }
     const base = run(input, state({ initialRegret: -0.7 }))
-    const explicit = run(input, state({ initialRegret: -0.7, regrets: { ...EMPTY_REGRETS, network: { inferers: { a: -0.7, b: -0.7, c: -0.7 }, forecasters: { k: -0.7 } } } }))
+    const explicit = run(
+      input,
+      state({
+        initialRegret: -0.7,
+        regrets: { ...EMPTY_REGRETS, network: { inferers: { a: -0.7, b: -0.7, c: -0.7 }, forecasters: { k: -0.7 } } },
+      }),
+    )
     expect(explicit).toEqual(base)
   })
 
   it('ids that name Object.prototype members are ordinary ids', () => {
     const inferences = JSON.parse('{"__proto__": 1, "constructor": 2, "toString": 4}') as Record<string, number>
-    const forecasts = JSON.parse('{"hasOwnProperty": {"__proto__": -1, "constructor": -2}}') as Record<string, Record<string, number>>
+    const forecasts = JSON.parse('{"hasOwnProperty": {"__proto__": -1, "constructor": -2}}') as Record<
+      string,
+      Record<string, number>
+    >
     const out = run({ inferences, forecasts }, state({}))
     expect(Object.keys(out.weights.inferers)).toEqual(['__proto__', 'constructor', 'toString'])
     expect(Object.keys(out.oneOutInfererInferences)).toEqual(['__proto__', 'constructor', 'toString'])
@@ -247,7 +285,9 @@ describe('errors', () => {
 
   it('rejects non-finite inputs with NON_FINITE', () => {
     expect(() => run({ ...input, inferences: { a: Number.NaN, b: 2 } }, state({}))).toThrow(code('NON_FINITE'))
-    expect(() => run({ ...input, forecasts: { k: { a: Number.POSITIVE_INFINITY } } }, state({}))).toThrow(code('NON_FINITE'))
+    expect(() => run({ ...input, forecasts: { k: { a: Number.POSITIVE_INFINITY } } }, state({}))).toThrow(
+      code('NON_FINITE'),
+    )
     expect(() => run(input, state({ previousNetworkLoss: Number.NaN }))).toThrow(code('NON_FINITE'))
     expect(() => run(input, state({ initialRegret: Number.NEGATIVE_INFINITY }))).toThrow(code('NON_FINITE'))
     const badRegret = { ...EMPTY_REGRETS, naive: { inferers: { a: Number.NaN }, forecasters: {} } }
@@ -256,21 +296,33 @@ describe('errors', () => {
 
   it('rejects a forecast or previous network loss that is not a log10 loss, an inference beyond ±1e300 (one absurd number would fail the epoch)', () => {
     for (const v of [1e155, -1e300, 309.5, -324.5]) {
-      expect(() => run({ ...input, forecasts: { k: { a: v } } }, state({}))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/forecast of "k" for "a" is not a log10 loss/) }))
+      expect(() => run({ ...input, forecasts: { k: { a: v } } }, state({}))).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_INPUT',
+          message: expect.stringMatching(/forecast of "k" for "a" is not a log10 loss/),
+        }),
+      )
     }
     expect(() => run(input, state({ previousNetworkLoss: 1e200 }))).toThrow(code('INVALID_INPUT'))
     // An inference near the largest double: a weighted sum of it would overflow.
     expect(() => run({ ...input, inferences: { a: 1.7e308, b: 2 } }, state({}))).toThrow(code('INVALID_INPUT'))
     expect(run({ ...input, inferences: { a: -1e300, b: 2 } }, state({})).networkInference).toBeLessThan(0)
     // The ends of the range are log10 losses.
-    expect(Number.isFinite(run({ ...input, forecasts: { k: { a: 309, b: -324 } } }, state({})).networkInference)).toBe(true)
+    expect(Number.isFinite(run({ ...input, forecasts: { k: { a: 309, b: -324 } } }, state({})).networkInference)).toBe(
+      true,
+    )
   })
 
   it('rejects values that are not numbers with INVALID_INPUT', () => {
     const bad = { a: '1', b: 2 } as unknown as Record<string, number>
     expect(() => run({ ...input, inferences: bad }, state({}))).toThrow(code('INVALID_INPUT'))
-    expect(() => run({ ...input, forecasts: { k: null } as unknown as Record<string, Record<string, number>> }, state({}))).toThrow(code('INVALID_INPUT'))
-    const badRegret = { ...EMPTY_REGRETS, network: { inferers: { a: '0.1' }, forecasters: {} } } as unknown as TopicState['regrets']
+    expect(() =>
+      run({ ...input, forecasts: { k: null } as unknown as Record<string, Record<string, number>> }, state({})),
+    ).toThrow(code('INVALID_INPUT'))
+    const badRegret = {
+      ...EMPTY_REGRETS,
+      network: { inferers: { a: '0.1' }, forecasters: {} },
+    } as unknown as TopicState['regrets']
     expect(() => run(input, state({ regrets: badRegret }))).toThrow(code('INVALID_INPUT'))
   })
 
@@ -293,7 +345,10 @@ describe('errors', () => {
     weightsOfRegrets(k, Float64Array.from([0, a, a]), 3, want, undefined)
     expect([out.weights.inferers.a, out.weights.inferers.b, out.weights.inferers.c]).toEqual(Array.from(want))
     const sigma = a / Math.sqrt(3)
-    expect(out.weights.inferers.b).toBeCloseTo(weightOf(k, a / (sigma + DEFAULT_PARAMS.epsilon), a / (sigma + DEFAULT_PARAMS.epsilon)), 12)
+    expect(out.weights.inferers.b).toBeCloseTo(
+      weightOf(k, a / (sigma + DEFAULT_PARAMS.epsilon), a / (sigma + DEFAULT_PARAMS.epsilon)),
+      12,
+    )
   })
 
   it('reports an output that overflows instead of returning it', () => {

@@ -13,9 +13,15 @@ describe('topic weight (§14.1)', () => {
   it('Ŵ = S^μ (P/C)^ν; 0 without revenue', () => {
     expect(topicWeight(P, { stake: 1e6, feeRevenue: 4e4, epochLength: 100 })).toBe(Math.sqrt(1e6) * Math.sqrt(400))
     expect(topicWeight(P, { stake: 1e6, feeRevenue: 0, epochLength: 100 })).toBe(0)
-    expect(topicWeight({ ...P, stakeImportance: 1, feeRevenueImportance: 2 }, { stake: 3, feeRevenue: 10, epochLength: 5 })).toBe(12)
-    expect(() => topicWeight(P, { stake: -1, feeRevenue: 1, epochLength: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
-    expect(() => topicWeight(P, { stake: 1, feeRevenue: 1, epochLength: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(
+      topicWeight({ ...P, stakeImportance: 1, feeRevenueImportance: 2 }, { stake: 3, feeRevenue: 10, epochLength: 5 }),
+    ).toBe(12)
+    expect(() => topicWeight(P, { stake: -1, feeRevenue: 1, epochLength: 1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    )
+    expect(() => topicWeight(P, { stake: 1, feeRevenue: 1, epochLength: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    )
   })
 
   it('EMA with α = 0.5; the raw weight the first time', () => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { SynthesisError } from '../../../src/synthesis/errors.js'
 import { exp } from '../../../src/synthesis/detmath.js'
-import { weightedMean, weightFromNormalizedRegret, weightKernel, weightOf, weightsOfRegrets } from '../../../src/synthesis/weights.js'
+import {
+  weightedMean,
+  weightFromNormalizedRegret,
+  weightKernel,
+  weightOf,
+  weightsOfRegrets,
+} from '../../../src/synthesis/weights.js'
 import { sampleStdDev } from '../../../src/synthesis/stats.js'
 import { readJson, VECTORS_DIR } from './fixtures.js'
 import { onePassStdDev } from '../../utils/std-dev.js'
@@ -35,7 +41,12 @@ describe('weight function (docs/spec/math.md §5)', () => {
   it.each(weightCases.cases as { normalized_regret: string; max_normalized_regret: string; expected_weight: string }[])(
     'R̂=$normalized_regret, max=$max_normalized_regret → $expected_weight',
     (c) => {
-      const got = weightFromNormalizedRegret(Number(c.normalized_regret), Number(c.max_normalized_regret), Number(weightCases.params.p), Number(weightCases.params.c))
+      const got = weightFromNormalizedRegret(
+        Number(c.normalized_regret),
+        Number(c.max_normalized_regret),
+        Number(weightCases.params.p),
+        Number(weightCases.params.c),
+      )
       const want = Number(c.expected_weight)
       expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-5 * Math.abs(want))
     },
@@ -99,21 +110,33 @@ describe('weight function (docs/spec/math.md §5)', () => {
       [5, 4, -3, 0, 0.5, 0.25],
       [1e-3, 2e-3],
     ]
-    for (const set of sets) for (const [p, c, eps] of [[3, 0.75, 0.01], [2, 0.75, 1e-4], [4.5, 1, 0.1]]) {
-      expect(kernelWeights(set, p, c, eps)).toEqual(reference(set, p, c, eps))
-    }
+    for (const set of sets)
+      for (const [p, c, eps] of [
+        [3, 0.75, 0.01],
+        [2, 0.75, 1e-4],
+        [4.5, 1, 0.1],
+      ]) {
+        expect(kernelWeights(set, p, c, eps)).toEqual(reference(set, p, c, eps))
+      }
   })
 
   it('weightOf with a kernel equals the free function', () => {
     const k = weightKernel(3, 0.75, 0.01)
-    for (const [r, m] of [[-1, -0.5], [0.5, 0.5], [-24.5, -24.5]]) expect(weightOf(k, r, m)).toBe(weightFromNormalizedRegret(r, m, 3, 0.75))
+    for (const [r, m] of [
+      [-1, -0.5],
+      [0.5, 0.5],
+      [-24.5, -24.5],
+    ])
+      expect(weightOf(k, r, m)).toBe(weightFromNormalizedRegret(r, m, 3, 0.75))
   })
 
   it('rejects an empty set and a spread that overflows', () => {
     const k = weightKernel(3, 0.75, 0.01)
     expect(() => weightsOfRegrets(k, new Float64Array(0), 0, new Float64Array(0), undefined)).toThrow(SynthesisError)
     const huge = Float64Array.from([1e300, -1e300])
-    expect(() => weightsOfRegrets(k, huge, 2, new Float64Array(2), undefined)).toThrow(expect.objectContaining({ code: 'NON_FINITE' }))
+    expect(() => weightsOfRegrets(k, huge, 2, new Float64Array(2), undefined)).toThrow(
+      expect.objectContaining({ code: 'NON_FINITE' }),
+    )
   })
 
   it('takes σ of a set whose one-pass sums overflow by two passes: never σ = 0 silently, an error only when σ overflows', () => {

@@ -53,7 +53,10 @@ describe('loss bundle', () => {
   it('is what the consensus reads of it: restricting it to the epoch participants changes nothing', () => {
     const scoped = scopedLossBundle(bundle, participantsOf({ inferences: INPUT.inferences, output }))
     expect(plainOf(scoped)).toEqual(plainOf(bundle))
-    const stranger = scopedLossBundle({ ...bundle, inferers: { ...bundle.inferers, zed: -1 } }, participantsOf({ inferences: INPUT.inferences, output }))
+    const stranger = scopedLossBundle(
+      { ...bundle, inferers: { ...bundle.inferers, zed: -1 } },
+      participantsOf({ inferences: INPUT.inferences, output }),
+    )
     expect(Object.keys(stranger.inferers)).toEqual(['alice', 'bob', 'carol'])
   })
 
@@ -64,13 +67,23 @@ describe('loss bundle', () => {
   })
 
   it('floors an exact hit four decades below the median inferer loss', () => {
-    const exact = lossBundle({ inferences: { ...INPUT.inferences, carol: 0.5 }, output }, { value: 0.5 }, 'squared-error')
+    const exact = lossBundle(
+      { inferences: { ...INPUT.inferences, carol: 0.5 }, output },
+      { value: 0.5 },
+      'squared-error',
+    )
     expect(exact.inferers.carol).toBeCloseTo(log10((0.52 - 0.5) ** 2) - 4, 12)
   })
 
   it('passes the previous truth to return losses', () => {
-    const r = lossBundle({ inferences: INPUT.inferences, output }, { value: 0.5, previous: 0.25 }, 'squared-return-error')
+    const r = lossBundle(
+      { inferences: INPUT.inferences, output },
+      { value: 0.5, previous: 0.25 },
+      'squared-return-error',
+    )
     expect(r.inferers.alice).toBeCloseTo(log10(((0.52 - 0.5) / 0.25) ** 2), 12)
-    expect(() => lossBundle({ inferences: INPUT.inferences, output }, { value: 0.5 }, 'squared-return-error')).toThrow(/previous truth/)
+    expect(() => lossBundle({ inferences: INPUT.inferences, output }, { value: 0.5 }, 'squared-return-error')).toThrow(
+      /previous truth/,
+    )
   })
 })

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { checkCborBudget, CodecError, decodeCanonical, encodeCanonical, MAX_CBOR_DEPTH } from '../../../src/wire/codec.js'
+import {
+  checkCborBudget,
+  CodecError,
+  decodeCanonical,
+  encodeCanonical,
+  MAX_CBOR_DEPTH,
+} from '../../../src/wire/codec.js'
 import { EnvelopeValidator } from '../../../src/p2p/validation.js'
 import { encodeEnvelope, readEnvelope, signEnvelope } from '../../../src/wire/envelope.js'
 import { generateIdentity } from '../../../src/p2p/index.js'
@@ -9,7 +15,14 @@ describe('canonical CBOR of Float64Array tables', () => {
     const values = Float64Array.from([1, Number.NaN, -0, 2.5e-308, -Number.MAX_VALUE, 1 / 3])
     const back = decodeCanonical(encodeCanonical({ values })) as { values: Float64Array }
     expect(back.values).toBeInstanceOf(Float64Array)
-    expect(Array.from(back.values).map((v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v))).toEqual([1, 'NaN', '-0', 2.5e-308, -Number.MAX_VALUE, 1 / 3])
+    expect(Array.from(back.values).map((v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v))).toEqual([
+      1,
+      'NaN',
+      '-0',
+      2.5e-308,
+      -Number.MAX_VALUE,
+      1 / 3,
+    ])
   })
 
   it('writes every NaN as one canonical quiet NaN and rejects another payload as non-canonical', () => {
@@ -36,8 +49,21 @@ describe('an envelope carrying a table', () => {
   it('decodes the table back to a Float64Array', async () => {
     const identity = await generateIdentity()
     const table = { rows: ['k'], cols: ['a', 'b'], values: Float64Array.of(-1.5, Number.NaN) }
-    const payload = { network: -1, naive: -1, inferers: {}, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: table }
-    const env = signEnvelope({ type: 'loss-bundle', chainId: 'c', topicId: 't', epoch: 1, nonce: new Uint8Array(0), payload }, identity.secretKey, identity.publicKey)
+    const payload = {
+      network: -1,
+      naive: -1,
+      inferers: {},
+      forecasters: {},
+      oneOutInferers: {},
+      oneOutForecasters: {},
+      oneInForecasters: {},
+      oneOutInfererForecasters: table,
+    }
+    const env = signEnvelope(
+      { type: 'loss-bundle', chainId: 'c', topicId: 't', epoch: 1, nonce: new Uint8Array(0), payload },
+      identity.secretKey,
+      identity.publicKey,
+    )
     const read = readEnvelope(encodeEnvelope(env))
     const got = (read.envelope.payload as typeof payload).oneOutInfererForecasters
     expect(got.values).toBeInstanceOf(Float64Array)
@@ -48,8 +74,23 @@ describe('an envelope carrying a table', () => {
   it('refuses an envelope whose table holds a NaN with another payload (it is read without re-encoding)', async () => {
     const identity = await generateIdentity()
     const table = { rows: ['k'], cols: ['a'], values: Float64Array.of(Number.NaN) }
-    const payload = { network: -1, naive: -1, inferers: {}, forecasters: {}, oneOutInferers: {}, oneOutForecasters: {}, oneInForecasters: {}, oneOutInfererForecasters: table }
-    const bytes = encodeEnvelope(signEnvelope({ type: 'loss-bundle', chainId: 'c', topicId: 't', epoch: 1, nonce: new Uint8Array(0), payload }, identity.secretKey, identity.publicKey))
+    const payload = {
+      network: -1,
+      naive: -1,
+      inferers: {},
+      forecasters: {},
+      oneOutInferers: {},
+      oneOutForecasters: {},
+      oneInForecasters: {},
+      oneOutInfererForecasters: table,
+    }
+    const bytes = encodeEnvelope(
+      signEnvelope(
+        { type: 'loss-bundle', chainId: 'c', topicId: 't', epoch: 1, nonce: new Uint8Array(0), payload },
+        identity.secretKey,
+        identity.publicKey,
+      ),
+    )
     // The canonical NaN's 8 little-endian bytes, with one payload bit set.
     const canonical = Uint8Array.of(0, 0, 0, 0, 0, 0, 0xf8, 0x7f)
     const at = bytes.findIndex((_, i) => canonical.every((b, k) => bytes[i + k] === b))
@@ -90,21 +131,33 @@ describe('decoding budget (hostile bytes)', () => {
     // An array that claims 2^32 - 1 items, a byte string that claims 2^64 - 1 bytes: both truncated.
     expect(() => checkCborBudget(Uint8Array.of(0x9a, 0xff, 0xff, 0xff, 0xff, 0x00))).not.toThrow()
     expect(() => decodeCanonical(Uint8Array.of(0x9a, 0xff, 0xff, 0xff, 0xff, 0x00))).toThrow(CodecError)
-    expect(() => decodeCanonical(Uint8Array.of(0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00))).toThrow(CodecError)
+    expect(() => decodeCanonical(Uint8Array.of(0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00))).toThrow(
+      CodecError,
+    )
   })
 
   it('leaves ordinary values alone', () => {
-    const value = { ids: Array.from({ length: 5000 }, (_, i) => i.toString(16).padStart(64, '0')), table: new Float64Array(100_000), nested: [[[{ a: [1, 2, { b: null }] }]]] }
+    const value = {
+      ids: Array.from({ length: 5000 }, (_, i) => i.toString(16).padStart(64, '0')),
+      table: new Float64Array(100_000),
+      nested: [[[{ a: [1, 2, { b: null }] }]]],
+    }
     expect(() => checkCborBudget(encodeCanonical(value))).not.toThrow()
     expect((decodeCanonical(encodeCanonical(value)) as typeof value).ids.length).toBe(5000)
   })
 
   it('makes the validator reject an envelope of a million empty maps as malformed, quickly', async () => {
     const identity = await generateIdentity()
-    const env = signEnvelope({ type: 'proposal', chainId: 'c', topicId: '', epoch: 1, nonce: new Uint8Array(0), payload: { a: 0 } as never }, identity.secretKey, identity.publicKey)
+    const env = signEnvelope(
+      { type: 'proposal', chainId: 'c', topicId: '', epoch: 1, nonce: new Uint8Array(0), payload: { a: 0 } as never },
+      identity.secretKey,
+      identity.publicKey,
+    )
     const honest = encodeEnvelope(env)
     // Swap the payload's value 0 (one byte) for an array of a million empty maps.
-    const key = honest.findIndex((b, i) => b === 0xa1 && honest[i + 1] === 0x61 && honest[i + 2] === 0x61 && honest[i + 3] === 0x00)
+    const key = honest.findIndex(
+      (b, i) => b === 0xa1 && honest[i + 1] === 0x61 && honest[i + 2] === 0x61 && honest[i + 3] === 0x00,
+    )
     expect(key).toBeGreaterThan(0)
     const maps = emptyMaps(1_000_000)
     const bytes = new Uint8Array(honest.length - 1 + maps.length)

@@ -1,6 +1,18 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { CodecError, Ed25519Verifier, decodeCanonical, decodeEnvelope, encodeCanonical, encodeEnvelope, signEnvelope, signingBytes, verifyPortable, type Envelope, type UnsignedEnvelope } from '../../../src/wire/index.js'
+import {
+  CodecError,
+  Ed25519Verifier,
+  decodeCanonical,
+  decodeEnvelope,
+  encodeCanonical,
+  encodeEnvelope,
+  signEnvelope,
+  signingBytes,
+  verifyPortable,
+  type Envelope,
+  type UnsignedEnvelope,
+} from '../../../src/wire/index.js'
 import { generateIdentity, type NodeIdentity } from '../../../src/p2p/index.js'
 
 const identity: NodeIdentity = await generateIdentity()
@@ -14,16 +26,24 @@ const unsignedArb: fc.Arbitrary<UnsignedEnvelope<'inference'>> = fc.record({
   topicId: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,15}$/),
   epoch: fc.nat(),
   nonce: fc.uint8Array({ maxLength: 64 }),
-  payload: fc.record({ value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 8 })) }),
+  payload: fc.record({
+    value: fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 8 }),
+    ),
+  }),
 })
 
 describe('canonical encoding', () => {
   it('equal values give equal bytes whatever the field order', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.oneof(fc.double({ noNaN: true }), fc.string(), fc.boolean(), fc.uint8Array())), (dict) => {
-        const reversed = Object.fromEntries(Object.entries(dict).reverse())
-        expect(Buffer.from(encodeCanonical(reversed)).equals(Buffer.from(encodeCanonical(dict)))).toBe(true)
-      }),
+      fc.property(
+        fc.dictionary(fc.string(), fc.oneof(fc.double({ noNaN: true }), fc.string(), fc.boolean(), fc.uint8Array())),
+        (dict) => {
+          const reversed = Object.fromEntries(Object.entries(dict).reverse())
+          expect(Buffer.from(encodeCanonical(reversed)).equals(Buffer.from(encodeCanonical(dict)))).toBe(true)
+        },
+      ),
     )
   })
 
@@ -88,7 +108,11 @@ describe('signed envelopes', () => {
   })
 
   it('a signature for one message type or chain does not verify as another', () => {
-    const env = signEnvelope({ type: 'inference', chainId: 'a', topicId: 't', epoch: 1, nonce: new Uint8Array(0), payload: { value: 1 } }, identity.secretKey, identity.publicKey)
+    const env = signEnvelope(
+      { type: 'inference', chainId: 'a', topicId: 't', epoch: 1, nonce: new Uint8Array(0), payload: { value: 1 } },
+      identity.secretKey,
+      identity.publicKey,
+    )
     expect(verifies(env)).toBe(true)
     expect(verifies({ ...env, chainId: 'b' })).toBe(false)
     expect(verifies({ ...env, type: 'forecast' } as unknown as Envelope)).toBe(false)

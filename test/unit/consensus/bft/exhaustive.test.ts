@@ -36,13 +36,20 @@ const machine = () => {
   m.handle({ type: 'start' })
   return m
 }
-const voteEv = (voter: string, step: 'prevote' | 'precommit', hash: string | null): ConsensusEvent => ({ type: 'vote', vote: vote(voter, 0, step, hash) })
+const voteEv = (voter: string, step: 'prevote' | 'precommit', hash: string | null): ConsensusEvent => ({
+  type: 'vote',
+  vote: vote(voter, 0, step, hash),
+})
 const PROPOSAL: ConsensusEvent = { type: 'proposal', proposal: proposal({ proposer: '0b', blockHash: A }) }
 const VERDICT: ConsensusEvent = { type: 'blockVerdict', blockHash: A, valid: true }
 
 describe('n = 4, every delivery order to one node', () => {
   it('decides A in all 40,320 orders of a good round, with a valid certificate and no nil vote', () => {
-    const items = [PROPOSAL, VERDICT, ...['0b', '0c', '0d'].flatMap((v) => [voteEv(v, 'prevote', A), voteEv(v, 'precommit', A)])]
+    const items = [
+      PROPOSAL,
+      VERDICT,
+      ...['0b', '0c', '0d'].flatMap((v) => [voteEv(v, 'prevote', A), voteEv(v, 'precommit', A)]),
+    ]
     let orders = 0
     for (const order of permutations(items)) {
       const m = machine()
@@ -61,7 +68,16 @@ describe('n = 4, every delivery order to one node', () => {
   it('matches the paper in all 40,320 orders of a round with an equivocator and both timeouts', () => {
     const T_PROPOSE: ConsensusEvent = { type: 'timeout', height: 1, round: 0, step: 'propose' }
     const T_PREVOTE: ConsensusEvent = { type: 'timeout', height: 1, round: 0, step: 'prevote' }
-    const items = [PROPOSAL, VERDICT, voteEv('0c', 'prevote', A), voteEv('0d', 'prevote', A), voteEv('0b', 'prevote', A), voteEv('0b', 'prevote', null), T_PROPOSE, T_PREVOTE]
+    const items = [
+      PROPOSAL,
+      VERDICT,
+      voteEv('0c', 'prevote', A),
+      voteEv('0d', 'prevote', A),
+      voteEv('0b', 'prevote', A),
+      voteEv('0b', 'prevote', null),
+      T_PROPOSE,
+      T_PREVOTE,
+    ]
     const outcomes = new Map<string, number>()
     for (const order of permutations(items)) {
       const m = machine()
@@ -73,7 +89,12 @@ describe('n = 4, every delivery order to one node', () => {
     }
     // Every branch is reached by some order, including L36 at step precommit's door: a node that
     // prevoted nil (proposal too late) still precommits A when the others' prevotes make a quorum.
-    expect([...outcomes.keys()].sort()).toEqual(['prevote:A precommit:A', 'prevote:A precommit:nil', 'prevote:nil precommit:A', 'prevote:nil precommit:nil'])
+    expect([...outcomes.keys()].sort()).toEqual([
+      'prevote:A precommit:A',
+      'prevote:A precommit:nil',
+      'prevote:nil precommit:A',
+      'prevote:nil precommit:nil',
+    ])
 
     /** Lines 22-27, 36-43, 57-64 of Algorithm 1, read directly, for this one round. */
     function paper(order: readonly ConsensusEvent[]): string[] {

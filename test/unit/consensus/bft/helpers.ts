@@ -45,11 +45,19 @@ export interface Harness {
 }
 
 /** A started-or-not machine for `self` (defaults to a member that is not proposer of round 0). */
-export function harness(opts: { powers?: number[]; self?: string; height?: number; maxFutureRounds?: number } = {}): Harness {
+export function harness(
+  opts: { powers?: number[]; self?: string; height?: number; maxFutureRounds?: number } = {},
+): Harness {
   const committee = committeeOf(...(opts.powers ?? [1, 1, 1, 1]))
   const height = opts.height ?? 1
   const self = opts.self ?? committee.ids.find((id) => id !== proposer(committee, height, 0))!
-  const machine = new ConsensusMachine({ committee, self, height, timeouts: TIMEOUTS, maxFutureRounds: opts.maxFutureRounds ?? 2 })
+  const machine = new ConsensusMachine({
+    committee,
+    self,
+    height,
+    timeouts: TIMEOUTS,
+    maxFutureRounds: opts.maxFutureRounds ?? 2,
+  })
   const others = committee.ids.filter((id) => id !== self)
   return {
     committee,
@@ -65,7 +73,10 @@ export function proposal(p: Partial<Proposal> & { proposer: string; blockHash: B
   return { height: 1, round: 0, polRound: -1, ...p }
 }
 
-export function ofType<T extends ConsensusAction['type']>(actions: readonly ConsensusAction[], type: T): Extract<ConsensusAction, { type: T }>[] {
+export function ofType<T extends ConsensusAction['type']>(
+  actions: readonly ConsensusAction[],
+  type: T,
+): Extract<ConsensusAction, { type: T }>[] {
   return actions.filter((a): a is Extract<ConsensusAction, { type: T }> => a.type === type)
 }
 

@@ -14,7 +14,13 @@ import { TIMEOUTS, committeeOf, harness, hashOf, ofType, ownVotes, proposal, vot
 const A = hashOf('A')
 const B = hashOf('B')
 const feed = (m: ConsensusMachine, ...events: ConsensusEvent[]): ConsensusAction[] => events.flatMap((e) => m.handle(e))
-const voteEv = (voter: string, round: number, step: 'prevote' | 'precommit', hash: string | null, height = 1): ConsensusEvent => ({
+const voteEv = (
+  voter: string,
+  round: number,
+  step: 'prevote' | 'precommit',
+  hash: string | null,
+  height = 1,
+): ConsensusEvent => ({
   type: 'vote',
   vote: vote(voter, round, step, hash, height),
 })
@@ -24,18 +30,32 @@ describe('ConsensusMachine: faulty inputs', () => {
     const { machine, committee } = harness()
     machine.handle({ type: 'start' })
     const first = feed(machine, voteEv('0b', 0, 'precommit', A), voteEv('0b', 0, 'precommit', B))
-    expect(ofType(first, 'evidence')).toEqual([{ type: 'evidence', evidence: makeEvidence(vote('0b', 0, 'precommit', A), vote('0b', 0, 'precommit', B)) }])
+    expect(ofType(first, 'evidence')).toEqual([
+      { type: 'evidence', evidence: makeEvidence(vote('0b', 0, 'precommit', A), vote('0b', 0, 'precommit', B)) },
+    ])
     // A third value, or the same pair again: nothing new.
-    expect(ofType(feed(machine, voteEv('0b', 0, 'precommit', null), voteEv('0b', 0, 'precommit', B)), 'evidence')).toEqual([])
+    expect(
+      ofType(feed(machine, voteEv('0b', 0, 'precommit', null), voteEv('0b', 0, 'precommit', B)), 'evidence'),
+    ).toEqual([])
     // 0b is one voter in the "any value" tally: with 0c that is 2 of 4, no precommit wait yet.
-    const two = feed(machine, voteEv('0c', 0, 'precommit', A), { type: 'blockVerdict', blockHash: A, valid: true }, { type: 'blockVerdict', blockHash: B, valid: true })
+    const two = feed(
+      machine,
+      voteEv('0c', 0, 'precommit', A),
+      { type: 'blockVerdict', blockHash: A, valid: true },
+      { type: 'blockVerdict', blockHash: B, valid: true },
+    )
     expect(ofType(two, 'scheduleTimeout')).toEqual([])
     // 0d for B: 3 of 4 voted, A has 0b+0c, B has 0b+0d: a wait, no decision.
     const three = feed(machine, voteEv('0d', 0, 'precommit', B))
     expect(ofType(three, 'scheduleTimeout').map((a) => a.step)).toEqual(['precommit'])
     expect(machine.decision).toBeUndefined()
     // The equivocator's signed precommit for A is real: 0a's own precommit for A completes a certificate with it.
-    feed(machine, { type: 'proposal', proposal: proposal({ proposer: '0b', blockHash: A }) }, voteEv('0c', 0, 'prevote', A), voteEv('0d', 0, 'prevote', A))
+    feed(
+      machine,
+      { type: 'proposal', proposal: proposal({ proposer: '0b', blockHash: A }) },
+      voteEv('0c', 0, 'prevote', A),
+      voteEv('0d', 0, 'prevote', A),
+    )
     expect(machine.decision?.certificate.map((v) => v.voter)).toEqual(['0a', '0b', '0c'])
     expect(verifyCertificate(committee, 1, A, machine.decision!.certificate)).toBe(true)
   })
@@ -50,14 +70,22 @@ describe('ConsensusMachine: faulty inputs', () => {
     const { machine: restarted } = harness()
     restarted.handle(voteEv('0a', 0, 'prevote', A))
     restarted.handle({ type: 'start' })
-    expect(() => restarted.handle({ type: 'timeout', height: 1, round: 0, step: 'propose' })).toThrow(SelfEquivocationError)
+    expect(() => restarted.handle({ type: 'timeout', height: 1, round: 0, step: 'propose' })).toThrow(
+      SelfEquivocationError,
+    )
     expect(restarted.state.step).toBe(Step.Propose)
   })
 
   it('ignores votes of non-members: they never make a quorum', () => {
     const { machine } = harness()
     machine.handle({ type: 'start' })
-    feed(machine, voteEv('ff', 0, 'precommit', A), voteEv('ee', 0, 'precommit', A), voteEv('0b', 0, 'precommit', A), voteEv('0c', 0, 'precommit', A))
+    feed(
+      machine,
+      voteEv('ff', 0, 'precommit', A),
+      voteEv('ee', 0, 'precommit', A),
+      voteEv('0b', 0, 'precommit', A),
+      voteEv('0c', 0, 'precommit', A),
+    )
     feed(machine, { type: 'blockVerdict', blockHash: A, valid: true })
     expect(machine.decision).toBeUndefined()
     expect(machine.dropped.nonMember).toBe(2)
@@ -85,14 +113,20 @@ describe('ConsensusMachine: faulty inputs', () => {
     const { machine } = harness({ height: 5 })
     machine.handle({ type: 'start' })
     expect(machine.handle(voteEv('0b', 0, 'prevote', A, 6))).toEqual([])
-    expect(machine.handle({ type: 'proposal', proposal: proposal({ height: 4, proposer: '0b', blockHash: A }) })).toEqual([])
+    expect(
+      machine.handle({ type: 'proposal', proposal: proposal({ height: 4, proposer: '0b', blockHash: A }) }),
+    ).toEqual([])
     expect(machine.dropped.otherHeight).toBe(2)
     expect([machine.relation(4), machine.relation(5), machine.relation(6)]).toEqual(['past', 'current', 'future'])
   })
 
   it('buffers nothing itself but accepts early messages before start', () => {
     const { machine } = harness()
-    feed(machine, voteEv('0b', 0, 'precommit', A), voteEv('0c', 0, 'precommit', A), voteEv('0d', 0, 'precommit', A), { type: 'blockVerdict', blockHash: A, valid: true })
+    feed(machine, voteEv('0b', 0, 'precommit', A), voteEv('0c', 0, 'precommit', A), voteEv('0d', 0, 'precommit', A), {
+      type: 'blockVerdict',
+      blockHash: A,
+      valid: true,
+    })
     expect(machine.decision).toBeUndefined()
     expect(ofType(machine.handle({ type: 'start' }), 'commit')).toHaveLength(1)
   })
@@ -114,13 +148,32 @@ describe('ConsensusMachine: faulty inputs', () => {
 
   it('rejects bad configuration loudly', () => {
     const committee = committeeOf(1)
-    expect(() => new ConsensusMachine({ committee, self: '0a', height: -1, timeouts: TIMEOUTS, maxFutureRounds: 1 })).toThrow(RangeError)
-    expect(() => new ConsensusMachine({ committee, self: '0a', height: 1, timeouts: { ...TIMEOUTS, delta: Number.NaN }, maxFutureRounds: 1 })).toThrow(RangeError)
-    expect(() => new ConsensusMachine({ committee, self: '0a', height: 1, timeouts: TIMEOUTS, maxFutureRounds: 1.5 })).toThrow(RangeError)
+    expect(
+      () => new ConsensusMachine({ committee, self: '0a', height: -1, timeouts: TIMEOUTS, maxFutureRounds: 1 }),
+    ).toThrow(RangeError)
+    expect(
+      () =>
+        new ConsensusMachine({
+          committee,
+          self: '0a',
+          height: 1,
+          timeouts: { ...TIMEOUTS, delta: Number.NaN },
+          maxFutureRounds: 1,
+        }),
+    ).toThrow(RangeError)
+    expect(
+      () => new ConsensusMachine({ committee, self: '0a', height: 1, timeouts: TIMEOUTS, maxFutureRounds: 1.5 }),
+    ).toThrow(RangeError)
   })
 
   it('a committee of one decides alone', () => {
-    const m = new ConsensusMachine({ committee: committeeOf(3), self: '0a', height: 1, timeouts: TIMEOUTS, maxFutureRounds: 1 })
+    const m = new ConsensusMachine({
+      committee: committeeOf(3),
+      self: '0a',
+      height: 1,
+      timeouts: TIMEOUTS,
+      maxFutureRounds: 1,
+    })
     m.handle({ type: 'start' })
     const out = m.handle({ type: 'proposalValue', blockHash: A })
     expect(ofType(out, 'commit')[0]).toMatchObject({ blockHash: A, certificate: [vote('0a', 0, 'precommit', A)] })
@@ -134,14 +187,33 @@ const eventArb: fc.Arbitrary<ConsensusEvent> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc
-      .record({ voter: fc.constantFrom('0b', '0c', '0d', '0d', 'ff'), round: fc.constantFrom(0, 0, 0, 0, 0, 1, 1, 2, 3), step: fc.constantFrom('prevote' as const, 'precommit' as const), v: value })
+      .record({
+        voter: fc.constantFrom('0b', '0c', '0d', '0d', 'ff'),
+        round: fc.constantFrom(0, 0, 0, 0, 0, 1, 1, 2, 3),
+        step: fc.constantFrom('prevote' as const, 'precommit' as const),
+        v: value,
+      })
       .map(({ voter, round, step, v }): ConsensusEvent => voteEv(voter, round, step, v)),
   },
   {
     weight: 2,
-    arbitrary: fc.record({ round: fc.constantFrom(0, 0, 0, 1, 2, 3), v: fc.constantFrom(A, A, B), pol: fc.integer({ min: -1, max: 2 }) }).map(
-      ({ round, v, pol }): ConsensusEvent => ({ type: 'proposal', proposal: proposal({ round, blockHash: v, polRound: Math.min(pol, round - 1), proposer: ['0b', '0c', '0d', '0a'][round] }) }),
-    ),
+    arbitrary: fc
+      .record({
+        round: fc.constantFrom(0, 0, 0, 1, 2, 3),
+        v: fc.constantFrom(A, A, B),
+        pol: fc.integer({ min: -1, max: 2 }),
+      })
+      .map(
+        ({ round, v, pol }): ConsensusEvent => ({
+          type: 'proposal',
+          proposal: proposal({
+            round,
+            blockHash: v,
+            polRound: Math.min(pol, round - 1),
+            proposer: ['0b', '0c', '0d', '0a'][round],
+          }),
+        }),
+      ),
   },
   {
     weight: 1,
@@ -152,7 +224,11 @@ const eventArb: fc.Arbitrary<ConsensusEvent> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .record({ v: fc.constantFrom(A, B), valid: fc.constantFrom(true, true, true, false), timely: fc.constantFrom(true, true, false) })
+      .record({
+        v: fc.constantFrom(A, B),
+        valid: fc.constantFrom(true, true, true, false),
+        timely: fc.constantFrom(true, true, false),
+      })
       .map(({ v, valid, timely }): ConsensusEvent => ({ type: 'blockVerdict', blockHash: v, valid, timely })),
   },
   { weight: 1, arbitrary: fc.constantFrom(A, B).map((v): ConsensusEvent => ({ type: 'proposalValue', blockHash: v })) },
@@ -166,10 +242,18 @@ const STORY: ConsensusEvent[] = [
   { type: 'blockVerdict', blockHash: A, valid: true },
   { type: 'blockVerdict', blockHash: B, valid: true, timely: false },
   ...[0, 1].flatMap((round) =>
-    ['0b', '0c', '0d'].flatMap((voter) => [voteEv(voter, round, 'prevote', A), voteEv(voter, round, 'precommit', A), voteEv(voter, round, 'prevote', null)]),
+    ['0b', '0c', '0d'].flatMap((voter) => [
+      voteEv(voter, round, 'prevote', A),
+      voteEv(voter, round, 'precommit', A),
+      voteEv(voter, round, 'prevote', null),
+    ]),
   ),
   voteEv('0d', 1, 'precommit', null),
-  ...[0, 1].flatMap((round) => (['propose', 'prevote', 'precommit'] as const).map((step): ConsensusEvent => ({ type: 'timeout', height: 1, round, step }))),
+  ...[0, 1].flatMap((round) =>
+    (['propose', 'prevote', 'precommit'] as const).map(
+      (step): ConsensusEvent => ({ type: 'timeout', height: 1, round, step }),
+    ),
+  ),
 ]
 const sequenceArb = fc.array(eventArb, { maxLength: 20 }).chain((noise) => fc.shuffledSubarray([...STORY, ...noise]))
 
@@ -197,7 +281,8 @@ describe('ConsensusMachine: any input sequence', () => {
           prevotePower.set(k, (prevotePower.get(k) ?? 0) + committee.power(v.voter))
         }
         for (let i = 0; i < log.length; i++) {
-          if (i > 0 && events[i - 1].type === 'vote') record((events[i - 1] as Extract<ConsensusEvent, { type: 'vote' }>).vote)
+          if (i > 0 && events[i - 1].type === 'vote')
+            record((events[i - 1] as Extract<ConsensusEvent, { type: 'vote' }>).vote)
           for (const a of log[i]) {
             if (a.type === 'broadcastVote') {
               const key = `${a.vote.round}/${a.vote.step}`
@@ -205,7 +290,9 @@ describe('ConsensusMachine: any input sequence', () => {
               seen.set(key, a.vote.blockHash)
               record(a.vote)
               if (a.vote.step === 'precommit' && a.vote.blockHash !== null) {
-                expect(prevotePower.get(`${a.vote.round}/${a.vote.blockHash}`) ?? 0).toBeGreaterThanOrEqual(committee.quorum)
+                expect(prevotePower.get(`${a.vote.round}/${a.vote.blockHash}`) ?? 0).toBeGreaterThanOrEqual(
+                  committee.quorum,
+                )
               }
             }
             if (a.type === 'commit') expect(verifyCertificate(committee, 1, a.blockHash, a.certificate)).toBe(true)

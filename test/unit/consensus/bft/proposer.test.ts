@@ -11,7 +11,9 @@ function bruteForce(c: Committee): string[] {
   return slots.map((s) => s.id)
 }
 
-const smallCommittee = fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 7 }).map((p) => committeeOf(...p))
+const smallCommittee = fc
+  .array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 7 })
+  .map((p) => committeeOf(...p))
 
 describe('proposer rotation', () => {
   it('equal stakes rotate in id order, one member per round', () => {

@@ -21,21 +21,30 @@ export type Behaviour =
   /** No protocol: random votes and proposals for nearby rounds, to random peers. */
   | 'chaos'
 
-export type Msg = { readonly kind: 'proposal'; readonly proposal: Proposal } | { readonly kind: 'vote'; readonly vote: Vote }
+export type Msg =
+  | { readonly kind: 'proposal'; readonly proposal: Proposal }
+  | { readonly kind: 'vote'; readonly vote: Vote }
 
 export const msgHeight = (m: Msg): number => (m.kind === 'vote' ? m.vote.height : m.proposal.height)
 export const msgRound = (m: Msg): number => (m.kind === 'vote' ? m.vote.round : m.proposal.round)
-export const toEvent = (m: Msg): ConsensusEvent => (m.kind === 'vote' ? { type: 'vote', vote: m.vote } : { type: 'proposal', proposal: m.proposal })
+export const toEvent = (m: Msg): ConsensusEvent =>
+  m.kind === 'vote' ? { type: 'vote', vote: m.vote } : { type: 'proposal', proposal: m.proposal }
 
 /** Sends what `node`'s machine asked to broadcast, the way its behaviour wants. */
 export function byzantineSend(sim: Sim, node: SimNode, msg: Msg): void {
   if (node.behaviour === 'equivocator' && msg.kind === 'vote') {
     const v = msg.vote
-    return split(sim, node, msg, { kind: 'vote', vote: { ...v, blockHash: v.blockHash === null ? someBlock(sim, v.height) : null } })
+    return split(sim, node, msg, {
+      kind: 'vote',
+      vote: { ...v, blockHash: v.blockHash === null ? someBlock(sim, v.height) : null },
+    })
   }
   if (node.behaviour === 'doubleProposer' && msg.kind === 'proposal') {
     const p = msg.proposal
-    return split(sim, node, msg, { kind: 'proposal', proposal: { ...p, blockHash: sim.newBlock(p.height, true), polRound: -1 } })
+    return split(sim, node, msg, {
+      kind: 'proposal',
+      proposal: { ...p, blockHash: sim.newBlock(p.height, true), polRound: -1 },
+    })
   }
   sim.send(node, msg)
   node.own.push({ msg })
@@ -75,10 +84,21 @@ export function chaosMessages(sim: Sim, node: SimNode, trigger: Msg | undefined)
       const mine = [0, 1, 2, 3, 4].map((d) => round + d).find((r) => proposer(sim.committee, height, r) === node.id)
       if (mine === undefined) continue
       const blockHash = pickValue(sim, height) ?? sim.newBlock(height, sim.rng.chance(0.5))
-      sim.send(node, { kind: 'proposal', proposal: { height, round: mine, polRound: sim.rng.int(mine + 1) - 1, blockHash, proposer: node.id } }, to)
+      sim.send(
+        node,
+        {
+          kind: 'proposal',
+          proposal: { height, round: mine, polRound: sim.rng.int(mine + 1) - 1, blockHash, proposer: node.id },
+        },
+        to,
+      )
     } else {
       const step = sim.rng.chance(0.5) ? 'prevote' : 'precommit'
-      sim.send(node, { kind: 'vote', vote: { height, round, step, blockHash: pickValue(sim, height), voter: node.id } }, to)
+      sim.send(
+        node,
+        { kind: 'vote', vote: { height, round, step, blockHash: pickValue(sim, height), voter: node.id } },
+        to,
+      )
     }
   }
 }

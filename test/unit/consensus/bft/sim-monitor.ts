@@ -70,16 +70,23 @@ export class Monitor {
         mine.set(slot, String(v.blockHash))
         if (v.step === 'prevote') add(log.prevoters, `${v.round}/${v.blockHash}`, v.voter)
         if (v.blockHash === null) return
-        if (v.step === 'prevote' && !(log.validHashes.has(v.blockHash) && log.proposals.has(`${v.round}/${v.blockHash}`))) {
+        if (
+          v.step === 'prevote' &&
+          !(log.validHashes.has(v.blockHash) && log.proposals.has(`${v.round}/${v.blockHash}`))
+        ) {
           fail(`prevoted ${v.blockHash.slice(0, 8)} without a proposal and a valid verdict`)
         }
-        if (v.step === 'precommit' && this.power(log.prevoters.get(`${v.round}/${v.blockHash}`)) < this.committee.quorum) {
+        if (
+          v.step === 'precommit' &&
+          this.power(log.prevoters.get(`${v.round}/${v.blockHash}`)) < this.committee.quorum
+        ) {
           fail(`precommitted ${v.blockHash.slice(0, 8)} in round ${v.round} without a prevote quorum`)
         }
         return
       }
       case 'commit':
-        if (!verifyCertificate(this.committee, height, action.blockHash, action.certificate)) fail('committed with a bad certificate')
+        if (!verifyCertificate(this.committee, height, action.blockHash, action.certificate))
+          fail('committed with a bad certificate')
         if (this.invalid.has(action.blockHash)) fail('committed an invalid block')
         if (!log.validHashes.has(action.blockHash)) fail('committed a block without a valid verdict')
         return

@@ -1,5 +1,12 @@
 /** The simulator's configuration, result, per-node state and PRNG (see sim.ts). */
-import type { ConsensusAction, ConsensusEvent, ConsensusMachine, Decision, TimeoutStep, Vote } from '../../../../src/consensus/bft/index.js'
+import type {
+  ConsensusAction,
+  ConsensusEvent,
+  ConsensusMachine,
+  Decision,
+  TimeoutStep,
+  Vote,
+} from '../../../../src/consensus/bft/index.js'
 import type { Behaviour, Msg } from './sim-byzantine.js'
 import { mulberry32 } from '../../../utils/prng.js'
 
@@ -44,7 +51,9 @@ export interface Timer {
   readonly round: number
   readonly step: TimeoutStep
 }
-export type Item = { readonly to: number; readonly from: number; readonly msg: Msg } | { readonly to: number; readonly height: number; readonly local: ConsensusEvent }
+export type Item =
+  | { readonly to: number; readonly from: number; readonly msg: Msg }
+  | { readonly to: number; readonly height: number; readonly local: ConsensusEvent }
 
 export class SimNode {
   height = 1

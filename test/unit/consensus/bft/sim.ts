@@ -51,8 +51,17 @@ export class Sim {
 
   constructor(config: SimConfig) {
     this.cfg = {
-      heights: 1, maxFutureRounds: 2, chaosSteps: 0, dropRate: 0, dupRate: 0, earlyTimeoutRate: 0,
-      crashRate: 0, partitionRate: 0, untimelyRate: 0, maxSteps: 50_000, ...config,
+      heights: 1,
+      maxFutureRounds: 2,
+      chaosSteps: 0,
+      dropRate: 0,
+      dupRate: 0,
+      earlyTimeoutRate: 0,
+      crashRate: 0,
+      partitionRate: 0,
+      untimelyRate: 0,
+      maxSteps: 50_000,
+      ...config,
     }
     this.rng = new Rng(config.seed)
     this.committee = new Committee(Object.fromEntries(config.powers.map((p, i) => [memberId(i), p])))
@@ -80,7 +89,10 @@ export class Sim {
 
   /** A fresh valid (or invalid) block hash at `height`. */
   newBlock(height: number, valid: boolean): string {
-    const hash = (this.blocks.size + 1).toString(16).padStart(8, '0').padEnd(64, valid ? 'a' : 'f')
+    const hash = (this.blocks.size + 1)
+      .toString(16)
+      .padStart(8, '0')
+      .padEnd(64, valid ? 'a' : 'f')
     this.blocks.set(hash, { height, valid })
     const atHeight = this.built.get(height) ?? []
     atHeight.push(hash)
@@ -108,7 +120,13 @@ export class Sim {
   private startHeight(node: SimNode, height: number): void {
     Object.assign(node, { height, wal: [], walOut: [], own: [], timers: [] })
     if (node.behaviour === 'silent' || node.behaviour === 'chaos') return
-    node.machine = new ConsensusMachine({ committee: this.committee, self: node.id, height, timeouts: SIM_TIMEOUTS, maxFutureRounds: this.cfg.maxFutureRounds })
+    node.machine = new ConsensusMachine({
+      committee: this.committee,
+      self: node.id,
+      height,
+      timeouts: SIM_TIMEOUTS,
+      maxFutureRounds: this.cfg.maxFutureRounds,
+    })
     this.input(node, { type: 'start' })
     const early = node.buffer.filter((m) => msgHeight(m) === height)
     node.buffer = node.buffer.filter((m) => msgHeight(m) > height)
@@ -120,7 +138,8 @@ export class Sim {
     const h = msgHeight(msg)
     if (node.machine === undefined || h < node.height) return
     // A Byzantine node's machine must not be shown the conflicting messages its owner signed.
-    if (node.behaviour !== 'honest' && (msg.kind === 'vote' ? msg.vote.voter : msg.proposal.proposer) === node.id) return
+    if (node.behaviour !== 'honest' && (msg.kind === 'vote' ? msg.vote.voter : msg.proposal.proposer) === node.id)
+      return
     if (h > node.height) {
       if (node.buffer.length < BUFFER_CAP) node.buffer.push(msg)
       return
@@ -130,7 +149,8 @@ export class Sim {
 
   private input(node: SimNode, event: ConsensusEvent): void {
     const machine = node.machine!
-    if (node.behaviour === 'honest' && machine.step !== Step.Commit) this.monitor.input(node.id, node.height, machine.round, event)
+    if (node.behaviour === 'honest' && machine.step !== Step.Commit)
+      this.monitor.input(node.id, node.height, machine.round, event)
     node.wal.push(event)
     const out = machine.handle(event)
     node.walOut.push(out)
@@ -158,14 +178,22 @@ export class Sim {
         return false
       case 'requestBlock': {
         const blockHash = this.newBlock(a.height, node.behaviour !== 'invalidProposer')
-        this.queue.push({ to: node.index, height: a.height, local: { type: 'proposalValue', blockHash, round: a.round } })
+        this.queue.push({
+          to: node.index,
+          height: a.height,
+          local: { type: 'proposalValue', blockHash, round: a.round },
+        })
         return false
       }
       case 'validateBlock': {
         const block = this.blocks.get(a.blockHash)
         const valid = block?.valid === true && block.height === a.height
         const timely = !this.rng.chance(this.cfg.untimelyRate)
-        this.queue.push({ to: node.index, height: a.height, local: { type: 'blockVerdict', blockHash: a.blockHash, valid, timely } })
+        this.queue.push({
+          to: node.index,
+          height: a.height,
+          local: { type: 'blockVerdict', blockHash: a.blockHash, valid, timely },
+        })
         return false
       }
       case 'commit':
@@ -211,7 +239,8 @@ export class Sim {
     let best: { node: SimNode; timer: Timer } | undefined
     for (const node of this.nodes) {
       if (node.down) continue
-      for (const timer of node.timers) if (best === undefined || timer.fireAt < best.timer.fireAt) best = { node, timer }
+      for (const timer of node.timers)
+        if (best === undefined || timer.fireAt < best.timer.fireAt) best = { node, timer }
     }
     return best
   }
@@ -227,7 +256,8 @@ export class Sim {
 
   private fire(node: SimNode, timer: Timer): void {
     node.timers = node.timers.filter((t) => t !== timer)
-    if (timer.height === node.height && node.machine !== undefined) this.input(node, { type: 'timeout', height: timer.height, round: timer.round, step: timer.step })
+    if (timer.height === node.height && node.machine !== undefined)
+      this.input(node, { type: 'timeout', height: timer.height, round: timer.round, step: timer.step })
   }
 
   private gossip(): void {
@@ -240,10 +270,16 @@ export class Sim {
       // Every own message of the height, old rounds too: a re-proposal needs its proof-of-lock
       // prevotes, and a message lost in the chaos phase must still arrive eventually.
       const sameHeight = this.peers(node).filter((i) => this.nodes[i].height === node.height)
-      for (const { msg, to } of node.own) this.send(node, msg, sameHeight.filter((i) => to === undefined || to.has(i)))
+      for (const { msg, to } of node.own)
+        this.send(
+          node,
+          msg,
+          sameHeight.filter((i) => to === undefined || to.has(i)),
+        )
       const machine = node.machine
       const { validRound, validValue } = machine?.state ?? {}
-      if (node.behaviour === 'honest' && validRound !== undefined && validValue) this.sendPol(node, validRound, validValue, sameHeight)
+      if (node.behaviour === 'honest' && validRound !== undefined && validValue)
+        this.sendPol(node, validRound, validValue, sameHeight)
       for (const [h, certificate] of node.certificates) {
         const behind = this.peers(node).filter((i) => !this.nodes[i].decisions.has(h) && this.nodes[i].height <= h)
         for (const vote of certificate) this.send(node, { kind: 'vote', vote }, behind)
@@ -253,7 +289,8 @@ export class Sim {
 
   /** Relays the prevotes for `blockHash` in `round` that `node` holds (a proof of lock). */
   private sendPol(node: SimNode, round: number, blockHash: string, to: readonly number[]): void {
-    for (const vote of node.machine?.votesAt(round, 'prevote') ?? []) if (vote.blockHash === blockHash) this.send(node, { kind: 'vote', vote }, to)
+    for (const vote of node.machine?.votesAt(round, 'prevote') ?? [])
+      if (vote.blockHash === blockHash) this.send(node, { kind: 'vote', vote }, to)
   }
 
   private chaosTurn(): void {
@@ -283,13 +320,20 @@ export class Sim {
   /** Rebuilds the machine from its write-ahead log, as a restarted driver would. */
   private recover(node: SimNode): void {
     node.downUntil = -1
-    const machine = new ConsensusMachine({ committee: this.committee, self: node.id, height: node.height, timeouts: SIM_TIMEOUTS, maxFutureRounds: this.cfg.maxFutureRounds })
+    const machine = new ConsensusMachine({
+      committee: this.committee,
+      self: node.id,
+      height: node.height,
+      timeouts: SIM_TIMEOUTS,
+      maxFutureRounds: this.cfg.maxFutureRounds,
+    })
     const replayed = node.wal.map((e) => machine.handle(e))
     if (JSON.stringify(replayed) !== JSON.stringify(node.walOut)) this.violations.push(`${node.id}: replay diverged`)
     node.machine = machine
     for (const a of replayed.flat()) {
       // Timers died with the process; requests in flight may have been lost: ask again (answers are idempotent).
-      if (a.type === 'scheduleTimeout' && a.round === machine.round) node.timers.push({ fireAt: this.now + a.ms, height: a.height, round: a.round, step: a.step })
+      if (a.type === 'scheduleTimeout' && a.round === machine.round)
+        node.timers.push({ fireAt: this.now + a.ms, height: a.height, round: a.round, step: a.step })
       if (a.type === 'validateBlock' || a.type === 'requestBlock') this.perform(node, a)
     }
   }

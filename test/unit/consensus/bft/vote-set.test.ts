@@ -96,6 +96,11 @@ describe('HeightVotes', () => {
   it('orders certificate votes by voter id whatever the arrival order', () => {
     const hv = new HeightVotes(committeeOf(1, 1, 1, 1), 2)
     for (const id of ['0d', '0b', '0a']) hv.add(vote(id, 0, 'precommit', A), 0)
-    expect(hv.set(0, 'precommit')!.votesFor(A).map((v) => v.voter)).toEqual(['0a', '0b', '0d'])
+    expect(
+      hv
+        .set(0, 'precommit')!
+        .votesFor(A)
+        .map((v) => v.voter),
+    ).toEqual(['0a', '0b', '0d'])
   })
 })

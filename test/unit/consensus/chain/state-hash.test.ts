@@ -40,7 +40,13 @@ describe('topic state hash', () => {
     expect(stateHash(stateWith(family({ ...held, inferers: { a: 0.25, c: -1 } })))).not.toBe(base)
     const renamed = familyOf({ l: { inferers: { a: 1, b: 2 }, forecasters: {} } })
     const n = familyOf({ n: held })
-    const moved = { ...renamed, departed: { inferers: withChunks(NOTHING_DEPARTED, [n.inferers]), forecasters: withChunks(NOTHING_DEPARTED, [n.forecasters]) } }
+    const moved = {
+      ...renamed,
+      departed: {
+        inferers: withChunks(NOTHING_DEPARTED, [n.inferers]),
+        forecasters: withChunks(NOTHING_DEPARTED, [n.forecasters]),
+      },
+    }
     expect(stateHash(stateWith(moved))).not.toBe(base)
   })
 
@@ -65,7 +71,8 @@ describe('topic state hash', () => {
     const a = familyOf({ x: { inferers: { p: 1 }, forecasters: {} } }).inferers
     const b = familyOf({ y: { inferers: { q: 2 }, forecasters: {} } }).inferers
     const tables = familyOf({ l: { inferers: { p: 0 }, forecasters: {} } })
-    const withSide = (inferers: RegretFamily['departed']['inferers']): TopicState => stateWith({ ...tables, departed: { inferers, forecasters: NOTHING_DEPARTED } })
+    const withSide = (inferers: RegretFamily['departed']['inferers']): TopicState =>
+      stateWith({ ...tables, departed: { inferers, forecasters: NOTHING_DEPARTED } })
     const stepwise = withChunks(withChunks(NOTHING_DEPARTED, [a]), [b])
     const atOnce = withChunks(NOTHING_DEPARTED, [a, b])
     const byHand = { chunks: [a, b], rows: ['x', 'y'], cols: ['p', 'q'] }

@@ -10,13 +10,22 @@ const id = (n: number): string => n.toString(16).padStart(64, '0')
 const topic = parseTopicConfig({ id: 'alpha', name: 'a', epochMs: 400, groundTruth: 'synthetic:1' }, 'test')
 
 function genesisPinning(rules: string | undefined) {
-  return buildLocalGenesis({ committee: [id(1)], workers: [id(2)], reputers: [id(3)], topics: [{ id: 'alpha', epochMs: 400, rules }] })
+  return buildLocalGenesis({
+    committee: [id(1)],
+    workers: [id(2)],
+    reputers: [id(3)],
+    topics: [{ id: 'alpha', epochMs: 400, rules }],
+  })
 }
 
 describe('topic rules pinned in the genesis', () => {
   it('hashes only the consensus rules, and every one of them', () => {
     const base = topicRulesHash(topicRulesOf(topic))
-    expect(topicRulesHash(topicRulesOf({ ...topic, name: 'renamed', groundTruth: 'synthetic:2', lossFunction: 'absolute-error' }))).toBe(base)
+    expect(
+      topicRulesHash(
+        topicRulesOf({ ...topic, name: 'renamed', groundTruth: 'synthetic:2', lossFunction: 'absolute-error' }),
+      ),
+    ).toBe(base)
     expect(topicRulesHash(topicRulesOf({ ...topic, params: { ...topic.params, pNorm: 2.5 } }))).not.toBe(base)
     expect(topicRulesHash(topicRulesOf({ ...topic, commitReveal: !topic.commitReveal }))).not.toBe(base)
     expect(topicRulesHash(topicRulesOf({ ...topic, groundTruthLag: topic.groundTruthLag + 1 }))).not.toBe(base)
@@ -39,7 +48,9 @@ describe('topic rules pinned in the genesis', () => {
   it('a genesis without rules pins the epoch length only', () => {
     const genesis = genesisPinning(undefined)
     expect(genesis.topics[0].rules).toBeNull()
-    expect(() => checkTopicsAgainstGenesis(genesis, [{ ...topic, params: { ...topic.params, alphaRegret: 0.2 } }])).not.toThrow()
+    expect(() =>
+      checkTopicsAgainstGenesis(genesis, [{ ...topic, params: { ...topic.params, alphaRegret: 0.2 } }]),
+    ).not.toThrow()
     expect(() => checkTopicsAgainstGenesis(genesis, [{ ...topic, epochMs: 500 }])).toThrow(/not in the genesis/)
     expect(() => checkTopicsAgainstGenesis(genesis, [topic, topic])).toThrow(/twice/)
     expect(() => checkTopicsAgainstGenesis(genesis, [])).toThrow(/every genesis topic/)

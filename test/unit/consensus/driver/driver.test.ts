@@ -11,7 +11,16 @@ import { proposer } from '../../../../src/consensus/bft/index.js'
 import { certificateVotes } from '../../../../src/consensus/sync/chain-sync.js'
 import { readEnvelope, toHex, type Envelope } from '../../../../src/wire/index.js'
 import type { Published } from '../../../utils/memory-network.js'
-import { CHAIN_ID, commitAt, DriverCluster, FIRST_HEIGHT_AT, MAX_FUTURE_ROUNDS, TIMEOUTS, TOPIC, type Member } from './harness.js'
+import {
+  CHAIN_ID,
+  commitAt,
+  DriverCluster,
+  FIRST_HEIGHT_AT,
+  MAX_FUTURE_ROUNDS,
+  TIMEOUTS,
+  TOPIC,
+  type Member,
+} from './harness.js'
 
 let cluster: DriverCluster | undefined
 
@@ -34,7 +43,8 @@ async function newCluster(): Promise<DriverCluster> {
 
 type VotePayload = Envelope<'vote'>['payload']
 
-const votesOf = (published: readonly Published[], from: string): Published[] => published.filter((p) => p.from === from && p.envelope.type === 'vote')
+const votesOf = (published: readonly Published[], from: string): Published[] =>
+  published.filter((p) => p.from === from && p.envelope.type === 'vote')
 const payloadOf = (p: Published): VotePayload => (p.envelope as Envelope<'vote'>).payload
 const hexOf = (b: Uint8Array | null): string | null => (b === null ? null : toHex(b))
 
@@ -82,11 +92,32 @@ describe('ConsensusDriver on an in-memory network', () => {
       expect(toHex(m.store.block(1)!.hash)).toBe(hash)
       const cert = storedCertificate(m, 1)
       expect(cert.length).toBeGreaterThanOrEqual(3)
-      for (const v of cert) expect({ round: v.round, step: v.step, blockHash: hexOf(v.blockHash) }).toEqual({ round: 0, step: 'precommit', blockHash: hash })
+      for (const v of cert)
+        expect({ round: v.round, step: v.step, blockHash: hexOf(v.blockHash) }).toEqual({
+          round: 0,
+          step: 'precommit',
+          blockHash: hash,
+        })
     }
     // One proposal; a prevote and a precommit from each member, then its commit notice.
-    const types = c.net.published.map((p) => (p.envelope.type === 'vote' ? `${payloadOf(p).step}` : p.envelope.type)).sort()
-    expect(types).toEqual(['commit', 'commit', 'commit', 'commit', 'precommit', 'precommit', 'precommit', 'precommit', 'prevote', 'prevote', 'prevote', 'prevote', 'proposal'])
+    const types = c.net.published
+      .map((p) => (p.envelope.type === 'vote' ? `${payloadOf(p).step}` : p.envelope.type))
+      .sort()
+    expect(types).toEqual([
+      'commit',
+      'commit',
+      'commit',
+      'commit',
+      'precommit',
+      'precommit',
+      'precommit',
+      'precommit',
+      'prevote',
+      'prevote',
+      'prevote',
+      'prevote',
+      'proposal',
+    ])
   })
 
   it("moves to round 1 when round 0's proposal never arrives, and commits the round-1 proposer's block there", async () => {
@@ -105,14 +136,20 @@ describe('ConsensusDriver on an in-memory network', () => {
     for (const m of members.filter((x) => x.id !== silent)) expect(votesOf(c.net.published, m.id)).toEqual([])
     expect(members.some((m) => m.commits.length > 0)).toBe(false)
 
-    const commits = await c.eventually(Promise.all(members.map((m) => commitAt(m, 1))), 'every member commits height 1 in a later round', 10_000)
+    const commits = await c.eventually(
+      Promise.all(members.map((m) => commitAt(m, 1))),
+      'every member commits height 1 in a later round',
+      10_000,
+    )
     // Round 0 ends on timeouts alone: the propose timeout (nil prevotes, then nil precommits
     // from everyone), then the precommit timeout; round 1 decides in its first instant.
     expect(c.clock.now() - FIRST_HEIGHT_AT).toBe(TIMEOUTS.propose + TIMEOUTS.precommit)
 
     // Round 0: the members that never saw the proposal prevoted nil once their timeout fired.
     for (const m of members.filter((x) => x.id !== silent)) {
-      const round0 = votesOf(c.net.published, m.id).map(payloadOf).filter((v) => v.round === 0 && v.step === 'prevote')
+      const round0 = votesOf(c.net.published, m.id)
+        .map(payloadOf)
+        .filter((v) => v.round === 0 && v.step === 'prevote')
       expect(round0.map((v) => v.blockHash)).toEqual([null])
     }
     const hash = commits[0].hash
@@ -122,7 +159,12 @@ describe('ConsensusDriver on an in-memory network', () => {
     for (const m of members) {
       const cert = storedCertificate(m, 1)
       expect(cert.length).toBeGreaterThanOrEqual(3)
-      for (const v of cert) expect({ round: v.round, step: v.step, blockHash: hexOf(v.blockHash) }).toEqual({ round: 1, step: 'precommit', blockHash: hash })
+      for (const v of cert)
+        expect({ round: v.round, step: v.step, blockHash: hexOf(v.blockHash) }).toEqual({
+          round: 1,
+          step: 'precommit',
+          blockHash: hash,
+        })
     }
     const silentProposal = c.net.published.find((p) => p.envelope.type === 'proposal' && p.from === silent)!
     expect(toHex((silentProposal.envelope as Envelope<'proposal'>).payload.blockHash)).not.toBe(hash)
@@ -143,10 +185,24 @@ describe('ConsensusDriver on an in-memory network', () => {
 
     // A precommit for nil at height 1, round 0, where the sender precommitted the block: a
     // conflicting vote the transport delivers (as possible evidence), for a decided height.
-    const stale = sender.endpoint.sign({ type: 'vote', chainId: CHAIN_ID, topicId: '', epoch: 1, nonce: new Uint8Array(0), payload: { height: 1, round: 0, step: 'precommit', blockHash: null } })
+    const stale = sender.endpoint.sign({
+      type: 'vote',
+      chainId: CHAIN_ID,
+      topicId: '',
+      epoch: 1,
+      nonce: new Uint8Array(0),
+      payload: { height: 1, round: 0, step: 'precommit', blockHash: null },
+    })
     // A prevote for the next height, beyond the rounds a member keeps ahead of its own.
     const far = MAX_FUTURE_ROUNDS + 1
-    const ahead = sender.endpoint.sign({ type: 'vote', chainId: CHAIN_ID, topicId: '', epoch: 2, nonce: new Uint8Array(0), payload: { height: 2, round: far, step: 'prevote', blockHash: null } })
+    const ahead = sender.endpoint.sign({
+      type: 'vote',
+      chainId: CHAIN_ID,
+      topicId: '',
+      epoch: 2,
+      nonce: new Uint8Array(0),
+      payload: { height: 2, round: far, step: 'prevote', blockHash: null },
+    })
     await sender.endpoint.publish(stale)
     await sender.endpoint.publish(ahead)
     await c.clock.run(0)
@@ -166,7 +222,11 @@ describe('ConsensusDriver on an in-memory network', () => {
     })
 
     // The next height goes on from the same block, decided in its round 0 with no evidence.
-    const second = await c.eventually(Promise.all(members.map((m) => commitAt(m, 2))), 'every member commits height 2', 2 * TOPIC.epochMs)
+    const second = await c.eventually(
+      Promise.all(members.map((m) => commitAt(m, 2))),
+      'every member commits height 2',
+      2 * TOPIC.epochMs,
+    )
     expect(new Set(second.map((e) => e.hash)).size).toBe(1)
     expect(second[0].block.prevHash).toBe(first.hash)
     expect(second[0].block.evidence).toEqual([])
@@ -178,12 +238,21 @@ describe('ConsensusDriver on an in-memory network', () => {
     const victim = c.identities.map((i) => toHex(i.publicKey)).find((id) => id !== proposer(c.committee, 1, 0))!
     const dir = c.tempDir()
     // The victim gets no precommit and no commit notice: it votes, but cannot decide.
-    const stopHolding = c.net.hold((m) => m.to === victim && ((m.envelope.type === 'vote' && (m.envelope as Envelope<'vote'>).payload.step === 'precommit') || m.envelope.type === 'commit'))
+    const stopHolding = c.net.hold(
+      (m) =>
+        m.to === victim &&
+        ((m.envelope.type === 'vote' && (m.envelope as Envelope<'vote'>).payload.step === 'precommit') ||
+          m.envelope.type === 'commit'),
+    )
     c.startAll(new Map([[victim, dir]]))
     const first = c.member(victim)
     const others = c.members.filter((m) => m !== first)
 
-    const commits = await c.eventually(Promise.all(others.map((m) => commitAt(m, 1))), 'the other members commit height 1', FIRST_HEIGHT_AT - c.clock.now())
+    const commits = await c.eventually(
+      Promise.all(others.map((m) => commitAt(m, 1))),
+      'the other members commit height 1',
+      FIRST_HEIGHT_AT - c.clock.now(),
+    )
     const hash = commits[0].hash
     expect(first.commits).toEqual([])
     expect(first.driver.chain.height).toBe(0)
@@ -226,9 +295,18 @@ describe('ConsensusDriver on an in-memory network', () => {
     const c = await newCluster()
     const victim = c.identities.map((i) => toHex(i.publicKey)).find((id) => id !== proposer(c.committee, 1, 0))!
     const dir = c.tempDir()
-    c.net.hold((m) => m.to === victim && ((m.envelope.type === 'vote' && (m.envelope as Envelope<'vote'>).payload.step === 'precommit') || m.envelope.type === 'commit'))
+    c.net.hold(
+      (m) =>
+        m.to === victim &&
+        ((m.envelope.type === 'vote' && (m.envelope as Envelope<'vote'>).payload.step === 'precommit') ||
+          m.envelope.type === 'commit'),
+    )
     c.startAll(new Map([[victim, dir]]))
-    await c.eventually(Promise.all(c.members.filter((m) => m.id !== victim).map((m) => commitAt(m, 1))), 'the other members commit height 1', FIRST_HEIGHT_AT - c.clock.now())
+    await c.eventually(
+      Promise.all(c.members.filter((m) => m.id !== victim).map((m) => commitAt(m, 1))),
+      'the other members commit height 1',
+      FIRST_HEIGHT_AT - c.clock.now(),
+    )
     const first = c.member(victim)
     const sent = votesOf(c.net.published, victim).map((p) => toHex(p.bytes))
     expect(sent).toHaveLength(2)
@@ -244,7 +322,11 @@ describe('ConsensusDriver on an in-memory network', () => {
     c.net.blockRequests((r) => r.from === victim)
     const mark = c.net.published.length
     const second = c.start(c.identities.find((i) => toHex(i.publicKey) === victim)!, dir)
-    await c.clock.runUntil(() => second.driver.counters.get('own-vote-conflict-refused') > 0, 'the conflicting prevote refused', TIMEOUTS.propose)
+    await c.clock.runUntil(
+      () => second.driver.counters.get('own-vote-conflict-refused') > 0,
+      'the conflicting prevote refused',
+      TIMEOUTS.propose,
+    )
 
     // Nothing it sent after the restart differs from what it had signed before.
     const after = votesOf(c.net.published.slice(mark), victim).map((p) => toHex(p.bytes))

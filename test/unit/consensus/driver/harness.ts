@@ -30,7 +30,10 @@ export const EPOCH_MS = 1000
 export const TIMEOUTS: Timeouts = Object.freeze({ propose: 1000, prevote: 500, precommit: 500, delta: 250 })
 export const MAX_FUTURE_ROUNDS = 4
 
-export const TOPIC: TopicConfig = parseTopicConfig({ id: 't1', name: 't1', epochMs: EPOCH_MS, groundTruth: 'synthetic:1' }, 'driver test')
+export const TOPIC: TopicConfig = parseTopicConfig(
+  { id: 't1', name: 't1', epochMs: EPOCH_MS, groundTruth: 'synthetic:1' },
+  'driver test',
+)
 /** When the first height starts: epoch 0 has closed and its grace has passed (driver.scheduleHeight). */
 export const FIRST_HEIGHT_AT = GENESIS_MS + EPOCH_MS + graceMs(TOPIC)
 
@@ -104,8 +107,14 @@ export class DriverCluster {
   /** Start a member as node.ts starts a coordinator: store, restored chain, endpoint, driver. */
   start(identity: NodeIdentity, dataDir?: string): Member {
     const store = ChainStore.open(dataDir ?? ':memory:')
-    const chain = restoreChain(store, this.genesis, this.topics.map((t) => t.config))
-    const endpoint = this.net.endpoint(identity, { policy: admissionPolicy(this.registry, new Map(this.topics.map((t) => [t.config.id, t]))) })
+    const chain = restoreChain(
+      store,
+      this.genesis,
+      this.topics.map((t) => t.config),
+    )
+    const endpoint = this.net.endpoint(identity, {
+      policy: admissionPolicy(this.registry, new Map(this.topics.map((t) => [t.config.id, t]))),
+    })
     const driver = new ConsensusDriver({
       network: endpoint,
       store,

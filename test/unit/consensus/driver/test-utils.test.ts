@@ -49,7 +49,14 @@ describe('FakeClock', () => {
 
 describe('MemoryNetwork', async () => {
   const [a, b, c] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
-  const tx = (n: number): UnsignedEnvelope => ({ type: 'tx', chainId: 'm', topicId: '', epoch: 0, nonce: new Uint8Array([n]), payload: { kind: 'transfer', accountNonce: n, body: {} } })
+  const tx = (n: number): UnsignedEnvelope => ({
+    type: 'tx',
+    chainId: 'm',
+    topicId: '',
+    epoch: 0,
+    nonce: new Uint8Array([n]),
+    payload: { kind: 'transfer', accountNonce: n, body: {} },
+  })
 
   function hub() {
     const net = new MemoryNetwork('m')

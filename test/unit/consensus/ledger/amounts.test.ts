@@ -1,6 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { exactProportions, fractionToPpm, mulFloor, splitProportional } from '../../../../src/consensus/ledger/amounts.js'
+import {
+  exactProportions,
+  fractionToPpm,
+  mulFloor,
+  splitProportional,
+} from '../../../../src/consensus/ledger/amounts.js'
 
 describe('exact amount arithmetic', () => {
   it('mulFloor reads the float exactly and never rounds up', () => {
@@ -16,18 +21,22 @@ describe('exact amount arithmetic', () => {
 
   it('proportional splits of exact float weights never exceed the total', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.array(fc.double({ min: -1, max: 1e300, noNaN: true }), { maxLength: 12 }), (total, xs) => {
-        const parts = splitProportional(total, exactProportions(xs))
-        let sum = 0n
-        parts.forEach((p, i) => {
-          expect(p >= 0n).toBe(true)
-          if (!(xs[i] > 0)) expect(p).toBe(0n)
-          sum += p
-        })
-        expect(sum <= total).toBe(true)
-        // The remainder is below one unit per paid participant.
-        if (xs.some((x) => x > 0)) expect(total - sum < BigInt(xs.length) + 1n).toBe(true)
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 30n }),
+        fc.array(fc.double({ min: -1, max: 1e300, noNaN: true }), { maxLength: 12 }),
+        (total, xs) => {
+          const parts = splitProportional(total, exactProportions(xs))
+          let sum = 0n
+          parts.forEach((p, i) => {
+            expect(p >= 0n).toBe(true)
+            if (!(xs[i] > 0)) expect(p).toBe(0n)
+            sum += p
+          })
+          expect(sum <= total).toBe(true)
+          // The remainder is below one unit per paid participant.
+          if (xs.some((x) => x > 0)) expect(total - sum < BigInt(xs.length) + 1n).toBe(true)
+        },
+      ),
     )
     expect(exactProportions([0.75, 0.25, 5e-324])).toEqual([3n * 2n ** 1072n, 2n ** 1072n, 1n])
   })

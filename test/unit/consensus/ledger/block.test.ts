@@ -55,7 +55,13 @@ describe('topic weights and the emission split (§14)', () => {
     const shares = emissionShares(s)
     const w1 = s.topics.get('t1')?.weight ?? 0
     const w2 = s.topics.get('t2')?.weight ?? 0
-    expect(shares).toEqual(splitEmission({ t1: { weight: w1, epochLength: 1000 }, t2: { weight: w2, epochLength: 2000 } }, 1 / 1000, Number.MAX_VALUE))
+    expect(shares).toEqual(
+      splitEmission(
+        { t1: { weight: w1, epochLength: 1000 }, t2: { weight: w2, epochLength: 2000 } },
+        1 / 1000,
+        Number.MAX_VALUE,
+      ),
+    )
     // Two seconds of chain time: two t1 epochs and one t2 epoch mint two ledger epochs' worth.
     expect(2 * shares.t1 + shares.t2).toBeCloseTo(2, 12)
     const gross = mulFloor(1_000_000n, shares.t1)
@@ -77,7 +83,9 @@ describe('topic weights and the emission split (§14)', () => {
   it('rejects a topic epoch closed twice and an unknown topic, changing nothing', () => {
     const s = applyBlock(testState(), block(testState(), { closedTopicEpochs: CLOSE_BOTH })).state
     const before = hashOf(s)
-    expect(() => applyBlock(s, block(s, { closedTopicEpochs: [{ topicId: 't1', epoch: 0 }] }))).toThrow(expect.objectContaining({ code: 'STALE_TOPIC_EPOCH' }))
+    expect(() => applyBlock(s, block(s, { closedTopicEpochs: [{ topicId: 't1', epoch: 0 }] }))).toThrow(
+      expect.objectContaining({ code: 'STALE_TOPIC_EPOCH' }),
+    )
     expect(() => applyBlock(s, block(s, { closedTopicEpochs: [{ topicId: 'nope', epoch: 1 }] }))).toThrow(LedgerError)
     expect(hashOf(s)).toBe(before)
   })
@@ -93,7 +101,11 @@ describe('settlement payouts (§13)', () => {
       topicId: 't1',
       epoch: 0,
       // 10 parts in all; NOBODY is not registered and its part is never minted.
-      rewards: rewards({ inferers: { [W1]: 3, [W2]: 1 }, forecasters: { [W1]: 1 }, reputers: { [R1]: 2, [R2]: 2, [NOBODY]: 1 } }),
+      rewards: rewards({
+        inferers: { [W1]: 3, [W2]: 1 },
+        forecasters: { [W1]: 1 },
+        reputers: { [R1]: 2, [R2]: 2, [NOBODY]: 1 },
+      }),
     }
     const out = applyBlock(s, block(s, { settlements: [settlement], signers: [C2, C1, NOBODY] }))
     expect(out.settlements[0]).toMatchObject({ topicId: 't1', epoch: 0, gross, committeeCut: pool })
@@ -129,16 +141,35 @@ describe('settlement payouts (§13)', () => {
 
   it('rejects paying one topic epoch twice', () => {
     const { after } = settled()
-    const again = block(after, { settlements: [{ topicId: 't1', epoch: 0, rewards: rewards({ inferers: { [W1]: 1 } }) }] })
+    const again = block(after, {
+      settlements: [{ topicId: 't1', epoch: 0, rewards: rewards({ inferers: { [W1]: 1 } }) }],
+    })
     expect(() => applyBlock(after, again)).toThrow(expect.objectContaining({ code: 'STALE_TOPIC_EPOCH' }))
   })
 
   it('pays nothing for a topic without weight, and ignores zero, negative and non-finite rewards', () => {
     const s = testState()
-    const out = applyBlock(s, block(s, { settlements: [{ topicId: 't1', epoch: 0, rewards: rewards({ inferers: { [W1]: 1 } }) }], signers: [C1] }))
+    const out = applyBlock(
+      s,
+      block(s, {
+        settlements: [{ topicId: 't1', epoch: 0, rewards: rewards({ inferers: { [W1]: 1 } }) }],
+        signers: [C1],
+      }),
+    )
     expect(out.state.supply.minted).toBe(0n)
     const w = applyBlock(s, block(s, { closedTopicEpochs: CLOSE_BOTH })).state
-    const odd = applyBlock(w, block(w, { settlements: [{ topicId: 't1', epoch: 0, rewards: rewards({ inferers: { [W1]: 0, [W2]: -5 }, reputers: { [R1]: Number.NaN, [R2]: Infinity } }) }] }))
+    const odd = applyBlock(
+      w,
+      block(w, {
+        settlements: [
+          {
+            topicId: 't1',
+            epoch: 0,
+            rewards: rewards({ inferers: { [W1]: 0, [W2]: -5 }, reputers: { [R1]: Number.NaN, [R2]: Infinity } }),
+          },
+        ],
+      }),
+    )
     expect(odd.state.supply.minted).toBe(0n)
   })
 })
@@ -175,8 +206,12 @@ describe('slashing', () => {
 
   it('rejects malformed evidence', () => {
     const s = testState()
-    expect(() => applyBlock(s, block(s, { evidence: [{ offender: 'c1', id: 'x' }] }))).toThrow(expect.objectContaining({ code: 'BAD_ID' }))
-    expect(() => applyBlock(s, block(s, { evidence: [{ offender: C1, id: '' }] }))).toThrow(expect.objectContaining({ code: 'BAD_ID' }))
+    expect(() => applyBlock(s, block(s, { evidence: [{ offender: 'c1', id: 'x' }] }))).toThrow(
+      expect.objectContaining({ code: 'BAD_ID' }),
+    )
+    expect(() => applyBlock(s, block(s, { evidence: [{ offender: C1, id: '' }] }))).toThrow(
+      expect.objectContaining({ code: 'BAD_ID' }),
+    )
   })
 })
 
@@ -193,8 +228,12 @@ describe('blocks', () => {
 
   it('rejects a wrong height or an epoch going backwards', () => {
     const s = applyBlock(testState(), { height: 1, epoch: 4, txs: [] }).state
-    expect(() => applyBlock(s, { height: 3, epoch: 4, txs: [] })).toThrow(expect.objectContaining({ code: 'BAD_HEIGHT' }))
-    expect(() => applyBlock(s, { height: 2, epoch: 3, txs: [] })).toThrow(expect.objectContaining({ code: 'BAD_EPOCH' }))
+    expect(() => applyBlock(s, { height: 3, epoch: 4, txs: [] })).toThrow(
+      expect.objectContaining({ code: 'BAD_HEIGHT' }),
+    )
+    expect(() => applyBlock(s, { height: 2, epoch: 3, txs: [] })).toThrow(
+      expect.objectContaining({ code: 'BAD_EPOCH' }),
+    )
   })
 
   it('detects tokens that appear or go negative, and a block on such books halts loudly', () => {
@@ -205,6 +244,9 @@ describe('blocks', () => {
     expect(check.detail).toMatch(/≠/)
     expect(() => applyBlock(forged, block(forged))).toThrow(ConservationViolation)
     const negative = { ...s, accounts: new Map(s.accounts).set(NEGATIVE, { balance: -1n, stake: 1n, nonce: 0 }) }
-    expect(checkConservation(negative)).toMatchObject({ ok: false, detail: expect.stringMatching(/balance of .* is -1/) })
+    expect(checkConservation(negative)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/balance of .* is -1/),
+    })
   })
 })

@@ -1,6 +1,13 @@
 /** A small genesis with readable amounts, and helpers shared by the ledger tests. */
 import { toHex } from '../../../../src/wire/envelope.js'
-import { initialState, ledgerStateHash, parseGenesis, type LedgerState, type LedgerTx, type TxContext } from '../../../../src/consensus/ledger/index.js'
+import {
+  initialState,
+  ledgerStateHash,
+  parseGenesis,
+  type LedgerState,
+  type LedgerTx,
+  type TxContext,
+} from '../../../../src/consensus/ledger/index.js'
 
 /** A 64-hex id from a short tag, so test output stays readable. */
 export const idOf = (tag: string): string => Buffer.from(tag).toString('hex').padEnd(64, '0')

@@ -12,7 +12,14 @@ function reordered(s: LedgerState): LedgerState {
     ...s,
     accounts: reversed(s.accounts),
     delegations: new Map([...s.delegations.entries()].reverse().map(([k, v]) => [k, reversed(v)])),
-    topics: new Map([...s.topics.entries()].reverse().map(([k, t]) => [k, { ...t, workers: new Set([...t.workers].reverse()), reputers: new Set([...t.reputers].reverse()) }])),
+    topics: new Map(
+      [...s.topics.entries()]
+        .reverse()
+        .map(([k, t]) => [
+          k,
+          { ...t, workers: new Set([...t.workers].reverse()), reputers: new Set([...t.reputers].reverse()) },
+        ]),
+    ),
     slashedEvidence: new Set([...s.slashedEvidence].reverse()),
   }
 }
@@ -20,8 +27,19 @@ function reordered(s: LedgerState): LedgerState {
 describe('ledger state hash', () => {
   it('is 32 bytes and independent of insertion order', () => {
     let s = testState()
-    const txs = [txOf(s, ALICE, 'delegate', { reputer: R1, amount: '10' }), txOf(s, BOB, 'delegate', { reputer: R1, amount: '20' })]
-    s = applyBlock(s, { height: 1, epoch: 0, txs, evidence: [{ offender: BOB, id: 'a' }, { offender: ALICE, id: 'b' }] }).state
+    const txs = [
+      txOf(s, ALICE, 'delegate', { reputer: R1, amount: '10' }),
+      txOf(s, BOB, 'delegate', { reputer: R1, amount: '20' }),
+    ]
+    s = applyBlock(s, {
+      height: 1,
+      epoch: 0,
+      txs,
+      evidence: [
+        { offender: BOB, id: 'a' },
+        { offender: ALICE, id: 'b' },
+      ],
+    }).state
     expect(hashOf(s)).toHaveLength(64)
     expect(hashOf(reordered(s))).toBe(hashOf(s))
     const file = genesisFile() as { accounts: unknown[] }

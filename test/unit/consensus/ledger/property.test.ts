@@ -38,23 +38,34 @@ interface TxPlan {
 }
 
 // Funded signers more often, so that many transactions are accepted.
-const signer = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(ALICE, BOB, W1, W2) }, { weight: 1, arbitrary: account })
+const signer = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(ALICE, BOB, W1, W2) },
+  { weight: 1, arbitrary: account },
+)
 
-const txPlan: fc.Arbitrary<TxPlan> = fc.record({
-  signer,
-  nonceDelta: fc.oneof({ weight: 10, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1) }),
-  kindBody: fc.oneof(
-    fc.record({ kind: fc.constant('transfer'), body: fc.record({ to: account, amount }) }),
-    fc.record({ kind: fc.constant('stake'), body: fc.record({ amount }) }),
-    fc.record({ kind: fc.constant('unstake'), body: fc.record({ amount }) }),
-    fc.record({ kind: fc.constant('unstake'), body: fc.record({ amount, reputer: account }) }),
-    fc.record({ kind: fc.constant('delegate'), body: fc.record({ reputer: account, amount }) }),
-    fc.record({ kind: fc.constant('register'), body: fc.record({ topicId, role: fc.constantFrom('worker', 'reputer', 'judge') }) }),
-    fc.record({ kind: fc.constant('create-topic'), body: fc.record({ topicId, epochMs: fc.constantFrom(500, 1000, 3000, 10) }) }),
-    fc.record({ kind: fc.constant('fund-topic'), body: fc.record({ topicId, amount }) }),
-    fc.record({ kind: fc.constant('burn'), body: fc.record({ amount }) }),
-  ),
-}).map(({ signer, nonceDelta, kindBody }) => ({ signer, nonceDelta, kind: kindBody.kind, body: kindBody.body }))
+const txPlan: fc.Arbitrary<TxPlan> = fc
+  .record({
+    signer,
+    nonceDelta: fc.oneof({ weight: 10, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1) }),
+    kindBody: fc.oneof(
+      fc.record({ kind: fc.constant('transfer'), body: fc.record({ to: account, amount }) }),
+      fc.record({ kind: fc.constant('stake'), body: fc.record({ amount }) }),
+      fc.record({ kind: fc.constant('unstake'), body: fc.record({ amount }) }),
+      fc.record({ kind: fc.constant('unstake'), body: fc.record({ amount, reputer: account }) }),
+      fc.record({ kind: fc.constant('delegate'), body: fc.record({ reputer: account, amount }) }),
+      fc.record({
+        kind: fc.constant('register'),
+        body: fc.record({ topicId, role: fc.constantFrom('worker', 'reputer', 'judge') }),
+      }),
+      fc.record({
+        kind: fc.constant('create-topic'),
+        body: fc.record({ topicId, epochMs: fc.constantFrom(500, 1000, 3000, 10) }),
+      }),
+      fc.record({ kind: fc.constant('fund-topic'), body: fc.record({ topicId, amount }) }),
+      fc.record({ kind: fc.constant('burn'), body: fc.record({ amount }) }),
+    ),
+  })
+  .map(({ signer, nonceDelta, kindBody }) => ({ signer, nonceDelta, kind: kindBody.kind, body: kindBody.body }))
 
 const reward = fc.oneof(
   { weight: 8, arbitrary: fc.double({ min: 0, max: 1e9, noNaN: true }) },
@@ -75,9 +86,18 @@ const blockPlan: fc.Arbitrary<BlockPlan> = fc.record({
   txs: fc.array(txPlan, { maxLength: 6 }),
   epochStep: fc.nat(3),
   close: fc.uniqueArray(fc.constantFrom(...TOPICS), { maxLength: 4 }),
-  settle: fc.array(fc.record({ topicId: fc.constantFrom(...TOPICS), rewards: fc.record({ inferers: rewardMap, forecasters: rewardMap, reputers: rewardMap }) }), { maxLength: 3 }),
+  settle: fc.array(
+    fc.record({
+      topicId: fc.constantFrom(...TOPICS),
+      rewards: fc.record({ inferers: rewardMap, forecasters: rewardMap, reputers: rewardMap }),
+    }),
+    { maxLength: 3 },
+  ),
   signers: fc.uniqueArray(account, { maxLength: 4 }),
-  evidence: fc.array(fc.record({ offender: account, id: fc.constantFrom('1/0/prevote', '2/1/precommit', '3/0/prevote') }), { maxLength: 1 }),
+  evidence: fc.array(
+    fc.record({ offender: account, id: fc.constantFrom('1/0/prevote', '2/1/precommit', '3/0/prevote') }),
+    { maxLength: 1 },
+  ),
 })
 
 function resolveTx(state: LedgerState, plan: TxPlan): LedgerTx {
@@ -99,7 +119,9 @@ function resolveBlock(state: LedgerState, plan: BlockPlan, txs: readonly LedgerT
     height: state.height + 1,
     epoch: state.epoch + plan.epochStep,
     txs,
-    closedTopicEpochs: plan.close.filter(known).map((topicId) => ({ topicId, epoch: (state.topics.get(topicId)?.lastClosedEpoch ?? -1) + 1 })),
+    closedTopicEpochs: plan.close
+      .filter(known)
+      .map((topicId) => ({ topicId, epoch: (state.topics.get(topicId)?.lastClosedEpoch ?? -1) + 1 })),
     settlements,
     signers: plan.signers,
     evidence: plan.evidence,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { applyTx, participants, registryView, reputerStake, topicStake } from '../../../../src/consensus/ledger/index.js'
+import {
+  applyTx,
+  participants,
+  registryView,
+  reputerStake,
+  topicStake,
+} from '../../../../src/consensus/ledger/index.js'
 import { ALICE, C2, CTX, R1, R2, testState, txOf, W1, W2 } from './fixtures.js'
 
 describe('registration queries', () => {

@@ -11,7 +11,14 @@ const signer = toHex(publicKey)
 
 function unsignedTx(payload: Record<string, unknown>, chainId = 'chorus-test'): UnsignedEnvelope<'tx'> {
   // The payload is deliberately untyped: some tests send malformed ones.
-  return { type: 'tx', chainId, topicId: '', epoch: 0, nonce: new Uint8Array(0), payload: payload as UnsignedEnvelope<'tx'>['payload'] }
+  return {
+    type: 'tx',
+    chainId,
+    topicId: '',
+    epoch: 0,
+    nonce: new Uint8Array(0),
+    payload: payload as UnsignedEnvelope<'tx'>['payload'],
+  }
 }
 
 const payload = { kind: 'transfer', accountNonce: 0, body: { to: ALICE, amount: '40' } }
@@ -40,10 +47,16 @@ describe('signed transactions', () => {
     expectRejected(encodeEnvelope({ ...signed, signature: badSignature }), 'BAD_SIGNATURE')
     const tampered = { ...signed, payload: { ...payload, body: { to: ALICE, amount: '4000' } } } as typeof signed
     expectRejected(encodeEnvelope(tampered), 'BAD_SIGNATURE')
-    expectRejected(encodeEnvelope(signEnvelope(unsignedTx(payload, 'other-chain'), secretKey, publicKey)), 'WRONG_CHAIN')
+    expectRejected(
+      encodeEnvelope(signEnvelope(unsignedTx(payload, 'other-chain'), secretKey, publicKey)),
+      'WRONG_CHAIN',
+    )
     const vote = { ...signEnvelope(unsignedTx(payload), secretKey, publicKey), type: 'vote' as const }
     expectRejected(encodeEnvelope(vote as never), 'NOT_A_TX')
-    expectRejected(encodeEnvelope(signEnvelope(unsignedTx({ ...payload, accountNonce: -1 }), secretKey, publicKey)), 'BAD_PAYLOAD')
+    expectRejected(
+      encodeEnvelope(signEnvelope(unsignedTx({ ...payload, accountNonce: -1 }), secretKey, publicKey)),
+      'BAD_PAYLOAD',
+    )
     expectRejected(new Uint8Array([1, 2, 3]), 'BAD_ENVELOPE')
   })
 

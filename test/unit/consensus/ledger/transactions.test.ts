@@ -46,7 +46,11 @@ describe('transfer', () => {
   it('takes amounts beyond 2^53 exactly', () => {
     const big = 2n ** 70n + 1n
     let s = testState()
-    s = { ...s, accounts: new Map(s.accounts).set(CAROL, { balance: big, stake: 0n, nonce: 0 }), supply: { ...s.supply, genesis: s.supply.genesis + big } }
+    s = {
+      ...s,
+      accounts: new Map(s.accounts).set(CAROL, { balance: big, stake: 0n, nonce: 0 }),
+      supply: { ...s.supply, genesis: s.supply.genesis + big },
+    }
     s = accept(s, txOf(s, CAROL, 'transfer', { to: BOB, amount: String(big - 1n) }))
     expect(balanceOf(s, CAROL)).toBe(1n)
     expect(balanceOf(s, BOB)).toBe(5000n + big - 1n)
@@ -54,13 +58,18 @@ describe('transfer', () => {
 
   it('rejects an overdraft', () => {
     const s = testState()
-    expect(expectReject(s, txOf(s, ALICE, 'transfer', { to: BOB, amount: '10001' }), 'INSUFFICIENT_BALANCE')).toMatch(/10001.*10000/)
+    expect(expectReject(s, txOf(s, ALICE, 'transfer', { to: BOB, amount: '10001' }), 'INSUFFICIENT_BALANCE')).toMatch(
+      /10001.*10000/,
+    )
   })
 
-  it.each([['-5'], ['1.5'], ['abc'], ['0'], ['007'], ['1e3'], [' 5'], ['+5'], ['1'.repeat(41)]])('rejects the amount %j', (amount) => {
-    const s = testState()
-    expectReject(s, txOf(s, ALICE, 'transfer', { to: BOB, amount }), 'BAD_AMOUNT')
-  })
+  it.each([['-5'], ['1.5'], ['abc'], ['0'], ['007'], ['1e3'], [' 5'], ['+5'], ['1'.repeat(41)]])(
+    'rejects the amount %j',
+    (amount) => {
+      const s = testState()
+      expectReject(s, txOf(s, ALICE, 'transfer', { to: BOB, amount }), 'BAD_AMOUNT')
+    },
+  )
 
   it('rejects amounts sent as numbers', () => {
     const s = testState()
@@ -168,7 +177,9 @@ describe('register', () => {
 
   it('rejects below the topic minimum, an unknown topic, a second registration and a bad role', () => {
     const s = testState()
-    expect(expectReject(s, txOf(s, BOB, 'register', { topicId: 't1', role: 'reputer' }), 'BELOW_MIN_STAKE')).toMatch(/1000.*500/)
+    expect(expectReject(s, txOf(s, BOB, 'register', { topicId: 't1', role: 'reputer' }), 'BELOW_MIN_STAKE')).toMatch(
+      /1000.*500/,
+    )
     expectReject(s, txOf(s, BOB, 'register', { topicId: 'nope', role: 'worker' }), 'UNKNOWN_TOPIC')
     expectReject(s, txOf(s, W1, 'register', { topicId: 't1', role: 'worker' }), 'ALREADY_REGISTERED')
     expectReject(s, txOf(s, BOB, 'register', { topicId: 't1', role: 'coordinator' }), 'BAD_BODY')
@@ -179,9 +190,19 @@ describe('register', () => {
 describe('create-topic and fund-topic', () => {
   it('create-topic charges the fee into the treasury and counts it as revenue', () => {
     const s0 = testState()
-    const s1 = accept(s0, txOf(s0, ALICE, 'create-topic', { topicId: 'eth-5m', epochMs: 5000, minReputerStake: '2000' }))
+    const s1 = accept(
+      s0,
+      txOf(s0, ALICE, 'create-topic', { topicId: 'eth-5m', epochMs: 5000, minReputerStake: '2000' }),
+    )
     const topic = s1.topics.get('eth-5m')
-    expect(topic).toMatchObject({ creator: ALICE, epochMs: 5000, minWorkerStake: 100n, minReputerStake: 2000n, revenue: 500n, weight: null })
+    expect(topic).toMatchObject({
+      creator: ALICE,
+      epochMs: 5000,
+      minWorkerStake: 100n,
+      minReputerStake: 2000n,
+      revenue: 500n,
+      weight: null,
+    })
     expect(balanceOf(s1, ALICE)).toBe(9500n)
     expect(s1.treasury).toBe(500n)
   })
@@ -190,7 +211,11 @@ describe('create-topic and fund-topic', () => {
     const s = testState()
     expectReject(s, txOf(s, ALICE, 'create-topic', { topicId: 't1', epochMs: 1000 }), 'TOPIC_EXISTS')
     expectReject(s, txOf(s, CAROL, 'create-topic', { topicId: 'x', epochMs: 1000 }), 'INSUFFICIENT_BALANCE')
-    expectReject(s, txOf(s, ALICE, 'create-topic', { topicId: 'x', epochMs: 1000, minReputerStake: '999' }), 'BELOW_MIN_STAKE')
+    expectReject(
+      s,
+      txOf(s, ALICE, 'create-topic', { topicId: 'x', epochMs: 1000, minReputerStake: '999' }),
+      'BELOW_MIN_STAKE',
+    )
     expectReject(s, txOf(s, ALICE, 'create-topic', { topicId: 'x', epochMs: 10 }), 'BAD_BODY')
     expectReject(s, txOf(s, ALICE, 'create-topic', { topicId: 'x', epochMs: '1000' }), 'BAD_BODY')
   })

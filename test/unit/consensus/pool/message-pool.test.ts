@@ -1,11 +1,30 @@
 import { describe, expect, it } from 'vitest'
 import { MessagePool } from '../../../../src/consensus/pool/message-pool.js'
-import { encodeEnvelope, messageId, signEnvelope, toHex, type Envelope, type UnsignedEnvelope } from '../../../../src/wire/index.js'
+import {
+  encodeEnvelope,
+  messageId,
+  signEnvelope,
+  toHex,
+  type Envelope,
+  type UnsignedEnvelope,
+} from '../../../../src/wire/index.js'
 import { generateIdentity, type NodeIdentity } from '../../../../src/p2p/index.js'
 
 const [alice, bob] = await Promise.all([generateIdentity(), generateIdentity()])
 const make = (who: NodeIdentity, u: Partial<UnsignedEnvelope>): { id: string; env: Envelope; bytes: Uint8Array } => {
-  const env = signEnvelope({ type: 'inference', chainId: 'c', topicId: 't', epoch: 1, nonce: new Uint8Array(0), payload: { value: 1 }, ...u } as UnsignedEnvelope, who.secretKey, who.publicKey)
+  const env = signEnvelope(
+    {
+      type: 'inference',
+      chainId: 'c',
+      topicId: 't',
+      epoch: 1,
+      nonce: new Uint8Array(0),
+      payload: { value: 1 },
+      ...u,
+    } as UnsignedEnvelope,
+    who.secretKey,
+    who.publicKey,
+  )
   const bytes = encodeEnvelope(env)
   return { id: toHex(messageId(bytes)), env, bytes }
 }
@@ -39,14 +58,20 @@ describe('MessagePool', () => {
     }
     // Capacity 3: the oldest entries went first.
     expect(pool.get(cur.id)).toBeUndefined()
-    const txs = [0, 1, 2].map((n) => make(bob, { type: 'tx', topicId: '', payload: { kind: 'transfer', accountNonce: n, body: {} } } as Partial<UnsignedEnvelope>))
+    const txs = [0, 1, 2].map((n) =>
+      make(bob, {
+        type: 'tx',
+        topicId: '',
+        payload: { kind: 'transfer', accountNonce: n, body: {} },
+      } as Partial<UnsignedEnvelope>),
+    )
     for (const t of txs) pool.add(t.id, t.env, t.bytes)
     expect(pool.pendingTxs(10).map((t) => t.id)).toEqual(txs.map((t) => t.id))
     pool.dropTxs(new Set([txs[1].id]))
     expect(pool.pendingTxs(10).map((t) => t.id)).toEqual([txs[0].id, txs[2].id])
   })
 
-  it('prunes messages kept by reference with their epoch, and evicting one leaves its signer\'s slot alone', () => {
+  it("prunes messages kept by reference with their epoch, and evicting one leaves its signer's slot alone", () => {
     const pool = new MessagePool(3)
     const slotted = make(alice, { epoch: 2, payload: { value: 1 } })
     const named = make(alice, { epoch: 2, payload: { value: 2 } })
@@ -72,7 +97,13 @@ describe('MessagePool', () => {
     const pool = new MessagePool(3, 4)
     const inference = make(alice, { epoch: 5 })
     pool.add(inference.id, inference.env, inference.bytes)
-    const txs = Array.from({ length: 10 }, (_, n) => make(bob, { type: 'tx', topicId: '', payload: { kind: 'transfer', accountNonce: n, body: {} } } as Partial<UnsignedEnvelope>))
+    const txs = Array.from({ length: 10 }, (_, n) =>
+      make(bob, {
+        type: 'tx',
+        topicId: '',
+        payload: { kind: 'transfer', accountNonce: n, body: {} },
+      } as Partial<UnsignedEnvelope>),
+    )
     for (const t of txs) pool.add(t.id, t.env, t.bytes)
     expect(pool.get(inference.id)).toBeDefined()
     expect(pool.ids('inference', 't', 5)).toEqual([inference.id])

@@ -9,13 +9,45 @@ const members: NodeIdentity[] = await Promise.all([0, 1, 2, 3].map(() => generat
 const committee = new Committee(Object.fromEntries(members.map((m) => [toHex(m.publicKey), 1])))
 const byId = new Map(members.map((m) => [toHex(m.publicKey), m]))
 
-function proposal(from: NodeIdentity, height: number, round: number, block: Uint8Array): { envelope: Envelope; bytes: Uint8Array } {
-  const envelope = signEnvelope({ type: 'proposal', chainId: 'c', topicId: '', epoch: height, nonce: new Uint8Array(0), payload: { height, round, polRound: -1, blockHash: blockHash(block), block } }, from.secretKey, from.publicKey)
+function proposal(
+  from: NodeIdentity,
+  height: number,
+  round: number,
+  block: Uint8Array,
+): { envelope: Envelope; bytes: Uint8Array } {
+  const envelope = signEnvelope(
+    {
+      type: 'proposal',
+      chainId: 'c',
+      topicId: '',
+      epoch: height,
+      nonce: new Uint8Array(0),
+      payload: { height, round, polRound: -1, blockHash: blockHash(block), block },
+    },
+    from.secretKey,
+    from.publicKey,
+  )
   return { envelope, bytes: encodeEnvelope(envelope) }
 }
 
-function vote(from: NodeIdentity, height: number, round: number, hash: Uint8Array): { envelope: Envelope; bytes: Uint8Array } {
-  const envelope = signEnvelope({ type: 'vote', chainId: 'c', topicId: '', epoch: height, nonce: new Uint8Array(0), payload: { height, round, step: 'prevote', blockHash: hash } }, from.secretKey, from.publicKey)
+function vote(
+  from: NodeIdentity,
+  height: number,
+  round: number,
+  hash: Uint8Array,
+): { envelope: Envelope; bytes: Uint8Array } {
+  const envelope = signEnvelope(
+    {
+      type: 'vote',
+      chainId: 'c',
+      topicId: '',
+      epoch: height,
+      nonce: new Uint8Array(0),
+      payload: { height, round, step: 'prevote', blockHash: hash },
+    },
+    from.secretKey,
+    from.publicKey,
+  )
   return { envelope, bytes: encodeEnvelope(envelope) }
 }
 
@@ -37,7 +69,9 @@ describe('admitting consensus messages', () => {
     expect(inputs.candidates.has(toHex(blockHash(Uint8Array.of(9, 9, 9))))).toBe(true)
     // A second, different block from the same proposer in the same round is not kept.
     const second = proposal(rightful, h, r, Uint8Array.of(8, 8, 8))
-    expect(inputs.admit(second.envelope, second.bytes, toHex(rightful.publicKey), h, 4, committee)).toBe('proposal-duplicate')
+    expect(inputs.admit(second.envelope, second.bytes, toHex(rightful.publicKey), h, 4, committee)).toBe(
+      'proposal-duplicate',
+    )
     expect(inputs.candidates.size).toBe(1)
   })
 

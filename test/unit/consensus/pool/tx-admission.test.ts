@@ -56,12 +56,26 @@ describe('tx admission (tx-admission.ts)', () => {
   it('turns a tx down before the validator checks its signature', async () => {
     const stranger = await generateIdentity()
     const validator = new EnvelopeValidator({ chainId: CHAIN, checkSender: (e) => checkTxSender(testState(), e) })
-    const signed = signEnvelope({ type: 'tx', chainId: CHAIN, topicId: '', epoch: 0, nonce: new Uint8Array(0), payload: { kind: 'transfer', accountNonce: 0, body: { to: NOBODY, amount: '1' } } }, stranger.secretKey, stranger.publicKey)
+    const signed = signEnvelope(
+      {
+        type: 'tx',
+        chainId: CHAIN,
+        topicId: '',
+        epoch: 0,
+        nonce: new Uint8Array(0),
+        payload: { kind: 'transfer', accountNonce: 0, body: { to: NOBODY, amount: '1' } },
+      },
+      stranger.secretKey,
+      stranger.publicKey,
+    )
     const forged = new Uint8Array(signed.signature)
     forged[0] ^= 1
     const channel = parseChannel(globalChannel('tx'))!
     // A forged signature would be `reject:bad-signature`; the account check comes first.
-    expect(validator.validate(channel, encodeEnvelope({ ...signed, signature: forged }))).toMatchObject({ action: 'ignore', code: 'unknown-account' })
+    expect(validator.validate(channel, encodeEnvelope({ ...signed, signature: forged }))).toMatchObject({
+      action: 'ignore',
+      code: 'unknown-account',
+    })
     expect(validator.counters.snapshot()).toEqual({ 'ignore:unknown-account': 1 })
   })
 })

@@ -9,7 +9,12 @@ import type { Block } from '../../../../src/consensus/chain/block.js'
 import type { ConsensusNetwork } from '../../../../src/consensus/network.js'
 import { CatchUp, type CatchUpHost } from '../../../../src/consensus/sync/catch-up.js'
 import type { ChainState } from '../../../../src/consensus/chain/execution.js'
-import { BLOCKS_PER_CATCH_UP_REQUEST, ChainSync, type CommitNotice, type Pulled } from '../../../../src/consensus/sync/chain-sync.js'
+import {
+  BLOCKS_PER_CATCH_UP_REQUEST,
+  ChainSync,
+  type CommitNotice,
+  type Pulled,
+} from '../../../../src/consensus/sync/chain-sync.js'
 import { MessagePool } from '../../../../src/consensus/pool/message-pool.js'
 import { encodeEnvelope, messageId, signEnvelope, toHex } from '../../../../src/wire/index.js'
 import { generateIdentity, type DeliveredMessage } from '../../../../src/p2p/index.js'
@@ -38,7 +43,11 @@ function hostAt(height: { value: number }, log: string[]): CatchUpHost {
 }
 
 /** A ChainSync whose adoptions move the fake chain (no certificates or re-execution). */
-function adoptingSync(height: { value: number }, log: string[], gap: (n: CommitNotice, signer: string, from: number) => Promise<CommitNotice[]>): ChainSync {
+function adoptingSync(
+  height: { value: number },
+  log: string[],
+  gap: (n: CommitNotice, signer: string, from: number) => Promise<CommitNotice[]>,
+): ChainSync {
   return {
     worthAdopting: (n: CommitNotice, c: ChainState) => n.height > c.height,
     gap: (n: CommitNotice, signer: string, c: ChainState) => gap(n, signer, c.height),
@@ -113,7 +122,10 @@ describe('CatchUp', () => {
 })
 
 describe('ChainSync.gap', () => {
-  const fakeNode = (requests: { from: number; count: number }[], answer: (q: { from: number; count: number }) => (Uint8Array | null)[]) =>
+  const fakeNode = (
+    requests: { from: number; count: number }[],
+    answer: (q: { from: number; count: number }) => (Uint8Array | null)[],
+  ) =>
     ({
       participantId: 'me',
       request: async (_peer: string, _kind: string, query: { from: number; count: number }) => {
@@ -122,10 +134,20 @@ describe('ChainSync.gap', () => {
       },
     }) as unknown as ConsensusNetwork
 
-  async function gapWith(answer: (q: { from: number; count: number }) => (Uint8Array | null)[], target: number, height: number) {
+  async function gapWith(
+    answer: (q: { from: number; count: number }) => (Uint8Array | null)[],
+    target: number,
+    height: number,
+  ) {
     const announcer = toHex((await generateIdentity()).publicKey)
     const requests: { from: number; count: number }[] = []
-    const sync = new ChainSync(fakeNode(requests, answer), undefined as never, undefined as never, new MessagePool(), async () => {})
+    const sync = new ChainSync(
+      fakeNode(requests, answer),
+      undefined as never,
+      undefined as never,
+      new MessagePool(),
+      async () => {},
+    )
     // Every block's messages are in the pool (no certificates to read in this fake).
     ;(sync as unknown as { prefetch: () => Promise<boolean> }).prefetch = async () => true
     const got = await sync.gap(notice(target), announcer, { height } as unknown as ChainState)
@@ -134,7 +156,9 @@ describe('ChainSync.gap', () => {
 
   const certificate = Uint8Array.of(0x80) // canonical CBOR of an empty list
   const blocks = (q: { from: number; count: number }, upTo = Infinity) =>
-    Array.from({ length: 2 * Math.max(0, Math.min(q.count, upTo - q.from + 1)) }, (_, i) => (i % 2 === 0 ? new Uint8Array([1]) : certificate))
+    Array.from({ length: 2 * Math.max(0, Math.min(q.count, upTo - q.from + 1)) }, (_, i) =>
+      i % 2 === 0 ? new Uint8Array([1]) : certificate,
+    )
 
   it(`fetches one request of at most ${BLOCKS_PER_CATCH_UP_REQUEST} blocks a round (the caller adopts them and asks again)`, async () => {
     const { requests, heights } = await gapWith((q) => blocks(q), 100, 10)
@@ -155,7 +179,20 @@ describe('ChainSync.fetchMissing', () => {
   it('does not ask a peer once per message when it hands them over one small message at a time', async () => {
     const id = await generateIdentity()
     const envelopes = Array.from({ length: 40 }, (_, i) =>
-      encodeEnvelope(signEnvelope({ type: 'inference', chainId: 'c', topicId: 't', epoch: i + 1, nonce: new Uint8Array(0), payload: { value: i } }, id.secretKey, id.publicKey)),
+      encodeEnvelope(
+        signEnvelope(
+          {
+            type: 'inference',
+            chainId: 'c',
+            topicId: 't',
+            epoch: i + 1,
+            nonce: new Uint8Array(0),
+            payload: { value: i },
+          },
+          id.secretKey,
+          id.publicKey,
+        ),
+      ),
     )
     const ids = envelopes.map((b) => toHex(messageId(b)))
     const byId = new Map(ids.map((x, i) => [x, envelopes[i]]))
@@ -172,7 +209,10 @@ describe('ChainSync.fetchMissing', () => {
     const pool = new MessagePool()
     const sync = new ChainSync(trickler, undefined as never, { chainId: 'c' } as never, pool, async () => {})
     const proposer = toHex((await generateIdentity()).publicKey)
-    const block = { proposer, topicEpochs: [{ inferenceIds: ids, forecastIds: [], commitIds: [], settlements: [] }] } as unknown as Block
+    const block = {
+      proposer,
+      topicEpochs: [{ inferenceIds: ids, forecastIds: [], commitIds: [], settlements: [] }],
+    } as unknown as Block
     expect(await sync.fetchMissing(block, pool, proposer, [])).toBe(false)
     expect(requests).toBe(1)
   })

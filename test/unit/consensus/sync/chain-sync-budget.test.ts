@@ -16,19 +16,25 @@ import { generateIdentity, type SyncProvider } from '../../../../src/p2p/index.j
 const BUDGET = 1000
 const CHAIN = 'budget-chain'
 
-function fakeNode(providers: Map<string, SyncProvider>, request?: (kind: string, query: unknown) => Promise<(Uint8Array | null)[]>): ConsensusNetwork {
+function fakeNode(
+  providers: Map<string, SyncProvider>,
+  request?: (kind: string, query: unknown) => Promise<(Uint8Array | null)[]>,
+): ConsensusNetwork {
   return {
     participantId: 'me',
     answerBudget: BUDGET,
     provide: (kind: string, p: SyncProvider) => providers.set(kind, p),
-    request: (_peer: string, kind: string, query: unknown) => (request ?? (() => Promise.reject(new Error('no network'))))(kind, query),
+    request: (_peer: string, kind: string, query: unknown) =>
+      (request ?? (() => Promise.reject(new Error('no network'))))(kind, query),
   } as unknown as ConsensusNetwork
 }
 
 describe('sync answers within one frame', () => {
   it('serves blocks up to the budget (at least one), the asker continues from the last', async () => {
     const providers = new Map<string, SyncProvider>()
-    const store = { block: (h: number) => (h <= 10 ? { bytes: new Uint8Array(300), certificate: new Uint8Array(50) } : undefined) } as unknown as ChainStore
+    const store = {
+      block: (h: number) => (h <= 10 ? { bytes: new Uint8Array(300), certificate: new Uint8Array(50) } : undefined),
+    } as unknown as ChainStore
     new ChainSync(fakeNode(providers), store, { chainId: CHAIN } as never, new MessagePool(), async () => {}).start()
     const blocks = providers.get('blocks') as SyncProvider
     // 350 bytes a block: two fit in 1000, a third would not.
@@ -40,7 +46,14 @@ describe('sync answers within one frame', () => {
     const id = await generateIdentity()
     // Vector inferences of 100 numbers: ~900 bytes each, so one per answer.
     const envelopes = Array.from({ length: 5 }, (_, i) => {
-      const unsigned: UnsignedEnvelope = { type: 'inference', chainId: CHAIN, topicId: 't', epoch: i + 1, nonce: new Uint8Array(0), payload: { value: Array.from({ length: 100 }, (_, k) => i + k / 7) } }
+      const unsigned: UnsignedEnvelope = {
+        type: 'inference',
+        chainId: CHAIN,
+        topicId: 't',
+        epoch: i + 1,
+        nonce: new Uint8Array(0),
+        payload: { value: Array.from({ length: 100 }, (_, k) => i + k / 7) },
+      }
       return encodeEnvelope(signEnvelope(unsigned, id.secretKey, id.publicKey))
     })
     const ids = envelopes.map((b) => toHex(messageId(b)))
@@ -49,7 +62,13 @@ describe('sync answers within one frame', () => {
     const servingProviders = new Map<string, SyncProvider>()
     const servingPool = new MessagePool()
     envelopes.forEach((b, i) => servingPool.addReferenced(ids[i], { type: 'inference' } as never, b))
-    new ChainSync(fakeNode(servingProviders), { message: () => undefined } as unknown as ChainStore, { chainId: CHAIN } as never, servingPool, async () => {}).start()
+    new ChainSync(
+      fakeNode(servingProviders),
+      { message: () => undefined } as unknown as ChainStore,
+      { chainId: CHAIN } as never,
+      servingPool,
+      async () => {},
+    ).start()
     const serve = servingProviders.get('chain-messages') as SyncProvider
     const perAnswer = Math.floor(BUDGET / size)
     const first = await serve(ids)
@@ -68,7 +87,10 @@ describe('sync answers within one frame', () => {
       async () => {},
     )
     const proposer = toHex((await generateIdentity()).publicKey)
-    const block = { proposer, topicEpochs: [{ inferenceIds: ids, forecastIds: [], commitIds: [], settlements: [] }] } as unknown as Block
+    const block = {
+      proposer,
+      topicEpochs: [{ inferenceIds: ids, forecastIds: [], commitIds: [], settlements: [] }],
+    } as unknown as Block
     expect(await asker.fetchMissing(block, pool, proposer, [])).toBe(true)
     expect(requests.length).toBeGreaterThan(1)
     expect(ids.every((i) => pool.get(i) !== undefined)).toBe(true)

@@ -10,15 +10,29 @@ import { ChainSync } from '../../../../src/consensus/sync/chain-sync.js'
 import type { ConsensusNetwork } from '../../../../src/consensus/network.js'
 import { MessagePool } from '../../../../src/consensus/pool/message-pool.js'
 import { MAX_ROUND_MESSAGES } from '../../../../src/consensus/pool/round-inputs.js'
-import { type Ed25519Verifier, encodeEnvelope, signEnvelope, toHex, type UnsignedEnvelope } from '../../../../src/wire/index.js'
+import {
+  type Ed25519Verifier,
+  encodeEnvelope,
+  signEnvelope,
+  toHex,
+  type UnsignedEnvelope,
+} from '../../../../src/wire/index.js'
 import { generateIdentity, type NodeIdentity } from '../../../../src/p2p/index.js'
 import { CountingVerifier } from '../../../utils/counting-verifier.js'
 
 const CHAIN = 'c'
 
-const sign = (who: NodeIdentity, u: UnsignedEnvelope): Uint8Array => encodeEnvelope(signEnvelope(u, who.secretKey, who.publicKey))
+const sign = (who: NodeIdentity, u: UnsignedEnvelope): Uint8Array =>
+  encodeEnvelope(signEnvelope(u, who.secretKey, who.publicKey))
 const vote = (who: NodeIdentity, round: number): Uint8Array =>
-  sign(who, { type: 'vote', chainId: CHAIN, topicId: '', epoch: 2, nonce: new Uint8Array(0), payload: { height: 2, round, step: 'prevote', blockHash: null } })
+  sign(who, {
+    type: 'vote',
+    chainId: CHAIN,
+    topicId: '',
+    epoch: 2,
+    nonce: new Uint8Array(0),
+    payload: { height: 2, round, step: 'prevote', blockHash: null },
+  })
 
 describe('ChainSync.pull', async () => {
   const [member, other, outsider] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
@@ -38,8 +52,24 @@ describe('ChainSync.pull', async () => {
 
   it("keeps members' votes and drops copies, outsiders and other types before checking signatures", async () => {
     const mine = vote(member, 0)
-    const tx = sign(member, { type: 'tx', chainId: CHAIN, topicId: '', epoch: 0, nonce: new Uint8Array(0), payload: { kind: 'transfer', accountNonce: 0, body: {} } })
-    const answer = [mine, ...Array.from({ length: 100 }, () => mine), vote(outsider, 0), vote(outsider, 1), null, Uint8Array.of(1, 2), tx, vote(other, 0)]
+    const tx = sign(member, {
+      type: 'tx',
+      chainId: CHAIN,
+      topicId: '',
+      epoch: 0,
+      nonce: new Uint8Array(0),
+      payload: { kind: 'transfer', accountNonce: 0, body: {} },
+    })
+    const answer = [
+      mine,
+      ...Array.from({ length: 100 }, () => mine),
+      vote(outsider, 0),
+      vote(outsider, 1),
+      null,
+      Uint8Array.of(1, 2),
+      tx,
+      vote(other, 0),
+    ]
     const { verifier, pulled } = pullWith(answer)
     const got = await pulled
     expect(got?.kind).toBe('messages')
