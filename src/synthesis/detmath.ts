@@ -1,5 +1,5 @@
 /**
- * Deterministic exp, ln, log10 and pow for consensus-relevant math (DESIGN.md "Determinism").
+ * Deterministic exp, ln, log10 and pow for consensus-relevant math (docs/spec/math.md §1).
  * `Math.exp` and friends are implementation-defined approximations that may differ between
  * engines and versions; these are ports of FreeBSD msun / Sun fdlibm built only from
  * IEEE-754 + − × ÷ and sqrt (each correctly rounded, never fused by JS engines) and float64

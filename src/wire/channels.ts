@@ -1,5 +1,5 @@
 /**
- * Gossip channel names (DESIGN.md "Gossip channels"). One function builds every name, so the
+ * Gossip channel names (docs/transport.md). One function builds every name, so the
  * protocol version lives in one place.
  */
 export const PROTOCOL_VERSION = 1
