@@ -1,10 +1,9 @@
 /**
- * The composition root of one Chorus node: a transport node plus the role services it hosts,
- * with the admission rules of the roles plugged into the transport's validator.
+ * The composition root of one Chorus node: a transport node, the chain it follows (or, as a
+ * committee member, decides), and the role services it hosts, with the admission rules of
+ * the roles plugged into the transport's validator.
  */
-import { Committee } from './consensus/bft/index.js'
 import { restoreChain } from './consensus/sync/chain-sync.js'
-import { readCommitNotice } from './consensus/chain/commit-notice.js'
 import { ConsensusDriver } from './consensus/driver/driver.js'
 import { networkOf } from './consensus/network.js'
 import { byzantineNetwork, type CoordinatorFault } from './adversary/coordinator.js'
@@ -15,13 +14,11 @@ import { STATE_HASH_VERSION } from './consensus/chain/state-hash.js'
 import { SYNTHESIS_ENGINE_VERSION } from './synthesis/engine-version.js'
 import type { Timeouts } from './consensus/bft/index.js'
 import { ChorusNode, type ChorusNodeOptions } from './p2p/index.js'
-import { Ed25519Verifier, type Envelope } from './wire/index.js'
-import type { CommitReader } from './roles/decisions.js'
+import type { Envelope } from './wire/index.js'
 import { admissionPolicy } from './roles/admission.js'
 import type { TopicRuntime } from './topic/windows.js'
 import { lossBundle } from './topic/loss-bundle.js'
 import type { GroundTruthSource, WorkerModel } from './roles/plugins.js'
-import type { RegistryView } from './roles/registry.js'
 import type { TopicConfig } from './topic/config.js'
 import { ReputerService } from './roles/reputer.js'
 import { WorkerService } from './roles/worker.js'
@@ -31,23 +28,21 @@ export type Role = 'coordinator' | 'worker' | 'reputer'
 
 export interface RoleNodeOptions {
   readonly role: Role
+  /** Every topic of the chain: a node re-executes every block, so it runs every topic's rules. */
   readonly topics: readonly TopicRuntime[]
-  readonly registry: RegistryView
+  /** Ids of the topics this node's worker or reputer works on. @default all */
+  readonly serves?: readonly string[]
   /** Ground truth per topic id (workers and reputers read it). */
   readonly groundTruth: ReadonlyMap<string, GroundTruthSource>
   /** The worker's model per topic id. */
   readonly models?: ReadonlyMap<string, WorkerModel>
   readonly p2p: Omit<ChorusNodeOptions, 'validation'>
-  /**
-   * Coordinators run the committee's consensus (blocks, ledger, store); workers and reputers
-   * learn decisions from its certified commit notices.
-   */
   readonly consensus: ConsensusOptions
 }
 
 export interface ConsensusOptions {
   readonly genesis: Genesis
-  /** Where a coordinator keeps its store. */
+  /** Where the node keeps its store (blocks, their messages, the write-ahead log). @default in memory */
   readonly dataDir?: string
   /** @default propose 1000, prevote 500, precommit 500, delta 250 (ms) */
   readonly timeouts?: Timeouts
@@ -59,10 +54,14 @@ export interface ConsensusOptions {
 
 export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({ propose: 1000, prevote: 500, precommit: 500, delta: 250 })
 
-type Service = WorkerService | ReputerService | ConsensusService
+type Service = WorkerService | ReputerService | ChainService
 
-/** The BFT coordinator as a role service. */
-class ConsensusService {
+/**
+ * The node's chain: a committee member's driver votes; every other node's driver follows,
+ * adopting and re-executing what the committee commits. Either way the node holds the
+ * committed state its admission rules and its roles read.
+ */
+export class ChainService {
   constructor(
     readonly driver: ConsensusDriver,
     private readonly store: ChainStore,
@@ -78,108 +77,64 @@ class ConsensusService {
   }
 }
 
-export { ConsensusService }
-
-function commitReader(genesis: Genesis): CommitReader {
-  const committee = new Committee(Object.fromEntries(genesis.committee.map((m) => [m.id, m.power])))
-  const verifier = new Ed25519Verifier()
-  return (envelope) => {
-    const read = readCommitNotice(envelope.payload, committee, genesis.chainId, verifier)
-    return read.ok ? read.block : undefined
-  }
-}
-
 export class RoleNode {
   private constructor(
     readonly role: Role,
     readonly node: ChorusNode,
+    readonly chain: ChainService,
     readonly services: readonly Service[],
   ) {}
 
-  /** Start the transport; `start()` starts the role services. */
+  /** Start the transport; `start()` starts the chain and the role services. */
   static async create(options: RoleNodeOptions): Promise<RoleNode> {
-    const topics = new Map(options.topics.map((t) => [t.config.id, t]))
-    // The coordinator's own content checks, set once its driver exists.
-    let coordinator: { checkSender(envelope: Envelope): void; checkContent(envelope: Envelope): void } | undefined
-    const node = await ChorusNode.create({
-      ...options.p2p,
-      validation: {
-        ...admissionPolicy(options.registry, topics),
-        checkSender: (envelope: Envelope) => coordinator?.checkSender(envelope),
-        checkContent: (envelope: Envelope) => coordinator?.checkContent(envelope),
-      },
-    })
     const bft = options.consensus
-    if (options.role === 'coordinator') {
-      // Topic definitions are consensus rules: every coordinator must run the genesis topics
-      // with the genesis epoch lengths and rules, or it could never agree on a block.
-      checkTopicsAgainstGenesis(
-        bft.genesis,
-        options.topics.map((t) => t.config),
-      )
-      const store = ChainStore.open(bft.dataDir ?? ':memory:')
-      const chain = restoreChain(
-        store,
-        bft.genesis,
-        options.topics.map((t) => t.config),
-      )
+    const configs = options.topics.map((t) => t.config)
+    // Topic definitions are consensus rules: every node must run the genesis topics with the
+    // genesis epoch lengths and rules, or it could never agree on (or re-execute) a block.
+    checkTopicsAgainstGenesis(bft.genesis, configs)
+    const store = ChainStore.open(bft.dataDir ?? ':memory:')
+    let driver: ConsensusDriver | undefined
+    try {
+      const restored = restoreChain(store, bft.genesis, configs)
+      const chain = () => driver?.chain ?? restored
+      const topics = new Map(options.topics.map((t) => [t.config.id, t]))
+      const node = await ChorusNode.create({
+        ...options.p2p,
+        validation: {
+          ...admissionPolicy(chain, topics),
+          checkSender: (envelope: Envelope) => driver?.admission.checkSender(envelope),
+          checkContent: (envelope: Envelope) => driver?.admission.checkContent(envelope),
+        },
+      })
       const honest = networkOf(node)
       const network =
         bft.byzantine === undefined
           ? honest
           : byzantineNetwork(bft.byzantine, honest, (channel, bytes) => node.publishRaw(channel, bytes))
-      const driver: ConsensusDriver = new ConsensusDriver({
+      driver = new ConsensusDriver({
         network,
         store,
         genesis: bft.genesis,
         topics: options.topics,
-        chain,
+        chain: restored,
         timeouts: bft.timeouts ?? DEFAULT_TIMEOUTS,
         maxClockSkewMs: bft.maxClockSkewMs ?? 2000,
       })
-      coordinator = driver.admission
-      return new RoleNode(options.role, node, [new ConsensusService(driver, store)])
+      const chainService = new ChainService(driver, store)
+      const roleServices = options.role === 'coordinator' ? [] : roleServicesOf(options, options.role, node, driver)
+      return new RoleNode(options.role, node, chainService, [chainService, ...roleServices])
+    } catch (err) {
+      store.close()
+      throw err
     }
-    const readCommit = commitReader(bft.genesis)
-    const role = options.role
-    const services: Service[] = options.topics.map((topic) => {
-      const id = topic.config.id
-      const truth = options.groundTruth.get(id)
-      switch (role) {
-        case 'worker': {
-          const model = options.models?.get(id)
-          if (model === undefined || truth === undefined)
-            throw new Error(`worker of topic ${id} needs a model and a ground-truth source`)
-          return new WorkerService(
-            node,
-            topic,
-            model,
-            new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction),
-            readCommit,
-          )
-        }
-        case 'reputer': {
-          if (truth === undefined) throw new Error(`reputer of topic ${id} needs a ground-truth source`)
-          return new ReputerService(
-            node,
-            topic,
-            truth,
-            (d, value, previous) =>
-              lossBundle(
-                { inferences: d.inferences, output: d.output },
-                { value, previous },
-                topic.config.lossFunction,
-              ),
-            readCommit,
-          )
-        }
-      }
-    })
-    return new RoleNode(options.role, node, services)
   }
 
   get participantId(): string {
     return this.node.participantId
+  }
+
+  get driver(): ConsensusDriver {
+    return this.chain.driver
   }
 
   start(): void {
@@ -187,9 +142,37 @@ export class RoleNode {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.services) await s.stop()
+    for (const s of [...this.services].reverse()) await s.stop()
     await this.node.stop()
   }
+}
+
+function roleServicesOf(
+  options: RoleNodeOptions,
+  role: 'worker' | 'reputer',
+  node: ChorusNode,
+  driver: ConsensusDriver,
+): Service[] {
+  const served = options.topics.filter((t) => options.serves === undefined || options.serves.includes(t.config.id))
+  return served.map((topic) => {
+    const id = topic.config.id
+    const truth = options.groundTruth.get(id)
+    if (truth === undefined) throw new Error(`the ${role} of topic ${id} needs a ground-truth source`)
+    if (role === 'worker') {
+      const model = options.models?.get(id)
+      if (model === undefined) throw new Error(`the worker of topic ${id} needs a model`)
+      const history = new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction)
+      return new WorkerService(node, topic, model, history, driver.events)
+    }
+    return new ReputerService(
+      node,
+      topic,
+      truth,
+      (d, value, previous) =>
+        lossBundle({ inferences: d.inferences, output: d.output }, { value, previous }, topic.config.lossFunction),
+      driver.events,
+    )
+  })
 }
 
 /** Throws, naming the topic and what differs, unless `topics` are exactly the genesis topics with their rules. */

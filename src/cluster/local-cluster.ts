@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
-import { ConsensusService, RoleNode, type ConsensusOptions, type Role } from '../node.js'
+import { RoleNode, type ConsensusOptions, type Role } from '../node.js'
 import type { Timeouts } from '../consensus/bft/index.js'
 import { CommitTracker } from './commit-tracker.js'
 import type { CommitEvent } from '../consensus/driver/driver.js'
@@ -22,7 +22,6 @@ import { EpochClock } from '../topic/epoch-clock.js'
 import { createGroundTruth } from '../roles/ground-truth/registry.js'
 import { createModel, type ModelSpec } from '../roles/models/registry.js'
 import type { GroundTruthSource, WorkerModel } from '../roles/plugins.js'
-import { Registry } from '../roles/registry.js'
 import { DEFAULT_POPULATION } from '../roles/simulation.js'
 import type { TopicConfig } from '../topic/config.js'
 
@@ -94,7 +93,6 @@ export class LocalCluster {
   private readonly verifiedCache = new VerifiedMessageCache()
 
   private constructor(
-    readonly registry: Registry,
     readonly topics: readonly TopicRuntime[],
     readonly groundTruth: ReadonlyMap<string, GroundTruthSource>,
     readonly genesis: Genesis,
@@ -128,14 +126,9 @@ export class LocalCluster {
     const groundTruth = new Map<string, GroundTruthSource>()
     for (const t of options.topics)
       groundTruth.set(t.id, await createGroundTruth(t.groundTruth, { baseDir: options.baseDir }))
-    const registry = new Registry()
     const idOf = (p: Planned): string => toHex(p.identity.publicKey)
     const serves = (p: Planned, topicId: string): boolean =>
       p.spec.topics === undefined || p.spec.topics.includes(topicId)
-    for (const p of planned) {
-      if (p.spec.role === 'coordinator') registry.addCoordinator(idOf(p))
-      else for (const t of options.topics) if (serves(p, t.id)) registry.register(t.id, p.spec.role, idOf(p))
-    }
     const ofRole = (role: Role): Planned[] => planned.filter((p) => p.spec.role === role)
     const genesis = buildLocalGenesis({
       chainId: options.chainId ?? DEFAULT_CHAIN_ID,
@@ -155,7 +148,7 @@ export class LocalCluster {
           .map(idOf),
       })),
     })
-    const cluster = new LocalCluster(registry, topics, groundTruth, genesis, options, planned)
+    const cluster = new LocalCluster(topics, groundTruth, genesis, options, planned)
     for (const p of planned) if (p.spec.start !== false) await cluster.startMember(p)
     cluster.startedAtMs = Date.now()
     return cluster
@@ -177,8 +170,7 @@ export class LocalCluster {
   /** Start (or restart, with the same key and data dir) a planned member. */
   async startMember(p: Planned): Promise<ClusterMember> {
     const participant = toHex(p.identity.publicKey)
-    const topics =
-      p.spec.topics === undefined ? this.topics : this.topics.filter((t) => p.spec.topics?.includes(t.config.id))
+    const topics = this.topics.filter((t) => p.spec.topics === undefined || p.spec.topics.includes(t.config.id))
     const models = new Map<string, WorkerModel>()
     let modelName: string | undefined
     if (p.spec.role === 'worker') {
@@ -199,8 +191,8 @@ export class LocalCluster {
     }
     const node = await RoleNode.create({
       role: p.spec.role,
-      topics,
-      registry: this.registry,
+      topics: this.topics,
+      serves: p.spec.topics,
       groundTruth: this.groundTruth,
       models,
       consensus,
@@ -217,21 +209,17 @@ export class LocalCluster {
     const member: ClusterMember = { role: p.spec.role, node, model: modelName, identity: p.identity, spec: p.spec }
     this.members.push(member)
     this.observe(member)
-    for (const service of node.services)
-      if (service instanceof ConsensusService) this.commits.watch(participant, service.driver)
+    if (p.spec.role === 'coordinator') this.commits.watch(participant, node.driver)
     return member
   }
 
   /** The first coordinator started reports decisions and commits for the whole cluster. */
   private observe(member: ClusterMember): void {
     if (member.role !== 'coordinator' || this.members.filter((m) => m.role === 'coordinator').length !== 1) return
-    for (const service of member.node.services) {
-      if (!(service instanceof ConsensusService)) continue
-      service.driver.events.on('commit', (commit) => {
-        this.events.emit('commit', commit)
-        for (const t of this.topics) for (const d of decisionsOfBlock(commit.block, t.config.id)) this.emit(d)
-      })
-    }
+    member.node.driver.events.on('commit', (commit) => {
+      this.events.emit('commit', commit)
+      for (const t of this.topics) for (const d of decisionsOfBlock(commit.block, t.config.id)) this.emit(d)
+    })
   }
 
   private emit(decision: EpochDecision): void {

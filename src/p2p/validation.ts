@@ -34,6 +34,7 @@ export const VALIDATION_CODES = [
   'epoch-too-old',
   'epoch-too-far',
   'unknown-account',
+  'not-registered',
   'nonce-window',
   'internal-error',
 ] as const
@@ -54,13 +55,20 @@ export class ValidationError extends Error {
 
 export type EpochVerdict = 'ok' | 'too-old' | 'too-far'
 
+/**
+ * May the signer send this message? `unknown-signer`: it never could (no account, not in the
+ * committee): the sender is at fault. `not-registered`: not now, but it may be by a block
+ * this node has not adopted yet, so the message is dropped without blame.
+ */
+export type Authorization = 'ok' | 'unknown-signer' | 'not-registered'
+
 /** What the layers above tell the validator; every hook is optional. */
 export interface ValidationPolicy {
   readonly chainId: string
   /** Is the envelope's epoch (or height) inside the window this node accepts? */
   checkEpoch?(envelope: Envelope): EpochVerdict
   /** Is the signer allowed to send this message (registered, staked, in the committee)? */
-  isAuthorized?(envelope: Envelope): boolean
+  authorize?(envelope: Envelope): Authorization
   /**
    * Checks of the sender against domain state that cost less than its signature (an account
    * in the ledger); throw ValidationError to turn the message down. Runs before the signature,
@@ -157,9 +165,14 @@ export class EnvelopeValidator {
     if (epoch === 'too-old') return ignore('epoch-too-old', `epoch ${envelope.epoch} is behind the window`)
     if (epoch === 'too-far') return ignore('epoch-too-far', `epoch ${envelope.epoch} is ahead of the window`)
 
-    if (this.policy.isAuthorized !== undefined && !this.policy.isAuthorized(envelope)) {
+    const authorization = this.policy.authorize?.(envelope) ?? 'ok'
+    if (authorization === 'unknown-signer')
       return reject('unregistered', `signer ${toHex(envelope.signer)} may not send ${envelope.type}`)
-    }
+    if (authorization === 'not-registered')
+      return ignore(
+        'not-registered',
+        `signer ${toHex(envelope.signer)} is not registered to send ${envelope.type} (yet)`,
+      )
     this.policy.checkSender?.(envelope)
 
     const id = messageId(bytes)

@@ -1,13 +1,11 @@
 /**
- * Reading decided epochs off the consensus channel. Workers and reputers learn the committed
- * history from the committee's commit notices (a block and its certificate, checked by
- * `readCommit`).
+ * Decided epochs, read off the blocks this node's chain adopts. Workers and reputers learn the
+ * committed history from them: every node follows the chain, so what a role sees is what the
+ * committee committed and this node re-executed.
  */
-import { globalChannel, type Envelope } from '../wire/index.js'
-import type { ChorusNode, DeliveredMessage } from '../p2p/index.js'
 import type { Block } from '../consensus/chain/block.js'
 import type { SettledEpoch } from '../consensus/chain/topic-step.js'
-import type { IdMap, SynthesisOutput } from '../synthesis/types.js'
+import type { SynthesisOutput, IdMap } from '../synthesis/types.js'
 
 /** Everything one committed epoch of one topic decided. */
 export interface EpochDecision {
@@ -22,8 +20,10 @@ export interface EpochDecision {
 
 export type DecisionListener = (decision: EpochDecision) => void
 
-/** Checks a commit notice and returns its block, or undefined when it does not prove a commit. */
-export type CommitReader = (envelope: Envelope<'commit'>) => Block | undefined
+/** Blocks as this node's chain adopts them, each once, in height order (the driver's events). */
+export interface CommitFeed {
+  on(event: 'commit', listener: (commit: { readonly block: Block }) => void): unknown
+}
 
 /** The decided epochs of one topic in a committed block. */
 export function decisionsOfBlock(block: Block, topicId: string): EpochDecision[] {
@@ -39,24 +39,9 @@ export function decisionsOfBlock(block: Block, topicId: string): EpochDecision[]
     }))
 }
 
-/** Subscribe to the decisions of one topic; each epoch is reported once. */
-export function onDecisions(
-  node: ChorusNode,
-  topicId: string,
-  listener: DecisionListener,
-  readCommit: CommitReader,
-): void {
-  const seen = new Set<number>()
-  const report = (d: EpochDecision): void => {
-    if (seen.has(d.epoch)) return
-    seen.add(d.epoch)
-    if (seen.size > 1024) seen.delete(Math.min(...seen))
-    listener(d)
-  }
-  node.subscribe(globalChannel('consensus'), ({ envelope }: DeliveredMessage) => {
-    if (envelope.type === 'commit') {
-      const block = readCommit(envelope as Envelope<'commit'>)
-      if (block !== undefined) for (const d of decisionsOfBlock(block, topicId)) report(d)
-    }
+/** Hear the decided epochs of one topic. */
+export function onDecisions(feed: CommitFeed, topicId: string, listener: DecisionListener): void {
+  feed.on('commit', ({ block }) => {
+    for (const d of decisionsOfBlock(block, topicId)) listener(d)
   })
 }

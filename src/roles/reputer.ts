@@ -7,7 +7,7 @@ import type { ChorusNode } from '../p2p/index.js'
 import type { IdMatrix, LossBundle } from '../synthesis/types.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import type { EpochDecision } from './decisions.js'
-import { onDecisions, type CommitReader } from './decisions.js'
+import { onDecisions, type CommitFeed } from './decisions.js'
 import { Timers } from '../util/timers.js'
 import type { GroundTruthSource } from './plugins.js'
 
@@ -30,24 +30,16 @@ export class ReputerService {
     private readonly topic: TopicRuntime,
     private readonly truth: GroundTruthSource,
     private readonly buildBundle: LossBundleBuilder,
-    private readonly readCommit: CommitReader,
+    private readonly commits: CommitFeed,
   ) {
     this.timers = new Timers(() => topic.clock.time())
   }
 
   start(): void {
-    onDecisions(
-      this.node,
-      this.topic.config.id,
-      (d) => {
-        // The truth of epoch e is known once epoch e + lag opens.
-        this.timers.at(
-          this.topic.clock.startOf(d.epoch + this.topic.config.groundTruthLag),
-          () => void this.evaluate(d),
-        )
-      },
-      this.readCommit,
-    )
+    onDecisions(this.commits, this.topic.config.id, (d) => {
+      // The truth of epoch e is known once epoch e + lag opens.
+      this.timers.at(this.topic.clock.startOf(d.epoch + this.topic.config.groundTruthLag), () => void this.evaluate(d))
+    })
   }
 
   stop(): void {

@@ -11,7 +11,7 @@ import { forecastElements } from './forecast-elements.js'
 import { graceMs, type TopicRuntime } from '../topic/windows.js'
 import { commitmentOf, newSalt } from '../topic/commit-reveal.js'
 import type { EpochDecision } from './decisions.js'
-import { onDecisions, type CommitReader } from './decisions.js'
+import { onDecisions, type CommitFeed } from './decisions.js'
 import { Timers } from '../util/timers.js'
 import type { ModelContext, WorkerModel } from './plugins.js'
 
@@ -45,15 +45,15 @@ export class WorkerService {
     private readonly topic: TopicRuntime,
     private readonly model: WorkerModel,
     private readonly history: WorkerHistory,
-    /** Checks the committee's commit notices, from which the worker learns decided epochs. */
-    private readonly readCommit: CommitReader,
+    /** The blocks this node's chain adopts, from which the worker learns decided epochs. */
+    private readonly commits: CommitFeed,
     private readonly options: WorkerOptions = {},
   ) {
     this.timers = new Timers(() => topic.clock.time())
   }
 
   start(): void {
-    onDecisions(this.node, this.topic.config.id, (d) => this.history.recordDecision(d), this.readCommit)
+    onDecisions(this.commits, this.topic.config.id, (d) => this.history.recordDecision(d))
     this.scheduleEpoch(Math.max(0, this.topic.clock.current() + 1))
   }
 

@@ -8,6 +8,7 @@ import { isValidTopicId } from '../wire/index.js'
 import { parseParams } from '../synthesis/epoch-json.js'
 import { SynthesisError } from '../synthesis/errors.js'
 import type { SynthesisParams } from '../synthesis/types.js'
+import { writeParams } from '../synthesis/epoch-json-write.js'
 import { LOSS_FUNCTIONS, type LossFunctionName } from './losses.js'
 
 export interface TopicConfig {
@@ -88,4 +89,23 @@ export async function loadTopicConfig(path: string): Promise<TopicConfig> {
     throw new TopicConfigError(`${path}: not valid JSON: ${(err as Error).message}`)
   }
   return parseTopicConfig(value, path)
+}
+
+/**
+ * The topic file's object of a config (parseTopicConfig(topicDefinition(c)) equals c), with
+ * every default written out: what a genesis embeds, so every node runs the same definition.
+ */
+export function topicDefinition(config: TopicConfig): Record<string, unknown> {
+  return {
+    id: config.id,
+    name: config.name,
+    lossFunction: config.lossFunction,
+    epochMs: config.epochMs,
+    submissionWindowMs: config.submissionWindowMs,
+    groundTruthLag: config.groundTruthLag,
+    groundTruth: config.groundTruth,
+    commitReveal: config.commitReveal,
+    params: writeParams(config.params),
+    rewardPerEpoch: config.rewardPerEpoch,
+  }
 }

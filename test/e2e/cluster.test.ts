@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalCluster } from '../../src/cluster/local-cluster.js'
-import type { ConsensusService } from '../../src/node.js'
 import type { EpochDecision } from '../../src/roles/decisions.js'
 import { effectiveWeights } from '../../src/roles/effective-weights.js'
 import type { SyntheticSeries } from '../../src/roles/ground-truth/synthetic.js'
@@ -48,7 +47,7 @@ describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
   it('settles epochs from both reputers and leaves the new-topic mode', () => {
     const settled = decisions.flatMap((d) => d.settled.map((s) => s.epoch))
     expect(settled.length).toBeGreaterThanOrEqual(EPOCHS - 3)
-    const state = (cluster.members[0].node.services[0] as ConsensusService).driver.chain.topics.get(topic.id)!.state
+    const state = cluster.members[0].node.driver.chain.topics.get(topic.id)!.state
     expect(state.initialRegret).not.toBe(0)
     expect(Object.keys(state.regrets.network.inferers)).toHaveLength(6)
     const last = decisions.at(-1) as EpochDecision

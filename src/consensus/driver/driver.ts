@@ -87,6 +87,8 @@ export class ConsensusDriver {
   lastRejection: string | undefined
   private chainState: ChainState
   private machine: ConsensusMachine | undefined
+  /** A follower's next height, once its topic epochs have closed (it waits for the committee's commit). */
+  private awaited: number | undefined
   private heightStartedAt = 0
   readonly pool = new MessagePool()
   /** The validator hooks of this coordinator (gossip-admission.ts). */
@@ -117,7 +119,7 @@ export class ConsensusDriver {
       self: o.network.participantId,
       chain: () => this.chainState,
       stopped: () => this.stopped,
-      deciding: () => this.machine !== undefined,
+      deciding: () => this.machine !== undefined || this.awaited === this.chainState.height + 1,
       enqueue: (task) => this.enqueue(task),
       deliver: (m) => this.onConsensus(m),
       count: (name) => this.count(name),
@@ -150,6 +152,11 @@ export class ConsensusDriver {
     return stored === undefined ? undefined : decodeBlock(stored.bytes)
   }
 
+  /** Whether this node votes in the current committee (otherwise it follows the chain). */
+  isMember(): boolean {
+    return this.chainState.committee.has(this.self)
+  }
+
   private get self(): string {
     return this.o.network.participantId
   }
@@ -162,11 +169,14 @@ export class ConsensusDriver {
 
   start(): void {
     const network = this.o.network
-    for (const t of this.o.topics) {
-      for (const kind of ['inferences', 'forecasts', 'losses'] as const)
-        network.subscribe(topicChannel(t.config.id, kind), (m) => this.pooled(m))
+    // A member pools what blocks are made of; a follower fetches what a committed block names.
+    if (this.isMember()) {
+      for (const t of this.o.topics) {
+        for (const kind of ['inferences', 'forecasts', 'losses'] as const)
+          network.subscribe(topicChannel(t.config.id, kind), (m) => this.pooled(m))
+      }
+      network.subscribe(globalChannel('tx'), (m) => this.pooled(m))
     }
-    network.subscribe(globalChannel('tx'), (m) => this.pooled(m))
     network.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
     // Committee members may use the sync slots kept back for priority peers, so a few hostile
     // peers holding the ordinary ones cannot stop a member from catching up.
@@ -211,6 +221,11 @@ export class ConsensusDriver {
 
   private startHeight(height: number): void {
     if (this.stopped || height !== this.chainState.height + 1 || this.machine?.height === height) return
+    // Not a member: adopt what the committee commits (commit notices, or a pull on a stall).
+    if (!this.isMember()) {
+      this.awaited = height
+      return
+    }
     this.machine = new ConsensusMachine({
       committee: this.chainState.committee,
       self: this.self,
@@ -257,6 +272,8 @@ export class ConsensusDriver {
     if (this.stopped) return
     const signer = toHex(envelope.signer)
     if (envelope.type === 'commit') return this.catchUp.onCommitNotice((envelope as Envelope<'commit'>).payload, signer)
+    // Proposals and votes are the members' business; a follower adopts their commits.
+    if (!this.isMember()) return
     const next = this.chainState.height + 1
     const admitted = this.inputs.admit(
       envelope,

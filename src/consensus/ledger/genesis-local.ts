@@ -26,6 +26,8 @@ export const LOCAL_GENESIS_DEFAULTS = {
   reputerStake: 100n * TOKEN,
   /** Seed revenue so a topic has weight (and its participants earn) before anyone pays. */
   topicRevenue: TOKEN,
+  /** The faucet of a local network: enough to fund thousands of joiners. */
+  faucetBalance: 1_000_000n * TOKEN,
 } as const
 
 export interface LocalGenesisOptions {
@@ -39,6 +41,8 @@ export interface LocalGenesisOptions {
     readonly id: string
     readonly epochMs: number
     readonly file?: string
+    /** The topic definition (a topic file's object), embedded so the genesis is all a joiner needs. */
+    readonly definition?: Readonly<Record<string, unknown>>
     readonly workers?: readonly string[]
     readonly reputers?: readonly string[]
     /** Hash of the topic's consensus rules (topic-rules.ts), pinned in the genesis. */
@@ -48,6 +52,8 @@ export interface LocalGenesisOptions {
   readonly chainId?: string
   /** @default null (set when the cluster starts) */
   readonly genesisTime?: number | null
+  /** An account holding `faucetBalance`, which funds new keys of a local network. @default none */
+  readonly faucet?: string
 }
 
 export function buildLocalGenesis(options: LocalGenesisOptions): Genesis {
@@ -67,10 +73,14 @@ export function buildLocalGenesis(options: LocalGenesisOptions): Genesis {
     genesisTime: options.genesisTime ?? null,
     epochMs: d.epochMs,
     committee: options.committee.map((id) => ({ id, power: 1 })),
-    accounts: ids.map((id) => ({ id, balance: String(d.balance), stake: String(stakes.get(id)) })),
+    accounts: [
+      ...ids.map((id) => ({ id, balance: String(d.balance), stake: String(stakes.get(id)) })),
+      ...(options.faucet === undefined ? [] : [{ id: options.faucet, balance: String(d.faucetBalance), stake: '0' }]),
+    ],
     topics: options.topics.map((t) => ({
       id: t.id,
       file: t.file ?? null,
+      definition: t.definition ?? null,
       epochMs: t.epochMs,
       initialRevenue: String(d.topicRevenue),
       workers: [...(t.workers ?? options.workers)],

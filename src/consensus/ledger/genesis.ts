@@ -5,9 +5,13 @@
  * error names the file, the field and the reason. Topic definitions (loss function, ground
  * truth, synthesis params) stay in configs/topics/*.json; genesis only holds what the ledger
  * needs of a topic (its epoch length, minimum stakes and initial fee revenue) and the hash of
- * its consensus rules, so that every coordinator can check it runs the same ones.
+ * its consensus rules, so that every coordinator can check it runs the same ones. A genesis
+ * meant to be shared embeds each topic's definition (the topic file's object), so a node that
+ * joins needs nothing but the genesis; its hash (`genesisHash`) names the network.
  */
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { encodeCanonical, toHex } from '../../wire/index.js'
 import { z } from 'zod'
 import { isValidTopicId, TOPIC_ID_PATTERN } from '../../wire/channels.js'
 import { participantIdSchema } from '../../wire/messages.js'
@@ -28,6 +32,8 @@ const topicSchema = z.strictObject({
   id: z.string().refine(isValidTopicId, `must match ${TOPIC_ID_PATTERN}`),
   /** The topic definition file, relative to the genesis file; for the node, not the ledger. */
   file: z.string().min(1).nullable().default(null),
+  /** The topic definition itself (a topic file's object); wins over `file`. For the node, not the ledger. */
+  definition: z.record(z.string(), z.unknown()).nullable().default(null),
   creator: participantIdSchema.nullable().default(null),
   epochMs,
   minWorkerStake: amount.optional(),
@@ -85,6 +91,7 @@ export interface GenesisAccount {
 export interface GenesisTopic {
   readonly id: string
   readonly file: string | null
+  readonly definition: Readonly<Record<string, unknown>> | null
   readonly creator: string | null
   readonly epochMs: number
   readonly minWorkerStake: bigint
@@ -241,6 +248,7 @@ export function genesisToJson(genesis: Genesis): Record<string, unknown> {
     topics: genesis.topics.map((t) => ({
       id: t.id,
       file: t.file,
+      definition: t.definition,
       creator: t.creator,
       epochMs: t.epochMs,
       minWorkerStake: String(t.minWorkerStake),
@@ -257,4 +265,17 @@ export function genesisToJson(genesis: Genesis): Record<string, unknown> {
     minimumStake: { worker: String(genesis.minimumStake.worker), reputer: String(genesis.minimumStake.reputer) },
     topicWeight: { stakeImportance, feeRevenueImportance, alpha, minTopicWeight },
   }
+}
+
+/**
+ * The network's identity: SHA-256 (hex) of the genesis in its file form, canonically encoded
+ * and domain-separated. Two nodes with the same hash run the same chain from the same start.
+ */
+export function genesisHash(genesis: Genesis): string {
+  return toHex(
+    createHash('sha256')
+      .update('chorus/genesis/v1\0')
+      .update(encodeCanonical(genesisToJson(genesis)))
+      .digest(),
+  )
 }

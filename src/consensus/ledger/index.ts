@@ -28,6 +28,7 @@ export {
   type TxRejection,
 } from './errors.js'
 export {
+  genesisHash,
   genesisToJson,
   ledgerEpochAt,
   loadGenesis,
@@ -47,7 +48,6 @@ export {
   isRegistered,
   isReputerAnywhere,
   participants,
-  registryView,
   reputerStake,
   selfStakeOf,
   stakeOf,
@@ -56,6 +56,7 @@ export {
 export { ledgerTxOf, readSignedTx, type SignedTxResult } from './signed-tx.js'
 export { applyEvidence, type Evidence, type SlashReport } from './slashing.js'
 export {
+  accountOf,
   initialState,
   type Account,
   type LedgerParams,

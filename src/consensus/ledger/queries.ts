@@ -72,18 +72,3 @@ export function topicStake(state: LedgerState, topicId: string): bigint {
 export function isCommitteeMember(state: LedgerState, id: string): boolean {
   return state.params.committee.some((m) => m.id === id)
 }
-
-/**
- * A read-only view with the method names of roles/registry.ts, so the roles can swap their
- * cluster-built registry for the committed ledger. Stakes become numbers there because the
- * synthesis weighs reputers with float stakes (§3); for weights that rounding is harmless.
- */
-export function registryView(state: LedgerState) {
-  return {
-    isRegistered: (topicId: string, role: TopicRole, id: string) => isRegistered(state, topicId, role, id),
-    stakeOf: (topicId: string, role: TopicRole, id: string) => Number(stakeOf(state, topicId, role, id)),
-    list: (topicId: string, role: TopicRole) => participants(state, topicId, role),
-    isCoordinator: (id: string) => isCommitteeMember(state, id),
-    coordinators: () => state.params.committee.map((m) => m.id).sort(),
-  }
-}

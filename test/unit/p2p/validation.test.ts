@@ -61,7 +61,7 @@ describe('EnvelopeValidator policy hooks', () => {
   })
 
   it('rejects unregistered signers before spending a signature check', () => {
-    const v = new EnvelopeValidator({ chainId: CHAIN, isAuthorized: () => false })
+    const v = new EnvelopeValidator({ chainId: CHAIN, authorize: () => 'unknown-signer' })
     expect(v.validate(inferences, bytesOf())).toMatchObject({ action: 'reject', code: 'unregistered' })
   })
 

@@ -15,7 +15,6 @@ import { ChainStore } from '../../../../src/consensus/store.js'
 import { restoreChain } from '../../../../src/consensus/sync/chain-sync.js'
 import { generateIdentity, type NodeIdentity } from '../../../../src/p2p/index.js'
 import { admissionPolicy } from '../../../../src/roles/admission.js'
-import { Registry } from '../../../../src/roles/registry.js'
 import { parseTopicConfig, type TopicConfig } from '../../../../src/topic/config.js'
 import { EpochClock } from '../../../../src/topic/epoch-clock.js'
 import { graceMs, type TopicRuntime } from '../../../../src/topic/windows.js'
@@ -75,7 +74,6 @@ export class DriverCluster {
     readonly clock: FakeClock,
     readonly net: MemoryNetwork,
     readonly topics: readonly TopicRuntime[],
-    private readonly registry: Registry,
   ) {}
 
   /** `size` members with fresh keys, in memory, started at genesis time. */
@@ -92,9 +90,7 @@ export class DriverCluster {
     })
     const clock = new FakeClock(GENESIS_MS)
     const topics: TopicRuntime[] = [{ config: TOPIC, clock: new EpochClock(GENESIS_MS, TOPIC.epochMs, clock.now) }]
-    const registry = new Registry()
-    for (const id of ids) registry.addCoordinator(id)
-    return new DriverCluster(identities, genesis, clock, new MemoryNetwork(CHAIN_ID), topics, registry)
+    return new DriverCluster(identities, genesis, clock, new MemoryNetwork(CHAIN_ID), topics)
   }
 
   /** A fresh temporary data dir (removed by `close`). */
@@ -112,10 +108,11 @@ export class DriverCluster {
       this.genesis,
       this.topics.map((t) => t.config),
     )
+    let driver: ConsensusDriver | undefined
     const endpoint = this.net.endpoint(identity, {
-      policy: admissionPolicy(this.registry, new Map(this.topics.map((t) => [t.config.id, t]))),
+      policy: admissionPolicy(() => driver?.chain ?? chain, new Map(this.topics.map((t) => [t.config.id, t]))),
     })
-    const driver = new ConsensusDriver({
+    driver = new ConsensusDriver({
       network: endpoint,
       store,
       genesis: this.genesis,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
   applyTx,
+  isCommitteeMember,
+  isRegistered,
+  stakeOf,
   participants,
-  registryView,
   reputerStake,
   topicStake,
 } from '../../../../src/consensus/ledger/index.js'
@@ -17,12 +19,11 @@ describe('registration queries', () => {
     expect(participants(s, 't1', 'worker')).toEqual([W1, W2].sort())
     expect(reputerStake(s, R1)).toBe(3000n)
     expect(topicStake(s, 't1')).toBe(3000n + 3000n)
-    const view = registryView(s)
-    expect(view.isRegistered('t1', 'reputer', R2)).toBe(true)
-    expect(view.stakeOf('t1', 'reputer', R1)).toBe(3000)
-    expect(view.list('t2', 'reputer')).toEqual([R2])
-    expect(view.isCoordinator(C2)).toBe(true)
-    expect(view.isCoordinator(W1)).toBe(false)
-    expect(view.list('missing', 'worker')).toEqual([])
+    expect(isRegistered(s, 't1', 'reputer', R2)).toBe(true)
+    expect(stakeOf(s, 't1', 'reputer', R1)).toBe(3000n)
+    expect(participants(s, 't2', 'reputer')).toEqual([R2])
+    expect(isCommitteeMember(s, C2)).toBe(true)
+    expect(isCommitteeMember(s, W1)).toBe(false)
+    expect(participants(s, 'missing', 'worker')).toEqual([])
   })
 })
