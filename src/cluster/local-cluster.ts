@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
-import { RoleNode, type ConsensusOptions, type Role } from '../node.js'
+import { RoleNode, type ConsensusOptions, type Role } from '../node/role-node.js'
 import type { Timeouts } from '../consensus/bft/index.js'
 import { CommitTracker } from './commit-tracker.js'
 import type { CommitEvent } from '../consensus/driver/driver.js'

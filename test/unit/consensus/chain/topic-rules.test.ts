@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildLocalGenesis } from '../../../../src/consensus/ledger/index.js'
 import { topicRulesHash, topicRulesOf } from '../../../../src/consensus/chain/topic-rules.js'
-import { checkTopicsAgainstGenesis } from '../../../../src/node.js'
+import { checkTopicsAgainstGenesis } from '../../../../src/node/role-node.js'
 import { parseTopicConfig } from '../../../../src/topic/config.js'
 import { SYNTHESIS_ENGINE_VERSION } from '../../../../src/synthesis/engine-version.js'
 import { STATE_HASH_VERSION } from '../../../../src/consensus/chain/state-hash.js'
