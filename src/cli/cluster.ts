@@ -3,33 +3,16 @@
  * topic (or the given ones), a line per decided epoch, and a summary at the end.
  */
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
-import { LocalCluster } from '../cluster/local-cluster.js'
+import { ClusterStartAborted, LocalCluster } from '../cluster/local-cluster.js'
+import { GroundTruthError } from '../roles/ground-truth/errors.js'
+import { ModelSpecError } from '../roles/models/errors.js'
 import type { EpochDecision } from '../roles/decisions.js'
 import { SummaryAccumulator, type Summary } from '../roles/summary.js'
 import { loadTopicConfig, TopicConfigError, type TopicConfig } from '../topic/config.js'
-import { EXIT, UsageError, type Command, type CommandIo } from './command.js'
+import { packageFile } from '../util/package-files.js'
+import { collect, EXIT, InputError, intAtLeast, type CommandIo, type CommandSpec } from './command.js'
 
-const DEFAULT_TOPIC_FILE = new URL('../../configs/topics/default.json', import.meta.url)
-
-const usage = `Usage: chorus cluster [options]
-
-Runs coordinators, workers and reputers as real libp2p nodes on 127.0.0.1 in this process,
-prints a line per decided epoch and topic, then a summary of the losses after warm-up.
-
-Options:
-  --workers N          workers, each with a built-in model (default 6)
-  --reputers N         reputers (default 2)
-  --coordinators N     coordinators: the BFT committee (default 4)
-  --epochs N           epochs to run (default 40)
-  --epoch-ms N         epoch length in ms, for every topic (default: the topic's, 400)
-  --topic FILE         a topic file (JSON, see configs/topics/); repeat for several topics
-                       (default configs/topics/default.json)
-  --ground-truth SPEC  the default topic's ground truth: synthetic[:SEED], csv:PATH[:COLUMN],
-                       http:URL
-  --warmup N           decided epochs left out of the summary means (default: a quarter, max 10)
-  --json               one JSON object per line instead of text
-`
+const DEFAULT_TOPIC_FILE = 'configs/topics/default.json'
 
 interface ClusterArgs {
   readonly workers: number
@@ -37,58 +20,43 @@ interface ClusterArgs {
   readonly coordinators: number
   readonly epochs: number
   readonly epochMs?: number
-  readonly topicFiles: string[]
+  readonly topicFiles: readonly string[]
   readonly groundTruth?: string
   readonly warmup?: number
-  readonly json: boolean
+  readonly json?: boolean
 }
 
-function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
-  if (text === undefined) return fallback
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${text}"`)
-  return n
-}
-
-function parse(args: readonly string[]): ClusterArgs {
-  let values: Record<string, string | boolean | string[] | undefined>
-  try {
-    ;({ values } = parseArgs({
-      args: [...args],
-      options: {
-        workers: { type: 'string' },
-        reputers: { type: 'string' },
-        coordinators: { type: 'string' },
-        epochs: { type: 'string' },
-        'epoch-ms': { type: 'string' },
-        topic: { type: 'string', multiple: true },
-        'ground-truth': { type: 'string' },
-        warmup: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }))
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err))
-  }
-  const str = (k: string): string | undefined => values[k] as string | undefined
-  const epochMs = str('epoch-ms') === undefined ? undefined : positiveInt('epoch-ms', str('epoch-ms'), 0, 50)
-  return {
-    workers: positiveInt('workers', str('workers'), 6),
-    reputers: positiveInt('reputers', str('reputers'), 2),
-    coordinators: positiveInt('coordinators', str('coordinators'), 4),
-    epochs: positiveInt('epochs', str('epochs'), 40),
-    epochMs,
-    topicFiles: (values.topic as string[] | undefined) ?? [],
-    groundTruth: str('ground-truth'),
-    warmup: str('warmup') === undefined ? undefined : positiveInt('warmup', str('warmup'), 0, 0),
-    json: values.json === true,
-  }
+export const command: CommandSpec = {
+  define(cmd) {
+    cmd
+      .description(
+        'Runs coordinators, workers and reputers as real libp2p nodes on 127.0.0.1 in this process, ' +
+          'prints a line per decided epoch and topic, then a summary of the losses after warm-up.',
+      )
+      .option('--workers <n>', 'workers, each with a built-in model', intAtLeast(1), 6)
+      .option('--reputers <n>', 'reputers', intAtLeast(1), 2)
+      .option('--coordinators <n>', 'coordinators: the BFT committee', intAtLeast(1), 4)
+      .option('--epochs <n>', 'epochs to run, from the first one every node took part in', intAtLeast(1), 40)
+      .option('--epoch-ms <ms>', "epoch length in ms, for every topic (default: the topic's)", intAtLeast(50))
+      .option(
+        '--topic <file>',
+        `a topic file (JSON, see configs/topics/); repeat for several topics (default ${DEFAULT_TOPIC_FILE})`,
+        collect,
+      )
+      .option('--ground-truth <spec>', "the first topic's ground truth: synthetic[:SEED], csv:PATH[:COLUMN], http:URL")
+      .option(
+        '--warmup <n>',
+        'decided epochs left out of the summary means (default: a quarter, at most 10)',
+        intAtLeast(0),
+      )
+      .option('--json', 'one JSON object per line instead of text')
+  },
+  run: (options, io) => run(options as unknown as ClusterArgs & { topic?: string[] }, io),
 }
 
 async function loadTopics(a: ClusterArgs, io: CommandIo): Promise<TopicConfig[]> {
-  const files = a.topicFiles.length > 0 ? a.topicFiles.map((f) => resolve(io.cwd, f)) : [DEFAULT_TOPIC_FILE.pathname]
+  const files =
+    a.topicFiles.length > 0 ? a.topicFiles.map((f) => resolve(io.cwd, f)) : [packageFile(DEFAULT_TOPIC_FILE)]
   const topics = await Promise.all(files.map(loadTopicConfig))
   return topics.map((t, i) => {
     const epochMs = a.epochMs ?? t.epochMs
@@ -111,23 +79,34 @@ function epochLine(d: EpochDecision, truth: number | undefined, modelOf: Map<str
   return `epoch ${String(d.epoch).padStart(4)}  ${d.topicId}  network ${f(d.output.networkInference)}  naive ${f(d.output.naiveInference)}  truth ${f(truth)}  inferers ${Object.keys(d.inferences).length}${top ? `  top weights: ${top}` : ''}\n`
 }
 
-async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const a = parse(args)
+async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): Promise<number> {
+  const a: ClusterArgs = { ...options, topicFiles: options.topic ?? [] }
   let topics: TopicConfig[]
   try {
     topics = await loadTopics(a, io)
   } catch (err) {
-    if (!(err instanceof TopicConfigError)) throw err
-    io.stderr(`chorus cluster: ${err.message}\n`)
-    return EXIT.FAILED
+    if (err instanceof TopicConfigError) throw new InputError(err.message)
+    throw err
   }
-  const cluster = await LocalCluster.start({
-    topics,
-    workers: a.workers,
-    reputers: a.reputers,
-    coordinators: a.coordinators,
-    baseDir: io.cwd,
-  })
+  let cluster: LocalCluster
+  try {
+    cluster = await LocalCluster.start({
+      topics,
+      workers: a.workers,
+      reputers: a.reputers,
+      coordinators: a.coordinators,
+      baseDir: io.cwd,
+      signal: io.signal,
+    })
+  } catch (err) {
+    // Bad input, not a bug: a ground truth that cannot be read, a model spec that cannot be built.
+    if (err instanceof GroundTruthError || err instanceof ModelSpecError) throw new InputError(err.message)
+    if (err instanceof ClusterStartAborted) {
+      io.stderr('chorus cluster: stopped during start-up\n')
+      return EXIT.OK
+    }
+    throw err
+  }
   const modelOf = new Map(
     cluster.members.filter((m) => m.model !== undefined).map((m) => [m.node.participantId, m.model as string]),
   )
@@ -227,5 +206,3 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 }
 
 const round = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null)
-
-export const command: Command = { usage, run }

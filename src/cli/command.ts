@@ -1,8 +1,10 @@
 /**
- * What every `chorus` subcommand looks like to the entry point (src/cli/main.ts). A command
- * gets its arguments and an I/O context and returns an exit status; it never touches
- * `process` itself, so it can run inside tests and the entry point owns the process hooks.
+ * What every `chorus` subcommand looks like to the entry point (src/cli/main.ts): it adds
+ * its options to a commander command (help is generated from them), then runs with the parsed
+ * options and an I/O context, and returns an exit status. A command never touches `process`
+ * itself, so it can run inside tests and the entry point owns the process hooks.
  */
+import { type Command as CommanderCommand, InvalidArgumentError } from 'commander'
 
 /** Exit statuses shared by all commands. */
 export const EXIT = Object.freeze({
@@ -22,13 +24,34 @@ export interface CommandIo {
   readonly cwd: string
 }
 
-export interface Command {
-  /** Full help text of `chorus <name> --help`. */
-  readonly usage: string
-  run(args: readonly string[], io: CommandIo): Promise<number>
+export interface CommandSpec {
+  /** Adds the command's description, arguments and options. */
+  define(command: CommanderCommand): void
+  /** Runs with the options commander parsed (and the positional arguments, in order). */
+  run(options: Record<string, unknown>, io: CommandIo, args: readonly string[]): Promise<number>
 }
 
 /** A wrong command line; the entry point prints it with a hint and exits with EXIT.USAGE. */
 export class UsageError extends Error {
   override readonly name = 'UsageError'
+}
+
+/** A failure the user can act on (a bad file, an unreachable peer): one line, exit status 1. */
+export class InputError extends Error {
+  override readonly name = 'InputError'
+}
+
+/** An option parser for integers of at least `min` (commander names the option on error). */
+export function intAtLeast(min: number): (text: string) => number {
+  return (text) => {
+    const n = Number(text)
+    if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`must be an integer >= ${min}, got "${text}"`)
+    return n
+  }
+}
+
+/** Collects a repeatable option's values. */
+export function collect(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, value]
 }

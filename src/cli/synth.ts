@@ -6,90 +6,57 @@
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { SynthesisError } from '../synthesis/errors.js'
 import { EpochJsonError, parseEpochFile, parseParams, writeEpochOutput } from '../synthesis/epoch-json.js'
 import { SIMULATOR_PARAMS } from '../synthesis/params.js'
 import { settleEpoch } from '../synthesis/settle.js'
 import { synthesizeEpoch } from '../synthesis/synthesize.js'
 import type { SettleOutput, SynthesisOutput, SynthesisParams } from '../synthesis/types.js'
-import { EXIT, UsageError, type Command, type CommandIo } from './command.js'
+import { EXIT, InputError, UsageError, type CommandIo, type CommandSpec } from './command.js'
 import { CsvError, parseCsv } from './vectors/csv.js'
 import { checkVectors } from './vectors/check.js'
 import { LayoutError } from './vectors/layout.js'
 import { formatReport, summarize } from './vectors/report.js'
 
-const USAGE = `Usage:
-  chorus synth --epoch FILE.json
-  chorus synth --vectors FILE.csv [--params PARAMS.json]
-
---epoch FILE.json
-    Run the steps the file holds ("synthesize", "settle" or both) and print the output
-    object as JSON on stdout. Format: docs/spec/epoch-json.md. Params left out of the
-    file take the chain defaults. Exit status 0 on success, 1 on an invalid file or a
-    step that fails (the reason goes to stderr).
-
---vectors FILE.csv
-    Recompute every output column of a simulator table (the format of
-    docs/spec/simulator-vectors.md, any number of consecutive epoch rows,
-    any number of inferers, forecasters and reputers) and compare with relative tolerance
-    1e-5 (absolute 1e-9 near zero). Each row is computed from its own inputs and the state
-    stored in the row before it. Prints the worst error of each column family and ends with
-    "N passed, M failed, K skipped", counting values (one column in one row). Values whose
-    inputs reach before the first row are skipped. Exit status 0 only if none failed.
-
---params PARAMS.json
-    With --vectors: a JSON object of params (snake_case names as in epoch-json §2.1)
-    that override the simulator's (the chain defaults with reward exponents 3/3/1).
-`
-
 /** The engine the command runs; also what the vectors checker is given. */
 const ENGINE = { synthesizeEpoch, settleEpoch }
 
-export const command: Command = {
-  usage: USAGE,
-  async run(args, io) {
-    const options = parseOptions(args)
-    if (options.epoch !== undefined) return runEpoch(options.epoch, io)
-    return runVectors(options.vectors as string, options.params, io)
+export const command: CommandSpec = {
+  define(cmd) {
+    cmd
+      .option(
+        '--epoch <file.json>',
+        'run the steps the file holds ("synthesize", "settle" or both) and print the output object as JSON ' +
+          '(format: docs/spec/epoch-json.md; params left out take the chain defaults)',
+      )
+      .option(
+        '--vectors <file.csv>',
+        'recompute every output column of a simulator table (docs/spec/simulator-vectors.md) and compare ' +
+          'with relative tolerance 1e-5 (absolute 1e-9 near zero); exit status 0 only if none failed',
+      )
+      .option(
+        '--params <params.json>',
+        "with --vectors: params (snake_case, epoch-json §2.1) overriding the simulator's (chain defaults, reward exponents 3/3/1)",
+      )
+      .addHelpText(
+        'after',
+        '\nGive exactly one of --epoch or --vectors. Exit status: 0 on success, 1 on an invalid file,\n' +
+          'a failed step or a failed check, 2 for a wrong command line.\n',
+      )
+  },
+  async run(options, io) {
+    const { epoch, vectors, params } = options as { epoch?: string; vectors?: string; params?: string }
+    if ((epoch === undefined) === (vectors === undefined))
+      throw new UsageError('give exactly one of --epoch FILE.json or --vectors FILE.csv')
+    if (params !== undefined && epoch !== undefined)
+      throw new UsageError('--params goes with --vectors; an epoch file carries its own params')
+    if (epoch !== undefined) return runEpoch(epoch, io)
+    return runVectors(vectors as string, params, io)
   },
 }
 
-interface Options {
-  readonly epoch?: string
-  readonly vectors?: string
-  readonly params?: string
-}
-
-function parseOptions(args: readonly string[]): Options {
-  let values: Options
-  try {
-    ;({ values } = parseArgs({
-      args: [...args],
-      options: { epoch: { type: 'string' }, vectors: { type: 'string' }, params: { type: 'string' } },
-      strict: true,
-      allowPositionals: false,
-    }))
-  } catch (err) {
-    // parseArgs explains unknown options, missing values and stray arguments well.
-    throw new UsageError(err instanceof Error ? err.message : String(err))
-  }
-  if ((values.epoch === undefined) === (values.vectors === undefined)) {
-    throw new UsageError('give exactly one of --epoch FILE.json or --vectors FILE.csv')
-  }
-  if (values.params !== undefined && values.epoch !== undefined) {
-    throw new UsageError('--params goes with --vectors; an epoch file carries its own params')
-  }
-  return values
-}
-
-/** A failure the user can act on: printed as `chorus synth: <message>`, exit status 1. */
-class InputError extends Error {
-  override readonly name = 'InputError'
-}
-
 async function runEpoch(file: string, io: CommandIo): Promise<number> {
-  return reportInputErrors(io, async () => {
+  {
     const json = parseJson(file, await readText(file, io, 'epoch file'))
     const epoch = parseOrExplain(file, () => parseEpochFile(json))
     const out: { synthesize?: SynthesisOutput; settle?: SettleOutput } = {}
@@ -111,11 +78,11 @@ async function runEpoch(file: string, io: CommandIo): Promise<number> {
     }
     io.stdout(`${JSON.stringify(output, null, 2)}\n`)
     return EXIT.OK
-  })
+  }
 }
 
 async function runVectors(file: string, paramsFile: string | undefined, io: CommandIo): Promise<number> {
-  return reportInputErrors(io, async () => {
+  {
     let params: SynthesisParams = SIMULATOR_PARAMS
     if (paramsFile !== undefined) {
       const json = parseJson(paramsFile, await readText(paramsFile, io, 'params file'))
@@ -126,16 +93,6 @@ async function runVectors(file: string, paramsFile: string | undefined, io: Comm
     const summary = summarize(report)
     io.stdout(`${formatReport(report, summary).join('\n')}\n`)
     return summary.failed === 0 ? EXIT.OK : EXIT.FAILED
-  })
-}
-
-async function reportInputErrors(io: CommandIo, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body()
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err
-    io.stderr(`chorus synth: ${err.message}\n`)
-    return EXIT.FAILED
   }
 }
 

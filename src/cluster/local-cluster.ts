@@ -60,6 +60,13 @@ export interface ClusterOptions {
   /** Coordinators keep their stores under `<dataDir>/<id>`; in memory without it. */
   readonly dataDir?: string
   readonly timeouts?: Timeouts
+  /** Aborts the start between members: the members started so far are stopped, and start throws. */
+  readonly signal?: AbortSignal
+}
+
+/** The start of a cluster was aborted (its signal fired); nothing of it is left running. */
+export class ClusterStartAborted extends Error {
+  override readonly name = 'ClusterStartAborted'
 }
 
 export interface ClusterMember {
@@ -149,7 +156,16 @@ export class LocalCluster {
       })),
     })
     const cluster = new LocalCluster(topics, groundTruth, genesis, options, planned)
-    for (const p of planned) if (p.spec.start !== false) await cluster.startMember(p)
+    try {
+      for (const p of planned) {
+        if (options.signal?.aborted === true) throw new ClusterStartAborted('the cluster start was aborted')
+        if (p.spec.start !== false) await cluster.startMember(p)
+      }
+      if (options.signal?.aborted === true) throw new ClusterStartAborted('the cluster start was aborted')
+    } catch (err) {
+      await cluster.stop()
+      throw err
+    }
     cluster.startedAtMs = Date.now()
     return cluster
   }
