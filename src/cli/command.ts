@@ -55,3 +55,19 @@ export function intAtLeast(min: number): (text: string) => number {
 export function collect(value: string, previous: readonly string[] = []): string[] {
   return [...previous, value]
 }
+
+const TOKEN_DIGITS = 18
+
+/**
+ * An amount of tokens: an integer in smallest units (`2500`), or tokens with a unit
+ * (`10tok`, `0.5tok`: 10^18 smallest units per token).
+ */
+export function parseAmount(text: string): bigint {
+  const m = /^(\d+)(?:\.(\d+))?\s*(tok|token|tokens)?$/.exec(text.trim())
+  if (m === null || (m[2] !== undefined && m[3] === undefined))
+    throw new InvalidArgumentError(`must be an integer amount in smallest units, or tokens like 10tok, got "${text}"`)
+  if (m[3] === undefined) return BigInt(m[1])
+  const fraction = m[2] ?? ''
+  if (fraction.length > TOKEN_DIGITS) throw new InvalidArgumentError(`at most ${TOKEN_DIGITS} decimals, got "${text}"`)
+  return BigInt(m[1]) * 10n ** BigInt(TOKEN_DIGITS) + BigInt(fraction.padEnd(TOKEN_DIGITS, '0') || '0')
+}

@@ -20,6 +20,19 @@ const COMMANDS: { readonly [name: string]: CommandEntry } = {
     load: () => import('./cluster.js'),
     handlesSignals: true,
   },
+  init: {
+    summary: 'write a new network: a genesis and a key file per node',
+    load: () => import('./init.js'),
+  },
+  keys: {
+    summary: 'create a key file, or show the ids of one',
+    load: () => import('./keys.js'),
+  },
+  node: {
+    summary: 'run one node of a network (coordinator, worker or reputer) until Ctrl-C',
+    load: () => import('./node.js'),
+    handlesSignals: true,
+  },
   synth: {
     summary: 'compute one epoch from an epoch JSON file, or check the engine against simulator vectors',
     load: () => import('./synth.js'),

@@ -137,8 +137,19 @@ export class RoleNode {
     return this.chain.driver
   }
 
+  /** Start the chain and the role services. */
   start(): void {
-    for (const s of this.services) s.start()
+    this.startChain()
+    this.startRoles()
+  }
+
+  /** Follow (or, as a member, decide) the chain only: a joiner registers before it works. */
+  startChain(): void {
+    this.chain.start()
+  }
+
+  startRoles(): void {
+    for (const s of this.services) if (s !== this.chain) s.start()
   }
 
   async stop(): Promise<void> {

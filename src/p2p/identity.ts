@@ -61,6 +61,26 @@ export async function loadOrCreateIdentity(path: string): Promise<NodeIdentity> 
   return toIdentity(key, `key file ${path}`)
 }
 
+/** Load the key at `path`; a missing or corrupt file is an error naming the file. */
+export async function loadIdentity(path: string): Promise<NodeIdentity> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new IdentityError(
+      `cannot read key file ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    )
+  }
+  let key: PrivateKey
+  try {
+    key = privateKeyFromProtobuf(bytes)
+  } catch (err) {
+    throw new IdentityError(`key file ${path} is corrupt (${(err as Error).message})`)
+  }
+  return toIdentity(key, `key file ${path}`)
+}
+
 /** Save an identity to a key file (mode 0600), e.g. to hand a generated key to another process. */
 export async function saveIdentity(path: string, identity: NodeIdentity): Promise<void> {
   await writeKeyFile(path, privateKeyToProtobuf(identity.libp2pKey))

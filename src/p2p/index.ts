@@ -2,6 +2,7 @@
 export {
   IdentityError,
   generateIdentity,
+  loadIdentity,
   loadOrCreateIdentity,
   peerIdOfParticipant,
   saveIdentity,

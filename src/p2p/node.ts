@@ -122,7 +122,10 @@ export class ChorusNode {
     const meshDegree = gossip.meshDegree ?? NODE_DEFAULTS.meshDegree
     const libp2p = await createLibp2p({
       privateKey: identity.libp2pKey,
-      addresses: { listen: [...(options.listen ?? NODE_DEFAULTS.listen)] },
+      addresses: {
+        listen: [...(options.listen ?? NODE_DEFAULTS.listen)],
+        ...(options.announce === undefined ? {} : { announce: [...options.announce] }),
+      },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],

@@ -79,6 +79,8 @@ export interface ChorusNodeOptions {
   readonly chainId: string
   /** TCP listen multiaddrs. @default ['/ip4/127.0.0.1/tcp/0'] */
   readonly listen?: readonly string[]
+  /** Addresses other peers should dial, when they differ from the listen ones (NAT, 0.0.0.0). @default the listen addresses */
+  readonly announce?: readonly string[]
   /** Peers dialled at start and re-dialled by libp2p when the connection drops. @default [] */
   readonly bootstrap?: readonly string[]
   /**

@@ -48,7 +48,7 @@ import { decodeWalEntry, encodeWalEntry } from './wal.js'
 
 export type { CommitEvent, DriverCounter, DriverEvents, TxRejection } from './events.js'
 import type { ConsensusNetwork } from '../network.js'
-import type { ChainStore } from '../store.js'
+import type { ChainStore, StoredBlock } from '../store.js'
 
 const VALIDATE_RETRY_MS = 200
 
@@ -152,6 +152,11 @@ export class ConsensusDriver {
     return stored === undefined ? undefined : decodeBlock(stored.bytes)
   }
 
+  /** A committed block as stored: its bytes, hash and certificate (the canonical CBOR list of its precommits). */
+  storedBlock(height: number): StoredBlock | undefined {
+    return this.o.store.block(height)
+  }
+
   /** Whether this node votes in the current committee (otherwise it follows the chain). */
   isMember(): boolean {
     return this.chainState.committee.has(this.self)
@@ -176,6 +181,9 @@ export class ConsensusDriver {
           network.subscribe(topicChannel(t.config.id, kind), (m) => this.pooled(m))
       }
       network.subscribe(globalChannel('tx'), (m) => this.pooled(m))
+    } else {
+      // Relayed only: a joiner's transactions reach the members through whichever node it knows.
+      network.subscribe(globalChannel('tx'), () => {})
     }
     network.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
     // Committee members may use the sync slots kept back for priority peers, so a few hostile

@@ -53,7 +53,7 @@ export {
   stakeOf,
   topicStake,
 } from './queries.js'
-export { ledgerTxOf, readSignedTx, type SignedTxResult } from './signed-tx.js'
+export { ledgerTxOf, readSignedTx, signTx, type SignedTxResult } from './signed-tx.js'
 export { applyEvidence, type Evidence, type SlashReport } from './slashing.js'
 export {
   accountOf,

@@ -3,15 +3,27 @@
  * gossip; block verification must run them again on every transaction a block carries, since
  * the ledger itself trusts `signer` (transactions.ts). Cheap checks first, signature last.
  */
-import { readEnvelope, toHex, type Envelope } from '../../wire/envelope.js'
+import { encodeEnvelope, readEnvelope, signEnvelope, toHex, type Envelope } from '../../wire/envelope.js'
 import { txPayloadSchema } from '../../wire/messages.js'
 import { Ed25519Verifier } from '../../wire/signing.js'
 import { reject, type TxRejection } from './errors.js'
 import type { LedgerTx } from './transactions.js'
+import type { TxKind } from './tx-body.js'
 
 export type SignedTxResult =
   | { readonly ok: true; readonly tx: LedgerTx; readonly envelope: Envelope<'tx'> }
   | TxRejection
+
+/** A transaction signed by `signer`: the envelope bytes a node gossips or the API takes. */
+export function signTx(
+  signer: { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array },
+  chainId: string,
+  tx: Omit<LedgerTx, 'signer' | 'kind'> & { readonly kind: TxKind },
+): Uint8Array {
+  const payload = { kind: tx.kind, accountNonce: tx.accountNonce, body: { ...tx.body } }
+  const unsigned = { type: 'tx' as const, chainId, topicId: '', epoch: 0, nonce: new Uint8Array(0), payload }
+  return encodeEnvelope(signEnvelope(unsigned, signer.secretKey, signer.publicKey))
+}
 
 /** The ledger view of an envelope whose signature was already verified. */
 export function ledgerTxOf(envelope: Envelope<'tx'>): LedgerTx {

@@ -1,0 +1,337 @@
+/**
+ * One node as its own process (`chorus node`): a coordinator, worker or reputer of a network
+ * it knows by its genesis, with a persistent key and data dir. It dials its bootstrap peers
+ * (retrying), follows the chain up to the present, registers itself by transaction if its
+ * key is not registered yet (a stake and a register transaction, then waiting for their
+ * commit), and only then starts working. A restart with the same data dir resumes: the
+ * chain is restored from the store, and a registration already committed is not sent again.
+ */
+import { applyTx, isRegistered, ledgerEpochAt, selfStakeOf, type TxKind } from '../consensus/ledger/index.js'
+import { LOOPBACK_TUNING, type NodeIdentity } from '../p2p/index.js'
+import type { Block } from '../consensus/chain/block.js'
+import { decisionsOfBlock } from '../roles/decisions.js'
+import { createGroundTruth } from '../roles/ground-truth/registry.js'
+import { createModel, type ModelSpec } from '../roles/models/registry.js'
+import type { GroundTruthSource, WorkerModel } from '../roles/plugins.js'
+import { EpochClock } from '../topic/epoch-clock.js'
+import type { TopicRuntime } from '../topic/windows.js'
+import type { UnsignedEnvelope } from '../wire/index.js'
+import type { NetworkGenesis } from './genesis-file.js'
+import { RoleNode, type Role } from './role-node.js'
+
+/** What a standalone node reports while it starts and runs (the CLI prints these). */
+export type NodeReport =
+  | {
+      readonly type: 'node'
+      readonly role: Role
+      readonly peerId: string
+      readonly participantId: string
+      readonly addrs: readonly string[]
+      readonly height: number
+    }
+  | { readonly type: 'dial-failed'; readonly address: string; readonly attempt: number; readonly reason: string }
+  | { readonly type: 'synced'; readonly height: number }
+  | { readonly type: 'registering'; readonly topics: readonly string[]; readonly stake: string }
+  | { readonly type: 'registered'; readonly topics: readonly string[]; readonly height: number }
+  | { readonly type: 'working'; readonly topics: readonly string[] }
+  | {
+      readonly type: 'epoch'
+      readonly role: Role
+      readonly topic: string
+      readonly epoch: number
+      readonly height: number
+      readonly networkInference: number
+      /** This node's inference in the epoch (workers), or null when it is not in it. */
+      readonly inference: number | null
+      readonly weight: number | null
+      /** Rewards to this node in the epochs this block settled (smallest units, summed). */
+      readonly reward: string | null
+    }
+
+/** A failure of the start the user can act on (bad options, an unreachable bootstrap, no funds). */
+export class NodeStartError extends Error {
+  override readonly name = 'NodeStartError'
+}
+
+export interface StandaloneOptions {
+  readonly role: Role
+  readonly network: NetworkGenesis
+  readonly identity: NodeIdentity
+  readonly dataDir: string
+  /** @default ['/ip4/127.0.0.1/tcp/0'] */
+  readonly listen?: readonly string[]
+  readonly announce?: readonly string[]
+  readonly bootstrap?: readonly string[]
+  /** Topic ids this worker or reputer works on. @default every topic */
+  readonly topics?: readonly string[]
+  /** A worker's model. @default 'ema:0.3' */
+  readonly model?: ModelSpec
+  /** Self-stake to register with, in smallest units, when the key is not registered. */
+  readonly stake?: bigint
+  readonly report: (report: NodeReport) => void
+  readonly signal?: AbortSignal
+  /** @default 5 */
+  readonly dialAttempts?: number
+}
+
+export interface StandaloneNode {
+  readonly node: RoleNode
+  stop(): Promise<void>
+}
+
+const DEFAULT_MODEL: ModelSpec = 'ema:0.3'
+
+export async function startStandaloneNode(o: StandaloneOptions): Promise<StandaloneNode> {
+  const { genesis } = o.network
+  const genesisTime = genesis.genesisTime as number
+  const served = o.topics ?? o.network.topics.map((t) => t.id)
+  for (const id of served)
+    if (!o.network.topics.some((t) => t.id === id)) throw new NodeStartError(`topic ${id} is not in the genesis`)
+  const runtimes: TopicRuntime[] = o.network.topics.map((config) => ({
+    config,
+    clock: new EpochClock(genesisTime, config.epochMs),
+  }))
+  const closers: (() => Promise<void> | void)[] = []
+  const groundTruth = new Map<string, GroundTruthSource>()
+  const models = new Map<string, WorkerModel>()
+  try {
+    if (o.role !== 'coordinator') {
+      for (const t of o.network.topics.filter((t) => served.includes(t.id))) {
+        const truth = await createGroundTruth(t.groundTruth, { baseDir: o.network.baseDir })
+        groundTruth.set(t.id, truth)
+        closers.push(() => truth.close?.())
+        if (o.role === 'worker') models.set(t.id, createModel(o.model ?? DEFAULT_MODEL, { groundTruth: truth }))
+      }
+    }
+    const listen = o.listen ?? ['/ip4/127.0.0.1/tcp/0']
+    const loopback = listen.every((a) => a.startsWith('/ip4/127.') || a.startsWith('/ip6/::1/'))
+    const node = await RoleNode.create({
+      role: o.role,
+      topics: runtimes,
+      serves: served,
+      groundTruth,
+      models,
+      consensus: { genesis, dataDir: o.dataDir },
+      p2p: {
+        chainId: genesis.chainId,
+        identity: o.identity,
+        listen,
+        announce: o.announce,
+        // Many peers on one loopback host: gossipsub must not penalise them for sharing an IP.
+        ...(loopback ? LOOPBACK_TUNING : {}),
+      },
+    })
+    const stop = async (): Promise<void> => {
+      await node.stop()
+      for (const close of closers.reverse()) await close()
+    }
+    try {
+      o.report({
+        type: 'node',
+        role: o.role,
+        peerId: node.node.peerId,
+        participantId: node.participantId,
+        addrs: node.node.multiaddrs(),
+        height: node.driver.chain.height,
+      })
+      await dialBootstrap(node, o)
+      node.startChain()
+      if (o.role !== 'coordinator') {
+        await syncToPresent(node, o)
+        await register(node, o, served)
+      }
+      watchEpochs(node, o, served)
+      node.startRoles()
+      o.report({ type: 'working', topics: o.role === 'coordinator' ? [] : served })
+      return { node, stop }
+    } catch (err) {
+      await stop()
+      throw err
+    }
+  } catch (err) {
+    for (const close of closers.reverse()) await close()
+    for (const model of models.values()) await model.close?.()
+    throw err
+  }
+}
+
+async function dialBootstrap(node: RoleNode, o: StandaloneOptions): Promise<void> {
+  const attempts = o.dialAttempts ?? 5
+  for (const address of o.bootstrap ?? []) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await node.node.dial(address, { keepAlive: true })
+        break
+      } catch (err) {
+        const reason = (err as Error).message
+        o.report({ type: 'dial-failed', address, attempt, reason })
+        if (attempt >= attempts)
+          throw new NodeStartError(`cannot reach bootstrap peer ${address} after ${attempts} attempts: ${reason}`)
+        await abortableDelay(500 * 2 ** (attempt - 1), o.signal)
+      }
+    }
+  }
+}
+
+/**
+ * Wait until the chain is at the present: a block stamped within a few epochs of now (the
+ * committee commits every closed epoch), so a registration is judged on the current ledger.
+ */
+async function syncToPresent(node: RoleNode, o: StandaloneOptions): Promise<void> {
+  const longest = Math.max(...o.network.topics.map((t) => t.epochMs))
+  const present = (): boolean => node.driver.chain.timeMs >= Date.now() - 4 * longest
+  if (Date.now() < (o.network.genesis.genesisTime as number) + 2 * longest || present()) {
+    o.report({ type: 'synced', height: node.driver.chain.height })
+    return
+  }
+  await untilCommit(node, o, present, 60_000 + 10 * longest, 'the chain to reach the present')
+  o.report({ type: 'synced', height: node.driver.chain.height })
+}
+
+/** Stake and register where the ledger does not list this key yet; wait until that commits. */
+async function register(node: RoleNode, o: StandaloneOptions, served: readonly string[]): Promise<void> {
+  const role = o.role as 'worker' | 'reputer'
+  const self = node.participantId
+  const missing = served.filter((t) => !isRegistered(node.driver.chain.ledger, t, role, self))
+  if (missing.length === 0) return
+  const ledger = node.driver.chain.ledger
+  const minimum = missing
+    .map((t) => {
+      const topic = ledger.topics.get(t)
+      return topic === undefined ? 0n : role === 'worker' ? topic.minWorkerStake : topic.minReputerStake
+    })
+    .reduce((a, b) => (a > b ? a : b), 0n)
+  const staked = selfStakeOf(ledger, self)
+  const want = o.stake ?? (staked >= minimum ? 0n : undefined)
+  if (want === undefined)
+    throw new NodeStartError(
+      `${self} is not registered as a ${role} in ${missing.join(', ')}; pass --stake AMOUNT (at least ${minimum - staked} more, in smallest units) with a funded key`,
+    )
+  const txs: { kind: TxKind; body: Record<string, string> }[] = []
+  if (staked + want < minimum)
+    throw new NodeStartError(
+      `a stake of ${staked + want} is below the ${role} minimum of ${minimum} in ${missing.join(', ')}`,
+    )
+  if (want > 0n) txs.push({ kind: 'stake', body: { amount: String(want) } })
+  for (const topicId of missing) txs.push({ kind: 'register', body: { topicId, role } })
+  // Checked against the local ledger first, so a key without funds hears why at once.
+  let state = ledger
+  let nonce = ledger.accounts.get(self)?.nonce ?? 0
+  const context = { height: node.driver.chain.height + 1, epoch: ledgerEpochAt(o.network.genesis, Date.now()) }
+  const envelopes: UnsignedEnvelope<'tx'>[] = []
+  for (const tx of txs) {
+    const result = applyTx(state, { signer: self, kind: tx.kind, accountNonce: nonce, body: tx.body }, context)
+    if (!result.ok)
+      throw new NodeStartError(
+        `${tx.kind} refused by the ledger: ${result.reason}` +
+          (result.code === 'INSUFFICIENT_BALANCE'
+            ? ` (fund ${self} first, e.g. from the faucet with chorus tx transfer)`
+            : ''),
+      )
+    state = result.state
+    envelopes.push({
+      type: 'tx',
+      chainId: o.network.genesis.chainId,
+      topicId: '',
+      epoch: 0,
+      nonce: new Uint8Array(0),
+      payload: { kind: tx.kind, accountNonce: nonce++, body: tx.body },
+    })
+  }
+  o.report({ type: 'registering', topics: missing, stake: String(want) })
+  for (const envelope of envelopes) await node.node.publish(envelope)
+  const longest = Math.max(...o.network.topics.map((t) => t.epochMs))
+  await untilCommit(
+    node,
+    o,
+    () => missing.every((t) => isRegistered(node.driver.chain.ledger, t, role, self)),
+    30_000 + 20 * longest,
+    `the registration of ${self} to commit`,
+  )
+  o.report({ type: 'registered', topics: missing, height: node.driver.chain.height })
+}
+
+/** Resolve once `done()` holds after an adopted block (or now); reject after `timeoutMs` or on abort. */
+function untilCommit(
+  node: RoleNode,
+  o: StandaloneOptions,
+  done: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  if (done()) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const events = node.driver.events
+    const finish = (err?: Error): void => {
+      clearTimeout(timer)
+      events.off('commit', onCommit)
+      o.signal?.removeEventListener('abort', onAbort)
+      if (err === undefined) resolve()
+      else reject(err)
+    }
+    const onCommit = (): void => {
+      if (done()) finish()
+    }
+    const onAbort = (): void => finish(new NodeStartError('stopped'))
+    const timer = setTimeout(
+      () => finish(new NodeStartError(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    )
+    events.on('commit', onCommit)
+    o.signal?.addEventListener('abort', onAbort)
+  })
+}
+
+/** Report each committed epoch of the served topics, with this node's part in it. */
+function watchEpochs(node: RoleNode, o: StandaloneOptions, served: readonly string[]): void {
+  const self = node.participantId
+  node.driver.events.on('commit', ({ block, height }) => {
+    for (const topic of served) {
+      const reward = rewardIn(block, topic, self)
+      for (const d of decisionsOfBlock(block, topic)) {
+        o.report({
+          type: 'epoch',
+          role: o.role,
+          topic,
+          epoch: d.epoch,
+          height,
+          networkInference: d.output.networkInference,
+          inference: d.inferences[self] ?? null,
+          weight: d.output.weights.inferers[self] ?? null,
+          reward,
+        })
+      }
+    }
+  })
+}
+
+/** What the epochs a block settled in `topic` paid `id` (null when it settled none). */
+function rewardIn(block: Block, topic: string, id: string): string | null {
+  let total: number | null = null
+  for (const te of block.topicEpochs) {
+    if (te.topicId !== topic) continue
+    for (const s of te.settled) {
+      const r = s.rewards as unknown as Record<string, Record<string, number> | undefined>
+      for (const family of Object.values(r)) {
+        const v = family?.[id]
+        if (typeof v === 'number') total = (total ?? 0) + v
+      }
+    }
+  }
+  return total === null ? null : String(total)
+}
+
+function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) return reject(new NodeStartError('stopped'))
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        reject(new NodeStartError('stopped'))
+      },
+      { once: true },
+    )
+  })
+}
