@@ -2,11 +2,13 @@
  * `chorus cluster`: a local cluster of real libp2p nodes on 127.0.0.1 running the default
  * topic (or the given ones), a line per decided epoch, and a summary at the end.
  */
-import { resolve } from 'node:path'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { ClusterStartAborted, LocalCluster } from '../cluster/local-cluster.js'
 import { GroundTruthError } from '../roles/ground-truth/errors.js'
 import { ModelSpecError } from '../roles/models/errors.js'
-import type { EpochDecision } from '../roles/decisions.js'
+import { naiveInferenceOf, type EpochDecision } from '../roles/decisions.js'
 import { SummaryAccumulator, type Summary } from '../roles/summary.js'
 import { loadTopicConfig, TopicConfigError, type TopicConfig } from '../topic/config.js'
 import { packageFile } from '../util/package-files.js'
@@ -24,6 +26,7 @@ interface ClusterArgs {
   readonly groundTruth?: string
   readonly warmup?: number
   readonly json?: boolean
+  readonly dataDir?: string
 }
 
 export const command: CommandSpec = {
@@ -36,7 +39,12 @@ export const command: CommandSpec = {
       .option('--workers <n>', 'workers, each with a built-in model', intAtLeast(1), 6)
       .option('--reputers <n>', 'reputers', intAtLeast(1), 2)
       .option('--coordinators <n>', 'coordinators: the BFT committee', intAtLeast(1), 4)
-      .option('--epochs <n>', 'epochs to run, from the first one every node took part in', intAtLeast(1), 40)
+      .option(
+        '--epochs <n>',
+        'epochs to run, from the first one every node took part in; 0: until Ctrl-C',
+        intAtLeast(0),
+        40,
+      )
       .option('--epoch-ms <ms>', "epoch length in ms, for every topic (default: the topic's)", intAtLeast(50))
       .option(
         '--topic <file>',
@@ -49,7 +57,11 @@ export const command: CommandSpec = {
         'decided epochs left out of the summary means (default: a quarter, at most 10)',
         intAtLeast(0),
       )
-      .option('--json', 'one JSON object per line instead of text')
+      .option(
+        '--data-dir <dir>',
+        "keep the network here: its genesis, the faucet key and every node's store (default: a temporary directory, removed at exit)",
+      )
+      .option('--json', 'one JSON object per line instead of text; the first is the ready line')
   },
   run: (options, io) => run(options as unknown as ClusterArgs & { topic?: string[] }, io),
 }
@@ -64,8 +76,28 @@ async function loadTopics(a: ClusterArgs, io: CommandIo): Promise<TopicConfig[]>
       a.epochMs === undefined
         ? t
         : { ...t, epochMs, submissionWindowMs: Math.floor(epochMs * (t.submissionWindowMs / t.epochMs)) }
-    return i === 0 && a.groundTruth !== undefined ? { ...scaled, groundTruth: a.groundTruth } : scaled
+    if (i !== 0 || a.groundTruth === undefined) return scaled
+    // Another series is another topic: named after it, not after the file's default series.
+    return {
+      ...scaled,
+      id: seriesTopicId(a.groundTruth),
+      name: `${t.name}, on ${a.groundTruth}`,
+      groundTruth: a.groundTruth,
+    }
   })
+}
+
+/** A topic id for a ground-truth spec: `csv:data/eth.csv:close` → `csv-eth-close`. */
+function seriesTopicId(spec: string): string {
+  const [kind, ...rest] = spec.split(':')
+  const words = rest
+    .join(':')
+    .replace(/^.*\/(?=[^/]+$)/, '')
+    .replace(/\.[a-z]+$/i, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== '')
+  const id = [kind, ...(kind === 'http' || kind === 'https' ? [] : words)].join('-').replace(/[^A-Za-z0-9_-]/g, '')
+  return (/^[A-Za-z0-9]/.test(id) ? id : `t${id}`).slice(0, 64)
 }
 
 function epochLine(d: EpochDecision, truth: number | undefined, modelOf: Map<string, string>): string {
@@ -75,8 +107,8 @@ function epochLine(d: EpochDecision, truth: number | undefined, modelOf: Map<str
     .slice(0, 3)
     .map((id) => `${modelOf.get(id) ?? id.slice(0, 8)} ${w[id].toFixed(2)}`)
     .join(', ')
-  const f = (x: number | undefined): string => (x === undefined ? '?' : x.toPrecision(6))
-  return `epoch ${String(d.epoch).padStart(4)}  ${d.topicId}  network ${f(d.output.networkInference)}  naive ${f(d.output.naiveInference)}  truth ${f(truth)}  inferers ${Object.keys(d.inferences).length}${top ? `  top weights: ${top}` : ''}\n`
+  const f = (x: number | null | undefined): string => (x === undefined || x === null ? 'n/a' : x.toPrecision(6))
+  return `epoch ${String(d.epoch).padStart(4)}  ${d.topicId}  network ${f(d.output.networkInference)}  naive ${f(naiveInferenceOf(d))}  truth ${f(truth)}  inferers ${Object.keys(d.inferences).length}${top ? `  highest weights (model weight): ${top}` : ''}\n`
 }
 
 async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): Promise<number> {
@@ -88,6 +120,23 @@ async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): 
     if (err instanceof TopicConfigError) throw new InputError(err.message)
     throw err
   }
+  // Without --data-dir the network's files live as long as the run.
+  const dataDir = a.dataDir === undefined ? undefined : resolve(io.cwd, a.dataDir)
+  const networkDir = dataDir ?? (await mkdtemp(join(tmpdir(), 'chorus-cluster-')))
+  try {
+    return await runCluster(a, topics, io, dataDir, networkDir)
+  } finally {
+    if (dataDir === undefined) await rm(networkDir, { recursive: true, force: true })
+  }
+}
+
+async function runCluster(
+  a: ClusterArgs,
+  topics: TopicConfig[],
+  io: CommandIo,
+  dataDir: string | undefined,
+  networkDir: string,
+): Promise<number> {
   let cluster: LocalCluster
   try {
     cluster = await LocalCluster.start({
@@ -97,6 +146,8 @@ async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): 
       coordinators: a.coordinators,
       baseDir: io.cwd,
       signal: io.signal,
+      dataDir: dataDir === undefined ? undefined : join(dataDir, 'nodes'),
+      networkDir,
     })
   } catch (err) {
     // Bad input, not a bug: a ground truth that cannot be read, a model spec that cannot be built.
@@ -115,19 +166,33 @@ async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): 
   const decided = new Map(topics.map((t) => [t.id, 0]))
   // The run starts at the first epoch every member took part in (and a truth was known).
   const firstEpoch = Math.max(...topics.map((t) => cluster.firstFullEpoch(t.id)))
-  const lastEpoch = firstEpoch + a.epochs - 1
-  if (!a.json) {
-    io.stdout(
-      `chorus cluster: ${a.coordinators} coordinator(s), ${a.workers} workers, ${a.reputers} reputers on 127.0.0.1; topics ${topics.map((t) => `${t.id} (${t.epochMs} ms epochs, truth ${t.groundTruth})`).join(', ')}; ${a.epochs} epochs\n`,
-    )
+  const lastEpoch = a.epochs === 0 ? Number.POSITIVE_INFINITY : firstEpoch + a.epochs - 1
+  const ready = {
+    type: 'ready',
+    api: null,
+    bootstrap: cluster.bootstrapAddrs(),
+    genesis: cluster.networkFiles?.genesis ?? null,
+    genesisHash: cluster.genesisHash,
+    chainId: cluster.genesis.chainId,
+    topics: topics.map((t) => t.id),
+    faucetKey: cluster.networkFiles?.faucetKey ?? null,
   }
+  if (a.json) io.stdout(`${JSON.stringify(ready)}\n`)
+  else {
+    io.stdout(
+      `chorus cluster: ${a.coordinators} coordinator(s), ${a.workers} workers, ${a.reputers} reputers on 127.0.0.1; topics ${topics.map((t) => `${t.id} (${t.epochMs} ms epochs, truth ${t.groundTruth})`).join(', ')}; ${a.epochs === 0 ? 'until Ctrl-C' : `${a.epochs} epochs`}\n`,
+    )
+    if (a.epochs === 0) io.stdout(joinHint(ready))
+  }
+  let printed: Promise<void> = Promise.resolve()
   const finished = new Promise<void>((resolveDone) => {
     const onDecision = async (d: EpochDecision): Promise<void> => {
       if (d.epoch < firstEpoch || d.epoch > lastEpoch) return
       const truthSource = cluster.groundTruth.get(d.topicId)
       const truth = await truthSource?.valueAt(d.epoch)
       const previousTruth = await truthSource?.valueAt(d.epoch - 1)
-      if (truth !== undefined)
+      // Before the first settlement the naive inference does not exist yet: not a fair comparison.
+      if (truth !== undefined && naiveInferenceOf(d) !== null)
         summaries.get(d.topicId)?.add({
           epoch: d.epoch,
           truth,
@@ -139,11 +204,14 @@ async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): 
       decided.set(d.topicId, (decided.get(d.topicId) ?? 0) + 1)
       if (a.json) {
         io.stdout(
-          `${JSON.stringify({ type: 'epoch', topic: d.topicId, epoch: d.epoch, networkInference: d.output.networkInference, naiveInference: d.output.naiveInference, truth: truth ?? null, inferers: Object.keys(d.inferences).length, forecasters: Object.keys(d.output.forecastImpliedInferences).length, settled: d.settled.map((s) => s.epoch), weights: Object.fromEntries(Object.entries(d.output.weights.inferers).map(([id, w]) => [modelOf.get(id) ?? id, w])) })}\n`,
+          `${JSON.stringify({ type: 'epoch', topic: d.topicId, epoch: d.epoch, networkInference: d.output.networkInference, naiveInference: naiveInferenceOf(d), truth: truth ?? null, inferers: Object.keys(d.inferences).length, forecasters: Object.keys(d.output.forecastImpliedInferences).length, settled: d.settled.map((s) => s.epoch), weights: Object.fromEntries(Object.entries(d.output.weights.inferers).map(([id, w]) => [modelOf.get(id) ?? id, w])) })}\n`,
         )
       } else io.stdout(epochLine(d, truth, modelOf))
     }
-    cluster.events.on('decision', (d) => void onDecision(d))
+    // Each decision is printed in turn (reading the truth is async); the summary waits for the last.
+    cluster.events.on('decision', (d) => {
+      printed = printed.then(() => onDecision(d))
+    })
     // The run ends when every topic has committed its last epoch, or (an epoch that cannot be
     // decided, a stalled committee) a few epochs later at the latest.
     const lastCommitted = new Map<string, number>()
@@ -154,7 +222,7 @@ async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): 
     const endAt = Math.max(
       ...cluster.topics.map((t) => t.clock.endOf(lastEpoch) + Math.max(3000, 5 * t.config.epochMs)),
     )
-    const timer = setTimeout(resolveDone, endAt - Date.now())
+    const timer = Number.isFinite(endAt) ? setTimeout(resolveDone, endAt - Date.now()) : undefined
     io.signal.addEventListener('abort', () => {
       clearTimeout(timer)
       resolveDone()
@@ -162,11 +230,12 @@ async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): 
   })
   await finished
   await cluster.stop()
+  await printed
   const results: Summary[] = topics.map((t) => (summaries.get(t.id) as SummaryAccumulator).result())
   const first = results[0]
   const summary = {
     type: 'summary',
-    epochs: a.epochs,
+    epochs: a.epochs === 0 ? [...decided.values()].reduce((x, y) => Math.max(x, y), 0) : a.epochs,
     topics: topics.length,
     decided: [...decided.values()].reduce((x, y) => x + y, 0),
     networkLoss: first.networkLoss,
@@ -206,3 +275,15 @@ async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): 
 }
 
 const round = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null)
+
+/** How another process joins this network (printed by a cluster that runs until Ctrl-C). */
+function joinHint(ready: { bootstrap: readonly string[]; genesis: string | null; faucetKey: string | null }): string {
+  if (ready.genesis === null) return ''
+  return [
+    'ready: the network runs until Ctrl-C. To join it from another terminal:',
+    `  chorus node --role worker --genesis ${ready.genesis} --bootstrap ${ready.bootstrap[0]} \\`,
+    '    --key my.key --data-dir my-node --stake 10tok --model builtin:ema:0.3',
+    `  (fund my.key first from the faucet key ${ready.faucetKey})`,
+    '',
+  ].join('\n')
+}

@@ -5,15 +5,16 @@
  * committee. Used by `chorus cluster` (and `npm start`) and by the multi-node tests.
  */
 import { EventEmitter } from 'node:events'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { RoleNode, type ConsensusOptions, type Role } from '../node/role-node.js'
 import type { Timeouts } from '../consensus/bft/index.js'
 import { CommitTracker } from './commit-tracker.js'
 import type { CommitEvent } from '../consensus/driver/driver.js'
 import type { CoordinatorFault } from '../adversary/coordinator.js'
-import { buildLocalGenesis, type Genesis } from '../consensus/ledger/index.js'
+import { buildLocalGenesis, genesisHash, genesisToJson, type Genesis } from '../consensus/ledger/index.js'
 import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
-import { generateIdentity, LOOPBACK_TUNING, type NodeIdentity } from '../p2p/index.js'
+import { generateIdentity, LOOPBACK_TUNING, saveIdentity, type NodeIdentity } from '../p2p/index.js'
 import { toHex, VerifiedMessageCache } from '../wire/index.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import type { EpochDecision } from '../roles/decisions.js'
@@ -23,7 +24,7 @@ import { createGroundTruth } from '../roles/ground-truth/registry.js'
 import { createModel, type ModelSpec } from '../roles/models/registry.js'
 import type { GroundTruthSource, WorkerModel } from '../roles/plugins.js'
 import { DEFAULT_POPULATION } from '../roles/simulation.js'
-import type { TopicConfig } from '../topic/config.js'
+import { topicDefinition, type TopicConfig } from '../topic/config.js'
 
 export const DEFAULT_CHAIN_ID = 'chorus-local'
 
@@ -57,8 +58,13 @@ export interface ClusterOptions {
   /** Base directory of relative CSV paths in ground-truth specs. @default process.cwd() */
   readonly baseDir?: string
   readonly chainId?: string
-  /** Coordinators keep their stores under `<dataDir>/<id>`; in memory without it. */
+  /** Members keep their stores under `<dataDir>/<id>`; in memory without it. */
   readonly dataDir?: string
+  /**
+   * Where the network's files are written: `genesis.json` (with every topic's definition) and
+   * `keys/faucet.key`, the funded account of the local network, so another process can join.
+   */
+  readonly networkDir?: string
   readonly timeouts?: Timeouts
   /** Aborts the start between members: the members started so far are stopped, and start throws. */
   readonly signal?: AbortSignal
@@ -105,7 +111,22 @@ export class LocalCluster {
     readonly genesis: Genesis,
     private readonly options: ClusterOptions,
     readonly planned: readonly Planned[],
+    /** The local network's funded account (`transfer` from it funds a joiner). */
+    readonly faucet: NodeIdentity,
   ) {}
+
+  /** The files of `networkDir`, when the cluster was given one. */
+  networkFiles: { readonly genesis: string; readonly faucetKey: string } | undefined
+
+  /** genesisHash(genesis): the network's identity. */
+  get genesisHash(): string {
+    return genesisHash(this.genesis)
+  }
+
+  /** The coordinators' addresses (with /p2p/): where a joining node bootstraps. */
+  bootstrapAddrs(): string[] {
+    return this.members.filter((m) => m.role === 'coordinator').flatMap((m) => m.node.node.multiaddrs())
+  }
 
   static async start(options: ClusterOptions): Promise<LocalCluster> {
     if (options.topics.length === 0) throw new Error('a cluster needs at least one topic')
@@ -137,15 +158,18 @@ export class LocalCluster {
     const serves = (p: Planned, topicId: string): boolean =>
       p.spec.topics === undefined || p.spec.topics.includes(topicId)
     const ofRole = (role: Role): Planned[] => planned.filter((p) => p.spec.role === role)
+    const faucet = await generateIdentity()
     const genesis = buildLocalGenesis({
       chainId: options.chainId ?? DEFAULT_CHAIN_ID,
       genesisTime: genesisMs,
+      faucet: toHex(faucet.publicKey),
       committee: ofRole('coordinator').map(idOf),
       workers: ofRole('worker').map(idOf),
       reputers: ofRole('reputer').map(idOf),
       topics: options.topics.map((t) => ({
         id: t.id,
         epochMs: t.epochMs,
+        definition: topicDefinition(t),
         rules: topicRulesHash(topicRulesOf(t)),
         workers: ofRole('worker')
           .filter((p) => serves(p, t.id))
@@ -155,8 +179,10 @@ export class LocalCluster {
           .map(idOf),
       })),
     })
-    const cluster = new LocalCluster(topics, groundTruth, genesis, options, planned)
+    const cluster = new LocalCluster(topics, groundTruth, genesis, options, planned, faucet)
     try {
+      if (options.networkDir !== undefined)
+        cluster.networkFiles = await writeNetworkFiles(options.networkDir, genesis, faucet)
       for (const p of planned) {
         if (options.signal?.aborted === true) throw new ClusterStartAborted('the cluster start was aborted')
         if (p.spec.start !== false) await cluster.startMember(p)
@@ -233,8 +259,9 @@ export class LocalCluster {
   private observe(member: ClusterMember): void {
     if (member.role !== 'coordinator' || this.members.filter((m) => m.role === 'coordinator').length !== 1) return
     member.node.driver.events.on('commit', (commit) => {
-      this.events.emit('commit', commit)
+      // Decisions first: a listener that ends a run on a commit has heard every decision in it.
       for (const t of this.topics) for (const d of decisionsOfBlock(commit.block, t.config.id)) this.emit(d)
+      this.events.emit('commit', commit)
     })
   }
 
@@ -263,4 +290,16 @@ export class LocalCluster {
     await Promise.all(this.members.map((m) => m.node.stop()))
     for (const truth of this.groundTruth.values()) await truth.close?.()
   }
+}
+
+async function writeNetworkFiles(
+  dir: string,
+  genesis: Genesis,
+  faucet: NodeIdentity,
+): Promise<{ readonly genesis: string; readonly faucetKey: string }> {
+  const files = { genesis: join(dir, 'genesis.json'), faucetKey: join(dir, 'keys', 'faucet.key') }
+  await mkdir(dir, { recursive: true })
+  await writeFile(files.genesis, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
+  await saveIdentity(files.faucetKey, faucet)
+  return files
 }

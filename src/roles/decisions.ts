@@ -45,3 +45,15 @@ export function onDecisions(feed: CommitFeed, topicId: string, listener: Decisio
     for (const d of decisionsOfBlock(block, topicId)) listener(d)
   })
 }
+
+/**
+ * The decision's naive inference, or null where the engine has none yet: before the topic's
+ * first settlement there is no network loss to weigh by, and the engine writes 0 in its place
+ * (docs/spec/math.md §7) with every derived map empty.
+ */
+export function naiveInferenceOf(d: EpochDecision): number | null {
+  const o = d.output
+  const valuesOnly =
+    Object.keys(o.oneOutInfererInferences).length === 0 && Object.keys(o.forecastImpliedInferences).length === 0
+  return valuesOnly && o.naiveInference === 0 && o.networkInference !== 0 ? null : o.naiveInference
+}
