@@ -5,7 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { Option } from 'commander'
 import { ClusterStartAborted, LocalCluster } from '../cluster/local-cluster.js'
+import { ProcessCluster, ProcessClusterError } from '../cluster/process-cluster.js'
+import { runningLocal, runningProcesses, type RunningCluster } from '../cluster/running.js'
 import { GroundTruthError } from '../roles/ground-truth/errors.js'
 import { ModelSpecError } from '../roles/models/errors.js'
 import { naiveInferenceOf, type EpochDecision } from '../roles/decisions.js'
@@ -27,6 +30,7 @@ interface ClusterArgs {
   readonly warmup?: number
   readonly json?: boolean
   readonly dataDir?: string
+  readonly mode: 'inproc' | 'process'
 }
 
 export const command: CommandSpec = {
@@ -60,6 +64,11 @@ export const command: CommandSpec = {
       .option(
         '--data-dir <dir>',
         "keep the network here: its genesis, the faucet key and every node's store (default: a temporary directory, removed at exit)",
+      )
+      .addOption(
+        new Option('--mode <mode>', 'inproc: every node in this process; process: every node a `chorus node` process')
+          .choices(['inproc', 'process'])
+          .default('inproc'),
       )
       .option('--json', 'one JSON object per line instead of text; the first is the ready line')
   },
@@ -100,7 +109,11 @@ function seriesTopicId(spec: string): string {
   return (/^[A-Za-z0-9]/.test(id) ? id : `t${id}`).slice(0, 64)
 }
 
-function epochLine(d: EpochDecision, truth: number | undefined, modelOf: Map<string, string>): string {
+function epochLine(
+  d: EpochDecision,
+  truth: number | undefined,
+  modelOf: { get(id: string): string | undefined },
+): string {
   const w = d.output.weights.inferers
   const top = Object.keys(w)
     .sort((a, b) => w[b] - w[a])
@@ -137,45 +150,60 @@ async function runCluster(
   dataDir: string | undefined,
   networkDir: string,
 ): Promise<number> {
-  let cluster: LocalCluster
+  let cluster: RunningCluster
   try {
-    cluster = await LocalCluster.start({
-      topics,
-      workers: a.workers,
-      reputers: a.reputers,
-      coordinators: a.coordinators,
-      baseDir: io.cwd,
-      signal: io.signal,
-      dataDir: dataDir === undefined ? undefined : join(dataDir, 'nodes'),
-      networkDir,
-    })
+    if (a.mode === 'process') {
+      const started = await ProcessCluster.start({
+        topics,
+        workers: a.workers,
+        reputers: a.reputers,
+        coordinators: a.coordinators,
+        baseDir: io.cwd,
+        signal: io.signal,
+        dir: networkDir,
+        cli: io.cli,
+      })
+      cluster = runningProcesses(started)
+    } else {
+      const started = await LocalCluster.start({
+        topics,
+        workers: a.workers,
+        reputers: a.reputers,
+        coordinators: a.coordinators,
+        baseDir: io.cwd,
+        signal: io.signal,
+        dataDir: dataDir === undefined ? undefined : join(dataDir, 'nodes'),
+        networkDir,
+      })
+      cluster = runningLocal(started)
+    }
   } catch (err) {
     // Bad input, not a bug: a ground truth that cannot be read, a model spec that cannot be built.
     if (err instanceof GroundTruthError || err instanceof ModelSpecError) throw new InputError(err.message)
-    if (err instanceof ClusterStartAborted) {
+    if (err instanceof ClusterStartAborted || (err instanceof ProcessClusterError && io.signal.aborted)) {
       io.stderr('chorus cluster: stopped during start-up\n')
       return EXIT.OK
     }
+    if (err instanceof ProcessClusterError) throw new InputError(err.message)
     throw err
   }
-  const modelOf = new Map(
-    cluster.members.filter((m) => m.model !== undefined).map((m) => [m.node.participantId, m.model as string]),
-  )
+  const modelOf = { get: (id: string): string | undefined => cluster.modelOf(id) }
   const warmup = a.warmup ?? Math.min(10, Math.floor(a.epochs / 4))
   const summaries = new Map(topics.map((t) => [t.id, new SummaryAccumulator(t.lossFunction, warmup, topics.length)]))
   const decided = new Map(topics.map((t) => [t.id, 0]))
   // The run starts at the first epoch every member took part in (and a truth was known).
   const firstEpoch = Math.max(...topics.map((t) => cluster.firstFullEpoch(t.id)))
   const lastEpoch = a.epochs === 0 ? Number.POSITIVE_INFINITY : firstEpoch + a.epochs - 1
+  const info = cluster.ready()
   const ready = {
     type: 'ready',
     api: null,
-    bootstrap: cluster.bootstrapAddrs(),
-    genesis: cluster.networkFiles?.genesis ?? null,
-    genesisHash: cluster.genesisHash,
-    chainId: cluster.genesis.chainId,
+    bootstrap: info.bootstrap,
+    genesis: info.genesis,
+    genesisHash: info.genesisHash,
+    chainId: info.chainId,
     topics: topics.map((t) => t.id),
-    faucetKey: cluster.networkFiles?.faucetKey ?? null,
+    faucetKey: info.faucetKey,
   }
   if (a.json) io.stdout(`${JSON.stringify(ready)}\n`)
   else {
@@ -243,10 +271,10 @@ async function runCluster(
     bestWorkerLoss: first.bestWorkerLoss,
     bestWorker: first.bestWorker === null ? null : (modelOf.get(first.bestWorker) ?? first.bestWorker),
     warmup,
-    commits: cluster.commits.topicEpochs.size,
-    forks: cluster.commits.forks().length,
-    conservation: cluster.commits.conservation,
-    meanCommitMs: round(cluster.commits.meanCommitMs()),
+    commits: cluster.committed(),
+    forks: cluster.forks(),
+    conservation: cluster.conservation(),
+    meanCommitMs: round(cluster.meanCommitMs()),
     ...(topics.length > 1
       ? {
           perTopic: Object.fromEntries(
@@ -267,14 +295,14 @@ async function runCluster(
   else {
     const f = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toPrecision(5))
     io.stdout(
-      `summary: ${summary.decided} of ${a.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'})\n` +
-        `consensus: ${cluster.commits.topicEpochs.size} topic-epochs committed by ${a.coordinators} coordinators, ${cluster.commits.forks().length} forks, ledger conservation ${cluster.commits.conservation ? 'held' : 'VIOLATED'} at every height, mean commit ${f(cluster.commits.meanCommitMs())} ms\n`,
+      `summary: ${summary.decided} of ${summary.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'})\n` +
+        `consensus: ${summary.commits} topic-epochs committed by ${a.coordinators} coordinators, ${summary.forks} forks, ledger conservation ${summary.conservation ? 'held' : 'VIOLATED'} at every height${summary.meanCommitMs === null ? '' : `, mean commit ${f(summary.meanCommitMs)} ms`}\n`,
     )
   }
   return EXIT.OK
 }
 
-const round = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null)
+const round = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? Math.round(x * 10) / 10 : null)
 
 /** How another process joins this network (printed by a cluster that runs until Ctrl-C). */
 function joinHint(ready: { bootstrap: readonly string[]; genesis: string | null; faucetKey: string | null }): string {

@@ -22,6 +22,8 @@ export interface CommandIo {
   readonly signal: AbortSignal
   /** Directory relative paths are resolved against. */
   readonly cwd: string
+  /** How this CLI was started ([executable, ...arguments before the subcommand]), to run it again. */
+  readonly cli: readonly string[]
 }
 
 export interface CommandSpec {

@@ -4,7 +4,6 @@
  * file per node. Its hash is the network's identity.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 
 /** A path as the user best reads it: relative below the working directory, absolute elsewhere. */
@@ -12,12 +11,9 @@ function shown(cwd: string, path: string): string {
   const rel = relative(cwd, path)
   return rel === '' || rel.startsWith('..') ? path : rel
 }
-import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
-import { buildLocalGenesis, genesisHash, genesisToJson } from '../consensus/ledger/index.js'
-import { generateIdentity, saveIdentity, type NodeIdentity } from '../p2p/index.js'
-import { loadTopicConfig, TopicConfigError, topicDefinition } from '../topic/config.js'
+import { writeNetwork } from '../node/network-files.js'
+import { loadTopicConfig, TopicConfigError } from '../topic/config.js'
 import { packageFile } from '../util/package-files.js'
-import { toHex } from '../wire/index.js'
 import { collect, EXIT, InputError, intAtLeast, type CommandSpec } from './command.js'
 
 interface InitOptions {
@@ -67,56 +63,28 @@ export const command: CommandSpec = {
       if (ids.has(t.id)) throw new InputError(`topic ${t.id} is given twice`)
       ids.add(t.id)
     }
-    const keys: { role: string; file: string; identity: NodeIdentity }[] = []
-    const make = async (role: string, count: number): Promise<NodeIdentity[]> => {
-      const made: NodeIdentity[] = []
-      for (let i = 1; i <= count; i++) {
-        const identity = await generateIdentity()
-        keys.push({
-          role,
-          file: join(dir, 'keys', count === 1 && role === 'faucet' ? 'faucet.key' : `${role}-${i}.key`),
-          identity,
-        })
-        made.push(identity)
-      }
-      return made
-    }
-    const hex = (list: NodeIdentity[]): string[] => list.map((k) => toHex(k.publicKey))
-    const committee = hex(await make('coordinator', o.coordinators))
-    const workers = hex(await make('worker', o.workers))
-    const reputers = hex(await make('reputer', o.reputers))
-    const [faucet] = hex(await make('faucet', 1))
-    const genesis = buildLocalGenesis({
+    const net = await writeNetwork({
+      dir,
+      coordinators: o.coordinators,
+      workers: o.workers,
+      reputers: o.reputers,
+      topics,
       chainId: o.chainId,
       genesisTime: Date.now() + o.startIn * 1000,
-      committee,
-      workers,
-      reputers,
-      faucet,
-      topics: topics.map((t) => ({
-        id: t.id,
-        epochMs: t.epochMs,
-        definition: topicDefinition(t),
-        rules: topicRulesHash(topicRulesOf(t)),
-      })),
     })
-    await mkdir(join(dir, 'keys'), { recursive: true })
-    for (const k of keys) await saveIdentity(k.file, k.identity)
-    await writeFile(genesisPath, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
-    const hash = genesisHash(genesis)
     const summary = {
-      genesis: genesisPath,
-      genesisHash: hash,
-      chainId: genesis.chainId,
-      genesisTime: genesis.genesisTime,
+      genesis: net.genesisPath,
+      genesisHash: net.hash,
+      chainId: net.genesis.chainId,
+      genesisTime: net.genesis.genesisTime,
       topics: topics.map((t) => t.id),
-      keys: keys.map((k) => ({ role: k.role, file: k.file, participantId: toHex(k.identity.publicKey) })),
+      keys: net.keys.map((k) => ({ role: k.role, file: k.file, participantId: k.participantId })),
     }
     if (o.json === true) io.stdout(`${JSON.stringify(summary)}\n`)
     else {
-      io.stdout(`wrote ${shown(io.cwd, genesisPath)} (chain ${genesis.chainId}, hash ${hash})\n`)
+      io.stdout(`wrote ${shown(io.cwd, net.genesisPath)} (chain ${net.genesis.chainId}, hash ${net.hash})\n`)
       io.stdout(
-        `the chain starts at ${new Date(genesis.genesisTime ?? 0).toISOString()}; topics: ${summary.topics.join(', ')}\n`,
+        `the chain starts at ${new Date(summary.genesisTime ?? 0).toISOString()}; topics: ${summary.topics.join(', ')}\n`,
       )
       for (const k of summary.keys) io.stdout(`  ${k.role.padEnd(11)} ${shown(io.cwd, k.file)}  ${k.participantId}\n`)
     }

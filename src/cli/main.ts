@@ -22,6 +22,17 @@ function onSignals(enable: boolean): void {
   }
 }
 
+// A node spawned by `chorus cluster --mode process` stops when its parent goes away, however
+// the parent ended (even by SIGKILL): the parent holds the other end of its stdin.
+if (process.env.CHORUS_STOP_WITH_STDIN === '1') {
+  const parentGone = (): void => {
+    if (!controller.signal.aborted) controller.abort(new Error('the parent process is gone'))
+  }
+  process.stdin.on('end', parentGone)
+  process.stdin.on('close', parentGone)
+  process.stdin.resume()
+}
+
 // `chorus synth ... | head` closes the pipe early; that is not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK)
@@ -33,6 +44,7 @@ const io: CommandIo = {
   stderr: (text) => void process.stderr.write(text),
   signal: controller.signal,
   cwd: process.cwd(),
+  cli: [process.execPath, ...process.execArgv, process.argv[1]],
 }
 // exitCode rather than exit(): lets a large stdout write finish before the process ends.
 process.exitCode = await runCli(process.argv.slice(2), io, onSignals)

@@ -40,6 +40,8 @@ export type NodeReport =
       readonly topic: string
       readonly epoch: number
       readonly height: number
+      /** The committed block's hash (hex). */
+      readonly hash: string
       readonly networkInference: number
       /** This node's inference in the epoch (workers), or null when it is not in it. */
       readonly inference: number | null
@@ -285,7 +287,7 @@ function untilCommit(
 /** Report each committed epoch of the served topics, with this node's part in it. */
 function watchEpochs(node: RoleNode, o: StandaloneOptions, served: readonly string[]): void {
   const self = node.participantId
-  node.driver.events.on('commit', ({ block, height }) => {
+  node.driver.events.on('commit', ({ block, height, hash }) => {
     for (const topic of served) {
       const reward = rewardIn(block, topic, self)
       for (const d of decisionsOfBlock(block, topic)) {
@@ -295,6 +297,7 @@ function watchEpochs(node: RoleNode, o: StandaloneOptions, served: readonly stri
           topic,
           epoch: d.epoch,
           height,
+          hash,
           networkInference: d.output.networkInference,
           inference: d.inferences[self] ?? null,
           weight: d.output.weights.inferers[self] ?? null,

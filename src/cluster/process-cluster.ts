@@ -1,0 +1,283 @@
+/**
+ * A local cluster in which every node is a `chorus node` process of its own: the network is
+ * written to disk (genesis and keys, as `chorus init` writes it), the coordinators start one
+ * after the other (each bootstraps to those before it), then the workers and reputers, all
+ * bootstrapping to the coordinators. This process follows the chain with a node of its own,
+ * which reports the decisions and commits. A child stops when this process stops, or when
+ * it goes away by any means: the child's stdin is a pipe whose end this process holds.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { checkConservation } from '../consensus/ledger/index.js'
+import { loadNetworkGenesis } from '../node/genesis-file.js'
+import { writeNetwork, type NetworkFiles, type NetworkKey } from '../node/network-files.js'
+import { RoleNode } from '../node/role-node.js'
+import { generateIdentity, LOOPBACK_TUNING } from '../p2p/index.js'
+import { decisionsOfBlock } from '../roles/decisions.js'
+import { createGroundTruth } from '../roles/ground-truth/registry.js'
+import type { ModelSpec } from '../roles/models/registry.js'
+import type { GroundTruthSource } from '../roles/plugins.js'
+import { DEFAULT_POPULATION } from '../roles/simulation.js'
+import type { TopicConfig } from '../topic/config.js'
+import { EpochClock } from '../topic/epoch-clock.js'
+import type { TopicRuntime } from '../topic/windows.js'
+import type { ClusterEvents } from './local-cluster.js'
+
+export interface ProcessClusterOptions {
+  readonly topics: readonly TopicConfig[]
+  readonly coordinators: number
+  readonly workers: number
+  readonly reputers: number
+  readonly models?: readonly ModelSpec[]
+  /** The network's files and every node's store. */
+  readonly dir: string
+  /** The command that runs the chorus CLI: [executable, ...arguments before the subcommand]. */
+  readonly cli: readonly string[]
+  /** Where relative paths of ground-truth specs are resolved. */
+  readonly baseDir: string
+  readonly signal?: AbortSignal
+  /** Lines a child prints on stderr (for diagnosis). */
+  readonly onChildError?: (name: string, line: string) => void
+  /** @default 30000 */
+  readonly startTimeoutMs?: number
+}
+
+interface Child {
+  readonly name: string
+  readonly key: NetworkKey
+  readonly process: ChildProcess
+  readonly model?: string
+  /** Block hash per height, as the child reported them. */
+  readonly hashes: Map<number, string>
+  addrs: readonly string[]
+}
+
+/** A child did not come up (exited, or printed no address in time). */
+export class ProcessClusterError extends Error {
+  override readonly name = 'ProcessClusterError'
+}
+
+export class ProcessCluster {
+  readonly events = new EventEmitter<ClusterEvents>()
+  /** (topic, epoch) pairs committed. */
+  readonly committedEpochs = new Set<string>()
+  conservation = true
+  startedAtMs = 0
+  private readonly children: Child[] = []
+  private observer: RoleNode | undefined
+  private stopping: Promise<void> | undefined
+
+  private constructor(
+    readonly files: NetworkFiles,
+    readonly topics: readonly TopicRuntime[],
+    readonly groundTruth: ReadonlyMap<string, GroundTruthSource>,
+    private readonly options: ProcessClusterOptions,
+  ) {}
+
+  static async start(options: ProcessClusterOptions): Promise<ProcessCluster> {
+    // Time for every process to start before epoch 0 (a few hundred ms each on a small machine).
+    const nodes = options.coordinators + options.workers + options.reputers
+    const files = await writeNetwork({
+      dir: options.dir,
+      coordinators: options.coordinators,
+      workers: options.workers,
+      reputers: options.reputers,
+      topics: options.topics,
+      chainId: 'chorus-local',
+      genesisTime: Date.now() + 2000 + 400 * nodes,
+    })
+    const genesisTime = files.genesis.genesisTime as number
+    const topics = options.topics.map((config) => ({ config, clock: new EpochClock(genesisTime, config.epochMs) }))
+    const groundTruth = new Map<string, GroundTruthSource>()
+    for (const t of options.topics)
+      groundTruth.set(t.id, await createGroundTruth(t.groundTruth, { baseDir: options.baseDir }))
+    const cluster = new ProcessCluster(files, topics, groundTruth, options)
+    try {
+      await cluster.startAll()
+    } catch (err) {
+      await cluster.stop()
+      throw err
+    }
+    cluster.startedAtMs = Date.now()
+    return cluster
+  }
+
+  private async startAll(): Promise<void> {
+    const keys = this.files.keys
+    const coordinators = keys.filter((k) => k.role === 'coordinator')
+    for (const key of coordinators) {
+      this.abortIfAsked()
+      await this.spawnNode(key, this.bootstrap())
+    }
+    const models = this.options.models ?? DEFAULT_POPULATION
+    const others = keys.filter((k) => k.role === 'worker' || k.role === 'reputer')
+    await Promise.all(
+      others.map((key) =>
+        this.spawnNode(
+          key,
+          this.bootstrap(),
+          key.role === 'worker' ? models[(key.index - 1) % models.length] : undefined,
+        ),
+      ),
+    )
+    this.abortIfAsked()
+    await this.observe()
+  }
+
+  private abortIfAsked(): void {
+    if (this.options.signal?.aborted === true) throw new ProcessClusterError('the cluster start was aborted')
+  }
+
+  /** The coordinators' addresses: where every node (and a joiner) bootstraps. */
+  bootstrap(): string[] {
+    return this.children.filter((c) => c.key.role === 'coordinator').flatMap((c) => c.addrs)
+  }
+
+  /** The model of a worker, by participant id. */
+  modelOf(participantId: string): string | undefined {
+    return this.children.find((c) => c.key.participantId === participantId)?.model
+  }
+
+  /** Process ids of the running nodes (for tests that check none is left behind). */
+  pids(): number[] {
+    return this.children.flatMap((c) => (c.process.pid === undefined ? [] : [c.process.pid]))
+  }
+
+  firstFullEpoch(topicId: string): number {
+    const t = this.topics.find((x) => x.config.id === topicId)
+    if (t === undefined) throw new Error(`unknown topic ${topicId}`)
+    return Math.max(t.config.groundTruthLag, t.clock.epochAt(this.startedAtMs) + 1)
+  }
+
+  /** Heights at which two nodes reported different block hashes. */
+  forks(): number[] {
+    const first = new Map<number, string>()
+    const forks = new Set<number>()
+    for (const c of this.children) {
+      for (const [h, hash] of c.hashes) {
+        const seen = first.get(h)
+        if (seen === undefined) first.set(h, hash)
+        else if (seen !== hash) forks.add(h)
+      }
+    }
+    return [...forks].sort((a, b) => a - b)
+  }
+
+  private spawnNode(key: NetworkKey, bootstrap: readonly string[], model?: ModelSpec): Promise<void> {
+    const name = `${key.role}-${key.index}`
+    const role = key.role === 'faucet' ? 'worker' : key.role
+    const args = [
+      ...this.options.cli.slice(1),
+      'node',
+      '--role',
+      role,
+      '--genesis',
+      this.files.genesisPath,
+      '--key',
+      key.file,
+      '--data-dir',
+      join(this.files.dir, 'nodes', name),
+      '--json',
+      ...bootstrap.flatMap((a) => ['--bootstrap', a]),
+      ...(typeof model === 'string' ? ['--model', `builtin:${model}`] : []),
+    ]
+    const child = spawn(this.options.cli[0], args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, CHORUS_STOP_WITH_STDIN: '1' },
+    })
+    const entry: Child = {
+      name,
+      key,
+      process: child,
+      model: typeof model === 'string' ? model : undefined,
+      hashes: new Map(),
+      addrs: [],
+    }
+    this.children.push(entry)
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) =>
+      this.options.onChildError?.(name, line),
+    )
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new ProcessClusterError(`${name} printed no address within ${this.options.startTimeoutMs ?? 30_000} ms`),
+          ),
+        this.options.startTimeoutMs ?? 30_000,
+      )
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer)
+        reject(new ProcessClusterError(`${name} exited (${signal ?? `status ${code}`}) before it was up`))
+      })
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        let report: { type?: string; addrs?: string[]; height?: number; hash?: string }
+        try {
+          report = JSON.parse(line) as typeof report
+        } catch {
+          return
+        }
+        if (report.type === 'node' && report.addrs !== undefined) {
+          entry.addrs = report.addrs
+          clearTimeout(timer)
+          resolve()
+        } else if (report.type === 'epoch' && report.height !== undefined && report.hash !== undefined) {
+          entry.hashes.set(report.height, report.hash)
+          // Forks are checked over a window: older heights leave memory.
+          entry.hashes.delete(report.height - 1024)
+        }
+      })
+    })
+  }
+
+  /** A node of this process that follows the chain and reports what it commits. */
+  private async observe(): Promise<void> {
+    const network = await loadNetworkGenesis({ from: this.files.genesisPath, cwd: this.files.dir })
+    const node = await RoleNode.create({
+      role: 'coordinator',
+      topics: this.topics,
+      serves: [],
+      groundTruth: new Map(),
+      consensus: { genesis: network.genesis },
+      p2p: { chainId: network.genesis.chainId, identity: await generateIdentity(), ...LOOPBACK_TUNING },
+    })
+    this.observer = node
+    for (const address of this.bootstrap()) await node.node.dial(address, { keepAlive: true })
+    node.driver.events.on('commit', (commit) => {
+      for (const t of this.topics)
+        for (const d of decisionsOfBlock(commit.block, t.config.id)) {
+          this.committedEpochs.add(`${d.topicId}/${d.epoch}`)
+          this.events.emit('decision', d)
+        }
+      if (!checkConservation(node.driver.chain.ledger).ok) this.conservation = false
+      this.events.emit('commit', commit)
+    })
+    node.start()
+  }
+
+  /** Stop every node: SIGTERM, then SIGKILL for any still running after `graceMs`. */
+  stop(graceMs = 10_000): Promise<void> {
+    this.stopping ??= this.stopAll(graceMs)
+    return this.stopping
+  }
+
+  private async stopAll(graceMs: number): Promise<void> {
+    await this.observer?.stop()
+    await Promise.all(
+      this.children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.process.exitCode !== null || c.process.signalCode !== null) return resolve()
+            const kill = setTimeout(() => c.process.kill('SIGKILL'), graceMs)
+            c.process.once('exit', () => {
+              clearTimeout(kill)
+              resolve()
+            })
+            c.process.kill('SIGTERM')
+          }),
+      ),
+    )
+    for (const truth of this.groundTruth.values()) await truth.close?.()
+  }
+}
