@@ -15,7 +15,8 @@ import { naiveInferenceOf, type EpochDecision } from '../roles/decisions.js'
 import { SummaryAccumulator, type Summary } from '../roles/summary.js'
 import { loadTopicConfig, TopicConfigError, type TopicConfig } from '../topic/config.js'
 import { packageFile } from '../util/package-files.js'
-import { collect, EXIT, InputError, intAtLeast, type CommandIo, type CommandSpec } from './command.js'
+import { serveApi } from '../node/api-node.js'
+import { collect, EXIT, hostPort, InputError, intAtLeast, type CommandIo, type CommandSpec } from './command.js'
 
 const DEFAULT_TOPIC_FILE = 'configs/topics/default.json'
 
@@ -31,6 +32,7 @@ interface ClusterArgs {
   readonly json?: boolean
   readonly dataDir?: string
   readonly mode: 'inproc' | 'process'
+  readonly api: string
 }
 
 export const command: CommandSpec = {
@@ -64,6 +66,12 @@ export const command: CommandSpec = {
       .option(
         '--data-dir <dir>',
         "keep the network here: its genesis, the faucet key and every node's store (default: a temporary directory, removed at exit)",
+      )
+      .option(
+        '--api <host:port>',
+        'serve the consumer API from the first coordinator (docs/api.md)',
+        hostPort,
+        '127.0.0.1:0',
       )
       .addOption(
         new Option('--mode <mode>', 'inproc: every node in this process; process: every node a `chorus node` process')
@@ -162,6 +170,7 @@ async function runCluster(
         signal: io.signal,
         dir: networkDir,
         cli: io.cli,
+        api: a.api,
       })
       cluster = runningProcesses(started)
     } else {
@@ -175,7 +184,7 @@ async function runCluster(
         dataDir: dataDir === undefined ? undefined : join(dataDir, 'nodes'),
         networkDir,
       })
-      cluster = runningLocal(started)
+      cluster = runningLocal(started, await serveApi(started.coordinators()[0].node, started.genesis, a.api))
     }
   } catch (err) {
     // Bad input, not a bug: a ground truth that cannot be read, a model spec that cannot be built.
@@ -197,7 +206,7 @@ async function runCluster(
   const info = cluster.ready()
   const ready = {
     type: 'ready',
-    api: null,
+    api: info.api,
     bootstrap: info.bootstrap,
     genesis: info.genesis,
     genesisHash: info.genesisHash,

@@ -53,6 +53,14 @@ export function intAtLeast(min: number): (text: string) => number {
   }
 }
 
+/** An option parser for `HOST:PORT` (what --api takes). */
+export function hostPort(text: string): string {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim())
+  if (m === null || Number(m[3]) > 65535)
+    throw new InvalidArgumentError(`must be HOST:PORT (e.g. 127.0.0.1:8080), got "${text}"`)
+  return text.trim()
+}
+
 /** Collects a repeatable option's values. */
 export function collect(value: string, previous: readonly string[] = []): string[] {
   return [...previous, value]

@@ -13,7 +13,16 @@ import { GroundTruthError } from '../roles/ground-truth/errors.js'
 import { ModelSpecError } from '../roles/models/errors.js'
 import { StoreError } from '../consensus/store.js'
 import { TopicConfigError } from '../topic/config.js'
-import { collect, EXIT, InputError, parseAmount, UsageError, type CommandIo, type CommandSpec } from './command.js'
+import {
+  collect,
+  EXIT,
+  hostPort,
+  InputError,
+  parseAmount,
+  UsageError,
+  type CommandIo,
+  type CommandSpec,
+} from './command.js'
 
 interface NodeOptions {
   readonly role: string
@@ -27,6 +36,7 @@ interface NodeOptions {
   readonly topic?: string[]
   readonly model?: string
   readonly stake?: bigint
+  readonly api?: string
   readonly json?: boolean
 }
 
@@ -58,6 +68,7 @@ export const command: CommandSpec = {
         'register with this self-stake if the key is not registered (e.g. 10tok)',
         parseAmount,
       )
+      .option('--api <host:port>', 'serve the consumer API there (docs/api.md); port 0 picks a free one', hostPort)
       .option('--json', 'one JSON object per line')
   },
   run: (options, io) => run(options as unknown as NodeOptions, io),
@@ -87,6 +98,7 @@ async function run(o: NodeOptions, io: CommandIo): Promise<number> {
       topics: o.topic,
       model,
       stake: o.stake,
+      api: o.api,
       report: print,
       signal: io.signal,
     })
@@ -124,7 +136,7 @@ function isAddressInUse(err: unknown): boolean {
 function line(r: NodeReport): string {
   switch (r.type) {
     case 'node':
-      return `${r.role} ${r.participantId}\npeer id ${r.peerId}\n${r.addrs.map((a) => `listening on ${a}\n`).join('')}chain restored at height ${r.height}\n`
+      return `${r.role} ${r.participantId}\npeer id ${r.peerId}\n${r.addrs.map((a) => `listening on ${a}\n`).join('')}chain restored at height ${r.height}\n${r.api === null ? '' : `consumer API on ${r.api}\n`}`
     case 'dial-failed':
       return `cannot reach ${r.address} (attempt ${r.attempt}): ${r.reason}\n`
     case 'synced':

@@ -123,6 +123,10 @@ export class LocalCluster {
     return genesisHash(this.genesis)
   }
 
+  coordinators(): ClusterMember[] {
+    return this.members.filter((m) => m.role === 'coordinator')
+  }
+
   /** The coordinators' addresses (with /p2p/): where a joining node bootstraps. */
   bootstrapAddrs(): string[] {
     return this.members.filter((m) => m.role === 'coordinator').flatMap((m) => m.node.node.multiaddrs())

@@ -42,6 +42,8 @@ export interface ProcessClusterOptions {
   readonly onChildError?: (name: string, line: string) => void
   /** @default 30000 */
   readonly startTimeoutMs?: number
+  /** The first coordinator serves the consumer API here (`HOST:PORT`). @default none */
+  readonly api?: string
 }
 
 interface Child {
@@ -65,6 +67,8 @@ export class ProcessCluster {
   readonly committedEpochs = new Set<string>()
   conservation = true
   startedAtMs = 0
+  /** The consumer API of the first coordinator, when `api` was given. */
+  apiUrl: string | undefined
   private readonly children: Child[] = []
   private observer: RoleNode | undefined
   private stopping: Promise<void> | undefined
@@ -109,7 +113,7 @@ export class ProcessCluster {
     const coordinators = keys.filter((k) => k.role === 'coordinator')
     for (const key of coordinators) {
       this.abortIfAsked()
-      await this.spawnNode(key, this.bootstrap())
+      await this.spawnNode(key, this.bootstrap(), undefined, key.index === 1 ? this.options.api : undefined)
     }
     const models = this.options.models ?? DEFAULT_POPULATION
     const others = keys.filter((k) => k.role === 'worker' || k.role === 'reputer')
@@ -165,7 +169,7 @@ export class ProcessCluster {
     return [...forks].sort((a, b) => a - b)
   }
 
-  private spawnNode(key: NetworkKey, bootstrap: readonly string[], model?: ModelSpec): Promise<void> {
+  private spawnNode(key: NetworkKey, bootstrap: readonly string[], model?: ModelSpec, api?: string): Promise<void> {
     const name = `${key.role}-${key.index}`
     const role = key.role === 'faucet' ? 'worker' : key.role
     const args = [
@@ -182,6 +186,7 @@ export class ProcessCluster {
       '--json',
       ...bootstrap.flatMap((a) => ['--bootstrap', a]),
       ...(typeof model === 'string' ? ['--model', `builtin:${model}`] : []),
+      ...(api === undefined ? [] : ['--api', api]),
     ]
     const child = spawn(this.options.cli[0], args, {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -212,13 +217,14 @@ export class ProcessCluster {
         reject(new ProcessClusterError(`${name} exited (${signal ?? `status ${code}`}) before it was up`))
       })
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        let report: { type?: string; addrs?: string[]; height?: number; hash?: string }
+        let report: { type?: string; addrs?: string[]; height?: number; hash?: string; api?: string | null }
         try {
           report = JSON.parse(line) as typeof report
         } catch {
           return
         }
         if (report.type === 'node' && report.addrs !== undefined) {
+          if (typeof report.api === 'string') this.apiUrl = report.api
           entry.addrs = report.addrs
           clearTimeout(timer)
           resolve()

@@ -3,12 +3,15 @@
  * (LocalCluster) or each in a process of its own (ProcessCluster).
  */
 import type { EventEmitter } from 'node:events'
+import type { ApiServer } from '../api/index.js'
 import type { GroundTruthSource } from '../roles/plugins.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import type { ClusterEvents, LocalCluster } from './local-cluster.js'
 import type { ProcessCluster } from './process-cluster.js'
 
 export interface ReadyInfo {
+  /** The consumer API's URL, when the cluster serves one. */
+  readonly api: string | null
   readonly bootstrap: readonly string[]
   readonly genesis: string | null
   readonly genesisHash: string
@@ -33,7 +36,8 @@ export interface RunningCluster {
   stop(): Promise<void>
 }
 
-export function runningLocal(cluster: LocalCluster): RunningCluster {
+/** A LocalCluster, with the API server the caller started for it (closed on stop). */
+export function runningLocal(cluster: LocalCluster, api?: ApiServer): RunningCluster {
   const models = new Map(
     cluster.members.flatMap((m) => (m.model === undefined ? [] : [[m.node.participantId, m.model]])),
   )
@@ -42,6 +46,7 @@ export function runningLocal(cluster: LocalCluster): RunningCluster {
     topics: cluster.topics,
     groundTruth: cluster.groundTruth,
     ready: () => ({
+      api: api?.url ?? null,
       bootstrap: cluster.bootstrapAddrs(),
       genesis: cluster.networkFiles?.genesis ?? null,
       genesisHash: cluster.genesisHash,
@@ -57,7 +62,10 @@ export function runningLocal(cluster: LocalCluster): RunningCluster {
       const ms = cluster.commits.meanCommitMs()
       return Number.isFinite(ms) ? ms : null
     },
-    stop: () => cluster.stop(),
+    stop: async () => {
+      await api?.close()
+      await cluster.stop()
+    },
   }
 }
 
@@ -67,6 +75,7 @@ export function runningProcesses(cluster: ProcessCluster): RunningCluster {
     topics: cluster.topics,
     groundTruth: cluster.groundTruth,
     ready: () => ({
+      api: cluster.apiUrl ?? null,
       bootstrap: cluster.bootstrap(),
       genesis: cluster.files.genesisPath,
       genesisHash: cluster.files.hash,

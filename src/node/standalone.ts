@@ -18,6 +18,8 @@ import type { TopicRuntime } from '../topic/windows.js'
 import type { UnsignedEnvelope } from '../wire/index.js'
 import type { NetworkGenesis } from './genesis-file.js'
 import { RoleNode, type Role } from './role-node.js'
+import { serveApi } from './api-node.js'
+import type { ApiServer } from '../api/index.js'
 
 /** What a standalone node reports while it starts and runs (the CLI prints these). */
 export type NodeReport =
@@ -28,6 +30,8 @@ export type NodeReport =
       readonly participantId: string
       readonly addrs: readonly string[]
       readonly height: number
+      /** The consumer API's URL, when it serves one. */
+      readonly api: string | null
     }
   | { readonly type: 'dial-failed'; readonly address: string; readonly attempt: number; readonly reason: string }
   | { readonly type: 'synced'; readonly height: number }
@@ -70,6 +74,8 @@ export interface StandaloneOptions {
   readonly model?: ModelSpec
   /** Self-stake to register with, in smallest units, when the key is not registered. */
   readonly stake?: bigint
+  /** Serve the consumer API on `HOST:PORT` (port 0: a free one). @default no API */
+  readonly api?: string
   readonly report: (report: NodeReport) => void
   readonly signal?: AbortSignal
   /** @default 5 */
@@ -123,11 +129,14 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
         ...(loopback ? LOOPBACK_TUNING : {}),
       },
     })
+    let api: ApiServer | undefined
     const stop = async (): Promise<void> => {
+      await api?.close()
       await node.stop()
       for (const close of closers.reverse()) await close()
     }
     try {
+      if (o.api !== undefined) api = await serveApi(node, genesis, o.api)
       o.report({
         type: 'node',
         role: o.role,
@@ -135,6 +144,7 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
         participantId: node.participantId,
         addrs: node.node.multiaddrs(),
         height: node.driver.chain.height,
+        api: api?.url ?? null,
       })
       await dialBootstrap(node, o)
       node.startChain()

@@ -1,0 +1,147 @@
+/**
+ * `chorus cluster` as a user runs it: a child process printing JSON lines. In process mode
+ * every node is a process of its own, and none may outlive the cluster: not after a normal
+ * end, not after Ctrl-C, not even after the cluster is killed with SIGKILL.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { chorus, startChorus } from '../utils/cli.js'
+import { waitFor } from '../utils/wait.js'
+
+const tmp = mkdtempSync(join(tmpdir(), 'chorus-cli-cluster-'))
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+/** Process ids whose command line mentions `text` (the test's own data dir). */
+function processesMentioning(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+const parse = (line: string): Record<string, unknown> => JSON.parse(line) as Record<string, unknown>
+
+describe('chorus cluster', () => {
+  it('in one process: a ready line, 5 committed epochs, a summary, exit 0', async () => {
+    const run = startChorus(['cluster', '--epochs', '5', '--json'])
+    const ready = parse(await run.line((l) => l.includes('"type":"ready"')))
+    expect(ready.bootstrap).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)]),
+    )
+    expect(existsSync(ready.genesis as string)).toBe(true)
+    expect(ready.genesisHash).toMatch(/^[0-9a-f]{64}$/)
+    const result = await run.done
+    expect(result.code).toBe(0)
+    const lines = result.stdout.trim().split('\n').map(parse)
+    expect(lines[0].type).toBe('ready')
+    expect(lines.filter((l) => l.type === 'epoch')).toHaveLength(5)
+    const summary = lines.at(-1) as Record<string, unknown>
+    expect(summary).toMatchObject({ type: 'summary', decided: 5, forks: 0, conservation: true })
+    // Without --data-dir the network's files are gone with the run.
+    expect(existsSync(ready.genesis as string)).toBe(false)
+  }, 90_000)
+
+  it('with --mode process: every node a process, none left after the end', async () => {
+    const dir = join(tmp, 'process-end')
+    const run = startChorus([
+      'cluster',
+      '--mode',
+      'process',
+      '--epochs',
+      '3',
+      '--json',
+      '--coordinators',
+      '2',
+      '--workers',
+      '2',
+      '--reputers',
+      '1',
+      '--data-dir',
+      dir,
+    ])
+    await run.line((l) => l.includes('"type":"ready"'), 120_000)
+    expect(processesMentioning(dir).length).toBeGreaterThanOrEqual(5)
+    const result = await run.done
+    expect(result.code).toBe(0)
+    const summary = parse(result.stdout.trim().split('\n').at(-1) as string)
+    expect(summary).toMatchObject({ type: 'summary', decided: 3, forks: 0, conservation: true })
+    expect(existsSync(join(dir, 'genesis.json'))).toBe(true)
+    await waitFor(() => processesMentioning(dir).length === 0, 'no node process left', 15_000)
+  }, 180_000)
+
+  it('with --mode process: Ctrl-C mid-run stops every node', async () => {
+    const dir = join(tmp, 'process-sigint')
+    const run = startChorus([
+      'cluster',
+      '--mode',
+      'process',
+      '--epochs',
+      '0',
+      '--json',
+      '--coordinators',
+      '2',
+      '--workers',
+      '1',
+      '--reputers',
+      '1',
+      '--data-dir',
+      dir,
+    ])
+    await run.line((l) => l.includes('"type":"epoch"'), 120_000)
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect(result.code).toBe(0)
+    expect(parse(result.stdout.trim().split('\n').at(-1) as string).type).toBe('summary')
+    await waitFor(() => processesMentioning(dir).length === 0, 'no node process left', 15_000)
+  }, 180_000)
+
+  it('with --mode process: the nodes stop when the cluster is killed outright', async () => {
+    const dir = join(tmp, 'process-kill')
+    const run = startChorus([
+      'cluster',
+      '--mode',
+      'process',
+      '--epochs',
+      '0',
+      '--json',
+      '--coordinators',
+      '1',
+      '--workers',
+      '1',
+      '--reputers',
+      '1',
+      '--data-dir',
+      dir,
+    ])
+    await run.line((l) => l.includes('"type":"ready"'), 120_000)
+    expect(processesMentioning(dir).length).toBeGreaterThanOrEqual(3)
+    run.child.kill('SIGKILL')
+    await run.done
+    await waitFor(() => processesMentioning(dir).length === 0, 'no node process left', 20_000)
+  }, 180_000)
+
+  it('refuses a bad command line with one line and exit 2', async () => {
+    const bad = await chorus(['cluster', '--epochs', '-1'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("option '--epochs <n>' argument '-1' is invalid")
+    const mode = await chorus(['cluster', '--mode', 'threads'])
+    expect(mode.code).toBe(2)
+    expect(mode.stderr).toContain('Allowed choices are inproc, process')
+  })
+
+  it('names a bad ground truth in one line, exit 1, no stack trace', async () => {
+    const missing = await chorus(['cluster', '--ground-truth', `csv:${join(tmp, 'missing.csv')}`])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1)
+    expect(missing.stderr).toContain('missing.csv')
+    expect(missing.stderr).not.toContain('    at ')
+  })
+})

@@ -1,0 +1,240 @@
+/**
+ * The API server on a node without a network (a real genesis and ledger, synthetic blocks
+ * certified by a real committee): the read routes, and the life of a submitted transaction:
+ * pending, committed, rejected when another tx takes its nonce, expired; back-to-back nonces;
+ * bounded waits; what happens when the node cannot publish.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  startApiServer,
+  verifyCommittedInference,
+  type ApiServer,
+  type ApiServerOptions,
+} from '../../../src/api/index.js'
+import { applyTx, readSignedTx, type LedgerState } from '../../../src/consensus/ledger/index.js'
+import type { NodeIdentity } from '../../../src/p2p/index.js'
+import { encodeEnvelope, messageId, signEnvelope, toHex } from '../../../src/wire/index.js'
+import { topicEpoch, unitChain, type UnitChain } from './helpers.js'
+
+const servers: ApiServer[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+
+async function serve(u: UnitChain, options: Partial<ApiServerOptions> = {}): Promise<ApiServer> {
+  const server = await startApiServer(u.node, { host: '127.0.0.1', port: 0, ...options })
+  servers.push(server)
+  await server.indexed
+  return server
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are untyped JSON, read field by field by the assertions
+type Body = any
+
+async function call(server: ApiServer, path: string, tx?: Uint8Array): Promise<{ status: number; body: Body }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: tx === undefined ? 'GET' : 'POST',
+    ...(tx === undefined
+      ? {}
+      : {
+          body: JSON.stringify({ tx: Buffer.from(tx).toString('base64') }),
+          headers: { 'content-type': 'application/json' },
+        }),
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+function transfer(u: UnitChain, who: NodeIdentity, accountNonce: number, to: string, amount: string): Uint8Array {
+  return encodeEnvelope(
+    signEnvelope(
+      {
+        type: 'tx',
+        chainId: u.genesis.chainId,
+        topicId: '',
+        epoch: 0,
+        nonce: new Uint8Array(0),
+        payload: { kind: 'transfer', accountNonce, body: { to, amount } },
+      },
+      who.secretKey,
+      who.publicKey,
+    ),
+  )
+}
+
+/** The ledger after `txs`, as a block applying them would leave it. */
+function ledgerAfter(u: UnitChain, txs: Uint8Array[]): LedgerState {
+  let ledger = u.chain().ledger
+  for (const bytes of txs) {
+    const read = readSignedTx(bytes, u.genesis.chainId)
+    if (!read.ok) throw new Error(read.reason)
+    const r = applyTx(ledger, read.tx, { height: u.chain().height + 1, epoch: 0 })
+    if (!r.ok) throw new Error(r.reason)
+    ledger = r.state
+  }
+  return ledger
+}
+
+const idOf = (bytes: Uint8Array): string => toHex(messageId(bytes))
+
+/** Until the server follows `tx` as pending (its POST has reached it). */
+async function pendingAt(server: ApiServer, tx: Uint8Array): Promise<void> {
+  const deadline = Date.now() + 5000
+  while ((await call(server, `/v1/tx/${idOf(tx)}`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error('the tx never became pending')
+  }
+}
+
+describe('API server (no network)', () => {
+  it('listens where told and serves the read routes', async () => {
+    const u = await unitChain()
+    u.commit({ topicEpochs: [topicEpoch('unit', 0, 10), topicEpoch('unit', 1, null)] })
+    u.commit({ topicEpochs: [topicEpoch('unit', 2, 12, [0])] })
+    const server = await serve(u)
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    u.commit({ topicEpochs: [topicEpoch('unit', 3, null), topicEpoch('unit', 4, 14.5)] })
+
+    expect((await call(server, '/v1/health')).body).toEqual({ ok: true, height: 3 })
+    const status = (await call(server, '/v1/status')).body
+    expect(status).toMatchObject({
+      height: 3,
+      role: 'worker',
+      peers: 2,
+      committeeMember: false,
+      chainId: u.genesis.chainId,
+    })
+    expect(status.committee).toHaveLength(4)
+    expect(status.topics).toEqual([{ id: 'unit', lastEpoch: 4 }])
+
+    const inference = (await call(server, '/v1/topics/unit/inference')).body
+    expect(inference).toMatchObject({ topicId: 'unit', epoch: 4, value: 14.5, naiveInference: 7.25, height: 3 })
+    expect(verifyCommittedInference(inference, u.genesis).ok).toBe(true)
+
+    const settled = (await call(server, '/v1/topics/unit/epochs/0')).body
+    expect(settled).toMatchObject({ topicId: 'unit', epoch: 0, height: 1, settles: [] })
+    expect(settled.output.networkInference).toBe(10)
+    // An id table comes out as a nested map of its present entries.
+    expect(Object.values(settled.output.oneOutInfererForecastImpliedInferences)).toEqual([{ ['ab'.repeat(32)]: 1.5 }])
+    expect(settled.settlement).toMatchObject({ status: 'settled', height: 2, atEpoch: 2 })
+    expect(settled.settlement.rewards.inferers).toEqual({ ['ab'.repeat(32)]: 10 })
+    expect((await call(server, '/v1/topics/unit/epochs/1')).body.settlement).toEqual({ status: 'none' })
+    expect((await call(server, '/v1/topics/unit/epochs/2')).body.settlement).toEqual({ status: 'awaiting' })
+    expect((await call(server, '/v1/topics/unit/epochs/2')).body.settles).toEqual([0])
+    expect((await call(server, '/v1/topics/unit/epochs/5')).status).toBe(404)
+
+    const topic = (await call(server, '/v1/topics/unit')).body
+    expect(topic).toMatchObject({
+      id: 'unit',
+      runs: true,
+      lastEpoch: 4,
+      unsettled: [2, 4],
+      latestInference: { epoch: 4, height: 3 },
+    })
+    expect(topic.workers.map((w: { id: string }) => w.id).sort()).toEqual(
+      u.accounts.map((a) => toHex(a.publicKey)).sort(),
+    )
+
+    const block = (await call(server, '/v1/blocks/2')).body
+    expect(block).toMatchObject({
+      height: 2,
+      topicEpochs: [{ topicId: 'unit', epoch: 2, networkInference: 12, settles: [0] }],
+    })
+    expect(block.certificateSigners).toHaveLength(3)
+
+    const account = (await call(server, `/v1/accounts/${toHex(u.members[0].publicKey)}`)).body
+    expect(account).toMatchObject({ exists: true, committeePower: 1, nonce: 0 })
+  })
+
+  it('follows a tx from pending to committed, accepts back-to-back nonces, waits when asked', async () => {
+    const u = await unitChain()
+    const server = await serve(u)
+    const [a, b] = u.accounts
+    const to = toHex(b.publicKey)
+    const first = transfer(u, a, 0, to, '100')
+    const second = transfer(u, a, 1, to, '200')
+    expect(await call(server, '/v1/tx', first)).toMatchObject({
+      status: 202,
+      body: { id: idOf(first), status: 'pending' },
+    })
+    // Nonce 1 before nonce 0 is committed: checked after this API's pending nonce 0.
+    expect((await call(server, '/v1/tx', second)).status).toBe(202)
+    // A gap is refused.
+    const gap = await call(server, '/v1/tx', transfer(u, a, 3, to, '1'))
+    expect(gap).toMatchObject({ status: 422, body: { error: { code: 'nonce', ledgerCode: 'FUTURE_NONCE' } } })
+    // Resubmitting pending bytes publishes nothing more.
+    expect((await call(server, '/v1/tx', first)).body.status).toBe('pending')
+    expect(u.node.published.map(idOf)).toEqual([idOf(first), idOf(second)])
+
+    const stored = u.commit({ txs: [first], ledger: ledgerAfter(u, [first]) })
+    expect((await call(server, `/v1/tx/${idOf(first)}`)).body).toEqual({
+      id: idOf(first),
+      status: 'committed',
+      height: 1,
+      blockHash: toHex(stored.hash),
+    })
+    u.commit({ txs: [second], ledger: ledgerAfter(u, [second]) })
+    expect((await call(server, `/v1/tx/${idOf(second)}`)).body).toMatchObject({ status: 'committed', height: 2 })
+    // A waiting POST is answered by the commit.
+    const third = transfer(u, a, 2, to, '300')
+    const waiting = call(server, '/v1/tx?wait=1', third)
+    await pendingAt(server, third)
+    u.commit({ txs: [third], ledger: ledgerAfter(u, [third]) })
+    expect(await waiting).toMatchObject({ status: 200, body: { id: idOf(third), status: 'committed', height: 3 } })
+  })
+
+  it('reports a pending tx rejected when another tx takes its nonce', async () => {
+    const u = await unitChain()
+    const server = await serve(u)
+    const [a, b] = u.accounts
+    const mine = transfer(u, a, 0, toHex(b.publicKey), '5')
+    expect((await call(server, '/v1/tx', mine)).status).toBe(202)
+    // The same account signed another tx with nonce 0, sent elsewhere; a block holds that one.
+    const other = transfer(u, a, 0, toHex(b.publicKey), '6')
+    u.commit({ txs: [other], ledger: ledgerAfter(u, [other]) })
+    expect((await call(server, `/v1/tx/${idOf(mine)}`)).body).toMatchObject({
+      status: 'rejected',
+      code: 'nonce',
+      ledgerCode: 'REPLAYED_NONCE',
+    })
+    // The other one was never submitted here, but a block holds it.
+    expect((await call(server, `/v1/tx/${idOf(other)}`)).body).toMatchObject({ status: 'committed', height: 1 })
+  })
+
+  it('bounds pending txs, expires old ones, and says when the node cannot publish', async () => {
+    const u = await unitChain()
+    let now = Date.now()
+    const server = await serve(u, { tx: { maxPending: 1, pendingTtlMs: 1000, now: () => now } })
+    const [a, b] = u.accounts
+    const first = transfer(u, a, 0, toHex(b.publicKey), '1')
+    expect((await call(server, '/v1/tx', first)).status).toBe(202)
+    const full = await call(server, '/v1/tx', transfer(u, b, 0, toHex(a.publicKey), '1'))
+    expect(full).toMatchObject({ status: 503, body: { error: { code: 'too-many-pending' } } })
+    now += 1001
+    u.commit({})
+    expect((await call(server, `/v1/tx/${idOf(first)}`)).body).toMatchObject({ status: 'expired' })
+
+    u.node.failPublish = true
+    const unpublished = transfer(u, b, 0, toHex(a.publicKey), '2')
+    expect(await call(server, '/v1/tx', unpublished)).toMatchObject({
+      status: 503,
+      body: { error: { code: 'unavailable' } },
+    })
+    expect((await call(server, `/v1/tx/${idOf(unpublished)}`)).status).toBe(404)
+  })
+
+  it('answers a bounded wait with the pending status, and close() answers waiters at once', async () => {
+    const u = await unitChain()
+    const server = await startApiServer(u.node, { host: '127.0.0.1', port: 0, txWaitMs: 50 })
+    const [a, b] = u.accounts
+    const timedOut = await call(server, '/v1/tx?wait=1', transfer(u, a, 0, toHex(b.publicKey), '1'))
+    expect(timedOut).toMatchObject({ status: 202, body: { status: 'pending' } })
+    const slow = await startApiServer(u.node, { host: '127.0.0.1', port: 0, txWaitMs: 60_000 })
+    const tx = transfer(u, b, 0, toHex(a.publicKey), '1')
+    const waiting = call(slow, '/v1/tx?wait=1', tx)
+    await pendingAt(slow, tx)
+    const started = Date.now()
+    await slow.close()
+    expect((await waiting).status).toBe(202)
+    expect(Date.now() - started).toBeLessThan(5000)
+    await server.close()
+  })
+})
