@@ -33,6 +33,14 @@ const COMMANDS: { readonly [name: string]: CommandEntry } = {
     load: () => import('./node.js'),
     handlesSignals: true,
   },
+  tx: {
+    summary: 'sign a transaction, submit it to a node and wait for its commit',
+    load: () => import('./tx.js'),
+  },
+  status: {
+    summary: "show a node's view of the network and an account",
+    load: () => import('./status.js'),
+  },
   synth: {
     summary: 'compute one epoch from an epoch JSON file, or check the engine against simulator vectors',
     load: () => import('./synth.js'),

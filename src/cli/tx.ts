@@ -1,0 +1,124 @@
+/**
+ * `chorus tx KIND ... --key FILE --api URL`: sign a transaction locally, submit it to a node,
+ * wait for its commit and print the result (or the ledger's reason).
+ */
+import { resolve } from 'node:path'
+import { signTx, type TxKind } from '../consensus/ledger/index.js'
+import { IdentityError, loadIdentity } from '../p2p/index.js'
+import { TX_KINDS, toHex } from '../wire/index.js'
+import { accountId } from './account-id.js'
+import { apiError, callApi } from './api-client.js'
+import { EXIT, InputError, intAtLeast, parseAmount, UsageError, type CommandIo, type CommandSpec } from './command.js'
+
+interface TxOptions {
+  readonly key: string
+  readonly api: string
+  readonly to?: string
+  readonly amount?: bigint
+  readonly reputer?: string
+  readonly topic?: string
+  readonly role?: string
+  readonly epochMs?: number
+  readonly minWorkerStake?: bigint
+  readonly minReputerStake?: bigint
+  readonly wait: boolean
+  readonly json?: boolean
+}
+
+export const command: CommandSpec = {
+  define(cmd) {
+    cmd
+      .description(
+        'Sign a transaction with a key file, submit it to a node and wait for its commit. Kinds: ' +
+          'transfer --to --amount; stake --amount; unstake --amount [--reputer]; delegate --reputer --amount; ' +
+          'register --topic --role; create-topic --topic --epoch-ms [--min-worker-stake] [--min-reputer-stake]; ' +
+          'fund-topic --topic --amount.',
+      )
+      .argument('<kind>', TX_KINDS.join(', '))
+      .requiredOption('--key <file>', 'the signing key (its account pays and signs)')
+      .requiredOption('--api <url>', "a node's consumer API, e.g. http://127.0.0.1:8080")
+      .option('--to <account>', 'recipient: an account id (hex) or a key file')
+      .option('--amount <amount>', 'in smallest units, or tokens like 10tok', parseAmount)
+      .option('--reputer <account>', 'a reputer: an account id (hex) or a key file')
+      .option('--topic <id>', 'a topic id')
+      .option('--role <role>', 'worker or reputer (register)')
+      .option('--epoch-ms <ms>', 'the new topic epoch length (create-topic)', intAtLeast(50))
+      .option('--min-worker-stake <amount>', 'create-topic', parseAmount)
+      .option('--min-reputer-stake <amount>', 'create-topic', parseAmount)
+      .option('--no-wait', 'return once the node accepted it, without waiting for the commit')
+      .option('--json', 'print one JSON object')
+  },
+  run: (options, io, [kind]) => run(kind, options as unknown as TxOptions, io),
+}
+
+async function run(kind: string, o: TxOptions, io: CommandIo): Promise<number> {
+  if (!(TX_KINDS as readonly string[]).includes(kind))
+    throw new UsageError(`unknown kind "${kind}" (${TX_KINDS.join(', ')})`)
+  const body = await bodyOf(kind as TxKind, o, io)
+  let identity: Awaited<ReturnType<typeof loadIdentity>>
+  try {
+    identity = await loadIdentity(resolve(io.cwd, o.key))
+  } catch (err) {
+    if (err instanceof IdentityError) throw new InputError(err.message)
+    throw err
+  }
+  const account = toHex(identity.publicKey)
+  const genesis = await callApi<{ genesis?: { chainId?: string } }>(o.api, 'v1/genesis')
+  const chainId = genesis.body.genesis?.chainId
+  if (genesis.status !== 200 || chainId === undefined)
+    throw new InputError(`${o.api}: no genesis (${apiError(genesis)})`)
+  const state = await callApi<{ nonce?: number }>(o.api, `v1/accounts/${account}`)
+  const nonce = state.status === 200 ? (state.body.nonce ?? 0) : 0
+  const bytes = signTx(identity, chainId, { kind: kind as TxKind, accountNonce: nonce, body })
+  const answer = await callApi<Record<string, unknown>>(o.api, `v1/tx${o.wait ? '?wait=1' : ''}`, {
+    method: 'POST',
+    body: { tx: Buffer.from(bytes).toString('base64') },
+    timeoutMs: 40_000,
+  })
+  const result = answer.body
+  if (o.json === true) io.stdout(`${JSON.stringify({ status: answer.status, ...result })}\n`)
+  if (answer.status >= 400) {
+    if (o.json !== true) io.stderr(`chorus tx: ${kind} refused: ${apiError(answer)}\n`)
+    return EXIT.FAILED
+  }
+  const status = result.status as string
+  if (o.json !== true) {
+    if (status === 'committed') io.stdout(`${kind} committed at height ${result.height} (tx ${result.id})\n`)
+    else if (status === 'pending') io.stdout(`${kind} submitted (tx ${result.id}); not committed yet\n`)
+    else io.stderr(`chorus tx: ${kind} ${status}: ${String(result.reason ?? result.code ?? '')}\n`)
+  }
+  return status === 'committed' || (status === 'pending' && !o.wait) ? EXIT.OK : EXIT.FAILED
+}
+
+async function bodyOf(kind: TxKind, o: TxOptions, io: CommandIo): Promise<Record<string, string | number>> {
+  const need = <T>(value: T | undefined, option: string): T => {
+    if (value === undefined) throw new UsageError(`${kind} needs ${option}`)
+    return value
+  }
+  const amount = (): string => String(need(o.amount, '--amount'))
+  switch (kind) {
+    case 'transfer':
+      return { to: await accountId(need(o.to, '--to'), io.cwd), amount: amount() }
+    case 'stake':
+      return { amount: amount() }
+    case 'unstake':
+      return { amount: amount(), ...(o.reputer === undefined ? {} : { reputer: await accountId(o.reputer, io.cwd) }) }
+    case 'delegate':
+      return { reputer: await accountId(need(o.reputer, '--reputer'), io.cwd), amount: amount() }
+    case 'register': {
+      const role = need(o.role, '--role')
+      if (role !== 'worker' && role !== 'reputer')
+        throw new UsageError(`--role must be worker or reputer, got "${role}"`)
+      return { topicId: need(o.topic, '--topic'), role }
+    }
+    case 'create-topic':
+      return {
+        topicId: need(o.topic, '--topic'),
+        epochMs: need(o.epochMs, '--epoch-ms'),
+        ...(o.minWorkerStake === undefined ? {} : { minWorkerStake: String(o.minWorkerStake) }),
+        ...(o.minReputerStake === undefined ? {} : { minReputerStake: String(o.minReputerStake) }),
+      }
+    case 'fund-topic':
+      return { topicId: need(o.topic, '--topic'), amount: amount() }
+  }
+}
