@@ -1,0 +1,117 @@
+/**
+ * Joining a running network as a stranger would, in two "terminals": a cluster running until
+ * Ctrl-C; a new key funded from the local faucet; a `chorus node` worker with a subprocess
+ * model that bootstraps from the ready line, registers by transaction, and has its inferences
+ * in committed epochs and earns rewards; killed with SIGKILL and restarted on the same data
+ * dir, it goes on without registering again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { chorus, ROOT, startChorus, type Running } from '../utils/cli.js'
+
+const tmp = mkdtempSync(join(tmpdir(), 'chorus-join-'))
+const running: Running[] = []
+afterAll(async () => {
+  for (const r of running) r.child.kill('SIGKILL')
+  await Promise.all(running.map((r) => r.done))
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+interface Ready {
+  readonly api: string
+  readonly bootstrap: string[]
+  readonly genesis: string
+  readonly genesisHash: string
+  readonly faucetKey: string
+}
+
+const parse = (line: string): Record<string, unknown> => JSON.parse(line) as Record<string, unknown>
+const MODEL = `cmd:${process.execPath} ${join(ROOT, 'test/fixtures/last-value-model.mjs')}`
+
+describe('a worker joins a running network', () => {
+  it('registers by transaction, works, earns, and resumes after a kill without registering again', async () => {
+    const cluster = startChorus([
+      'cluster',
+      '--epochs',
+      '0',
+      '--json',
+      '--coordinators',
+      '2',
+      '--workers',
+      '1',
+      '--reputers',
+      '1',
+    ])
+    running.push(cluster)
+    const ready = parse(await cluster.line((l) => l.includes('"type":"ready"'))) as unknown as Ready
+    expect(ready.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+
+    const key = join(tmp, 'joiner.key')
+    expect((await chorus(['keys', 'generate', '--key', key])).code).toBe(0)
+    const funded = await chorus([
+      'tx',
+      'transfer',
+      '--key',
+      ready.faucetKey,
+      '--to',
+      key,
+      '--amount',
+      '20tok',
+      '--api',
+      ready.api,
+      '--json',
+    ])
+    expect(funded.code, funded.stderr).toBe(0)
+    expect(parse(funded.stdout.trim())).toMatchObject({ status: 'committed' })
+
+    const nodeArgs = [
+      'node',
+      '--role',
+      'worker',
+      '--genesis',
+      ready.genesis,
+      '--genesis-hash',
+      ready.genesisHash,
+      '--key',
+      key,
+      '--data-dir',
+      join(tmp, 'joiner'),
+      '--bootstrap',
+      ready.bootstrap[0],
+      '--model',
+      MODEL,
+      '--stake',
+      '10tok',
+      '--json',
+    ]
+    const first = startChorus(nodeArgs)
+    running.push(first)
+    const id = parse(await first.line((l) => l.includes('"type":"node"'))).participantId
+    await first.line((l) => l.includes('"type":"registered"'), 60_000)
+    // Its inference in a committed epoch, and a reward for it once settled.
+    await first.line((l) => l.includes('"type":"epoch"') && parse(l).inference !== null, 60_000)
+    await first.line(
+      (l) => l.includes('"type":"epoch"') && parse(l).inference !== null && parse(l).reward !== null,
+      60_000,
+    )
+    const account = await chorus(['status', '--api', ready.api, '--account', key, '--json'])
+    const registrations = (parse(account.stdout.trim()).account as { registrations: unknown[] }).registrations
+    expect(registrations).toEqual([expect.objectContaining({ topicId: 'synthetic', role: 'worker' })])
+
+    first.child.kill('SIGKILL')
+    await first.done
+    const second = startChorus(nodeArgs)
+    running.push(second)
+    expect(parse(await second.line((l) => l.includes('"type":"node"'))).participantId).toBe(id)
+    await second.line((l) => l.includes('"type":"epoch"') && parse(l).inference !== null, 60_000)
+    second.child.kill('SIGINT')
+    const after = await second.done
+    expect(after.code).toBe(0)
+    expect(after.stdout).not.toContain('"type":"registering"')
+
+    cluster.child.kill('SIGINT')
+    expect((await cluster.done).code).toBe(0)
+  }, 240_000)
+})
