@@ -3,6 +3,8 @@
  * that publishes signed envelopes on Chorus channels, delivers only validated ones, and
  * answers sync requests. Every libp2p-specific call of the project lives in src/p2p.
  */
+// First: libp2p needs Promise.withResolvers, which Node 20 lacks (any user of the node gets it).
+import '../polyfills.js'
 import { EventEmitter } from 'node:events'
 import { gossipsub, type GossipSub } from '@chainsafe/libp2p-gossipsub'
 import type { ScorePenalty } from '@chainsafe/libp2p-gossipsub/metrics'
