@@ -1,4 +1,3 @@
-
 import { accountId } from './account-id.js'
 import { apiError, callApi } from './api-client.js'
 import { EXIT, InputError, type CommandSpec } from './command.js'

@@ -19,7 +19,7 @@ export function packageRoot(): string {
       return dir
     }
     const up = dirname(dir)
-    if (up === dir) throw new Error('cannot find the chorus package root above ' + fileURLToPath(import.meta.url))
+    if (up === dir) throw new Error(`cannot find the chorus package root above ${fileURLToPath(import.meta.url)}`)
     dir = up
   }
 }
