@@ -1,8 +1,7 @@
 /**
  * A local cluster in which every node is a `chorus node` process of its own: the network is
- * written to disk (genesis and keys, as `chorus init` writes it), the coordinators start one
- * after the other (each bootstraps to those before it), then the workers and reputers, all
- * bootstrapping to the coordinators. This process follows the chain with a node of its own,
+ * written to disk (genesis and keys, as `chorus init` writes it), the first coordinator starts,
+ * then every other node at once, all bootstrapping to it (gossip and identify connect the rest). This process follows the chain with a node of its own,
  * which reports the decisions and commits. A child stops when this process stops, or when
  * it goes away by any means: the child's stdin is a pipe whose end this process holds.
  */
@@ -53,6 +52,8 @@ interface Child {
   readonly model?: string
   /** Block hash per height, as the child reported them. */
   readonly hashes: Map<number, string>
+  /** When the child committed each height (ms since the Unix epoch). */
+  readonly committedAt: Map<number, number>
   addrs: readonly string[]
 }
 
@@ -81,7 +82,7 @@ export class ProcessCluster {
   ) {}
 
   static async start(options: ProcessClusterOptions): Promise<ProcessCluster> {
-    // Time for every process to start before epoch 0 (a few hundred ms each on a small machine).
+    // Time for every process to start before epoch 0 (about a second of CPU each, from source).
     const nodes = options.coordinators + options.workers + options.reputers
     const files = await writeNetwork({
       dir: options.dir,
@@ -90,7 +91,7 @@ export class ProcessCluster {
       reputers: options.reputers,
       topics: options.topics,
       chainId: 'chorus-local',
-      genesisTime: Date.now() + 2000 + 400 * nodes,
+      genesisTime: Date.now() + 3000 + 600 * nodes,
     })
     const genesisTime = files.genesis.genesisTime as number
     const topics = options.topics.map((config) => ({ config, clock: new EpochClock(genesisTime, config.epochMs) }))
@@ -110,13 +111,11 @@ export class ProcessCluster {
 
   private async startAll(): Promise<void> {
     const keys = this.files.keys
-    const coordinators = keys.filter((k) => k.role === 'coordinator')
-    for (const key of coordinators) {
-      this.abortIfAsked()
-      await this.spawnNode(key, this.bootstrap(), undefined, key.index === 1 ? this.options.api : undefined)
-    }
+    const [first, ...coordinators] = keys.filter((k) => k.role === 'coordinator')
+    await this.spawnNode(first, [], undefined, this.options.api)
     const models = this.options.models ?? DEFAULT_POPULATION
-    const others = keys.filter((k) => k.role === 'worker' || k.role === 'reputer')
+    const others = [...coordinators, ...keys.filter((k) => k.role === 'worker' || k.role === 'reputer')]
+    this.abortIfAsked()
     await Promise.all(
       others.map((key) =>
         this.spawnNode(
@@ -153,6 +152,13 @@ export class ProcessCluster {
     const t = this.topics.find((x) => x.config.id === topicId)
     if (t === undefined) throw new Error(`unknown topic ${topicId}`)
     return Math.max(t.config.groundTruthLag, t.clock.epochAt(this.startedAtMs) + 1)
+  }
+
+  /** When the last coordinator committed `height` (ms since the Unix epoch), if all did. */
+  committedByAll(height: number): number | undefined {
+    const coordinators = this.children.filter((c) => c.key.role === 'coordinator')
+    const times = coordinators.map((c) => c.committedAt.get(height))
+    return times.every((t) => t !== undefined) ? Math.max(...(times as number[])) : undefined
   }
 
   /** Heights at which two nodes reported different block hashes. */
@@ -198,6 +204,7 @@ export class ProcessCluster {
       process: child,
       model: typeof model === 'string' ? model : undefined,
       hashes: new Map(),
+      committedAt: new Map(),
       addrs: [],
     }
     this.children.push(entry)
@@ -217,7 +224,14 @@ export class ProcessCluster {
         reject(new ProcessClusterError(`${name} exited (${signal ?? `status ${code}`}) before it was up`))
       })
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        let report: { type?: string; addrs?: string[]; height?: number; hash?: string; api?: string | null }
+        let report: {
+          type?: string
+          addrs?: string[]
+          height?: number
+          hash?: string
+          api?: string | null
+          atMs?: number
+        }
         try {
           report = JSON.parse(line) as typeof report
         } catch {
@@ -230,8 +244,10 @@ export class ProcessCluster {
           resolve()
         } else if (report.type === 'epoch' && report.height !== undefined && report.hash !== undefined) {
           entry.hashes.set(report.height, report.hash)
+          if (report.atMs !== undefined) entry.committedAt.set(report.height, report.atMs)
           // Forks are checked over a window: older heights leave memory.
           entry.hashes.delete(report.height - 1024)
+          entry.committedAt.delete(report.height - 1024)
         }
       })
     })

@@ -46,6 +46,8 @@ export type NodeReport =
       readonly height: number
       /** The committed block's hash (hex). */
       readonly hash: string
+      /** When this node committed or adopted the block (ms since the Unix epoch). */
+      readonly atMs: number
       readonly networkInference: number
       /** This node's inference in the epoch (workers), or null when it is not in it. */
       readonly inference: number | null
@@ -297,7 +299,7 @@ function untilCommit(
 /** Report each committed epoch of the served topics, with this node's part in it. */
 function watchEpochs(node: RoleNode, o: StandaloneOptions, served: readonly string[]): void {
   const self = node.participantId
-  node.driver.events.on('commit', ({ block, height, hash }) => {
+  node.driver.events.on('commit', ({ block, height, hash, committedAtMs }) => {
     for (const topic of served) {
       const reward = rewardIn(block, topic, self)
       for (const d of decisionsOfBlock(block, topic)) {
@@ -308,6 +310,7 @@ function watchEpochs(node: RoleNode, o: StandaloneOptions, served: readonly stri
           epoch: d.epoch,
           height,
           hash,
+          atMs: committedAtMs,
           networkInference: d.output.networkInference,
           inference: d.inferences[self] ?? null,
           weight: d.output.weights.inferers[self] ?? null,
