@@ -5,6 +5,7 @@
 import { resolve } from 'node:path'
 import { signTx, type TxKind } from '../consensus/ledger/index.js'
 import { IdentityError, loadIdentity } from '../p2p/index.js'
+import { loadTopicConfig, TopicConfigError, topicDefinition, type TopicConfig } from '../topic/config.js'
 import { TX_KINDS, toHex } from '../wire/index.js'
 import { accountId } from './account-id.js'
 import { apiError, callApi } from './api-client.js'
@@ -21,6 +22,7 @@ interface TxOptions {
   readonly epochMs?: number
   readonly minWorkerStake?: bigint
   readonly minReputerStake?: bigint
+  readonly definition?: string
   readonly wait: boolean
   readonly json?: boolean
 }
@@ -45,6 +47,10 @@ export const command: CommandSpec = {
       .option('--epoch-ms <ms>', 'the new topic epoch length (create-topic)', intAtLeast(50))
       .option('--min-worker-stake <amount>', 'create-topic', parseAmount)
       .option('--min-reputer-stake <amount>', 'create-topic', parseAmount)
+      .option(
+        '--definition <file>',
+        'create-topic: a topic file; with it every node runs the topic (its id and epoch length are the defaults of --topic and --epoch-ms)',
+      )
       .option('--no-wait', 'return once the node accepted it, without waiting for the commit')
       .option('--json', 'print one JSON object')
   },
@@ -111,14 +117,28 @@ async function bodyOf(kind: TxKind, o: TxOptions, io: CommandIo): Promise<Record
         throw new UsageError(`--role must be worker or reputer, got "${role}"`)
       return { topicId: need(o.topic, '--topic'), role }
     }
-    case 'create-topic':
+    case 'create-topic': {
+      const definition = o.definition === undefined ? undefined : await definitionOf(o.definition, io.cwd)
       return {
-        topicId: need(o.topic, '--topic'),
-        epochMs: need(o.epochMs, '--epoch-ms'),
+        topicId: need(o.topic ?? definition?.config.id, '--topic (or --definition)'),
+        epochMs: need(o.epochMs ?? definition?.config.epochMs, '--epoch-ms (or --definition)'),
+        ...(definition === undefined ? {} : { definition: definition.json }),
         ...(o.minWorkerStake === undefined ? {} : { minWorkerStake: String(o.minWorkerStake) }),
         ...(o.minReputerStake === undefined ? {} : { minReputerStake: String(o.minReputerStake) }),
       }
+    }
     case 'fund-topic':
       return { topicId: need(o.topic, '--topic'), amount: amount() }
+  }
+}
+
+/** A topic file, checked like any topic file, as the JSON a create-topic transaction carries. */
+async function definitionOf(file: string, cwd: string): Promise<{ config: TopicConfig; json: string }> {
+  try {
+    const config = await loadTopicConfig(resolve(cwd, file))
+    return { config, json: JSON.stringify(topicDefinition(config)) }
+  } catch (err) {
+    if (err instanceof TopicConfigError) throw new InputError(err.message)
+    throw err
   }
 }

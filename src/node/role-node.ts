@@ -82,8 +82,15 @@ export class RoleNode {
     readonly role: Role,
     readonly node: ChorusNode,
     readonly chain: ChainService,
-    readonly services: readonly Service[],
+    private readonly running: Service[],
   ) {}
+
+  /** The chain service first, then the role services. */
+  get services(): readonly Service[] {
+    return this.running
+  }
+
+  private rolesStarted = false
 
   /** Start the transport; `start()` starts the chain and the role services. */
   static async create(options: RoleNodeOptions): Promise<RoleNode> {
@@ -121,7 +128,16 @@ export class RoleNode {
         maxClockSkewMs: bft.maxClockSkewMs ?? 2000,
       })
       const chainService = new ChainService(driver, store)
-      const roleServices = options.role === 'coordinator' ? [] : roleServicesOf(options, options.role, node, driver)
+      const served = options.topics.filter((t) => options.serves === undefined || options.serves.includes(t.config.id))
+      const roleServices =
+        options.role === 'coordinator'
+          ? []
+          : roleServicesOf(options.role, served, {
+              node,
+              driver,
+              groundTruth: options.groundTruth,
+              models: options.models,
+            })
       return new RoleNode(options.role, node, chainService, [chainService, ...roleServices])
     } catch (err) {
       store.close()
@@ -149,28 +165,47 @@ export class RoleNode {
   }
 
   startRoles(): void {
-    for (const s of this.services) if (s !== this.chain) s.start()
+    this.rolesStarted = true
+    for (const s of this.running) if (s !== this.chain) s.start()
+  }
+
+  /**
+   * Work on one more topic (a worker or reputer of a topic created by transaction after this
+   * node started): its service starts at once if the roles have.
+   */
+  addTopic(topic: TopicRuntime, truth: GroundTruthSource, model?: WorkerModel): void {
+    if (this.role === 'coordinator') throw new Error('a coordinator has no topic services')
+    const [service] = roleServicesOf(this.role, [topic], {
+      node: this.node,
+      driver: this.driver,
+      groundTruth: new Map([[topic.config.id, truth]]),
+      models: model === undefined ? undefined : new Map([[topic.config.id, model]]),
+    })
+    this.running.push(service)
+    if (this.rolesStarted) service.start()
   }
 
   async stop(): Promise<void> {
-    for (const s of [...this.services].reverse()) await s.stop()
+    for (const s of [...this.running].reverse()) await s.stop()
     await this.node.stop()
   }
 }
 
-function roleServicesOf(
-  options: RoleNodeOptions,
-  role: 'worker' | 'reputer',
-  node: ChorusNode,
-  driver: ConsensusDriver,
-): Service[] {
-  const served = options.topics.filter((t) => options.serves === undefined || options.serves.includes(t.config.id))
+interface RoleParts {
+  readonly node: ChorusNode
+  readonly driver: ConsensusDriver
+  readonly groundTruth: ReadonlyMap<string, GroundTruthSource>
+  readonly models?: ReadonlyMap<string, WorkerModel>
+}
+
+function roleServicesOf(role: 'worker' | 'reputer', served: readonly TopicRuntime[], parts: RoleParts): Service[] {
+  const { node, driver } = parts
   return served.map((topic) => {
     const id = topic.config.id
-    const truth = options.groundTruth.get(id)
+    const truth = parts.groundTruth.get(id)
     if (truth === undefined) throw new Error(`the ${role} of topic ${id} needs a ground-truth source`)
     if (role === 'worker') {
-      const model = options.models?.get(id)
+      const model = parts.models?.get(id)
       if (model === undefined) throw new Error(`the worker of topic ${id} needs a model`)
       const history = new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction)
       return new WorkerService(node, topic, model, history, driver.events)

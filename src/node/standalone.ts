@@ -95,8 +95,10 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
   const { genesis } = o.network
   const genesisTime = genesis.genesisTime as number
   const served = o.topics ?? o.network.topics.map((t) => t.id)
-  for (const id of served)
-    if (!o.network.topics.some((t) => t.id === id)) throw new NodeStartError(`topic ${id} is not in the genesis`)
+  if (o.role === 'coordinator' && o.topics !== undefined)
+    throw new NodeStartError('a coordinator runs every topic; --topic is for workers and reputers')
+  // A topic not in the genesis must be created by transaction; the node waits for it once in sync.
+  const created = served.filter((id) => !o.network.topics.some((t) => t.id === id))
   const runtimes: TopicRuntime[] = o.network.topics.map((config) => ({
     config,
     clock: new EpochClock(genesisTime, config.epochMs),
@@ -152,6 +154,7 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
       node.startChain()
       if (o.role !== 'coordinator') {
         await syncToPresent(node, o)
+        for (const id of created) await addCreatedTopic(node, o, id, closers)
         await register(node, o, served)
       }
       watchEpochs(node, o, served)
@@ -200,6 +203,33 @@ async function syncToPresent(node: RoleNode, o: StandaloneOptions): Promise<void
   }
   await untilCommit(node, o, present, 60_000 + 10 * longest, 'the chain to reach the present')
   o.report({ type: 'synced', height: node.driver.chain.height })
+}
+
+/** Work on a topic created by transaction: wait until the chain runs it, then add its service. */
+async function addCreatedTopic(
+  node: RoleNode,
+  o: StandaloneOptions,
+  id: string,
+  closers: (() => Promise<void> | void)[],
+): Promise<void> {
+  const longest = Math.max(...o.network.topics.map((t) => t.epochMs))
+  await untilCommit(
+    node,
+    o,
+    () => node.driver.chain.topics.has(id),
+    10 * longest + 20_000,
+    `topic ${id} to exist (created by transaction)`,
+  )
+  const config = node.driver.chain.topics.get(id)?.config
+  if (config === undefined) throw new NodeStartError(`topic ${id} does not exist`)
+  const truth = await createGroundTruth(config.groundTruth, { baseDir: o.network.baseDir })
+  closers.push(() => truth.close?.())
+  const model = o.role === 'worker' ? createModel(o.model ?? DEFAULT_MODEL, { groundTruth: truth }) : undefined
+  node.addTopic(
+    { config, clock: new EpochClock(o.network.genesis.genesisTime as number, config.epochMs) },
+    truth,
+    model,
+  )
 }
 
 /** Stake and register where the ledger does not list this key yet; wait until that commits. */

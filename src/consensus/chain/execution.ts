@@ -29,6 +29,7 @@ import {
   type LedgerTx,
   type Settlement,
 } from '../ledger/index.js'
+import { createdTopicOf } from './created-topics.js'
 import { stateHash } from './state-hash.js'
 import { topicStep } from './topic-step.js'
 
@@ -260,6 +261,12 @@ export function computeBlock(
   outcome.txResults.forEach((r, i) => {
     if (!r.ok) fail(`tx #${i} is rejected: ${r.reason}`)
   })
+  txs.forEach((tx, i) => {
+    const created = createdTopicOf(tx)
+    if (created === undefined) return
+    if ('invalid' in created) fail(`tx #${i}: ${created.invalid}`)
+    topics.set(created.id, newTopicChain(created, prev.genesisTimeMs, draft.timeMs))
+  })
   const block: Block = {
     chainId: prev.chainId,
     height: draft.height,
@@ -361,6 +368,17 @@ export function recompute(
 }
 
 /** The state at height 0: the genesis ledger, every topic new. Its hash is the genesis hash. */
+/** A topic created at `timeMs`: its epochs start after the one open then. */
+function newTopicChain(config: TopicConfig, genesisTimeMs: number, timeMs: number): TopicChain {
+  return {
+    config,
+    state: emptyTopicState(),
+    unsettled: [],
+    participants: new Map(),
+    lastEpoch: Math.floor((timeMs - genesisTimeMs) / config.epochMs),
+  }
+}
+
 export function genesisChainState(genesis: Genesis, topics: readonly TopicConfig[]): ChainState {
   if (genesis.genesisTime === null) throw new Error('genesis time is not set')
   const ledger = initialState(genesis)

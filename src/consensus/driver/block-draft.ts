@@ -20,6 +20,7 @@ import {
 import { applyTx, isRegistered, readSignedTx } from '../ledger/index.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import type { MessagePool } from '../pool/message-pool.js'
+import { createdTopicOf } from '../chain/created-topics.js'
 
 export interface DraftOptions {
   readonly height: number
@@ -117,6 +118,11 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
     const r = applyTx(ledger, read.tx, { height: opts.height, epoch: opts.ledgerEpoch })
     if (!r.ok) {
       rejectedTxs.push({ id, reason: `${r.code}: ${r.reason}` })
+      continue
+    }
+    const created = createdTopicOf(read.tx)
+    if (created !== undefined && 'invalid' in created) {
+      rejectedTxs.push({ id, reason: `BAD_DEFINITION: ${created.invalid}` })
       continue
     }
     ledger = r.state

@@ -105,6 +105,8 @@ export class ConsensusDriver {
   /** Inputs wait here while an action (building, verifying, storing) is under way. */
   private queue: Promise<void> = Promise.resolve()
   private readonly fetch: BackgroundFetch
+  /** Topics whose channels this member pools (genesis topics, then those created by transaction). */
+  private readonly pooledTopics = new Set<string>()
 
   constructor(private readonly o: DriverOptions) {
     this.chainState = o.chain
@@ -176,10 +178,8 @@ export class ConsensusDriver {
     const network = this.o.network
     // A member pools what blocks are made of; a follower fetches what a committed block names.
     if (this.isMember()) {
-      for (const t of this.o.topics) {
-        for (const kind of ['inferences', 'forecasts', 'losses'] as const)
-          network.subscribe(topicChannel(t.config.id, kind), (m) => this.pooled(m))
-      }
+      for (const t of this.o.topics) this.poolTopic(t.config.id)
+      for (const id of this.chainState.topics.keys()) this.poolTopic(id)
       network.subscribe(globalChannel('tx'), (m) => this.pooled(m))
     } else {
       // Relayed only: a joiner's transactions reach the members through whichever node it knows.
@@ -202,6 +202,14 @@ export class ConsensusDriver {
   stop(): void {
     this.stopped = true
     this.timers.clear()
+  }
+
+  /** Pool a topic's inferences, forecasts and loss bundles (a member, once per topic). */
+  private poolTopic(topicId: string): void {
+    if (this.pooledTopics.has(topicId)) return
+    this.pooledTopics.add(topicId)
+    for (const kind of ['inferences', 'forecasts', 'losses'] as const)
+      this.o.network.subscribe(topicChannel(topicId, kind), (m) => this.pooled(m))
   }
 
   private pooled({ envelope, id, bytes }: DeliveredMessage): void {
@@ -483,6 +491,8 @@ export class ConsensusDriver {
       includedEvidence: block.evidence.map((e) => blockHash(e)),
     })
     this.chainState = { ...next, lastCommit: certificate }
+    // A topic created by a transaction of this block: its messages start coming.
+    if (this.isMember()) for (const id of this.chainState.topics.keys()) this.poolTopic(id)
     this.pool.dropTxs(new Set(block.txs.map((b) => toHex(messageId(b)))))
     for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
     // Keep what already arrived for the next height.

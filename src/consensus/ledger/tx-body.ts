@@ -35,6 +35,8 @@ export const TX_BODY_SCHEMAS = {
     epochMs: z.number().int().min(50).max(86_400_000),
     minWorkerStake: amount.optional(),
     minReputerStake: amount.optional(),
+    /** The topic file's object as JSON; with it the chain runs the topic (chain/created-topics.ts). */
+    definition: z.string().max(6000).optional(),
   }),
   'fund-topic': z.strictObject({ topicId, amount }),
 } as const satisfies { readonly [K in TxKind]: z.ZodType }
