@@ -16,6 +16,9 @@ import { SummaryAccumulator, type Summary } from '../roles/summary.js'
 import { loadTopicConfig, TopicConfigError, type TopicConfig } from '../topic/config.js'
 import { packageFile } from '../util/package-files.js'
 import { serveApi } from '../node/api-node.js'
+import { loadNetworkGenesis } from '../node/genesis-file.js'
+import { readNetwork } from '../node/network-files.js'
+import { existsSync } from 'node:fs'
 import { collect, EXIT, hostPort, InputError, intAtLeast, type CommandIo, type CommandSpec } from './command.js'
 
 const DEFAULT_TOPIC_FILE = 'configs/topics/default.json'
@@ -174,7 +177,12 @@ async function runCluster(
       })
       cluster = runningProcesses(started)
     } else {
+      // A data dir that holds a network runs that network again, from its stores.
+      const resume = existsSync(join(networkDir, 'genesis.json')) ? await readNetwork(networkDir) : undefined
+      if (resume !== undefined)
+        topics = [...(await loadNetworkGenesis({ from: resume.genesisPath, cwd: io.cwd })).topics]
       const started = await LocalCluster.start({
+        resume,
         topics,
         workers: a.workers,
         reputers: a.reputers,
@@ -196,6 +204,8 @@ async function runCluster(
     if (err instanceof ProcessClusterError) throw new InputError(err.message)
     throw err
   }
+  // The topics the network runs (a network run again brings its own).
+  topics = cluster.topics.map((t) => t.config)
   const modelOf = { get: (id: string): string | undefined => cluster.modelOf(id) }
   const warmup = a.warmup ?? Math.min(10, Math.floor(a.epochs / 4))
   const summaries = new Map(topics.map((t) => [t.id, new SummaryAccumulator(t.lossFunction, warmup, topics.length)]))

@@ -14,7 +14,8 @@ import type { CommitEvent } from '../consensus/driver/driver.js'
 import type { CoordinatorFault } from '../adversary/coordinator.js'
 import { buildLocalGenesis, genesisHash, genesisToJson, type Genesis } from '../consensus/ledger/index.js'
 import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
-import { generateIdentity, LOOPBACK_TUNING, saveIdentity, type NodeIdentity } from '../p2p/index.js'
+import { generateIdentity, loadIdentity, LOOPBACK_TUNING, saveIdentity, type NodeIdentity } from '../p2p/index.js'
+import type { NetworkFiles } from '../node/network-files.js'
 import { toHex, VerifiedMessageCache } from '../wire/index.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import type { EpochDecision } from '../roles/decisions.js'
@@ -68,6 +69,11 @@ export interface ClusterOptions {
   readonly timeouts?: Timeouts
   /** Aborts the start between members: the members started so far are stopped, and start throws. */
   readonly signal?: AbortSignal
+  /**
+   * Run a network written before (by this cluster with `networkDir`, or by `chorus init`)
+   * again: its genesis and keys instead of new ones; `topics` must be the genesis topics.
+   */
+  readonly resume?: NetworkFiles
 }
 
 /** The start of a cluster was aborted (its signal fired); nothing of it is left running. */
@@ -141,8 +147,13 @@ export class LocalCluster {
     }
     if (counts.coordinator < 1) throw new Error('a cluster needs at least one coordinator')
     const specs: MemberSpec[] = []
-    for (const role of ['coordinator', 'reputer', 'worker'] as const)
-      for (let i = 0; i < counts[role]; i++) specs.push({ role })
+    if (options.resume !== undefined) {
+      for (const key of options.resume.keys)
+        if (key.role !== 'faucet') specs.push({ role: key.role, identity: await loadIdentity(key.file) })
+    } else {
+      for (const role of ['coordinator', 'reputer', 'worker'] as const)
+        for (let i = 0; i < counts[role]; i++) specs.push({ role })
+    }
     specs.push(...(options.extraMembers ?? []))
     const planned: Planned[] = []
     let workerIndex = 0
@@ -153,7 +164,7 @@ export class LocalCluster {
         index: spec.role === 'worker' ? workerIndex++ : 0,
       })
 
-    const genesisMs = Date.now() + (options.startDelayMs ?? 800)
+    const genesisMs = options.resume?.genesis.genesisTime ?? Date.now() + (options.startDelayMs ?? 800)
     const topics = options.topics.map((config) => ({ config, clock: new EpochClock(genesisMs, config.epochMs) }))
     const groundTruth = new Map<string, GroundTruthSource>()
     for (const t of options.topics)
@@ -162,31 +173,36 @@ export class LocalCluster {
     const serves = (p: Planned, topicId: string): boolean =>
       p.spec.topics === undefined || p.spec.topics.includes(topicId)
     const ofRole = (role: Role): Planned[] => planned.filter((p) => p.spec.role === role)
-    const faucet = await generateIdentity()
-    const genesis = buildLocalGenesis({
-      chainId: options.chainId ?? DEFAULT_CHAIN_ID,
-      genesisTime: genesisMs,
-      faucet: toHex(faucet.publicKey),
-      committee: ofRole('coordinator').map(idOf),
-      workers: ofRole('worker').map(idOf),
-      reputers: ofRole('reputer').map(idOf),
-      topics: options.topics.map((t) => ({
-        id: t.id,
-        epochMs: t.epochMs,
-        definition: topicDefinition(t),
-        rules: topicRulesHash(topicRulesOf(t)),
-        workers: ofRole('worker')
-          .filter((p) => serves(p, t.id))
-          .map(idOf),
-        reputers: ofRole('reputer')
-          .filter((p) => serves(p, t.id))
-          .map(idOf),
-      })),
-    })
+    const faucet =
+      options.resume === undefined ? await generateIdentity() : await loadIdentity(options.resume.faucetKey)
+    const genesis =
+      options.resume?.genesis ??
+      buildLocalGenesis({
+        chainId: options.chainId ?? DEFAULT_CHAIN_ID,
+        genesisTime: genesisMs,
+        faucet: toHex(faucet.publicKey),
+        committee: ofRole('coordinator').map(idOf),
+        workers: ofRole('worker').map(idOf),
+        reputers: ofRole('reputer').map(idOf),
+        topics: options.topics.map((t) => ({
+          id: t.id,
+          epochMs: t.epochMs,
+          definition: topicDefinition(t),
+          rules: topicRulesHash(topicRulesOf(t)),
+          workers: ofRole('worker')
+            .filter((p) => serves(p, t.id))
+            .map(idOf),
+          reputers: ofRole('reputer')
+            .filter((p) => serves(p, t.id))
+            .map(idOf),
+        })),
+      })
     const cluster = new LocalCluster(topics, groundTruth, genesis, options, planned, faucet)
     try {
-      if (options.networkDir !== undefined)
-        cluster.networkFiles = await writeNetworkFiles(options.networkDir, genesis, faucet)
+      if (options.resume !== undefined)
+        cluster.networkFiles = { genesis: options.resume.genesisPath, faucetKey: options.resume.faucetKey }
+      else if (options.networkDir !== undefined)
+        cluster.networkFiles = await writeNetworkFiles(options.networkDir, genesis, faucet, planned)
       for (const p of planned) {
         if (options.signal?.aborted === true) throw new ClusterStartAborted('the cluster start was aborted')
         if (p.spec.start !== false) await cluster.startMember(p)
@@ -296,14 +312,22 @@ export class LocalCluster {
   }
 }
 
+/** The network as `chorus init` lays it out (genesis, a key per member, the faucet), to run it again. */
 async function writeNetworkFiles(
   dir: string,
   genesis: Genesis,
   faucet: NodeIdentity,
+  planned: readonly Planned[],
 ): Promise<{ readonly genesis: string; readonly faucetKey: string }> {
   const files = { genesis: join(dir, 'genesis.json'), faucetKey: join(dir, 'keys', 'faucet.key') }
   await mkdir(dir, { recursive: true })
   await writeFile(files.genesis, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
   await saveIdentity(files.faucetKey, faucet)
+  const counts = new Map<Role, number>()
+  for (const p of planned) {
+    const n = (counts.get(p.spec.role) ?? 0) + 1
+    counts.set(p.spec.role, n)
+    await saveIdentity(join(dir, 'keys', `${p.spec.role}-${n}.key`), p.identity)
+  }
   return files
 }

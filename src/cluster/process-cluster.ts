@@ -7,11 +7,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { checkConservation } from '../consensus/ledger/index.js'
 import { loadNetworkGenesis } from '../node/genesis-file.js'
-import { writeNetwork, type NetworkFiles, type NetworkKey } from '../node/network-files.js'
+import { readNetwork, writeNetwork, type NetworkFiles, type NetworkKey } from '../node/network-files.js'
 import { RoleNode } from '../node/role-node.js'
 import { generateIdentity, LOOPBACK_TUNING } from '../p2p/index.js'
 import { decisionsOfBlock } from '../roles/decisions.js'
@@ -84,20 +85,24 @@ export class ProcessCluster {
   static async start(options: ProcessClusterOptions): Promise<ProcessCluster> {
     // Time for every process to start before epoch 0 (about a second of CPU each, from source).
     const nodes = options.coordinators + options.workers + options.reputers
-    const files = await writeNetwork({
-      dir: options.dir,
-      coordinators: options.coordinators,
-      workers: options.workers,
-      reputers: options.reputers,
-      topics: options.topics,
-      chainId: 'chorus-local',
-      genesisTime: Date.now() + 3000 + 600 * nodes,
-    })
+    // A directory holding a network already: run that network again (its nodes resume from their stores).
+    const files = existsSync(join(options.dir, 'genesis.json'))
+      ? await readNetwork(options.dir)
+      : await writeNetwork({
+          dir: options.dir,
+          coordinators: options.coordinators,
+          workers: options.workers,
+          reputers: options.reputers,
+          topics: options.topics,
+          chainId: 'chorus-local',
+          genesisTime: Date.now() + 3000 + 600 * nodes,
+        })
     const genesisTime = files.genesis.genesisTime as number
-    const topics = options.topics.map((config) => ({ config, clock: new EpochClock(genesisTime, config.epochMs) }))
+    // The genesis says which topics run (on a network run again, not the options).
+    const configs = (await loadNetworkGenesis({ from: files.genesisPath, cwd: options.dir })).topics
+    const topics = configs.map((config) => ({ config, clock: new EpochClock(genesisTime, config.epochMs) }))
     const groundTruth = new Map<string, GroundTruthSource>()
-    for (const t of options.topics)
-      groundTruth.set(t.id, await createGroundTruth(t.groundTruth, { baseDir: options.baseDir }))
+    for (const t of configs) groundTruth.set(t.id, await createGroundTruth(t.groundTruth, { baseDir: options.baseDir }))
     const cluster = new ProcessCluster(files, topics, groundTruth, options)
     try {
       await cluster.startAll()

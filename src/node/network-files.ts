@@ -3,11 +3,11 @@
  * `genesis.json` (every topic's definition embedded, a faucet account, a start time) and one
  * key file per node under `keys/` (`coordinator-1.key`, `worker-1.key`, ..., `faucet.key`).
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
-import { buildLocalGenesis, genesisHash, genesisToJson, type Genesis } from '../consensus/ledger/index.js'
-import { generateIdentity, saveIdentity } from '../p2p/index.js'
+import { buildLocalGenesis, genesisHash, genesisToJson, loadGenesis, type Genesis } from '../consensus/ledger/index.js'
+import { generateIdentity, loadIdentity, saveIdentity } from '../p2p/index.js'
 import { topicDefinition, type TopicConfig } from '../topic/config.js'
 import { toHex } from '../wire/index.js'
 
@@ -86,4 +86,27 @@ export async function writeNetwork(plan: NetworkPlan): Promise<NetworkFiles> {
     keys,
     faucetKey: join(keysDir, 'faucet.key'),
   }
+}
+
+const KEY_FILE = /^(coordinator|worker|reputer)-(\d+)\.key$/
+
+/** A network written by `writeNetwork` (or `chorus init`), read back: to run it again. */
+export async function readNetwork(dir: string): Promise<NetworkFiles> {
+  const genesisPath = join(dir, 'genesis.json')
+  const genesis = await loadGenesis(genesisPath)
+  const keysDir = join(dir, 'keys')
+  const keys: NetworkKey[] = []
+  for (const name of (await readdir(keysDir)).sort()) {
+    const m = KEY_FILE.exec(name) ?? (name === 'faucet.key' ? ['', 'faucet', '1'] : null)
+    if (m === null) continue
+    const file = join(keysDir, name)
+    keys.push({
+      role: m[1] as KeyRole,
+      index: Number(m[2]),
+      file,
+      participantId: toHex((await loadIdentity(file)).publicKey),
+    })
+  }
+  keys.sort((a, b) => (a.role === b.role ? a.index - b.index : a.role < b.role ? -1 : 1))
+  return { dir, genesisPath, genesis, hash: genesisHash(genesis), keys, faucetKey: join(keysDir, 'faucet.key') }
 }
