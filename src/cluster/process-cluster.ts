@@ -132,6 +132,32 @@ export class ProcessCluster {
     )
     this.abortIfAsked()
     await this.observe()
+    await this.presentChain()
+  }
+
+  /**
+   * Wait until the chain commits one epoch at a time again: nodes that took long to start
+   * leave a backlog of epochs the first blocks commit without inferences, and a run counts
+   * from the present, not from those.
+   */
+  private presentChain(): Promise<void> {
+    const node = this.observer as RoleNode
+    const longest = Math.max(...this.topics.map((t) => t.config.epochMs))
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        node.driver.events.off('commit', onCommit)
+        resolve()
+      }
+      const onCommit = (c: { block: { timeMs: number; topicEpochs: readonly { topicId: string }[] } }): void => {
+        const perTopic = new Set(c.block.topicEpochs.map((e) => e.topicId)).size
+        if (c.block.topicEpochs.length === perTopic && c.block.timeMs >= Date.now() - 2 * longest) done()
+      }
+      // A chain that never gets there is the run's to report, not the start's.
+      const timer = setTimeout(done, 30 * longest + 30_000)
+      node.driver.events.on('commit', onCommit)
+      this.options.signal?.addEventListener('abort', done, { once: true })
+    })
   }
 
   private abortIfAsked(): void {
