@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { chorus, startChorus, type Running } from '../utils/cli.js'
+import { chorus, startChorus, startSmallCluster, type Running } from '../utils/cli.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'chorus-create-topic-'))
 const running: Running[] = []
@@ -22,25 +22,8 @@ const parse = (line: string): Record<string, unknown> => JSON.parse(line) as Rec
 
 describe('a topic created by transaction', () => {
   it('commits epochs with a joined worker and is settled by a joined reputer', async () => {
-    const cluster = startChorus([
-      'cluster',
-      '--epochs',
-      '0',
-      '--json',
-      '--coordinators',
-      '2',
-      '--workers',
-      '1',
-      '--reputers',
-      '1',
-    ])
+    const { cluster, ready } = await startSmallCluster()
     running.push(cluster)
-    const ready = parse(await cluster.line((l) => l.includes('"type":"ready"'))) as {
-      api: string
-      bootstrap: string[]
-      genesis: string
-      faucetKey: string
-    }
     const definition = join(tmp, 'beta.json')
     writeFileSync(definition, JSON.stringify({ id: 'beta', name: 'beta', epochMs: 400, groundTruth: 'synthetic:9' }))
     const bad = join(tmp, 'bad.json')

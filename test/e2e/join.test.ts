@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { chorus, ROOT, startChorus, type Running } from '../utils/cli.js'
+import { chorus, ROOT, startChorus, startSmallCluster, type Running } from '../utils/cli.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'chorus-join-'))
 const running: Running[] = []
@@ -19,33 +19,13 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true })
 })
 
-interface Ready {
-  readonly api: string
-  readonly bootstrap: string[]
-  readonly genesis: string
-  readonly genesisHash: string
-  readonly faucetKey: string
-}
-
 const parse = (line: string): Record<string, unknown> => JSON.parse(line) as Record<string, unknown>
 const MODEL = `cmd:${process.execPath} ${join(ROOT, 'test/fixtures/last-value-model.mjs')}`
 
 describe('a worker joins a running network', () => {
   it('registers by transaction, works, earns, and resumes after a kill without registering again', async () => {
-    const cluster = startChorus([
-      'cluster',
-      '--epochs',
-      '0',
-      '--json',
-      '--coordinators',
-      '2',
-      '--workers',
-      '1',
-      '--reputers',
-      '1',
-    ])
+    const { cluster, ready } = await startSmallCluster()
     running.push(cluster)
-    const ready = parse(await cluster.line((l) => l.includes('"type":"ready"'))) as unknown as Ready
     expect(ready.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
 
     const key = join(tmp, 'joiner.key')

@@ -79,3 +79,30 @@ export function alive(pid: number): boolean {
     return false
   }
 }
+
+/** The ready line of `chorus cluster --json`. */
+export interface ClusterReady {
+  readonly api: string
+  readonly bootstrap: string[]
+  readonly genesis: string
+  readonly genesisHash: string
+  readonly faucetKey: string
+}
+
+/** A small `chorus cluster` (2 coordinators, 1 worker, 1 reputer) until stopped, and its ready line. */
+export async function startSmallCluster(): Promise<{ cluster: Running; ready: ClusterReady }> {
+  const cluster = startChorus([
+    'cluster',
+    '--epochs',
+    '0',
+    '--json',
+    '--coordinators',
+    '2',
+    '--workers',
+    '1',
+    '--reputers',
+    '1',
+  ])
+  const line = await cluster.line((l) => l.includes('"type":"ready"'))
+  return { cluster, ready: JSON.parse(line) as ClusterReady }
+}
