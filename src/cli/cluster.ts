@@ -42,7 +42,8 @@ export const command: CommandSpec = {
   define(cmd) {
     cmd
       .description(
-        'Runs coordinators, workers and reputers as real libp2p nodes on 127.0.0.1 in this process, ' +
+        'Runs coordinators, workers and reputers as real libp2p nodes on 127.0.0.1 (in this process, or one ' +
+          'process per node with --mode process), ' +
           'prints a line per decided epoch and topic, then a summary of the losses after warm-up.',
       )
       .option('--workers <n>', 'workers, each with a built-in model', intAtLeast(1), 6)
@@ -162,6 +163,7 @@ async function runCluster(
   networkDir: string,
 ): Promise<number> {
   let cluster: RunningCluster
+  let resumed = false
   try {
     if (a.mode === 'process') {
       const started = await ProcessCluster.start({
@@ -179,6 +181,7 @@ async function runCluster(
     } else {
       // A data dir that holds a network runs that network again, from its stores.
       const resume = existsSync(join(networkDir, 'genesis.json')) ? await readNetwork(networkDir) : undefined
+      resumed = resume !== undefined
       if (resume !== undefined)
         topics = [...(await loadNetworkGenesis({ from: resume.genesisPath, cwd: io.cwd })).topics]
       const started = await LocalCluster.start({
@@ -211,7 +214,12 @@ async function runCluster(
   const summaries = new Map(topics.map((t) => [t.id, new SummaryAccumulator(t.lossFunction, warmup, topics.length)]))
   const decided = new Map(topics.map((t) => [t.id, 0]))
   // The run starts at the first epoch every member took part in (and a truth was known).
-  const firstEpoch = Math.max(...topics.map((t) => cluster.firstFullEpoch(t.id)))
+  // A network run again first commits the epochs it was off (without inferences): count from the present.
+  if (resumed) await untilPresent(cluster, io.signal)
+  const firstEpoch = Math.max(
+    ...topics.map((t) => cluster.firstFullEpoch(t.id)),
+    ...cluster.topics.map((t) => (resumed ? t.clock.current() + 1 : 0)),
+  )
   const lastEpoch = a.epochs === 0 ? Number.POSITIVE_INFINITY : firstEpoch + a.epochs - 1
   const info = cluster.ready()
   const ready = {
@@ -324,13 +332,39 @@ async function runCluster(
 const round = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? Math.round(x * 10) / 10 : null)
 
 /** How another process joins this network (printed by a cluster that runs until Ctrl-C). */
-function joinHint(ready: { bootstrap: readonly string[]; genesis: string | null; faucetKey: string | null }): string {
+function joinHint(ready: {
+  api: string | null
+  bootstrap: readonly string[]
+  genesis: string | null
+  faucetKey: string | null
+}): string {
   if (ready.genesis === null) return ''
   return [
-    'ready: the network runs until Ctrl-C. To join it from another terminal:',
+    `ready: the network runs until Ctrl-C${ready.api === null ? '' : `; its consumer API is ${ready.api}`}.`,
+    'To join it from another terminal, fund a key from the faucet and start a node:',
+    '  chorus keys generate --key my.key',
+    `  chorus tx transfer --key ${ready.faucetKey} --to my.key --amount 20tok --api ${ready.api ?? 'URL'}`,
     `  chorus node --role worker --genesis ${ready.genesis} --bootstrap ${ready.bootstrap[0]} \\`,
     '    --key my.key --data-dir my-node --stake 10tok --model builtin:ema:0.3',
-    `  (fund my.key first from the faucet key ${ready.faucetKey})`,
     '',
   ].join('\n')
+}
+
+/** Resolve once the cluster commits one epoch per topic near the present (bounded; aborts with the run). */
+function untilPresent(cluster: RunningCluster, signal: AbortSignal): Promise<void> {
+  const longest = Math.max(...cluster.topics.map((t) => t.config.epochMs))
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      cluster.events.off('commit', onCommit)
+      resolve()
+    }
+    const onCommit = ({ block }: { block: { timeMs: number; topicEpochs: readonly { topicId: string }[] } }): void => {
+      const topics = new Set(block.topicEpochs.map((e) => e.topicId)).size
+      if (block.topicEpochs.length === topics && block.timeMs >= Date.now() - 2 * longest) done()
+    }
+    const timer = setTimeout(done, 30 * longest + 30_000)
+    cluster.events.on('commit', onCommit)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }

@@ -48,3 +48,5 @@ const io: CommandIo = {
 }
 // exitCode rather than exit(): lets a large stdout write finish before the process ends.
 process.exitCode = await runCli(process.argv.slice(2), io, onSignals)
+// A watched stdin would keep a finished command (one that failed at start, say) alive.
+if (process.env.CHORUS_STOP_WITH_STDIN === '1') process.stdin.destroy()

@@ -7,7 +7,7 @@ import { resolve } from 'node:path'
 import { GenesisError } from '../consensus/ledger/index.js'
 import { loadNetworkGenesis } from '../node/genesis-file.js'
 import { NodeStartError, startStandaloneNode, type NodeReport } from '../node/standalone.js'
-import type { Role } from '../node/role-node.js'
+import { ChainRestoreError, type Role } from '../node/role-node.js'
 import { IdentityError, loadOrCreateIdentity } from '../p2p/index.js'
 import { GroundTruthError } from '../roles/ground-truth/errors.js'
 import { ModelSpecError } from '../roles/models/errors.js'
@@ -118,7 +118,8 @@ async function run(o: NodeOptions, io: CommandIo): Promise<number> {
       err instanceof GroundTruthError ||
       err instanceof ModelSpecError ||
       err instanceof TopicConfigError ||
-      err instanceof StoreError
+      err instanceof StoreError ||
+      err instanceof ChainRestoreError
     )
       throw new InputError(err.message)
     if (isAddressInUse(err)) throw new InputError(`cannot listen on ${(o.listen ?? []).join(', ')}: address in use`)

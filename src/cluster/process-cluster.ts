@@ -239,9 +239,13 @@ export class ProcessCluster {
       addrs: [],
     }
     this.children.push(entry)
-    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) =>
-      this.options.onChildError?.(name, line),
-    )
+    // The last lines a child printed on stderr: its reason, if it ends before it is up.
+    const stderr: string[] = []
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
+      stderr.push(line)
+      if (stderr.length > 5) stderr.shift()
+      this.options.onChildError?.(name, line)
+    })
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -252,7 +256,8 @@ export class ProcessCluster {
       )
       child.once('exit', (code, signal) => {
         clearTimeout(timer)
-        reject(new ProcessClusterError(`${name} exited (${signal ?? `status ${code}`}) before it was up`))
+        const why = stderr.length > 0 ? `: ${stderr.join(' / ')}` : ''
+        reject(new ProcessClusterError(`${name} exited (${signal ?? `status ${code}`}) before it was up${why}`))
       })
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
         let report: {

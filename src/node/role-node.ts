@@ -61,6 +61,11 @@ type Service = WorkerService | ReputerService | ChainService
  * adopting and re-executing what the committee commits. Either way the node holds the
  * committed state its admission rules and its roles read.
  */
+/** A store that cannot be replayed on this genesis: another network's data dir, or a damaged one. */
+export class ChainRestoreError extends Error {
+  override readonly name = 'ChainRestoreError'
+}
+
 export class ChainService {
   constructor(
     readonly driver: ConsensusDriver,
@@ -102,7 +107,14 @@ export class RoleNode {
     const store = ChainStore.open(bft.dataDir ?? ':memory:')
     let driver: ConsensusDriver | undefined
     try {
-      const restored = restoreChain(store, bft.genesis, configs)
+      let restored: ReturnType<typeof restoreChain>
+      try {
+        restored = restoreChain(store, bft.genesis, configs)
+      } catch (err) {
+        throw new ChainRestoreError(
+          `the store in ${bft.dataDir} holds no chain of this genesis, or a damaged one (${(err as Error).message}); use another data dir`,
+        )
+      }
       const chain = () => driver?.chain ?? restored
       const topics = new Map(options.topics.map((t) => [t.config.id, t]))
       const node = await ChorusNode.create({
