@@ -39,14 +39,41 @@ CREATE TABLE IF NOT EXISTS own_votes (height INTEGER NOT NULL, round INTEGER NOT
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 
-export class ChainStore {
-  private constructor(private readonly db: Database.Database) {}
+/**
+ * A throwaway store (`':memory:'`) is SQLite's anonymous temporary database, not an in-memory
+ * one: its pages beyond the page cache go to a temporary file, which SQLite deletes when the
+ * store is closed (or the process dies). A node without a data dir still keeps every block and
+ * the messages it names (~20 KB a height on the default topic, every node of a local cluster
+ * its own copy), and held in memory that grew by gigabytes an hour; here memory holds the
+ * page cache only.
+ */
+const THROWAWAY = ''
 
-  /** Open (or create) `<dir>/chain.sqlite`. `':memory:'` gives a throwaway store for tests. */
+/**
+ * Page cache of a throwaway store, in KiB (SQLite's default here is 16 MB). Its reads are near
+ * the head of the chain (the last blocks, the messages of the blocks being adopted), so a small
+ * cache serves them, and a local cluster runs a store per node: twelve 16 MB caches would
+ * hold 190 MB of a cluster's memory.
+ */
+const THROWAWAY_CACHE_KIB = 2048
+
+export class ChainStore {
+  /** Prepared statements by SQL text: a fixed set (the constant strings below), prepared once. */
+  private readonly statements = new Map<string, Database.Statement>()
+  private readonly commitTx: (write: CommitWrite) => void
+
+  private constructor(private readonly db: Database.Database) {
+    this.commitTx = db.transaction((w: CommitWrite) => this.writeCommit(w))
+  }
+
+  /**
+   * Open (or create) `<dir>/chain.sqlite`. `':memory:'` gives a throwaway store (tests, and
+   * nodes without a data dir), kept in a temporary file that is deleted on close.
+   */
   static open(dir: string): ChainStore {
     let db: Database.Database
     try {
-      if (dir === ':memory:') db = new Database(':memory:')
+      if (dir === ':memory:') db = new Database(THROWAWAY)
       else {
         mkdirSync(dir, { recursive: true })
         db = new Database(join(dir, 'chain.sqlite'))
@@ -58,6 +85,7 @@ export class ChainStore {
       // (recordOwnVote syncs it): losing it could make the node sign a different vote.
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = NORMAL')
+      if (dir === ':memory:') db.pragma(`cache_size = -${THROWAWAY_CACHE_KIB}`)
       db.exec(SCHEMA)
     } catch (err) {
       throw new StoreError(`cannot open the store in ${dir}: ${(err as Error).message}`)
@@ -69,13 +97,22 @@ export class ChainStore {
     this.db.close()
   }
 
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text)
+    if (statement === undefined) {
+      statement = this.db.prepare(text)
+      this.statements.set(text, statement)
+    }
+    return statement
+  }
+
   latestHeight(): number {
-    const row = this.db.prepare('SELECT MAX(height) AS h FROM blocks').get() as { h: number | null }
+    const row = this.sql('SELECT MAX(height) AS h FROM blocks').get() as { h: number | null }
     return row.h ?? 0
   }
 
   block(height: number): StoredBlock | undefined {
-    const row = this.db.prepare('SELECT height, hash, bytes, certificate FROM blocks WHERE height = ?').get(height) as
+    const row = this.sql('SELECT height, hash, bytes, certificate FROM blocks WHERE height = ?').get(height) as
       | { height: number; hash: Buffer; bytes: Buffer; certificate: Buffer }
       | undefined
     return row === undefined
@@ -84,7 +121,7 @@ export class ChainStore {
   }
 
   stateValue(key: string): Uint8Array | undefined {
-    const row = this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: Buffer } | undefined
+    const row = this.sql('SELECT value FROM state WHERE key = ?').get(key) as { value: Buffer } | undefined
     return row === undefined ? undefined : u8(row.value)
   }
 
@@ -93,28 +130,32 @@ export class ChainStore {
    * the latest one: a gap or a second block at one height is a bug and throws.
    */
   commit(write: CommitWrite): void {
-    const tx = this.db.transaction((w: CommitWrite) => {
-      const expected = this.latestHeight() + 1
-      if (w.height !== expected) throw new StoreError(`block ${w.height} does not follow height ${expected - 1}`)
-      this.db
-        .prepare('INSERT INTO blocks (height, hash, bytes, certificate) VALUES (?, ?, ?, ?)')
-        .run(w.height, w.hash, w.bytes, w.certificate)
-      const put = this.db.prepare(
-        'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      )
-      for (const [key, value] of [...w.state].sort(([a], [b]) => (a < b ? -1 : 1))) put.run(key, value)
-      const msg = this.db.prepare('INSERT OR IGNORE INTO messages (id, bytes) VALUES (?, ?)')
-      for (const [id, bytes] of w.messages ?? []) msg.run(id, bytes)
-      const ev = this.db.prepare('UPDATE evidence SET included_height = ? WHERE id = ?')
-      for (const id of w.includedEvidence ?? []) ev.run(w.height, id)
-      // The log of this height and below is no longer needed once its block is stored.
-      this.db.prepare('DELETE FROM wal WHERE height <= ?').run(w.height)
-    })
-    tx(write)
+    this.commitTx(write)
+  }
+
+  private writeCommit(w: CommitWrite): void {
+    const expected = this.latestHeight() + 1
+    if (w.height !== expected) throw new StoreError(`block ${w.height} does not follow height ${expected - 1}`)
+    this.sql('INSERT INTO blocks (height, hash, bytes, certificate) VALUES (?, ?, ?, ?)').run(
+      w.height,
+      w.hash,
+      w.bytes,
+      w.certificate,
+    )
+    const put = this.sql(
+      'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    )
+    for (const [key, value] of [...w.state].sort(([a], [b]) => (a < b ? -1 : 1))) put.run(key, value)
+    const msg = this.sql('INSERT OR IGNORE INTO messages (id, bytes) VALUES (?, ?)')
+    for (const [id, bytes] of w.messages ?? []) msg.run(id, bytes)
+    const ev = this.sql('UPDATE evidence SET included_height = ? WHERE id = ?')
+    for (const id of w.includedEvidence ?? []) ev.run(w.height, id)
+    // The log of this height and below is no longer needed once its block is stored.
+    this.sql('DELETE FROM wal WHERE height <= ?').run(w.height)
   }
 
   message(idHex: string): Uint8Array | undefined {
-    const row = this.db.prepare('SELECT bytes FROM messages WHERE id = ?').get(idHex) as { bytes: Buffer } | undefined
+    const row = this.sql('SELECT bytes FROM messages WHERE id = ?').get(idHex) as { bytes: Buffer } | undefined
     return row === undefined ? undefined : u8(row.bytes)
   }
 
@@ -124,15 +165,13 @@ export class ChainStore {
    * same votes) instead of voting afresh.
    */
   appendWal(height: number, bytes: Uint8Array): void {
-    this.db
-      .prepare(
-        'INSERT INTO wal (height, seq, bytes) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM wal WHERE height = ?), ?)',
-      )
-      .run(height, height, bytes)
+    this.sql(
+      'INSERT INTO wal (height, seq, bytes) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM wal WHERE height = ?), ?)',
+    ).run(height, height, bytes)
   }
 
   wal(height: number): Uint8Array[] {
-    const rows = this.db.prepare('SELECT bytes FROM wal WHERE height = ? ORDER BY seq').all(height) as {
+    const rows = this.sql('SELECT bytes FROM wal WHERE height = ? ORDER BY seq').all(height) as {
       bytes: Buffer
     }[]
     return rows.map((r) => u8(r.bytes))
@@ -146,34 +185,39 @@ export class ChainStore {
   recordOwnVote(height: number, round: number, step: string, bytes: Uint8Array): void {
     this.db.pragma('synchronous = FULL')
     try {
-      this.db
-        .prepare('INSERT OR IGNORE INTO own_votes (height, round, step, bytes) VALUES (?, ?, ?, ?)')
-        .run(height, round, step, bytes)
+      this.sql('INSERT OR IGNORE INTO own_votes (height, round, step, bytes) VALUES (?, ?, ?, ?)').run(
+        height,
+        round,
+        step,
+        bytes,
+      )
     } finally {
       this.db.pragma('synchronous = NORMAL')
     }
   }
 
   ownVote(height: number, round: number, step: string): Uint8Array | undefined {
-    const row = this.db
-      .prepare('SELECT bytes FROM own_votes WHERE height = ? AND round = ? AND step = ?')
-      .get(height, round, step) as { bytes: Buffer } | undefined
+    const row = this.sql('SELECT bytes FROM own_votes WHERE height = ? AND round = ? AND step = ?').get(
+      height,
+      round,
+      step,
+    ) as { bytes: Buffer } | undefined
     return row === undefined ? undefined : u8(row.bytes)
   }
 
   addEvidence(id: Uint8Array, bytes: Uint8Array): void {
-    this.db.prepare('INSERT OR IGNORE INTO evidence (id, bytes, included_height) VALUES (?, ?, NULL)').run(id, bytes)
+    this.sql('INSERT OR IGNORE INTO evidence (id, bytes, included_height) VALUES (?, ?, NULL)').run(id, bytes)
   }
 
   /** Evidence not yet put into a block, oldest first. */
   pendingEvidence(limit = 16): { id: Uint8Array; bytes: Uint8Array }[] {
-    const rows = this.db
-      .prepare('SELECT id, bytes FROM evidence WHERE included_height IS NULL ORDER BY rowid LIMIT ?')
-      .all(limit) as { id: Buffer; bytes: Buffer }[]
+    const rows = this.sql('SELECT id, bytes FROM evidence WHERE included_height IS NULL ORDER BY rowid LIMIT ?').all(
+      limit,
+    ) as { id: Buffer; bytes: Buffer }[]
     return rows.map((r) => ({ id: u8(r.id), bytes: u8(r.bytes) }))
   }
 
   markEvidenceIncluded(id: Uint8Array, height: number): void {
-    this.db.prepare('UPDATE evidence SET included_height = ? WHERE id = ?').run(height, id)
+    this.sql('UPDATE evidence SET included_height = ? WHERE id = ?').run(height, id)
   }
 }

@@ -77,6 +77,21 @@ export interface ValidationPolicy {
   checkSender?(envelope: Envelope): void
   /** Type-specific checks that need domain state; throw ValidationError to turn it down. Runs after the signature. */
   checkContent?(envelope: Envelope): void
+  /**
+   * Whether messages of this type, topic and epoch (a height, for consensus messages) can no
+   * longer matter to this node: too old for the epoch window (checkEpoch turns them down before
+   * their slot is looked at), or of a height the chain has long passed. The validator then
+   * forgets which signers filled their slots. Without it, slots go only when `slotCapacity`
+   * is reached.
+   */
+  isPast?(message: MessageRef): boolean
+}
+
+/** The (type, topic, epoch) a group of validator slots belongs to. */
+export interface MessageRef {
+  readonly type: MessageType
+  readonly topicId: string
+  readonly epoch: number
 }
 
 export interface ValidationResult {
@@ -87,8 +102,34 @@ export interface ValidationResult {
   readonly id?: Uint8Array
 }
 
+/**
+ * Slots remembered between two sweeps of the ones `isPast` says can go. A sweep asks once per
+ * (type, topic, epoch) group, a few dozen on a busy node, so it costs little per message, and
+ * what a sweep leaves is the slots of the groups still current plus at most this many.
+ */
+export const SLOT_SWEEP_EVERY = 256
+
+interface SlotGroup {
+  readonly key: string
+  readonly ref: MessageRef
+  /** Keys of the slots first filled by a message of this group. */
+  readonly keys: Set<string>
+}
+
+interface FilledSlot {
+  /**
+   * Ids (hex) of the messages that filled the slot: the first, plus for consensus messages one
+   * conflicting message kept as equivocation evidence (more add nothing).
+   */
+  readonly ids: string[]
+  readonly group: SlotGroup
+}
+
 export interface ValidatorOptions {
-  /** Distinct (signer, slot) pairs remembered for replay detection. @default 100000 */
+  /**
+   * Distinct (signer, slot) pairs remembered for replay detection, whatever `isPast` says (a
+   * flood of valid messages pushes out the oldest). @default 100000
+   */
   readonly slotCapacity?: number
   /** Signature results shared with other nodes of this process. @default a cache of its own */
   readonly verifiedCache?: VerifiedMessageCache
@@ -97,11 +138,16 @@ export interface ValidatorOptions {
 export class EnvelopeValidator {
   readonly counters = new Counters<CounterKey>()
   private readonly verifier = new Ed25519Verifier()
+  /** Filled slots by key, oldest first. */
+  private readonly slots = new Map<string, FilledSlot>()
   /**
-   * slot key → ids (hex) of the messages that filled it: the first, plus for consensus
-   * messages one conflicting message kept as equivocation evidence (more add nothing).
+   * The same slots by the (type, topic, epoch) of the message that first filled them, so the
+   * slots of a past epoch or height are forgotten together (`isPast`) rather than kept until
+   * the capacity pushes them out: at a few dozen messages a second, 100,000 slots are 40
+   * minutes of a node's life.
    */
-  private readonly slots = new Map<string, string[]>()
+  private readonly groups = new Map<string, SlotGroup>()
+  private sinceSweep = 0
   private readonly slotCapacity: number
   private readonly verifiedCache: VerifiedMessageCache
 
@@ -178,7 +224,7 @@ export class EnvelopeValidator {
     const id = messageId(bytes)
     const idHex = toHex(id)
     const slotKey = slotKeyOf(envelope)
-    const filledBy = this.slots.get(slotKey)
+    const filledBy = this.slots.get(slotKey)?.ids
     if (filledBy?.includes(idHex) === true) return reject('duplicate', 'this message was already received')
     if (filledBy !== undefined && (spec.onConflict === 'reject' || filledBy.length >= 2)) {
       return reject('duplicate', `signer already sent a different ${envelope.type} for this slot`)
@@ -193,19 +239,65 @@ export class EnvelopeValidator {
     this.policy.checkContent?.(envelope)
 
     // Only a verified message may fill a slot, or a forger could lock honest signers out.
-    if (filledBy === undefined) this.rememberSlot(slotKey, [idHex])
+    if (filledBy === undefined) this.rememberSlot(envelope, slotKey, [idHex])
     else filledBy.push(idHex)
     return { action: 'accept', code: filledBy === undefined ? 'ok' : 'equivocation', envelope, id }
   }
 
   /** Mark a message this node publishes itself, so a replay of it is caught too. */
   recordOwn(envelope: Envelope, id: Uint8Array): void {
-    this.rememberSlot(slotKeyOf(envelope), [toHex(id)])
+    this.rememberSlot(envelope, slotKeyOf(envelope), [toHex(id)])
   }
 
-  private rememberSlot(key: string, ids: string[]): void {
-    if (this.slots.size >= this.slotCapacity) this.slots.delete(this.slots.keys().next().value as string)
-    this.slots.set(key, ids)
+  /** Filled slots remembered (for tests and diagnostics). */
+  get slotsHeld(): number {
+    return this.slots.size
+  }
+
+  private rememberSlot(envelope: Envelope, key: string, ids: string[]): void {
+    const earlier = this.slots.get(key)
+    if (earlier !== undefined) {
+      // Filled again (our own message after a peer's copy): it keeps its place and group.
+      this.slots.set(key, { ids, group: earlier.group })
+      return
+    }
+    if (this.slots.size >= this.slotCapacity) this.forget(this.slots.keys().next().value as string)
+    const groupKey = `${envelope.type}|${envelope.topicId}|${envelope.epoch}`
+    let group = this.groups.get(groupKey)
+    if (group === undefined) {
+      const ref = { type: envelope.type, topicId: envelope.topicId, epoch: envelope.epoch }
+      group = { key: groupKey, ref, keys: new Set() }
+      this.groups.set(groupKey, group)
+    }
+    group.keys.add(key)
+    this.slots.set(key, { ids, group })
+    if (++this.sinceSweep >= SLOT_SWEEP_EVERY) this.forgetPast()
+  }
+
+  private forget(key: string): void {
+    const slot = this.slots.get(key)
+    if (slot === undefined) return
+    this.slots.delete(key)
+    slot.group.keys.delete(key)
+    if (slot.group.keys.size === 0) this.groups.delete(slot.group.key)
+  }
+
+  /** Forget the slots of every group the policy says can no longer matter. */
+  private forgetPast(): void {
+    this.sinceSweep = 0
+    const isPast = this.policy.isPast
+    if (isPast === undefined) return
+    for (const group of this.groups.values()) {
+      let past: boolean
+      try {
+        past = isPast.call(this.policy, group.ref)
+      } catch {
+        past = false // a failing hook only leaves the slots to the capacity bound
+      }
+      if (!past) continue
+      for (const key of group.keys) this.slots.delete(key)
+      this.groups.delete(group.key)
+    }
   }
 }
 

@@ -4,10 +4,19 @@
  * adopted), and when (epoch windows, from the topic's clock).
  */
 import type { Envelope } from '../wire/index.js'
-import type { Authorization, EpochVerdict, ValidationPolicy } from '../p2p/index.js'
+import type { Authorization, EpochVerdict, MessageRef, ValidationPolicy } from '../p2p/index.js'
 import type { ChainState } from '../consensus/chain/execution.js'
 import { accountOf, isRegistered, type TopicRole } from '../consensus/ledger/index.js'
 import { epochVerdict, type TopicRuntime } from '../topic/windows.js'
+
+/**
+ * Heights below the chain's after which the validator forgets who sent proposals, votes and
+ * commit notices. Nothing of such a height changes anything here (the driver takes proposals
+ * and votes for the next two heights only, commit notices above its own), so the slots are only
+ * replay bookkeeping; and gossipsub's seen cache keeps the same bytes from being relayed again
+ * for its seenTtl anyway. 64 heights leave room for a node a few blocks behind its peers.
+ */
+export const CONSENSUS_SLOT_HEIGHTS = 64
 
 export function admissionPolicy(
   chain: () => ChainState,
@@ -18,6 +27,21 @@ export function admissionPolicy(
       const topic = topics.get(envelope.topicId)
       if (topic === undefined) return 'ok' // not a topic this node serves: registration still applies
       return epochVerdict(envelope, topic)
+    },
+    isPast(message: MessageRef): boolean {
+      switch (message.type) {
+        case 'proposal':
+        case 'vote':
+        case 'commit':
+          return message.epoch < chain().height - CONSENSUS_SLOT_HEIGHTS
+        case 'tx':
+          return false // one group for every tx (epoch 0): left to the validator's capacity
+        default: {
+          // Too old for the window: checkEpoch turns such a message down before its slot is read.
+          const topic = topics.get(message.topicId)
+          return topic !== undefined && epochVerdict(message, topic) === 'too-old'
+        }
+      }
     },
     authorize(envelope: Envelope): Authorization {
       const id = Buffer.from(envelope.signer).toString('hex')

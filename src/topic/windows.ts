@@ -22,7 +22,10 @@ export function graceMs(config: TopicConfig): number {
   return Math.min(100, Math.floor(config.epochMs / 10))
 }
 
-export function epochVerdict(envelope: Envelope, { config, clock }: TopicRuntime): EpochVerdict {
+export function epochVerdict(
+  envelope: Pick<Envelope, 'type' | 'epoch'>,
+  { config, clock }: TopicRuntime,
+): EpochVerdict {
   const now = clock.time()
   const e = envelope.epoch
   const grace = graceMs(config)

@@ -59,4 +59,24 @@ describe('ChainStore', () => {
     expect(store.pendingEvidence().map((e) => e.bytes)).toEqual([bytes(20)])
     store.close()
   })
+
+  it('keeps a throwaway store beyond its page cache (in a temporary file), every block readable', () => {
+    const store = ChainStore.open(':memory:')
+    const payload = new Uint8Array(256 * 1024)
+    const rss = process.memoryUsage().rss
+    for (let h = 1; h <= 400; h++) {
+      payload.fill(h % 256, 0, 16) // bound at each commit: every block differs
+      const hash = new Uint8Array(32)
+      hash.set([h >> 8, h & 255])
+      store.commit({ ...block(h), hash, bytes: payload, messages: new Map([[`m${h}`, payload.subarray(0, 1000)]]) })
+    }
+    // 100 MB written; an in-memory database would hold all of it, this one its 2 MiB cache.
+    expect(process.memoryUsage().rss - rss).toBeLessThan(40 * 1024 * 1024)
+    expect(store.latestHeight()).toBe(400)
+    const b = store.block(137)?.bytes ?? new Uint8Array(0)
+    expect(b.length).toBe(payload.length)
+    expect([...b.subarray(0, 17)]).toEqual([...new Array(16).fill(137), 0])
+    expect(store.message('m5')?.subarray(0, 16)).toEqual(new Uint8Array(16).fill(5))
+    store.close()
+  })
 })

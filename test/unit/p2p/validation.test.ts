@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { EnvelopeValidator, ValidationError, generateIdentity } from '../../../src/p2p/index.js'
+import {
+  EnvelopeValidator,
+  type MessageRef,
+  SLOT_SWEEP_EVERY,
+  ValidationError,
+  generateIdentity,
+} from '../../../src/p2p/index.js'
 import {
   encodeEnvelope,
   globalChannel,
@@ -108,6 +114,71 @@ describe('EnvelopeValidator policy hooks', () => {
     expect(v.validate(consensus, vote(1))).toMatchObject({ action: 'accept', code: 'ok' })
     expect(v.validate(consensus, vote(2))).toMatchObject({ action: 'accept', code: 'equivocation' })
     expect(v.validate(consensus, vote(2))).toMatchObject({ action: 'reject', code: 'duplicate' })
+  })
+})
+
+describe('EnvelopeValidator slots over time', () => {
+  it('forgets the slots of the epochs the policy calls past, and only those', () => {
+    let pastBefore = 0
+    const asked: MessageRef[] = []
+    const v = new EnvelopeValidator({
+      chainId: CHAIN,
+      isPast: (m) => {
+        asked.push(m)
+        return m.epoch < pastBefore
+      },
+    })
+    const old = bytesOf({ epoch: 0 })
+    expect(v.validate(inferences, old)).toMatchObject({ action: 'accept', code: 'ok' })
+    for (let e = 1; e < SLOT_SWEEP_EVERY; e++) v.validate(inferences, bytesOf({ epoch: e }))
+    expect(v.slotsHeld).toBe(SLOT_SWEEP_EVERY) // the sweep found nothing past
+    expect(asked[0]).toEqual({ type: 'inference', topicId: 't1', epoch: 0 })
+    pastBefore = 200
+    for (let e = SLOT_SWEEP_EVERY; e < 2 * SLOT_SWEEP_EVERY; e++) v.validate(inferences, bytesOf({ epoch: e }))
+    expect(v.slotsHeld).toBe(2 * SLOT_SWEEP_EVERY - 200)
+    // A slot still current keeps turning replays down; a forgotten one no longer can.
+    expect(v.validate(inferences, bytesOf({ epoch: 300 }))).toMatchObject({ action: 'reject', code: 'duplicate' })
+    expect(v.validate(inferences, old)).toMatchObject({ action: 'accept', code: 'ok' })
+  })
+
+  it('keeps every slot without the hook, up to its capacity, oldest out first', () => {
+    const v = new EnvelopeValidator({ chainId: CHAIN }, { slotCapacity: 300 })
+    for (let e = 0; e < 2 * SLOT_SWEEP_EVERY; e++) v.validate(inferences, bytesOf({ epoch: e }))
+    expect(v.slotsHeld).toBe(300)
+    expect(v.validate(inferences, bytesOf({ epoch: 2 * SLOT_SWEEP_EVERY - 300 }))).toMatchObject({ code: 'duplicate' })
+    expect(v.validate(inferences, bytesOf({ epoch: 0 }))).toMatchObject({ action: 'accept', code: 'ok' })
+  })
+
+  it('keeps a slot filled by an equivocation in the group of its first message', () => {
+    let pastBefore = 0
+    const v = new EnvelopeValidator({ chainId: CHAIN, isPast: (m) => m.epoch < pastBefore })
+    const consensus = { kind: 'consensus' as const, topicId: '' }
+    const vote = (epoch: number, hash: number): Uint8Array =>
+      bytesOf({
+        type: 'vote',
+        topicId: '',
+        epoch,
+        payload: { height: 4, round: 0, step: 'prevote', blockHash: new Uint8Array(32).fill(hash) },
+      } as Partial<UnsignedEnvelope>)
+    expect(v.validate(consensus, vote(4, 1))).toMatchObject({ code: 'ok' })
+    // The same slot (height 4, round 0, prevote) under another envelope epoch is still that slot.
+    expect(v.validate(consensus, vote(9, 2))).toMatchObject({ code: 'equivocation' })
+    expect(v.validate(consensus, vote(9, 3))).toMatchObject({ action: 'reject', code: 'duplicate' })
+    pastBefore = 5
+    for (let e = 0; e < SLOT_SWEEP_EVERY; e++) v.validate(inferences, bytesOf({ epoch: 100 + e }))
+    expect(v.validate(consensus, vote(9, 3))).toMatchObject({ action: 'accept', code: 'ok' })
+  })
+
+  it('leaves the slots to the capacity when the hook throws', () => {
+    const v = new EnvelopeValidator({
+      chainId: CHAIN,
+      isPast: () => {
+        throw new Error('oops')
+      },
+    })
+    for (let e = 0; e < SLOT_SWEEP_EVERY + 1; e++)
+      expect(v.validate(inferences, bytesOf({ epoch: e }))).toMatchObject({ action: 'accept' })
+    expect(v.slotsHeld).toBe(SLOT_SWEEP_EVERY + 1)
   })
 })
 
