@@ -16,6 +16,19 @@ export {
   type NodeEvents,
   type ValidationEventDetail,
 } from './node.js'
+export {
+  FAULT_STAT_KEYS,
+  FaultCommandError,
+  NetworkFaults,
+  faultyTransport,
+  parseFaultCommand,
+  parseLinkConditions,
+  type FaultCommand,
+  type FaultStatKey,
+  type FaultStats,
+  type LinkConditions,
+  type NetworkFaultsOptions,
+} from './faults/index.js'
 export * from './options.js'
 export { BUSY, SYNC_PROTOCOL, SyncAdmission, SyncError, type SyncCounterKey, type SyncProvider } from './sync.js'
 export * from './validation.js'

@@ -27,6 +27,7 @@ import {
   type Envelope,
   type UnsignedEnvelope,
 } from '../wire/envelope.js'
+import { faultyTransport } from './faults/index.js'
 import { generateIdentity, loadOrCreateIdentity, type NodeIdentity } from './identity.js'
 import { MessageStore } from './message-store.js'
 import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageType } from '../wire/messages.js'
@@ -128,7 +129,8 @@ export class ChorusNode {
         listen: [...(options.listen ?? NODE_DEFAULTS.listen)],
         ...(options.announce === undefined ? {} : { announce: [...options.announce] }),
       },
-      transports: [tcp()],
+      transports: [options.faults === undefined ? tcp() : faultyTransport(tcp(), options.faults)],
+      ...(options.faults === undefined ? {} : { connectionGater: options.faults.connectionGater }),
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionManager: {

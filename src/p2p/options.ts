@@ -2,6 +2,7 @@
  * Options of a Chorus libp2p node, every one documented with its default. The loopback
  * tuning is an explicit preset the cluster applies, not a hidden default.
  */
+import type { NetworkFaults } from './faults/index.js'
 import type { NodeIdentity } from './identity.js'
 import type { VerifiedMessageCache } from '../wire/signing.js'
 import type { ValidationPolicy } from './validation.js'
@@ -107,6 +108,12 @@ export interface ChorusNodeOptions {
   readonly verifiedCache?: VerifiedMessageCache
   /** Validated envelopes kept to serve sync requests. @default 10000 */
   readonly messageStoreCapacity?: number
+  /**
+   * The network fault layer of a chaos run (docs/transport.md, "Fault layer"): the TCP
+   * transport is wrapped with it and its connection gater installed. Never for a node on a
+   * real network. @default none: the plain TCP transport, nothing wrapped
+   */
+  readonly faults?: NetworkFaults
 }
 
 /**
