@@ -62,17 +62,23 @@ export type EpochVerdict = 'ok' | 'too-old' | 'too-far'
  */
 export type Authorization = 'ok' | 'unknown-signer' | 'not-registered'
 
-/** What the layers above tell the validator; every hook is optional. */
+/**
+ * What the layers above tell the validator; every hook is optional. `checkEpoch`, `authorize`
+ * and `checkSender` run before the payload is parsed against its type's schema (a message they
+ * turn down costs no parse and no signature check): they see a decoded envelope whose header
+ * fields (type, chain, topic, epoch, nonce, signer) have their types, but whose payload is a
+ * map of unchecked values, to be read defensively if at all.
+ */
 export interface ValidationPolicy {
   readonly chainId: string
-  /** Is the envelope's epoch (or height) inside the window this node accepts? */
+  /** Is the envelope's epoch (or height) inside the window this node accepts? Reads the header only. */
   checkEpoch?(envelope: Envelope): EpochVerdict
-  /** Is the signer allowed to send this message (registered, staked, in the committee)? */
+  /** Is the signer allowed to send this message (registered, staked, in the committee)? Reads the header only. */
   authorize?(envelope: Envelope): Authorization
   /**
-   * Checks of the sender against domain state that cost less than its signature (an account
-   * in the ledger); throw ValidationError to turn the message down. Runs before the signature,
-   * so a message it turns down costs no signature check.
+   * Checks of the sender against domain state that cost less than a payload parse (an account
+   * in the ledger); throw ValidationError to turn the message down. The payload is not parsed
+   * yet: a field it reads may be missing or of any type.
    */
   checkSender?(envelope: Envelope): void
   /** Type-specific checks that need domain state; throw ValidationError to turn it down. Runs after the signature. */
@@ -204,9 +210,8 @@ export class EnvelopeValidator {
     if (envelope.chainId !== this.policy.chainId)
       return reject('wrong-chain', `chain "${envelope.chainId}" is not "${this.policy.chainId}"`)
 
-    const payload = spec.schema.safeParse(envelope.payload)
-    if (!payload.success) return reject('bad-payload', describeZod(payload.error))
-
+    // The window, the signer and its account are read from the header: a message they turn down
+    // (a forged stale epoch, a tx of an account no ledger holds) costs a decode and nothing more.
     const epoch = this.policy.checkEpoch?.(envelope) ?? 'ok'
     if (epoch === 'too-old') return ignore('epoch-too-old', `epoch ${envelope.epoch} is behind the window`)
     if (epoch === 'too-far') return ignore('epoch-too-far', `epoch ${envelope.epoch} is ahead of the window`)
@@ -221,14 +226,23 @@ export class EnvelopeValidator {
       )
     this.policy.checkSender?.(envelope)
 
+    // A slot named by the epoch alone is known before the payload is parsed, so a replay into
+    // it costs no parse; the other slots are named by payload fields, read once they are parsed.
+    let slotKey = spec.slotReadsPayload ? undefined : slotKeyOf(envelope)
+    const early = slotKey === undefined ? undefined : this.slotConflict(slotKey, envelope.type, spec, bytes)
+    if (early !== undefined) return early
+
+    const payload = spec.schema.safeParse(envelope.payload)
+    if (!payload.success) return reject('bad-payload', describeZod(payload.error))
+
+    if (slotKey === undefined) {
+      slotKey = slotKeyOf(envelope)
+      const conflict = this.slotConflict(slotKey, envelope.type, spec, bytes)
+      if (conflict !== undefined) return conflict
+    }
+    const filledBy = this.slots.get(slotKey)?.ids
     const id = messageId(bytes)
     const idHex = toHex(id)
-    const slotKey = slotKeyOf(envelope)
-    const filledBy = this.slots.get(slotKey)?.ids
-    if (filledBy?.includes(idHex) === true) return reject('duplicate', 'this message was already received')
-    if (filledBy !== undefined && (spec.onConflict === 'reject' || filledBy.length >= 2)) {
-      return reject('duplicate', `signer already sent a different ${envelope.type} for this slot`)
-    }
 
     if (!this.verifiedCache.has(idHex)) {
       if (!this.verifier.verify(envelope.signature, signedBytes, envelope.signer)) {
@@ -242,6 +256,22 @@ export class EnvelopeValidator {
     if (filledBy === undefined) this.rememberSlot(envelope, slotKey, [idHex])
     else filledBy.push(idHex)
     return { action: 'accept', code: filledBy === undefined ? 'ok' : 'equivocation', envelope, id }
+  }
+
+  /** The verdict on a message for a filled slot: a replay or a conflict; none if the slot is free or may take one equivocation. */
+  private slotConflict(
+    slotKey: string,
+    type: MessageType,
+    spec: MessageSpec<MessageType>,
+    bytes: Uint8Array,
+  ): ValidationResult | undefined {
+    const filledBy = this.slots.get(slotKey)?.ids
+    if (filledBy === undefined) return undefined
+    if (filledBy.includes(toHex(messageId(bytes)))) return reject('duplicate', 'this message was already received')
+    if (spec.onConflict === 'reject' || filledBy.length >= 2) {
+      return reject('duplicate', `signer already sent a different ${type} for this slot`)
+    }
+    return undefined
   }
 
   /** Mark a message this node publishes itself, so a replay of it is caught too. */
@@ -329,7 +359,10 @@ export function verifyEnvelopeBytes(
   return { ok: true, envelope }
 }
 
-/** The (type, topic, signer, slot) a signer may fill once; the payload must already be schema-checked. */
+/**
+ * The (type, topic, signer, slot) a signer may fill once; for a type whose slot reads the
+ * payload, the payload must already be schema-checked.
+ */
 function slotKeyOf(envelope: Envelope): string {
   const spec = MESSAGE_SPECS[envelope.type] as MessageSpec<MessageType>
   return `${envelope.type}|${envelope.topicId}|${toHex(envelope.signer)}|${spec.slot(envelope.epoch, envelope.payload)}`

@@ -179,6 +179,11 @@ export interface MessageSpec<T extends MessageType> {
    */
   readonly slot: (epoch: number, payload: PayloadMap[T]) => string
   /**
+   * Whether `slot` reads the payload. A slot that does not (one message per signer, topic and
+   * epoch) is looked up before the payload is parsed, so a replay into it costs no parse.
+   */
+  readonly slotReadsPayload: boolean
+  /**
    * What a second, different message for a filled slot gets: 'reject' (a replay or a lazy
    * resubmission) or 'deliver' (consensus equivocation: the receiver keeps it as evidence).
    */
@@ -192,6 +197,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     maxBytes: 4 * KiB,
     schema: inferencePayloadSchema,
     slot: (e) => `${e}`,
+    slotReadsPayload: false,
     onConflict: 'reject',
   },
   'inference-commit': {
@@ -200,6 +206,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     maxBytes: 1 * KiB,
     schema: inferenceCommitPayloadSchema,
     slot: (e) => `${e}`,
+    slotReadsPayload: false,
     onConflict: 'reject',
   },
   forecast: {
@@ -208,6 +215,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     maxBytes: 128 * KiB,
     schema: forecastPayloadSchema,
     slot: (e) => `${e}`,
+    slotReadsPayload: false,
     onConflict: 'reject',
   },
   'loss-bundle': {
@@ -216,6 +224,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     maxBytes: 1 * MiB,
     schema: lossBundlePayloadSchema,
     slot: (e) => `${e}`,
+    slotReadsPayload: false,
     onConflict: 'reject',
   },
   proposal: {
@@ -224,6 +233,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     maxBytes: 2 * MiB,
     schema: proposalPayloadSchema,
     slot: (_e, p) => `${p.height}/${p.round}`,
+    slotReadsPayload: true,
     onConflict: 'deliver',
   },
   vote: {
@@ -232,6 +242,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     maxBytes: 1 * KiB,
     schema: votePayloadSchema,
     slot: (_e, p) => `${p.height}/${p.round}/${p.step}`,
+    slotReadsPayload: true,
     onConflict: 'deliver',
   },
   commit: {
@@ -240,6 +251,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     maxBytes: 2 * MiB,
     schema: commitPayloadSchema,
     slot: (_e, p) => `${p.height}`,
+    slotReadsPayload: true,
     onConflict: 'reject',
   },
   tx: {
@@ -251,6 +263,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     // one nonce wins (a refused tx must not lock its nonce); identical bytes stay duplicates.
     slot: (_e, p) =>
       `${p.accountNonce}|${p.kind}|${JSON.stringify(Object.entries(p.body).sort(([a], [b]) => (a < b ? -1 : 1)))}`,
+    slotReadsPayload: true,
     onConflict: 'reject',
   },
 }

@@ -15,14 +15,20 @@ import type { LedgerState } from '../ledger/index.js'
 /** Nonces held ahead of an account's next one. */
 export const TX_NONCE_WINDOW = 16
 
-/** Throws the `ignore` verdict for a tx the ledger cannot apply now or soon; other types pass. */
+/**
+ * Throws the `ignore` verdict for a tx the ledger cannot apply now or soon; other types pass.
+ * Reads the payload defensively: the validator calls it before the payload's schema check.
+ */
 export function checkTxSender(ledger: LedgerState, envelope: Envelope): void {
   if (envelope.type !== 'tx') return
   const signer = toHex(envelope.signer)
   const account = ledger.accounts.get(signer)
   if (account === undefined)
     throw new ValidationError('ignore', 'unknown-account', `tx from ${signer}, which has no account in the ledger`)
-  const nonce = (envelope as Envelope<'tx'>).payload.accountNonce
+  // The validator asks before it parses the payload: a nonce that is not a number is left to
+  // the schema, which rejects the tx.
+  const nonce: unknown = (envelope.payload as { readonly accountNonce?: unknown }).accountNonce
+  if (typeof nonce !== 'number') return
   if (nonce < account.nonce || nonce >= account.nonce + TX_NONCE_WINDOW) {
     throw new ValidationError(
       'ignore',
