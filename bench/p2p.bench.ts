@@ -2,7 +2,8 @@
  * Transport figures of issue 2, each beside a baseline measured in the same run:
  * - verify throughput of the validator pipeline vs Node's native ed25519 verify alone;
  * - publish-to-delivery latency (5-node line, 20-node mesh) vs a plain TCP round trip;
- * - one publisher → 10 subscribers, validator on vs validation off.
+ * - one publisher → 10 subscribers, validator on vs validation off;
+ * - what a forged message that is ignored costs, vs the payload parsed first (ignored-cost.ts).
  */
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
@@ -17,6 +18,7 @@ import {
   type Envelope,
 } from '../src/wire/index.js'
 import { latencies, startCluster, until } from './gossip.js'
+import { ignoredCostRows } from './ignored-cost.js'
 import { medianOf, percentile, type BenchRow, type BenchSuite } from './lib.js'
 
 const CHAIN = 'bench-chain'
@@ -267,6 +269,11 @@ async function throughputRows(): Promise<BenchRow[]> {
 export const suite: BenchSuite = {
   name: 'p2p',
   async run() {
-    return [...(await verifyRows()), ...(await latencyRows()), ...(await throughputRows())]
+    return [
+      ...(await verifyRows()),
+      ...(await ignoredCostRows()),
+      ...(await latencyRows()),
+      ...(await throughputRows()),
+    ]
   },
 }

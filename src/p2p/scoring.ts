@@ -3,7 +3,23 @@
  * rejects) cost score: epochs are sparse, so gossipsub's mesh-delivery-rate penalties would
  * punish honest but quiet peers.
  */
-import { createTopicScoreParams, type TopicScoreParams } from '@chainsafe/libp2p-gossipsub/score'
+import {
+  createTopicScoreParams,
+  type PeerScoreThresholds,
+  type TopicScoreParams,
+} from '@chainsafe/libp2p-gossipsub/score'
+
+/**
+ * Gossipsub's score thresholds (its defaults, named here so the penalties of this layer can be
+ * sized against them): below `graylistThreshold` every RPC of a peer is dropped unread.
+ */
+export const SCORE_THRESHOLDS: Readonly<PeerScoreThresholds> = Object.freeze({
+  gossipThreshold: -10,
+  publishThreshold: -50,
+  graylistThreshold: -80,
+  acceptPXThreshold: 10,
+  opportunisticGraftThreshold: 20,
+})
 
 export function channelScoreParams(): TopicScoreParams {
   return createTopicScoreParams({

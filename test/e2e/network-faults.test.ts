@@ -136,6 +136,26 @@ describe('network fault layer between real nodes', () => {
     expect(got).toBeLessThan(published)
   })
 
+  it('duplicated and reordered frames reach the peer, which delivers each message once', async () => {
+    const [a, b] = await pair()
+    a.faults.setLink(b.node.peerId, { duplicate: 1, reorder: 0.5 })
+    const published = 20
+    for (let i = 0; i < published; i++) {
+      await a.node.publish({
+        type: 'inference',
+        chainId: TEST_CHAIN,
+        topicId: TOPIC,
+        epoch: 4000 + i,
+        nonce: new Uint8Array(0),
+        payload: { value: i },
+      })
+    }
+    await waitFor(() => new Set(b.received.map((m) => m.envelope.epoch)).size === published, 'every message at b')
+    expect(b.received).toHaveLength(published)
+    expect(a.faults.stats().framesDuplicated).toBeGreaterThanOrEqual(published)
+    expect(a.faults.stats().framesReordered).toBeGreaterThan(0)
+  })
+
   it('a cut closes the link and refuses it both ways; a heal redials it and delivery resumes', async () => {
     const [a, b] = await pair()
     a.faults.cut([b.node.peerId])
