@@ -17,6 +17,13 @@ export {
   type ValidationEventDetail,
 } from './node.js'
 export {
+  IgnoreBudget,
+  ignoreBudgetSettings,
+  type IgnoreBudgetCounterKey,
+  type IgnoreBudgetSettings,
+  type IgnoreSanctions,
+} from './ignore-budget.js'
+export {
   FAULT_STAT_KEYS,
   FaultCommandError,
   NetworkFaults,
@@ -30,5 +37,6 @@ export {
   type NetworkFaultsOptions,
 } from './faults/index.js'
 export * from './options.js'
+export { SCORE_THRESHOLDS } from './scoring.js'
 export { BUSY, SYNC_PROTOCOL, SyncAdmission, SyncError, type SyncCounterKey, type SyncProvider } from './sync.js'
 export * from './validation.js'

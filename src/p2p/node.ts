@@ -29,10 +29,11 @@ import {
 } from '../wire/envelope.js'
 import { faultyTransport } from './faults/index.js'
 import { generateIdentity, loadOrCreateIdentity, type NodeIdentity } from './identity.js'
+import { IgnoreBudget, ignoreBudgetSettings } from './ignore-budget.js'
 import { MessageStore } from './message-store.js'
 import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageType } from '../wire/messages.js'
 import { NODE_DEFAULTS, type ChorusNodeOptions } from './options.js'
-import { channelScoreParams } from './scoring.js'
+import { channelScoreParams, SCORE_THRESHOLDS } from './scoring.js'
 import { SyncService } from './sync.js'
 import { EnvelopeValidator, type ValidationResult } from './validation.js'
 
@@ -48,6 +49,8 @@ export type MessageHandler = (message: DeliveredMessage) => void
 
 /** Metrics label of the sync penalty (gossipsub's enum names only its own penalties). */
 const SYNC_MALFORMED_PENALTY = 'sync_malformed' as ScorePenalty
+/** Metrics label of the penalty for ignored messages beyond a peer's budget. */
+const IGNORE_BUDGET_PENALTY = 'ignored_over_budget' as ScorePenalty
 
 /** Observation events (never control flow): `validation` carries each validator verdict. */
 export interface ValidationEventDetail extends ValidationResult {
@@ -76,12 +79,16 @@ export interface NodeEvents {
   validation: [ValidationEventDetail]
   /** A subscriber threw while handling a delivered message. */
   'handler-error': [unknown]
+  /** Gossipsub dropped an RPC of this peer (its id) unread: the peer's score is below the graylist threshold. */
+  'rpc-dropped': [string]
 }
 
 export class ChorusNode {
   readonly events = new EventEmitter<NodeEvents>()
   readonly validator: EnvelopeValidator
   readonly sync: SyncService
+  /** What ignored messages each relaying peer may still send before they cost it score. */
+  readonly ignoreBudget: IgnoreBudget
   private readonly store: MessageStore
   private readonly handlers = new Map<string, Set<MessageHandler>>()
   /** Envelopes decoded by the validator, picked up by delivery without decoding twice. */
@@ -112,11 +119,28 @@ export class ChorusNode {
       this.store,
       { onMalformed: (peer) => this.penalizeSync(peer) },
     )
+    this.ignoreBudget = new IgnoreBudget(
+      {
+        penalize: (peer, amount) => this.pubsub.score.addPenalty(peer, amount, IGNORE_BUDGET_PENALTY),
+        // A failed hang-up is a peer already gone.
+        disconnect: (peer) => void this.hangUp(peer).catch(() => {}),
+      },
+      options.ignoreBudget,
+    )
     this.pubsub.addEventListener('message', (event) => this.deliver(event.detail))
+    // Gossipsub drops a graylisted peer's RPCs before any validation and reports it only to its
+    // metrics; the wrapper tells the node's observers.
+    const acceptFrom = this.pubsub.acceptFrom.bind(this.pubsub)
+    this.pubsub.acceptFrom = (id) => {
+      const accepted = acceptFrom(id)
+      if (!accepted) this.events.emit('rpc-dropped', id)
+      return accepted
+    }
   }
 
   /** Create, start and bootstrap a node. */
   static async create(options: ChorusNodeOptions): Promise<ChorusNode> {
+    ignoreBudgetSettings(options.ignoreBudget) // bad options throw before a host starts
     const identity =
       options.identity ??
       (options.keyFile !== undefined ? await loadOrCreateIdentity(options.keyFile) : await generateIdentity())
@@ -158,6 +182,7 @@ export class ChorusNode {
           scoreParams: {
             IPColocationFactorWeight: gossip.ipColocationFactorWeight ?? NODE_DEFAULTS.ipColocationFactorWeight,
           },
+          scoreThresholds: { ...SCORE_THRESHOLDS },
         }),
       },
     })
@@ -294,7 +319,9 @@ export class ChorusNode {
 
   private runValidator(parsed: ParsedChannel, channel: string, from: PeerId, msg: Message): TopicValidatorResult {
     const result = this.validator.validate(parsed, msg.data)
-    this.events.emit('validation', { ...result, channel, from: from.toString() })
+    const peer = from.toString()
+    this.events.emit('validation', { ...result, channel, from: peer })
+    if (result.action === 'ignore') this.ignoreBudget.charge(peer, result.code)
     if (result.action === 'accept') {
       this.validated.set(msg.data, result)
       return TopicValidatorResult.Accept

@@ -75,6 +75,40 @@ export interface SyncOptions {
   readonly malformedPenalty?: number
 }
 
+/**
+ * The ignore budget of each relaying peer (ignore-budget.ts): ignored messages (not provably
+ * the sender's fault, so gossipsub never penalises them) a peer may relay before each further
+ * one costs it score. Honest ignores come from window edges and a ledger a block apart: a
+ * message just after its window, a registration or a tx nonce this node has not adopted yet,
+ * at most a share of the network's own message rate (about 60 a second in the default local
+ * cluster, all kinds together), and gossipsub replays at most a few heartbeats of messages to
+ * a peer that reconnects. A forger of stale-epoch messages at 2,000 a second empties the burst
+ * in a quarter of a second.
+ */
+export interface IgnoreBudgetOptions {
+  /** Ignored messages per second a peer may relay, sustained. @default 100 */
+  readonly ratePerSecond?: number
+  /** Ignored messages a peer may relay at once (the bucket's size; refilled at ratePerSecond). @default 500 */
+  readonly burst?: number
+  /**
+   * Gossipsub behaviour penalty per ignored message beyond the budget. Score falls by 10 × the
+   * square of the sum, which decays to a fifth each second: four such messages take a peer
+   * from the best score (+10) below the graylist (−80), after which gossipsub drops its RPCs
+   * unread and prunes it from every mesh until the penalty has decayed. 0 turns it off. @default 1
+   */
+  readonly penalty?: number
+  /**
+   * Ignored messages beyond the budget (counted since the peer's budget was last full) after
+   * which the peer is disconnected: a flood that goes on each time its graylisting is lifted.
+   * Gossipsub scores a returning peer afresh, so this node remembers it: a peer it disconnected
+   * is disconnected again at its first ignored message beyond the budget, for as long as its
+   * budget is held (maxPeers). 0: never. @default 1000
+   */
+  readonly disconnectAfter?: number
+  /** Peers whose budget is held; the least recently charged is forgotten first. @default 1024 */
+  readonly maxPeers?: number
+}
+
 export interface ChorusNodeOptions {
   /** Network id: part of every signature; a message of another chain is rejected. */
   readonly chainId: string
@@ -114,6 +148,8 @@ export interface ChorusNodeOptions {
    * real network. @default none: the plain TCP transport, nothing wrapped
    */
   readonly faults?: NetworkFaults
+  /** How many ignored messages a peer may relay before they cost it score. */
+  readonly ignoreBudget?: IgnoreBudgetOptions
 }
 
 /**
@@ -145,4 +181,9 @@ export const NODE_DEFAULTS = Object.freeze({
   syncMaxInboundStreams: 16,
   syncMalformedPenalty: 0.5,
   messageStoreCapacity: 10_000,
+  ignoreRatePerSecond: 100,
+  ignoreBurst: 500,
+  ignorePenalty: 1,
+  ignoreDisconnectAfter: 1000,
+  ignoreMaxPeers: 1024,
 })
