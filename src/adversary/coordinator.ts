@@ -6,13 +6,18 @@
  */
 import { blockHash, decodeBlock, encodeBlock, type Block } from '../consensus/chain/block.js'
 import type { ConsensusNetwork } from '../consensus/network.js'
-import { encodeEnvelope, globalChannel, type Envelope } from '../wire/index.js'
+import { Prng } from '../roles/prng.js'
+import { encodeEnvelope, globalChannel, type Envelope, type PayloadMap } from '../wire/index.js'
 
-export const COORDINATOR_FAULTS = ['equivocate', 'bad-proposal', 'withhold-proposal', 'silent-sync'] as const
+export const COORDINATOR_FAULTS = ['equivocate', 'bad-proposal', 'withhold-proposal', 'garbage', 'silent-sync'] as const
 /**
  * `equivocate`: every vote is followed by a conflicting one for the same step.
  * `bad-proposal`: its proposals carry a block with a network inference slightly off.
  * `withhold-proposal`: it never sends a proposal.
+ * `garbage`: every vote it sends names a random hash that is no block, instead of the vote its
+ * driver cast. One vote per step, so there is no equivocation to prove: to its peers it is a
+ * member that never votes for a block they know (its power is missing from every quorum, and
+ * it signs no certificate but the ones it builds itself).
  * `silent-sync`: takes part in consensus but never answers a sync request.
  */
 export type CoordinatorFault = (typeof COORDINATOR_FAULTS)[number]
@@ -53,6 +58,15 @@ export function byzantineNetwork(
       return override(honest, {
         publish: async (envelope) => (envelope.type === 'proposal' ? undefined : honest.publish(envelope)),
       })
+    case 'garbage':
+      return override(honest, {
+        publish: async (envelope) => {
+          if (envelope.type !== 'vote') return honest.publish(envelope)
+          const { signer: _s, signature: _sig, ...unsigned } = envelope as Envelope<'vote'>
+          const blockHash = noBlockHash(honest.participantId, unsigned.payload)
+          await honest.publish(honest.sign({ ...unsigned, payload: { ...unsigned.payload, blockHash } }))
+        },
+      })
     case 'silent-sync':
       return override(honest, { provide: (kind) => honest.provide(kind, silentAnswer) })
   }
@@ -66,6 +80,15 @@ function override(honest: ConsensusNetwork, methods: Partial<ConsensusNetwork>):
 /** A sync answer that never comes (the asker's request times out). */
 function silentAnswer(): Promise<never> {
   return new Promise<never>(() => {})
+}
+
+/** 32 bytes drawn from a generator seeded by the voter and the vote's step: no block has them. */
+export function noBlockHash(voter: string, vote: Pick<PayloadMap['vote'], 'height' | 'round' | 'step'>): Uint8Array {
+  const prng = new Prng('garbage-vote', voter, vote.height, vote.round, vote.step)
+  const bytes = new Uint8Array(32)
+  const view = new DataView(bytes.buffer)
+  for (let i = 0; i < 32; i += 4) view.setUint32(i, prng.nextUint32())
+  return bytes
 }
 
 /** The lie: a network inference slightly off (or, without one, the ledger hash). */

@@ -3,7 +3,7 @@
  * (the topic's lag), computes the loss of every value the decision holds and publishes one
  * signed loss bundle.
  */
-import type { ChorusNode } from '../p2p/index.js'
+import type { RolePublisher } from './publisher.js'
 import type { IdMatrix, LossBundle } from '../synthesis/types.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import type { EpochDecision } from './decisions.js'
@@ -26,7 +26,7 @@ export class ReputerService {
   private stopped = false
 
   constructor(
-    private readonly node: ChorusNode,
+    private readonly node: RolePublisher,
     private readonly topic: TopicRuntime,
     private readonly truth: GroundTruthSource,
     private readonly buildBundle: LossBundleBuilder,

@@ -5,7 +5,7 @@
  * epoch, never the node.
  */
 import { EventEmitter } from 'node:events'
-import type { ChorusNode } from '../p2p/index.js'
+import type { RolePublisher } from './publisher.js'
 import { INFERENCE_LIMIT } from '../synthesis/input-ranges.js'
 import { forecastElements } from './forecast-elements.js'
 import { graceMs, type TopicRuntime } from '../topic/windows.js'
@@ -41,7 +41,7 @@ export class WorkerService {
   private stopped = false
 
   constructor(
-    private readonly node: ChorusNode,
+    private readonly node: RolePublisher,
     private readonly topic: TopicRuntime,
     private readonly model: WorkerModel,
     private readonly history: WorkerHistory,
