@@ -36,6 +36,13 @@ module.exports = {
     layer('pool-below-sync', '^src/consensus/pool/', ['^src/consensus/(pool|chain|bft|ledger)/', '^src/topic/', '^src/p2p/', '^src/wire/', '^src/synthesis/', '^src/util/'], 'the message pool does not know sync or the driver'),
     layer('sync-below-driver', '^src/consensus/sync/', ['^src/consensus/(sync|pool|chain|bft|ledger)/', '^src/consensus/(network|store|committee-peers)\\.ts$', '^src/topic/', '^src/p2p/', '^src/wire/', '^src/synthesis/', '^src/util/'], 'catching up does not know the driver'),
     {
+      name: 'consumer-reaches-no-adversary',
+      comment: 'chorus/consumer (what an application embeds) and the API it reads can never build a Byzantine node',
+      severity: 'error',
+      from: { path: '^src/(consumer\\.ts$|api/)' },
+      to: { path: '^src/(adversary|node|cluster|cli)/', reachable: true },
+    },
+    {
       name: 'no-circular',
       comment: 'a cycle makes two modules one; split what both need into a third',
       severity: 'error',

@@ -4,6 +4,8 @@
  * of its topics with its own inference, weight and reward.
  */
 import { resolve } from 'node:path'
+import { Option } from 'commander'
+import { BYZANTINE_FAULTS, BYZANTINE_FAULTS_BY_ROLE, faultFitsRole, type ByzantineFault } from '../adversary/faults.js'
 import { GenesisError } from '../consensus/ledger/index.js'
 import { loadNetworkGenesis } from '../node/genesis-file.js'
 import { NodeStartError, startStandaloneNode, type NodeReport } from '../node/standalone.js'
@@ -38,6 +40,7 @@ interface NodeOptions {
   readonly stake?: bigint
   readonly api?: string
   readonly json?: boolean
+  readonly byzantine?: ByzantineFault
 }
 
 const ROLES: readonly Role[] = ['coordinator', 'worker', 'reputer']
@@ -70,6 +73,12 @@ export const command: CommandSpec = {
       )
       .option('--api <host:port>', 'serve the consumer API there (docs/api.md); port 0 picks a free one', hostPort)
       .option('--json', 'one JSON object per line')
+      .addOption(
+        new Option(
+          '--byzantine <fault>',
+          'run as a Byzantine node, for tests and chaos runs (docs/adversaries.md); the fault must fit --role',
+        ).choices(BYZANTINE_FAULTS),
+      )
   },
   run: (options, io) => run(options as unknown as NodeOptions, io),
 }
@@ -81,6 +90,10 @@ async function run(o: NodeOptions, io: CommandIo): Promise<number> {
   if (role === 'coordinator' && (o.model !== undefined || o.stake !== undefined))
     throw new UsageError('--model and --stake are for workers and reputers')
   if (role === 'reputer' && o.model !== undefined) throw new UsageError('--model is for workers')
+  if (o.byzantine !== undefined && !faultFitsRole(role, o.byzantine))
+    throw new UsageError(
+      `--byzantine ${o.byzantine} is not a fault of a ${role} (a ${role} can be: ${BYZANTINE_FAULTS_BY_ROLE[role].join(', ')})`,
+    )
   const model =
     o.model === undefined ? undefined : o.model.startsWith('builtin:') ? o.model.slice('builtin:'.length) : o.model
   const print = (report: NodeReport): void => io.stdout(o.json === true ? `${JSON.stringify(report)}\n` : line(report))
@@ -101,6 +114,7 @@ async function run(o: NodeOptions, io: CommandIo): Promise<number> {
       api: o.api,
       report: print,
       signal: io.signal,
+      byzantine: o.byzantine,
     })
     await new Promise<void>((done) => {
       if (io.signal.aborted) done()

@@ -11,7 +11,7 @@ import { RoleNode, type ConsensusOptions, type Role } from '../node/role-node.js
 import type { Timeouts } from '../consensus/bft/index.js'
 import { CommitTracker } from './commit-tracker.js'
 import type { CommitEvent } from '../consensus/driver/driver.js'
-import type { CoordinatorFault } from '../adversary/coordinator.js'
+import { checkFaultForRole, type ByzantineFault } from '../adversary/index.js'
 import { buildLocalGenesis, genesisHash, genesisToJson, type Genesis } from '../consensus/ledger/index.js'
 import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
 import { generateIdentity, loadIdentity, LOOPBACK_TUNING, saveIdentity, type NodeIdentity } from '../p2p/index.js'
@@ -38,8 +38,8 @@ export interface MemberSpec {
   readonly model?: ModelSpec
   /** Start a node for it; false only registers it (a test drives that key itself). @default true */
   readonly start?: boolean
-  /** Makes a coordinator Byzantine (tests and chaos runs). */
-  readonly byzantine?: CoordinatorFault
+  /** Makes the member Byzantine (tests and chaos runs): a fault of its role (src/adversary/faults.ts). */
+  readonly byzantine?: ByzantineFault
 }
 
 export interface ClusterOptions {
@@ -155,6 +155,8 @@ export class LocalCluster {
         for (let i = 0; i < counts[role]; i++) specs.push({ role })
     }
     specs.push(...(options.extraMembers ?? []))
+    // A fault that does not fit its member's role fails here, before any node starts.
+    for (const spec of specs) if (spec.byzantine !== undefined) checkFaultForRole(spec.role, spec.byzantine)
     const planned: Planned[] = []
     let workerIndex = 0
     for (const spec of specs)
@@ -249,7 +251,6 @@ export class LocalCluster {
       genesis: this.genesis,
       dataDir: this.options.dataDir === undefined ? undefined : join(this.options.dataDir, participant.slice(0, 16)),
       timeouts: this.options.timeouts,
-      byzantine: p.spec.byzantine,
     }
     const node = await RoleNode.create({
       role: p.spec.role,
@@ -258,6 +259,7 @@ export class LocalCluster {
       groundTruth: this.groundTruth,
       models,
       consensus,
+      byzantine: p.spec.byzantine,
       p2p: {
         chainId: this.genesis.chainId,
         identity: p.identity,

@@ -24,6 +24,7 @@ import type { TopicConfig } from '../topic/config.js'
 import { EpochClock } from '../topic/epoch-clock.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import type { ClusterEvents } from './local-cluster.js'
+import { ByzantineFaultError, checkFaultForRole, type ByzantineFault } from '../adversary/index.js'
 
 export interface ProcessClusterOptions {
   readonly topics: readonly TopicConfig[]
@@ -44,6 +45,8 @@ export interface ProcessClusterOptions {
   readonly startTimeoutMs?: number
   /** The first coordinator serves the consumer API here (`HOST:PORT`). @default none */
   readonly api?: string
+  /** Byzantine nodes by name (`worker-2`: role and index of its key), each with a fault of its role. @default none */
+  readonly byzantine?: ReadonlyMap<string, ByzantineFault>
 }
 
 interface Child {
@@ -56,6 +59,23 @@ interface Child {
   /** When the child committed each height (ms since the Unix epoch). */
   readonly committedAt: Map<number, number>
   addrs: readonly string[]
+}
+
+/** Every Byzantine node named is a node of the network, with a fault of its role. */
+function checkByzantine(files: NetworkFiles, byzantine: ReadonlyMap<string, ByzantineFault> | undefined): void {
+  const roles = new Map(files.keys.flatMap((k) => (k.role === 'faucet' ? [] : [[`${k.role}-${k.index}`, k.role]])))
+  for (const [name, fault] of byzantine ?? []) {
+    const role = roles.get(name)
+    if (role === undefined)
+      throw new ProcessClusterError(
+        `byzantine: no node "${name}" in this network (nodes: ${[...roles.keys()].join(', ')})`,
+      )
+    try {
+      checkFaultForRole(role, fault)
+    } catch (err) {
+      throw err instanceof ByzantineFaultError ? new ProcessClusterError(`byzantine: ${name}: ${err.message}`) : err
+    }
+  }
 }
 
 /** A child did not come up (exited, or printed no address in time). */
@@ -97,6 +117,7 @@ export class ProcessCluster {
           chainId: 'chorus-local',
           genesisTime: Date.now() + 3000 + 600 * nodes,
         })
+    checkByzantine(files, options.byzantine)
     const genesisTime = files.genesis.genesisTime as number
     // The genesis says which topics run (on a network run again, not the options).
     const configs = (await loadNetworkGenesis({ from: files.genesisPath, cwd: options.dir })).topics
@@ -208,6 +229,7 @@ export class ProcessCluster {
 
   private spawnNode(key: NetworkKey, bootstrap: readonly string[], model?: ModelSpec, api?: string): Promise<void> {
     const name = `${key.role}-${key.index}`
+    const fault = this.options.byzantine?.get(name)
     const role = key.role === 'faucet' ? 'worker' : key.role
     const args = [
       ...this.options.cli.slice(1),
@@ -224,6 +246,7 @@ export class ProcessCluster {
       ...bootstrap.flatMap((a) => ['--bootstrap', a]),
       ...(typeof model === 'string' ? ['--model', `builtin:${model}`] : []),
       ...(api === undefined ? [] : ['--api', api]),
+      ...(fault === undefined ? [] : ['--byzantine', fault]),
     ]
     const child = spawn(this.options.cli[0], args, {
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -6,7 +6,7 @@
 import { restoreChain } from '../consensus/sync/chain-sync.js'
 import { ConsensusDriver } from '../consensus/driver/driver.js'
 import { networkOf } from '../consensus/network.js'
-import { byzantineNetwork, type CoordinatorFault } from '../adversary/coordinator.js'
+import { adversaryFor, type Adversary, type ByzantineFault } from '../adversary/index.js'
 import type { Genesis } from '../consensus/ledger/index.js'
 import { ChainStore } from '../consensus/store.js'
 import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
@@ -20,7 +20,7 @@ import type { TopicRuntime } from '../topic/windows.js'
 import { lossBundle } from '../topic/loss-bundle.js'
 import type { GroundTruthSource, WorkerModel } from '../roles/plugins.js'
 import type { TopicConfig } from '../topic/config.js'
-import { ReputerService } from '../roles/reputer.js'
+import { ReputerService, type LossBundleBuilder } from '../roles/reputer.js'
 import { WorkerService } from '../roles/worker.js'
 import { GossipWorkerHistory } from '../roles/worker-history.js'
 
@@ -38,6 +38,11 @@ export interface RoleNodeOptions {
   readonly models?: ReadonlyMap<string, WorkerModel>
   readonly p2p: Omit<ChorusNodeOptions, 'validation'>
   readonly consensus: ConsensusOptions
+  /**
+   * Builds a Byzantine node (tests and chaos runs only): a fault of the node's role
+   * (src/adversary/faults.ts), or create() throws a ByzantineFaultError. @default honest
+   */
+  readonly byzantine?: ByzantineFault
 }
 
 export interface ConsensusOptions {
@@ -48,8 +53,6 @@ export interface ConsensusOptions {
   readonly timeouts?: Timeouts
   /** @default 2000 */
   readonly maxClockSkewMs?: number
-  /** Builds a Byzantine coordinator (tests and chaos runs only). @default honest */
-  readonly byzantine?: CoordinatorFault
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({ propose: 1000, prevote: 500, precommit: 500, delta: 250 })
@@ -88,6 +91,7 @@ export class RoleNode {
     readonly node: ChorusNode,
     readonly chain: ChainService,
     private readonly running: Service[],
+    private readonly adversary: Adversary | undefined,
   ) {}
 
   /** The chain service first, then the role services. */
@@ -104,6 +108,7 @@ export class RoleNode {
     // Topic definitions are consensus rules: every node must run the genesis topics with the
     // genesis epoch lengths and rules, or it could never agree on (or re-execute) a block.
     checkTopicsAgainstGenesis(bft.genesis, configs)
+    const adversary = options.byzantine === undefined ? undefined : adversaryFor(options.role, options.byzantine)
     const store = ChainStore.open(bft.dataDir ?? ':memory:')
     let driver: ConsensusDriver | undefined
     try {
@@ -127,9 +132,9 @@ export class RoleNode {
       })
       const honest = networkOf(node)
       const network =
-        bft.byzantine === undefined
+        adversary === undefined
           ? honest
-          : byzantineNetwork(bft.byzantine, honest, (channel, bytes) => node.publishRaw(channel, bytes))
+          : adversary.network(honest, (channel, bytes) => node.publishRaw(channel, bytes))
       driver = new ConsensusDriver({
         network,
         store,
@@ -149,8 +154,9 @@ export class RoleNode {
               driver,
               groundTruth: options.groundTruth,
               models: options.models,
+              adversary,
             })
-      return new RoleNode(options.role, node, chainService, [chainService, ...roleServices])
+      return new RoleNode(options.role, node, chainService, [chainService, ...roleServices], adversary)
     } catch (err) {
       store.close()
       throw err
@@ -192,6 +198,7 @@ export class RoleNode {
       driver: this.driver,
       groundTruth: new Map([[topic.config.id, truth]]),
       models: model === undefined ? undefined : new Map([[topic.config.id, model]]),
+      adversary: this.adversary,
     })
     this.running.push(service)
     if (this.rolesStarted) service.start()
@@ -208,6 +215,7 @@ interface RoleParts {
   readonly driver: ConsensusDriver
   readonly groundTruth: ReadonlyMap<string, GroundTruthSource>
   readonly models?: ReadonlyMap<string, WorkerModel>
+  readonly adversary?: Adversary
 }
 
 function roleServicesOf(role: 'worker' | 'reputer', served: readonly TopicRuntime[], parts: RoleParts): Service[] {
@@ -220,16 +228,13 @@ function roleServicesOf(role: 'worker' | 'reputer', served: readonly TopicRuntim
       const model = parts.models?.get(id)
       if (model === undefined) throw new Error(`the worker of topic ${id} needs a model`)
       const history = new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction)
-      return new WorkerService(node, topic, model, history, driver.events)
+      const honest = { publisher: node, model }
+      const { publisher, model: answering } = parts.adversary?.worker(honest, node, topic) ?? honest
+      return new WorkerService(publisher, topic, answering, history, driver.events)
     }
-    return new ReputerService(
-      node,
-      topic,
-      truth,
-      (d, value, previous) =>
-        lossBundle({ inferences: d.inferences, output: d.output }, { value, previous }, topic.config.lossFunction),
-      driver.events,
-    )
+    const honest: LossBundleBuilder = (d, value, previous) =>
+      lossBundle({ inferences: d.inferences, output: d.output }, { value, previous }, topic.config.lossFunction)
+    return new ReputerService(node, topic, truth, parts.adversary?.reputer(honest) ?? honest, driver.events)
   })
 }
 

@@ -19,6 +19,7 @@ import type { UnsignedEnvelope } from '../wire/index.js'
 import type { NetworkGenesis } from './genesis-file.js'
 import { RoleNode, type Role } from './role-node.js'
 import { serveApi } from './api-node.js'
+import { ByzantineFaultError, checkFaultForRole, type ByzantineFault } from '../adversary/index.js'
 import type { ApiServer } from '../api/index.js'
 
 /** What a standalone node reports while it starts and runs (the CLI prints these). */
@@ -82,6 +83,8 @@ export interface StandaloneOptions {
   readonly signal?: AbortSignal
   /** @default 5 */
   readonly dialAttempts?: number
+  /** Run as a Byzantine node of its role (tests and chaos runs; docs/adversaries.md). @default honest */
+  readonly byzantine?: ByzantineFault
 }
 
 export interface StandaloneNode {
@@ -97,6 +100,7 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
   const served = o.topics ?? o.network.topics.map((t) => t.id)
   if (o.role === 'coordinator' && o.topics !== undefined)
     throw new NodeStartError('a coordinator runs every topic; --topic is for workers and reputers')
+  if (o.byzantine !== undefined) checkByzantine(o.role, o.byzantine)
   // A topic not in the genesis must be created by transaction; the node waits for it once in sync.
   const created = served.filter((id) => !o.network.topics.some((t) => t.id === id))
   const runtimes: TopicRuntime[] = o.network.topics.map((config) => ({
@@ -124,6 +128,7 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
       groundTruth,
       models,
       consensus: { genesis, dataDir: o.dataDir },
+      byzantine: o.byzantine,
       p2p: {
         chainId: genesis.chainId,
         identity: o.identity,
@@ -365,6 +370,15 @@ function rewardIn(block: Block, topic: string, id: string): string | null {
     }
   }
   return total === null ? null : String(total)
+}
+
+function checkByzantine(role: Role, fault: ByzantineFault): void {
+  try {
+    checkFaultForRole(role, fault)
+  } catch (err) {
+    if (err instanceof ByzantineFaultError) throw new NodeStartError(err.message)
+    throw err
+  }
 }
 
 function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {

@@ -77,6 +77,18 @@ describe('chorus node on bad input', () => {
     expect(role.stderr).toContain('--role must be coordinator, worker or reputer')
   })
 
+  it('a Byzantine fault of another role, or no fault at all, is a usage error (exit 2)', async () => {
+    const misfit = await node('--byzantine', 'equivocate')
+    expect(misfit.code).toBe(2)
+    expect(oneLine(misfit)).toContain(
+      '--byzantine equivocate is not a fault of a worker (a worker can be: garbage, copycat, flood, late)',
+    )
+    const unknown = await node('--byzantine', 'sneaky')
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("argument 'sneaky' is invalid")
+    expect(unknown.stderr).toContain('withhold')
+  })
+
   it('a missing genesis names the file', async () => {
     const run = await chorus([
       'node',
