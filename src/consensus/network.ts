@@ -27,6 +27,8 @@ export interface ConsensusNetwork {
   readonly answerBudget: number
   /** Let the committee's members use the sync slots kept back for priority peers. */
   prioritize(committee: () => Committee): void
+  /** Calls `listener` with the libp2p peer id of each peer a connection opens to (again). */
+  onPeerConnected?(listener: (peerId: string) => void): void
 }
 
 /** The consensus view of a libp2p node. */
@@ -44,5 +46,6 @@ export function networkOf(node: ChorusNode): ConsensusNetwork {
       return node.sync.answerBudget
     },
     prioritize: (committee) => node.sync.admission.setPriority(committeePeers(committee)),
+    onPeerConnected: (listener) => node.events.on('peer-connected', listener),
   }
 }

@@ -79,6 +79,8 @@ export interface NodeEvents {
   validation: [ValidationEventDetail]
   /** A subscriber threw while handling a delivered message. */
   'handler-error': [unknown]
+  /** A connection to a peer opened (its first one, or again after it had none): the peer id. */
+  'peer-connected': [string]
   /** Gossipsub dropped an RPC of this peer (its id) unread: the peer's score is below the graylist threshold. */
   'rpc-dropped': [string]
 }
@@ -128,6 +130,7 @@ export class ChorusNode {
       options.ignoreBudget,
     )
     this.pubsub.addEventListener('message', (event) => this.deliver(event.detail))
+    libp2p.addEventListener('peer:connect', (event) => this.events.emit('peer-connected', event.detail.toString()))
     // Gossipsub drops a graylisted peer's RPCs before any validation and reports it only to its
     // metrics; the wrapper tells the node's observers.
     const acceptFrom = this.pubsub.acceptFrom.bind(this.pubsub)

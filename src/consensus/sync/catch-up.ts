@@ -140,6 +140,11 @@ export class CatchUp {
   }
 
   /** Ask every other member at once for the next height's commit or its proposals and votes. */
+  /** Pull now if a height is being decided (nothing to pull between heights). */
+  pullIfDeciding(): void {
+    if (this.host.deciding()) this.pullNow()
+  }
+
   pullNow(): void {
     if (this.pulling) return
     this.pulling = true
