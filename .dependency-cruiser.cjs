@@ -1,7 +1,7 @@
 /**
  * The layers of src/ and the directions imports may take (docs/architecture.md). Bottom to
  * top: util, synthesis, wire; p2p; topic; consensus (bft and ledger, chain, pool, sync,
- * driver); roles; api and adversary; node; cluster; cli. A module imports only from its own layer
+ * driver); roles; api and adversary; node; cluster; chaos; cli. A module imports only from its own layer
  * and the layers below it. `npm run lint` checks this; a violation names its rule.
  */
 /** A rule forbidding `from` to import anything in src/ outside the `allowed` paths. */
@@ -28,6 +28,7 @@ module.exports = {
     layer('api-below-node', '^src/api/', ['^src/api/', '^src/roles/', '^src/consensus/', '^src/topic/', '^src/p2p/', '^src/wire/', '^src/synthesis/', '^src/util/'], 'the API reads a node through its own interface; the node composition serves it'),
     layer('node-below-cluster', '^src/node/', ['^src/node/', '^src/api/', '^src/adversary/', '^src/roles/', '^src/consensus/', '^src/topic/', '^src/p2p/', '^src/wire/', '^src/synthesis/', '^src/util/'], 'a node is composed from the layers below it'),
     layer('cluster-below-cli', '^src/cluster/', ['^src/cluster/', '^src/node/', '^src/api/', '^src/adversary/', '^src/roles/', '^src/consensus/', '^src/topic/', '^src/p2p/', '^src/wire/', '^src/synthesis/', '^src/util/'], 'the local cluster never imports the cli'),
+    layer('chaos-below-cli', '^src/chaos/', ['^src/chaos/', '^src/cluster/', '^src/node/', '^src/adversary/', '^src/roles/', '^src/consensus/', '^src/topic/', '^src/p2p/', '^src/wire/', '^src/synthesis/', '^src/util/'], 'a chaos run drives clusters and nodes; only the cli runs it'),
     // Inside consensus: bft and ledger are pure, chain executes blocks, pool holds messages,
     // sync catches up, the driver runs it all.
     layer('bft-is-pure', '^src/consensus/bft/', ['^src/consensus/bft/', '^src/util/'], 'the BFT state machine is pure: no blocks, no I/O'),

@@ -8,6 +8,7 @@ import { Option } from 'commander'
 import { BYZANTINE_FAULTS, BYZANTINE_FAULTS_BY_ROLE, faultFitsRole, type ByzantineFault } from '../adversary/faults.js'
 import { GenesisError } from '../consensus/ledger/index.js'
 import { loadNetworkGenesis } from '../node/genesis-file.js'
+import { chaosFromEnvironment } from '../node/chaos-control.js'
 import { NodeStartError, startStandaloneNode, type NodeReport } from '../node/standalone.js'
 import { ChainRestoreError, type Role } from '../node/role-node.js'
 import { IdentityError, loadOrCreateIdentity } from '../p2p/index.js'
@@ -115,6 +116,7 @@ async function run(o: NodeOptions, io: CommandIo): Promise<number> {
       report: print,
       signal: io.signal,
       byzantine: o.byzantine,
+      chaos: chaosFromEnvironment(process.env, process),
     })
     await new Promise<void>((done) => {
       if (io.signal.aborted) done()

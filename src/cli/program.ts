@@ -20,6 +20,11 @@ const COMMANDS: { readonly [name: string]: CommandEntry } = {
     load: () => import('./cluster.js'),
     handlesSignals: true,
   },
+  chaos: {
+    summary: 'chaos-test a network: run a scenario of faults and check the invariants',
+    load: () => import('./chaos.js'),
+    handlesSignals: true,
+  },
   init: {
     summary: 'write a new network: a genesis and a key file per node',
     load: () => import('./init.js'),

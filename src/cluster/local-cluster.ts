@@ -14,7 +14,15 @@ import type { CommitEvent } from '../consensus/driver/driver.js'
 import { checkFaultForRole, type ByzantineFault } from '../adversary/index.js'
 import { buildLocalGenesis, genesisHash, genesisToJson, type Genesis } from '../consensus/ledger/index.js'
 import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
-import { generateIdentity, loadIdentity, LOOPBACK_TUNING, saveIdentity, type NodeIdentity } from '../p2p/index.js'
+import {
+  generateIdentity,
+  loadIdentity,
+  LOOPBACK_TUNING,
+  saveIdentity,
+  type NetworkFaults,
+  type NodeIdentity,
+} from '../p2p/index.js'
+import type { Clock } from '../util/timers.js'
 import type { NetworkFiles } from '../node/network-files.js'
 import { toHex, VerifiedMessageCache } from '../wire/index.js'
 import type { TopicRuntime } from '../topic/windows.js'
@@ -38,8 +46,17 @@ export interface MemberSpec {
   readonly model?: ModelSpec
   /** Start a node for it; false only registers it (a test drives that key itself). @default true */
   readonly start?: boolean
+  /** Faults a chaos run injects into this member: its links, its clock. */
+  readonly chaos?: MemberChaos
   /** Makes the member Byzantine (tests and chaos runs): a fault of its role (src/adversary/faults.ts). */
   readonly byzantine?: ByzantineFault
+}
+
+export interface MemberChaos {
+  /** The member's fault layer (its libp2p transport is wrapped with it). */
+  readonly faults?: NetworkFaults
+  /** The member's clock, for its driver and its topics' epoch clocks. */
+  readonly clock?: Clock
 }
 
 export interface ClusterOptions {
@@ -145,7 +162,8 @@ export class LocalCluster {
       worker: options.workers ?? 6,
       reputer: options.reputers ?? 2,
     }
-    if (counts.coordinator < 1) throw new Error('a cluster needs at least one coordinator')
+    if (counts.coordinator + (options.extraMembers ?? []).filter((m) => m.role === 'coordinator').length < 1)
+      throw new Error('a cluster needs at least one coordinator')
     const specs: MemberSpec[] = []
     if (options.resume !== undefined) {
       for (const key of options.resume.keys)
@@ -234,7 +252,16 @@ export class LocalCluster {
   /** Start (or restart, with the same key and data dir) a planned member. */
   async startMember(p: Planned): Promise<ClusterMember> {
     const participant = toHex(p.identity.publicKey)
-    const topics = this.topics.filter((t) => p.spec.topics === undefined || p.spec.topics.includes(t.config.id))
+    const clock = p.spec.chaos?.clock
+    // A member with a clock of its own sees every topic's epochs by it.
+    const runtimes =
+      clock === undefined
+        ? this.topics
+        : this.topics.map((t) => ({
+            config: t.config,
+            clock: new EpochClock(t.clock.genesisMs, t.clock.epochMs, clock),
+          }))
+    const topics = runtimes.filter((t) => p.spec.topics === undefined || p.spec.topics.includes(t.config.id))
     const models = new Map<string, WorkerModel>()
     let modelName: string | undefined
     if (p.spec.role === 'worker') {
@@ -251,10 +278,11 @@ export class LocalCluster {
       genesis: this.genesis,
       dataDir: this.options.dataDir === undefined ? undefined : join(this.options.dataDir, participant.slice(0, 16)),
       timeouts: this.options.timeouts,
+      ...(clock === undefined ? {} : { clock }),
     }
     const node = await RoleNode.create({
       role: p.spec.role,
-      topics: this.topics,
+      topics: runtimes,
       serves: p.spec.topics,
       groundTruth: this.groundTruth,
       models,
@@ -265,6 +293,7 @@ export class LocalCluster {
         identity: p.identity,
         ...LOOPBACK_TUNING,
         verifiedCache: this.verifiedCache,
+        ...(p.spec.chaos?.faults === undefined ? {} : { faults: p.spec.chaos.faults }),
       },
     })
     const peers = [this.members[0], this.members.at(-1)].filter((m): m is ClusterMember => m !== undefined)
@@ -299,7 +328,7 @@ export class LocalCluster {
   }
 
   /** Restart a stopped member with its key (and, for a coordinator, its data dir). */
-  async restartMember(member: ClusterMember): Promise<ClusterMember> {
+  async restartMember(member: Pick<ClusterMember, 'identity' | 'spec'>): Promise<ClusterMember> {
     const p = this.planned.find((x) => x.identity === member.identity) ?? {
       spec: member.spec,
       identity: member.identity,

@@ -15,6 +15,7 @@ import { SYNTHESIS_ENGINE_VERSION } from '../synthesis/engine-version.js'
 import type { Timeouts } from '../consensus/bft/index.js'
 import { ChorusNode, type ChorusNodeOptions } from '../p2p/index.js'
 import type { Envelope } from '../wire/index.js'
+import type { Clock } from '../util/timers.js'
 import { admissionPolicy } from '../roles/admission.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import { lossBundle } from '../topic/loss-bundle.js'
@@ -53,6 +54,8 @@ export interface ConsensusOptions {
   readonly timeouts?: Timeouts
   /** @default 2000 */
   readonly maxClockSkewMs?: number
+  /** The node's clock (a chaos run skews one node's). Its topics' epoch clocks should read the same. @default the system clock */
+  readonly clock?: Clock
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({ propose: 1000, prevote: 500, precommit: 500, delta: 250 })
@@ -143,6 +146,7 @@ export class RoleNode {
         chain: restored,
         timeouts: bft.timeouts ?? DEFAULT_TIMEOUTS,
         maxClockSkewMs: bft.maxClockSkewMs ?? 2000,
+        ...(bft.clock === undefined ? {} : { clock: bft.clock }),
       })
       const chainService = new ChainService(driver, store)
       const served = options.topics.filter((t) => options.serves === undefined || options.serves.includes(t.config.id))

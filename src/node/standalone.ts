@@ -7,7 +7,8 @@
  * chain is restored from the store, and a registration already committed is not sent again.
  */
 import { applyTx, isRegistered, ledgerEpochAt, selfStakeOf, type TxKind } from '../consensus/ledger/index.js'
-import { LOOPBACK_TUNING, type NodeIdentity } from '../p2p/index.js'
+import { LOOPBACK_TUNING, type NetworkFaults, type NodeIdentity } from '../p2p/index.js'
+import type { Clock } from '../util/timers.js'
 import type { Block } from '../consensus/chain/block.js'
 import { decisionsOfBlock } from '../roles/decisions.js'
 import { createGroundTruth } from '../roles/ground-truth/registry.js'
@@ -85,6 +86,16 @@ export interface StandaloneOptions {
   readonly dialAttempts?: number
   /** Run as a Byzantine node of its role (tests and chaos runs; docs/adversaries.md). @default honest */
   readonly byzantine?: ByzantineFault
+  /** Run under a chaos run: a fault layer, a clock of its own, and a hook on the node before it starts. @default none */
+  readonly chaos?: StandaloneChaos
+}
+
+export interface StandaloneChaos {
+  readonly faults: NetworkFaults
+  /** The node's clock, for its driver and its topics' epoch clocks. */
+  readonly clock: Clock
+  /** Called with the node before its chain starts (to observe it). */
+  attach(node: RoleNode): void
 }
 
 export interface StandaloneNode {
@@ -105,7 +116,7 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
   const created = served.filter((id) => !o.network.topics.some((t) => t.id === id))
   const runtimes: TopicRuntime[] = o.network.topics.map((config) => ({
     config,
-    clock: new EpochClock(genesisTime, config.epochMs),
+    clock: new EpochClock(genesisTime, config.epochMs, o.chaos?.clock),
   }))
   const closers: (() => Promise<void> | void)[] = []
   const groundTruth = new Map<string, GroundTruthSource>()
@@ -127,7 +138,7 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
       serves: served,
       groundTruth,
       models,
-      consensus: { genesis, dataDir: o.dataDir },
+      consensus: { genesis, dataDir: o.dataDir, ...(o.chaos === undefined ? {} : { clock: o.chaos.clock }) },
       byzantine: o.byzantine,
       p2p: {
         chainId: genesis.chainId,
@@ -136,8 +147,10 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
         announce: o.announce,
         // Many peers on one loopback host: gossipsub must not penalise them for sharing an IP.
         ...(loopback ? LOOPBACK_TUNING : {}),
+        ...(o.chaos === undefined ? {} : { faults: o.chaos.faults }),
       },
     })
+    o.chaos?.attach(node)
     let api: ApiServer | undefined
     const stop = async (): Promise<void> => {
       await api?.close()
@@ -231,7 +244,7 @@ async function addCreatedTopic(
   closers.push(() => truth.close?.())
   const model = o.role === 'worker' ? createModel(o.model ?? DEFAULT_MODEL, { groundTruth: truth }) : undefined
   node.addTopic(
-    { config, clock: new EpochClock(o.network.genesis.genesisTime as number, config.epochMs) },
+    { config, clock: new EpochClock(o.network.genesis.genesisTime as number, config.epochMs, o.chaos?.clock) },
     truth,
     model,
   )

@@ -32,6 +32,8 @@ export interface WorkerOptions {
 export interface WorkerEvents {
   /** The model failed or timed out, so the worker skipped this epoch. */
   'epoch-skipped': [{ readonly epoch: number; readonly message: string }]
+  /** The inference (on a commit-reveal topic: the commitment) of an epoch went out, at `atMs` by the topic's clock. */
+  published: [{ readonly topicId: string; readonly epoch: number; readonly atMs: number }]
 }
 
 export class WorkerService {
@@ -115,6 +117,7 @@ export class WorkerService {
       } else {
         await this.node.publish({ ...base, type: 'inference', payload: { value } })
       }
+      this.events.emit('published', { topicId: config.id, epoch, atMs: clock.time() })
       if (Object.keys(elements).length > 0)
         await this.node.publish({ ...base, type: 'forecast', payload: { losses: elements } })
       this.count('published')

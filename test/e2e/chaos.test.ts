@@ -1,0 +1,149 @@
+/**
+ * Chaos runs on real clusters (libp2p over TCP on 127.0.0.1, in this process): faults really
+ * cut, delay and kill, and the report says what they did. Small clusters and short runs; the
+ * shipped scenarios and the 200 random runs are `npm run chaos`.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { type ChaosReport, formatReport } from '../../src/chaos/report.js'
+import { runScenario } from '../../src/chaos/runner.js'
+import { parseScenario } from '../../src/chaos/scenario.js'
+import { chorus } from '../utils/cli.js'
+
+const cluster = { coordinators: 4, workers: 2, reputers: 1, epochMs: 1000 }
+
+describe('chaos runs', () => {
+  it('a clean split of the committee stops commits; after the heal they resume and every invariant holds', async () => {
+    const scenario = parseScenario(
+      {
+        name: 'split',
+        cluster,
+        epochs: 13,
+        faults: [
+          {
+            at: 3,
+            fault: 'partition',
+            groups: [
+              ['coordinator-1', 'coordinator-2', 'worker-1'],
+              ['coordinator-3', 'coordinator-4', 'worker-2', 'reputer-1'],
+            ],
+            for: 5,
+          },
+        ],
+      },
+      'split',
+    )
+    const report = await runScenario({ scenario, seed: 3 })
+    expect(report.pass, formatReport(report)).toBe(true)
+    expect(report.invariants).toEqual({
+      safety: 'PASS',
+      liveness: 'PASS',
+      conservation: 'PASS',
+      nothingLost: 'PASS',
+      byzantine: 'PASS',
+    })
+    expect(report.pass).toBe(true)
+    const [split] = report.faultLog
+    // Neither side has 3 of 4 votes: most epochs of the split cannot commit.
+    expect(split.epochsWithoutCommit).toBeGreaterThanOrEqual(2)
+    expect(split.recoveryMs).not.toBeNull()
+    expect(split.recoveryMs ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(3 * 1000)
+    expect(report.faultLayer.connectionsCut).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('a crashed coordinator and a restarted worker come back with every block they had', async () => {
+    const scenario = parseScenario(
+      {
+        name: 'crash',
+        cluster,
+        epochs: 12,
+        faults: [
+          { at: 3, fault: 'crash', nodes: ['coordinator-2'], for: 3 },
+          { at: 4, fault: 'restart', nodes: ['worker-1'], for: 1 },
+          { at: 3, fault: 'link', nodes: ['coordinator-3'], latencyMs: 40, jitterMs: 20, loss: 0.1, for: 4 },
+        ],
+      },
+      'crash',
+    )
+    const report = await runScenario({ scenario, seed: 5 })
+    expect(report.pass, formatReport(report)).toBe(true)
+    expect(report.details.nothingLost).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^coordinator-2 after fault \d: all [1-9]\d* blocks it had committed are in its store$/),
+        expect.stringMatching(/^worker-1 after fault \d: all [1-9]\d* blocks it had committed are in its store$/),
+      ]),
+    )
+    expect(report.pass).toBe(true)
+    expect(report.faults).toBe(3)
+    expect(report.faultLayer.framesDropped).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('in process mode a crash is a SIGKILL and a pause a SIGSTOP; the killed node comes back with its blocks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chorus-chaos-cli-'))
+    const file = join(dir, 'kill.yaml')
+    await writeFile(
+      file,
+      [
+        'name: kill',
+        'cluster: { coordinators: 4, workers: 2, reputers: 1, epochMs: 1000 }',
+        'epochs: 10',
+        'faults:',
+        '  - { at: 2, fault: crash, nodes: [coordinator-2], for: 3 }',
+        '  - { at: 3, fault: pause, nodes: [worker-1], for: 2 }',
+        '',
+      ].join('\n'),
+    )
+    const run = await chorus(['chaos', 'run', file, '--mode', 'process', '--json', '--seed', '4'])
+    const report = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as ChaosReport
+    expect(report.pass, formatReport(report)).toBe(true)
+    expect(report.mode).toBe('process')
+    expect(report.faults).toBe(2)
+    expect(report.details.nothingLost).toContainEqual(
+      expect.stringMatching(/^coordinator-2 after fault 1: all [1-9]\d* blocks it had committed are in its store$/),
+    )
+    expect(run.code).toBe(0)
+  }, 120_000)
+
+  it('chorus chaos run: a bad scenario is refused before anything starts, naming the field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chorus-chaos-cli-'))
+    const file = join(dir, 'bad.yaml')
+    await writeFile(file, 'name: bad\nepochs: 10\nfaults:\n  - { at: 2, fault: crash, nodes: [coordinator-9] }\n')
+    const run = await chorus(['chaos', 'run', file])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/bad\.yaml: faults\.0\.nodes\.0: no node "coordinator-9"/)
+    expect(run.stdout).toBe('')
+  })
+
+  it('chorus chaos run --json ends with the report line, exit 0 when every invariant held', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chorus-chaos-cli-'))
+    const file = join(dir, 'skew.yaml')
+    await writeFile(
+      file,
+      [
+        'name: skew',
+        'cluster: { coordinators: 4, workers: 2, reputers: 1, epochMs: 1000 }',
+        'epochs: 9',
+        'faults:',
+        '  - { at: 2, fault: clock-skew, nodes: [coordinator-2], offsetMs: 400, for: 3 }',
+        '',
+      ].join('\n'),
+    )
+    const run = await chorus(['chaos', 'run', file, '--json', '--seed', '9'])
+    const lines = run.stdout.trim().split('\n')
+    const report = JSON.parse(lines.at(-1) ?? '') as ChaosReport
+    expect(report.pass, formatReport(report)).toBe(true)
+    expect(report).toMatchObject({
+      type: 'report',
+      scenario: 'skew',
+      seed: 9,
+      level: 'libp2p',
+      pass: true,
+      faults: 1,
+      invariants: { safety: 'PASS', liveness: 'PASS', conservation: 'PASS', nothingLost: 'PASS', byzantine: 'PASS' },
+    })
+    expect(lines.slice(0, -1).every((l) => (JSON.parse(l) as { type: string }).type === 'progress')).toBe(true)
+    expect(run.code).toBe(0)
+  }, 60_000)
+})
