@@ -193,8 +193,9 @@ export class InvariantChecker {
 
   /**
    * A fault active at some time in [from, to) that touches this node, the committee or the whole
-   * network. A fault counts until the network has recovered from it: an epoch after it heals
-   * (a healed link must be dialled again and the gossip mesh rebuilt), or until the first
+   * network. A fault counts until the network has recovered from it: LIVENESS_EPOCHS epochs
+   * after it heals, the time liveness grants (a healed link must be dialled again, the peers
+   * must learn each other's subscriptions and rebuild the gossip mesh), or until the first
    * inference committed after the heal if that is later (the committee was still catching up).
    */
   private faultDuring(node: string, from: number, to: number, topicId: string): ScheduledFault | undefined {
@@ -202,7 +203,10 @@ export class InvariantChecker {
     return this.schedule.find((f) => {
       const start = originMs + f.startMs
       const healed = f.endMs === null ? Number.POSITIVE_INFINITY : originMs + f.endMs
-      const end = Math.max(healed + epochMs, this.firstCommitAfter(topicId, healed) ?? Number.POSITIVE_INFINITY)
+      const end = Math.max(
+        healed + LIVENESS_EPOCHS * epochMs,
+        this.firstCommitAfter(topicId, healed) ?? Number.POSITIVE_INFINITY,
+      )
       if (start >= to || end <= from) return false
       const touched = nodesOf(f.fault)
       // A fault on no node in particular (a flood, a Sybil burst) or on a coordinator can cost

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { NodeProcess } from '../cluster/node-process.js'
+import { NodeProcess, nodeArgs, startNetwork } from '../cluster/node-process.js'
 import type { ChaosAnswer } from '../node/chaos-control.js'
 import { writeNetwork, type NetworkFiles, type NetworkKey } from '../node/network-files.js'
 import type { Observation } from '../node/observations.js'
@@ -86,19 +86,14 @@ export class ProcessTarget implements ChaosTarget {
           ? DEFAULT_POPULATION[(Number(modelFrom.slice('worker-'.length)) - 1) % DEFAULT_POPULATION.length]
           : undefined
       if (typeof model === 'string') models.set(name, model)
-      const args = [
-        '--role',
-        key.role,
-        '--genesis',
-        files.genesisPath,
-        '--key',
-        key.file,
-        '--data-dir',
-        join(dir, 'nodes', name),
-        '--json',
-        ...(typeof model === 'string' ? ['--model', `builtin:${model}`] : []),
-        ...(byzantine === undefined ? [] : ['--byzantine', byzantine]),
-      ]
+      const args = nodeArgs({
+        genesisPath: files.genesisPath,
+        role: roleOfName(name),
+        keyFile: key.file,
+        dataDir: join(dir, 'nodes', name),
+        ...(typeof model === 'string' ? { model } : {}),
+        ...(byzantine === undefined ? {} : { byzantine }),
+      })
       slots.set(name, {
         name,
         key,
@@ -112,9 +107,10 @@ export class ProcessTarget implements ChaosTarget {
     }
     const target = new ProcessTarget(o, files, slots, models)
     try {
-      const [first, ...rest] = [...slots.values()]
-      await target.spawn(first)
-      await Promise.all(rest.map((s) => target.spawn(s)))
+      await startNetwork(
+        [...slots.values()].map((slot) => ({ slot, isCoordinator: slot.key.role === 'coordinator' })),
+        async ({ slot }, bootstrap) => (await target.spawn(slot, bootstrap)).addrs,
+      )
     } catch (err) {
       await target.stop()
       throw err
@@ -306,8 +302,8 @@ export class ProcessTarget implements ChaosTarget {
     await rm(this.files.dir, { recursive: true, force: true })
   }
 
-  private async spawn(slot: Slot): Promise<void> {
-    const bootstrap = this.bootstrap()
+  /** Start a node process; a node that comes back dials every coordinator up. */
+  private async spawn(slot: Slot, bootstrap: readonly string[] = this.bootstrap()): Promise<NodeProcess> {
     const { node, up } = NodeProcess.start({
       name: slot.name,
       cli: this.o.cli,
@@ -319,6 +315,7 @@ export class ProcessTarget implements ChaosTarget {
     node.events.on('message', (m) => this.onMessage(m))
     slot.process = node
     await up
+    return node
   }
 
   private onMessage(m: unknown): void {

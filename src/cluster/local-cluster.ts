@@ -296,7 +296,10 @@ export class LocalCluster {
         ...(p.spec.chaos?.faults === undefined ? {} : { faults: p.spec.chaos.faults }),
       },
     })
-    const peers = [this.members[0], this.members.at(-1)].filter((m): m is ClusterMember => m !== undefined)
+    // Every member dials every coordinator up (the committee is what `chorus node` bootstraps
+    // to), and the member started last: a network whose peers all hang off one node falls
+    // apart when that node does.
+    const peers = [...this.coordinators(), this.members.at(-1)].filter((m): m is ClusterMember => m !== undefined)
     for (const peer of new Set(peers)) await node.node.dial(peer.node.node.multiaddrs()[0])
     node.start()
     const member: ClusterMember = { role: p.spec.role, node, model: modelName, identity: p.identity, spec: p.spec }

@@ -151,3 +151,53 @@ export class NodeProcess {
     })
   }
 }
+
+/** What `chorus node` needs to run one key of a network written by `chorus init`. */
+export interface NodeArgsOptions {
+  readonly genesisPath: string
+  readonly role: 'coordinator' | 'worker' | 'reputer'
+  readonly keyFile: string
+  readonly dataDir: string
+  /** A built-in model name (workers). */
+  readonly model?: string
+  readonly byzantine?: string
+  /** `HOST:PORT` of its consumer API. */
+  readonly api?: string
+}
+
+/** The arguments of `chorus node --json` for one node (bootstrap addresses are added when it starts). */
+export function nodeArgs(o: NodeArgsOptions): string[] {
+  return [
+    '--role',
+    o.role,
+    '--genesis',
+    o.genesisPath,
+    '--key',
+    o.keyFile,
+    '--data-dir',
+    o.dataDir,
+    '--json',
+    ...(o.model === undefined ? [] : ['--model', `builtin:${o.model}`]),
+    ...(o.api === undefined ? [] : ['--api', o.api]),
+    ...(o.byzantine === undefined ? [] : ['--byzantine', o.byzantine]),
+  ]
+}
+
+/**
+ * Start a network's nodes: the coordinators one after another, each dialling those up before
+ * it, so the committee is fully connected; then every other node at once, dialling every
+ * coordinator. A network whose peers all hang off one node falls apart when that node does.
+ */
+export async function startNetwork<N extends { readonly isCoordinator: boolean }>(
+  nodes: readonly N[],
+  start: (node: N, bootstrap: readonly string[]) => Promise<readonly string[]>,
+  abortIfAsked: () => void = () => {},
+): Promise<void> {
+  const committee: string[] = []
+  for (const n of nodes.filter((x) => x.isCoordinator)) {
+    abortIfAsked()
+    committee.push(...(await start(n, [...committee])))
+  }
+  abortIfAsked()
+  await Promise.all(nodes.filter((x) => !x.isCoordinator).map((n) => start(n, committee)))
+}

@@ -1,15 +1,14 @@
 /**
  * A local cluster in which every node is a `chorus node` process of its own: the network is
- * written to disk (genesis and keys, as `chorus init` writes it), the first coordinator starts,
- * then every other node at once, all bootstrapping to it (gossip and identify connect the rest). This process follows the chain with a node of its own,
+ * written to disk (genesis and keys, as `chorus init` writes it), the coordinators start one
+ * after another, each dialling those before it, then every other node at once, dialling every
+ * coordinator. This process follows the chain with a node of its own,
  * which reports the decisions and commits. A child stops when this process stops, or when
  * it goes away by any means: the child's stdin is a pipe whose end this process holds.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { checkConservation } from '../consensus/ledger/index.js'
 import { loadNetworkGenesis } from '../node/genesis-file.js'
 import { readNetwork, writeNetwork, type NetworkFiles, type NetworkKey } from '../node/network-files.js'
@@ -24,6 +23,7 @@ import type { TopicConfig } from '../topic/config.js'
 import { EpochClock } from '../topic/epoch-clock.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import type { ClusterEvents } from './local-cluster.js'
+import { NodeProcess, nodeArgs, startNetwork } from './node-process.js'
 import { ByzantineFaultError, checkFaultForRole, type ByzantineFault } from '../adversary/index.js'
 
 export interface ProcessClusterOptions {
@@ -52,13 +52,12 @@ export interface ProcessClusterOptions {
 interface Child {
   readonly name: string
   readonly key: NetworkKey
-  readonly process: ChildProcess
+  readonly process: NodeProcess
   readonly model?: string
   /** Block hash per height, as the child reported them. */
   readonly hashes: Map<number, string>
   /** When the child committed each height (ms since the Unix epoch). */
   readonly committedAt: Map<number, number>
-  addrs: readonly string[]
 }
 
 /** Every Byzantine node named is a node of the network, with a fault of its role. */
@@ -136,20 +135,20 @@ export class ProcessCluster {
   }
 
   private async startAll(): Promise<void> {
-    const keys = this.files.keys
-    const [first, ...coordinators] = keys.filter((k) => k.role === 'coordinator')
-    await this.spawnNode(first, [], undefined, this.options.api)
     const models = this.options.models ?? DEFAULT_POPULATION
-    const others = [...coordinators, ...keys.filter((k) => k.role === 'worker' || k.role === 'reputer')]
-    this.abortIfAsked()
-    await Promise.all(
-      others.map((key) =>
-        this.spawnNode(
-          key,
-          this.bootstrap(),
-          key.role === 'worker' ? models[(key.index - 1) % models.length] : undefined,
-        ),
-      ),
+    const nodes = this.files.keys
+      .filter((k) => k.role !== 'faucet')
+      .map((key, i) => ({
+        key,
+        isCoordinator: key.role === 'coordinator',
+        // The first coordinator serves the API.
+        api: i === 0 ? this.options.api : undefined,
+        model: key.role === 'worker' ? models[(key.index - 1) % models.length] : undefined,
+      }))
+    await startNetwork(
+      nodes,
+      async (n, bootstrap) => (await this.spawnNode(n.key, bootstrap, n.model, n.api)).addrs,
+      () => this.abortIfAsked(),
     )
     this.abortIfAsked()
     await this.observe()
@@ -187,7 +186,7 @@ export class ProcessCluster {
 
   /** The coordinators' addresses: where every node (and a joiner) bootstraps. */
   bootstrap(): string[] {
-    return this.children.filter((c) => c.key.role === 'coordinator').flatMap((c) => c.addrs)
+    return this.children.filter((c) => c.key.role === 'coordinator').flatMap((c) => c.process.addrs)
   }
 
   /** The model of a worker, by participant id. */
@@ -227,89 +226,55 @@ export class ProcessCluster {
     return [...forks].sort((a, b) => a - b)
   }
 
-  private spawnNode(key: NetworkKey, bootstrap: readonly string[], model?: ModelSpec, api?: string): Promise<void> {
+  private async spawnNode(
+    key: NetworkKey,
+    bootstrap: readonly string[],
+    model?: ModelSpec,
+    api?: string,
+  ): Promise<NodeProcess> {
     const name = `${key.role}-${key.index}`
-    const fault = this.options.byzantine?.get(name)
-    const role = key.role === 'faucet' ? 'worker' : key.role
-    const args = [
-      ...this.options.cli.slice(1),
-      'node',
-      '--role',
-      role,
-      '--genesis',
-      this.files.genesisPath,
-      '--key',
-      key.file,
-      '--data-dir',
-      join(this.files.dir, 'nodes', name),
-      '--json',
-      ...bootstrap.flatMap((a) => ['--bootstrap', a]),
-      ...(typeof model === 'string' ? ['--model', `builtin:${model}`] : []),
-      ...(api === undefined ? [] : ['--api', api]),
-      ...(fault === undefined ? [] : ['--byzantine', fault]),
-    ]
-    const child = spawn(this.options.cli[0], args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, CHORUS_STOP_WITH_STDIN: '1' },
+    const { node, up } = NodeProcess.start({
+      name,
+      cli: this.options.cli,
+      args: [
+        ...nodeArgs({
+          genesisPath: this.files.genesisPath,
+          role: key.role === 'faucet' ? 'worker' : key.role,
+          keyFile: key.file,
+          dataDir: join(this.files.dir, 'nodes', name),
+          ...(typeof model === 'string' ? { model } : {}),
+          ...(api === undefined ? {} : { api }),
+          ...(this.options.byzantine?.has(name) === true ? { byzantine: this.options.byzantine.get(name) } : {}),
+        }),
+        ...bootstrap.flatMap((a) => ['--bootstrap', a]),
+      ],
+      startTimeoutMs: this.options.startTimeoutMs,
     })
     const entry: Child = {
       name,
       key,
-      process: child,
+      process: node,
       model: typeof model === 'string' ? model : undefined,
       hashes: new Map(),
       committedAt: new Map(),
-      addrs: [],
     }
     this.children.push(entry)
-    // The last lines a child printed on stderr: its reason, if it ends before it is up.
-    const stderr: string[] = []
-    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
-      stderr.push(line)
-      if (stderr.length > 5) stderr.shift()
-      this.options.onChildError?.(name, line)
+    node.events.on('stderr', (line) => this.options.onChildError?.(name, line))
+    node.events.on('report', (report) => {
+      if (report.type === 'node' && typeof report.api === 'string') this.apiUrl = report.api
+      if (report.type !== 'epoch' || report.height === undefined || report.hash === undefined) return
+      entry.hashes.set(report.height, report.hash)
+      if (report.atMs !== undefined) entry.committedAt.set(report.height, report.atMs)
+      // Forks are checked over a window: older heights leave memory.
+      entry.hashes.delete(report.height - 1024)
+      entry.committedAt.delete(report.height - 1024)
     })
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new ProcessClusterError(`${name} printed no address within ${this.options.startTimeoutMs ?? 30_000} ms`),
-          ),
-        this.options.startTimeoutMs ?? 30_000,
-      )
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer)
-        const why = stderr.length > 0 ? `: ${stderr.join(' / ')}` : ''
-        reject(new ProcessClusterError(`${name} exited (${signal ?? `status ${code}`}) before it was up${why}`))
-      })
-      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        let report: {
-          type?: string
-          addrs?: string[]
-          height?: number
-          hash?: string
-          api?: string | null
-          atMs?: number
-        }
-        try {
-          report = JSON.parse(line) as typeof report
-        } catch {
-          return
-        }
-        if (report.type === 'node' && report.addrs !== undefined) {
-          if (typeof report.api === 'string') this.apiUrl = report.api
-          entry.addrs = report.addrs
-          clearTimeout(timer)
-          resolve()
-        } else if (report.type === 'epoch' && report.height !== undefined && report.hash !== undefined) {
-          entry.hashes.set(report.height, report.hash)
-          if (report.atMs !== undefined) entry.committedAt.set(report.height, report.atMs)
-          // Forks are checked over a window: older heights leave memory.
-          entry.hashes.delete(report.height - 1024)
-          entry.committedAt.delete(report.height - 1024)
-        }
-      })
-    })
+    try {
+      await up
+    } catch (err) {
+      throw new ProcessClusterError((err as Error).message)
+    }
+    return node
   }
 
   /** A node of this process that follows the chain and reports what it commits. */
@@ -345,20 +310,7 @@ export class ProcessCluster {
 
   private async stopAll(graceMs: number): Promise<void> {
     await this.observer?.stop()
-    await Promise.all(
-      this.children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.process.exitCode !== null || c.process.signalCode !== null) return resolve()
-            const kill = setTimeout(() => c.process.kill('SIGKILL'), graceMs)
-            c.process.once('exit', () => {
-              clearTimeout(kill)
-              resolve()
-            })
-            c.process.kill('SIGTERM')
-          }),
-      ),
-    )
+    await Promise.all(this.children.map((c) => c.process.stop(graceMs)))
     for (const truth of this.groundTruth.values()) await truth.close?.()
   }
 }
