@@ -15,3 +15,17 @@ export function committeePeers(committee: () => Committee): (peer: string) => bo
     return peers.has(peer)
   }
 }
+
+/** The participant id of the committee member behind a libp2p peer id, if it is one. */
+export function committeeMemberOfPeer(committee: () => Committee): (peer: string) => string | undefined {
+  let of: Committee | undefined
+  let members = new Map<string, string>()
+  return (peer) => {
+    const current = committee()
+    if (current !== of) {
+      of = current
+      members = new Map(current.ids.map((id) => [peerIdOfParticipant(id), id]))
+    }
+    return members.get(peer)
+  }
+}

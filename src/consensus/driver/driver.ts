@@ -34,7 +34,7 @@ import { blockHash, decodeBlock, type Block } from '../chain/block.js'
 import { proposeBlock } from './block-draft.js'
 import type { ChainState } from '../chain/execution.js'
 import { CatchUp, type CatchUpHost } from '../sync/catch-up.js'
-import { committeePeers } from '../committee-peers.js'
+import { committeeMemberOfPeer } from '../committee-peers.js'
 import { ChainSync, referencedMessages } from '../sync/chain-sync.js'
 import { usableEvidence } from '../chain/evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from '../ledger/index.js'
@@ -201,9 +201,10 @@ export class ConsensusDriver {
     // A member that comes back (a healed partition, a restart) holds the round's messages this
     // node missed while they were apart, and gossip never sends them again: ask at once rather
     // than at the next stall check.
-    const isMember = committeePeers(() => this.chainState.committee)
+    const memberOf = committeeMemberOfPeer(() => this.chainState.committee)
     network.onPeerConnected?.((peer) => {
-      if (isMember(peer)) this.enqueue(() => this.catchUp.pullIfDeciding())
+      const member = memberOf(peer)
+      if (member !== undefined) this.enqueue(() => this.catchUp.pullFromIfDeciding(member))
     })
   }
 

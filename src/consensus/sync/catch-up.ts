@@ -140,24 +140,38 @@ export class CatchUp {
   }
 
   /** Ask every other member at once for the next height's commit or its proposals and votes. */
-  /** Pull now if a height is being decided (nothing to pull between heights). */
-  pullIfDeciding(): void {
-    if (this.host.deciding()) this.pullNow()
+  /**
+   * A member connected (again): if a height is being decided, ask it for the round's messages
+   * and any commit this node missed, even while a stall pull is under way (that one may be
+   * waiting on members still out of reach).
+   */
+  pullFromIfDeciding(member: string): void {
+    if (this.host.deciding() && member !== this.host.self) this.pullFrom(member)
   }
 
+  /** Ask every other member for the next height's messages (one stall pull at a time). */
   pullNow(): void {
     if (this.pulling) return
     this.pulling = true
     this.host.count('stall-pull')
-    const chain = this.host.chain()
-    const asked = chain.committee.ids.filter((m) => m !== this.host.self)
-    void Promise.allSettled(
-      asked.map(async (member) => {
-        const pulled = await this.sync.pull(member, chain.height + 1, chain)
-        if (pulled !== undefined && !this.host.stopped())
-          this.host.enqueue(() => (this.host.stopped() ? undefined : this.apply(pulled)))
-      }),
-    ).finally(() => (this.pulling = false))
+    const asked = this.host.chain().committee.ids.filter((m) => m !== this.host.self)
+    void Promise.allSettled(asked.map((member) => this.pullFrom(member))).finally(() => (this.pulling = false))
+  }
+
+  /** Members being asked now: one request each at a time. */
+  private readonly asking = new Set<string>()
+
+  private async pullFrom(member: string): Promise<void> {
+    if (this.asking.has(member)) return
+    this.asking.add(member)
+    try {
+      const chain = this.host.chain()
+      const pulled = await this.sync.pull(member, chain.height + 1, chain)
+      if (pulled !== undefined && !this.host.stopped())
+        this.host.enqueue(() => (this.host.stopped() ? undefined : this.apply(pulled)))
+    } finally {
+      this.asking.delete(member)
+    }
   }
 
   private async apply(pulled: Pulled): Promise<void> {
