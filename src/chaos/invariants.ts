@@ -68,6 +68,8 @@ export class InvariantChecker {
   private readonly outputs = new Map<string, { node: string; output: string | null; inferers: Set<string> }>()
   /** `topic/epoch` → first time an honest node committed it with an output. */
   readonly committedAt = new Map<string, number>()
+  /** When honest nodes committed an inference of each topic (one entry per block). */
+  private readonly commitTimes = new Map<string, number[]>()
   private readonly safety: string[] = []
   private readonly conservation: string[] = []
   private readonly published: PublishedSeen[] = []
@@ -95,7 +97,12 @@ export class InvariantChecker {
       if (seen === undefined) this.outputs.set(key, { node: c.node, output: te.output, inferers: new Set(te.inferers) })
       else if (seen.output !== te.output && this.safety.length < 20)
         this.safety.push(`${key}: ${seen.node} and ${c.node} committed different outputs`)
-      if (te.output !== null && !this.committedAt.has(key)) this.committedAt.set(key, c.atMs)
+      if (te.output !== null && !this.committedAt.has(key)) {
+        this.committedAt.set(key, c.atMs)
+        const times = this.commitTimes.get(te.topicId) ?? []
+        if (times.at(-1) !== c.atMs) times.push(c.atMs)
+        this.commitTimes.set(te.topicId, times)
+      }
     }
     if (!c.ledgerOk && this.conservation.length < 20)
       this.conservation.push(`${c.node}: ${c.ledgerProblem ?? 'ledger check failed'}`)
@@ -121,6 +128,15 @@ export class InvariantChecker {
     for (const [key, at] of this.committedAt)
       if (key.startsWith(`${topicId}/`) && at > afterMs && (best === undefined || at < best)) best = at
     return best
+  }
+
+  /** Epoch-long stretches of [from, to) in which no honest node committed an inference of the topic. */
+  epochsWithoutCommit(topicId: string, from: number, to: number): number {
+    const times = this.commitTimes.get(topicId) ?? []
+    let missed = 0
+    for (let t = from; t + this.timeline.epochMs <= to; t += this.timeline.epochMs)
+      if (!times.some((at) => at >= t && at < t + this.timeline.epochMs)) missed++
+    return missed
   }
 
   results(byzantine: readonly ByzantineComparison[]): Record<InvariantName, InvariantResult> {

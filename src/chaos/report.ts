@@ -16,7 +16,7 @@ export interface FaultRecord {
   readonly forMs: number | null
   readonly applied: boolean
   readonly error?: string
-  /** (topic, epoch) pairs inside the fault's span that committed no inference. */
+  /** Epochs from its start until the network recovered (per topic) in which nothing committed an inference. */
   readonly epochsWithoutCommit: number
   /** From the heal to the first inference committed after it; null if none (or it never healed). */
   readonly recoveryMs: number | null

@@ -285,24 +285,24 @@ class Run {
     })
   }
 
-  /** Per fault: the epochs of its span that did not commit, and how long the first commit after it took. */
+  /**
+   * Per fault: how many epochs passed without a commit from its start until the network had
+   * recovered (the first commit after its heal), and how long that recovery took.
+   */
   private effectOf(f: ScheduledFault): FaultRecord {
-    const { epochMs, firstEpoch: origin } = this.target
     const record = this.records.get(f.n)
-    const firstEpoch = Math.floor(f.startMs / epochMs)
-    const lastEpoch = Math.min(
-      this.scenario.epochs - 1,
-      Math.floor(((f.endMs ?? this.scenario.epochs * epochMs) - 1) / epochMs),
-    )
-    let missed = 0
-    for (const topic of this.target.topicIds)
-      for (let e = firstEpoch; e <= lastEpoch; e++)
-        if (!this.checker.committedAt.has(`${topic}/${origin + e}`)) missed++
+    const start = this.originMs + f.startMs
     const healedAt = record?.healedAtMs ?? (f.endMs === null ? null : this.originMs + f.endMs)
+    const topics = this.target.topicIds
     const recovered =
       healedAt === null
-        ? null
-        : Math.max(...this.target.topicIds.map((t) => this.checker.firstCommitAfter(t, healedAt) ?? Number.NaN))
+        ? undefined
+        : Math.max(...topics.map((t) => this.checker.firstCommitAfter(t, healedAt) ?? Number.NaN))
+    const until = recovered === undefined || Number.isNaN(recovered) ? (healedAt ?? this.endMs) : recovered
+    const missed = topics.reduce(
+      (n, t) => n + this.checker.epochsWithoutCommit(t, start, Math.min(until, this.endMs)),
+      0,
+    )
     return {
       n: f.n,
       kind: f.fault.kind,
@@ -312,7 +312,7 @@ class Run {
       applied: record?.applied ?? false,
       ...(record?.error === undefined ? {} : { error: record.error }),
       epochsWithoutCommit: missed,
-      recoveryMs: healedAt === null || recovered === null || Number.isNaN(recovered) ? null : recovered - healedAt,
+      recoveryMs: healedAt === null || recovered === undefined || Number.isNaN(recovered) ? null : recovered - healedAt,
     }
   }
 
