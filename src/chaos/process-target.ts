@@ -19,7 +19,8 @@ import type { TopicConfig } from '../topic/config.js'
 import { EpochClock } from '../topic/epoch-clock.js'
 import { genesisHoldings, parseHoldings } from './holdings.js'
 import { nodeNames, roleOfName, type ClusterShape } from './scenario.js'
-import type { ChaosTarget, Holding, TargetStats } from './target.js'
+import type { NetnsNetwork } from './netns.js'
+import type { ChaosTarget, FaultLevel, Holding, TargetStats } from './target.js'
 
 export interface ProcessTargetOptions {
   readonly shape: ClusterShape
@@ -28,6 +29,8 @@ export interface ProcessTargetOptions {
   /** The command that runs the chorus CLI: [executable, ...arguments before the subcommand]. */
   readonly cli: readonly string[]
   readonly onChildError?: (name: string, line: string) => void
+  /** Run each node in a network namespace of its own, partitions by nftables (the netns level). */
+  readonly netns?: NetnsNetwork
 }
 
 /** How long a node may take to answer the run (a paused one does not answer until resumed). */
@@ -48,7 +51,6 @@ interface Slot {
 
 export class ProcessTarget implements ChaosTarget {
   readonly mode = 'process' as const
-  readonly level = 'libp2p' as const
   private readonly listeners: ((o: Observation) => void)[] = []
   private readonly pending = new Map<number, (a: ChaosAnswer) => void>()
   private seq = 0
@@ -142,6 +144,10 @@ export class ProcessTarget implements ChaosTarget {
     })
   }
 
+  get level(): FaultLevel {
+    return this.o.netns === undefined ? 'libp2p' : 'netns'
+  }
+
   get genesisMs(): number {
     return this.files.genesis.genesisTime as number
   }
@@ -215,6 +221,7 @@ export class ProcessTarget implements ChaosTarget {
   }
 
   async cut(a: string, b: string): Promise<void> {
+    if (this.o.netns !== undefined) return this.o.netns.cut(a, b)
     for (const [from, to] of [
       [a, b],
       [b, a],
@@ -226,6 +233,7 @@ export class ProcessTarget implements ChaosTarget {
   }
 
   async heal(a: string, b: string): Promise<void> {
+    if (this.o.netns !== undefined) return this.o.netns.heal(a, b)
     for (const [from, to] of [
       [a, b],
       [b, a],
@@ -299,15 +307,21 @@ export class ProcessTarget implements ChaosTarget {
 
   async stop(): Promise<void> {
     await Promise.all([...this.slots.values()].map((s) => s.process?.stop()))
+    await this.o.netns?.destroy()
     await rm(this.files.dir, { recursive: true, force: true })
   }
 
   /** Start a node process; a node that comes back dials every coordinator up. */
   private async spawn(slot: Slot, bootstrap: readonly string[] = this.bootstrap()): Promise<NodeProcess> {
+    const netns = this.o.netns
     const { node, up } = NodeProcess.start({
       name: slot.name,
-      cli: this.o.cli,
-      args: [...slot.args, ...bootstrap.flatMap((a) => ['--bootstrap', a])],
+      cli: netns === undefined ? this.o.cli : netns.wrap(slot.name, this.o.cli),
+      args: [
+        ...slot.args,
+        ...(netns === undefined ? [] : ['--listen', `/ip4/${netns.ipOf(slot.name)}/tcp/0`]),
+        ...bootstrap.flatMap((a) => ['--bootstrap', a]),
+      ],
       env: { CHORUS_CHAOS_SEED: String(hash32(this.o.seed, slot.name)), CHORUS_CHAOS_NAME: slot.name },
       ipc: true,
     })

@@ -7,10 +7,11 @@ import { loadTopicConfig, type TopicConfig } from '../topic/config.js'
 import { packageFile } from '../util/package-files.js'
 import { type Hostile, ignoredFloodPeer, sybilBurst } from './hostile.js'
 import { InprocTarget } from './inproc-target.js'
+import { NetnsNetwork, netnsSupport } from './netns.js'
 import { ProcessTarget } from './process-target.js'
 import { type ByzantineComparison, type Earnings, InvariantChecker } from './invariants.js'
 import { buildReport, type ChaosReport, type FaultRecord } from './report.js'
-import { LIVENESS_EPOCHS, ScenarioError, type Scenario, type ScenarioFault } from './scenario.js'
+import { LIVENESS_EPOCHS, nodeNames, ScenarioError, type Scenario, type ScenarioFault } from './scenario.js'
 import { scheduleOf, type ScheduledFault } from './schedule.js'
 import type { ChaosTarget } from './target.js'
 
@@ -26,16 +27,29 @@ export interface RunOptions {
   readonly cli?: readonly string[]
   /** Lines the node processes print on stderr (process mode). */
   readonly onChildError?: (name: string, line: string) => void
+  /** Process mode: each node in a network namespace, partitions by nftables, where the machine allows it. */
+  readonly netns?: boolean
   /** Builds the target instead (tests observe a run through it). @default by `mode` */
   readonly target?: (topic: TopicConfig) => Promise<ChaosTarget>
 }
 
-function startTarget(o: RunOptions, topic: TopicConfig): Promise<ChaosTarget> {
+async function startTarget(o: RunOptions, topic: TopicConfig): Promise<ChaosTarget> {
   if (o.target !== undefined) return o.target(topic)
   const shape = o.scenario.cluster
   if ((o.mode ?? 'inproc') === 'inproc') return InprocTarget.start({ shape, topic, seed: o.seed })
   if (o.cli === undefined) throw new Error('process mode needs the command that runs the chorus CLI')
-  return ProcessTarget.start({ shape, topic, seed: o.seed, cli: o.cli, onChildError: o.onChildError })
+  let netns: NetnsNetwork | undefined
+  if (o.netns === true) {
+    const support = await netnsSupport()
+    if (support.ok) netns = await NetnsNetwork.create(nodeNames(shape), o.seed + process.pid)
+    else o.onProgress?.(`the netns level is not available here (${support.reason}): faults at the libp2p level`)
+  }
+  try {
+    return await ProcessTarget.start({ shape, topic, seed: o.seed, cli: o.cli, onChildError: o.onChildError, netns })
+  } catch (err) {
+    await netns?.destroy()
+    throw err
+  }
 }
 
 /** A scenario's topic, with the scenario's epoch length (and the window scaled to it). */

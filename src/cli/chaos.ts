@@ -17,6 +17,7 @@ const SCENARIO_DIR = 'configs/chaos'
 
 interface ChaosOptions {
   seed: number
+  netns?: boolean
   runs: number
   json?: boolean
   mode: 'inproc' | 'process'
@@ -42,6 +43,10 @@ export const command: CommandSpec = {
           .choices(['inproc', 'process'])
           .default('inproc'),
       )
+      .option(
+        '--netns',
+        'with --mode process: each node in a network namespace of its own, partitions by nftables (needs root, ip and nft; the report says which level ran)',
+      )
       .option('--json', 'print progress and the report as JSON lines; the last line is {"type":"report",…}')
   },
   async run(options, io, args) {
@@ -51,6 +56,8 @@ export const command: CommandSpec = {
     if (action !== 'run') throw new UsageError(`unknown action "${action}" (run or list)`)
     if (name === undefined)
       throw new UsageError('chaos run needs a scenario: a name from `chorus chaos list` or a file')
+    if (o.netns === true && o.mode !== 'process')
+      throw new UsageError('--netns needs --mode process (a namespace holds a process)')
     let scenario: Awaited<ReturnType<typeof loadScenario>>
     try {
       scenario = await loadScenario(scenarioPath(name, io.cwd))
@@ -68,7 +75,15 @@ export const command: CommandSpec = {
       if (o.json !== true) out(`chaos ${scenario.name}, seed ${seed}: starting ${scenario.epochs} epochs`)
       let report: ChaosReport
       try {
-        report = await runScenario({ scenario, seed, mode: o.mode, cli: io.cli, onProgress: out, signal: io.signal })
+        report = await runScenario({
+          scenario,
+          seed,
+          mode: o.mode,
+          netns: o.netns === true,
+          cli: io.cli,
+          onProgress: out,
+          signal: io.signal,
+        })
       } catch (err) {
         if (err instanceof ScenarioError) throw new InputError(err.message)
         throw err

@@ -3,16 +3,25 @@
  * cut, delay and kill, and the report says what they did. Small clusters and short runs; the
  * shipped scenarios and the 200 random runs are `npm run chaos`.
  */
+import { execFile } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { type ChaosReport, formatReport } from '../../src/chaos/report.js'
+import { netnsSupport } from '../../src/chaos/netns.js'
 import { runScenario } from '../../src/chaos/runner.js'
 import { parseScenario } from '../../src/chaos/scenario.js'
 import { chorus } from '../utils/cli.js'
 
 const cluster = { coordinators: 4, workers: 2, reputers: 1, epochMs: 1000 }
+const netns = await netnsSupport()
+
+async function namespaces(): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('ip', ['netns', 'list'])
+  return stdout.split('\n').filter((l) => l.startsWith('chorus-'))
+}
 
 describe('chaos runs', () => {
   it('a clean split of the committee stops commits; after the heal they resume and every invariant holds', async () => {
@@ -87,7 +96,7 @@ describe('chaos runs', () => {
       file,
       [
         'name: kill',
-        'cluster: { coordinators: 4, workers: 2, reputers: 1, epochMs: 1000 }',
+        'cluster: { coordinators: 4, workers: 2, reputers: 0, epochMs: 1000 }',
         'epochs: 10',
         'faults:',
         '  - { at: 2, fault: crash, nodes: [coordinator-2], for: 3 }',
@@ -105,6 +114,57 @@ describe('chaos runs', () => {
     )
     expect(run.code).toBe(0)
   }, 120_000)
+
+  // The netns level needs root, iproute2 and nftables; where the machine lacks them the run falls
+  // back to the libp2p level and says so, which the next test checks instead.
+  it.skipIf(!netns.ok)(
+    'at the netns level a partition drops packets inside namespaces, and the run cleans up',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'chorus-chaos-cli-'))
+      const file = join(dir, 'ns.yaml')
+      await writeFile(
+        file,
+        [
+          'name: ns',
+          'cluster: { coordinators: 4, workers: 2, reputers: 0, epochMs: 1000 }',
+          'epochs: 11',
+          'faults:',
+          '  - { at: 2, fault: partition, groups: [[coordinator-1, coordinator-2, worker-1], [coordinator-3, coordinator-4, worker-2]], for: 4 }',
+          '',
+        ].join('\n'),
+      )
+      const before = await namespaces()
+      const run = await chorus(['chaos', 'run', file, '--mode', 'process', '--netns', '--json', '--seed', '6'])
+      const report = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as ChaosReport
+      expect(report.pass, formatReport(report)).toBe(true)
+      expect(report.level).toBe('netns')
+      expect(report.faultLog[0].epochsWithoutCommit).toBeGreaterThanOrEqual(2)
+      expect(await namespaces()).toEqual(before)
+    },
+    120_000,
+  )
+
+  it.skipIf(netns.ok)(
+    'without netns support, --netns runs at the libp2p level and says why',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'chorus-chaos-cli-'))
+      const file = join(dir, 'nons.yaml')
+      await writeFile(
+        file,
+        'name: nons\ncluster: { coordinators: 4, workers: 1, reputers: 1, epochMs: 1000 }\nepochs: 6\n',
+      )
+      const run = await chorus(['chaos', 'run', file, '--mode', 'process', '--netns', '--json'])
+      const lines = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; message?: string; level?: string })
+      expect(
+        lines.some((l) => l.type === 'progress' && /netns level is not available here \(.+\)/.test(l.message ?? '')),
+      ).toBe(true)
+      expect(lines.at(-1)?.level).toBe('libp2p')
+    },
+    120_000,
+  )
 
   it('chorus chaos run: a bad scenario is refused before anything starts, naming the field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chorus-chaos-cli-'))
