@@ -1,14 +1,16 @@
 /**
- * A small seeded random generator for the layers below the roles (the network fault layer):
- * the same parts give the same numbers on any machine and Node version, so a chaos run
- * replays from its seed. 32-bit integer arithmetic only (sfc32, seeded through a string hash).
+ * A seeded pseudo-random generator: the same parts give the same numbers on any machine and
+ * Node version (the synthetic ground truth every node must agree on, the network fault layer a
+ * chaos run replays from its seed). 32-bit integer arithmetic only: sfc32, seeded through a
+ * string hash; never Math.random.
  */
 
-/** 2^-53 as an exact double. */
+/** 2^-32 and 2^-53 as exact doubles. */
+const TWO_POW_M32 = 1 / 4294967296
 const TWO_POW_M53 = 1 / 9007199254740992
 
 /** A 32-bit hash of the parts (FNV-1a over their text, then a murmur3 finaliser). */
-export function hashParts(...parts: readonly (string | number)[]): number {
+export function hash32(...parts: readonly (string | number)[]): number {
   let h = 0x811c9dc5
   const text = parts.map(String).join('\u0000')
   for (let i = 0; i < text.length; i++) {
@@ -24,17 +26,17 @@ export function hashParts(...parts: readonly (string | number)[]): number {
 }
 
 export class SeededRandom {
-  private a: number
-  private b: number
-  private c: number
-  private d: number
+  protected a: number
+  protected b: number
+  protected c: number
+  protected d: number
 
   /** Seeded from any list of parts, e.g. `new SeededRandom(seed, 'frames', peerId)`. */
   constructor(...parts: readonly (string | number)[]) {
-    this.a = hashParts('a', ...parts)
-    this.b = hashParts('b', ...parts)
-    this.c = hashParts('c', ...parts)
-    this.d = hashParts('d', ...parts) | 1
+    this.a = hash32('a', ...parts)
+    this.b = hash32('b', ...parts)
+    this.c = hash32('c', ...parts)
+    this.d = hash32('d', ...parts) | 1
     // sfc32's first outputs are weakly mixed; the reference implementation discards 12.
     for (let i = 0; i < 12; i++) this.nextUint32()
   }
@@ -54,5 +56,15 @@ export class SeededRandom {
     const hi = this.nextUint32() >>> 5
     const lo = this.nextUint32() >>> 6
     return (hi * 67108864 + lo) * TWO_POW_M53
+  }
+
+  /** Uniform in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next()
+  }
+
+  /** Uniform integer in [lo, hi] (both inclusive; the range must be below 2^32). */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.nextUint32() * TWO_POW_M32 * (hi - lo + 1))
   }
 }
