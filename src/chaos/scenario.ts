@@ -7,6 +7,9 @@ import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { BYZANTINE_FAULTS_BY_ROLE, type ByzantineFault } from '../adversary/faults.js'
+import type { LinkConditions } from '../p2p/index.js'
+
+export type { LinkConditions }
 
 export class ScenarioError extends Error {
   override readonly name = 'ScenarioError'
@@ -32,15 +35,6 @@ interface FaultBase {
   readonly at: When
   /** How long it lasts; without it, it lasts to the end of the run (a crash without `for` never restarts). */
   readonly for?: When
-}
-
-export interface LinkConditions {
-  readonly latencyMs?: number
-  readonly jitterMs?: number
-  readonly loss?: number
-  readonly duplicate?: number
-  readonly reorder?: number
-  readonly bandwidthBytesPerSec?: number
 }
 
 export type ScenarioFault =
