@@ -183,6 +183,11 @@ export class InprocTarget implements ChaosTarget {
   async heal(a: string, b: string): Promise<void> {
     this.slot(a).faults.heal([this.peerOf(b)])
     this.slot(b).faults.heal([this.peerOf(a)])
+    // The fault layers dial again the links the cut closed; a node that started while cut off
+    // (a restart during a partition) never had that link, and listens on a new port: dial it.
+    const [from, to] = [this.slot(a).member?.node.node, this.slot(b).member?.node.node]
+    if (from !== undefined && to !== undefined && !from.connectedPeers().includes(to.peerId))
+      await from.dial(to.multiaddrs()[0]).catch(() => {})
   }
 
   async setLink(a: string, b: string, conditions: LinkConditions | null): Promise<void> {

@@ -300,7 +300,19 @@ export class LocalCluster {
     // to), and the member started last: a network whose peers all hang off one node falls
     // apart when that node does.
     const peers = [...this.coordinators(), this.members.at(-1)].filter((m): m is ClusterMember => m !== undefined)
-    for (const peer of new Set(peers)) await node.node.dial(peer.node.node.multiaddrs()[0])
+    // A member that a chaos run keeps cut off from a peer does not dial it: its fault layer
+    // dials it again when the cut heals.
+    // One peer reached is enough to join (gossip finds the rest); only a member that reaches
+    // none of them fails to start.
+    const cut = (peer: ClusterMember): boolean => p.spec.chaos?.faults?.isCut(peer.node.node.peerId) === true
+    const dials = await Promise.allSettled(
+      [...new Set(peers)].filter((peer) => !cut(peer)).map((peer) => node.node.dial(peer.node.node.multiaddrs()[0])),
+    )
+    const failed = dials.filter((d): d is PromiseRejectedResult => d.status === 'rejected')
+    if (failed.length > 0 && failed.length === dials.length) {
+      await node.stop()
+      throw failed[0].reason
+    }
     node.start()
     const member: ClusterMember = { role: p.spec.role, node, model: modelName, identity: p.identity, spec: p.spec }
     this.members.push(member)
