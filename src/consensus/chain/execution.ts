@@ -256,6 +256,7 @@ export function computeBlock(
     closedTopicEpochs: draft.topicEpochs.map((d) => ({ topicId: d.topicId, epoch: d.epoch })),
     settlements,
     signers,
+    proposer: draft.proposer,
     evidence,
   })
   outcome.txResults.forEach((r, i) => {

@@ -4,7 +4,8 @@
  * 2. transactions, in block order (a rejected one is a no-op, so proposer and verifiers
  *    agree either way; proposers should leave rejected ones out);
  * 3. closed topic epochs update topic weights (seeing this block's stakes and payments);
- * 4. settled topic epochs are paid, then the committee share goes to the commit's signers;
+ * 4. settled topic epochs are paid, then the committee share goes to the block's proposer (a
+ *    fifth) and the commit's signers (the rest);
  * 5. unbonding entries due at the block's epoch are released (last, after any slash);
  * then conservation is checked, and a violation throws (the node must halt).
  *
@@ -41,6 +42,8 @@ export interface LedgerBlock {
    * CometBFT's LastCommit); they receive the committee share of this block's emission.
    */
   readonly signers?: readonly string[]
+  /** The block's proposer: it receives PROPOSER_SHARE_PPM of the committee share. */
+  readonly proposer?: string
   readonly evidence?: readonly Evidence[]
 }
 
@@ -73,7 +76,7 @@ export function applyBlock(state: LedgerState, block: LedgerBlock): BlockOutcome
   })
   next = closeTopicEpochs(next, block.closedTopicEpochs ?? [])
   const settled = paySettlements(next, block.settlements ?? [])
-  const committee = payCommittee(settled.state, settled.committeePool, block.signers ?? [])
+  const committee = payCommittee(settled.state, settled.committeePool, block.signers ?? [], block.proposer)
   const released = releaseUnbonding(committee.state, block.epoch)
   next = { ...released.state, height: block.height, epoch: block.epoch }
   assertConservation(next)

@@ -200,18 +200,27 @@ export function paySettlements(
  * The committee pool to the commit's signers by voting power: a signer's risk and the
  * commit's safety both scale with power. Signers outside the committee are ignored.
  */
+/** Part of a block's committee pool paid to its proposer (the rest to the certificate's signers), in ppm. */
+export const PROPOSER_SHARE_PPM = 200_000
+
 export function payCommittee(
   state: LedgerState,
   pool: bigint,
   signers: readonly string[],
+  proposer?: string,
 ): { state: LedgerState; paid: bigint } {
+  let next = state
+  // The proposer's share: a member that withholds its proposals, or proposes blocks the
+  // others reject, never has a block of its own committed and earns less than one that does.
+  const paidProposer = state.params.committee.find((m) => m.id === proposer)
+  const bonus = paidProposer === undefined ? 0n : ppmOf(pool, PROPOSER_SHARE_PPM)
+  if (paidProposer !== undefined && bonus > 0n) next = mint(next, paidProposer.id, { balance: bonus })
   const signed = new Set(signers)
   const members = state.params.committee.filter((m) => signed.has(m.id)).sort((a, b) => (a.id < b.id ? -1 : 1))
   const amounts = splitProportional(
-    pool,
+    pool - bonus,
     members.map((m) => BigInt(m.power)),
   )
-  let next = state
   members.forEach((m, i) => (next = mint(next, m.id, { balance: amounts[i] })))
   return { state: next, paid: next.supply.minted - state.supply.minted }
 }

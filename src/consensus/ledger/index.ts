@@ -12,6 +12,7 @@ export {
   closeTopicEpochs,
   emissionShares,
   payCommittee,
+  PROPOSER_SHARE_PPM,
   paySettlements,
   topicRewardFor,
   type ClosedTopicEpoch,

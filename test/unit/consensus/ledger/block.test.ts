@@ -7,6 +7,7 @@ import {
   ConservationViolation,
   emissionShares,
   LedgerError,
+  PROPOSER_SHARE_PPM,
   selfStakeOf,
   topicRewardFor,
   type LedgerBlock,
@@ -137,6 +138,24 @@ describe('settlement payouts (§13)', () => {
     const minted = after.supply.minted - before.supply.minted
     expect(minted).toBeLessThanOrEqual(mulFloor(1_000_000n, emissionShares(before).t1))
     expect(checkConservation(after).ok).toBe(true)
+  })
+
+  it("pays the block's proposer a fifth of the committee share, the signers the rest", () => {
+    let s = testState()
+    s = applyBlock(s, block(s, { closedTopicEpochs: CLOSE_BOTH })).state
+    const gross = mulFloor(1_000_000n, emissionShares(s).t1)
+    const pool = (gross * 50_000n) / 1_000_000n
+    const settlements: Settlement[] = [{ topicId: 't1', epoch: 0, rewards: rewards({ inferers: { [W1]: 1 } }) }]
+    const out = applyBlock(s, block(s, { settlements, signers: [C1, C2], proposer: C1 })).state
+    const bonus = (pool * BigInt(PROPOSER_SHARE_PPM)) / 1_000_000n
+    expect(bonus).toBeGreaterThan(0n)
+    expect(balanceOf(out, C1)).toBe(bonus + (pool - bonus) / 4n)
+    expect(balanceOf(out, C2)).toBe(((pool - bonus) * 3n) / 4n)
+    // A proposer outside the committee gets nothing, and the signers share the whole pool.
+    const outsider = applyBlock(s, block(s, { settlements, signers: [C1, C2], proposer: NOBODY })).state
+    expect(balanceOf(outsider, NOBODY)).toBe(0n)
+    expect(balanceOf(outsider, C2)).toBe((pool * 3n) / 4n)
+    expect(checkConservation(out).ok).toBe(true)
   })
 
   it('rejects paying one topic epoch twice', () => {
