@@ -35,6 +35,7 @@ import { proposeBlock } from './block-draft.js'
 import type { ChainState } from '../chain/execution.js'
 import { CatchUp, type CatchUpHost } from '../sync/catch-up.js'
 import { committeeMemberOfPeer } from '../committee-peers.js'
+import { withLatePrecommit } from './late-precommits.js'
 import { ChainSync, referencedMessages } from '../sync/chain-sync.js'
 import { usableEvidence } from '../chain/evidence-codec.js'
 import { ledgerEpochAt, type Genesis } from '../ledger/index.js'
@@ -299,6 +300,11 @@ export class ConsensusDriver {
     if (envelope.type === 'commit') return this.catchUp.onCommitNotice((envelope as Envelope<'commit'>).payload, signer)
     // Proposals and votes are the members' business; a follower adopts their commits.
     if (!this.isMember()) return
+    const extended = withLatePrecommit(this.chainState, envelope, bytes)
+    if (extended !== undefined) {
+      this.chainState = extended
+      return
+    }
     const next = this.chainState.height + 1
     const admitted = this.inputs.admit(
       envelope,
