@@ -10,8 +10,8 @@
  * - nothing lost: a restarted node's store holds every block it had committed before, and an
  *   inference an honest worker sent in time is in its committed epoch (or the report says why
  *   not: a fault was active, the epoch did not commit);
- * - byzantine: a Byzantine node is slashed or earns less than an honest one of its role (for a
- *   worker: with the same model).
+ * - byzantine: a Byzantine node is slashed or earns less than the median honest node of its role
+ *   (for a worker: of the same model).
  */
 import type { CommitSeen, PublishedSeen } from '../node/observations.js'
 import { LIVENESS_EPOCHS } from './scenario.js'
@@ -58,14 +58,17 @@ export interface ByzantineComparison {
   readonly node: string
   readonly fault: string
   readonly earnings: Earnings
-  /** The honest node it is compared with, and its earnings; undefined when none fits. */
+  /** The honest node it is compared with (the median of its kind), and its earnings; undefined when none fits. */
   readonly honest?: { readonly node: string; readonly earnings: Earnings }
 }
 
 export class InvariantChecker {
   private readonly hashAt = new Map<number, { node: string; hash: string }>()
   /** `topic/epoch` → the first honest output digest seen, and the inferers. */
-  private readonly outputs = new Map<string, { node: string; output: string | null; inferers: Set<string> }>()
+  private readonly outputs = new Map<
+    string,
+    { node: string; output: string | null; inferers: Set<string>; atMs: number }
+  >()
   /** `topic/epoch` → first time an honest node committed it with an output. */
   readonly committedAt = new Map<string, number>()
   /** When honest nodes committed an inference of each topic (one entry per block). */
@@ -94,7 +97,8 @@ export class InvariantChecker {
     for (const te of c.topicEpochs) {
       const key = `${te.topicId}/${te.epoch}`
       const seen = this.outputs.get(key)
-      if (seen === undefined) this.outputs.set(key, { node: c.node, output: te.output, inferers: new Set(te.inferers) })
+      if (seen === undefined)
+        this.outputs.set(key, { node: c.node, output: te.output, inferers: new Set(te.inferers), atMs: c.atMs })
       else if (seen.output !== te.output && this.safety.length < 20)
         this.safety.push(`${key}: ${seen.node} and ${c.node} committed different outputs`)
       if (te.output !== null && !this.committedAt.has(key)) {
@@ -188,7 +192,9 @@ export class InvariantChecker {
       const key = `${p.topicId}/${p.epoch}`
       const committed = this.outputs.get(key)
       if (committed?.inferers.has(p.participant) === true) continue
-      const fault = this.faultDuring(p.node, start, start + epochMs, p.topicId)
+      // The epoch is at stake from its start until it is committed: a fault after its end but
+      // before its block can still cost it inferences (a proposer that lost its pool).
+      const fault = this.faultDuring(p.node, start, Math.max(start + epochMs, committed?.atMs ?? 0), p.topicId)
       const why =
         committed === undefined
           ? 'its epoch did not commit'

@@ -330,7 +330,7 @@ class Run {
     }
   }
 
-  /** Each Byzantine node against the first honest node of its role (for a worker: of its model). */
+  /** Each Byzantine node against the median honest node of its role (for a worker: of its model). */
   private async byzantineComparisons(): Promise<ByzantineComparison[]> {
     if (this.scenario.cluster.byzantine.size === 0) return []
     const judge = this.target.names.find((n) => this.honest(n) && n.startsWith('coordinator-') && this.target.isUp(n))
@@ -347,15 +347,17 @@ class Run {
     return [...this.scenario.cluster.byzantine].map(([node, fault]) => {
       const role = node.slice(0, node.lastIndexOf('-'))
       const model = this.target.modelOf(node)
-      const peer = this.target.names.find(
+      const peers = this.target.names.filter(
         (n) => this.honest(n) && n.startsWith(`${role}-`) && (model === undefined || this.target.modelOf(n) === model),
       )
-      return {
-        node,
-        fault,
-        earnings: earnings(node),
-        ...(peer === undefined ? {} : { honest: { node: peer, earnings: earnings(peer) } }),
-      }
+      // The median honest peer: one peer alone is noisy (which precommits a certificate
+      // carries, which proposals landed), the median of several much less.
+      const ranked = peers.map((n) => ({ node: n, earnings: earnings(n) }))
+      ranked.sort((a, b) =>
+        a.earnings.earned < b.earnings.earned ? -1 : a.earnings.earned > b.earnings.earned ? 1 : 0,
+      )
+      const median = ranked[Math.floor((ranked.length - 1) / 2)]
+      return { node, fault, earnings: earnings(node), ...(median === undefined ? {} : { honest: median }) }
     })
   }
 }
