@@ -80,6 +80,10 @@ export async function ignoredFloodPeer(target: HostileTarget, ratePerSecond: num
   let sent = 0
   const flood = ignoredFlood(
     async (channel, bytes) => {
+      // Cut off by the network (the ignore budget's disconnect): nothing to send to. In the
+      // cluster's own process, forging on would only steal the nodes' CPU, which no remote
+      // attacker could do.
+      if (node.connectedPeers().length === 0) return
       sent++
       await node.publishRaw(channel, bytes)
     },
