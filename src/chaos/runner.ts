@@ -1,7 +1,8 @@
 /**
  * One chaos run: start the scenario's cluster, apply its faults on schedule, watch the
  * invariants all along, and report. Faults that overlap compose: a link cut by a partition
- * and by a pause heals only when both have healed.
+ * and by a pause heals only when both have healed, a node crashed by two faults comes back
+ * when both have.
  */
 import { loadTopicConfig, type TopicConfig } from '../topic/config.js'
 import { packageFile } from '../util/package-files.js'
@@ -11,7 +12,8 @@ import { NetnsNetwork, netnsSupport } from './netns.js'
 import { ProcessTarget } from './process-target.js'
 import { type ByzantineComparison, type Earnings, InvariantChecker } from './invariants.js'
 import { buildReport, type ChaosReport, type FaultRecord } from './report.js'
-import { LIVENESS_EPOCHS, nodeNames, ScenarioError, type Scenario, type ScenarioFault } from './scenario.js'
+import { LIVENESS_EPOCHS, nodeNames, ScenarioError, type Scenario } from './scenario.js'
+import { crossPairs, describe, linkPairs, waitUntil } from './run-helpers.js'
 import { scheduleOf, type ScheduledFault } from './schedule.js'
 import type { ChaosTarget } from './target.js'
 
@@ -104,6 +106,11 @@ class Run {
   /** How many active faults cut each link (`a|b`, names sorted). */
   private readonly cuts = new Map<string, number>()
   private readonly hostiles = new Map<number, Hostile>()
+  /** Each node's lifecycle steps, in order. */
+  private readonly lifecycle = new Map<string, Promise<void>>()
+  /** How many active faults keep each node down (crash, restart) or paused. */
+  private readonly downs = new Map<string, number>()
+  private readonly pauses = new Map<string, number>()
   private readonly records = new Map<number, { applied: boolean; healedAtMs: number | null; error?: string }>()
   private readonly honest: (name: string) => boolean
 
@@ -183,14 +190,14 @@ class Run {
     const fault = f.fault
     switch (fault.kind) {
       case 'crash':
-        for (const n of fault.nodes) await t.crash(n)
+        for (const n of fault.nodes) if (this.hold(this.downs, n)) await this.serial(n, () => t.crash(n))
         return
       case 'restart':
-        for (const n of fault.nodes) await t.stopNode(n)
-        if (f.endMs === null) for (const n of fault.nodes) await this.bringBack(n, f.n)
+        for (const n of fault.nodes) if (this.hold(this.downs, n)) await this.serial(n, () => t.stopNode(n))
+        if (f.endMs === null) for (const n of fault.nodes) if (this.release(this.downs, n)) await this.bringBack(n, f.n)
         return
       case 'pause':
-        for (const n of fault.nodes) await t.pause(n)
+        for (const n of fault.nodes) if (this.hold(this.pauses, n)) await this.serial(n, () => t.pause(n))
         return
       case 'partition':
         for (const [a, b] of crossPairs(fault.groups)) await this.cut(a, b)
@@ -216,10 +223,10 @@ class Run {
     switch (fault.kind) {
       case 'crash':
       case 'restart':
-        for (const n of fault.nodes) await this.bringBack(n, f.n)
+        for (const n of fault.nodes) if (this.release(this.downs, n)) await this.bringBack(n, f.n)
         return
       case 'pause':
-        for (const n of fault.nodes) await t.resume(n)
+        for (const n of fault.nodes) if (this.release(this.pauses, n)) await this.serial(n, () => t.resume(n))
         return
       case 'partition':
         for (const [a, b] of crossPairs(fault.groups)) await this.uncut(a, b)
@@ -239,7 +246,40 @@ class Run {
   }
 
   /** Start a node again, then check its store still holds what it had committed. */
-  private async bringBack(name: string, fault: number): Promise<void> {
+  /** One more fault holds the node; true if it is the first (the node must go down now). */
+  private hold(counts: Map<string, number>, name: string): boolean {
+    const n = (counts.get(name) ?? 0) + 1
+    counts.set(name, n)
+    return n === 1
+  }
+
+  /** One fault less holds the node; true if it was the last (the node may come back now). */
+  private release(counts: Map<string, number>, name: string): boolean {
+    const n = (counts.get(name) ?? 0) - 1
+    if (n <= 0) counts.delete(name)
+    else counts.set(name, n)
+    return n === 0
+  }
+
+  /**
+   * Run one step of a node's life after the ones before it: faults run at once, and two that
+   * overlap on one node (a crash inside a restart) must not start it twice with one key.
+   */
+  private serial(name: string, step: () => Promise<void>): Promise<void> {
+    const done = (this.lifecycle.get(name) ?? Promise.resolve()).then(step)
+    this.lifecycle.set(
+      name,
+      done.catch(() => {}),
+    )
+    return done
+  }
+
+  private bringBack(name: string, fault: number): Promise<void> {
+    return this.serial(name, () => this.startAndCheck(name, fault))
+  }
+
+  private async startAndCheck(name: string, fault: number): Promise<void> {
+    if (this.target.isUp(name)) return
     const before = new Map(this.committed.get(name) ?? [])
     await this.target.startNode(name)
     const heights = [...before.keys()]
@@ -360,62 +400,4 @@ class Run {
       return { node, fault, earnings: earnings(node), ...(median === undefined ? {} : { honest: median }) }
     })
   }
-}
-
-/** Every pair of nodes in different groups. */
-function crossPairs(groups: readonly (readonly string[])[]): [string, string][] {
-  const out: [string, string][] = []
-  for (let i = 0; i < groups.length; i++)
-    for (let j = i + 1; j < groups.length; j++) for (const a of groups[i]) for (const b of groups[j]) out.push([a, b])
-  return out
-}
-
-/** Links between `nodes` and `to`, each once, never a node to itself. */
-function linkPairs(nodes: readonly string[], to: readonly string[]): [string, string][] {
-  const seen = new Set<string>()
-  const out: [string, string][] = []
-  for (const a of nodes)
-    for (const b of to) {
-      const key = [a, b].sort().join('|')
-      if (a === b || seen.has(key)) continue
-      seen.add(key)
-      out.push([a, b])
-    }
-  return out
-}
-
-export function describe(f: ScenarioFault): string {
-  switch (f.kind) {
-    case 'partition':
-      return `partition ${f.groups.map((g) => `[${g.join(' ')}]`).join(' | ')}`
-    case 'link':
-      return `link ${f.nodes.join(' ')}${f.to === undefined ? '' : ` ↔ ${f.to.join(' ')}`} ${Object.entries(
-        f.conditions,
-      )
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')}`
-    case 'clock-skew':
-      return `clock-skew ${f.nodes.join(' ')} ${f.offsetMs > 0 ? '+' : ''}${f.offsetMs} ms`
-    case 'sybil':
-      return `sybil ×${f.count}`
-    case 'ignored-flood':
-      return `ignored-flood ${f.ratePerSecond}/s`
-    default:
-      return `${f.kind} ${f.nodes.join(' ')}`
-  }
-}
-
-/** Sleep until a wall-clock time; false if the signal fired first. */
-function waitUntil(atMs: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted === true) return Promise.resolve(false)
-  return new Promise((resolve) => {
-    const done = (ok: boolean): void => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-      resolve(ok)
-    }
-    const onAbort = (): void => done(false)
-    const timer = setTimeout(() => done(true), Math.max(0, atMs - Date.now()))
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
