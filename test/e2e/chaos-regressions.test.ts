@@ -41,4 +41,10 @@ describe('chaos regressions', () => {
     const report = await runScenario({ scenario: random, seed: 20 })
     expect(report.pass, formatReport(report)).toBe(true)
   }, 90_000)
+
+  // Seed 96 crashed worker-1 twice over one span: both heals started it, two nodes with one key.
+  it('seed 96: a node crashed by two faults at once comes back once', async () => {
+    const report = await runScenario({ scenario: random, seed: 96 })
+    expect(report.pass, formatReport(report)).toBe(true)
+  }, 90_000)
 })
