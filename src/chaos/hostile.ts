@@ -17,8 +17,6 @@ export interface HostileTarget {
 }
 
 export interface Hostile {
-  /** Messages it sent. */
-  sent(): number
   stop(): Promise<void>
 }
 
@@ -44,7 +42,6 @@ export async function sybilBurst(target: HostileTarget, count: number, seed: num
     throw err
   }
   const rng = new Prng('chorus-sybil', seed)
-  let sent = 0
   let stopped = false
   const tick = async (): Promise<void> => {
     const epoch = Math.floor((Date.now() - target.genesisMs) / target.epochMs)
@@ -54,13 +51,11 @@ export async function sybilBurst(target: HostileTarget, count: number, seed: num
       if (stopped) return
       const value = rng.uniform(-10, 10)
       await n.publish({ ...base, type: 'inference', payload: { value } }).catch(() => undefined)
-      sent++
     }
   }
   void tick()
   const timer = setInterval(() => void tick(), target.epochMs)
   return {
-    sent: () => sent,
     stop: async () => {
       stopped = true
       clearInterval(timer)
@@ -77,20 +72,17 @@ export async function sybilBurst(target: HostileTarget, count: number, seed: num
 export async function ignoredFloodPeer(target: HostileTarget, ratePerSecond: number, seed: number): Promise<Hostile> {
   const node = await hostileNode(target)
   const stop = new AbortController()
-  let sent = 0
   const flood = ignoredFlood(
     async (channel, bytes) => {
       // Cut off by the network (the ignore budget's disconnect): nothing to send to. In the
       // cluster's own process, forging on would only steal the nodes' CPU, which no remote
       // attacker could do.
       if (node.connectedPeers().length === 0) return
-      sent++
       await node.publishRaw(channel, bytes)
     },
     { chainId: target.chainId, topicId: target.topicId, staleEpoch: 0, seed, ratePerSecond, signal: stop.signal },
   ).catch(() => undefined) // the node was cut off or stopped: the flood is over
   return {
-    sent: () => sent,
     stop: async () => {
       stop.abort()
       await flood

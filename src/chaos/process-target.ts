@@ -222,38 +222,40 @@ export class ProcessTarget implements ChaosTarget {
 
   async cut(a: string, b: string): Promise<void> {
     if (this.o.netns !== undefined) return this.o.netns.cut(a, b)
-    for (const [from, to] of [
-      [a, b],
-      [b, a],
-    ]) {
-      const slot = this.slot(from)
-      slot.cut.add(this.peerOf(to))
-      if (slot.process !== undefined) await this.faults(slot, { op: 'cut', peers: [this.peerOf(to)] })
-    }
+    await this.bothWays(a, b, (slot, peer) => {
+      slot.cut.add(peer)
+      return { op: 'cut', peers: [peer] }
+    })
   }
 
   async heal(a: string, b: string): Promise<void> {
     if (this.o.netns !== undefined) return this.o.netns.heal(a, b)
-    for (const [from, to] of [
-      [a, b],
-      [b, a],
-    ]) {
-      const slot = this.slot(from)
-      slot.cut.delete(this.peerOf(to))
-      if (slot.process !== undefined) await this.faults(slot, { op: 'heal', peers: [this.peerOf(to)] })
-    }
+    await this.bothWays(a, b, (slot, peer) => {
+      slot.cut.delete(peer)
+      return { op: 'heal', peers: [peer] }
+    })
   }
 
   async setLink(a: string, b: string, conditions: LinkConditions | null): Promise<void> {
+    await this.bothWays(a, b, (slot, peer) => {
+      if (conditions === null) slot.links.delete(peer)
+      else slot.links.set(peer, conditions)
+      return { op: 'link', peer, conditions }
+    })
+  }
+
+  /**
+   * A link change on both of its ends: `record` notes it on the node's slot (replayed when the
+   * node comes back) and returns the fault command a running node gets now.
+   */
+  private async bothWays(a: string, b: string, record: (slot: Slot, peer: string) => unknown): Promise<void> {
     for (const [from, to] of [
       [a, b],
       [b, a],
     ]) {
       const slot = this.slot(from)
-      const peer = this.peerOf(to)
-      if (conditions === null) slot.links.delete(peer)
-      else slot.links.set(peer, conditions)
-      if (slot.process !== undefined) await this.faults(slot, { op: 'link', peer, conditions })
+      const command = record(slot, this.peerOf(to))
+      if (slot.process !== undefined) await this.faults(slot, command)
     }
   }
 

@@ -6,7 +6,6 @@ import { Prng } from '../roles/prng.js'
 import {
   LIVENESS_EPOCHS,
   nodeNames,
-  roleOfName,
   type FaultKind,
   type LinkConditions,
   type Scenario,
@@ -119,12 +118,4 @@ export function nodesOf(fault: ScenarioFault): string[] {
     default:
       return [...fault.nodes]
   }
-}
-
-/** Whether the fault takes a coordinator out of the committee's reach while it lasts. */
-export function silencesCoordinator(fault: ScenarioFault): boolean {
-  return (
-    (fault.kind === 'crash' || fault.kind === 'restart' || fault.kind === 'pause') &&
-    fault.nodes.some((n) => roleOfName(n) === 'coordinator')
-  )
 }
