@@ -15,7 +15,7 @@ import { waitFor } from '../utils/wait.js'
 
 const EPOCHS = 60
 const topic = parseTopicConfig(
-  { id: 'synthetic', name: 'test', epochMs: 250, groundTruth: 'synthetic:42' },
+  { id: 'synthetic', name: 'test', epochMs: 500, groundTruth: 'synthetic:42' },
   'test topic',
 )
 
@@ -35,7 +35,7 @@ describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
       `${EPOCHS} epochs`,
       (first + EPOCHS) * topic.epochMs + 20_000,
     )
-  }, 60_000)
+  }, 90_000)
   afterAll(() => cluster.stop())
 
   it('decides every epoch, each with all six workers', () => {
