@@ -242,10 +242,11 @@ export class ConsensusDriver {
     const times = [...chain.topics.values()].map(
       (t) => chain.genesisTimeMs + (t.lastEpoch + 2) * t.config.epochMs + graceMs(t.config),
     )
-    this.timers.at(Math.min(...times), () => this.enqueue(() => this.startHeight(chain.height + 1)))
+    const dueAt = Math.min(...times)
+    this.timers.at(dueAt, () => this.enqueue(() => this.startHeight(chain.height + 1, dueAt)))
   }
 
-  private startHeight(height: number): void {
+  private startHeight(height: number, dueAt: number): void {
     if (this.stopped || height !== this.chainState.height + 1 || this.machine?.height === height) return
     // Not a member: adopt what the committee commits (commit notices, or a pull on a stall).
     if (!this.isMember()) {
@@ -277,6 +278,9 @@ export class ConsensusDriver {
       if (eventHeight(e) === height) this.feed(e)
       else if (eventHeight(e) > height) this.nextHeightEvents.push(e)
     }
+    // Started late (a restart, a catch-up): the others have been voting on this height since
+    // before this node listened, and gossip never sends those votes again.
+    if (this.clock() - dueAt > this.o.timeouts.propose) this.catchUp.pullFromAll()
   }
 
   private feed(event: ConsensusEvent, log = true): void {

@@ -25,8 +25,9 @@ export interface CatchUpHost {
 }
 
 export class CatchUp {
-  /** Height last seen committed by the stall check. */
+  /** Height last seen committed by the stall check, and for how many checks in a row. */
   private checkedHeight = -1
+  private unchangedChecks = 0
   /** A stall pull is under way (outside the queue). */
   private pulling = false
   /** The highest commit notice to catch up to, the members that announced it, and those that failed it. */
@@ -53,10 +54,16 @@ export class CatchUp {
    */
   scheduleStallCheck(): void {
     if (this.host.stopped()) return
-    this.timers.after(this.checkEveryMs, () =>
+    // Checked twice per period, so a height stalls at most 1.5 periods before the pull.
+    this.timers.after(this.checkEveryMs / 2, () =>
       this.host.enqueue(() => {
-        if (this.host.chain().height === this.checkedHeight && this.host.deciding()) this.pullNow()
-        this.checkedHeight = this.host.chain().height
+        const height = this.host.chain().height
+        this.unchangedChecks = height === this.checkedHeight && this.host.deciding() ? this.unchangedChecks + 1 : 0
+        this.checkedHeight = height
+        if (this.unchangedChecks >= 2) {
+          this.unchangedChecks = 0
+          this.pullNow()
+        }
         this.scheduleStallCheck()
       }),
     )
@@ -139,14 +146,21 @@ export class CatchUp {
     }
   }
 
-  /** Ask every other member at once for the next height's commit or its proposals and votes. */
   /**
    * A member connected (again): if a height is being decided, ask it for the round's messages
    * and any commit this node missed, even while a stall pull is under way (that one may be
    * waiting on members still out of reach).
    */
   pullFromIfDeciding(member: string): void {
-    if (this.host.deciding() && member !== this.host.self) this.pullFrom(member)
+    if (this.host.deciding() && member !== this.host.self) void this.pullFrom(member)
+  }
+
+  /**
+   * This node starts a height the others began a while ago (it restarted, or caught up): the
+   * votes they sent went out before it listened, so ask every member for them now.
+   */
+  pullFromAll(): void {
+    for (const member of this.host.chain().committee.ids) if (member !== this.host.self) void this.pullFrom(member)
   }
 
   /** Ask every other member for the next height's messages (one stall pull at a time). */
@@ -160,15 +174,34 @@ export class CatchUp {
 
   /** Members being asked now: one request each at a time. */
   private readonly asking = new Set<string>()
+  /** Members to ask once more when their current request ends (asked again meanwhile). */
+  private readonly askAgain = new Set<string>()
 
+  /**
+   * Ask `member` for the next height, and go on while it answers with commits: a node that
+   * comes back several heights behind while the others are stuck gets no commit notice, so
+   * the member that holds the blocks brings it to the height being decided, then gives it
+   * that height's messages.
+   */
   private async pullFrom(member: string): Promise<void> {
-    if (this.asking.has(member)) return
+    if (this.asking.has(member)) {
+      this.askAgain.add(member)
+      return
+    }
     this.asking.add(member)
     try {
-      const chain = this.host.chain()
-      const pulled = await this.sync.pull(member, chain.height + 1, chain)
-      if (pulled !== undefined && !this.host.stopped())
-        this.host.enqueue(() => (this.host.stopped() ? undefined : this.apply(pulled)))
+      for (;;) {
+        this.askAgain.delete(member)
+        const chain = this.host.chain()
+        const pulled = await this.sync.pull(member, chain.height + 1, chain)
+        if (this.host.stopped()) return
+        if (pulled !== undefined)
+          await new Promise<void>((resolve) =>
+            this.host.enqueue(() => (this.host.stopped() ? Promise.resolve() : this.apply(pulled)).finally(resolve)),
+          )
+        const moved = this.host.chain().height > chain.height
+        if (!moved && !this.askAgain.has(member)) return
+      }
     } finally {
       this.asking.delete(member)
     }

@@ -78,6 +78,40 @@ describe('CatchUp', () => {
     expect(log.filter((l) => l === 'stall-pull')).toHaveLength(1)
   })
 
+  it("pulls from a member again while it answers with commits, then takes the height's messages", async () => {
+    const height = { value: 5 }
+    const log: string[] = []
+    const asked: string[] = []
+    let releaseB: () => void = () => {}
+    const sync = {
+      pull: (member: string, h: number): Promise<Pulled | undefined> => {
+        asked.push(`${member}@${h}`)
+        if (member === 'silent') return new Promise(() => {})
+        // b's first answer comes late: asked again meanwhile, it is asked once more after it.
+        if (member === 'b')
+          return asked.filter((a) => a.startsWith('b@')).length === 1
+            ? new Promise((r) => (releaseB = () => r(undefined)))
+            : Promise.resolve(undefined)
+        const answer: Pulled =
+          h <= 8 ? { kind: 'commits', notices: [notice(h)] } : { kind: 'messages', messages: [message(9)] }
+        return Promise.resolve(answer)
+      },
+      adoptAll: async (notices: readonly CommitNotice[]) => {
+        for (const n of notices) if (n.height === height.value + 1) height.value = n.height
+      },
+    } as unknown as ChainSync
+    const catchUp = new CatchUp(hostAt(height, log), sync, new Timers(), 1000)
+    catchUp.pullFromAll()
+    await waitFor(() => log.includes('delivered 9'), "the height's messages from a")
+    expect(height.value).toBe(8)
+    expect(asked.filter((a) => a.startsWith('a@'))).toEqual(['a@6', 'a@7', 'a@8', 'a@9'])
+    catchUp.pullFromIfDeciding('b')
+    expect(asked.filter((a) => a.startsWith('b@'))).toEqual(['b@6'])
+    releaseB()
+    await waitFor(() => asked.filter((a) => a.startsWith('b@')).length === 2, 'b asked once more')
+    expect(asked.filter((a) => a.startsWith('b@'))).toEqual(['b@6', 'b@9'])
+  })
+
   it('runs one catch-up at a time towards the highest notice, however many notices arrive', async () => {
     const height = { value: 10 }
     const log: string[] = []
