@@ -41,6 +41,8 @@ interface Slot {
   readonly key: NetworkKey
   readonly args: readonly string[]
   process: NodeProcess | undefined
+  /** The port it first listened on: it comes back there, so its peers' redials find it. */
+  port: string | undefined
   /** What the run has set on this node, replayed when it comes back. */
   readonly cut: Set<string>
   readonly links: Map<string, LinkConditions>
@@ -101,6 +103,7 @@ export class ProcessTarget implements ChaosTarget {
         key,
         args,
         process: undefined,
+        port: undefined,
         cut: new Set(),
         links: new Map(),
         skewMs: 0,
@@ -313,24 +316,40 @@ export class ProcessTarget implements ChaosTarget {
     await rm(this.files.dir, { recursive: true, force: true })
   }
 
-  /** Start a node process; a node that comes back dials every coordinator up. */
+  /**
+   * Start a node process; a node that comes back dials every coordinator up, and listens on
+   * its former port (on a fresh one if that is taken now).
+   */
   private async spawn(slot: Slot, bootstrap: readonly string[] = this.bootstrap()): Promise<NodeProcess> {
+    if (slot.port !== undefined) {
+      const again = await this.spawnOn(slot, slot.port, bootstrap).catch(() => undefined)
+      if (again !== undefined) return again
+    }
+    const node = await this.spawnOn(slot, '0', bootstrap)
+    slot.port = node.addrs[0]?.match(/\/tcp\/(\d+)/)?.[1]
+    return node
+  }
+
+  private async spawnOn(slot: Slot, port: string, bootstrap: readonly string[]): Promise<NodeProcess> {
     const netns = this.o.netns
+    const host = netns === undefined ? '127.0.0.1' : netns.ipOf(slot.name)
     const { node, up } = NodeProcess.start({
       name: slot.name,
       cli: netns === undefined ? this.o.cli : netns.wrap(slot.name, this.o.cli),
-      args: [
-        ...slot.args,
-        ...(netns === undefined ? [] : ['--listen', `/ip4/${netns.ipOf(slot.name)}/tcp/0`]),
-        ...bootstrap.flatMap((a) => ['--bootstrap', a]),
-      ],
+      args: [...slot.args, '--listen', `/ip4/${host}/tcp/${port}`, ...bootstrap.flatMap((a) => ['--bootstrap', a])],
       env: { CHORUS_CHAOS_SEED: String(hash32(this.o.seed, slot.name)), CHORUS_CHAOS_NAME: slot.name },
       ipc: true,
     })
     node.events.on('stderr', (line) => this.o.onChildError?.(slot.name, line))
     node.events.on('message', (m) => this.onMessage(m))
     slot.process = node
-    await up
+    try {
+      await up
+    } catch (err) {
+      slot.process = undefined
+      await node.stop()
+      throw err
+    }
     return node
   }
 

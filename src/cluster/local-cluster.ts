@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RoleNode, type ConsensusOptions, type Role } from '../node/role-node.js'
+import { RoleNode, type ConsensusOptions, type Role, type RoleNodeOptions } from '../node/role-node.js'
 import type { Timeouts } from '../consensus/bft/index.js'
 import { CommitTracker } from './commit-tracker.js'
 import type { CommitEvent } from '../consensus/driver/driver.js'
@@ -124,6 +124,8 @@ export interface ClusterEvents {
 export class LocalCluster {
   readonly events = new EventEmitter<ClusterEvents>()
   readonly members: ClusterMember[] = []
+  /** The port each member (by participant id) listened on: a member that restarts listens there again, as a real node with a configured address does, so its peers' redials find it. */
+  private readonly ports = new Map<string, string>()
   /** Commits of every BFT coordinator (hashes per height, forks, conservation, timing). */
   readonly commits = new CommitTracker()
   private readonly verifiedCache = new VerifiedMessageCache()
@@ -280,7 +282,7 @@ export class LocalCluster {
       timeouts: this.options.timeouts,
       ...(clock === undefined ? {} : { clock }),
     }
-    const node = await RoleNode.create({
+    const node = await this.createNode(participant, {
       role: p.spec.role,
       topics: runtimes,
       serves: p.spec.topics,
@@ -306,7 +308,9 @@ export class LocalCluster {
     // none of them fails to start.
     const cut = (peer: ClusterMember): boolean => p.spec.chaos?.faults?.isCut(peer.node.node.peerId) === true
     const dials = await Promise.allSettled(
-      [...new Set(peers)].filter((peer) => !cut(peer)).map((peer) => node.node.dial(peer.node.node.multiaddrs()[0])),
+      [...new Set(peers)]
+        .filter((peer) => !cut(peer))
+        .map((peer) => node.node.dial(peer.node.node.multiaddrs()[0], { keepAlive: true })),
     )
     const failed = dials.filter((d): d is PromiseRejectedResult => d.status === 'rejected')
     if (failed.length > 0 && failed.length === dials.length) {
@@ -319,6 +323,21 @@ export class LocalCluster {
     this.observe(member)
     if (p.spec.role === 'coordinator') this.commits.watch(participant, node.driver)
     return member
+  }
+
+  /** A member's node, on the port it had before when it restarts (any port if that one is taken now). */
+  private async createNode(participant: string, options: RoleNodeOptions): Promise<RoleNode> {
+    const port = this.ports.get(participant)
+    let node: RoleNode | undefined
+    if (port !== undefined)
+      node = await RoleNode.create({
+        ...options,
+        p2p: { ...options.p2p, listen: [`/ip4/127.0.0.1/tcp/${port}`] },
+      }).catch(() => undefined)
+    node ??= await RoleNode.create(options)
+    const listening = node.node.multiaddrs()[0]?.match(/\/tcp\/(\d+)/)?.[1]
+    if (listening !== undefined) this.ports.set(participant, listening)
+    return node
   }
 
   /** The first coordinator started reports decisions and commits for the whole cluster. */

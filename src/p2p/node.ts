@@ -28,6 +28,7 @@ import {
   type UnsignedEnvelope,
 } from '../wire/envelope.js'
 import { faultyTransport } from './faults/index.js'
+import { KeepAlivePeers } from './keep-alive.js'
 import { generateIdentity, loadOrCreateIdentity, type NodeIdentity } from './identity.js'
 import { IgnoreBudget, ignoreBudgetSettings } from './ignore-budget.js'
 import { MessageStore } from './message-store.js'
@@ -93,6 +94,7 @@ export class ChorusNode {
   readonly ignoreBudget: IgnoreBudget
   private readonly store: MessageStore
   private readonly handlers = new Map<string, Set<MessageHandler>>()
+  private readonly keepAlive: KeepAlivePeers
   /** Envelopes decoded by the validator, picked up by delivery without decoding twice. */
   private readonly validated = new WeakMap<Uint8Array, ValidationResult>()
   /** Exceptions thrown by message handlers (they are contained, not propagated). */
@@ -129,6 +131,11 @@ export class ChorusNode {
       },
       options.ignoreBudget,
     )
+    this.keepAlive = new KeepAlivePeers(
+      (address) => this.dial(address, { keepAlive: true }),
+      NODE_DEFAULTS.keepAliveRetryMs,
+    )
+    libp2p.addEventListener('peer:reconnect-failure', (event) => this.keepAlive.gaveUp(event.detail.toString()))
     this.pubsub.addEventListener('message', (event) => this.deliver(event.detail))
     libp2p.addEventListener('peer:connect', (event) => this.events.emit('peer-connected', event.detail.toString()))
     // Gossipsub drops a graylisted peer's RPCs before any validation and reports it only to its
@@ -165,6 +172,10 @@ export class ChorusNode {
         inboundConnectionThreshold: conn.inboundConnectionThreshold ?? NODE_DEFAULTS.inboundConnectionThreshold,
         maxIncomingPendingConnections:
           conn.maxIncomingPendingConnections ?? NODE_DEFAULTS.maxIncomingPendingConnections,
+        // A keep-alive peer that restarts is back within seconds: redial soon, then back off.
+        reconnectRetries: NODE_DEFAULTS.reconnectRetries,
+        reconnectRetryInterval: NODE_DEFAULTS.reconnectIntervalMs,
+        reconnectBackoffFactor: NODE_DEFAULTS.reconnectBackoff,
       },
       services: {
         identify: identify(),
@@ -214,15 +225,21 @@ export class ChorusNode {
   }
 
   /**
-   * Connect to a peer by multiaddr (with /p2p/<id>). With keepAlive, libp2p re-dials it when
-   * the connection drops (used for bootstrap peers).
+   * Connect to a peer by multiaddr (with /p2p/<id>). With keepAlive, the node re-dials it
+   * whenever the connection drops, for as long as it runs (used for bootstrap peers).
    */
   async dial(address: string, opts: { keepAlive?: boolean } = {}): Promise<void> {
     const ma = multiaddr(address)
     const connection = await this.libp2p.dial(ma)
     if (opts.keepAlive === true) {
+      this.keepAlive.remember(connection.remotePeer.toString(), address)
       await this.libp2p.peerStore.merge(connection.remotePeer, { tags: { 'keep-alive': { value: 1 } } })
     }
+  }
+
+  /** Dial a keep-alive peer not reached yet (a bootstrap peer that is down) until it answers. */
+  keepDialing(address: string): void {
+    this.keepAlive.dialUntilUp(address)
   }
 
   async hangUp(peerId: string): Promise<void> {
@@ -307,6 +324,7 @@ export class ChorusNode {
   }
 
   async stop(): Promise<void> {
+    this.keepAlive.stop()
     this.handlers.clear()
     await this.libp2p.stop()
   }

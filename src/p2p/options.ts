@@ -186,4 +186,10 @@ export const NODE_DEFAULTS = Object.freeze({
   ignorePenalty: 1,
   ignoreDisconnectAfter: 1000,
   ignoreMaxPeers: 1024,
+  /** libp2p's redials of a keep-alive peer: 6 attempts over about 10 s. */
+  reconnectRetries: 6,
+  reconnectIntervalMs: 500,
+  reconnectBackoff: 1.5,
+  /** After those, one dial per interval until the peer is back. */
+  keepAliveRetryMs: 10_000,
 })

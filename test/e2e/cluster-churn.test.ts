@@ -1,4 +1,7 @@
-/** A worker killed mid-run: the epochs go on without it; restarted with its key, it rejoins. */
+/**
+ * A worker killed mid-run: the epochs go on without it; restarted with its key, it rejoins. A
+ * coordinator restarted: back on its address, every member that knew it dials it again.
+ */
 import { afterAll, describe, expect, it } from 'vitest'
 import { LocalCluster } from '../../src/cluster/local-cluster.js'
 import type { EpochDecision } from '../../src/roles/decisions.js'
@@ -36,5 +39,29 @@ describe('worker churn', () => {
     // Every epoch since the start was decided: none lost to the churn.
     const epochs = decisions.map((d) => d.epoch)
     expect(epochs).toEqual(Array.from({ length: epochs.length }, (_, i) => epochs[0] + i))
+  }, 60_000)
+
+  it('a restarted coordinator listens where it did, and every member that knew it dials it again', async () => {
+    const second = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 3, reputers: 1 })
+    try {
+      const coordinator = second.members.find((m) => m.role === 'coordinator')
+      if (coordinator === undefined) throw new Error('no coordinator')
+      const { peerId } = coordinator.node.node
+      const address = coordinator.node.node.multiaddrs()[0]
+      const others = second.members.filter((m) => m !== coordinator)
+      expect(others.every((m) => m.node.node.connectedPeers().includes(peerId))).toBe(true)
+      await second.removeMember(coordinator)
+      await waitFor(() => others.every((m) => !m.node.node.connectedPeers().includes(peerId)), 'the links gone')
+      const back = await second.restartMember(coordinator)
+      expect(back.node.node.multiaddrs()[0]).toBe(address)
+      // It dials one member itself; the others reconnect to it on their own.
+      await waitFor(
+        () => others.every((m) => m.node.node.connectedPeers().includes(peerId)),
+        'every member connected to it again',
+        15_000,
+      )
+    } finally {
+      await second.stop()
+    }
   }, 60_000)
 })
