@@ -48,5 +48,9 @@ const io: CommandIo = {
 }
 // exitCode rather than exit(): lets a large stdout write finish before the process ends.
 process.exitCode = await runCli(process.argv.slice(2), io, onSignals)
+// The links to a parent (the stdin it holds, a chaos run's IPC channel) must not keep a
+// finished command alive.
+process.stdin.destroy()
+process.channel?.unref()
 // A watched stdin would keep a finished command (one that failed at start, say) alive.
 if (process.env.CHORUS_STOP_WITH_STDIN === '1') process.stdin.destroy()

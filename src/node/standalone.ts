@@ -190,13 +190,21 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
   }
 }
 
+/**
+ * Dial every bootstrap peer at once, each up to `dialAttempts` times with backoff. The node
+ * goes on as soon as one answers (gossip finds the rest); a peer still unreachable after its
+ * attempts is left to the node's keep-alive, which dials it on until it is up (a coordinator
+ * restarting right then must not hold the node back, nor be forgotten). Only a node that
+ * reaches none fails to start.
+ */
 async function dialBootstrap(node: RoleNode, o: StandaloneOptions): Promise<void> {
+  const addresses = o.bootstrap ?? []
+  if (addresses.length === 0) return
   const attempts = o.dialAttempts ?? 5
-  for (const address of o.bootstrap ?? []) {
+  const dial = async (address: string): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await node.node.dial(address, { keepAlive: true })
-        break
+        return await node.node.dial(address, { keepAlive: true })
       } catch (err) {
         const reason = (err as Error).message
         o.report({ type: 'dial-failed', address, attempt, reason })
@@ -206,6 +214,15 @@ async function dialBootstrap(node: RoleNode, o: StandaloneOptions): Promise<void
       }
     }
   }
+  const dials = addresses.map(dial)
+  try {
+    await Promise.any(dials)
+  } catch (err) {
+    const [first] = (err as AggregateError).errors as Error[]
+    if (addresses.length === 1) throw first
+    throw new NodeStartError(`cannot reach any of ${addresses.length} bootstrap peers: ${first.message}`)
+  }
+  dials.forEach((d, i) => d.catch(() => node.node.keepDialing(addresses[i])))
 }
 
 /**
@@ -397,14 +414,14 @@ function checkByzantine(role: Role, fault: ByzantineFault): void {
 function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) return reject(new NodeStartError('stopped'))
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        reject(new NodeStartError('stopped'))
-      },
-      { once: true },
-    )
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(new NodeStartError('stopped'))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -89,7 +89,7 @@ describe('chaos runs', () => {
     expect(report.faultLayer.framesDropped).toBeGreaterThan(0)
   }, 60_000)
 
-  it('in process mode a crash is a SIGKILL and a pause a SIGSTOP; the killed node comes back with its blocks', async () => {
+  it('in process mode a crash is a SIGKILL, a pause a SIGSTOP, a restart a SIGTERM; nodes come back with their blocks', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chorus-chaos-cli-'))
     const file = join(dir, 'kill.yaml')
     await writeFile(
@@ -101,6 +101,7 @@ describe('chaos runs', () => {
         'faults:',
         '  - { at: 2, fault: crash, nodes: [coordinator-2], for: 3 }',
         '  - { at: 3, fault: pause, nodes: [worker-1], for: 2 }',
+        '  - { at: 6, fault: restart, nodes: [coordinator-3], for: 1 }',
         '',
       ].join('\n'),
     )
@@ -108,9 +109,12 @@ describe('chaos runs', () => {
     const report = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as ChaosReport
     expect(report.pass, formatReport(report)).toBe(true)
     expect(report.mode).toBe('process')
-    expect(report.faults).toBe(2)
-    expect(report.details.nothingLost).toContainEqual(
-      expect.stringMatching(/^coordinator-2 after fault 1: all [1-9]\d* blocks it had committed are in its store$/),
+    expect(report.faults).toBe(3)
+    expect(report.details.nothingLost).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^coordinator-2 after fault 1: all [1-9]\d* blocks it had committed are in its store$/),
+        expect.stringMatching(/^coordinator-3 after fault 3: all [1-9]\d* blocks it had committed are in its store$/),
+      ]),
     )
     expect(run.code).toBe(0)
   }, 120_000)

@@ -3,9 +3,10 @@
  * Ctrl-C; a new key funded from the local faucet; a `chorus node` worker with a subprocess
  * model that bootstraps from the ready line, registers by transaction, and has its inferences
  * in committed epochs and earns rewards; killed with SIGKILL and restarted on the same data
- * dir, it goes on without registering again.
+ * dir, it goes on without registering again, even with one of its bootstrap peers down.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -82,7 +83,13 @@ describe('a worker joins a running network', () => {
 
     first.child.kill('SIGKILL')
     await first.done
-    const second = startChorus(nodeArgs)
+    // Listed first, a bootstrap peer that is down (a coordinator restarting) holds nothing up.
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const closedPort = (probe.address() as { port: number }).port
+    await new Promise<void>((resolve) => probe.close(() => resolve()))
+    const down = `/ip4/127.0.0.1/tcp/${closedPort}/p2p/12D3KooWGgPFetMaxKMzhidxDLgUB9PDGw1J1FW5R7Q24WZHCswr`
+    const second = startChorus([nodeArgs[0], '--bootstrap', down, ...nodeArgs.slice(1)])
     running.push(second)
     expect(parse(await second.line((l) => l.includes('"type":"node"'))).participantId).toBe(id)
     await second.line((l) => l.includes('"type":"epoch"') && parse(l).inference !== null, 60_000)
