@@ -189,6 +189,8 @@ export class InvariantChecker {
     for (const p of this.published) {
       const start = genesisMs + p.epoch * epochMs
       if (start > lastEpochStart) continue // the run ended before the epoch could commit
+      // Before every node was up (the run's epoch 0): the network was still starting.
+      if (start < this.timeline.originMs) continue
       const key = `${p.topicId}/${p.epoch}`
       const committed = this.outputs.get(key)
       if (committed?.inferers.has(p.participant) === true) continue

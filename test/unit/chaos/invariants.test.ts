@@ -97,6 +97,17 @@ describe('chaos invariants', () => {
     expect(c.results([]).nothingLost.details[0]).toMatch(/coordinator-2 after fault 1: 1 of 4 blocks/)
   })
 
+  it('nothing lost judges only the epochs from the run\'s epoch 0 on (every node up)', () => {
+    const late = { ...timeline, originMs: G + 3000 }
+    const c = new InvariantChecker(() => true, late, [])
+    for (let e = 0; e < 14; e++) c.onCommit(commit('coordinator-1', e + 1, `h${e}`, e, G + (e + 1) * 1000 + 300))
+    // Epoch 2: the network was still starting; its missing inference says nothing.
+    c.onPublished({ type: 'published', node: 'worker-3', participant: 'w3', topicId: 't', epoch: 2, atMs: G + 2010 })
+    expect(c.results([]).nothingLost.verdict).toBe('PASS')
+    c.onPublished({ type: 'published', node: 'worker-3', participant: 'w3', topicId: 't', epoch: 3, atMs: G + 3010 })
+    expect(c.results([]).nothingLost.verdict).toBe('FAIL')
+  })
+
   it('byzantine: passes when slashed or earning less, fails when earning as much', () => {
     const c = new InvariantChecker(() => true, timeline, [])
     const honest = { node: 'worker-1', earnings: { earned: 100n, slashed: false } }
