@@ -26,6 +26,7 @@ import { LocalCluster } from '../src/cluster/local-cluster.js'
 import { loadTopicConfig } from '../src/topic/config.js'
 import { packageFile } from '../src/util/package-files.js'
 import type { BenchRow, BenchSuite } from './lib.js'
+import { memoryNow } from './soak-sampler.js'
 
 function secondsFrom(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -54,9 +55,17 @@ const NODE_START_TIMEOUT_MS = 60_000
 const NODE_STOP_TIMEOUT_MS = 15_000
 
 const MIB = 1024 * 1024
-const KEYS = ['rss', 'heap', 'external', 'arrayBuffers'] as const
+const KEYS = ['rss', 'rssAnon', 'rssFile', 'heap', 'heapTotal', 'external', 'arrayBuffers'] as const
 type Key = (typeof KEYS)[number]
-const LABEL: Record<Key, string> = { rss: 'RSS', heap: 'JS heap', external: 'external', arrayBuffers: 'ArrayBuffer' }
+const LABEL: Record<Key, string> = {
+  rss: 'RSS',
+  rssAnon: 'RSS anonymous',
+  rssFile: 'RSS file-backed',
+  heap: 'JS heap',
+  heapTotal: 'JS heap committed',
+  external: 'external',
+  arrayBuffers: 'ArrayBuffer',
+}
 
 /** Seconds since the start of the run, memory in bytes. */
 interface Sample extends Record<Key, number> {
@@ -145,14 +154,7 @@ async function soakCluster(seconds: number): Promise<Part> {
   const gc = collector()
   const take = (): void => {
     gc()
-    const m = process.memoryUsage()
-    samples.push({
-      s: (performance.now() - t0) / 1000,
-      rss: m.rss,
-      heap: m.heapUsed,
-      external: m.external,
-      arrayBuffers: m.arrayBuffers,
-    })
+    samples.push({ s: (performance.now() - t0) / 1000, ...memoryNow() })
   }
   let height = 0
   try {
@@ -335,13 +337,7 @@ async function soakNode(seconds: number): Promise<Part> {
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l) as Record<Key | 't', number>)
       .filter((p) => p.t >= start && p.t <= end)
-      .map((p) => ({
-        s: (p.t - start) / 1000,
-        rss: p.rss,
-        heap: p.heap,
-        external: p.external,
-        arrayBuffers: p.arrayBuffers,
-      }))
+      .map((p) => ({ s: (p.t - start) / 1000, ...Object.fromEntries(KEYS.map((k) => [k, p[k]])) }) as Sample)
     const rows = rowsOf('one chorus node (a coordinator of 4+2+1 processes)', samples, seconds, {
       heights: height,
       decidedEpochs: epochs,
