@@ -97,7 +97,7 @@ describe('chaos invariants', () => {
     expect(c.results([]).nothingLost.details[0]).toMatch(/coordinator-2 after fault 1: 1 of 4 blocks/)
   })
 
-  it('nothing lost judges only the epochs from the run\'s epoch 0 on (every node up)', () => {
+  it("nothing lost judges only the epochs from the run's epoch 0 on (every node up)", () => {
     const late = { ...timeline, originMs: G + 3000 }
     const c = new InvariantChecker(() => true, late, [])
     for (let e = 0; e < 14; e++) c.onCommit(commit('coordinator-1', e + 1, `h${e}`, e, G + (e + 1) * 1000 + 300))
