@@ -17,6 +17,18 @@ export interface CommitSource {
   off(event: 'commit', listener: (commit: CommitEvent) => void): unknown
 }
 
+/** Counts and sizes a node keeps anyway, read when `/metrics` is scraped (nothing is counted for it). */
+export interface NodeStats {
+  /** Gossip messages validated since start, by channel kind and result (`inferences:accept`). */
+  readonly messagesByChannel: Readonly<Record<string, number>>
+  /** The same by result and reason (`reject:bad-signature`). */
+  readonly messagesByReason: Readonly<Record<string, number>>
+  /** Open libp2p connections. */
+  readonly connections: number
+  /** Gossip mesh peers of each channel the node subscribes to. */
+  readonly meshPeers: Readonly<Record<string, number>>
+}
+
 export interface ApiNode {
   /** The chain's genesis (the API serves its file form and hash, and checks txs against its chain id). */
   readonly genesis: Genesis
@@ -45,4 +57,6 @@ export interface ApiNode {
    * Rejects if the transport cannot publish.
    */
   publishTx(bytes: Uint8Array): Promise<void>
+  /** The node's counters for `/metrics`; without it those series are left out. */
+  stats?(): NodeStats
 }

@@ -12,6 +12,7 @@ import { BlockReader } from './blocks.js'
 import { ChainIndex, type ChainIndexOptions } from './chain-index.js'
 import { fromBase64 } from './encoding.js'
 import { ApiError, badRequest } from './errors.js'
+import { nodeMetrics } from './metrics.js'
 import type { ApiNode } from './node.js'
 import { TxTracker, type TxStatus, type TxTrackerOptions } from './tx-tracker.js'
 import {
@@ -80,6 +81,7 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   const index = new ChainIndex(node, options.index)
   const blocks = new BlockReader(node)
   const tracker = new TxTracker(node, index, options.tx)
+  const metrics = nodeMetrics(node)
   const ctx: ViewContext = { node, index, blocks, genesisHash: genesisHash(node.genesis) }
   const waitMs = options.txWaitMs ?? 30_000
   const maxTxBase64 = Math.ceil(MESSAGE_SPECS.tx.maxBytes / 3) * 4
@@ -110,6 +112,7 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
     reply.code(404).send(new ApiError(404, 'not-found', `no route ${request.method} ${request.url}`).body()),
   )
 
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.text()))
   app.get('/v1/health', async () => healthView(ctx))
   app.get('/v1/status', async () => statusView(ctx))
   app.get('/v1/genesis', async () => genesisView(ctx))
@@ -156,6 +159,7 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   try {
     await app.listen({ host: options.host, port: options.port })
   } catch (err) {
+    metrics.close()
     tracker.close()
     index.close()
     await app.close()
@@ -170,6 +174,7 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
     close: () => {
       closing ??= (async () => {
         // Answer whoever waits on a tx first, so the server can finish its requests and close.
+        metrics.close()
         tracker.close()
         index.close()
         await app.close()

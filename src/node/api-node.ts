@@ -16,6 +16,12 @@ export function apiNodeOf(node: RoleNode, genesis: Genesis): ApiNode {
     chain: () => driver.chain,
     block: (height) => driver.storedBlock(height),
     events: driver.events,
+    stats: () => ({
+      messagesByChannel: node.node.validator.byChannel.snapshot(),
+      messagesByReason: node.node.validator.counters.snapshot(),
+      connections: node.node.connectionCount(),
+      meshPeers: Object.fromEntries(node.node.channels().map((c) => [c, node.node.meshPeers(c).length])),
+    }),
     publishTx: async (bytes) => {
       // Gossip does not deliver a node's own messages to it: a committee member pools its own.
       if (driver.isMember()) driver.pool.add(toHex(messageId(bytes)), decodeEnvelope(bytes), bytes)

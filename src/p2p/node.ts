@@ -246,6 +246,16 @@ export class ChorusNode {
     await this.libp2p.hangUp(peerIdFromString(peerId))
   }
 
+  /** Open connections (a peer may have more than one). */
+  connectionCount(): number {
+    return this.libp2p.getConnections().length
+  }
+
+  /** The channels this node subscribes to. */
+  channels(): string[] {
+    return [...this.handlers.keys()]
+  }
+
   connectedPeers(): string[] {
     return this.libp2p.getPeers().map((p) => p.toString())
   }

@@ -6,7 +6,7 @@
  * not lower an honest peer's score.
  */
 import { ZodError } from 'zod'
-import { isValidTopicId, type ParsedChannel } from '../wire/channels.js'
+import { isValidTopicId, type ChannelKind, type ParsedChannel } from '../wire/channels.js'
 import { CodecError } from '../wire/codec.js'
 import { Counters } from '../util/counters.js'
 import { messageId, readEnvelope, toHex, type Envelope } from '../wire/envelope.js'
@@ -143,6 +143,8 @@ export interface ValidatorOptions {
 
 export class EnvelopeValidator {
   readonly counters = new Counters<CounterKey>()
+  /** The same messages by channel kind and result (`inferences:accept`). */
+  readonly byChannel = new Counters<`${ChannelKind}:${ValidationAction}`>()
   private readonly verifier = new Ed25519Verifier()
   /** Filled slots by key, oldest first. */
   private readonly slots = new Map<string, FilledSlot>()
@@ -176,6 +178,7 @@ export class EnvelopeValidator {
           : { action: 'ignore', code: 'internal-error', reason: (err as Error).message }
     }
     this.counters.inc(`${result.action}:${result.code}`)
+    this.byChannel.inc(`${channel.kind}:${result.action}`)
     return result
   }
 

@@ -142,6 +142,13 @@ describe('API server (no network)', () => {
 
     const account = (await call(server, `/v1/accounts/${toHex(u.members[0].publicKey)}`)).body
     expect(account).toMatchObject({ exists: true, committeePower: 1, nonce: 0 })
+
+    // Prometheus' text format, read-only: the blocks committed since the server started.
+    const metrics = await fetch(`${server.url}/metrics`)
+    expect(metrics.status).toBe(200)
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    expect(await metrics.text()).toMatch(/^chorus_blocks_committed_total 1$/m)
+    expect((await fetch(`${server.url}/metrics`, { method: 'POST' })).status).toBe(404)
   })
 
   it('follows a tx from pending to committed, accepts back-to-back nonces, waits when asked', async () => {
