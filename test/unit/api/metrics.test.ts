@@ -12,7 +12,7 @@ import { topicEpoch, unitChain } from './helpers.js'
 const promtool = spawnSync('promtool', ['--version']).status === 0
 
 /** The value of one series in the text exposition, or undefined. */
-function valueOf(text: string, series: string): number | undefined {
+function seriesValue(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `))
   return line === undefined ? undefined : Number(line.slice(series.length + 1))
 }
@@ -23,8 +23,8 @@ describe('node metrics', () => {
     let stats: NodeStats = { messagesByChannel: {}, messagesByReason: {}, connections: 0, meshPeers: {} }
     const metrics = nodeMetrics({ ...u.node, stats: () => stats })
     const before = await metrics.text()
-    expect(valueOf(before, 'chorus_blocks_committed_total')).toBe(0)
-    expect(valueOf(before, 'chorus_chain_height')).toBe(0)
+    expect(seriesValue(before, 'chorus_blocks_committed_total')).toBe(0)
+    expect(seriesValue(before, 'chorus_chain_height')).toBe(0)
 
     u.commit({ topicEpochs: [topicEpoch('unit', 0, 1.5)] })
     u.commit({ topicEpochs: [topicEpoch('unit', 1, null)] })
@@ -36,34 +36,34 @@ describe('node metrics', () => {
       meshPeers: { '/chorus/1/topic/unit/inferences': 3 },
     }
     const text = await metrics.text()
-    expect(valueOf(text, 'chorus_blocks_committed_total')).toBe(3)
-    expect(valueOf(text, 'chorus_chain_height')).toBe(3)
-    expect(valueOf(text, 'chorus_epochs_committed_total{topic="unit"}')).toBe(2)
-    expect(valueOf(text, 'chorus_commit_rounds_bucket{le="1"}')).toBe(3)
-    expect(valueOf(text, 'chorus_commit_latency_seconds_count')).toBe(3)
-    expect(valueOf(text, 'chorus_topic_loss{topic="unit",of="network"}')).toBe(-1)
-    expect(valueOf(text, 'chorus_topic_loss{topic="unit",of="naive"}')).toBe(-0.5)
-    expect(valueOf(text, 'chorus_topic_loss{topic="unit",of="best_worker"}')).toBe(-1)
-    expect(valueOf(text, 'chorus_messages_total{channel="inferences",result="accept"}')).toBe(7)
-    expect(valueOf(text, 'chorus_messages_refused_total{result="reject",reason="bad-signature"}')).toBe(2)
+    expect(seriesValue(text, 'chorus_blocks_committed_total')).toBe(3)
+    expect(seriesValue(text, 'chorus_chain_height')).toBe(3)
+    expect(seriesValue(text, 'chorus_epochs_committed_total{topic="unit"}')).toBe(2)
+    expect(seriesValue(text, 'chorus_commit_rounds_bucket{le="1"}')).toBe(3)
+    expect(seriesValue(text, 'chorus_commit_latency_seconds_count')).toBe(3)
+    expect(seriesValue(text, 'chorus_topic_loss{topic="unit",of="network"}')).toBe(-1)
+    expect(seriesValue(text, 'chorus_topic_loss{topic="unit",of="naive"}')).toBe(-0.5)
+    expect(seriesValue(text, 'chorus_topic_loss{topic="unit",of="best_worker"}')).toBe(-1)
+    expect(seriesValue(text, 'chorus_messages_total{channel="inferences",result="accept"}')).toBe(7)
+    expect(seriesValue(text, 'chorus_messages_refused_total{result="reject",reason="bad-signature"}')).toBe(2)
     expect(text).not.toContain('reason="ok"')
-    expect(valueOf(text, 'chorus_connections')).toBe(5)
-    expect(valueOf(text, 'chorus_gossip_mesh_peers{channel="/chorus/1/topic/unit/inferences"}')).toBe(3)
-    expect(valueOf(text, 'chorus_peers')).toBe(2)
+    expect(seriesValue(text, 'chorus_connections')).toBe(5)
+    expect(seriesValue(text, 'chorus_gossip_mesh_peers{channel="/chorus/1/topic/unit/inferences"}')).toBe(3)
+    expect(seriesValue(text, 'chorus_peers')).toBe(2)
     // The node's account (a funded worker of the genesis) in tokens.
-    expect(valueOf(text, 'chorus_account_balance_tokens{kind="balance"}')).toBeGreaterThan(0)
+    expect(seriesValue(text, 'chorus_account_balance_tokens{kind="balance"}')).toBeGreaterThan(0)
 
     metrics.close()
     u.commit({})
-    expect(valueOf(await metrics.text(), 'chorus_blocks_committed_total')).toBe(3)
+    expect(seriesValue(await metrics.text(), 'chorus_blocks_committed_total')).toBe(3)
   })
 
   it('two nodes in one process keep apart', async () => {
     const [a, b] = await Promise.all([unitChain(), unitChain()])
     const [ma, mb] = [nodeMetrics(a.node), nodeMetrics(b.node)]
     a.commit({})
-    expect(valueOf(await ma.text(), 'chorus_blocks_committed_total')).toBe(1)
-    expect(valueOf(await mb.text(), 'chorus_blocks_committed_total')).toBe(0)
+    expect(seriesValue(await ma.text(), 'chorus_blocks_committed_total')).toBe(1)
+    expect(seriesValue(await mb.text(), 'chorus_blocks_committed_total')).toBe(0)
     ma.close()
     mb.close()
   })
