@@ -2,6 +2,7 @@
  * `chorus cluster`: a local cluster of real libp2p nodes on 127.0.0.1 running the default
  * topic (or the given ones), a line per decided epoch, and a summary at the end.
  */
+import { createCommandLog, logLevelOf, logOptions, type LogLevel } from './log.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -36,6 +37,8 @@ interface ClusterArgs {
   readonly dataDir?: string
   readonly mode: 'inproc' | 'process'
   readonly api: string
+  readonly logLevel?: LogLevel
+  readonly logFile?: string
 }
 
 export const command: CommandSpec = {
@@ -83,6 +86,7 @@ export const command: CommandSpec = {
           .default('inproc'),
       )
       .option('--json', 'one JSON object per line instead of text; the first is the ready line')
+    for (const option of logOptions('silent')) cmd.addOption(option)
   },
   run: (options, io) => run(options as unknown as ClusterArgs & { topic?: string[] }, io),
 }
@@ -164,6 +168,8 @@ async function runCluster(
 ): Promise<number> {
   let cluster: RunningCluster
   let resumed = false
+  const logFile = a.logFile === undefined ? undefined : resolve(io.cwd, a.logFile)
+  const logged = createCommandLog(logLevelOf(a, process.env, 'silent'), logFile)
   try {
     if (a.mode === 'process') {
       const started = await ProcessCluster.start({
@@ -176,6 +182,7 @@ async function runCluster(
         dir: networkDir,
         cli: io.cli,
         api: a.api,
+        log: { level: logged.level, ...(logFile === undefined ? {} : { file: logFile }) },
       })
       cluster = runningProcesses(started)
     } else {
@@ -194,6 +201,7 @@ async function runCluster(
         signal: io.signal,
         dataDir: dataDir === undefined ? undefined : join(dataDir, 'nodes'),
         networkDir,
+        log: logged.log,
       })
       cluster = runningLocal(started, await serveApi(started.coordinators()[0].node, started.genesis, a.api))
     }
@@ -285,6 +293,7 @@ async function runCluster(
   })
   await finished
   await cluster.stop()
+  logged.flush()
   await printed
   const results: Summary[] = topics.map((t) => (summaries.get(t.id) as SummaryAccumulator).result())
   const first = results[0]

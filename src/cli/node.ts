@@ -3,6 +3,7 @@
  * listen addresses first, then what it does: syncing, registering, and each committed epoch
  * of its topics with its own inference, weight and reward.
  */
+import { createCommandLog, logLevelOf, logOptions, type LogLevel } from './log.js'
 import { resolve } from 'node:path'
 import { Option } from 'commander'
 import { BYZANTINE_FAULTS, BYZANTINE_FAULTS_BY_ROLE, faultFitsRole, type ByzantineFault } from '../adversary/faults.js'
@@ -42,6 +43,8 @@ interface NodeOptions {
   readonly api?: string
   readonly json?: boolean
   readonly byzantine?: ByzantineFault
+  readonly logLevel?: LogLevel
+  readonly logFile?: string
 }
 
 const ROLES: readonly Role[] = ['coordinator', 'worker', 'reputer']
@@ -80,6 +83,7 @@ export const command: CommandSpec = {
           'run as a Byzantine node, for tests and chaos runs (docs/adversaries.md); the fault must fit --role',
         ).choices(BYZANTINE_FAULTS),
       )
+    for (const option of logOptions('info')) cmd.addOption(option)
   },
   run: (options, io) => run(options as unknown as NodeOptions, io),
 }
@@ -98,6 +102,7 @@ async function run(o: NodeOptions, io: CommandIo): Promise<number> {
   const model =
     o.model === undefined ? undefined : o.model.startsWith('builtin:') ? o.model.slice('builtin:'.length) : o.model
   const print = (report: NodeReport): void => io.stdout(o.json === true ? `${JSON.stringify(report)}\n` : line(report))
+  const logged = createCommandLog(logLevelOf(o, process.env, 'info'), o.logFile && resolve(io.cwd, o.logFile))
   try {
     const network = await loadNetworkGenesis({ from: o.genesis, pinnedHash: o.genesisHash, cwd: io.cwd })
     const identity = await loadOrCreateIdentity(resolve(io.cwd, o.key))
@@ -117,12 +122,14 @@ async function run(o: NodeOptions, io: CommandIo): Promise<number> {
       signal: io.signal,
       byzantine: o.byzantine,
       chaos: chaosFromEnvironment(process.env, process),
+      log: logged.log,
     })
     await new Promise<void>((done) => {
       if (io.signal.aborted) done()
       else io.signal.addEventListener('abort', () => done(), { once: true })
     })
     await started.stop()
+    logged.flush()
     if (o.json !== true) io.stdout('stopped\n')
     return EXIT.OK
   } catch (err) {

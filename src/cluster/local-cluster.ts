@@ -4,6 +4,8 @@
  * the genesis (committee, stakes, registrations); the coordinators form the consensus
  * committee. Used by `chorus cluster` (and `npm start`) and by the multi-node tests.
  */
+import type { Log } from '../util/log.js'
+import { logNode } from '../node/node-log.js'
 import { EventEmitter } from 'node:events'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -84,6 +86,8 @@ export interface ClusterOptions {
    */
   readonly networkDir?: string
   readonly timeouts?: Timeouts
+  /** Every member's structured log, as a child with its name. @default nothing is logged */
+  readonly log?: Log
   /** Aborts the start between members: the members started so far are stopped, and start throws. */
   readonly signal?: AbortSignal
   /**
@@ -318,6 +322,10 @@ export class LocalCluster {
       throw failed[0].reason
     }
     node.start()
+    if (this.options.log !== undefined) {
+      const n = 1 + this.planned.filter((q) => q.spec.role === p.spec.role).indexOf(p)
+      logNode(node, this.options.log.child({ node: `${p.spec.role}-${n}` }))
+    }
     const member: ClusterMember = { role: p.spec.role, node, model: modelName, identity: p.identity, spec: p.spec }
     this.members.push(member)
     this.observe(member)

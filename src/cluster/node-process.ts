@@ -163,6 +163,9 @@ export interface NodeArgsOptions {
   readonly byzantine?: string
   /** `HOST:PORT` of its consumer API. */
   readonly api?: string
+  /** Its structured log. @default silent */
+  readonly logLevel?: string
+  readonly logFile?: string
 }
 
 /** The arguments of `chorus node --json` for one node (bootstrap addresses are added when it starts). */
@@ -180,6 +183,10 @@ export function nodeArgs(o: NodeArgsOptions): string[] {
     ...(o.model === undefined ? [] : ['--model', `builtin:${o.model}`]),
     ...(o.api === undefined ? [] : ['--api', o.api]),
     ...(o.byzantine === undefined ? [] : ['--byzantine', o.byzantine]),
+    // Explicit, so a node does not take the level of CHORUS_LOG inherited from its parent.
+    '--log-level',
+    o.logLevel ?? 'silent',
+    ...(o.logFile === undefined ? [] : ['--log-file', o.logFile]),
   ]
 }
 

@@ -47,6 +47,8 @@ export interface ProcessClusterOptions {
   readonly api?: string
   /** Byzantine nodes by name (`worker-2`: role and index of its key), each with a fault of its role. @default none */
   readonly byzantine?: ReadonlyMap<string, ByzantineFault>
+  /** The nodes' structured logs: a level, and one file for all (else each its own, in its data dir). @default silent */
+  readonly log?: { readonly level: string; readonly file?: string }
 }
 
 interface Child {
@@ -245,6 +247,12 @@ export class ProcessCluster {
           ...(typeof model === 'string' ? { model } : {}),
           ...(api === undefined ? {} : { api }),
           ...(this.options.byzantine?.has(name) === true ? { byzantine: this.options.byzantine.get(name) } : {}),
+          ...(this.options.log === undefined || this.options.log.level === 'silent'
+            ? {}
+            : {
+                logLevel: this.options.log.level,
+                logFile: this.options.log.file ?? join(this.files.dir, 'nodes', name, 'node.log'),
+              }),
         }),
         ...bootstrap.flatMap((a) => ['--bootstrap', a]),
       ],

@@ -6,6 +6,8 @@
  * commit), and only then starts working. A restart with the same data dir resumes: the
  * chain is restored from the store, and a registration already committed is not sent again.
  */
+import { silentLog, type Log } from '../util/log.js'
+import { logNode } from './node-log.js'
 import { applyTx, isRegistered, ledgerEpochAt, selfStakeOf, type TxKind } from '../consensus/ledger/index.js'
 import { LOOPBACK_TUNING, type NetworkFaults, type NodeIdentity } from '../p2p/index.js'
 import type { Clock } from '../util/timers.js'
@@ -88,6 +90,8 @@ export interface StandaloneOptions {
   readonly byzantine?: ByzantineFault
   /** Run under a chaos run: a fault layer, a clock of its own, and a hook on the node before it starts. @default none */
   readonly chaos?: StandaloneChaos
+  /** The structured log (docs/configuration.md). @default nothing is logged */
+  readonly log?: Log
 }
 
 export interface StandaloneChaos {
@@ -151,8 +155,12 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
       },
     })
     o.chaos?.attach(node)
+    const log = (o.log ?? silentLog).child({ role: o.role, participant: node.participantId.slice(0, 16) })
+    const unlog = logNode(node, log)
     let api: ApiServer | undefined
     const stop = async (): Promise<void> => {
+      log.info({ event: 'node-stopping' }, 'node stopping')
+      unlog()
       await api?.close()
       await node.stop()
       for (const close of closers.reverse()) await close()
@@ -168,6 +176,15 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
         height: node.driver.chain.height,
         api: api?.url ?? null,
       })
+      log.info(
+        {
+          event: 'node-started',
+          peerId: node.node.peerId,
+          addrs: node.node.multiaddrs(),
+          height: node.driver.chain.height,
+        },
+        'node started',
+      )
       await dialBootstrap(node, o)
       node.startChain()
       if (o.role !== 'coordinator') {

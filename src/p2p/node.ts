@@ -82,6 +82,8 @@ export interface NodeEvents {
   'handler-error': [unknown]
   /** A connection to a peer opened (its first one, or again after it had none): the peer id. */
   'peer-connected': [string]
+  /** The last connection to a peer closed: the peer id. */
+  'peer-disconnected': [string]
   /** Gossipsub dropped an RPC of this peer (its id) unread: the peer's score is below the graylist threshold. */
   'rpc-dropped': [string]
 }
@@ -138,6 +140,9 @@ export class ChorusNode {
     libp2p.addEventListener('peer:reconnect-failure', (event) => this.keepAlive.gaveUp(event.detail.toString()))
     this.pubsub.addEventListener('message', (event) => this.deliver(event.detail))
     libp2p.addEventListener('peer:connect', (event) => this.events.emit('peer-connected', event.detail.toString()))
+    libp2p.addEventListener('peer:disconnect', (event) =>
+      this.events.emit('peer-disconnected', event.detail.toString()),
+    )
     // Gossipsub drops a graylisted peer's RPCs before any validation and reports it only to its
     // metrics; the wrapper tells the node's observers.
     const acceptFrom = this.pubsub.acceptFrom.bind(this.pubsub)

@@ -30,8 +30,11 @@ function processesMentioning(text: string): number[] {
 const parse = (line: string): Record<string, unknown> => JSON.parse(line) as Record<string, unknown>
 
 describe('chorus cluster', () => {
-  it('in one process: a ready line, 5 committed epochs, a summary, exit 0', async () => {
-    const run = startChorus(['cluster', '--epochs', '5', '--json'])
+  it('in one process: a ready line, 5 committed epochs, a summary, exit 0; the log in its file', async () => {
+    const logFile = join(tmp, 'logs', 'cluster.log')
+    const run = startChorus(['cluster', '--epochs', '5', '--json', '--log-file', logFile], {
+      env: { CHORUS_LOG: 'info' },
+    })
     const ready = parse(await run.line((l) => l.includes('"type":"ready"')))
     expect(ready.bootstrap).toEqual(
       expect.arrayContaining([expect.stringMatching(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)]),
@@ -47,6 +50,16 @@ describe('chorus cluster', () => {
     expect(summary).toMatchObject({ type: 'summary', decided: 5, forks: 0, conservation: true })
     // Without --data-dir the network's files are gone with the run.
     expect(existsSync(ready.genesis as string)).toBe(false)
+    // The structured log: JSON lines in the file (stdout held only the run's own lines).
+    const logged = readFileSync(logFile, 'utf8').trim().split('\n').map(parse)
+    const commits = logged.filter((l) => l.event === 'block-committed')
+    // Every node logs the blocks it commits or adopts, under its name.
+    expect([...new Set(commits.map((l) => l.node))].sort()).toEqual(
+      expect.arrayContaining(['coordinator-1', 'coordinator-4', 'reputer-2', 'worker-6']),
+    )
+    expect(commits[0]).toMatchObject({ level: 30, msg: 'block committed' })
+    expect(logged.some((l) => l.event === 'peer-joined' && typeof l.peer === 'string')).toBe(true)
+    expect(result.stderr).not.toContain('"level"')
   }, 90_000)
 
   it('with --mode process: every node a process, none left after the end', async () => {
@@ -66,6 +79,8 @@ describe('chorus cluster', () => {
       '1',
       '--data-dir',
       dir,
+      '--log-level',
+      'info',
     ])
     await run.line((l) => l.includes('"type":"ready"'), 120_000)
     expect(processesMentioning(dir).length).toBeGreaterThanOrEqual(5)
@@ -76,6 +91,10 @@ describe('chorus cluster', () => {
     // Every epoch of the run is committed; one may lack inferences on a machine short of CPU.
     expect(summary.decided).toBeGreaterThanOrEqual(2)
     expect(existsSync(join(dir, 'genesis.json'))).toBe(true)
+    // Each node process logs to a file in its data dir.
+    const nodeLog = readFileSync(join(dir, 'nodes', 'coordinator-1', 'node.log'), 'utf8')
+    expect(nodeLog).toMatch(/"event":"node-started"/)
+    expect(nodeLog).toMatch(/"event":"block-committed"/)
     await waitFor(() => processesMentioning(dir).length === 0, 'no node process left', 15_000)
   }, 180_000)
 
@@ -129,6 +148,17 @@ describe('chorus cluster', () => {
     await run.done
     await waitFor(() => processesMentioning(dir).length === 0, 'no node process left', 20_000)
   }, 180_000)
+
+  it('refuses a bad log level, from the option (exit 2) or from CHORUS_LOG (exit 1)', async () => {
+    const option = await chorus(['cluster', '--log-level', 'loud'])
+    expect(option.code).toBe(2)
+    expect(option.stderr).toContain('Allowed choices are debug, info, warn, error, silent')
+    const env = await chorus(['cluster', '--epochs', '1'], { env: { CHORUS_LOG: 'loud' } })
+    expect(env.code).toBe(1)
+    expect(env.stderr.trim()).toBe(
+      'chorus cluster: CHORUS_LOG must be one of debug, info, warn, error, silent, got "loud"',
+    )
+  })
 
   it('refuses a bad command line with one line and exit 2', async () => {
     const bad = await chorus(['cluster', '--epochs', '-1'])
