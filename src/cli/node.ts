@@ -83,7 +83,7 @@ export const command: CommandSpec = {
           'run as a Byzantine node, for tests and chaos runs (docs/adversaries.md); the fault must fit --role',
         ).choices(BYZANTINE_FAULTS),
       )
-    for (const option of logOptions('info')) cmd.addOption(option)
+    for (const option of logOptions('warn')) cmd.addOption(option)
   },
   run: (options, io) => run(options as unknown as NodeOptions, io),
 }
@@ -102,7 +102,7 @@ async function run(o: NodeOptions, io: CommandIo): Promise<number> {
   const model =
     o.model === undefined ? undefined : o.model.startsWith('builtin:') ? o.model.slice('builtin:'.length) : o.model
   const print = (report: NodeReport): void => io.stdout(o.json === true ? `${JSON.stringify(report)}\n` : line(report))
-  const logged = createCommandLog(logLevelOf(o, process.env, 'info'), o.logFile && resolve(io.cwd, o.logFile))
+  const logged = createCommandLog(logLevelOf(o, process.env, 'warn'), o.logFile && resolve(io.cwd, o.logFile))
   try {
     const network = await loadNetworkGenesis({ from: o.genesis, pinnedHash: o.genesisHash, cwd: io.cwd })
     const identity = await loadOrCreateIdentity(resolve(io.cwd, o.key))

@@ -5,7 +5,7 @@
  * in committed epochs and earns rewards; killed with SIGKILL and restarted on the same data
  * dir, it goes on without registering again, even with one of its bootstrap peers down.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -89,7 +89,17 @@ describe('a worker joins a running network', () => {
     const closedPort = (probe.address() as { port: number }).port
     await new Promise<void>((resolve) => probe.close(() => resolve()))
     const down = `/ip4/127.0.0.1/tcp/${closedPort}/p2p/12D3KooWGgPFetMaxKMzhidxDLgUB9PDGw1J1FW5R7Q24WZHCswr`
-    const second = startChorus([nodeArgs[0], '--bootstrap', down, ...nodeArgs.slice(1)])
+    const logFile = join(tmp, 'joiner.log')
+    const second = startChorus([
+      nodeArgs[0],
+      '--bootstrap',
+      down,
+      ...nodeArgs.slice(1),
+      '--log-level',
+      'info',
+      '--log-file',
+      logFile,
+    ])
     running.push(second)
     expect(parse(await second.line((l) => l.includes('"type":"node"'))).participantId).toBe(id)
     await second.line((l) => l.includes('"type":"epoch"') && parse(l).inference !== null, 60_000)
@@ -97,6 +107,11 @@ describe('a worker joins a running network', () => {
     const after = await second.done
     expect(after.code).toBe(0)
     expect(after.stdout).not.toContain('"type":"registering"')
+    // Its structured log: a line per event, under its role and participant id.
+    const logged = readFileSync(logFile, 'utf8').trim().split('\n').map(parse)
+    expect(logged[0]).toMatchObject({ event: 'node-started', role: 'worker', participant: id.slice(0, 16) })
+    expect(logged.some((l) => l.event === 'block-committed')).toBe(true)
+    expect(logged.at(-1)).toMatchObject({ event: 'node-stopping' })
 
     cluster.child.kill('SIGINT')
     expect((await cluster.done).code).toBe(0)
