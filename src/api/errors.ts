@@ -35,6 +35,7 @@ export const API_ERROR_CODES = [
   'too-many-pending',
   'indexing',
   'unavailable',
+  'busy',
   'internal',
 ] as const
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number]

@@ -12,8 +12,10 @@ import { BlockReader } from './blocks.js'
 import { ChainIndex, type ChainIndexOptions } from './chain-index.js'
 import { fromBase64 } from './encoding.js'
 import { ApiError, badRequest } from './errors.js'
+import { LiveHub, type LiveHubOptions } from './live.js'
+import { liveBlockOf } from './live-block.js'
 import { nodeMetrics } from './metrics.js'
-import type { ApiNode } from './node.js'
+import type { ApiNode, CommitEvent } from './node.js'
 import { TxTracker, type TxStatus, type TxTrackerOptions } from './tx-tracker.js'
 import {
   accountView,
@@ -39,6 +41,8 @@ export interface ApiServerOptions {
   readonly bodyLimit?: number
   readonly tx?: TxTrackerOptions
   readonly index?: ChainIndexOptions
+  /** Bounds of the live event stream (`GET /v1/events`). */
+  readonly live?: LiveHubOptions
   /** Hears what went wrong behind a 500 (which tells the client nothing more). @default ignored */
   readonly onInternalError?: (err: unknown) => void
 }
@@ -82,6 +86,22 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   const blocks = new BlockReader(node)
   const tracker = new TxTracker(node, index, options.tx)
   const metrics = nodeMetrics(node)
+  const live = new LiveHub(options.live)
+  // Off the commit path: the event is built and written after the driver's listeners return.
+  const onCommit = (commit: CommitEvent): void => {
+    setImmediate(() => {
+      try {
+        live.publish('block', liveBlockOf(commit), commit.height)
+      } catch (err) {
+        options.onInternalError?.(err)
+      }
+    })
+  }
+  node.events.on('commit', onCommit)
+  const stopLive = (): void => {
+    node.events.off('commit', onCommit)
+    live.close()
+  }
   const ctx: ViewContext = { node, index, blocks, genesisHash: genesisHash(node.genesis) }
   const waitMs = options.txWaitMs ?? 30_000
   const maxTxBase64 = Math.ceil(MESSAGE_SPECS.tx.maxBytes / 3) * 4
@@ -113,6 +133,16 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   )
 
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.text()))
+  app.get('/v1/events', (_request, reply) => {
+    if (live.full) throw new ApiError(503, 'busy', 'too many live streams are open; try again later')
+    reply.hijack()
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+    })
+    live.add(reply.raw)
+  })
   app.get('/v1/health', async () => healthView(ctx))
   app.get('/v1/status', async () => statusView(ctx))
   app.get('/v1/genesis', async () => genesisView(ctx))
@@ -159,6 +189,7 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   try {
     await app.listen({ host: options.host, port: options.port })
   } catch (err) {
+    stopLive()
     metrics.close()
     tracker.close()
     index.close()
@@ -174,6 +205,8 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
     close: () => {
       closing ??= (async () => {
         // Answer whoever waits on a tx first, so the server can finish its requests and close.
+        // The live streams never end by themselves: end them first, or the server waits on them.
+        stopLive()
         metrics.close()
         tracker.close()
         index.close()

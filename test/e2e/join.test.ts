@@ -69,7 +69,7 @@ describe('a worker joins a running network', () => {
     ]
     const first = startChorus(nodeArgs)
     running.push(first)
-    const id = parse(await first.line((l) => l.includes('"type":"node"'))).participantId
+    const id = parse(await first.line((l) => l.includes('"type":"node"'))).participantId as string
     await first.line((l) => l.includes('"type":"registered"'), 60_000)
     // Its inference in a committed epoch, and a reward for it once settled.
     await first.line((l) => l.includes('"type":"epoch"') && parse(l).inference !== null, 60_000)

@@ -67,6 +67,8 @@ export function topicEpoch(
             networkInference: value,
             naiveInference: value / 2,
             weights: { inferers: { [id]: 1 }, forecasters: {} },
+            oneOutInfererInferences: {},
+            forecastImpliedInferences: {},
             oneOutInfererForecastImpliedInferences: {
               rows: [id],
               cols: [id, 'ef'.repeat(32)],

@@ -151,6 +151,37 @@ describe('API server (no network)', () => {
     expect((await fetch(`${server.url}/metrics`, { method: 'POST' })).status).toBe(404)
   })
 
+  it('streams a block event per commit to live clients, and turns them away past the cap', async () => {
+    const u = await unitChain()
+    const server = await serve(u, { live: { maxClients: 1 } })
+    const abort = new AbortController()
+    const res = await fetch(`${server.url}/v1/events`, { signal: abort.signal })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect((await call(server, '/v1/events')).body.error.code).toBe('busy')
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+    let text = ''
+    u.commit({ topicEpochs: [topicEpoch('unit', 0, 10), topicEpoch('unit', 1, null)] })
+    u.commit({ topicEpochs: [topicEpoch('unit', 2, 12, [0])] })
+    while (!text.includes('id: 2\n')) text += new TextDecoder().decode((await reader.read()).value)
+    const events = text
+      .split('\n\n')
+      .filter((e) => e.includes('event: block'))
+      .map((e) => JSON.parse(e.split('data: ')[1]))
+    expect(events.map((e) => e.height)).toEqual([1, 2])
+    expect(events[0].epochs).toEqual([
+      expect.objectContaining({ topic: 'unit', epoch: 0, networkInference: 10, settled: [] }),
+    ])
+    expect(events[1].epochs[0].settled[0]).toEqual({
+      epoch: 0,
+      losses: { network: -1, naive: -0.5, bestWorker: -1 },
+      rewards: { inferers: { ['ab'.repeat(32)]: 10 }, forecasters: {}, reputers: {} },
+      reputerScores: {},
+    })
+    abort.abort()
+    // The server still closes promptly with a stream open (afterEach closes it).
+  })
+
   it('follows a tx from pending to committed, accepts back-to-back nonces, waits when asked', async () => {
     const u = await unitChain()
     const server = await serve(u)

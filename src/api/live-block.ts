@@ -1,0 +1,79 @@
+/**
+ * What the live stream says of a committed block (`event: block` of `GET /v1/events`): per
+ * topic epoch, the network inference against the naive one, every worker's inference and
+ * weight, and what the epochs it settled cost and paid. Plain JSON, built once per block
+ * however many clients listen.
+ */
+import { decisionsOfBlock, naiveInferenceOf } from '../roles/decisions.js'
+import type { CommitEvent } from './node.js'
+
+export interface LiveSettlement {
+  readonly epoch: number
+  /** Consensus losses of the network inference, the naive one and the best worker. */
+  readonly losses: { readonly network: number; readonly naive: number; readonly bestWorker: number | null }
+  readonly rewards: {
+    readonly inferers: Readonly<Record<string, number>>
+    readonly forecasters: Readonly<Record<string, number>>
+    readonly reputers: Readonly<Record<string, number>>
+  }
+  /** Each reputer's score: how well it agreed with the others. */
+  readonly reputerScores: Readonly<Record<string, number>>
+}
+
+export interface LiveEpoch {
+  readonly topic: string
+  readonly epoch: number
+  readonly networkInference: number
+  /** null before the topic's first settlement (docs/spec/math.md §7). */
+  readonly naiveInference: number | null
+  readonly inferences: Readonly<Record<string, number>>
+  readonly weights: Readonly<Record<string, number>>
+  readonly settled: readonly LiveSettlement[]
+}
+
+export interface LiveBlock {
+  readonly height: number
+  readonly hash: string
+  readonly proposer: string
+  readonly timeMs: number
+  /** From the start of the height on this node to its commit. */
+  readonly commitMs: number
+  readonly txs: number
+  readonly epochs: readonly LiveEpoch[]
+}
+
+export function liveBlockOf(commit: CommitEvent): LiveBlock {
+  const { block } = commit
+  const topics = [...new Set(block.topicEpochs.map((e) => e.topicId))]
+  return {
+    height: commit.height,
+    hash: commit.hash,
+    proposer: block.proposer,
+    timeMs: block.timeMs,
+    commitMs: commit.ms,
+    txs: block.txs.length,
+    epochs: topics.flatMap((topic) =>
+      decisionsOfBlock(block, topic).map((d) => ({
+        topic,
+        epoch: d.epoch,
+        networkInference: d.output.networkInference,
+        naiveInference: naiveInferenceOf(d),
+        inferences: d.inferences,
+        weights: d.output.weights.inferers,
+        settled: d.settled.map((s) => {
+          const workers = Object.values(s.consensusLosses.inferers)
+          return {
+            epoch: s.epoch,
+            losses: {
+              network: s.consensusLosses.network,
+              naive: s.consensusLosses.naive,
+              bestWorker: workers.length === 0 ? null : Math.min(...workers),
+            },
+            rewards: s.rewards,
+            reputerScores: s.scores.reputers,
+          }
+        }),
+      })),
+    ),
+  }
+}
