@@ -5,6 +5,7 @@
  * however many clients listen.
  */
 import { decisionsOfBlock, naiveInferenceOf } from '../roles/decisions.js'
+import type { Block } from '../consensus/chain/block.js'
 import type { CommitEvent } from './node.js'
 
 export interface LiveSettlement {
@@ -36,21 +37,25 @@ export interface LiveBlock {
   readonly hash: string
   readonly proposer: string
   readonly timeMs: number
-  /** From the start of the height on this node to its commit. */
-  readonly commitMs: number
+  /** From the start of the height on this node to its commit; null for a block read from the store. */
+  readonly commitMs: number | null
   readonly txs: number
   readonly epochs: readonly LiveEpoch[]
 }
 
 export function liveBlockOf(commit: CommitEvent): LiveBlock {
-  const { block } = commit
+  return liveBlockFrom(commit.block, commit.hash, commit.ms)
+}
+
+/** The same for a block read back from the store. */
+export function liveBlockFrom(block: Block, hash: string, commitMs: number | null): LiveBlock {
   const topics = [...new Set(block.topicEpochs.map((e) => e.topicId))]
   return {
-    height: commit.height,
-    hash: commit.hash,
+    height: block.height,
+    hash,
     proposer: block.proposer,
     timeMs: block.timeMs,
-    commitMs: commit.ms,
+    commitMs,
     txs: block.txs.length,
     epochs: topics.flatMap((topic) =>
       decisionsOfBlock(block, topic).map((d) => ({

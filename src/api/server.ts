@@ -13,7 +13,7 @@ import { ChainIndex, type ChainIndexOptions } from './chain-index.js'
 import { fromBase64 } from './encoding.js'
 import { ApiError, badRequest } from './errors.js'
 import { LiveHub, type LiveHubOptions } from './live.js'
-import { liveBlockOf } from './live-block.js'
+import { dashboardAssets, RecentBlocks } from './dashboard.js'
 import { nodeMetrics } from './metrics.js'
 import type { ApiNode, CommitEvent } from './node.js'
 import { TxTracker, type TxStatus, type TxTrackerOptions } from './tx-tracker.js'
@@ -87,11 +87,13 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   const tracker = new TxTracker(node, index, options.tx)
   const metrics = nodeMetrics(node)
   const live = new LiveHub(options.live)
+  const recent = new RecentBlocks(node)
+  const assets = dashboardAssets()
   // Off the commit path: the event is built and written after the driver's listeners return.
   const onCommit = (commit: CommitEvent): void => {
     setImmediate(() => {
       try {
-        live.publish('block', liveBlockOf(commit), commit.height)
+        live.publish('block', recent.onCommit(commit), commit.height)
       } catch (err) {
         options.onInternalError?.(err)
       }
@@ -133,6 +135,21 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   )
 
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.text()))
+  // The dashboard: its page and files from memory; scripts only from this origin.
+  const csp = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+  app.get('/', async (_request, reply) =>
+    reply.type(assets.page.type).header('content-security-policy', csp).send(assets.page.body),
+  )
+  app.get('/assets/:file', async (request, reply) => {
+    const asset = assets.files.get((request.params as { file: string }).file)
+    if (asset === undefined) throw new ApiError(404, 'not-found', `no asset ${request.url}`)
+    return reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body)
+  })
+  app.get('/v1/dashboard/history', async (request) => {
+    const raw = (request.query as { limit?: unknown }).limit
+    const limit = raw === undefined ? 1000 : natParam(raw, 'limit')
+    return { blocks: recent.latest(limit) }
+  })
   app.get('/v1/events', (_request, reply) => {
     if (live.full) throw new ApiError(503, 'busy', 'too many live streams are open; try again later')
     reply.hijack()

@@ -182,6 +182,29 @@ describe('API server (no network)', () => {
     // The server still closes promptly with a stream open (afterEach closes it).
   })
 
+  it('serves the dashboard: its page, its files from memory, the recent blocks', async () => {
+    const u = await unitChain()
+    u.commit({ topicEpochs: [topicEpoch('unit', 0, 10)] })
+    const server = await serve(u)
+    u.commit({ topicEpochs: [topicEpoch('unit', 1, 11, [0])] })
+    const page = await fetch(`${server.url}/`)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'")
+    expect(await page.text()).toContain('<script type="module" src="/assets/app.js"></script>')
+    for (const file of ['app.js', 'style.css', 'uPlot.esm.js', 'uPlot.min.css']) {
+      const res = await fetch(`${server.url}/assets/${file}`)
+      expect(res.status, file).toBe(200)
+      expect((await res.text()).length).toBeGreaterThan(100)
+    }
+    expect((await fetch(`${server.url}/assets/..%2Fpackage.json`)).status).toBe(404)
+    // Both blocks, the one from before the server started read back from the store.
+    const history = (await call(server, '/v1/dashboard/history')).body
+    expect(history.blocks.map((b: { height: number }) => b.height)).toEqual([1, 2])
+    expect(history.blocks[0]).toMatchObject({ commitMs: null, epochs: [{ topic: 'unit', networkInference: 10 }] })
+    expect((await call(server, '/v1/dashboard/history?limit=1')).body.blocks).toHaveLength(1)
+    expect((await call(server, '/v1/dashboard/history?limit=-1')).status).toBe(400)
+  })
+
   it('follows a tx from pending to committed, accepts back-to-back nonces, waits when asked', async () => {
     const u = await unitChain()
     const server = await serve(u)
