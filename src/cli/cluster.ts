@@ -245,6 +245,8 @@ async function runCluster(
     io.stdout(
       `chorus cluster: ${a.coordinators} coordinator(s), ${a.workers} workers, ${a.reputers} reputers on 127.0.0.1; topics ${topics.map((t) => `${t.id} (${t.epochMs} ms epochs, truth ${t.groundTruth})`).join(', ')}; ${a.epochs === 0 ? 'until Ctrl-C' : `${a.epochs} epochs`}\n`,
     )
+    if (ready.api !== null)
+      io.stdout(`dashboard: ${ready.api}/ (live until the run ends; metrics at ${ready.api}/metrics)\n`)
     if (a.epochs === 0) io.stdout(joinHint(ready))
   }
   let printed: Promise<void> = Promise.resolve()
