@@ -152,7 +152,7 @@ function renderTopic(id, t) {
     t.charts.loss.setData([t.lossEpochs, t.lossNetwork, t.lossNaive, t.lossBest])
   }
   // A new set of heaviest workers: a chart with their lines.
-  if (t.topWorkers !== top.join()) {
+  if (t.charts.weights === undefined || t.topWorkers !== top.join()) {
     t.charts.weights?.destroy()
     t.charts.weights = chart(section.querySelector('.weights'), top.map(short), weightData)
     t.topWorkers = top.join()
@@ -248,5 +248,8 @@ async function main() {
   })
   document.addEventListener('visibilitychange', scheduleRender)
 }
+
+// A read-only handle on what the page shows, for the browser tests.
+globalThis.chorusDashboard = { topics, latency }
 
 main()
