@@ -8,6 +8,7 @@
  */
 import { silentLog, type Log } from '../util/log.js'
 import { logNode } from './node-log.js'
+import { dialBootstrap } from './bootstrap-dial.js'
 import { applyTx, isRegistered, ledgerEpochAt, selfStakeOf, type TxKind } from '../consensus/ledger/index.js'
 import { LOOPBACK_TUNING, type NetworkFaults, type NodeIdentity } from '../p2p/index.js'
 import type { Clock } from '../util/timers.js'
@@ -185,7 +186,7 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
         },
         'node started',
       )
-      await dialBootstrap(node, o)
+      await dialBootstrap(node, { ...o, error: (message) => new NodeStartError(message) })
       node.startChain()
       if (o.role !== 'coordinator') {
         await syncToPresent(node, o)
@@ -205,41 +206,6 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
     for (const model of models.values()) await model.close?.()
     throw err
   }
-}
-
-/**
- * Dial every bootstrap peer at once, each up to `dialAttempts` times with backoff. The node
- * goes on as soon as one answers (gossip finds the rest); a peer still unreachable after its
- * attempts is left to the node's keep-alive, which dials it on until it is up (a coordinator
- * restarting right then must not hold the node back, nor be forgotten). Only a node that
- * reaches none fails to start.
- */
-async function dialBootstrap(node: RoleNode, o: StandaloneOptions): Promise<void> {
-  const addresses = o.bootstrap ?? []
-  if (addresses.length === 0) return
-  const attempts = o.dialAttempts ?? 5
-  const dial = async (address: string): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await node.node.dial(address, { keepAlive: true })
-      } catch (err) {
-        const reason = (err as Error).message
-        o.report({ type: 'dial-failed', address, attempt, reason })
-        if (attempt >= attempts)
-          throw new NodeStartError(`cannot reach bootstrap peer ${address} after ${attempts} attempts: ${reason}`)
-        await abortableDelay(500 * 2 ** (attempt - 1), o.signal)
-      }
-    }
-  }
-  const dials = addresses.map(dial)
-  try {
-    await Promise.any(dials)
-  } catch (err) {
-    const [first] = (err as AggregateError).errors as Error[]
-    if (addresses.length === 1) throw first
-    throw new NodeStartError(`cannot reach any of ${addresses.length} bootstrap peers: ${first.message}`)
-  }
-  dials.forEach((d, i) => d.catch(() => node.node.keepDialing(addresses[i])))
 }
 
 /**
@@ -426,19 +392,4 @@ function checkByzantine(role: Role, fault: ByzantineFault): void {
     if (err instanceof ByzantineFaultError) throw new NodeStartError(err.message)
     throw err
   }
-}
-
-function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) return reject(new NodeStartError('stopped'))
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(new NodeStartError('stopped'))
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
