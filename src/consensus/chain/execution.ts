@@ -20,6 +20,7 @@ import {
   applyBlock,
   initialState,
   isRegistered,
+  LedgerError,
   ledgerStateHash,
   readSignedTx,
   reputerStake,
@@ -162,6 +163,9 @@ function computeTopicEpoch(
   const settlementInputs = draft.settlements.map((s, i) => {
     if (i > 0 && !(draft.settlements[i - 1].epoch < s.epoch)) fail(`${config.id}: settlements are not ascending`)
     if (!topic.unsettled.includes(s.epoch)) fail(`${config.id}: epoch ${s.epoch} is not awaiting settlement`)
+    // The ledger pays a topic's epochs in order: once a later one is paid, an earlier one never is.
+    if (s.epoch <= (ledger.topics.get(config.id)?.lastSettledEpoch ?? -1))
+      fail(`${config.id}: epoch ${s.epoch} is older than the topic's last settled epoch`)
     if (s.epoch + config.groundTruthLag > draft.epoch)
       fail(`${config.id}: the truth of epoch ${s.epoch} is not known at epoch ${draft.epoch}`)
     const bundles = messagesOf(s.lossBundleIds, lookup, 'loss-bundle', config.id, s.epoch, (id) =>
@@ -184,9 +188,10 @@ function computeTopicEpoch(
   const step = topicStep(config.params, topic.state, settlementInputs, { inferences, forecasts })
   if (step.settleErrors.length > 0)
     fail(`${config.id}: settlement of epoch ${step.settleErrors[0].epoch} fails (${step.settleErrors[0].code})`)
-  const settledEpochs = new Set(step.settled.map((s) => s.epoch))
-  // Epochs whose bundles never came are given up after a while (the same rule on every node).
-  const unsettled = topic.unsettled.filter((e) => !settledEpochs.has(e) && e >= draft.epoch - MAX_UNSETTLED_AGE)
+  const lastSettled = Math.max(-1, ...step.settled.map((s) => s.epoch))
+  // Epochs whose bundles never came are given up after a while, and at once when a later epoch
+  // is settled (the ledger pays a topic's epochs in order): the same rule on every node.
+  const unsettled = topic.unsettled.filter((e) => e > lastSettled && e >= draft.epoch - MAX_UNSETTLED_AGE)
   if (step.output !== undefined) unsettled.push(draft.epoch)
   const participants = new Map([...topic.participants].filter(([e]) => unsettled.includes(e)))
   if (step.output !== undefined) participants.set(draft.epoch, participantsOf({ inferences, output: step.output }))
@@ -249,16 +254,23 @@ export function computeBlock(
     if (typeof read === 'string') fail(`evidence #${i}: ${read}`)
     return read
   })
-  const outcome = applyBlock(prev.ledger, {
-    height: draft.height,
-    epoch: ledgerEpoch(draft.timeMs),
-    txs,
-    closedTopicEpochs: draft.topicEpochs.map((d) => ({ topicId: d.topicId, epoch: d.epoch })),
-    settlements,
-    signers,
-    proposer: draft.proposer,
-    evidence,
-  })
+  let outcome: ReturnType<typeof applyBlock>
+  try {
+    outcome = applyBlock(prev.ledger, {
+      height: draft.height,
+      epoch: ledgerEpoch(draft.timeMs),
+      txs,
+      closedTopicEpochs: draft.topicEpochs.map((d) => ({ topicId: d.topicId, epoch: d.epoch })),
+      settlements,
+      signers,
+      proposer: draft.proposer,
+      evidence,
+    })
+  } catch (err) {
+    // A ledger rule the block breaks makes the block invalid; it is never a local failure.
+    if (err instanceof LedgerError) fail(`ledger: ${err.message}`)
+    throw err
+  }
   outcome.txResults.forEach((r, i) => {
     if (!r.ok) fail(`tx #${i} is rejected: ${r.reason}`)
   })

@@ -12,6 +12,7 @@ import type { Block } from '../chain/block.js'
 import {
   BlockInvalid,
   computeBlock,
+  MAX_UNSETTLED_AGE,
   type BlockDraft,
   type ChainState,
   type MessageLookup,
@@ -62,15 +63,20 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
       const env = pool.get(id)
       return env !== undefined && isRegistered(chain.ledger, topicId, role, toHex(env.signer))
     }
-    const unsettled = [...topic.unsettled]
+    // The ledger pays a topic's epochs in order: nothing at or below its last settled epoch.
+    let lastSettled = chain.ledger.topics.get(topicId)?.lastSettledEpoch ?? -1
+    const unsettled = topic.unsettled.filter((d) => d > lastSettled)
     for (const epoch of closedEpochs(chain, topicId, opts.timeMs)) {
       const settlements: BlockSettlement[] = []
       for (const d of unsettled) {
-        if (d + topic.config.groundTruthLag > epoch) continue
+        // Given up already (too old), not due yet, or below a settled one.
+        if (d < epoch - 1 - MAX_UNSETTLED_AGE || d <= lastSettled || d + topic.config.groundTruthLag > epoch) continue
         const lossBundleIds = pool.ids('loss-bundle', topicId, d).filter(registered('reputer'))
-        if (lossBundleIds.length > 0) settlements.push({ epoch: d, lossBundleIds })
+        if (lossBundleIds.length > 0) {
+          settlements.push({ epoch: d, lossBundleIds })
+          lastSettled = d
+        }
       }
-      const settledNow = new Set(settlements.map((s) => s.epoch))
       // Synthesis combines numbers; a vector inference would make the block invalid.
       let inferenceIds = pool
         .ids('inference', topicId, epoch)
@@ -101,7 +107,8 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
         commitIds = inferenceIds.map((id) => commitBySigner.get(toHex(pool.get(id)!.signer))!).sort()
       }
       topicEpochs.push({ topicId, epoch, inferenceIds, forecastIds, commitIds, settlements })
-      for (let i = unsettled.length - 1; i >= 0; i--) if (settledNow.has(unsettled[i])) unsettled.splice(i, 1)
+      // Settled, or given up because a later epoch was (the chain's rule).
+      for (let i = unsettled.length - 1; i >= 0; i--) if (unsettled[i] <= lastSettled) unsettled.splice(i, 1)
       if (inferenceIds.length > 0) unsettled.push(epoch)
     }
   }
