@@ -41,7 +41,7 @@ export class RecentBlocks {
 
   constructor(
     private readonly node: ApiNode,
-    private readonly capacity = 1000,
+    readonly capacity = 1000,
   ) {}
 
   onCommit(commit: CommitEvent): LiveBlock {
@@ -54,15 +54,20 @@ export class RecentBlocks {
   /** Up to `limit` blocks up to the tip, oldest first. */
   latest(limit: number): LiveBlock[] {
     const tip = this.node.chain().height
-    const from = Math.max(1, tip - Math.min(limit, this.capacity) + 1)
+    return this.range(Math.max(1, tip - Math.min(limit, this.capacity) + 1), limit)
+  }
+
+  /** Up to `limit` blocks from height `from` on (fewer at the tip), oldest first. */
+  range(from: number, limit: number): LiveBlock[] {
+    const tip = this.node.chain().height
     const out: LiveBlock[] = []
-    for (let h = from; h <= tip; h++) {
+    for (let h = Math.max(1, from); h <= tip && out.length < Math.min(limit, this.capacity); h++) {
       let live = this.byHeight.get(h)
       if (live === undefined) {
         const stored = this.node.block(h)
         if (stored === undefined) continue
         live = liveBlockFrom(decodeBlock(stored.bytes), toHex(stored.hash), null)
-        this.byHeight.set(h, live)
+        if (h > tip - this.capacity) this.byHeight.set(h, live)
       }
       out.push(live)
     }

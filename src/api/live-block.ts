@@ -5,6 +5,7 @@
  * however many clients listen.
  */
 import { decisionsOfBlock, naiveInferenceOf } from '../roles/decisions.js'
+import { readEnvelope, toHex } from '../wire/index.js'
 import type { Block } from '../consensus/chain/block.js'
 import type { CommitEvent } from './node.js'
 
@@ -40,7 +41,32 @@ export interface LiveBlock {
   /** From the start of the height on this node to its commit; null for a block read from the store. */
   readonly commitMs: number | null
   readonly txs: number
+  /** How the previous height was committed: its round and the members whose precommits the block carries. */
+  readonly lastCommit: LiveCommit
   readonly epochs: readonly LiveEpoch[]
+}
+
+export interface LiveCommit {
+  readonly height: number
+  /** null for the first block, which certifies nothing. */
+  readonly round: number | null
+  readonly signers: readonly string[]
+}
+
+/** The round and signers of a block's certificate of the height before it. */
+function lastCommitOf(block: Block): LiveCommit {
+  let round: number | null = null
+  const signers: string[] = []
+  for (const bytes of block.lastCommit) {
+    try {
+      const { envelope } = readEnvelope(bytes)
+      round ??= (envelope.payload as { round: number }).round
+      signers.push(toHex(envelope.signer))
+    } catch {
+      // The block was valid when committed, so its votes read; a store that says otherwise shows fewer signers.
+    }
+  }
+  return { height: block.height - 1, round, signers }
 }
 
 export function liveBlockOf(commit: CommitEvent): LiveBlock {
@@ -57,6 +83,7 @@ export function liveBlockFrom(block: Block, hash: string, commitMs: number | nul
     timeMs: block.timeMs,
     commitMs,
     txs: block.txs.length,
+    lastCommit: lastCommitOf(block),
     epochs: topics.flatMap((topic) =>
       decisionsOfBlock(block, topic).map((d) => ({
         topic,

@@ -1,7 +1,7 @@
 /**
  * The node's Prometheus metrics, served at `GET /metrics` next to the consumer API. One
  * registry per node: a cluster runs many nodes in one process. The histograms and the
- * per-topic figures are fed by the commit event (a few operations per block); everything else
+ * per-topic figures are fed by the commit and block-executed events (a few operations per block); everything else
  * is read from counters and sizes the node keeps anyway, when the endpoint is scraped, so the
  * message paths pay nothing for it. Names follow Prometheus' conventions (base units, counters
  * ending in `_total`), which `promtool check metrics` enforces.
@@ -9,7 +9,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { certificateVotes } from '../consensus/sync/chain-sync.js'
 import { readEnvelope } from '../wire/index.js'
-import type { ApiNode, CommitEvent } from './node.js'
+import type { ApiNode, BlockExecution, CommitEvent } from './node.js'
 
 /** Smallest units per token: balances are exported in tokens (a float, so approximate). */
 const UNITS_PER_TOKEN = 10n ** 18n
@@ -47,6 +47,13 @@ export function nodeMetrics(node: ApiNode): NodeMetrics {
     name: 'chorus_commit_rounds',
     help: 'Consensus rounds a height took (1: decided in its first round).',
     buckets: [1, 2, 3, 4, 6, 8],
+    registers,
+  })
+  const execution = new Histogram({
+    name: 'chorus_block_execution_seconds',
+    help: 'Time to execute a block (the synthesis and settlement of its topic epochs, then its ledger), as proposer, voter or follower.',
+    labelNames: ['as'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers,
   })
   const loss = new Gauge({
@@ -146,11 +153,16 @@ export function nodeMetrics(node: ApiNode): NodeMetrics {
       if (Number.isFinite(best)) loss.set({ topic: te.topicId, of: 'best_worker' }, best)
     }
   }
+  const onExecuted = (e: BlockExecution): void => execution.observe({ as: e.as }, e.ms / 1000)
   node.events.on('commit', onCommit)
+  node.events.on('block-executed', onExecuted)
   return {
     registry,
     text: () => registry.metrics(),
-    close: () => node.events.off('commit', onCommit),
+    close: () => {
+      node.events.off('commit', onCommit)
+      node.events.off('block-executed', onExecuted)
+    },
   }
 }
 

@@ -4,17 +4,19 @@
  * so it sits below src/node in the layers (docs/architecture.md, docs/api.md).
  */
 import type { ChainState } from '../consensus/chain/execution.js'
-import type { CommitEvent } from '../consensus/driver/events.js'
+import type { BlockExecution, CommitEvent } from '../consensus/driver/events.js'
 import type { Genesis } from '../consensus/ledger/index.js'
 import type { StoredBlock } from '../consensus/store.js'
 
-export type { CommitEvent } from '../consensus/driver/events.js'
+export type { BlockExecution, CommitEvent } from '../consensus/driver/events.js'
 export type { StoredBlock } from '../consensus/store.js'
 
-/** The driver's commit events (its typed EventEmitter fits): every block the node commits or adopts, in height order. */
+/** The driver's events the API hears (its typed EventEmitter fits): every block the node commits or adopts, in height order, and the time it took to execute the blocks it drafted or checked. */
 export interface CommitSource {
   on(event: 'commit', listener: (commit: CommitEvent) => void): unknown
+  on(event: 'block-executed', listener: (execution: BlockExecution) => void): unknown
   off(event: 'commit', listener: (commit: CommitEvent) => void): unknown
+  off(event: 'block-executed', listener: (execution: BlockExecution) => void): unknown
 }
 
 /** Counts and sizes a node keeps anyway, read when `/metrics` is scraped (nothing is counted for it). */
@@ -46,7 +48,7 @@ export interface ApiNode {
   chain(): ChainState
   /** A committed block from the node's store with its certificate; undefined above the tip (`driver.storedBlock`). */
   block(height: number): StoredBlock | undefined
-  /** The driver's events (`driver.events`); the API listens to `commit` only. */
+  /** The driver's events (`driver.events`); the API listens to `commit` and `block-executed`. */
   readonly events: CommitSource
   /**
    * Publish a signed `tx` envelope, as these bytes, on the tx channel
@@ -57,6 +59,11 @@ export interface ApiNode {
    * Rejects if the transport cannot publish.
    */
   publishTx(bytes: Uint8Array): Promise<void>
+  /**
+   * A topic's ground truth at an epoch, from the node's source (undefined while not known), for
+   * the dashboard to draw next to the network inference; without it the page shows none.
+   */
+  groundTruth?(topicId: string, epoch: number): number | undefined | Promise<number | undefined>
   /** The node's counters for `/metrics`; without it those series are left out. */
   stats?(): NodeStats
 }

@@ -14,6 +14,8 @@ import { fromBase64 } from './encoding.js'
 import { ApiError, badRequest } from './errors.js'
 import { LiveHub, type LiveHubOptions } from './live.js'
 import { dashboardAssets, RecentBlocks } from './dashboard.js'
+import { TruthFeed } from './truth-feed.js'
+import { networkView } from './network-view.js'
 import { nodeMetrics } from './metrics.js'
 import type { ApiNode, CommitEvent } from './node.js'
 import { TxTracker, type TxStatus, type TxTrackerOptions } from './tx-tracker.js'
@@ -89,11 +91,18 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   const live = new LiveHub(options.live)
   const recent = new RecentBlocks(node)
   const assets = dashboardAssets()
+  const truths = new TruthFeed(
+    (topic, epoch) => node.groundTruth?.(topic, epoch),
+    (point) => live.publish('truth', point),
+    recent.capacity,
+  )
   // Off the commit path: the event is built and written after the driver's listeners return.
   const onCommit = (commit: CommitEvent): void => {
     setImmediate(() => {
       try {
-        live.publish('block', recent.onCommit(commit), commit.height)
+        const block = recent.onCommit(commit)
+        live.publish('block', block, commit.height)
+        void truths.want(block.epochs)
       } catch (err) {
         options.onInternalError?.(err)
       }
@@ -102,6 +111,7 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   node.events.on('commit', onCommit)
   const stopLive = (): void => {
     node.events.off('commit', onCommit)
+    truths.close()
     live.close()
   }
   const ctx: ViewContext = { node, index, blocks, genesisHash: genesisHash(node.genesis) }
@@ -146,10 +156,16 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
     return reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body)
   })
   app.get('/v1/dashboard/history', async (request) => {
-    const raw = (request.query as { limit?: unknown }).limit
-    const limit = raw === undefined ? 1000 : natParam(raw, 'limit')
-    return { blocks: recent.latest(limit) }
+    const query = request.query as { limit?: unknown; from?: unknown }
+    const limit = query.limit === undefined ? recent.capacity : natParam(query.limit, 'limit')
+    const blocks = query.from === undefined ? recent.latest(limit) : recent.range(natParam(query.from, 'from'), limit)
+    const epochs = blocks.flatMap((b) => b.epochs)
+    // The truths a quick source knows now come with the blocks; a slow one's follow as events.
+    await Promise.race([truths.want(epochs), new Promise((r) => setTimeout(r, 1000).unref())])
+    const asked = new Set(epochs.map((e) => `${e.topic}\u0000${e.epoch}`))
+    return { blocks, truths: truths.points().filter((p) => asked.has(`${p.topic}\u0000${p.epoch}`)) }
   })
+  app.get('/v1/dashboard/network', async () => networkView(node, live.stats))
   app.get('/v1/events', (_request, reply) => {
     if (live.full) throw new ApiError(503, 'busy', 'too many live streams are open; try again later')
     reply.hijack()

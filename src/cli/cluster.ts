@@ -203,7 +203,10 @@ async function runCluster(
         networkDir,
         log: logged.log,
       })
-      cluster = runningLocal(started, await serveApi(started.coordinators()[0].node, started.genesis, a.api))
+      cluster = runningLocal(
+        started,
+        await serveApi(started.coordinators()[0].node, started.genesis, a.api, started.groundTruth),
+      )
     }
   } catch (err) {
     // Bad input, not a bug: a ground truth that cannot be read, a model spec that cannot be built.

@@ -2,9 +2,15 @@
 import { startApiServer, type ApiNode, type ApiServer } from '../api/index.js'
 import type { Genesis } from '../consensus/ledger/index.js'
 import { decodeEnvelope, globalChannel, messageId, toHex } from '../wire/index.js'
+import type { GroundTruthSource } from '../roles/plugins.js'
 import type { RoleNode } from './role-node.js'
 
-export function apiNodeOf(node: RoleNode, genesis: Genesis): ApiNode {
+/** `truth` is where the dashboard reads each topic's ground truth (none: the page shows no truth). */
+export function apiNodeOf(
+  node: RoleNode,
+  genesis: Genesis,
+  truth: ReadonlyMap<string, GroundTruthSource> = new Map(),
+): ApiNode {
   const { driver } = node
   return {
     genesis,
@@ -16,6 +22,7 @@ export function apiNodeOf(node: RoleNode, genesis: Genesis): ApiNode {
     chain: () => driver.chain,
     block: (height) => driver.storedBlock(height),
     events: driver.events,
+    groundTruth: (topicId, epoch) => truth.get(topicId)?.valueAt(epoch),
     stats: () => ({
       messagesByChannel: node.node.validator.byChannel.snapshot(),
       messagesByReason: node.node.validator.counters.snapshot(),
@@ -31,9 +38,14 @@ export function apiNodeOf(node: RoleNode, genesis: Genesis): ApiNode {
 }
 
 /** Serve the consumer API of `node` on `listen` (`HOST:PORT`; port 0 picks a free one). */
-export async function serveApi(node: RoleNode, genesis: Genesis, listen: string): Promise<ApiServer> {
+export async function serveApi(
+  node: RoleNode,
+  genesis: Genesis,
+  listen: string,
+  truth?: ReadonlyMap<string, GroundTruthSource>,
+): Promise<ApiServer> {
   const { host, port } = parseListen(listen)
-  return startApiServer(apiNodeOf(node, genesis), { host, port })
+  return startApiServer(apiNodeOf(node, genesis, truth), { host, port })
 }
 
 /** `HOST:PORT` (IPv6 hosts in brackets): what --api takes. */

@@ -127,13 +127,23 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
   const groundTruth = new Map<string, GroundTruthSource>()
   const models = new Map<string, WorkerModel>()
   try {
-    if (o.role !== 'coordinator') {
-      for (const t of o.network.topics.filter((t) => served.includes(t.id))) {
-        const truth = await createGroundTruth(t.groundTruth, { baseDir: o.network.baseDir })
-        groundTruth.set(t.id, truth)
-        closers.push(() => truth.close?.())
-        if (o.role === 'worker') models.set(t.id, createModel(o.model ?? DEFAULT_MODEL, { groundTruth: truth }))
+    // A coordinator reads the truth only for its dashboard: a source it cannot open costs the page its line, not the node its start.
+    const truthProblems: string[] = []
+    const forDashboardOnly = o.role === 'coordinator'
+    for (const t of o.network.topics.filter(
+      (t) => served.includes(t.id) && (!forDashboardOnly || o.api !== undefined),
+    )) {
+      let truth: GroundTruthSource
+      try {
+        truth = await createGroundTruth(t.groundTruth, { baseDir: o.network.baseDir })
+      } catch (err) {
+        if (!forDashboardOnly) throw err
+        truthProblems.push(`${t.id}: ${(err as Error).message}`)
+        continue
       }
+      groundTruth.set(t.id, truth)
+      closers.push(() => truth.close?.())
+      if (o.role === 'worker') models.set(t.id, createModel(o.model ?? DEFAULT_MODEL, { groundTruth: truth }))
     }
     const listen = o.listen ?? ['/ip4/127.0.0.1/tcp/0']
     const loopback = listen.every((a) => a.startsWith('/ip4/127.') || a.startsWith('/ip6/::1/'))
@@ -158,6 +168,8 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
     o.chaos?.attach(node)
     const log = (o.log ?? silentLog).child({ role: o.role, participant: node.participantId.slice(0, 16) })
     const unlog = logNode(node, log)
+    for (const problem of truthProblems)
+      log.warn({ event: 'dashboard-truth-unavailable', problem }, 'the dashboard will show no ground truth for a topic')
     let api: ApiServer | undefined
     const stop = async (): Promise<void> => {
       log.info({ event: 'node-stopping' }, 'node stopping')
@@ -167,7 +179,7 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
       for (const close of closers.reverse()) await close()
     }
     try {
-      if (o.api !== undefined) api = await serveApi(node, genesis, o.api)
+      if (o.api !== undefined) api = await serveApi(node, genesis, o.api, groundTruth)
       o.report({
         type: 'node',
         role: o.role,

@@ -3,7 +3,7 @@
  * signer of every application envelope, so a signer and its peer id are bound.
  */
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf, publicKeyFromRaw } from '@libp2p/crypto/keys'
-import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
 import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -104,4 +104,14 @@ async function writeKeyFile(path: string, bytes: Uint8Array): Promise<void> {
 /** The libp2p peer id (base58) of a participant, from the hex of its ed25519 public key. */
 export function peerIdOfParticipant(participantHex: string): string {
   return peerIdFromPublicKey(publicKeyFromRaw(Buffer.from(participantHex, 'hex'))).toString()
+}
+
+/** The participant a peer id is bound to (its ed25519 key, hex); undefined for a peer id of another key type. */
+export function participantOfPeerId(peerId: string): string | undefined {
+  try {
+    const id = peerIdFromString(peerId)
+    return id.type === 'Ed25519' ? Buffer.from(id.publicKey.raw).toString('hex') : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -4,6 +4,7 @@ export {
   generateIdentity,
   loadIdentity,
   loadOrCreateIdentity,
+  participantOfPeerId,
   peerIdOfParticipant,
   saveIdentity,
   type NodeIdentity,

@@ -130,6 +130,33 @@ describe('consumer API', () => {
     expect(parseGenesis(genesis.genesis, 'api')).toEqual(cluster.genesis)
   })
 
+  it('serves metrics that move as blocks commit, and the peers by the roles the ledger gives them', async () => {
+    const series = (text: string, name: string): number =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(' ')[1] ?? Number.NaN,
+      )
+    const metrics = async () => (await fetch(`${server.url}/metrics`)).text()
+    const before = await metrics()
+    const height = member.node.driver.chain.height
+    await waitFor(() => member.node.driver.chain.height >= height + 2, 'two more blocks', 15_000)
+    const after = await metrics()
+    expect(series(after, 'chorus_blocks_committed_total')).toBeGreaterThanOrEqual(
+      series(before, 'chorus_blocks_committed_total') + 2,
+    )
+    expect(series(after, 'chorus_epochs_committed_total{topic="api"}')).toBeGreaterThan(0)
+    // A worker follows the chain: it executes each block it adopts.
+    expect(series(after, 'chorus_block_execution_seconds_count{as="follower"}')).toBeGreaterThan(0)
+
+    const network = (await get('/v1/dashboard/network')).body
+    const coordinators = cluster.members.filter((m) => m.role === 'coordinator').map((m) => m.node.participantId)
+    const shown = network.peers.filter((p: { roles: string[] }) => p.roles.includes('coordinator'))
+    expect(shown.map((p: { participant: string }) => p.participant).sort()).toEqual(coordinators.sort())
+    expect(network.self).toMatchObject({ participant: member.node.participantId, roles: ['worker'], topics: ['api'] })
+  })
+
   it('lists topics and describes one', async () => {
     const list = (await get('/v1/topics')).body
     expect(list.topics).toHaveLength(1)

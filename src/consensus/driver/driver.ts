@@ -116,8 +116,13 @@ export class ConsensusDriver {
     this.timers = o.timers ?? new Timers(this.clock)
     this.inputs = new RoundInputs(this.clock)
     this.signer = new VoteSigner(o.network, o.chain.chainId, o.store)
-    this.sync = new ChainSync(o.network, o.store, o.genesis, this.pool, (next, bytes, certificate) =>
-      this.adoptCommitted(next, bytes, certificate),
+    this.sync = new ChainSync(
+      o.network,
+      o.store,
+      o.genesis,
+      this.pool,
+      (next, bytes, certificate) => this.adoptCommitted(next, bytes, certificate),
+      (height, ms) => this.events.emit('block-executed', { height, ms, as: 'follower' }),
     )
     const host: CatchUpHost = {
       self: o.network.participantId,
@@ -392,6 +397,7 @@ export class ConsensusDriver {
   private buildBlock(height: number, round: number): void {
     const timeMs = Math.max(this.clock(), this.chainState.timeMs + 1)
     const evidence = this.o.store.pendingEvidence().map((e) => e.bytes)
+    const startedMs = performance.now()
     const proposal = proposeBlock(
       this.chainState,
       this.pool,
@@ -402,6 +408,7 @@ export class ConsensusDriver {
       this.count('tx-rejected')
       this.events.emit('tx-rejected', r)
     }
+    this.events.emit('block-executed', { height, ms: performance.now() - startedMs, as: 'proposer' })
     this.pool.dropTxs(proposal.rejectedTxs.map((r) => r.id))
     for (const reason of proposal.refusals) {
       this.count('draft-retry')
@@ -424,6 +431,7 @@ export class ConsensusDriver {
       return
     }
     this.inputs.addCandidate(hash, c, true)
+    const startedMs = performance.now()
     const judged = judgeCandidate(this.chainState, c, this.pool, {
       ledgerEpoch: this.ledgerEpoch,
       nowMs: this.clock(),
@@ -431,6 +439,7 @@ export class ConsensusDriver {
     })
     // Validated again once the messages are in (fetched outside the queue meanwhile).
     if (judged.kind === 'messages-missing') return this.fetchInBackground(hash, height, judged.block)
+    this.events.emit('block-executed', { height, ms: performance.now() - startedMs, as: 'voter' })
     if (judged.valid) c.next = judged.next
     else {
       this.count(judged.counter)

@@ -20,9 +20,20 @@ export interface TxRejection {
   readonly reason: string
 }
 
+/**
+ * A block this node executed (the synthesis and settlements of its topic epochs, then its
+ * ledger): as proposer drafting it, as voter checking it, or as follower adopting it.
+ */
+export interface BlockExecution {
+  readonly height: number
+  readonly ms: number
+  readonly as: 'proposer' | 'voter' | 'follower'
+}
+
 /** What the driver reports, for observation only. */
 export interface DriverEvents {
   commit: [CommitEvent]
+  'block-executed': [BlockExecution]
   'tx-rejected': [TxRejection]
   /** An input or action failed inside the driver (a local bug: counted, never a verdict). */
   'internal-error': [unknown]

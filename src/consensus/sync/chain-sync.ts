@@ -83,6 +83,8 @@ export class ChainSync {
     private readonly genesis: Genesis,
     private readonly pool: MessagePool,
     private readonly adopt: Adopt,
+    /** Hears how long each adopted block took to execute (for observation only). */
+    private readonly onExecuted: (height: number, ms: number) => void = () => {},
   ) {}
 
   start(): void {
@@ -280,6 +282,7 @@ export class ChainSync {
     // Fetched beforehand (pull, gap), outside the consensus queue.
     if (missingMessages(read.block, this.pool).length > 0) return undefined
     let next: ChainState
+    const startedMs = performance.now()
     try {
       next = recompute(
         chain,
@@ -290,6 +293,7 @@ export class ChainSync {
     } catch {
       return undefined
     }
+    this.onExecuted(read.block.height, performance.now() - startedMs)
     await this.adopt(next, notice.block, notice.certificate)
     return next
   }

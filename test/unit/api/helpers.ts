@@ -126,6 +126,8 @@ export async function unitChain(): Promise<UnitChain> {
       node.published.push(bytes)
     },
   }
+  // Each block carries the certificate of the one before it, as a committed block does.
+  let lastCommit: Uint8Array[] = []
   const commit: UnitChain['commit'] = ({ topicEpochs = [], txs = [], ledger }) => {
     const height = chain.height + 1
     const block: Block = {
@@ -137,17 +139,13 @@ export async function unitChain(): Promise<UnitChain> {
       topicEpochs,
       txs,
       evidence: [],
-      lastCommit: [],
+      lastCommit,
       ledgerHash: '00'.repeat(32),
     }
     const bytes = encodeBlock(block)
     const hash = blockHash(bytes)
-    const stored = {
-      height,
-      hash,
-      bytes,
-      certificate: encodeCanonical(members.slice(0, 3).map((m) => precommit(m, height, hash))),
-    }
+    lastCommit = members.slice(0, 3).map((m) => precommit(m, height, hash))
+    const stored = { height, hash, bytes, certificate: encodeCanonical(lastCommit) }
     blocks.set(height, stored)
     const topics = new Map(chain.topics)
     for (const e of topicEpochs) {

@@ -29,6 +29,8 @@ describe('node metrics', () => {
     u.commit({ topicEpochs: [topicEpoch('unit', 0, 1.5)] })
     u.commit({ topicEpochs: [topicEpoch('unit', 1, null)] })
     u.commit({ topicEpochs: [topicEpoch('unit', 2, 2.5, [0])] })
+    u.events.emit('block-executed', { height: 3, ms: 30, as: 'voter' })
+    u.events.emit('block-executed', { height: 4, ms: 2, as: 'proposer' })
     stats = {
       messagesByChannel: { 'inferences:accept': 7, 'consensus:reject': 2 },
       messagesByReason: { 'accept:ok': 7, 'reject:bad-signature': 2 },
@@ -41,6 +43,10 @@ describe('node metrics', () => {
     expect(seriesValue(text, 'chorus_epochs_committed_total{topic="unit"}')).toBe(2)
     expect(seriesValue(text, 'chorus_commit_rounds_bucket{le="1"}')).toBe(3)
     expect(seriesValue(text, 'chorus_commit_latency_seconds_count')).toBe(3)
+    expect(seriesValue(text, 'chorus_block_execution_seconds_count{as="voter"}')).toBe(1)
+    expect(seriesValue(text, 'chorus_block_execution_seconds_bucket{le="0.025",as="voter"}')).toBe(0)
+    expect(seriesValue(text, 'chorus_block_execution_seconds_bucket{le="0.05",as="voter"}')).toBe(1)
+    expect(seriesValue(text, 'chorus_block_execution_seconds_sum{as="proposer"}')).toBe(0.002)
     expect(seriesValue(text, 'chorus_topic_loss{topic="unit",of="network"}')).toBe(-1)
     expect(seriesValue(text, 'chorus_topic_loss{topic="unit",of="naive"}')).toBe(-0.5)
     expect(seriesValue(text, 'chorus_topic_loss{topic="unit",of="best_worker"}')).toBe(-1)
@@ -86,6 +92,7 @@ describe('node metrics', () => {
     })
     u.commit({ topicEpochs: [topicEpoch('unit', 0, 1.5, [])] })
     u.commit({ topicEpochs: [topicEpoch('unit', 1, 1.5, [0])] })
+    u.events.emit('block-executed', { height: 2, ms: 3, as: 'voter' })
     const check = spawnSync('promtool', ['check', 'metrics'], { input: await metrics.text(), encoding: 'utf8' })
     expect(check.stderr + check.stdout).toBe('')
     expect(check.status).toBe(0)

@@ -12,7 +12,7 @@ import {
   type ApiServerOptions,
 } from '../../../src/api/index.js'
 import { applyTx, readSignedTx, type LedgerState } from '../../../src/consensus/ledger/index.js'
-import type { NodeIdentity } from '../../../src/p2p/index.js'
+import { peerIdOfParticipant, type NodeIdentity } from '../../../src/p2p/index.js'
 import { encodeEnvelope, messageId, signEnvelope, toHex } from '../../../src/wire/index.js'
 import { topicEpoch, unitChain, type UnitChain } from './helpers.js'
 
@@ -203,6 +203,55 @@ describe('API server (no network)', () => {
     expect(history.blocks[0]).toMatchObject({ commitMs: null, epochs: [{ topic: 'unit', networkInference: 10 }] })
     expect((await call(server, '/v1/dashboard/history?limit=1')).body.blocks).toHaveLength(1)
     expect((await call(server, '/v1/dashboard/history?limit=-1')).status).toBe(400)
+  })
+
+  it('tells the dashboard how each height was committed, the ground truth, and the peers by role', async () => {
+    const u = await unitChain()
+    const truths = new Map([[0, 9.5]])
+    const [member, worker] = [u.members[1], u.accounts[1]].map((i) => peerIdOfParticipant(toHex(i.publicKey)))
+    const node = {
+      ...u.node,
+      groundTruth: (_topic: string, epoch: number) => truths.get(epoch),
+      connectedPeers: () => [worker, member, 'not-a-peer-id'],
+    }
+    const server = await startApiServer(node, { host: '127.0.0.1', port: 0 })
+    servers.push(server)
+    u.commit({ topicEpochs: [topicEpoch('unit', 0, 10)] })
+    u.commit({ topicEpochs: [topicEpoch('unit', 1, 11)] })
+    const history = (await call(server, '/v1/dashboard/history')).body
+    // Block 2 carries the commit of height 1: round 0, three of the four members.
+    expect(history.blocks[0].lastCommit).toEqual({ height: 0, round: null, signers: [] })
+    expect(history.blocks[1].lastCommit).toEqual({
+      height: 1,
+      round: 0,
+      signers: u.members.slice(0, 3).map((m) => toHex(m.publicKey)),
+    })
+    // Epoch 1's truth is not known yet; when it is, the live stream says so.
+    expect(history.truths).toEqual([{ topic: 'unit', epoch: 0, value: 9.5 }])
+    const abort = new AbortController()
+    const reader = (
+      (await fetch(`${server.url}/v1/events`, { signal: abort.signal })).body as ReadableStream<Uint8Array>
+    ).getReader()
+    truths.set(1, 10.5)
+    u.commit({ topicEpochs: [topicEpoch('unit', 2, 12)] })
+    let text = ''
+    while (!text.includes('event: truth')) text += new TextDecoder().decode((await reader.read()).value)
+    const truth = text.split('\n\n').find((e) => e.includes('event: truth')) ?? ''
+    expect(JSON.parse(truth.split('data: ')[1])).toEqual({ topic: 'unit', epoch: 1, value: 10.5 })
+    abort.abort()
+
+    const network = (await call(server, '/v1/dashboard/network')).body
+    expect(network.peers).toEqual(
+      expect.arrayContaining([
+        { peerId: member, participant: toHex(u.members[1].publicKey), roles: ['coordinator'], topics: [] },
+        { peerId: worker, participant: toHex(u.accounts[1].publicKey), roles: ['worker'], topics: ['unit'] },
+        { peerId: 'not-a-peer-id', participant: null, roles: [], topics: [] },
+      ]),
+    )
+    expect(network.roleCounts).toEqual({ coordinator: 1, worker: 1, none: 1 })
+    expect(network.self.roles).toEqual(['worker'])
+    expect(network.live).toEqual({ clients: expect.any(Number), refused: 0, dropped: 0 })
+    expect((await fetch(`${server.url}/v1/dashboard/network`, { method: 'POST' })).status).toBe(404)
   })
 
   it('follows a tx from pending to committed, accepts back-to-back nonces, waits when asked', async () => {
