@@ -1,13 +1,17 @@
-// The dashboard page: the recent blocks from /v1/dashboard/history, then one block per event
-// from /v1/events (server-sent events). Charts are drawn at most once per animation frame (once
+// The dashboard page: the recent blocks (and the ground truths known for them) from
+// /v1/dashboard/history, then one block or truth per event from /v1/events (server-sent
+// events); the network view is polled. Charts are drawn at most once per animation frame (once
 // a second when the tab is hidden), from arrays kept to the last MAX_EPOCHS epochs, so a long
 // run or a cluster of hundreds of workers cannot freeze the page: only the TOP_WORKERS
-// heaviest workers get a line of their own.
+// heaviest workers get a line of their own (the workers table lists them all).
 import uPlot from '/assets/uPlot.esm.js'
 
 const MAX_EPOCHS = 1000
 const TOP_WORKERS = 8
 const TOP_REWARDED = 10
+const RECENT_COMMITS = 50
+/** Smallest units per token: rewards are shown in tokens. */
+const UNITS_PER_TOKEN = 1e18
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777']
 
 const short = (id) => `${id.slice(0, 8)}…`
@@ -17,6 +21,9 @@ const $ = (id) => document.getElementById(id)
 /** Everything the charts show, per topic. */
 const topics = new Map()
 const latency = { heights: [], ms: [] }
+/** The last RECENT_COMMITS heights: the round each was decided in and its signers. */
+const commits = []
+let committeeSize = 0
 let height = 0
 
 function topicState(id) {
@@ -26,7 +33,9 @@ function topicState(id) {
       epochs: [],
       network: [],
       naive: [],
+      truth: [],
       weights: [],
+      inferences: {},
       lossEpochs: [],
       lossNetwork: [],
       lossNaive: [],
@@ -49,6 +58,10 @@ function trim(arrays) {
 
 function addBlock(block) {
   height = Math.max(height, block.height)
+  if (block.lastCommit.round !== null) {
+    commits.push(block.lastCommit)
+    if (commits.length > RECENT_COMMITS) commits.shift()
+  }
   if (block.commitMs !== null) {
     latency.heights.push(block.height)
     latency.ms.push(block.commitMs)
@@ -59,8 +72,10 @@ function addBlock(block) {
     t.epochs.push(e.epoch)
     t.network.push(e.networkInference)
     t.naive.push(e.naiveInference)
+    t.truth.push(null)
     t.weights.push(e.weights)
-    trim([t.epochs, t.network, t.naive, t.weights])
+    t.inferences = e.inferences
+    trim([t.epochs, t.network, t.naive, t.truth, t.weights])
     for (const s of e.settled) {
       t.lossEpochs.push(s.epoch)
       t.lossNetwork.push(s.losses.network)
@@ -68,10 +83,21 @@ function addBlock(block) {
       t.lossBest.push(s.losses.bestWorker)
       trim([t.lossEpochs, t.lossNetwork, t.lossNaive, t.lossBest])
       for (const kind of ['inferers', 'forecasters', 'reputers'])
-        for (const [id, r] of Object.entries(s.rewards[kind])) t.rewards.set(id, (t.rewards.get(id) ?? 0) + r)
+        for (const [id, r] of Object.entries(s.rewards[kind]))
+          t.rewards.set(id, (t.rewards.get(id) ?? 0) + r / UNITS_PER_TOKEN)
       t.reputerScores = s.reputerScores
     }
   }
+  scheduleRender()
+}
+
+/** A topic's ground truth at an epoch, drawn next to the network inference. */
+function addTruth(point) {
+  const t = topics.get(point.topic)
+  if (t === undefined) return
+  const i = t.epochs.lastIndexOf(point.epoch)
+  if (i < 0) return
+  t.truth[i] = point.value
   scheduleRender()
 }
 
@@ -82,10 +108,13 @@ function addTopicSection(id) {
   section.innerHTML = `
     <h2>Topic <code></code></h2>
     <div class="grid">
-      <figure><figcaption>Network inference and the naive one, by epoch</figcaption><div class="chart inference"></div></figure>
+      <figure><figcaption>Network inference, the naive one and the ground truth, by epoch</figcaption><div class="chart inference"></div></figure>
       <figure><figcaption>Consensus loss of settled epochs: network, naive, best worker</figcaption><div class="chart loss"></div></figure>
       <figure><figcaption>Weights of the ${TOP_WORKERS} heaviest workers, by epoch</figcaption><div class="chart weights"></div></figure>
-      <figure><figcaption>Rewards since the page opened (top ${TOP_REWARDED})</figcaption>
+      <figure><figcaption>Workers in the last epoch: inference and weight</figcaption>
+        <div class="scroll"><table class="workers"><thead><tr><th>worker</th><th>inference</th><th>weight</th></tr></thead><tbody></tbody></table></div>
+      </figure>
+      <figure><figcaption>Rewards since the page opened, in tokens (top ${TOP_REWARDED})</figcaption>
         <table class="rewards"><thead><tr><th>participant</th><th>reward</th></tr></thead><tbody></tbody></table>
         <figcaption>Reputer agreement (scores of the last settled epoch)</figcaption>
         <table class="reputers"><thead><tr><th>reputer</th><th>score</th></tr></thead><tbody></tbody></table>
@@ -114,17 +143,36 @@ function chart(el, series, data) {
   )
 }
 
+/** Table rows of plain text cells. */
+function textRows(tbody, texts) {
+  tbody.replaceChildren(
+    ...texts.map((row) => {
+      const tr = document.createElement('tr')
+      for (const text of row) {
+        const td = document.createElement('td')
+        td.textContent = text
+        tr.append(td)
+      }
+      return tr
+    }),
+  )
+}
+
+/** Table rows: an id cell (shortened, the whole id on hover), then one cell per value. */
 function rows(tbody, entries) {
   tbody.replaceChildren(
-    ...entries.map(([id, value]) => {
+    ...entries.map(([id, ...values]) => {
       const tr = document.createElement('tr')
       const a = document.createElement('td')
       a.className = 'id'
       a.textContent = short(id)
       a.title = id
-      const b = document.createElement('td')
-      b.textContent = fmt(value)
-      tr.append(a, b)
+      tr.append(a)
+      for (const value of values) {
+        const td = document.createElement('td')
+        td.textContent = typeof value === 'string' ? value : fmt(value)
+        tr.append(td)
+      }
       return tr
     }),
   )
@@ -139,7 +187,11 @@ function renderTopic(id, t) {
   const weightData = [t.epochs, ...top.map((w) => t.weights.map((ws) => ws[w] ?? null))]
   if (t.charts === undefined) {
     t.charts = {
-      inference: chart(section.querySelector('.inference'), ['network', 'naive'], [t.epochs, t.network, t.naive]),
+      inference: chart(
+        section.querySelector('.inference'),
+        ['network', 'naive', 'truth'],
+        [t.epochs, t.network, t.naive, t.truth],
+      ),
       loss: chart(
         section.querySelector('.loss'),
         ['network', 'naive', 'best worker'],
@@ -148,7 +200,7 @@ function renderTopic(id, t) {
       weights: undefined,
     }
   } else {
-    t.charts.inference.setData([t.epochs, t.network, t.naive])
+    t.charts.inference.setData([t.epochs, t.network, t.naive, t.truth])
     t.charts.loss.setData([t.lossEpochs, t.lossNetwork, t.lossNaive, t.lossBest])
   }
   // A new set of heaviest workers: a chart with their lines.
@@ -157,6 +209,12 @@ function renderTopic(id, t) {
     t.charts.weights = chart(section.querySelector('.weights'), top.map(short), weightData)
     t.topWorkers = top.join()
   } else t.charts.weights.setData(weightData)
+  rows(
+    section.querySelector('.workers tbody'),
+    Object.keys(t.inferences)
+      .sort((a, b) => (last[b] ?? -1) - (last[a] ?? -1) || (a < b ? -1 : 1))
+      .map((w) => [w, t.inferences[w], last[w]]),
+  )
   rows(
     section.querySelector('.rewards tbody'),
     [...t.rewards.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP_REWARDED),
@@ -170,6 +228,18 @@ function render() {
   for (const [id, t] of topics) renderTopic(id, t)
   if (latencyChart === undefined) latencyChart = chart($('latency'), ['commit ms'], [latency.heights, latency.ms])
   else latencyChart.setData([latency.heights, latency.ms])
+  textRows(
+    $('rounds').querySelector('tbody'),
+    commits
+      .slice(-RECENT_COMMITS)
+      .reverse()
+      .map((c) => [
+        String(c.height),
+        String(c.round),
+        committeeSize > 0 ? `${c.signers.length}/${committeeSize}` : String(c.signers.length),
+        c.signers.map(short).join(' '),
+      ]),
+  )
 }
 
 let pending = false
@@ -186,16 +256,42 @@ function scheduleRender() {
 
 async function pollStatus() {
   try {
-    const s = await (await fetch('/v1/status')).json()
-    $('chain').textContent = s.chainId
-    $('peers').textContent = String(s.peers)
+    const [status, network] = await Promise.all([
+      fetch('/v1/status').then((r) => r.json()),
+      fetch('/v1/dashboard/network').then((r) => r.json()),
+    ])
+    $('chain').textContent = status.chainId
+    $('peers').textContent = String(status.peers)
+    committeeSize = status.committee.length
     rows(
       document.querySelector('#committee tbody'),
-      s.committee.map((m) => [m.id, m.power]),
+      status.committee.map((m) => [m.id, m.power]),
     )
+    showNetwork(network)
   } catch {
     $('peers').textContent = '?'
   }
+}
+
+function showNetwork(network) {
+  $('role-counts').textContent = Object.entries(network.roleCounts)
+    .map(([role, n]) => `${n} ${role}`)
+    .join(', ')
+  $('connections').textContent = network.connections === null ? '' : `(${network.connections} connections)`
+  rows(
+    document.querySelector('#peers-table tbody'),
+    network.peers.map((p) => [
+      p.peerId,
+      p.participant === null ? 'n/a' : short(p.participant),
+      p.roles.join(', ') || 'none',
+      p.topics.join(', '),
+    ]),
+  )
+  const refused = Object.entries(network.refused).sort((a, b) => b[1] - a[1])
+  textRows(
+    document.querySelector('#refused tbody'),
+    refused.length === 0 ? [['none', '']] : refused.map(([reason, n]) => [reason, String(n)]),
+  )
 }
 
 async function showEpoch(event) {
@@ -212,11 +308,12 @@ async function showEpoch(event) {
   const weights = body.output?.weights?.inferers ?? {}
   const table = document.createElement('table')
   table.innerHTML =
-    '<thead><tr><th>worker</th><th>inference</th><th>weight</th><th>reward</th></tr></thead><tbody></tbody>'
+    '<thead><tr><th>worker</th><th>inference</th><th>weight</th><th>reward (tokens)</th></tr></thead><tbody></tbody>'
   const rewards = body.settlement?.rewards?.inferers ?? {}
+  const tokens = (id) => (rewards[id] === undefined ? undefined : rewards[id] / UNITS_PER_TOKEN)
   for (const [id, value] of Object.entries(body.inferences ?? {})) {
     const tr = document.createElement('tr')
-    for (const [text, cls] of [[short(id), 'id'], [fmt(value)], [fmt(weights[id])], [fmt(rewards[id])]]) {
+    for (const [text, cls] of [[short(id), 'id'], [fmt(value)], [fmt(weights[id])], [fmt(tokens(id))]]) {
       const td = document.createElement('td')
       td.textContent = text
       if (cls) td.className = cls
@@ -229,27 +326,74 @@ async function showEpoch(event) {
   view.replaceChildren(head, table)
 }
 
+/** Blocks of the history asked for at once: a page of hundreds of workers parses each in a few ms. */
+const HISTORY_CHUNK = 100
+/** Live events that came while the history was being read, applied after it. */
+const queued = []
+let catchingUp = false
+
+/**
+ * Read the blocks after the last one shown (at most the last `maxBlocks`) from the history,
+ * chunk by chunk, letting the page draw between chunks.
+ */
+async function catchUp(maxBlocks) {
+  catchingUp = true
+  try {
+    let from = height + 1
+    if (maxBlocks !== undefined) {
+      const tip = (await (await fetch('/v1/status')).json()).height
+      from = Math.max(from, tip - maxBlocks + 1)
+    }
+    for (;;) {
+      const chunk = await (await fetch(`/v1/dashboard/history?from=${from}&limit=${HISTORY_CHUNK}`)).json()
+      for (const block of chunk.blocks) if (block.height > height) addBlock(block)
+      for (const point of chunk.truths) addTruth(point)
+      if (chunk.blocks.length < HISTORY_CHUNK) break
+      from = chunk.blocks.at(-1).height + 1
+      await new Promise((resolve) => setTimeout(resolve, 0))
+    }
+  } finally {
+    catchingUp = false
+    for (const apply of queued.splice(0)) apply()
+  }
+}
+
+/** Apply a live event now, or after the history being read. */
+function live(apply) {
+  if (!catchingUp) return apply()
+  queued.push(apply)
+  if (queued.length > MAX_EPOCHS) queued.shift()
+}
+
 async function main() {
   $('epoch-form').addEventListener('submit', showEpoch)
   pollStatus()
   setInterval(pollStatus, 2000)
-  const history = await (await fetch('/v1/dashboard/history')).json()
-  for (const block of history.blocks) addBlock(block)
   const events = new EventSource('/v1/events')
   events.addEventListener('open', () => {
     $('live').textContent = 'live'
+    // Back after a drop: read what was committed meanwhile.
+    if (!catchingUp && height > 0) catchUp()
   })
   events.addEventListener('error', () => {
     $('live').textContent = 'reconnecting'
   })
   events.addEventListener('block', (e) => {
     const block = JSON.parse(e.data)
-    if (block.height > height) addBlock(block)
+    live(() => {
+      if (block.height === height + 1) addBlock(block)
+      else if (block.height > height) catchUp()
+    })
+  })
+  events.addEventListener('truth', (e) => {
+    const point = JSON.parse(e.data)
+    live(() => addTruth(point))
   })
   document.addEventListener('visibilitychange', scheduleRender)
+  await catchUp(MAX_EPOCHS)
 }
 
 // A read-only handle on what the page shows, for the browser tests.
-globalThis.chorusDashboard = { topics, latency }
+globalThis.chorusDashboard = { topics, latency, commits }
 
 main()

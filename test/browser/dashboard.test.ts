@@ -4,18 +4,16 @@
  * CHORUS_REQUIRE_BROWSER=1 (set by .ci/run, which installs Chromium), which makes a missing
  * browser a failure. A screenshot goes to artifacts/dashboard.png.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ApiServer } from '../../src/api/index.js'
 import { LocalCluster } from '../../src/cluster/local-cluster.js'
 import { serveApi } from '../../src/node/api-node.js'
 import { parseTopicConfig } from '../../src/topic/config.js'
 import { ROOT } from '../utils/cli.js'
-
-const executable =
-  process.env.CHORUS_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-headless-shell'].find((p) => existsSync(p))
+import { launchChromium, requireChromium } from './chromium.js'
 
 /** What the test reads of the page's globals. */
 interface PageElement {
@@ -26,7 +24,11 @@ interface PageElement {
 interface PageGlobals {
   readonly document: PageElement
   readonly chorusDashboard?: {
-    readonly topics: Map<string, { epochs: number[]; network: number[]; weights: Record<string, number>[] }>
+    readonly topics: Map<
+      string,
+      { epochs: number[]; network: number[]; truth: (number | null)[]; weights: Record<string, number>[] }
+    >
+    readonly commits: { round: number; signers: string[] }[]
   }
 }
 
@@ -40,19 +42,15 @@ afterAll(async () => {
 })
 
 describe('the dashboard in a browser', () => {
-  it('shows the running topic: inferences by epoch, and a weight line for every worker', async (ctx) => {
-    if (executable === undefined) {
-      if (process.env.CHORUS_REQUIRE_BROWSER === '1')
-        throw new Error('Chromium is missing: apt-get install chromium (or set CHORUS_CHROMIUM)')
-      ctx.skip('no Chromium installed (apt-get install chromium, or set CHORUS_CHROMIUM): browser test skipped')
-    }
+  it('shows the running topic (inferences and truth by epoch, a weight line for every worker) and the network', async (ctx) => {
+    requireChromium(ctx)
     const topic = parseTopicConfig(
       { id: 'browser', name: 'browser', epochMs: 250, groundTruth: 'synthetic:5' },
       'browser',
     )
     cluster = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 3, reputers: 1 })
-    api = await serveApi(cluster.coordinators()[0].node, cluster.genesis, '127.0.0.1:0')
-    browser = await chromium.launch({ executablePath: executable, headless: true, args: ['--disable-gpu'] })
+    api = await serveApi(cluster.coordinators()[0].node, cluster.genesis, '127.0.0.1:0', cluster.groundTruth)
+    browser = await launchChromium()
     const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } })
     const problems: string[] = []
     page.on('console', (m) => {
@@ -66,7 +64,13 @@ describe('the dashboard in a browser', () => {
     await page.waitForFunction(
       () => {
         const t = (globalThis as unknown as PageGlobals).chorusDashboard?.topics.get('browser')
-        return t !== undefined && Object.keys(t.weights.at(-1) ?? {}).length === 3
+        const peers = (globalThis as unknown as PageGlobals).document.querySelectorAll('#peers-table tbody tr')
+        return (
+          t !== undefined &&
+          Object.keys(t.weights.at(-1) ?? {}).length === 3 &&
+          t.truth.some((x) => x !== null) &&
+          peers.length > 0
+        )
       },
       undefined,
       { timeout: 60_000 },
@@ -82,6 +86,13 @@ describe('the dashboard in a browser', () => {
         workers: Object.keys(t?.weights.at(-1) ?? {}).map((id) => `${id.slice(0, 8)}…`),
         legend: [...(section?.querySelectorAll('.weights .u-legend .u-label') ?? [])].map((l) => l.textContent),
         height: Number(g.document.querySelector('#height')?.textContent),
+        truths: t?.truth.filter((x) => x !== null).length ?? 0,
+        workerRows: section?.querySelectorAll('.workers tbody tr').length ?? 0,
+        roundRows: g.document.querySelectorAll('#rounds tbody tr').length,
+        signers: g.chorusDashboard?.commits.at(-1)?.signers.length ?? 0,
+        peerRoles: [...g.document.querySelectorAll('#peers-table tbody tr')].map(
+          (r) => r.querySelector('td:nth-child(3)')?.textContent,
+        ),
       }
     })
     expect(shown.epochs).toBeGreaterThanOrEqual(3)
@@ -91,6 +102,13 @@ describe('the dashboard in a browser', () => {
     expect(shown.legend).toEqual(expect.arrayContaining(shown.workers))
     expect(shown.workers).toHaveLength(3)
     expect(shown.height).toBeGreaterThan(0)
+    // The ground truth is drawn next to the inferences; every worker has a row in the workers table.
+    expect(shown.truths).toBeGreaterThan(0)
+    expect(shown.workerRows).toBe(3)
+    // One coordinator: every height is signed by it alone; its peers are the workers and the reputer.
+    expect(shown.roundRows).toBeGreaterThan(0)
+    expect(shown.signers).toBe(1)
+    expect(shown.peerRoles.sort()).toEqual(['reputer', 'worker', 'worker', 'worker'])
     mkdirSync(join(ROOT, 'artifacts'), { recursive: true })
     await page.screenshot({ path: join(ROOT, 'artifacts', 'dashboard.png'), fullPage: true })
     expect(problems).toEqual([])
