@@ -294,6 +294,30 @@ function showNetwork(network) {
   )
 }
 
+/** A table with these column heads, its body filled by `fill`. */
+function table(className, heads, fill) {
+  const t = document.createElement('table')
+  t.className = className
+  const tr = document.createElement('tr')
+  for (const head of heads) {
+    const th = document.createElement('th')
+    th.textContent = head
+    tr.append(th)
+  }
+  t.createTHead().append(tr)
+  fill(t.createTBody())
+  return t
+}
+
+function heading(text) {
+  const h = document.createElement('h3')
+  h.textContent = text
+  return h
+}
+
+/** Forecast columns shown at most (the heaviest inferers): a wider table is not read anyway. */
+const MAX_FORECAST_COLUMNS = 12
+
 async function showEpoch(event) {
   event.preventDefault()
   const topic = $('epoch-topic').value
@@ -306,24 +330,60 @@ async function showEpoch(event) {
     return
   }
   const weights = body.output?.weights?.inferers ?? {}
-  const table = document.createElement('table')
-  table.innerHTML =
-    '<thead><tr><th>worker</th><th>inference</th><th>weight</th><th>reward (tokens)</th></tr></thead><tbody></tbody>'
-  const rewards = body.settlement?.rewards?.inferers ?? {}
-  const tokens = (id) => (rewards[id] === undefined ? undefined : rewards[id] / UNITS_PER_TOKEN)
-  for (const [id, value] of Object.entries(body.inferences ?? {})) {
-    const tr = document.createElement('tr')
-    for (const [text, cls] of [[short(id), 'id'], [fmt(value)], [fmt(weights[id])], [fmt(tokens(id))]]) {
-      const td = document.createElement('td')
-      td.textContent = text
-      if (cls) td.className = cls
-      tr.append(td)
-    }
-    table.tBodies[0].append(tr)
-  }
+  const settled = body.settlement?.status === 'settled' ? body.settlement : undefined
+  const rewards = settled?.rewards?.inferers ?? {}
+  const losses = settled?.consensusLosses?.inferers ?? {}
+  const tokens = (x) => (x === undefined ? undefined : x / UNITS_PER_TOKEN)
+  const inferences = body.inferences ?? {}
+  const inferers = Object.keys(inferences).sort((a, b) => (weights[b] ?? 0) - (weights[a] ?? 0))
   const head = document.createElement('p')
   head.textContent = `epoch ${body.epoch} of ${body.topicId}, height ${body.height}: network inference ${fmt(body.output?.networkInference)}, settlement ${body.settlement?.status ?? 'n/a'}`
-  view.replaceChildren(head, table)
+  const parts = [
+    head,
+    heading('Inferences'),
+    table('epoch-inferences', ['worker', 'inference', 'weight', 'consensus loss', 'reward (tokens)'], (tbody) =>
+      rows(
+        tbody,
+        inferers.map((id) => [id, inferences[id], weights[id], losses[id], tokens(rewards[id])]),
+      ),
+    ),
+  ]
+  const forecasts = body.forecasts ?? {}
+  const columns = inferers.slice(0, MAX_FORECAST_COLUMNS)
+  const some = columns.length < inferers.length ? ` (the ${columns.length} heaviest inferers)` : ''
+  parts.push(
+    heading(`Forecasts: the loss each forecaster expects of each inferer${some}`),
+    table('epoch-forecasts', ['forecaster', ...columns.map(short)], (tbody) => {
+      const forecasters = Object.keys(forecasts)
+      if (forecasters.length === 0) textRows(tbody, [['no forecasts in this epoch']])
+      else
+        rows(
+          tbody,
+          forecasters.map((f) => [f, ...columns.map((i) => forecasts[f][i])]),
+        )
+    }),
+  )
+  if (settled !== undefined)
+    parts.push(
+      heading(`Consensus losses (settled with epoch ${settled.atEpoch}, height ${settled.height})`),
+      table('epoch-losses', ['of', 'loss'], (tbody) =>
+        textRows(tbody, [
+          ['network', fmt(settled.consensusLosses.network)],
+          ['naive', fmt(settled.consensusLosses.naive)],
+        ]),
+      ),
+    )
+  const signers = body.certificate?.signers ?? []
+  parts.push(
+    heading(`Certificate: decided in round ${body.certificate?.round ?? 'n/a'}, signed by ${signers.length}`),
+    table('epoch-certificate', ['signer'], (tbody) =>
+      rows(
+        tbody,
+        signers.map((id) => [id ?? 'unreadable vote']),
+      ),
+    ),
+  )
+  view.replaceChildren(...parts)
 }
 
 /** Blocks of the history asked for at once: a page of hundreds of workers parses each in a few ms. */

@@ -378,5 +378,18 @@ export function epochView(ctx: ViewContext, topicId: string, epoch: number): Jso
     settles: entry.settled.map((s) => s.epoch),
     stateHash: entry.stateHash,
     settlement: settlementOf(ctx, run, epoch, entry),
+    certificate: { round: certificateRound(read.certificate), signers: read.certificate.map(signerOf) },
   }
+}
+
+/** The round of a certificate's precommits (all of one round); null if none reads. */
+function certificateRound(votes: readonly Uint8Array[]): number | null {
+  for (const bytes of votes) {
+    try {
+      return (readEnvelope(bytes).envelope.payload as { round: number }).round
+    } catch {
+      // An unreadable vote says nothing of the round; the next may.
+    }
+  }
+  return null
 }

@@ -26,7 +26,13 @@ interface PageGlobals {
   readonly chorusDashboard?: {
     readonly topics: Map<
       string,
-      { epochs: number[]; network: number[]; truth: (number | null)[]; weights: Record<string, number>[] }
+      {
+        epochs: number[]
+        network: number[]
+        truth: (number | null)[]
+        weights: Record<string, number>[]
+        lossEpochs: number[]
+      }
     >
     readonly commits: { round: number; signers: string[] }[]
   }
@@ -109,6 +115,25 @@ describe('the dashboard in a browser', () => {
     expect(shown.roundRows).toBeGreaterThan(0)
     expect(shown.signers).toBe(1)
     expect(shown.peerRoles.sort()).toEqual(['reputer', 'worker', 'worker', 'worker'])
+    // The epoch detail view of a settled epoch: inferences, forecasts, losses, the certificate.
+    const settledEpoch = await page.evaluate(
+      () => (globalThis as unknown as PageGlobals).chorusDashboard?.topics.get('browser')?.lossEpochs[0],
+    )
+    expect(settledEpoch).toBeGreaterThanOrEqual(0)
+    await page.fill('#epoch-number', String(settledEpoch))
+    await page.click('#epoch-form button')
+    await page.waitForSelector('#epoch-view table.epoch-certificate')
+    const detail = await page.evaluate(() => {
+      const d = (globalThis as unknown as PageGlobals).document
+      const count = (selector: string) => d.querySelectorAll(selector).length
+      return {
+        inferences: count('#epoch-view .epoch-inferences tbody tr'),
+        forecastTables: count('#epoch-view .epoch-forecasts'),
+        losses: count('#epoch-view .epoch-losses tbody tr'),
+        signers: count('#epoch-view .epoch-certificate tbody tr'),
+      }
+    })
+    expect(detail).toEqual({ inferences: 3, forecastTables: 1, losses: 2, signers: 1 })
     mkdirSync(join(ROOT, 'artifacts'), { recursive: true })
     await page.screenshot({ path: join(ROOT, 'artifacts', 'dashboard.png'), fullPage: true })
     expect(problems).toEqual([])

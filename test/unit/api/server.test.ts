@@ -116,6 +116,8 @@ describe('API server (no network)', () => {
     expect(Object.values(settled.output.oneOutInfererForecastImpliedInferences)).toEqual([{ ['ab'.repeat(32)]: 1.5 }])
     expect(settled.settlement).toMatchObject({ status: 'settled', height: 2, atEpoch: 2 })
     expect(settled.settlement.rewards.inferers).toEqual({ ['ab'.repeat(32)]: 10 })
+    // The commit of block 1: three of the four members, in round 0.
+    expect(settled.certificate).toEqual({ round: 0, signers: u.members.slice(0, 3).map((m) => toHex(m.publicKey)) })
     expect((await call(server, '/v1/topics/unit/epochs/1')).body.settlement).toEqual({ status: 'none' })
     expect((await call(server, '/v1/topics/unit/epochs/2')).body.settlement).toEqual({ status: 'awaiting' })
     expect((await call(server, '/v1/topics/unit/epochs/2')).body.settles).toEqual([0])
