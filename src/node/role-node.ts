@@ -7,7 +7,7 @@ import { restoreChain } from '../consensus/sync/chain-sync.js'
 import { ConsensusDriver } from '../consensus/driver/driver.js'
 import { networkOf } from '../consensus/network.js'
 import { adversaryFor, type Adversary, type ByzantineFault } from '../adversary/index.js'
-import type { Genesis } from '../consensus/ledger/index.js'
+import { isTopicRunning, type Genesis } from '../consensus/ledger/index.js'
 import { ChainStore } from '../consensus/store.js'
 import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
 import { STATE_HASH_VERSION } from '../consensus/chain/state-hash.js'
@@ -234,7 +234,9 @@ function roleServicesOf(role: 'worker' | 'reputer', served: readonly TopicRuntim
       const history = new GossipWorkerHistory(id, topic.config.groundTruthLag, truth, topic.config.lossFunction)
       const honest = { publisher: node, model }
       const { publisher, model: answering } = parts.adversary?.worker(honest, node, topic) ?? honest
-      return new WorkerService(publisher, topic, answering, history, driver.events)
+      return new WorkerService(publisher, topic, answering, history, driver.events, {
+        topicRunning: () => isTopicRunning(driver.chain.ledger, id),
+      })
     }
     const honest: LossBundleBuilder = (d, value, previous) =>
       lossBundle({ inferences: d.inferences, output: d.output }, { value, previous }, topic.config.lossFunction)

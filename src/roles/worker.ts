@@ -21,11 +21,16 @@ export interface WorkerHistory {
   contextFor(epoch: number, self: string): Promise<ModelContext> | ModelContext
 }
 
-export type WorkerCounter = 'published' | 'model-error' | 'model-timeout' | 'publish-error'
+export type WorkerCounter = 'published' | 'model-error' | 'model-timeout' | 'publish-error' | 'topic-inactive'
 
 export interface WorkerOptions {
   /** Longest a model may take; past it the epoch is skipped. @default 80% of the submission window */
   readonly modelTimeoutMs?: number
+  /**
+   * Whether the topic runs its epochs now (the committed ledger's verdict, §14.1); an epoch of
+   * an inactive topic takes no inferences, so the worker spends nothing on it. @default always
+   */
+  readonly topicRunning?: () => boolean
 }
 
 /** What a worker reports, for observation only. */
@@ -78,6 +83,7 @@ export class WorkerService {
   }
 
   private async runEpoch(epoch: number): Promise<void> {
+    if (this.options.topicRunning?.() === false) return this.count('topic-inactive')
     const { config, clock } = this.topic
     const timeoutMs = this.options.modelTimeoutMs ?? Math.floor(config.submissionWindowMs * 0.8)
     let value: number

@@ -20,6 +20,7 @@ import {
   applyBlock,
   initialState,
   isRegistered,
+  isTopicRunning,
   LedgerError,
   ledgerStateHash,
   readSignedTx,
@@ -135,6 +136,13 @@ function computeTopicEpoch(
   if (prev.genesisTimeMs + (draft.epoch + 1) * config.epochMs > blockTimeMs)
     fail(`${config.id}: epoch ${draft.epoch} has not closed at the block's time`)
   const worker = (id: string): boolean => isRegistered(ledger, config.id, 'worker', id)
+  if (
+    !isTopicRunning(ledger, config.id) &&
+    draft.inferenceIds.length + draft.forecastIds.length + draft.commitIds.length > 0
+  )
+    fail(
+      `${config.id}: the topic is inactive (its weight is below the minimum), so epoch ${draft.epoch} takes no inferences`,
+    )
   const inferenceMsgs = messagesOf(draft.inferenceIds, lookup, 'inference', config.id, draft.epoch, worker)
   const forecastMsgs = messagesOf(draft.forecastIds, lookup, 'forecast', config.id, draft.epoch, worker)
   const commits = messagesOf(draft.commitIds, lookup, 'inference-commit', config.id, draft.epoch, worker)

@@ -18,7 +18,7 @@ import {
   type MessageLookup,
   type TopicEpochDraft,
 } from '../chain/execution.js'
-import { applyTx, isRegistered, readSignedTx } from '../ledger/index.js'
+import { applyTx, isRegistered, isTopicRunning, readSignedTx } from '../ledger/index.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import type { MessagePool } from '../pool/message-pool.js'
 import { createdTopicOf } from '../chain/created-topics.js'
@@ -66,6 +66,8 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
     // The ledger pays a topic's epochs in order: nothing at or below its last settled epoch.
     let lastSettled = chain.ledger.topics.get(topicId)?.lastSettledEpoch ?? -1
     const unsettled = topic.unsettled.filter((d) => d > lastSettled)
+    // An inactive topic's epochs close without inferences (§14.1): it runs again once paid for.
+    const running = isTopicRunning(chain.ledger, topicId)
     for (const epoch of closedEpochs(chain, topicId, opts.timeMs)) {
       const settlements: BlockSettlement[] = []
       for (const d of unsettled) {
@@ -78,11 +80,10 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
         }
       }
       // Synthesis combines numbers; a vector inference would make the block invalid.
-      let inferenceIds = pool
-        .ids('inference', topicId, epoch)
+      let inferenceIds = (running ? pool.ids('inference', topicId, epoch) : [])
         .filter(registered('worker'))
         .filter((id) => typeof (pool.get(id)!.payload as { value: unknown }).value === 'number')
-      const forecastIds = pool.ids('forecast', topicId, epoch).filter(registered('worker'))
+      const forecastIds = (running ? pool.ids('forecast', topicId, epoch) : []).filter(registered('worker'))
       let commitIds: string[] = []
       if (topic.config.commitReveal) {
         const commitBySigner = new Map(

@@ -72,6 +72,8 @@ const genesisSchema = z.strictObject({
       feeRevenueImportance: z.number().min(0).max(4).optional(),
       alpha: z.number().gt(0).max(1).optional(),
       minTopicWeight: z.number().min(0).optional(),
+      /** The month of the revenue drip: a topic's revenue decays by a week (monthMs / 4.345) of epochs. */
+      monthMs: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     })
     .default({}),
 })
@@ -185,6 +187,7 @@ export function parseGenesis(value: unknown, source: string): Genesis {
     }
     return { ...t, minWorkerStake, minReputerStake, initialRevenue: BigInt(t.initialRevenue) }
   })
+  const { monthMs, ...weightParams } = g.topicWeight
 
   return {
     chainId: g.chainId,
@@ -201,7 +204,12 @@ export function parseGenesis(value: unknown, source: string): Genesis {
     minimumStake,
     // The chain's MinTopicWeight (100) is in its own units (uallo, blocks); here weights have
     // other units, so by default any topic someone pays for competes.
-    topicWeight: { ...DEFAULT_TOPIC_WEIGHT_PARAMS, minTopicWeight: 0, ...g.topicWeight, blocksPerMonth: MS_PER_MONTH },
+    topicWeight: {
+      ...DEFAULT_TOPIC_WEIGHT_PARAMS,
+      minTopicWeight: 0,
+      ...weightParams,
+      blocksPerMonth: monthMs ?? MS_PER_MONTH,
+    },
   }
 }
 
@@ -238,7 +246,7 @@ const ppmToFraction = (ppm: number): number => ppm / 1e6
 
 /** The file form of a genesis (parseGenesis(genesisToJson(g)) equals g), e.g. to persist a generated one. */
 export function genesisToJson(genesis: Genesis): Record<string, unknown> {
-  const { stakeImportance, feeRevenueImportance, alpha, minTopicWeight } = genesis.topicWeight
+  const { stakeImportance, feeRevenueImportance, alpha, minTopicWeight, blocksPerMonth } = genesis.topicWeight
   return {
     chainId: genesis.chainId,
     genesisTime: genesis.genesisTime,
@@ -263,7 +271,14 @@ export function genesisToJson(genesis: Genesis): Record<string, unknown> {
     unbondingEpochs: genesis.unbondingEpochs,
     slashFraction: ppmToFraction(genesis.slashFractionPpm),
     minimumStake: { worker: String(genesis.minimumStake.worker), reputer: String(genesis.minimumStake.reputer) },
-    topicWeight: { stakeImportance, feeRevenueImportance, alpha, minTopicWeight },
+    topicWeight: {
+      stakeImportance,
+      feeRevenueImportance,
+      alpha,
+      minTopicWeight,
+      // Written only when set, so a genesis without it keeps its hash.
+      ...(blocksPerMonth === MS_PER_MONTH ? {} : { monthMs: blocksPerMonth }),
+    },
   }
 }
 

@@ -48,6 +48,7 @@ export {
   isCommitteeMember,
   isRegistered,
   isReputerAnywhere,
+  isTopicRunning,
   participants,
   reputerStake,
   selfStakeOf,

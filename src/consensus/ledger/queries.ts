@@ -4,6 +4,7 @@
  * minimum for the role: unstaking below the minimum silently benches it (there is no
  * unregister transaction), and the synthesis must ignore it.
  */
+import { isTopicActive, topicWeight } from '../../synthesis/topic-weights.js'
 import { accountOf, sortedKeys, type LedgerState, type TopicRole } from './state.js'
 
 export function balanceOf(state: LedgerState, id: string): bigint {
@@ -71,4 +72,25 @@ export function topicStake(state: LedgerState, topicId: string): bigint {
 
 export function isCommitteeMember(state: LedgerState, id: string): boolean {
   return state.params.committee.some((m) => m.id === id)
+}
+
+/**
+ * Whether a topic runs its epochs now (§14.1): its smoothed weight is at least the genesis
+ * minimum (0 by default: every topic runs, and one nobody pays for earns nothing). A topic not
+ * weighed yet (before its first epoch closes) is judged by the weight its stake and revenue
+ * give it now. An inactive topic's epochs close without inferences and earn nothing, until
+ * someone pays for it again (`fund-topic`).
+ */
+export function isTopicRunning(state: LedgerState, topicId: string): boolean {
+  const topic = state.topics.get(topicId)
+  if (topic === undefined) return false
+  const params = state.params.topicWeight
+  const weight =
+    topic.weight ??
+    topicWeight(params, {
+      stake: Number(topicStake(state, topicId)),
+      feeRevenue: Number(topic.revenue),
+      epochLength: topic.epochMs,
+    })
+  return isTopicActive(params, weight)
 }
