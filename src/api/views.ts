@@ -9,6 +9,7 @@ import {
   delegatedTo,
   genesisToJson,
   isRegistered,
+  isTopicRunning,
   selfStakeOf,
   type LedgerState,
   type TopicLedger,
@@ -70,9 +71,11 @@ function topicIds(chain: ChainState): string[] {
   return [...new Set([...chain.ledger.topics.keys(), ...chain.topics.keys()])].sort()
 }
 
-function topicLedgerSummary(t: TopicLedger | undefined): Record<string, Json> {
+function topicLedgerSummary(ledger: LedgerState, t: TopicLedger | undefined): Record<string, Json> {
   return {
     weight: t?.weight ?? null,
+    // Runs its epochs now: its weight is at least the genesis minimum (§14.1).
+    active: t !== undefined && isTopicRunning(ledger, t.id),
     revenue: t === undefined ? null : t.revenue.toString(),
     lastClosedEpoch: t?.lastClosedEpoch ?? -1,
     lastSettledEpoch: t?.lastSettledEpoch ?? -1,
@@ -102,7 +105,7 @@ export function topicsView(ctx: ViewContext): Json {
         epochMs: run?.config.epochMs ?? t?.epochMs ?? null,
         runs: run !== undefined,
         lastEpoch: run?.lastEpoch ?? -1,
-        ...topicLedgerSummary(t),
+        ...topicLedgerSummary(chain.ledger, t),
         workers: t === undefined ? 0 : activeCount(chain.ledger, id, 'worker', t.workers),
         reputers: t === undefined ? 0 : activeCount(chain.ledger, id, 'reputer', t.reputers),
       }
@@ -152,7 +155,7 @@ export function topicView(ctx: ViewContext, topicId: string): Json {
     lastEpoch: run?.lastEpoch ?? -1,
     unsettled: run === undefined ? [] : [...run.unsettled],
     latestInference: latest === undefined ? null : { epoch: latest.epoch, height: latest.height },
-    ...topicLedgerSummary(t),
+    ...topicLedgerSummary(chain.ledger, t),
     minWorkerStake: t === undefined ? null : t.minWorkerStake.toString(),
     minReputerStake: t === undefined ? null : t.minReputerStake.toString(),
     workers:

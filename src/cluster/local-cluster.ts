@@ -14,7 +14,7 @@ import type { Timeouts } from '../consensus/bft/index.js'
 import { CommitTracker } from './commit-tracker.js'
 import type { CommitEvent } from '../consensus/driver/driver.js'
 import { checkFaultForRole, type ByzantineFault } from '../adversary/index.js'
-import { buildLocalGenesis, genesisHash, genesisToJson, type Genesis } from '../consensus/ledger/index.js'
+import { buildLocalGenesis, genesisHash, genesisToJson, type Genesis, type GenesisFile } from '../consensus/ledger/index.js'
 import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
 import {
   generateIdentity,
@@ -95,6 +95,8 @@ export interface ClusterOptions {
    * again: its genesis and keys instead of new ones; `topics` must be the genesis topics.
    */
   readonly resume?: NetworkFiles
+  /** Changes to the generated genesis file before it is parsed (not with `resume`). */
+  readonly editGenesis?: (file: GenesisFile) => GenesisFile
 }
 
 /** The start of a cluster was aborted (its signal fired); nothing of it is left running. */
@@ -207,6 +209,7 @@ export class LocalCluster {
         chainId: options.chainId ?? DEFAULT_CHAIN_ID,
         genesisTime: genesisMs,
         faucet: toHex(faucet.publicKey),
+        edit: options.editGenesis,
         committee: ofRole('coordinator').map(idOf),
         workers: ofRole('worker').map(idOf),
         reputers: ofRole('reputer').map(idOf),

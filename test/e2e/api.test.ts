@@ -167,6 +167,7 @@ describe('consumer API', () => {
     expect(t.reputers).toHaveLength(1)
     expect(t.workers.every((w: { active: boolean; stake: string }) => w.active && /^\d+$/.test(w.stake))).toBe(true)
     expect(t.revenue).toMatch(/^\d+$/)
+    expect(t.active).toBe(true)
     expect(t.lastEpoch).toBeGreaterThanOrEqual(0)
   })
 

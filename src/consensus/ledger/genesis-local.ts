@@ -3,7 +3,7 @@
  * its committee, workers and reputers only then, so it builds the genesis in memory instead of
  * editing configs/genesis.json. Same numbers as that file, validated by the same parser.
  */
-import { parseGenesis, type Genesis } from './genesis.js'
+import { parseGenesis, type Genesis, type GenesisFile } from './genesis.js'
 
 /** One token is 10^18 smallest units, so local amounts exercise the > 2^53 path too. */
 export const TOKEN = 10n ** 18n
@@ -54,6 +54,8 @@ export interface LocalGenesisOptions {
   readonly genesisTime?: number | null
   /** An account holding `faucetBalance`, which funds new keys of a local network. @default none */
   readonly faucet?: string
+  /** Changes to the file before it is parsed (a topic's revenue, the minimum topic weight, ...). */
+  readonly edit?: (file: GenesisFile) => GenesisFile
 }
 
 export function buildLocalGenesis(options: LocalGenesisOptions): Genesis {
@@ -68,7 +70,7 @@ export function buildLocalGenesis(options: LocalGenesisOptions): Genesis {
   for (const id of options.workers) want(id, d.workerStake)
   for (const id of options.reputers) want(id, d.reputerStake)
   const ids = [...stakes.keys()].sort()
-  const file = {
+  const file: GenesisFile = {
     chainId: options.chainId ?? d.chainId,
     genesisTime: options.genesisTime ?? null,
     epochMs: d.epochMs,
@@ -93,5 +95,5 @@ export function buildLocalGenesis(options: LocalGenesisOptions): Genesis {
     slashFraction: d.slashFraction,
     minimumStake: { worker: String(d.minWorkerStake), reputer: String(d.minReputerStake) },
   }
-  return parseGenesis(file, 'local genesis')
+  return parseGenesis(options.edit?.(file) ?? file, 'local genesis')
 }

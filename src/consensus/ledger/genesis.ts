@@ -78,6 +78,9 @@ const genesisSchema = z.strictObject({
     .default({}),
 })
 
+/** The genesis file's form, as `parseGenesis` reads it (amounts as decimal strings). */
+export type GenesisFile = z.input<typeof genesisSchema>
+
 export interface CommitteeMember {
   readonly id: string
   /** Voting power; also the committee reward weight. */

@@ -34,6 +34,7 @@ export {
   ledgerEpochAt,
   loadGenesis,
   parseGenesis,
+  type GenesisFile,
   withGenesisTime,
   type CommitteeMember,
   type Genesis,
