@@ -14,7 +14,13 @@ import type { Timeouts } from '../consensus/bft/index.js'
 import { CommitTracker } from './commit-tracker.js'
 import type { CommitEvent } from '../consensus/driver/driver.js'
 import { checkFaultForRole, type ByzantineFault } from '../adversary/index.js'
-import { buildLocalGenesis, genesisHash, genesisToJson, type Genesis, type GenesisFile } from '../consensus/ledger/index.js'
+import {
+  buildLocalGenesis,
+  genesisHash,
+  genesisToJson,
+  type Genesis,
+  type GenesisFile,
+} from '../consensus/ledger/index.js'
 import { topicRulesHash, topicRulesOf } from '../consensus/chain/topic-rules.js'
 import {
   generateIdentity,
