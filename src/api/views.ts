@@ -21,6 +21,7 @@ import { jsonOf, toBase64, type Json } from './encoding.js'
 import { ApiError, notFound } from './errors.js'
 import type { ApiNode } from './node.js'
 import type { CommittedInference } from './verify.js'
+import { meritView } from './merit-view.js'
 
 /** What the views read: the node, the index of the chain and its blocks. */
 export interface ViewContext {
@@ -155,6 +156,7 @@ export function topicView(ctx: ViewContext, topicId: string): Json {
     lastEpoch: run?.lastEpoch ?? -1,
     unsettled: run === undefined ? [] : [...run.unsettled],
     latestInference: latest === undefined ? null : { epoch: latest.epoch, height: latest.height },
+    activeSet: meritView(run),
     ...topicLedgerSummary(chain.ledger, t),
     minWorkerStake: t === undefined ? null : t.minWorkerStake.toString(),
     minReputerStake: t === undefined ? null : t.minReputerStake.toString(),
@@ -377,6 +379,8 @@ export function epochView(ctx: ViewContext, topicId: string, epoch: number): Jso
     forecasts: jsonOf(entry.forecasts),
     inferenceIds: [...entry.inferenceIds],
     forecastIds: [...entry.forecastIds],
+    standbyInferenceIds: [...entry.standbyInferenceIds],
+    standbyForecastIds: [...entry.standbyForecastIds],
     output: entry.output === null ? null : jsonOf(entry.output),
     settles: entry.settled.map((s) => s.epoch),
     stateHash: entry.stateHash,

@@ -10,6 +10,7 @@ import { SynthesisError } from '../synthesis/errors.js'
 import type { SynthesisParams } from '../synthesis/types.js'
 import { writeParams } from '../synthesis/epoch-json-write.js'
 import { LOSS_FUNCTIONS, type LossFunctionName } from './losses.js'
+import { activeSetSchema, type ActiveSetParams } from './active-set.js'
 
 export interface TopicConfig {
   readonly id: string
@@ -29,6 +30,8 @@ export interface TopicConfig {
   readonly params: SynthesisParams
   /** Reward paid to the topic's participants per settled epoch (until the ledger's emission). */
   readonly rewardPerEpoch: number
+  /** Caps on the actors synthesised and paid per epoch, chosen by score EMA. */
+  readonly activeSet: ActiveSetParams
 }
 
 export class TopicConfigError extends Error {
@@ -46,6 +49,7 @@ const topicFileSchema = z.strictObject({
   commitReveal: z.boolean().default(false),
   params: z.record(z.string(), z.unknown()).default({}),
   rewardPerEpoch: z.number().nonnegative().default(1000),
+  activeSet: activeSetSchema,
 })
 
 /** Validate a parsed topic object; `source` names where it came from in errors. */
@@ -107,5 +111,6 @@ export function topicDefinition(config: TopicConfig): Record<string, unknown> {
     commitReveal: config.commitReveal,
     params: writeParams(config.params),
     rewardPerEpoch: config.rewardPerEpoch,
+    activeSet: { ...config.activeSet },
   }
 }

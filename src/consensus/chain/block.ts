@@ -17,6 +17,8 @@ export interface BlockSettlement {
   readonly epoch: number
   /** Message ids (hex) of the loss bundles used, ascending. */
   readonly lossBundleIds: readonly string[]
+  /** Loss bundles the reputers' cap left out (merit sortition), ascending. */
+  readonly standbyLossBundleIds: readonly string[]
 }
 
 export interface BlockTopicEpoch {
@@ -28,6 +30,9 @@ export interface BlockTopicEpoch {
   readonly forecastIds: readonly string[]
   /** On a commit-reveal topic: the commitments the inferences (reveals) open; else empty. */
   readonly commitIds: readonly string[]
+  /** Inferences and forecasts the active-set caps left out (merit sortition), ascending. */
+  readonly standbyInferenceIds: readonly string[]
+  readonly standbyForecastIds: readonly string[]
   /** The values of those inferences and forecasts (for reputers and light clients). */
   readonly inferences: IdMap
   readonly forecasts: IdMap<IdMap>
@@ -97,9 +102,19 @@ const blockSchema = z.strictObject({
         inferenceIds: z.array(hexId).max(4096),
         forecastIds: z.array(hexId).max(4096),
         commitIds: z.array(hexId).max(4096),
+        standbyInferenceIds: z.array(hexId).max(4096),
+        standbyForecastIds: z.array(hexId).max(4096),
         inferences: z.record(z.string(), z.number()),
         forecasts: z.record(z.string(), z.record(z.string(), z.number())),
-        settlements: z.array(z.strictObject({ epoch: nat, lossBundleIds: z.array(hexId).max(1024) })).max(64),
+        settlements: z
+          .array(
+            z.strictObject({
+              epoch: nat,
+              lossBundleIds: z.array(hexId).max(1024),
+              standbyLossBundleIds: z.array(hexId).max(1024),
+            }),
+          )
+          .max(64),
         settled: z.array(z.record(z.string(), z.unknown())).max(64),
         output: z.record(z.string(), z.unknown()).nullable(),
         stateHash: hexId,

@@ -12,6 +12,7 @@ import { voteOfEnvelope } from './commit-notice.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import { readEvidence } from './evidence-codec.js'
 import { participantsOf, scopedLossBundle, type EpochParticipants } from '../../topic/loss-bundle.js'
+import { meritAfterStep, NO_MERIT, selectionProblem, type MeritTask, type TopicMerit } from './merit.js'
 import type { TopicConfig } from '../../topic/config.js'
 import type { IdMap, LossBundle, TopicState } from '../../synthesis/types.js'
 import { blockHashHex, encodeBlock, type Block, type BlockSettlement, type BlockTopicEpoch } from './block.js'
@@ -44,6 +45,8 @@ export interface TopicChain {
   readonly participants: ReadonlyMap<number, EpochParticipants>
   /** The last epoch committed for this topic; -1 before the first. */
   readonly lastEpoch: number
+  /** Score EMAs and standby actors of merit sortition (merit.ts). */
+  readonly merit: TopicMerit
 }
 
 export interface ChainState {
@@ -70,6 +73,9 @@ export interface TopicEpochDraft {
   readonly inferenceIds: readonly string[]
   readonly forecastIds: readonly string[]
   readonly commitIds: readonly string[]
+  /** Submissions the active-set caps left out (merit.ts), ascending. */
+  readonly standbyInferenceIds: readonly string[]
+  readonly standbyForecastIds: readonly string[]
   readonly settlements: readonly BlockSettlement[]
 }
 
@@ -138,7 +144,12 @@ function computeTopicEpoch(
   const worker = (id: string): boolean => isRegistered(ledger, config.id, 'worker', id)
   if (
     !isTopicRunning(ledger, config.id) &&
-    draft.inferenceIds.length + draft.forecastIds.length + draft.commitIds.length > 0
+    draft.inferenceIds.length +
+      draft.forecastIds.length +
+      draft.commitIds.length +
+      draft.standbyInferenceIds.length +
+      draft.standbyForecastIds.length >
+      0
   )
     fail(
       `${config.id}: the topic is inactive (its weight is below the minimum), so epoch ${draft.epoch} takes no inferences`,
@@ -146,6 +157,21 @@ function computeTopicEpoch(
   const inferenceMsgs = messagesOf(draft.inferenceIds, lookup, 'inference', config.id, draft.epoch, worker)
   const forecastMsgs = messagesOf(draft.forecastIds, lookup, 'forecast', config.id, draft.epoch, worker)
   const commits = messagesOf(draft.commitIds, lookup, 'inference-commit', config.id, draft.epoch, worker)
+  const standbyInferences = messagesOf(draft.standbyInferenceIds, lookup, 'inference', config.id, draft.epoch, worker)
+  const standbyForecasts = messagesOf(draft.standbyForecastIds, lookup, 'forecast', config.id, draft.epoch, worker)
+  // Every topic epoch of a block is ranked by the scores the block starts from.
+  const rankedBy = (prev.topics.get(config.id) ?? topic).merit.scores
+  const checkSelection = (
+    task: MeritTask,
+    chosen: Map<string, Envelope>,
+    left: Map<string, Envelope>,
+    epoch: number,
+  ) => {
+    const why = selectionProblem(task, [...chosen.keys()], [...left.keys()], rankedBy[task], config.activeSet)
+    if (why !== undefined) fail(`${config.id}: epoch ${epoch}: ${why}`)
+  }
+  checkSelection('inferers', inferenceMsgs, standbyInferences, draft.epoch)
+  checkSelection('forecasters', forecastMsgs, standbyForecasts, draft.epoch)
   if (!config.commitReveal && commits.size > 0) fail(`${config.id}: commitments on a topic without commit-reveal`)
   const inferences: Record<string, number> = {}
   for (const [signer, env] of [...inferenceMsgs].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -168,6 +194,7 @@ function computeTopicEpoch(
     forecasts[signer] = (env.payload as { losses: IdMap }).losses
 
   const reward = Number(topicRewardFor(ledger, config.id))
+  const standbyReputers = new Map<number, string[]>()
   const settlementInputs = draft.settlements.map((s, i) => {
     if (i > 0 && !(draft.settlements[i - 1].epoch < s.epoch)) fail(`${config.id}: settlements are not ascending`)
     if (!topic.unsettled.includes(s.epoch)) fail(`${config.id}: epoch ${s.epoch} is not awaiting settlement`)
@@ -176,10 +203,12 @@ function computeTopicEpoch(
       fail(`${config.id}: epoch ${s.epoch} is older than the topic's last settled epoch`)
     if (s.epoch + config.groundTruthLag > draft.epoch)
       fail(`${config.id}: the truth of epoch ${s.epoch} is not known at epoch ${draft.epoch}`)
-    const bundles = messagesOf(s.lossBundleIds, lookup, 'loss-bundle', config.id, s.epoch, (id) =>
-      isRegistered(ledger, config.id, 'reputer', id),
-    )
+    const reputer = (id: string): boolean => isRegistered(ledger, config.id, 'reputer', id)
+    const bundles = messagesOf(s.lossBundleIds, lookup, 'loss-bundle', config.id, s.epoch, reputer)
     if (bundles.size === 0) fail(`${config.id}: settlement of epoch ${s.epoch} has no loss bundle`)
+    const standbyBundles = messagesOf(s.standbyLossBundleIds, lookup, 'loss-bundle', config.id, s.epoch, reputer)
+    checkSelection('reputers', bundles, standbyBundles, s.epoch)
+    standbyReputers.set(s.epoch, [...standbyBundles.keys()])
     const participants =
       topic.participants.get(s.epoch) ?? fail(`${config.id}: epoch ${s.epoch} has no participants on record`)
     const reputers = Object.fromEntries(
@@ -203,12 +232,31 @@ function computeTopicEpoch(
   if (step.output !== undefined) unsettled.push(draft.epoch)
   const participants = new Map([...topic.participants].filter(([e]) => unsettled.includes(e)))
   if (step.output !== undefined) participants.set(draft.epoch, participantsOf({ inferences, output: step.output }))
+  const merit = meritAfterStep(
+    topic.merit,
+    config.activeSet,
+    step.settled.map((s) => ({
+      epoch: s.epoch,
+      scores: s.scores,
+      standbyReputers: standbyReputers.get(s.epoch) ?? [],
+    })),
+    step.output === undefined
+      ? undefined
+      : {
+          epoch: draft.epoch,
+          standby: { inferers: [...standbyInferences.keys()], forecasters: [...standbyForecasts.keys()] },
+        },
+    (epoch) => unsettled.includes(epoch),
+    (task, id) => isRegistered(ledger, config.id, task === 'reputers' ? 'reputer' : 'worker', id),
+  )
   const entry: BlockTopicEpoch = {
     topicId: config.id,
     epoch: draft.epoch,
     inferenceIds: draft.inferenceIds,
     forecastIds: draft.forecastIds,
     commitIds: draft.commitIds,
+    standbyInferenceIds: draft.standbyInferenceIds,
+    standbyForecastIds: draft.standbyForecastIds,
     inferences,
     forecasts,
     settlements: draft.settlements,
@@ -218,7 +266,7 @@ function computeTopicEpoch(
   }
   return {
     entry,
-    topic: { config, state: step.state, unsettled, participants, lastEpoch: draft.epoch },
+    topic: { config, state: step.state, unsettled, participants, lastEpoch: draft.epoch, merit },
     settlements: step.settled.map((s) => ({ topicId: config.id, epoch: s.epoch, rewards: s.rewards })),
   }
 }
@@ -348,6 +396,8 @@ export function draftOf(block: Block): BlockDraft {
       inferenceIds: e.inferenceIds,
       forecastIds: e.forecastIds,
       commitIds: e.commitIds,
+      standbyInferenceIds: e.standbyInferenceIds,
+      standbyForecastIds: e.standbyForecastIds,
       settlements: e.settlements,
     })),
     txs: block.txs,
@@ -397,6 +447,7 @@ function newTopicChain(config: TopicConfig, genesisTimeMs: number, timeMs: numbe
     unsettled: [],
     participants: new Map(),
     lastEpoch: Math.floor((timeMs - genesisTimeMs) / config.epochMs),
+    merit: NO_MERIT,
   }
 }
 
@@ -415,7 +466,7 @@ export function genesisChainState(genesis: Genesis, topics: readonly TopicConfig
     topics: new Map(
       topics.map((config) => [
         config.id,
-        { config, state: emptyTopicState(), unsettled: [], participants: new Map(), lastEpoch: -1 },
+        { config, state: emptyTopicState(), unsettled: [], participants: new Map(), lastEpoch: -1, merit: NO_MERIT },
       ]),
     ),
   }

@@ -11,7 +11,8 @@ import type { TopicConfig } from '../../topic/config.js'
 import { SYNTHESIS_ENGINE_VERSION } from '../../synthesis/engine-version.js'
 import { STATE_HASH_VERSION } from './state-hash.js'
 
-export interface TopicRules extends Pick<TopicConfig, 'epochMs' | 'commitReveal' | 'groundTruthLag' | 'params'> {
+export interface TopicRules
+  extends Pick<TopicConfig, 'epochMs' | 'commitReveal' | 'groundTruthLag' | 'params' | 'activeSet'> {
   /** The synthesis engine's version: the same params give other bits in another version. */
   readonly engine: number
   /** How blocks hash a topic's state (state-hash.ts). */
@@ -24,6 +25,7 @@ export function topicRulesOf(config: TopicConfig): TopicRules {
     commitReveal: config.commitReveal,
     groundTruthLag: config.groundTruthLag,
     params: config.params,
+    activeSet: config.activeSet,
     engine: SYNTHESIS_ENGINE_VERSION,
     stateHash: STATE_HASH_VERSION,
   }

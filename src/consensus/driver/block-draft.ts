@@ -22,6 +22,7 @@ import { applyTx, isRegistered, isTopicRunning, readSignedTx } from '../ledger/i
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import type { MessagePool } from '../pool/message-pool.js'
 import { createdTopicOf } from '../chain/created-topics.js'
+import { selectActive, type MeritTask } from '../chain/merit.js'
 
 export interface DraftOptions {
   readonly height: number
@@ -68,14 +69,24 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
     const unsettled = topic.unsettled.filter((d) => d > lastSettled)
     // An inactive topic's epochs close without inferences (§14.1): it runs again once paid for.
     const running = isTopicRunning(chain.ledger, topicId)
+    /** Pooled submissions (one per signer, ascending ids): the ones the task's cap selects by merit, and the rest. */
+    const sortition = (ids: string[], task: MeritTask): { selected: string[]; standby: string[] } => {
+      const signerOf = (id: string): string => toHex(pool.get(id)!.signer)
+      const { activeSet } = topic.config
+      const chosen = selectActive(ids.map(signerOf), topic.merit.scores[task], activeSet[task], activeSet.quantile)
+      return {
+        selected: ids.filter((id) => chosen.has(signerOf(id))),
+        standby: ids.filter((id) => !chosen.has(signerOf(id))),
+      }
+    }
     for (const epoch of closedEpochs(chain, topicId, opts.timeMs)) {
       const settlements: BlockSettlement[] = []
       for (const d of unsettled) {
         // Given up already (too old), not due yet, or below a settled one.
         if (d < epoch - 1 - MAX_UNSETTLED_AGE || d <= lastSettled || d + topic.config.groundTruthLag > epoch) continue
-        const lossBundleIds = pool.ids('loss-bundle', topicId, d).filter(registered('reputer'))
-        if (lossBundleIds.length > 0) {
-          settlements.push({ epoch: d, lossBundleIds })
+        const bundles = sortition(pool.ids('loss-bundle', topicId, d).filter(registered('reputer')), 'reputers')
+        if (bundles.selected.length > 0) {
+          settlements.push({ epoch: d, lossBundleIds: bundles.selected, standbyLossBundleIds: bundles.standby })
           lastSettled = d
         }
       }
@@ -83,15 +94,15 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
       let inferenceIds = (running ? pool.ids('inference', topicId, epoch) : [])
         .filter(registered('worker'))
         .filter((id) => typeof (pool.get(id)!.payload as { value: unknown }).value === 'number')
-      const forecastIds = (running ? pool.ids('forecast', topicId, epoch) : []).filter(registered('worker'))
+      const forecasts = sortition(
+        (running ? pool.ids('forecast', topicId, epoch) : []).filter(registered('worker')),
+        'forecasters',
+      )
       let commitIds: string[] = []
+      const commitBySigner = new Map<string, string>()
       if (topic.config.commitReveal) {
-        const commitBySigner = new Map(
-          pool
-            .ids('inference-commit', topicId, epoch)
-            .filter(registered('worker'))
-            .map((id) => [toHex(pool.get(id)!.signer), id]),
-        )
+        for (const id of pool.ids('inference-commit', topicId, epoch).filter(registered('worker')))
+          commitBySigner.set(toHex(pool.get(id)!.signer), id)
         // Only reveals that open a commitment count; the commitments go into the block with them.
         inferenceIds = inferenceIds.filter((id) => {
           const env = pool.get(id)!
@@ -105,9 +116,21 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
             opensCommitment(commitment, topicId, epoch, toHex(env.signer), value, salt)
           )
         })
-        commitIds = inferenceIds.map((id) => commitBySigner.get(toHex(pool.get(id)!.signer))!).sort()
       }
-      topicEpochs.push({ topicId, epoch, inferenceIds, forecastIds, commitIds, settlements })
+      const inferences = sortition(inferenceIds, 'inferers')
+      inferenceIds = inferences.selected
+      if (topic.config.commitReveal)
+        commitIds = inferenceIds.map((id) => commitBySigner.get(toHex(pool.get(id)!.signer))!).sort()
+      topicEpochs.push({
+        topicId,
+        epoch,
+        inferenceIds,
+        forecastIds: forecasts.selected,
+        commitIds,
+        standbyInferenceIds: inferences.standby,
+        standbyForecastIds: forecasts.standby,
+        settlements,
+      })
       // Settled, or given up because a later epoch was (the chain's rule).
       for (let i = unsettled.length - 1; i >= 0; i--) if (unsettled[i] <= lastSettled) unsettled.splice(i, 1)
       if (inferenceIds.length > 0) unsettled.push(epoch)

@@ -299,13 +299,15 @@ export class ChainSync {
   }
 }
 
-/** Ids of every message `block` names (inferences, forecasts, commitments, loss bundles). */
+/** Ids of every message `block` names (inferences, forecasts, commitments, loss bundles, the standby ones too). */
 export function referencedMessages(block: Block): string[] {
   return block.topicEpochs.flatMap((e) => [
     ...e.inferenceIds,
     ...e.forecastIds,
     ...e.commitIds,
-    ...e.settlements.flatMap((s) => s.lossBundleIds),
+    ...e.standbyInferenceIds,
+    ...e.standbyForecastIds,
+    ...e.settlements.flatMap((s) => [...s.lossBundleIds, ...s.standbyLossBundleIds]),
   ])
 }
 

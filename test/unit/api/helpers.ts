@@ -42,9 +42,11 @@ export function topicEpoch(
     inferenceIds: [],
     forecastIds: [],
     commitIds: [],
+    standbyInferenceIds: [],
+    standbyForecastIds: [],
     inferences: value === null ? {} : { [id]: value },
     forecasts: {},
-    settlements: settled.map((e) => ({ epoch: e, lossBundleIds: ['cd'.repeat(32)] })),
+    settlements: settled.map((e) => ({ epoch: e, lossBundleIds: ['cd'.repeat(32)], standbyLossBundleIds: [] })),
     settled: settled.map((e) => ({
       epoch: e,
       consensusLosses: {

@@ -5,59 +5,14 @@
  * failure that would leave every proposer without a block.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  BlockInvalid,
-  computeBlock,
-  genesisChainState,
-  type ChainState,
-} from '../../../../src/consensus/chain/execution.js'
-import { buildDraft, proposeBlock } from '../../../../src/consensus/driver/block-draft.js'
-import { buildLocalGenesis, ledgerEpochAt, withGenesisTime } from '../../../../src/consensus/ledger/index.js'
+import { BlockInvalid, computeBlock, genesisChainState } from '../../../../src/consensus/chain/execution.js'
+import { buildDraft } from '../../../../src/consensus/driver/block-draft.js'
+import { GENESIS_MS, oneTopicChain } from '../../../utils/single-proposer.js'
 import { MessagePool } from '../../../../src/consensus/pool/message-pool.js'
-import { generateIdentity, type NodeIdentity } from '../../../../src/p2p/index.js'
 import { parseTopicConfig } from '../../../../src/topic/config.js'
-import {
-  encodeEnvelope,
-  fromHex,
-  messageId,
-  signEnvelope,
-  toHex,
-  type UnsignedEnvelope,
-} from '../../../../src/wire/index.js'
 
-const GENESIS_MS = 1_000_000
 const topic = parseTopicConfig({ id: 't1', name: 't1', epochMs: 1000, groundTruth: 'synthetic:1' }, 'test')
-const hex = (i: NodeIdentity): string => toHex(i.publicKey)
-const [coordinator, ...others] = await Promise.all(Array.from({ length: 5 }, () => generateIdentity()))
-const workers = others.slice(0, 3)
-const reputer = others[3]
-const genesis = withGenesisTime(
-  buildLocalGenesis({
-    committee: [hex(coordinator)],
-    workers: workers.map(hex),
-    reputers: [hex(reputer)],
-    topics: [{ id: 't1', epochMs: 1000 }],
-    chainId: 'c',
-  }),
-  GENESIS_MS,
-)
-const epochOf = (t: number): number => ledgerEpochAt(genesis, t)
-
-function post(
-  pool: MessagePool,
-  who: NodeIdentity,
-  u: Omit<UnsignedEnvelope, 'chainId' | 'topicId' | 'nonce'>,
-): string {
-  const env = signEnvelope(
-    { ...u, chainId: 'c', topicId: 't1', nonce: new Uint8Array(0) } as UnsignedEnvelope,
-    who.secretKey,
-    who.publicKey,
-  )
-  const bytes = encodeEnvelope(env)
-  const id = toHex(messageId(bytes))
-  pool.add(id, env, bytes)
-  return id
-}
+const { hex, coordinator, reputer, workers, genesis, epochOf, post, certificate, commitAt } = await oneTopicChain(3)
 
 function inferences(pool: MessagePool, epoch: number): void {
   workers.forEach((w, i) => post(pool, w, { type: 'inference', epoch, payload: { value: 10 + i + epoch } }))
@@ -75,39 +30,6 @@ function lossBundle(pool: MessagePool, epoch: number): string {
     oneOutInfererForecasters: { rows: [], cols: [], values: new Float64Array(0) },
   }
   return post(pool, reputer, { type: 'loss-bundle', epoch, payload })
-}
-
-/** The committee's certificate of the chain's last block, for the next block to carry. */
-function certificate(chain: ChainState): Uint8Array[] {
-  if (chain.height === 0) return []
-  const vote = signEnvelope(
-    {
-      type: 'vote',
-      chainId: 'c',
-      topicId: '',
-      epoch: 0,
-      nonce: new Uint8Array(0),
-      payload: { height: chain.height, round: 0, step: 'precommit', blockHash: fromHex(chain.hash) },
-    },
-    coordinator.secretKey,
-    coordinator.publicKey,
-  )
-  return [encodeEnvelope(vote)]
-}
-
-/** The block a proposer drafts at `timeMs` from the pool, committed. */
-function commitAt(chain: ChainState, pool: MessagePool, timeMs: number): ChainState {
-  const opts = {
-    height: chain.height + 1,
-    timeMs,
-    proposer: hex(coordinator),
-    ledgerEpoch: epochOf(timeMs),
-    evidence: [],
-  }
-  const proposal = proposeBlock({ ...chain, lastCommit: certificate(chain) }, pool, opts, epochOf)
-  expect(proposal.refusals).toEqual([])
-  if (proposal.built === undefined) throw new Error('no block')
-  return proposal.built.next
 }
 
 describe('settlement order', () => {
@@ -143,7 +65,9 @@ describe('settlement order', () => {
     // A proposer that drafts it anyway proposes an invalid block.
     const forced = {
       ...draft,
-      topicEpochs: [{ ...draft.topicEpochs[0], settlements: [{ epoch: 0, lossBundleIds: [late] }] }],
+      topicEpochs: [
+        { ...draft.topicEpochs[0], settlements: [{ epoch: 0, lossBundleIds: [late], standbyLossBundleIds: [] }] },
+      ],
     }
     const run = () => computeBlock(before, forced, (id) => pool.get(id), epochOf)
     expect(run).toThrow(BlockInvalid)
@@ -177,8 +101,8 @@ describe('settlement order', () => {
     const reordered = {
       ...draft,
       topicEpochs: [
-        { ...e2, settlements: [{ epoch: 1, lossBundleIds: [b1] }] },
-        { ...e3, settlements: [{ epoch: 0, lossBundleIds: [b0] }] },
+        { ...e2, settlements: [{ epoch: 1, lossBundleIds: [b1], standbyLossBundleIds: [] }] },
+        { ...e3, settlements: [{ epoch: 0, lossBundleIds: [b0], standbyLossBundleIds: [] }] },
       ],
     }
     expect(() => computeBlock(before, reordered, (id) => pool.get(id), epochOf)).toThrow(BlockInvalid)

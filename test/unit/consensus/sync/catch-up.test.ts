@@ -245,7 +245,16 @@ describe('ChainSync.fetchMissing', () => {
     const proposer = toHex((await generateIdentity()).publicKey)
     const block = {
       proposer,
-      topicEpochs: [{ inferenceIds: ids, forecastIds: [], commitIds: [], settlements: [] }],
+      topicEpochs: [
+        {
+          inferenceIds: ids,
+          forecastIds: [],
+          commitIds: [],
+          standbyInferenceIds: [],
+          standbyForecastIds: [],
+          settlements: [],
+        },
+      ],
     } as unknown as Block
     expect(await sync.fetchMissing(block, pool, proposer, [])).toBe(false)
     expect(requests).toBe(1)

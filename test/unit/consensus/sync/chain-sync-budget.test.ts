@@ -89,7 +89,16 @@ describe('sync answers within one frame', () => {
     const proposer = toHex((await generateIdentity()).publicKey)
     const block = {
       proposer,
-      topicEpochs: [{ inferenceIds: ids, forecastIds: [], commitIds: [], settlements: [] }],
+      topicEpochs: [
+        {
+          inferenceIds: ids,
+          forecastIds: [],
+          commitIds: [],
+          standbyInferenceIds: [],
+          standbyForecastIds: [],
+          settlements: [],
+        },
+      ],
     } as unknown as Block
     expect(await asker.fetchMissing(block, pool, proposer, [])).toBe(true)
     expect(requests.length).toBeGreaterThan(1)
