@@ -379,8 +379,8 @@ export function epochView(ctx: ViewContext, topicId: string, epoch: number): Jso
     forecasts: jsonOf(entry.forecasts),
     inferenceIds: [...entry.inferenceIds],
     forecastIds: [...entry.forecastIds],
-    standbyInferenceIds: [...entry.standbyInferenceIds],
-    standbyForecastIds: [...entry.standbyForecastIds],
+    // The workers the caps left out, as a count: the block names them over the roster of its time.
+    standby: { inferers: bitCount(entry.standbyInferers), forecasters: bitCount(entry.standbyForecasters) },
     output: entry.output === null ? null : jsonOf(entry.output),
     settles: entry.settled.map((s) => s.epoch),
     stateHash: entry.stateHash,
@@ -399,4 +399,10 @@ function certificateRound(votes: readonly Uint8Array[]): number | null {
     }
   }
   return null
+}
+
+function bitCount(bits: Uint8Array): number {
+  let n = 0
+  for (const byte of bits) for (let b = byte; b !== 0; b &= b - 1) n++
+  return n
 }

@@ -4,7 +4,8 @@
  * signed loss bundle.
  */
 import type { RolePublisher } from './publisher.js'
-import type { IdMatrix, LossBundle } from '../synthesis/types.js'
+import type { LossBundle } from '../synthesis/types.js'
+import { lossBundlePayload } from '../topic/loss-bundle.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import type { EpochDecision } from './decisions.js'
 import { onDecisions, type CommitFeed } from './decisions.js'
@@ -72,16 +73,11 @@ export class ReputerService {
         topicId: decision.topicId,
         epoch: decision.epoch,
         nonce: new Uint8Array(0),
-        payload: { ...bundle, oneOutInfererForecasters: tablePayload(bundle.oneOutInfererForecasters) },
+        payload: lossBundlePayload(bundle),
       })
       this.count('published')
     } catch {
       this.count('publish-error')
     }
   }
-}
-
-/** A table in the message schema's shape (mutable id lists; lossBundle's values are ArrayBuffer-backed). */
-function tablePayload(t: IdMatrix): { rows: string[]; cols: string[]; values: Float64Array<ArrayBuffer> } {
-  return { rows: [...t.rows], cols: [...t.cols], values: t.values as Float64Array<ArrayBuffer> }
 }

@@ -143,3 +143,12 @@ function scopedTable(t: IdMatrix, produced: IdMatrix): IdMatrix {
   )
   return { rows, cols, values }
 }
+
+/** A bundle in the loss-bundle message's shape (mutable id lists; lossBundle's values are ArrayBuffer-backed). */
+export function lossBundlePayload(bundle: LossBundle) {
+  const t = bundle.oneOutInfererForecasters
+  return {
+    ...bundle,
+    oneOutInfererForecasters: { rows: [...t.rows], cols: [...t.cols], values: t.values as Float64Array<ArrayBuffer> },
+  }
+}

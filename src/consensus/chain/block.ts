@@ -17,8 +17,8 @@ export interface BlockSettlement {
   readonly epoch: number
   /** Message ids (hex) of the loss bundles used, ascending. */
   readonly lossBundleIds: readonly string[]
-  /** Loss bundles the reputers' cap left out (merit sortition), ascending. */
-  readonly standbyLossBundleIds: readonly string[]
+  /** Reputers whose bundles the cap left out (merit sortition): a bitmap over the topic's registered reputers. */
+  readonly standbyReputers: Uint8Array
 }
 
 export interface BlockTopicEpoch {
@@ -30,9 +30,12 @@ export interface BlockTopicEpoch {
   readonly forecastIds: readonly string[]
   /** On a commit-reveal topic: the commitments the inferences (reveals) open; else empty. */
   readonly commitIds: readonly string[]
-  /** Inferences and forecasts the active-set caps left out (merit sortition), ascending. */
-  readonly standbyInferenceIds: readonly string[]
-  readonly standbyForecastIds: readonly string[]
+  /**
+   * Workers whose inferences and forecasts the active-set caps left out (merit sortition):
+   * bitmaps over the topic's registered workers (ascending ids) in the ledger the block starts from.
+   */
+  readonly standbyInferers: Uint8Array
+  readonly standbyForecasters: Uint8Array
   /** The values of those inferences and forecasts (for reputers and light clients). */
   readonly inferences: IdMap
   readonly forecasts: IdMap<IdMap>
@@ -102,8 +105,8 @@ const blockSchema = z.strictObject({
         inferenceIds: z.array(hexId).max(4096),
         forecastIds: z.array(hexId).max(4096),
         commitIds: z.array(hexId).max(4096),
-        standbyInferenceIds: z.array(hexId).max(4096),
-        standbyForecastIds: z.array(hexId).max(4096),
+        standbyInferers: z.instanceof(Uint8Array).refine((b) => b.length <= 8192, 'at most 8192 bytes'),
+        standbyForecasters: z.instanceof(Uint8Array).refine((b) => b.length <= 8192, 'at most 8192 bytes'),
         inferences: z.record(z.string(), z.number()),
         forecasts: z.record(z.string(), z.record(z.string(), z.number())),
         settlements: z
@@ -111,7 +114,7 @@ const blockSchema = z.strictObject({
             z.strictObject({
               epoch: nat,
               lossBundleIds: z.array(hexId).max(1024),
-              standbyLossBundleIds: z.array(hexId).max(1024),
+              standbyReputers: z.instanceof(Uint8Array).refine((b) => b.length <= 8192, 'at most 8192 bytes'),
             }),
           )
           .max(64),

@@ -12,7 +12,7 @@ import { voteOfEnvelope } from './commit-notice.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import { readEvidence } from './evidence-codec.js'
 import { participantsOf, scopedLossBundle, type EpochParticipants } from '../../topic/loss-bundle.js'
-import { meritAfterStep, NO_MERIT, selectionProblem, type MeritTask, type TopicMerit } from './merit.js'
+import { idsOfBitmap, meritAfterStep, NO_MERIT, selectionProblem, type MeritTask, type TopicMerit } from './merit.js'
 import type { TopicConfig } from '../../topic/config.js'
 import type { IdMap, LossBundle, TopicState } from '../../synthesis/types.js'
 import { blockHashHex, encodeBlock, type Block, type BlockSettlement, type BlockTopicEpoch } from './block.js'
@@ -23,6 +23,7 @@ import {
   isRegistered,
   isTopicRunning,
   LedgerError,
+  participants as roster,
   ledgerStateHash,
   readSignedTx,
   reputerStake,
@@ -73,9 +74,9 @@ export interface TopicEpochDraft {
   readonly inferenceIds: readonly string[]
   readonly forecastIds: readonly string[]
   readonly commitIds: readonly string[]
-  /** Submissions the active-set caps left out (merit.ts), ascending. */
-  readonly standbyInferenceIds: readonly string[]
-  readonly standbyForecastIds: readonly string[]
+  /** Workers the active-set caps left out (merit.ts): bitmaps over the topic's registered workers. */
+  readonly standbyInferers: Uint8Array
+  readonly standbyForecasters: Uint8Array
   readonly settlements: readonly BlockSettlement[]
 }
 
@@ -147,8 +148,8 @@ function computeTopicEpoch(
     draft.inferenceIds.length +
       draft.forecastIds.length +
       draft.commitIds.length +
-      draft.standbyInferenceIds.length +
-      draft.standbyForecastIds.length >
+      draft.standbyInferers.length +
+      draft.standbyForecasters.length >
       0
   )
     fail(
@@ -157,21 +158,23 @@ function computeTopicEpoch(
   const inferenceMsgs = messagesOf(draft.inferenceIds, lookup, 'inference', config.id, draft.epoch, worker)
   const forecastMsgs = messagesOf(draft.forecastIds, lookup, 'forecast', config.id, draft.epoch, worker)
   const commits = messagesOf(draft.commitIds, lookup, 'inference-commit', config.id, draft.epoch, worker)
-  const standbyInferences = messagesOf(draft.standbyInferenceIds, lookup, 'inference', config.id, draft.epoch, worker)
-  const standbyForecasts = messagesOf(draft.standbyForecastIds, lookup, 'forecast', config.id, draft.epoch, worker)
-  // Every topic epoch of a block is ranked by the scores the block starts from.
+  // Every topic epoch of a block is ranked by the scores, and names its standby over the
+  // rosters, of the state the block starts from.
   const rankedBy = (prev.topics.get(config.id) ?? topic).merit.scores
-  const checkSelection = (
-    task: MeritTask,
-    chosen: Map<string, Envelope>,
-    left: Map<string, Envelope>,
-    epoch: number,
-  ) => {
-    const why = selectionProblem(task, [...chosen.keys()], [...left.keys()], rankedBy[task], config.activeSet)
+  const standbyOf = (bits: Uint8Array, role: 'worker' | 'reputer', epoch: number): string[] => {
+    if (bits.length === 0) return []
+    const ids = idsOfBitmap(bits, roster(ledger, config.id, role))
+    if (typeof ids === 'string') fail(`${config.id}: epoch ${epoch}: ${ids}`)
+    return ids
+  }
+  const checkSelection = (task: MeritTask, chosen: Map<string, Envelope>, left: readonly string[], epoch: number) => {
+    const why = selectionProblem(task, [...chosen.keys()], left, rankedBy[task], config.activeSet)
     if (why !== undefined) fail(`${config.id}: epoch ${epoch}: ${why}`)
   }
-  checkSelection('inferers', inferenceMsgs, standbyInferences, draft.epoch)
-  checkSelection('forecasters', forecastMsgs, standbyForecasts, draft.epoch)
+  const standbyInferers = standbyOf(draft.standbyInferers, 'worker', draft.epoch)
+  const standbyForecasters = standbyOf(draft.standbyForecasters, 'worker', draft.epoch)
+  checkSelection('inferers', inferenceMsgs, standbyInferers, draft.epoch)
+  checkSelection('forecasters', forecastMsgs, standbyForecasters, draft.epoch)
   if (!config.commitReveal && commits.size > 0) fail(`${config.id}: commitments on a topic without commit-reveal`)
   const inferences: Record<string, number> = {}
   for (const [signer, env] of [...inferenceMsgs].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -206,9 +209,9 @@ function computeTopicEpoch(
     const reputer = (id: string): boolean => isRegistered(ledger, config.id, 'reputer', id)
     const bundles = messagesOf(s.lossBundleIds, lookup, 'loss-bundle', config.id, s.epoch, reputer)
     if (bundles.size === 0) fail(`${config.id}: settlement of epoch ${s.epoch} has no loss bundle`)
-    const standbyBundles = messagesOf(s.standbyLossBundleIds, lookup, 'loss-bundle', config.id, s.epoch, reputer)
-    checkSelection('reputers', bundles, standbyBundles, s.epoch)
-    standbyReputers.set(s.epoch, [...standbyBundles.keys()])
+    const standby = standbyOf(s.standbyReputers, 'reputer', s.epoch)
+    checkSelection('reputers', bundles, standby, s.epoch)
+    standbyReputers.set(s.epoch, standby)
     const participants =
       topic.participants.get(s.epoch) ?? fail(`${config.id}: epoch ${s.epoch} has no participants on record`)
     const reputers = Object.fromEntries(
@@ -244,7 +247,7 @@ function computeTopicEpoch(
       ? undefined
       : {
           epoch: draft.epoch,
-          standby: { inferers: [...standbyInferences.keys()], forecasters: [...standbyForecasts.keys()] },
+          standby: { inferers: standbyInferers, forecasters: standbyForecasters },
         },
     (epoch) => unsettled.includes(epoch),
     (task, id) => isRegistered(ledger, config.id, task === 'reputers' ? 'reputer' : 'worker', id),
@@ -255,8 +258,8 @@ function computeTopicEpoch(
     inferenceIds: draft.inferenceIds,
     forecastIds: draft.forecastIds,
     commitIds: draft.commitIds,
-    standbyInferenceIds: draft.standbyInferenceIds,
-    standbyForecastIds: draft.standbyForecastIds,
+    standbyInferers: draft.standbyInferers,
+    standbyForecasters: draft.standbyForecasters,
     inferences,
     forecasts,
     settlements: draft.settlements,
@@ -396,8 +399,8 @@ export function draftOf(block: Block): BlockDraft {
       inferenceIds: e.inferenceIds,
       forecastIds: e.forecastIds,
       commitIds: e.commitIds,
-      standbyInferenceIds: e.standbyInferenceIds,
-      standbyForecastIds: e.standbyForecastIds,
+      standbyInferers: e.standbyInferers,
+      standbyForecasters: e.standbyForecasters,
       settlements: e.settlements,
     })),
     txs: block.txs,

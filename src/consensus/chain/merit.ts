@@ -11,6 +11,9 @@
  *   (α = `alpha`); each standby (it submitted for the epoch but was left out by the cap)
  *   folds in the quantile of that epoch's instant scores, so an actor out of the set keeps
  *   rising while it keeps submitting, and earns its way back in by ranking above the lowest.
+ * - A block names its standby actors as a bitmap over the topic's roster (its registered
+ *   actors of the role, ascending, in the ledger the block starts from): a few bytes, and no
+ *   message of theirs, so an actor left out costs the coordinators nothing beyond admission.
  *
  * Everything here is consensus: the same EMAs and candidates give the same sets on every node.
  */
@@ -45,16 +48,6 @@ export const NO_MERIT: TopicMerit = Object.freeze({
   standby: new Map<number, Standby>(),
 })
 
-/** The rank of each candidate: its EMA, or the quantile of the known EMAs for a newcomer. */
-function rankOf(
-  candidates: readonly string[],
-  emas: ReadonlyMap<string, number>,
-  quantile: number,
-): Map<string, number> {
-  const newcomer = quantileDescending([...emas.values()], quantile)
-  return new Map(candidates.map((id) => [id, emas.get(id) ?? newcomer]))
-}
-
 /** The candidates (distinct ids) to synthesise: the `cap` best ranked, ties by smaller id; all that fit. */
 export function selectActive(
   candidates: readonly string[],
@@ -63,9 +56,15 @@ export function selectActive(
   quantile: number,
 ): Set<string> {
   if (candidates.length <= cap) return new Set(candidates)
-  const rank = rankOf(candidates, emas, quantile)
-  const ordered = [...candidates].sort((a, b) => rank.get(b)! - rank.get(a)! || (a < b ? -1 : 1))
-  return new Set(ordered.slice(0, cap))
+  // A newcomer ranks at the quantile of the known EMAs (computed only if there is one).
+  let newcomer: number | undefined
+  const ranked = candidates.map((id) => {
+    let rank = emas.get(id)
+    if (rank === undefined) rank = newcomer ??= quantileDescending([...emas.values()], quantile)
+    return { id, rank }
+  })
+  ranked.sort((a, b) => b.rank - a.rank || (a.id < b.id ? -1 : 1))
+  return new Set(ranked.slice(0, cap).map((r) => r.id))
 }
 
 /**
@@ -157,4 +156,30 @@ export function meritAfterStep(
   const none = decided === undefined || decided.standby.inferers.length + decided.standby.forecasters.length === 0
   if (!none && awaiting(decided.epoch)) standby.set(decided.epoch, decided.standby)
   return { scores, standby }
+}
+
+/** The bitmap of `ids` over `roster` (ascending ids): bit i of byte i >> 3 is roster[i]. */
+export function rosterBitmap(ids: Iterable<string>, roster: readonly string[]): Uint8Array {
+  const index = new Map(roster.map((id, i) => [id, i]))
+  const bits = new Uint8Array(Math.ceil(roster.length / 8))
+  let last = -1
+  for (const id of ids) {
+    const i = index.get(id)
+    if (i === undefined) throw new Error(`${id} is not on the roster`)
+    bits[i >> 3] |= 1 << (i & 7)
+    last = Math.max(last, i)
+  }
+  return last < 0 ? new Uint8Array(0) : bits.subarray(0, (last >> 3) + 1)
+}
+
+/** The ids a roster bitmap names, or why it is malformed (longer than needed, or naming past the roster). */
+export function idsOfBitmap(bits: Uint8Array, roster: readonly string[]): string[] | string {
+  if (bits.length > 0 && bits[bits.length - 1] === 0) return 'the standby bitmap ends with a zero byte'
+  const ids: string[] = []
+  for (let i = 0; i < bits.length * 8; i++) {
+    if ((bits[i >> 3] & (1 << (i & 7))) === 0) continue
+    if (i >= roster.length) return `the standby bitmap names actor ${i} of a roster of ${roster.length}`
+    ids.push(roster[i])
+  }
+  return ids
 }

@@ -16,13 +16,14 @@ import {
   type BlockDraft,
   type ChainState,
   type MessageLookup,
+  type TopicChain,
   type TopicEpochDraft,
 } from '../chain/execution.js'
-import { applyTx, isRegistered, isTopicRunning, readSignedTx } from '../ledger/index.js'
+import { applyTx, isRegistered, isTopicRunning, participants, readSignedTx } from '../ledger/index.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import type { MessagePool } from '../pool/message-pool.js'
 import { createdTopicOf } from '../chain/created-topics.js'
-import { selectActive, type MeritTask } from '../chain/merit.js'
+import { rosterBitmap, selectActive, type MeritTask } from '../chain/merit.js'
 
 export interface DraftOptions {
   readonly height: number
@@ -60,80 +61,68 @@ export interface DraftResult {
 export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOptions): DraftResult {
   const topicEpochs: TopicEpochDraft[] = []
   for (const [topicId, topic] of [...chain.topics].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const registered = (role: 'worker' | 'reputer') => (id: string) => {
-      const env = pool.get(id)
-      return env !== undefined && isRegistered(chain.ledger, topicId, role, toHex(env.signer))
-    }
+    const registered =
+      (role: 'worker' | 'reputer') =>
+      (s: Submission): boolean =>
+        isRegistered(chain.ledger, topicId, role, s.signer)
     // The ledger pays a topic's epochs in order: nothing at or below its last settled epoch.
     let lastSettled = chain.ledger.topics.get(topicId)?.lastSettledEpoch ?? -1
     const unsettled = topic.unsettled.filter((d) => d > lastSettled)
     // An inactive topic's epochs close without inferences (§14.1): it runs again once paid for.
     const running = isTopicRunning(chain.ledger, topicId)
-    /** Pooled submissions (one per signer, ascending ids): the ones the task's cap selects by merit, and the rest. */
-    const sortition = (ids: string[], task: MeritTask): { selected: string[]; standby: string[] } => {
-      const signerOf = (id: string): string => toHex(pool.get(id)!.signer)
-      const { activeSet } = topic.config
-      const chosen = selectActive(ids.map(signerOf), topic.merit.scores[task], activeSet[task], activeSet.quantile)
-      return {
-        selected: ids.filter((id) => chosen.has(signerOf(id))),
-        standby: ids.filter((id) => !chosen.has(signerOf(id))),
-      }
-    }
+    const sortition = sortitionOf(chain, topic)
     for (const epoch of closedEpochs(chain, topicId, opts.timeMs)) {
       const settlements: BlockSettlement[] = []
       for (const d of unsettled) {
         // Given up already (too old), not due yet, or below a settled one.
         if (d < epoch - 1 - MAX_UNSETTLED_AGE || d <= lastSettled || d + topic.config.groundTruthLag > epoch) continue
-        const bundles = sortition(pool.ids('loss-bundle', topicId, d).filter(registered('reputer')), 'reputers')
+        const bundles = sortition(pool.submissions('loss-bundle', topicId, d).filter(registered('reputer')), 'reputers')
         if (bundles.selected.length > 0) {
-          settlements.push({ epoch: d, lossBundleIds: bundles.selected, standbyLossBundleIds: bundles.standby })
+          settlements.push({ epoch: d, lossBundleIds: bundles.selected, standbyReputers: bundles.standby })
           lastSettled = d
         }
       }
       // Synthesis combines numbers; a vector inference would make the block invalid.
-      let inferenceIds = (running ? pool.ids('inference', topicId, epoch) : [])
+      let inferenceSubs = (running ? pool.submissions('inference', topicId, epoch) : [])
         .filter(registered('worker'))
-        .filter((id) => typeof (pool.get(id)!.payload as { value: unknown }).value === 'number')
+        .filter((s) => typeof (pool.get(s.id)!.payload as { value: unknown }).value === 'number')
       const forecasts = sortition(
-        (running ? pool.ids('forecast', topicId, epoch) : []).filter(registered('worker')),
+        (running ? pool.submissions('forecast', topicId, epoch) : []).filter(registered('worker')),
         'forecasters',
       )
-      let commitIds: string[] = []
       const commitBySigner = new Map<string, string>()
       if (topic.config.commitReveal) {
-        for (const id of pool.ids('inference-commit', topicId, epoch).filter(registered('worker')))
-          commitBySigner.set(toHex(pool.get(id)!.signer), id)
+        for (const c of pool.submissions('inference-commit', topicId, epoch).filter(registered('worker')))
+          commitBySigner.set(c.signer, c.id)
         // Only reveals that open a commitment count; the commitments go into the block with them.
-        inferenceIds = inferenceIds.filter((id) => {
-          const env = pool.get(id)!
-          const { value, salt } = env.payload as { value: number; salt?: Uint8Array }
-          const commitId = commitBySigner.get(toHex(env.signer))
+        inferenceSubs = inferenceSubs.filter((s) => {
+          const { value, salt } = pool.get(s.id)!.payload as { value: number; salt?: Uint8Array }
+          const commitId = commitBySigner.get(s.signer)
           const commitment =
             commitId === undefined ? undefined : (pool.get(commitId)!.payload as { commitment: Uint8Array }).commitment
           return (
             commitment !== undefined &&
             salt !== undefined &&
-            opensCommitment(commitment, topicId, epoch, toHex(env.signer), value, salt)
+            opensCommitment(commitment, topicId, epoch, s.signer, value, salt)
           )
         })
       }
-      const inferences = sortition(inferenceIds, 'inferers')
-      inferenceIds = inferences.selected
-      if (topic.config.commitReveal)
-        commitIds = inferenceIds.map((id) => commitBySigner.get(toHex(pool.get(id)!.signer))!).sort()
+      const inferences = sortition(inferenceSubs, 'inferers')
+      const chosen = new Set(inferences.selected)
+      const commitIds = inferenceSubs.filter((s) => chosen.has(s.id)).map((s) => commitBySigner.get(s.signer)!)
       topicEpochs.push({
         topicId,
         epoch,
-        inferenceIds,
+        inferenceIds: inferences.selected,
         forecastIds: forecasts.selected,
-        commitIds,
-        standbyInferenceIds: inferences.standby,
-        standbyForecastIds: forecasts.standby,
+        commitIds: topic.config.commitReveal ? commitIds.sort() : [],
+        standbyInferers: inferences.standby,
+        standbyForecasters: forecasts.standby,
         settlements,
       })
       // Settled, or given up because a later epoch was (the chain's rule).
       for (let i = unsettled.length - 1; i >= 0; i--) if (unsettled[i] <= lastSettled) unsettled.splice(i, 1)
-      if (inferenceIds.length > 0) unsettled.push(epoch)
+      if (inferences.selected.length > 0) unsettled.push(epoch)
     }
   }
   // Keep only transactions the ledger accepts in order, so the block never fails on one.
@@ -170,6 +159,39 @@ export function buildDraft(chain: ChainState, pool: MessagePool, opts: DraftOpti
       lastCommit: chain.lastCommit,
     },
     rejectedTxs,
+  }
+}
+
+type Submission = { readonly id: string; readonly signer: string }
+
+/**
+ * A topic's merit sortition for a draft: of pooled submissions (one per signer, ascending by
+ * id), the ids the task's cap selects by score EMA, and the bitmap of the signers left out
+ * over the topic's roster (read only when someone is left out).
+ */
+function sortitionOf(chain: ChainState, topic: TopicChain) {
+  const rosters = new Map<'worker' | 'reputer', string[]>()
+  const rosterOf = (role: 'worker' | 'reputer'): string[] => {
+    let roster = rosters.get(role)
+    if (roster === undefined) rosters.set(role, (roster = participants(chain.ledger, topic.config.id, role)))
+    return roster
+  }
+  return (subs: readonly Submission[], task: MeritTask): { selected: string[]; standby: Uint8Array } => {
+    const { activeSet } = topic.config
+    const chosen = selectActive(
+      subs.map((s) => s.signer),
+      topic.merit.scores[task],
+      activeSet[task],
+      activeSet.quantile,
+    )
+    const left = subs.filter((s) => !chosen.has(s.signer)).map((s) => s.signer)
+    return {
+      selected: subs.filter((s) => chosen.has(s.signer)).map((s) => s.id),
+      standby:
+        left.length === 0
+          ? new Uint8Array(0)
+          : rosterBitmap(left, rosterOf(task === 'reputers' ? 'reputer' : 'worker')),
+    }
   }
 }
 

@@ -31,7 +31,7 @@ import { exactProportions, mulFloor, ppmOf, splitProportional, sumOf } from './a
 import { LedgerError } from './errors.js'
 import { delegatedTo, isRegistered, topicStake } from './queries.js'
 import {
-  adjustAccount,
+  accountOf,
   sortedEntries,
   sortedKeys,
   withTopic,
@@ -68,12 +68,32 @@ function topicOrThrow(state: LedgerState, topicId: string): TopicLedger {
   return topic
 }
 
-/** Credit freshly minted tokens. */
-function mint(state: LedgerState, id: string, delta: { balance?: bigint; stake?: bigint }): LedgerState {
-  const amount = (delta.balance ?? 0n) + (delta.stake ?? 0n)
-  if (amount === 0n) return state
-  const next = adjustAccount(state, id, delta)
-  return { ...next, supply: { ...next.supply, minted: next.supply.minted + amount } }
+/**
+ * Freshly minted credits, gathered and then applied with one copy of the accounts: a block
+ * pays dozens of accounts, and copying a map of thousands per credit was most of its cost.
+ */
+class Mint {
+  private readonly credits = new Map<string, { balance: bigint; stake: bigint }>()
+
+  add(id: string, delta: { balance?: bigint; stake?: bigint }): void {
+    const balance = delta.balance ?? 0n
+    const stake = delta.stake ?? 0n
+    if (balance + stake === 0n) return
+    const prior = this.credits.get(id) ?? { balance: 0n, stake: 0n }
+    this.credits.set(id, { balance: prior.balance + balance, stake: prior.stake + stake })
+  }
+
+  applyTo(state: LedgerState): LedgerState {
+    if (this.credits.size === 0) return state
+    const accounts = new Map(state.accounts)
+    let minted = 0n
+    for (const [id, c] of this.credits) {
+      const a = accountOf(state, id)
+      accounts.set(id, { ...a, balance: a.balance + c.balance, stake: a.stake + c.stake })
+      minted += c.balance + c.stake
+    }
+    return { ...state, accounts, supply: { ...state.supply, minted: state.supply.minted + minted } }
+  }
 }
 
 /** §14.1 for each closed topic epoch, in block order. Revenue above 2^53 loses float digits in the weight only. */
@@ -123,7 +143,7 @@ export function topicRewardFor(state: LedgerState, topicId: string): bigint {
 }
 
 /** A reputer's reward: the delegators' part D/S to their balances, the rest re-staked. */
-function payReputer(state: LedgerState, reputer: string, amount: bigint): LedgerState {
+function payReputer(state: LedgerState, mint: Mint, reputer: string, amount: bigint): void {
   const self = state.accounts.get(reputer)?.stake ?? 0n
   const delegated = delegatedTo(state, reputer)
   const total = self + delegated
@@ -134,9 +154,8 @@ function payReputer(state: LedgerState, reputer: string, amount: bigint): Ledger
     delegatorsPart,
     delegators.map((d) => inner.get(d) ?? 0n),
   )
-  let next = mint(state, reputer, { stake: amount - delegatorsPart })
-  delegators.forEach((d, i) => (next = mint(next, d, { balance: shares[i] })))
-  return next
+  mint.add(reputer, { stake: amount - delegatorsPart })
+  delegators.forEach((d, i) => mint.add(d, { balance: shares[i] }))
 }
 
 const TASK_ROLES: readonly ['inferers' | 'forecasters' | 'reputers', TopicRole][] = [
@@ -166,12 +185,17 @@ function paySettlement(
   }
   const payouts = splitProportional(gross - committeeCut, exactProportions(entries.map((e) => e.value)))
   const before = state.supply.minted
-  let next = withTopic(state, { ...topic, lastSettledEpoch: s.epoch })
+  const settled = withTopic(state, { ...topic, lastSettledEpoch: s.epoch })
+  // Registration is read before any of these credits: workers are paid to their balance, and
+  // reputers come last, so no credit here changes whether a later entry is registered.
+  const mint = new Mint()
   entries.forEach(({ role, id }, i) => {
     const amount = payouts[i]
-    if (amount === 0n || !isRegistered(next, s.topicId, role, id)) return
-    next = role === 'worker' ? mint(next, id, { balance: amount }) : payReputer(next, id, amount)
+    if (amount === 0n || !isRegistered(settled, s.topicId, role, id)) return
+    if (role === 'worker') mint.add(id, { balance: amount })
+    else payReputer(settled, mint, id, amount)
   })
+  const next = mint.applyTo(settled)
   return {
     state: next,
     report: { topicId: s.topicId, epoch: s.epoch, gross, committeeCut, paid: next.supply.minted - before },
@@ -209,18 +233,19 @@ export function payCommittee(
   signers: readonly string[],
   proposer?: string,
 ): { state: LedgerState; paid: bigint } {
-  let next = state
+  const mint = new Mint()
   // The proposer's share: a member that withholds its proposals, or proposes blocks the
   // others reject, never has a block of its own committed and earns less than one that does.
   const paidProposer = state.params.committee.find((m) => m.id === proposer)
   const bonus = paidProposer === undefined ? 0n : ppmOf(pool, PROPOSER_SHARE_PPM)
-  if (paidProposer !== undefined && bonus > 0n) next = mint(next, paidProposer.id, { balance: bonus })
+  if (paidProposer !== undefined && bonus > 0n) mint.add(paidProposer.id, { balance: bonus })
   const signed = new Set(signers)
   const members = state.params.committee.filter((m) => signed.has(m.id)).sort((a, b) => (a.id < b.id ? -1 : 1))
   const amounts = splitProportional(
     pool - bonus,
     members.map((m) => BigInt(m.power)),
   )
-  members.forEach((m, i) => (next = mint(next, m.id, { balance: amounts[i] })))
+  members.forEach((m, i) => mint.add(m.id, { balance: amounts[i] }))
+  const next = mint.applyTo(state)
   return { state: next, paid: next.supply.minted - state.supply.minted }
 }

@@ -78,6 +78,13 @@ export class MessagePool {
     return (this.byId.get(id) ?? this.txs.get(id))?.bytes
   }
 
+  /** The pooled messages of a type for (topic, epoch), one per signer (hex), ascending by id. */
+  submissions(type: Envelope['type'], topicId: string, epoch: number): { id: string; signer: string }[] {
+    const slot = this.bySlot.get(`${type}|${topicId}|${epoch}`)
+    if (slot === undefined) return []
+    return [...slot].map(([signer, id]) => ({ id, signer })).sort((a, b) => (a.id < b.id ? -1 : 1))
+  }
+
   /** Ids (ascending) of the pooled messages of a type for (topic, epoch). */
   ids(type: Envelope['type'], topicId: string, epoch: number): string[] {
     return [...(this.bySlot.get(`${type}|${topicId}|${epoch}`)?.values() ?? [])].sort()

@@ -299,15 +299,13 @@ export class ChainSync {
   }
 }
 
-/** Ids of every message `block` names (inferences, forecasts, commitments, loss bundles, the standby ones too). */
+/** Ids of every message `block` names (inferences, forecasts, commitments, loss bundles). */
 export function referencedMessages(block: Block): string[] {
   return block.topicEpochs.flatMap((e) => [
     ...e.inferenceIds,
     ...e.forecastIds,
     ...e.commitIds,
-    ...e.standbyInferenceIds,
-    ...e.standbyForecastIds,
-    ...e.settlements.flatMap((s) => [...s.lossBundleIds, ...s.standbyLossBundleIds]),
+    ...e.settlements.flatMap((s) => s.lossBundleIds),
   ])
 }
 

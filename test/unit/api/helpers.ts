@@ -42,11 +42,15 @@ export function topicEpoch(
     inferenceIds: [],
     forecastIds: [],
     commitIds: [],
-    standbyInferenceIds: [],
-    standbyForecastIds: [],
+    standbyInferers: new Uint8Array(0),
+    standbyForecasters: new Uint8Array(0),
     inferences: value === null ? {} : { [id]: value },
     forecasts: {},
-    settlements: settled.map((e) => ({ epoch: e, lossBundleIds: ['cd'.repeat(32)], standbyLossBundleIds: [] })),
+    settlements: settled.map((e) => ({
+      epoch: e,
+      lossBundleIds: ['cd'.repeat(32)],
+      standbyReputers: new Uint8Array(0),
+    })),
     settled: settled.map((e) => ({
       epoch: e,
       consensusLosses: {

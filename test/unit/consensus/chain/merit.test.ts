@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest'
 import { BlockInvalid, computeBlock, genesisChainState } from '../../../../src/consensus/chain/execution.js'
 import {
+  idsOfBitmap,
   meritAfterStep,
+  rosterBitmap,
   NO_MERIT,
   selectActive,
   selectionProblem,
@@ -55,6 +57,17 @@ describe('merit sortition, the rules', () => {
     expect(selectionProblem('inferers', ['a', 'b'], ['c'], emas, params)).toMatch(/not the 2 best ranked/)
     expect(selectionProblem('inferers', ['a', 'c'], ['c'], emas, params)).toMatch(/both selected and standby/)
     expect(selectionProblem('inferers', ['a', 'b', 'c'], [], emas, params)).toMatch(/not the 2 best ranked/)
+  })
+
+  it('names actors as a bitmap over the roster, and refuses a malformed one', () => {
+    const roster = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']
+    expect(rosterBitmap([], roster)).toEqual(new Uint8Array(0))
+    expect(rosterBitmap(['b', 'i'], roster)).toEqual(new Uint8Array([0b10, 0b1]))
+    expect(rosterBitmap(['c'], roster)).toEqual(new Uint8Array([0b100]))
+    expect(idsOfBitmap(new Uint8Array([0b10, 0b1]), roster)).toEqual(['b', 'i'])
+    expect(idsOfBitmap(new Uint8Array([0b100, 0]), roster)).toMatch(/zero byte/)
+    expect(idsOfBitmap(new Uint8Array([0, 0b10]), roster)).toMatch(/names actor 9 of a roster of 9/)
+    expect(() => rosterBitmap(['z'], roster)).toThrow(/not on the roster/)
   })
 
   it('keeps a standby until its epoch is settled, and drops the EMAs of actors who left', () => {
@@ -148,18 +161,18 @@ describe('merit sortition on the chain', () => {
     })
     const [e2] = draft.topicEpochs
     expect(signers(e2.inferenceIds)).toHaveLength(2)
-    expect(e2.standbyInferenceIds).toHaveLength(1)
+    expect(idsOfBitmap(e2.standbyInferers, ids)).toHaveLength(1)
 
     // A proposer that takes the two worst ranked proposes an invalid block; so does one that takes all three.
     const ranked = [...ids].sort((a, b) => emas.get(b)! - emas.get(a)!)
-    const idOf = new Map([...e2.inferenceIds, ...e2.standbyInferenceIds].map((id) => [toHex(pool.get(id)!.signer), id]))
+    const idOf = new Map(pool.ids('inference', 't1', 6).map((id) => [toHex(pool.get(id)!.signer), id]))
     const choose = (selected: string[], standby: string[]) => ({
       ...draft,
       topicEpochs: [
         {
           ...e2,
           inferenceIds: selected.map((w) => idOf.get(w)!).sort(),
-          standbyInferenceIds: standby.map((w) => idOf.get(w)!).sort(),
+          standbyInferers: rosterBitmap(standby, ids),
         },
       ],
     })
@@ -168,5 +181,8 @@ describe('merit sortition on the chain', () => {
     expect(run(choose(ranked.slice(1), ranked.slice(0, 1)))).toThrow(/not the 2 best ranked/)
     expect(run(choose(ranked, []))).toThrow(/not the 2 best ranked/)
     expect(run(choose(ranked.slice(0, 2), ranked.slice(2)))).not.toThrow()
+    // A bitmap naming an actor past the roster is refused too.
+    const past = { ...draft, topicEpochs: [{ ...e2, standbyInferers: new Uint8Array([0b1000]) }] }
+    expect(() => computeBlock(before, past, (id) => pool.get(id), epochOf)).toThrow(/past the roster|names actor 3/)
   })
 })

@@ -66,7 +66,10 @@ describe('settlement order', () => {
     const forced = {
       ...draft,
       topicEpochs: [
-        { ...draft.topicEpochs[0], settlements: [{ epoch: 0, lossBundleIds: [late], standbyLossBundleIds: [] }] },
+        {
+          ...draft.topicEpochs[0],
+          settlements: [{ epoch: 0, lossBundleIds: [late], standbyReputers: new Uint8Array(0) }],
+        },
       ],
     }
     const run = () => computeBlock(before, forced, (id) => pool.get(id), epochOf)
@@ -101,8 +104,8 @@ describe('settlement order', () => {
     const reordered = {
       ...draft,
       topicEpochs: [
-        { ...e2, settlements: [{ epoch: 1, lossBundleIds: [b1], standbyLossBundleIds: [] }] },
-        { ...e3, settlements: [{ epoch: 0, lossBundleIds: [b0], standbyLossBundleIds: [] }] },
+        { ...e2, settlements: [{ epoch: 1, lossBundleIds: [b1], standbyReputers: new Uint8Array(0) }] },
+        { ...e3, settlements: [{ epoch: 0, lossBundleIds: [b0], standbyReputers: new Uint8Array(0) }] },
       ],
     }
     expect(() => computeBlock(before, reordered, (id) => pool.get(id), epochOf)).toThrow(BlockInvalid)
