@@ -29,6 +29,7 @@ export const API_ERROR_CODES = [
   'already-registered',
   'not-a-reputer',
   'self-delegation',
+  'bad-proposal',
   'topic-exists',
   'bad-tx',
   // 5xx
@@ -88,6 +89,7 @@ const LEDGER_CODES: { readonly [C in TxRejectCode]: readonly [number, ApiErrorCo
   ALREADY_REGISTERED: [422, 'already-registered'],
   NOT_A_REPUTER: [422, 'not-a-reputer'],
   SELF_DELEGATION: [422, 'self-delegation'],
+  BAD_PROPOSAL: [422, 'bad-proposal'],
 }
 
 export function ledgerRefusal(code: TxRejectCode, reason: string): ApiError {

@@ -16,6 +16,7 @@ import { LiveHub, type LiveHubOptions } from './live.js'
 import { dashboardAssets, RecentBlocks } from './dashboard.js'
 import { TruthFeed } from './truth-feed.js'
 import { networkView } from './network-view.js'
+import { proposalsView } from './governance-view.js'
 import { nodeMetrics } from './metrics.js'
 import type { ApiNode, CommitEvent } from './node.js'
 import { TxTracker, type TxStatus, type TxTrackerOptions } from './tx-tracker.js'
@@ -166,6 +167,7 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
     return { blocks, truths: truths.points().filter((p) => asked.has(`${p.topic}\u0000${p.epoch}`)) }
   })
   app.get('/v1/dashboard/network', async () => networkView(node, live.stats))
+  app.get('/v1/proposals', async () => proposalsView(node.chain().ledger))
   app.get('/v1/events', (_request, reply) => {
     if (live.full) throw new ApiError(503, 'busy', 'too many live streams are open; try again later')
     reply.hijack()

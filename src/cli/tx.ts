@@ -23,6 +23,11 @@ interface TxOptions {
   readonly minWorkerStake?: bigint
   readonly minReputerStake?: bigint
   readonly definition?: string
+  readonly param?: string
+  readonly value?: string
+  readonly height?: number
+  readonly proposal?: number
+  readonly choice?: string
   readonly wait: boolean
   readonly json?: boolean
 }
@@ -34,7 +39,7 @@ export const command: CommandSpec = {
         'Sign a transaction with a key file, submit it to a node and wait for its commit. Kinds: ' +
           'transfer --to --amount; stake --amount; unstake --amount [--reputer]; delegate --reputer --amount; ' +
           'register --topic --role; create-topic --topic --epoch-ms [--min-worker-stake] [--min-reputer-stake]; ' +
-          'fund-topic --topic --amount.',
+          'fund-topic --topic --amount; propose --param --value --height; vote --proposal --choice.',
       )
       .argument('<kind>', TX_KINDS.join(', '))
       .requiredOption('--key <file>', 'the signing key (its account pays and signs)')
@@ -47,6 +52,15 @@ export const command: CommandSpec = {
       .option('--epoch-ms <ms>', 'the new topic epoch length (create-topic)', intAtLeast(50))
       .option('--min-worker-stake <amount>', 'create-topic', parseAmount)
       .option('--min-reputer-stake <amount>', 'create-topic', parseAmount)
+      .option('--param <name>', 'the parameter a proposal changes (propose)')
+      .option('--value <value>', "the parameter's new value (propose)")
+      .option(
+        '--height <n>',
+        'the height that tallies the votes and applies a passed proposal (propose)',
+        intAtLeast(1),
+      )
+      .option('--proposal <id>', 'the proposal voted on (vote)', intAtLeast(0))
+      .option('--choice <choice>', 'yes, no or abstain (vote)')
       .option(
         '--definition <file>',
         'create-topic: a topic file; with it every node runs the topic (its id and epoch length are the defaults of --topic and --epoch-ms)',
@@ -129,6 +143,14 @@ async function bodyOf(kind: TxKind, o: TxOptions, io: CommandIo): Promise<Record
     }
     case 'fund-topic':
       return { topicId: need(o.topic, '--topic'), amount: amount() }
+    case 'propose':
+      return { param: need(o.param, '--param'), value: need(o.value, '--value'), height: need(o.height, '--height') }
+    case 'vote': {
+      const choice = need(o.choice, '--choice')
+      if (choice !== 'yes' && choice !== 'no' && choice !== 'abstain')
+        throw new UsageError(`--choice must be yes, no or abstain, got "${choice}"`)
+      return { proposal: need(o.proposal, '--proposal'), choice }
+    }
   }
 }
 

@@ -145,7 +145,17 @@ export const commitPayloadSchema = z.strictObject({
   certificate: z.array(uint8()).min(1).max(1024),
 })
 
-export const TX_KINDS = ['transfer', 'stake', 'unstake', 'delegate', 'register', 'create-topic', 'fund-topic'] as const
+export const TX_KINDS = [
+  'transfer',
+  'stake',
+  'unstake',
+  'delegate',
+  'register',
+  'create-topic',
+  'fund-topic',
+  'propose',
+  'vote',
+] as const
 export const txPayloadSchema = z.strictObject({
   kind: z.enum(TX_KINDS),
   /** Per-account sequence number: a replayed or reordered tx is rejected by the ledger. */

@@ -162,6 +162,13 @@ describe('init, keys and tx on bad input', () => {
     const missing = await chorus(['tx', 'transfer', '--key', key, '--api', 'http://127.0.0.1:9'])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('transfer needs --to')
+    const api = ['--key', key, '--api', 'http://127.0.0.1:9']
+    const noHeight = await chorus(['tx', 'propose', '--param', 'emissionPerEpoch', '--value', '5', ...api])
+    expect(noHeight.code).toBe(2)
+    expect(noHeight.stderr).toContain('propose needs --height')
+    const badChoice = await chorus(['tx', 'vote', '--proposal', '0', '--choice', 'maybe', ...api])
+    expect(badChoice.code).toBe(2)
+    expect(badChoice.stderr).toContain('--choice must be yes, no or abstain')
     const unreachable = await chorus([
       'tx',
       'stake',

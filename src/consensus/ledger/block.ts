@@ -26,6 +26,7 @@ import { applyEvidence, type Evidence, type SlashReport } from './slashing.js'
 import type { LedgerState } from './state.js'
 import { applyTx, type LedgerTx } from './transactions.js'
 import { releaseUnbonding } from './unbonding.js'
+import { tallyDue } from './governance.js'
 
 export interface LedgerBlock {
   /** Must be the state's height + 1. */
@@ -66,7 +67,8 @@ export function applyBlock(state: LedgerState, block: LedgerBlock): BlockOutcome
     throw new LedgerError('BAD_EPOCH', `block epoch ${block.epoch} is before the ledger's ${state.epoch}`)
   }
   const slashed = applyEvidence(state, block.evidence ?? [])
-  let next = slashed.state
+  // Proposals due at this height are tallied on the state the block starts from, before its txs.
+  let next = tallyDue(slashed.state, block.height)
   const context = { height: block.height, epoch: block.epoch }
   const txResults: TxOutcome[] = block.txs.map((tx) => {
     const result = applyTx(next, tx, context)

@@ -28,6 +28,7 @@ export const TX_REJECT_CODES = [
   'ALREADY_REGISTERED',
   'NOT_A_REPUTER',
   'SELF_DELEGATION',
+  'BAD_PROPOSAL',
 ] as const
 export type TxRejectCode = (typeof TX_REJECT_CODES)[number]
 

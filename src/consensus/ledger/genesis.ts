@@ -18,6 +18,7 @@ import { participantIdSchema } from '../../wire/messages.js'
 import { DEFAULT_TOPIC_WEIGHT_PARAMS, type TopicWeightParams } from '../../synthesis/topic-weights.js'
 import { AMOUNT_PATTERN, AMOUNT_RULE, fractionToPpm } from './amounts.js'
 import { GenesisError } from './errors.js'
+import { DEFAULT_GOVERNANCE, type GovernanceParams } from './governance-types.js'
 
 /** Topic epochs are measured in ms here, so the weight drip's "blocks per month" is ms per month. */
 export const MS_PER_MONTH = 30 * 24 * 3600 * 1000
@@ -76,6 +77,14 @@ const genesisSchema = z.strictObject({
       monthMs: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     })
     .default({}),
+  /** On-chain votes on parameters (governance.ts). */
+  governance: z
+    .strictObject({
+      /** Part of all bonded stake that must vote for a tally to count. */
+      quorum: ppm.optional(),
+      minVotingBlocks: z.number().int().min(1).max(1_000_000).optional(),
+    })
+    .default({}),
 })
 
 /** The genesis file's form, as `parseGenesis` reads it (amounts as decimal strings). */
@@ -126,6 +135,7 @@ export interface Genesis {
   readonly minimumStake: { readonly worker: bigint; readonly reputer: bigint }
   /** §14.1 parameters, with epoch lengths in ms. */
   readonly topicWeight: TopicWeightParams
+  readonly governance: GovernanceParams
 }
 
 function fail(source: string, path: readonly PropertyKey[], message: string): never {
@@ -207,6 +217,13 @@ export function parseGenesis(value: unknown, source: string): Genesis {
     minimumStake,
     // The chain's MinTopicWeight (100) is in its own units (uallo, blocks); here weights have
     // other units, so by default any topic someone pays for competes.
+    governance: {
+      quorumPpm:
+        g.governance.quorum === undefined
+          ? DEFAULT_GOVERNANCE.quorumPpm
+          : (fractionToPpm(g.governance.quorum) as number),
+      minVotingBlocks: g.governance.minVotingBlocks ?? DEFAULT_GOVERNANCE.minVotingBlocks,
+    },
     topicWeight: {
       ...DEFAULT_TOPIC_WEIGHT_PARAMS,
       minTopicWeight: 0,
@@ -282,6 +299,16 @@ export function genesisToJson(genesis: Genesis): Record<string, unknown> {
       // Written only when set, so a genesis without it keeps its hash.
       ...(blocksPerMonth === MS_PER_MONTH ? {} : { monthMs: blocksPerMonth }),
     },
+    // Written only when not the defaults, so a genesis without it keeps its hash.
+    ...(genesis.governance.quorumPpm === DEFAULT_GOVERNANCE.quorumPpm &&
+    genesis.governance.minVotingBlocks === DEFAULT_GOVERNANCE.minVotingBlocks
+      ? {}
+      : {
+          governance: {
+            quorum: ppmToFraction(genesis.governance.quorumPpm),
+            minVotingBlocks: genesis.governance.minVotingBlocks,
+          },
+        }),
   }
 }
 

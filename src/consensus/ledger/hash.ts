@@ -24,6 +24,7 @@ function paramsForm(state: LedgerState): unknown[] {
     [String(p.minimumStake.worker), String(p.minimumStake.reputer)],
     [w.stakeImportance, w.feeRevenueImportance, w.alpha, w.minTopicWeight, w.blocksPerMonth],
     [...p.committee].sort((a, b) => (a.id < b.id ? -1 : 1)).map((m) => [m.id, m.power]),
+    [p.governance.quorumPpm, p.governance.minVotingBlocks],
   ]
 }
 
@@ -60,6 +61,19 @@ export function canonicalLedgerState(state: LedgerState): unknown[] {
     [String(state.supply.genesis), String(state.supply.minted), String(state.supply.burned)],
     String(state.treasury),
     sortedKeys(state.slashedEvidence),
+    state.nextProposalId,
+    [...state.proposals.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((p) => [
+        p.id,
+        p.proposer,
+        p.param,
+        p.value,
+        p.height,
+        p.status,
+        sortedEntries(p.votes),
+        p.tally === null ? null : [p.tally.yes, p.tally.no, p.tally.abstain, p.tally.total].map(String),
+      ]),
   ]
 }
 

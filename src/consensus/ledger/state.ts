@@ -8,6 +8,7 @@
  * Σ balances + Σ stakes + Σ delegations + Σ unbonding + treasury.
  */
 import type { Genesis } from './genesis.js'
+import type { Proposal } from './governance-types.js'
 
 export type TopicRole = 'worker' | 'reputer'
 export const TOPIC_ROLES: readonly TopicRole[] = ['worker', 'reputer']
@@ -60,6 +61,7 @@ export type LedgerParams = Pick<
   | 'minimumStake'
   | 'topicWeight'
   | 'committee'
+  | 'governance'
 >
 
 export interface Supply {
@@ -85,6 +87,9 @@ export interface LedgerState {
   readonly treasury: bigint
   /** `offender/evidenceId` already slashed, so one equivocation is punished once. */
   readonly slashedEvidence: ReadonlySet<string>
+  /** Governance proposals by id: the ones voting, and the last finished ones (governance.ts). */
+  readonly proposals: ReadonlyMap<number, Proposal>
+  readonly nextProposalId: number
 }
 
 export function initialState(genesis: Genesis): LedgerState {
@@ -121,6 +126,7 @@ export function initialState(genesis: Genesis): LedgerState {
     minimumStake,
     topicWeight,
     committee,
+    governance,
   } = genesis
   return {
     params: {
@@ -134,6 +140,7 @@ export function initialState(genesis: Genesis): LedgerState {
       minimumStake,
       topicWeight,
       committee,
+      governance,
     },
     height: 0,
     epoch: 0,
@@ -144,6 +151,8 @@ export function initialState(genesis: Genesis): LedgerState {
     supply: { genesis: supply, minted: 0n, burned: 0n },
     treasury: 0n,
     slashedEvidence: new Set(),
+    proposals: new Map(),
+    nextProposalId: 0,
   }
 }
 

@@ -24,6 +24,7 @@ import {
   type TopicLedger,
 } from './state.js'
 import { isTxKind, parseTxBody, type TxBody, type TxBodyValue, type TxKind } from './tx-body.js'
+import { propose, vote } from './governance.js'
 
 export interface LedgerTx {
   /** Hex ed25519 public key whose signature the transport verified. */
@@ -160,6 +161,8 @@ const HANDLERS: { readonly [K in TxKind]: Handler<K> } = {
   register,
   'create-topic': createTopic,
   'fund-topic': fundTopic,
+  propose,
+  vote,
 }
 
 function run<K extends TxKind>(kind: K, state: LedgerState, tx: LedgerTx, context: TxContext): TxResult {

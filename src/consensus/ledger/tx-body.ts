@@ -10,6 +10,7 @@ import { TX_KINDS } from '../../wire/messages.js'
 import { AMOUNT_RULE, POSITIVE_AMOUNT_PATTERN } from './amounts.js'
 import { reject, type TxRejection } from './errors.js'
 import { TOPIC_ROLES } from './state.js'
+import { VOTE_CHOICES } from './governance-types.js'
 
 export type TxKind = (typeof TX_KINDS)[number]
 export type TxBodyValue = string | number | boolean | null
@@ -39,6 +40,16 @@ export const TX_BODY_SCHEMAS = {
     definition: z.string().max(6000).optional(),
   }),
   'fund-topic': z.strictObject({ topicId, amount }),
+  /** A new value (as text) for one governed parameter, and the height that tallies and applies it. */
+  propose: z.strictObject({
+    param: z.string().max(64),
+    value: z.string().max(64),
+    height: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  }),
+  vote: z.strictObject({
+    proposal: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    choice: z.enum(VOTE_CHOICES),
+  }),
 } as const satisfies { readonly [K in TxKind]: z.ZodType }
 
 export type TxBody<K extends TxKind> = z.infer<(typeof TX_BODY_SCHEMAS)[K]>

@@ -44,7 +44,13 @@ async function call(server: ApiServer, path: string, tx?: Uint8Array): Promise<{
   return { status: res.status, body: await res.json() }
 }
 
-function transfer(u: UnitChain, who: NodeIdentity, accountNonce: number, to: string, amount: string): Uint8Array {
+function signedTx(
+  u: UnitChain,
+  who: NodeIdentity,
+  accountNonce: number,
+  kind: 'transfer' | 'propose' | 'vote',
+  body: Record<string, string | number>,
+): Uint8Array {
   return encodeEnvelope(
     signEnvelope(
       {
@@ -53,12 +59,16 @@ function transfer(u: UnitChain, who: NodeIdentity, accountNonce: number, to: str
         topicId: '',
         epoch: 0,
         nonce: new Uint8Array(0),
-        payload: { kind: 'transfer', accountNonce, body: { to, amount } },
+        payload: { kind, accountNonce, body },
       },
       who.secretKey,
       who.publicKey,
     ),
   )
+}
+
+function transfer(u: UnitChain, who: NodeIdentity, accountNonce: number, to: string, amount: string): Uint8Array {
+  return signedTx(u, who, accountNonce, 'transfer', { to, amount })
 }
 
 /** The ledger after `txs`, as a block applying them would leave it. */
@@ -205,6 +215,32 @@ describe('API server (no network)', () => {
     expect(history.blocks[0]).toMatchObject({ commitMs: null, epochs: [{ topic: 'unit', networkInference: 10 }] })
     expect((await call(server, '/v1/dashboard/history?limit=1')).body.blocks).toHaveLength(1)
     expect((await call(server, '/v1/dashboard/history?limit=-1')).status).toBe(400)
+  })
+
+  it('lists governance proposals with their votes', async () => {
+    const u = await unitChain()
+    const server = await serve(u)
+    // A worker of the unit genesis holds stake: it proposes and votes.
+    const [who] = u.accounts
+    const txs = [
+      signedTx(u, who, 0, 'propose', { param: 'unbondingEpochs', value: '7', height: 40 }),
+      signedTx(u, who, 1, 'vote', { proposal: 0, choice: 'yes' }),
+    ]
+    u.commit({ txs, ledger: ledgerAfter(u, txs) })
+    const body = (await call(server, '/v1/proposals')).body
+    expect(body.params).toContain('emissionPerEpoch')
+    expect(body.proposals).toEqual([
+      {
+        id: 0,
+        proposer: toHex(who.publicKey),
+        param: 'unbondingEpochs',
+        value: '7',
+        height: 40,
+        status: 'voting',
+        votes: { [toHex(who.publicKey)]: 'yes' },
+        tally: null,
+      },
+    ])
   })
 
   it('tells the dashboard how each height was committed, the ground truth, and the peers by role', async () => {

@@ -1,0 +1,82 @@
+/**
+ * Governance over gossip: stakers propose and vote with signed transactions; at the height a
+ * proposal names, every node tallies it the same way. One proposal passes (the emission per
+ * ledger epoch changes on every node from that height), one fails for want of a 2/3 majority
+ * (nothing changes).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LocalCluster, type ClusterMember } from '../../src/cluster/local-cluster.js'
+import { TOKEN } from '../../src/consensus/ledger/index.js'
+import { apiNodeOf } from '../../src/node/api-node.js'
+import { parseTopicConfig } from '../../src/topic/config.js'
+import { encodeEnvelope, signEnvelope, type UnsignedEnvelope } from '../../src/wire/index.js'
+import { driverOf } from '../utils/committee.js'
+import { waitFor } from '../utils/wait.js'
+
+const topic = parseTopicConfig({ id: 'gov', name: 'gov', epochMs: 250, groundTruth: 'synthetic:81' }, 'gov')
+
+describe('governance over the network', () => {
+  let cluster: LocalCluster
+  let coordinators: ClusterMember[]
+  let worker: ClusterMember
+  let reputer: ClusterMember
+
+  beforeAll(async () => {
+    cluster = await LocalCluster.start({ topics: [topic], coordinators: 2, workers: 1, reputers: 1 })
+    coordinators = cluster.members.filter((m) => m.role === 'coordinator')
+    worker = cluster.members.find((m) => m.role === 'worker')!
+    reputer = cluster.members.find((m) => m.role === 'reputer')!
+    await waitFor(() => driverOf(coordinators[0]).chain.height >= 1, 'a first block', 15_000)
+  }, 30_000)
+  afterAll(() => cluster?.stop())
+
+  const nonces = new Map<string, number>()
+  /** Sign a tx with the member's key and gossip it (a committee member also pools its own). */
+  const submit = async (
+    m: ClusterMember,
+    kind: 'propose' | 'vote',
+    body: Record<string, string | number>,
+  ): Promise<void> => {
+    const accountNonce = nonces.get(m.node.participantId) ?? 0
+    nonces.set(m.node.participantId, accountNonce + 1)
+    const unsigned: UnsignedEnvelope<'tx'> = {
+      type: 'tx',
+      chainId: cluster.genesis.chainId,
+      topicId: '',
+      epoch: 0,
+      nonce: new Uint8Array(0),
+      payload: { kind, accountNonce, body },
+    }
+    const bytes = encodeEnvelope(signEnvelope(unsigned, m.identity.secretKey, m.identity.publicKey))
+    await apiNodeOf(m.node, cluster.genesis).publishTx(bytes)
+  }
+  const ledgers = () => cluster.members.map((m) => driverOf(m).chain.ledger)
+
+  it('applies a passed proposal at its height on every node, and leaves a failed one without effect', async () => {
+    const height = driverOf(coordinators[0]).chain.height + 14
+    const emission = String(3n * TOKEN)
+    await submit(reputer, 'propose', { param: 'emissionPerEpoch', value: emission, height })
+    await submit(worker, 'propose', { param: 'committeeShare', value: '0.2', height })
+    await waitFor(() => ledgers().every((l) => l.proposals.size === 2), 'both proposals on every node', 10_000)
+    const byParam = (param: string) => [...ledgers()[0].proposals.values()].find((p) => p.param === param)!.id
+    const emissionId = byParam('emissionPerEpoch')
+    const shareId = byParam('committeeShare')
+    // Stake: coordinators 100 tokens each, the reputer 100, the worker 10. Emission: 300 of 310
+    // for; committee share: 10 for, 200 against.
+    await submit(reputer, 'vote', { proposal: emissionId, choice: 'yes' })
+    await submit(coordinators[0], 'vote', { proposal: emissionId, choice: 'yes' })
+    await submit(coordinators[1], 'vote', { proposal: emissionId, choice: 'yes' })
+    await submit(worker, 'vote', { proposal: shareId, choice: 'yes' })
+    await submit(reputer, 'vote', { proposal: shareId, choice: 'no' })
+    await submit(coordinators[0], 'vote', { proposal: shareId, choice: 'no' })
+    const before = ledgers()[0].params
+    await waitFor(() => ledgers().every((l) => l.height >= height), `height ${height} on every node`, 20_000)
+    for (const l of ledgers()) {
+      expect(l.proposals.get(emissionId)?.status).toBe('passed')
+      expect(l.proposals.get(shareId)?.status).toBe('rejected')
+      expect(l.params.emissionPerEpoch).toBe(3n * TOKEN)
+      expect(l.params.committeeSharePpm).toBe(before.committeeSharePpm)
+    }
+    expect(before.emissionPerEpoch).not.toBe(3n * TOKEN)
+  }, 60_000)
+})
