@@ -38,7 +38,7 @@ export const command: CommandSpec = {
       .description(
         'Sign a transaction with a key file, submit it to a node and wait for its commit. Kinds: ' +
           'transfer --to --amount; stake --amount; unstake --amount [--reputer]; delegate --reputer --amount; ' +
-          'register --topic --role; create-topic --topic --epoch-ms [--min-worker-stake] [--min-reputer-stake]; ' +
+          'register --topic --role; deregister --topic --role; create-topic --topic --epoch-ms [--min-worker-stake] [--min-reputer-stake]; ' +
           'fund-topic --topic --amount; propose --param --value --height; vote --proposal --choice.',
       )
       .argument('<kind>', TX_KINDS.join(', '))
@@ -125,7 +125,8 @@ async function bodyOf(kind: TxKind, o: TxOptions, io: CommandIo): Promise<Record
       return { amount: amount(), ...(o.reputer === undefined ? {} : { reputer: await accountId(o.reputer, io.cwd) }) }
     case 'delegate':
       return { reputer: await accountId(need(o.reputer, '--reputer'), io.cwd), amount: amount() }
-    case 'register': {
+    case 'register':
+    case 'deregister': {
       const role = need(o.role, '--role')
       if (role !== 'worker' && role !== 'reputer')
         throw new UsageError(`--role must be worker or reputer, got "${role}"`)

@@ -151,6 +151,7 @@ export const TX_KINDS = [
   'unstake',
   'delegate',
   'register',
+  'deregister',
   'create-topic',
   'fund-topic',
   'propose',

@@ -7,10 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalCluster, type ClusterMember } from '../../src/cluster/local-cluster.js'
 import { TOKEN } from '../../src/consensus/ledger/index.js'
-import { apiNodeOf } from '../../src/node/api-node.js'
 import { parseTopicConfig } from '../../src/topic/config.js'
-import { encodeEnvelope, signEnvelope, type UnsignedEnvelope } from '../../src/wire/index.js'
 import { driverOf } from '../utils/committee.js'
+import { txSubmitter } from '../utils/submit-tx.js'
 import { waitFor } from '../utils/wait.js'
 
 const topic = parseTopicConfig({ id: 'gov', name: 'gov', epochMs: 250, groundTruth: 'synthetic:81' }, 'gov')
@@ -30,26 +29,9 @@ describe('governance over the network', () => {
   }, 30_000)
   afterAll(() => cluster?.stop())
 
-  const nonces = new Map<string, number>()
-  /** Sign a tx with the member's key and gossip it (a committee member also pools its own). */
-  const submit = async (
-    m: ClusterMember,
-    kind: 'propose' | 'vote',
-    body: Record<string, string | number>,
-  ): Promise<void> => {
-    const accountNonce = nonces.get(m.node.participantId) ?? 0
-    nonces.set(m.node.participantId, accountNonce + 1)
-    const unsigned: UnsignedEnvelope<'tx'> = {
-      type: 'tx',
-      chainId: cluster.genesis.chainId,
-      topicId: '',
-      epoch: 0,
-      nonce: new Uint8Array(0),
-      payload: { kind, accountNonce, body },
-    }
-    const bytes = encodeEnvelope(signEnvelope(unsigned, m.identity.secretKey, m.identity.publicKey))
-    await apiNodeOf(m.node, cluster.genesis).publishTx(bytes)
-  }
+  const send = txSubmitter(() => cluster)
+  const submit = (m: ClusterMember, kind: 'propose' | 'vote', body: Record<string, string | number>) =>
+    send(m.identity, m, kind, body)
   const ledgers = () => cluster.members.map((m) => driverOf(m).chain.ledger)
 
   it('applies a passed proposal at its height on every node, and leaves a failed one without effect', async () => {

@@ -113,6 +113,17 @@ const register: Handler<'register'> = (state, signer, { topicId, role }) => {
   return ok(withTopic(state, role === 'worker' ? { ...topic, workers: added } : { ...topic, reputers: added }))
 }
 
+/** Leave a topic's role; the stake stays bonded (unstake it separately). */
+const deregister: Handler<'deregister'> = (state, signer, { topicId, role }) => {
+  const topic = state.topics.get(topicId)
+  if (topic === undefined) return reject('UNKNOWN_TOPIC', `no topic ${topicId}`)
+  const members = role === 'worker' ? topic.workers : topic.reputers
+  if (!members.has(signer)) return reject('NOT_REGISTERED', `not a ${role} in ${topicId}`)
+  const left = new Set(members)
+  left.delete(signer)
+  return ok(withTopic(state, role === 'worker' ? { ...topic, workers: left } : { ...topic, reputers: left }))
+}
+
 /** The fee goes to the treasury and counts as the new topic's first revenue (§14.1). */
 const createTopic: Handler<'create-topic'> = (state, signer, body) => {
   if (state.topics.has(body.topicId)) return reject('TOPIC_EXISTS', `topic ${body.topicId} already exists`)
@@ -159,6 +170,7 @@ const HANDLERS: { readonly [K in TxKind]: Handler<K> } = {
   unstake,
   delegate,
   register,
+  deregister,
   'create-topic': createTopic,
   'fund-topic': fundTopic,
   propose,

@@ -31,6 +31,7 @@ export const TX_BODY_SCHEMAS = {
   unstake: z.strictObject({ amount, reputer: account.optional() }),
   delegate: z.strictObject({ reputer: account, amount }),
   register: z.strictObject({ topicId, role: z.enum(TOPIC_ROLES) }),
+  deregister: z.strictObject({ topicId, role: z.enum(TOPIC_ROLES) }),
   'create-topic': z.strictObject({
     topicId,
     epochMs: z.number().int().min(50).max(86_400_000),

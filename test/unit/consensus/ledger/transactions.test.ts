@@ -185,6 +185,18 @@ describe('register', () => {
     expectReject(s, txOf(s, BOB, 'register', { topicId: 't1', role: 'coordinator' }), 'BAD_BODY')
     expectReject(s, txOf(s, BOB, 'register', { topicId: 'bad topic!', role: 'worker' }), 'BAD_ID')
   })
+
+  it('deregisters a member (its stake stays bonded), and refuses one that is not registered', () => {
+    const s0 = testState()
+    const s1 = accept(s0, txOf(s0, W1, 'deregister', { topicId: 't1', role: 'worker' }))
+    expect(isRegistered(s1, 't1', 'worker', W1)).toBe(false)
+    expect(selfStakeOf(s1, W1)).toBe(selfStakeOf(s0, W1))
+    expectReject(s1, txOf(s1, W1, 'deregister', { topicId: 't1', role: 'worker' }), 'NOT_REGISTERED')
+    expectReject(s1, txOf(s1, W1, 'deregister', { topicId: 'nope', role: 'worker' }), 'UNKNOWN_TOPIC')
+    expect(
+      isRegistered(accept(s1, txOf(s1, W1, 'register', { topicId: 't1', role: 'worker' })), 't1', 'worker', W1),
+    ).toBe(true)
+  })
 })
 
 describe('create-topic and fund-topic', () => {
