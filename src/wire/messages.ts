@@ -209,7 +209,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     schema: inferencePayloadSchema,
     slot: (e) => `${e}`,
     slotReadsPayload: false,
-    onConflict: 'reject',
+    onConflict: 'deliver',
   },
   'inference-commit': {
     channel: 'inferences',
@@ -218,7 +218,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     schema: inferenceCommitPayloadSchema,
     slot: (e) => `${e}`,
     slotReadsPayload: false,
-    onConflict: 'reject',
+    onConflict: 'deliver',
   },
   forecast: {
     channel: 'forecasts',
@@ -227,7 +227,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     schema: forecastPayloadSchema,
     slot: (e) => `${e}`,
     slotReadsPayload: false,
-    onConflict: 'reject',
+    onConflict: 'deliver',
   },
   'loss-bundle': {
     channel: 'losses',
@@ -236,7 +236,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     schema: lossBundlePayloadSchema,
     slot: (e) => `${e}`,
     slotReadsPayload: false,
-    onConflict: 'reject',
+    onConflict: 'deliver',
   },
   proposal: {
     channel: 'consensus',

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ByzantineFault } from '../../src/adversary/index.js'
 import { LocalCluster, type ClusterMember } from '../../src/cluster/local-cluster.js'
 import { rewardsByParticipant } from '../../src/consensus/chain/rewards.js'
+import { selfStakeOf } from '../../src/consensus/ledger/index.js'
 import type { EpochDecision } from '../../src/roles/decisions.js'
 import { parseTopicConfig } from '../../src/topic/config.js'
 import { waitFor } from '../utils/wait.js'
@@ -84,10 +85,27 @@ describe('Byzantine workers and a lying reputer', () => {
   it("turns the garbage, the flood and the late messages down in the peers' validators", () => {
     for (const key of ['reject:bad-payload', 'reject:wrong-chain', 'reject:bad-signature', 'ignore:epoch-too-far'])
       expect(verdicts(key), key).toBeGreaterThan(0)
-    // The flood: one message per slot gets in, every other one for it is a duplicate.
+    // The flood: one message per slot gets in, one conflicting one is delivered as the evidence
+    // of its equivocation, every other one for it is a duplicate.
     expect(verdicts('reject:duplicate')).toBeGreaterThan(EPOCHS)
+    expect(verdicts('accept:equivocation')).toBeGreaterThan(0)
     // The late worker's inferences and forecasts, every epoch.
     expect(verdicts('ignore:epoch-too-old')).toBeGreaterThanOrEqual(EPOCHS)
+  })
+
+  it('slashes the flooding worker for its equivocations, with evidence in the blocks', async () => {
+    const driver = coordinator().node.driver
+    const flooder = idOf('flood')
+    const genesisStake = cluster.genesis.accounts.find((a) => a.id === flooder)!.stake
+    await waitFor(() => selfStakeOf(driver.chain.ledger, flooder) < genesisStake, 'the flooder slashed', 15_000)
+    let evidence = 0
+    for (let h = 1; h <= driver.chain.height; h++) evidence += driver.blockAt(h)?.evidence.length ?? 0
+    expect(evidence).toBeGreaterThan(0)
+    // The honest worker keeps its stake.
+    const honestId = reference.node.participantId
+    expect(selfStakeOf(driver.chain.ledger, honestId)).toBe(
+      cluster.genesis.accounts.find((a) => a.id === honestId)!.stake,
+    )
   })
 
   it('pays each Byzantine worker less than the honest worker with the same model', () => {

@@ -119,29 +119,33 @@ describe('validator pipeline against a hostile peer', () => {
     expect(atFar.length).toBe(0)
   })
 
-  it('rejects a replay of a valid message and a second message for the same slot', async () => {
+  it('rejects a replay of a valid message; of other messages for its slot, delivers one (the evidence)', async () => {
     const original = encodeEnvelope(signed(unsigned()))
     expect((await verdictOn(original)).action).toBe('accept')
     await waitFor(() => atFar.length === 1, 'original at far node')
-    // Same slot (signer, topic, epoch), different content: a lazy re-submission.
-    const second = encodeEnvelope(signed({ ...unsigned({ epoch }), payload: { value: 43 } }))
-    const verdict = await verdictOn(second)
-    expect(verdict).toMatchObject({ action: 'reject', code: 'duplicate' })
+    // Same slot (signer, topic, epoch), different content: an equivocation, delivered once so
+    // the committee can prove it; a third message for the slot is refused.
+    const slot = epoch
+    const second = encodeEnvelope(signed({ ...unsigned({ epoch: slot }), payload: { value: 43 } }))
+    expect(await verdictOn(second)).toMatchObject({ action: 'accept', code: 'equivocation' })
+    await waitFor(() => atFar.length === 2, 'the equivocation at far node')
+    const third = encodeEnvelope(signed({ ...unsigned({ epoch: slot }), payload: { value: 44 } }))
+    expect(await verdictOn(third)).toMatchObject({ action: 'reject', code: 'duplicate' })
     // Identical bytes replayed: gossipsub's own seen-cache drops them before validation, so
     // the validator's slot check is exercised directly with the same bytes.
     const replay = victim.validator.validate({ kind: 'inferences', topicId: TOPIC }, original)
     expect(replay).toMatchObject({ action: 'reject', code: 'duplicate' })
-    expect(atVictim.length).toBe(1)
-    expect(atFar.length).toBe(1)
+    expect(atVictim.length).toBe(2)
+    expect(atFar.length).toBe(2)
   })
 
   it('keeps running: valid messages still flow, and the attacker has lost peer score', async () => {
     // gossipsub caches a peer's score for one heartbeat; the penalty shows by the next one.
     await waitFor(() => victim.peerScore(attacker.peerId) < 0, 'attacker score below 0', 5000)
     const { id } = await attacker.publish(unsigned())
-    await waitFor(() => atFar.length === 2, 'valid message at far node')
-    expect(Buffer.from(atFar[1].id).equals(Buffer.from(id))).toBe(true)
+    await waitFor(() => atFar.length === 3, 'valid message at far node')
+    expect(Buffer.from(atFar[2].id).equals(Buffer.from(id))).toBe(true)
     expect(far.peerScore(victim.peerId)).toBeGreaterThanOrEqual(0)
-    expect(far.validator.counters.snapshot()).toEqual({ 'accept:ok': 2 })
+    expect(far.validator.counters.snapshot()).toEqual({ 'accept:ok': 2, 'accept:equivocation': 1 })
   })
 })

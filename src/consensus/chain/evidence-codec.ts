@@ -1,9 +1,17 @@
 /**
- * Equivocation evidence as it travels in blocks: the two signed vote envelopes. Anyone can
- * check it: both envelopes verify, come from one committee member, and are votes for the same
- * height, round and step with different values.
+ * Equivocation evidence as it travels in blocks: two signed envelopes. Anyone can check it:
+ * both verify and either are votes of one committee member for the same height, round and
+ * step with different values, or are two different messages of one signer for the same slot
+ * of a topic (an inference, commitment, forecast or loss bundle of one epoch).
  */
-import { decodeCanonical, encodeCanonical, type Ed25519Verifier, type Envelope } from '../../wire/index.js'
+import {
+  bytesEqual,
+  decodeCanonical,
+  encodeCanonical,
+  toHex,
+  type Ed25519Verifier,
+  type Envelope,
+} from '../../wire/index.js'
 import { verifyEnvelopeBytes } from '../../p2p/index.js'
 import type { Committee } from '../bft/index.js'
 import { voteOfEnvelope } from './commit-notice.js'
@@ -19,7 +27,7 @@ export function encodeEvidence(a: Uint8Array, b: Uint8Array): Uint8Array {
   return encodeCanonical({ a: first, b: second })
 }
 
-/** The evidence of two conflicting votes, if every voter will accept it (else its reason). */
+/** The evidence of two conflicting messages, if every voter will accept it (else its reason). */
 export function usableEvidence(
   a: Uint8Array,
   b: Uint8Array,
@@ -46,17 +54,29 @@ export function readEvidence(
     return 'evidence is not canonical CBOR'
   }
   if (!(pair.a instanceof Uint8Array) || !(pair.b instanceof Uint8Array)) return 'evidence must hold two envelopes'
-  const votes = []
+  const envelopes: Envelope[] = []
   for (const raw of [pair.a, pair.b]) {
     const read = verifyEnvelopeBytes(raw, chainId, verifier)
-    if (!read.ok) return `evidence vote: ${read.reason}`
-    if (read.envelope.type !== 'vote') return 'evidence holds a non-vote'
-    votes.push(voteOfEnvelope(read.envelope as Envelope<'vote'>))
+    if (!read.ok) return `evidence envelope: ${read.reason}`
+    envelopes.push(read.envelope)
   }
-  const [x, y] = votes
-  if (x.voter !== y.voter || x.height !== y.height || x.round !== y.round || x.step !== y.step)
-    return 'the two votes are not for one slot of one voter'
-  if (x.blockHash === y.blockHash) return 'the two votes agree'
-  if (!committee.has(x.voter)) return 'the voter is not a committee member'
-  return { offender: x.voter, id: `${x.height}/${x.round}/${x.step}` }
+  const [ea, eb] = envelopes
+  if (ea.type === 'vote' && eb.type === 'vote') {
+    const [x, y] = [voteOfEnvelope(ea as Envelope<'vote'>), voteOfEnvelope(eb as Envelope<'vote'>)]
+    if (x.voter !== y.voter || x.height !== y.height || x.round !== y.round || x.step !== y.step)
+      return 'the two votes are not for one slot of one voter'
+    if (x.blockHash === y.blockHash) return 'the two votes agree'
+    if (!committee.has(x.voter)) return 'the voter is not a committee member'
+    return { offender: x.voter, id: `${x.height}/${x.round}/${x.step}` }
+  }
+  // A worker's or reputer's two different messages for one slot (type, topic, epoch).
+  if (!TOPIC_MESSAGES.has(ea.type) || ea.type !== eb.type)
+    return 'evidence must hold two votes or two topic messages of one type'
+  if (!bytesEqual(ea.signer, eb.signer) || ea.topicId !== eb.topicId || ea.epoch !== eb.epoch)
+    return `the two ${ea.type} messages are not for one slot of one signer`
+  if (bytesEqual(pair.a, pair.b)) return 'the two messages are the same'
+  return { offender: toHex(ea.signer), id: `${ea.type}/${ea.topicId}/${ea.epoch}` }
 }
+
+/** The messages a worker or reputer sends once per (topic, epoch): two different ones are equivocation. */
+const TOPIC_MESSAGES: ReadonlySet<string> = new Set(['inference', 'inference-commit', 'forecast', 'loss-bundle'])

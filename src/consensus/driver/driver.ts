@@ -228,8 +228,15 @@ export class ConsensusDriver {
   }
 
   private pooled({ envelope, id, bytes }: DeliveredMessage): void {
-    if (envelope.type !== 'proposal' && envelope.type !== 'vote' && envelope.type !== 'commit')
-      this.pool.add(toHex(id), envelope, bytes)
+    if (envelope.type === 'proposal' || envelope.type === 'vote' || envelope.type === 'commit') return
+    const holder = this.pool.add(toHex(id), envelope, bytes)
+    const first = holder === undefined ? undefined : this.pool.bytes(holder)
+    if (first === undefined) return
+    // A worker or reputer sent two different messages for one slot: slashable evidence.
+    const evidence = usableEvidence(first, bytes, this.chainState.chainId, this.chainState.committee, this.verifier)
+    if (typeof evidence === 'string') return this.count('evidence-unusable')
+    this.o.store.addEvidence(blockHash(evidence), evidence)
+    this.count('evidence')
   }
 
   /** Serialise inputs: one transition (and its I/O) at a time, in arrival order. */

@@ -1,18 +1,19 @@
 /**
  * Slashing for equivocation evidence. The consensus layer verifies the evidence (two signed,
- * conflicting votes or proposals of one committee member); the ledger only punishes: it burns
+ * conflicting votes of one committee member, or two different messages of one worker or
+ * reputer for one slot of a topic); the ledger only punishes: it burns
  * `slashFraction` of the offender's self-stake and of each of its unbonding entries (so
  * unstaking right before the evidence lands does not escape), once per piece of evidence.
  * Burned tokens leave the supply: burning rather than paying the reporter keeps a proposer
  * from profiting from evidence it could fabricate with a colluding signer. Delegations are
- * not touched: delegators back reputers, and equivocation is a committee fault.
+ * not touched: the offender's own stake answers for what its own key signed.
  */
 import { ppmOf } from './amounts.js'
 import { LedgerError } from './errors.js'
 import { adjustAccount, withUnbonding, type LedgerState } from './state.js'
 
 export interface Evidence {
-  /** Account id (hex public key) of the equivocating committee member. */
+  /** Account id (hex public key) of the equivocating signer. */
   readonly offender: string
   /** Unique per equivocation, e.g. `height/round/step`: the same evidence slashes once. */
   readonly id: string

@@ -34,12 +34,16 @@ export class MessagePool {
     private readonly txCapacity = 10_000,
   ) {}
 
-  add(id: string, envelope: Envelope, bytes: Uint8Array): void {
-    if (this.byId.has(id) || this.txs.has(id)) return
+  /**
+   * Pool a message. Returns the id of the message that holds its slot when this one differs
+   * from it (the signer equivocated: the two are evidence), else undefined.
+   */
+  add(id: string, envelope: Envelope, bytes: Uint8Array): string | undefined {
+    if (this.byId.has(id) || this.txs.has(id)) return undefined
     if (envelope.type === 'tx') {
       if (this.txs.size >= this.txCapacity) this.txs.delete(this.txs.keys().next().value as string)
       this.txs.set(id, { envelope, bytes })
-      return
+      return undefined
     }
     const key = `${envelope.type}|${envelope.topicId}|${envelope.epoch}`
     let slot = this.bySlot.get(key)
@@ -48,10 +52,12 @@ export class MessagePool {
       this.bySlot.set(key, slot)
     }
     const signer = toHex(envelope.signer)
-    if (slot.has(signer)) return
+    const holder = slot.get(signer)
+    if (holder !== undefined) return holder
     slot.set(signer, id)
     this.byId.set(id, { envelope, bytes })
     if (this.byId.size > this.capacity) this.evictOldest()
+    return undefined
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * The flooding worker: its honest message first, then many more for the same slot and the
- * epochs ahead; a peer takes one per slot and turns the rest down.
+ * epochs ahead; a peer takes one per slot, delivers the first conflicting one (the evidence
+ * that slashes the worker) and turns the rest down.
  */
 import { describe, expect, it } from 'vitest'
 import { floodFor, floodingWorker } from '../../../src/adversary/worker-flood.js'
@@ -28,7 +29,7 @@ describe('a flooding worker', () => {
     const got = verdicts(peerValidator(topicOn(now)), node.sent)
     // One message per slot: the honest one for epoch 5, the first ahead for epoch 6.
     expect(got[0]).toBe('accept:ok')
-    expect(got.slice(1, 21)).toEqual(Array(20).fill('reject:duplicate'))
+    expect(got.slice(1, 21)).toEqual(['accept:equivocation', ...Array(19).fill('reject:duplicate')])
     expect(got.slice(21)).toEqual(['accept:ok', 'ignore:epoch-too-far', 'ignore:epoch-too-far', 'ignore:epoch-too-far'])
     const accepted = node.sent.filter((_, i) => got[i] === 'accept:ok').map((s) => decodeEnvelope(s.bytes).epoch)
     expect(accepted).toEqual([EPOCH, EPOCH + 1])
@@ -40,7 +41,8 @@ describe('a flooding worker', () => {
     await floodingWorker(node, { perSlot: 6, epochsAhead: 2 }).publish(unsignedForecast(EPOCH, { [other]: -2 }))
     const got = verdicts(peerValidator(topicOn(now)), node.sent)
     expect(got.filter((v) => v === 'accept:ok')).toHaveLength(2)
-    expect(got.filter((v) => v === 'reject:duplicate')).toHaveLength(12)
+    expect(got.filter((v) => v === 'accept:equivocation')).toHaveLength(1)
+    expect(got.filter((v) => v === 'reject:duplicate')).toHaveLength(11)
     expect(got.filter((v) => v === 'ignore:epoch-too-far')).toHaveLength(1)
   })
 

@@ -90,9 +90,14 @@ describe('validation order', () => {
     expect(seen).toEqual([{ kind: 'transfer', accountNonce: 'seven', body: {} }])
   })
 
-  it('refuses a replay into a slot named by its epoch before parsing the payload', () => {
+  it('refuses a message into a full slot named by its epoch before parsing the payload', () => {
     const v = new EnvelopeValidator({ chainId: CHAIN })
     expect(v.validate(inferences, encodeEnvelope(signed({ epoch: 3 })))).toMatchObject({ action: 'accept' })
+    // The slot takes one conflicting message (equivocation evidence); then it is full.
+    expect(v.validate(inferences, encodeEnvelope(signed({ epoch: 3, payload: { value: 2 } })))).toMatchObject({
+      action: 'accept',
+      code: 'equivocation',
+    })
     const parse = vi.spyOn(MESSAGE_SPECS.inference.schema, 'safeParse')
     expect(v.validate(inferences, forged({ epoch: 3 }))).toMatchObject({ action: 'reject', code: 'duplicate' })
     expect(parse).not.toHaveBeenCalled()
