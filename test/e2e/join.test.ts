@@ -80,6 +80,21 @@ describe('a worker joins a running network', () => {
     const account = await chorus(['status', '--api', ready.api, '--account', key, '--json'])
     const registrations = (parse(account.stdout.trim()).account as { registrations: unknown[] }).registrations
     expect(registrations).toEqual([expect.objectContaining({ topicId: 'synthetic', role: 'worker' })])
+    // Governance from the command line: the staked joiner proposes and votes; status shows it.
+    const api = ['--key', key, '--api', ready.api]
+    const propose = ['tx', 'propose', '--param', 'unbondingEpochs', '--value', '5', '--height', '1000000', ...api]
+    expect((await chorus(propose)).code).toBe(0)
+    expect((await chorus(['tx', 'vote', '--proposal', '0', '--choice', 'yes', ...api])).code).toBe(0)
+    const shown = parse((await chorus(['status', '--api', ready.api, '--json'])).stdout.trim())
+    expect(shown.proposals).toEqual([
+      expect.objectContaining({
+        id: 0,
+        param: 'unbondingEpochs',
+        value: '5',
+        status: 'voting',
+        votes: { [id]: 'yes' },
+      }),
+    ])
 
     first.child.kill('SIGKILL')
     await first.done
