@@ -256,9 +256,11 @@ function scheduleRender() {
 
 async function pollStatus() {
   try {
-    const [status, network] = await Promise.all([
+    const [status, network, ledgerTopics, governance] = await Promise.all([
       fetch('/v1/status').then((r) => r.json()),
       fetch('/v1/dashboard/network').then((r) => r.json()),
+      fetch('/v1/topics').then((r) => r.json()),
+      fetch('/v1/proposals').then((r) => r.json()),
     ])
     $('chain').textContent = status.chainId
     $('peers').textContent = String(status.peers)
@@ -268,9 +270,34 @@ async function pollStatus() {
       status.committee.map((m) => [m.id, m.power]),
     )
     showNetwork(network)
+    showEconomy(ledgerTopics.topics, governance.proposals)
   } catch {
     $('peers').textContent = '?'
   }
+}
+
+function showEconomy(ledgerTopics, proposals) {
+  textRows(
+    document.querySelector('#topic-weights tbody'),
+    ledgerTopics.map((t) => [
+      t.id,
+      fmt(t.weight),
+      t.active ? 'yes' : 'no',
+      t.revenue === null ? 'n/a' : fmt(Number(t.revenue) / UNITS_PER_TOKEN),
+    ]),
+  )
+  textRows(
+    document.querySelector('#proposals tbody'),
+    proposals.length === 0
+      ? [['', 'none yet', '', '', '']]
+      : proposals.map((p) => [
+          String(p.id),
+          `${p.param} = ${p.value}`,
+          String(p.height),
+          p.status,
+          String(Object.keys(p.votes).length),
+        ]),
+  )
 }
 
 function showNetwork(network) {

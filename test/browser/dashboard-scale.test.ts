@@ -97,6 +97,9 @@ async function answer(route: Route): Promise<void> {
       refused: { 'reject:bad-signature': 3 },
       live: { clients: 1, refused: 0, dropped: 0 },
     })
+  if (url.pathname === '/v1/topics')
+    return json(route, { topics: [{ id: TOPIC, weight: 1.5e18, active: true, revenue: '1000000000000000000' }] })
+  if (url.pathname === '/v1/proposals') return json(route, { proposals: [] })
   if (url.pathname === '/v1/dashboard/history') {
     const from = Number(url.searchParams.get('from') ?? 1)
     const limit = Number(url.searchParams.get('limit') ?? EPOCHS)

@@ -96,6 +96,7 @@ describe('the dashboard in a browser', () => {
         workerRows: section?.querySelectorAll('.workers tbody tr').length ?? 0,
         roundRows: g.document.querySelectorAll('#rounds tbody tr').length,
         signers: g.chorusDashboard?.commits.at(-1)?.signers.length ?? 0,
+        topicRows: [...g.document.querySelectorAll('#topic-weights tbody tr')].map((r) => r.textContent),
         peerRoles: [...g.document.querySelectorAll('#peers-table tbody tr')].map(
           (r) => r.querySelector('td:nth-child(3)')?.textContent,
         ),
@@ -115,6 +116,8 @@ describe('the dashboard in a browser', () => {
     expect(shown.roundRows).toBeGreaterThan(0)
     expect(shown.signers).toBe(1)
     expect(shown.peerRoles.sort()).toEqual(['reputer', 'worker', 'worker', 'worker'])
+    // The economy: the running topic, active.
+    expect(shown.topicRows).toEqual([expect.stringMatching(/^browser.*yes/)])
     // The epoch detail view of a settled epoch: inferences, forecasts, losses, the certificate.
     const settledEpoch = await page.evaluate(
       () => (globalThis as unknown as PageGlobals).chorusDashboard?.topics.get('browser')?.lossEpochs[0],
