@@ -17,6 +17,7 @@ import { dashboardAssets, RecentBlocks } from './dashboard.js'
 import { TruthFeed } from './truth-feed.js'
 import { networkView } from './network-view.js'
 import { proposalsView } from './governance-view.js'
+import { committeeView } from './committee-view.js'
 import { nodeMetrics } from './metrics.js'
 import type { ApiNode, CommitEvent } from './node.js'
 import { TxTracker, type TxStatus, type TxTrackerOptions } from './tx-tracker.js'
@@ -168,6 +169,7 @@ export async function startApiServer(node: ApiNode, options: ApiServerOptions): 
   })
   app.get('/v1/dashboard/network', async () => networkView(node, live.stats))
   app.get('/v1/proposals', async () => proposalsView(node.chain().ledger))
+  app.get('/v1/committee', async () => committeeView(node.chain()))
   app.get('/v1/events', (_request, reply) => {
     if (live.full) throw new ApiError(503, 'busy', 'too many live streams are open; try again later')
     reply.hijack()

@@ -227,6 +227,10 @@ describe('API server (no network)', () => {
       signedTx(u, who, 1, 'vote', { proposal: 0, choice: 'yes' }),
     ]
     u.commit({ txs, ledger: ledgerAfter(u, txs) })
+    const committee = (await call(server, '/v1/committee')).body
+    expect(committee.members).toHaveLength(4)
+    expect(committee).toMatchObject({ height: 2, totalPower: 4, next: { height: 3 } })
+    expect(committee.members[0]).toEqual({ id: expect.any(String), power: 1, stake: expect.stringMatching(/^\d+$/) })
     const body = (await call(server, '/v1/proposals')).body
     expect(body.params).toContain('emissionPerEpoch')
     expect(body.proposals).toEqual([
