@@ -320,13 +320,14 @@ export class LocalCluster {
     // One peer reached is enough to join (gossip finds the rest); only a member that reaches
     // none of them fails to start.
     const cut = (peer: ClusterMember): boolean => p.spec.chaos?.faults?.isCut(peer.node.node.peerId) === true
+    const targets = [...new Set(peers)].filter((peer) => !cut(peer))
     const dials = await Promise.allSettled(
-      [...new Set(peers)]
-        .filter((peer) => !cut(peer))
-        .map((peer) => node.node.dial(peer.node.node.multiaddrs()[0], { keepAlive: true })),
+      targets.map((peer) => node.node.dial(peer.node.node.multiaddrs()[0], { keepAlive: true })),
     )
-    const failed = dials.filter((d): d is PromiseRejectedResult => d.status === 'rejected')
-    if (failed.length > 0 && failed.length === dials.length) {
+    // A cut that began while the dials were under way refused them: the fault layer dials again
+    // when it heals, so only a failure no cut explains, with no dial through, fails the start.
+    const failed = dials.filter((d, i): d is PromiseRejectedResult => d.status === 'rejected' && !cut(targets[i]))
+    if (failed.length > 0 && !dials.some((d) => d.status === 'fulfilled')) {
       await node.stop()
       throw failed[0].reason
     }
