@@ -12,6 +12,7 @@ import { voteOfEnvelope } from './commit-notice.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import { readEvidence } from './evidence-codec.js'
 import { participantsOf, scopedLossBundle, type EpochParticipants } from '../../topic/loss-bundle.js'
+import { withRuleChanges } from '../../topic/rule-changes.js'
 import { idsOfBitmap, meritAfterStep, NO_MERIT, selectionProblem, type MeritTask, type TopicMerit } from './merit.js'
 import type { TopicConfig } from '../../topic/config.js'
 import type { IdMap, LossBundle, TopicState } from '../../synthesis/types.js'
@@ -339,6 +340,12 @@ export function computeBlock(
     if ('invalid' in created) fail(`tx #${i}: ${created.invalid}`)
     topics.set(created.id, newTopicChain(created, prev.genesisTimeMs, draft.timeMs))
   })
+  // A topic's rules changed by a proposal that passed in this block apply from the next one.
+  for (const [id, run] of topics) {
+    const changes = outcome.state.topics.get(id)?.ruleChanges
+    if (changes !== undefined && changes !== prev.ledger.topics.get(id)?.ruleChanges)
+      topics.set(id, { ...run, config: withRuleChanges(run.config, changes) })
+  }
   const block: Block = {
     chainId: prev.chainId,
     height: draft.height,

@@ -9,6 +9,7 @@
  */
 import { fractionToPpm, POSITIVE_AMOUNT_PATTERN } from './amounts.js'
 import { reject, type TxRejection } from './errors.js'
+import { ruleChangeProblem } from '../../topic/rule-changes.js'
 import type { LedgerParams, LedgerState } from './state.js'
 import type { Proposal, VoteChoice } from './governance-types.js'
 
@@ -25,6 +26,7 @@ const MAX_OPEN = 32
 const MAX_FINISHED = 256
 
 type Parse = (value: string) => { ok: true; apply: (p: LedgerParams) => LedgerParams } | { ok: false; why: string }
+type StateChange = { ok: true; apply: (s: LedgerState) => LedgerState } | { ok: false; why: string }
 
 const amountParam =
   (field: 'emissionPerEpoch' | 'createTopicFee'): Parse =>
@@ -64,6 +66,32 @@ const GOVERNED = {
 
 export type GovernedParam = keyof typeof GOVERNED
 export const GOVERNED_PARAMS = Object.keys(GOVERNED) as GovernedParam[]
+/** How a topic's rules are named in a proposal: `topic.<id>.activeSet.<field>` or `topic.<id>.params.<name>`. */
+export const TOPIC_RULE_PARAM = 'topic.<id>.activeSet.<field> | topic.<id>.params.<name>'
+
+/** What setting `param` to `value` does to the ledger, or why it cannot be proposed; undefined for an unknown param. */
+function changeOf(state: LedgerState, param: string, value: string): StateChange | undefined {
+  const ledgerParam = (GOVERNED as Record<string, Parse>)[param]
+  if (ledgerParam !== undefined) {
+    const parsed = ledgerParam(value)
+    return parsed.ok ? { ok: true, apply: (s) => ({ ...s, params: parsed.apply(s.params) }) } : parsed
+  }
+  const m = /^topic\.([^.]+)\.(.+)$/.exec(param)
+  if (m === null) return undefined
+  const [, topicId, field] = m
+  if (!state.topics.has(topicId)) return { ok: false, why: `names no topic of the ledger (${topicId})` }
+  const why = ruleChangeProblem(field, value)
+  if (why !== undefined) return { ok: false, why }
+  return {
+    ok: true,
+    apply: (s) => {
+      const topic = s.topics.get(topicId)
+      if (topic === undefined) return s
+      const ruleChanges = new Map(topic.ruleChanges).set(field, value)
+      return { ...s, topics: new Map(s.topics).set(topicId, { ...topic, ruleChanges }) }
+    },
+  }
+}
 
 /** Voting power: self-stake plus what the account delegated to reputers. */
 function powerOf(state: LedgerState, id: string): bigint {
@@ -86,11 +114,13 @@ export function propose(
   context: { height: number },
 ): { ok: true; state: LedgerState } | TxRejection {
   if (powerOf(state, signer) === 0n) return reject('INSUFFICIENT_STAKE', 'only a staker can propose')
-  const parse = (GOVERNED as Record<string, Parse>)[body.param]
-  if (parse === undefined)
-    return reject('BAD_PROPOSAL', `param must be one of ${GOVERNED_PARAMS.join(', ')} (got "${body.param}")`)
-  const parsed = parse(body.value)
-  if (!parsed.ok) return reject('BAD_PROPOSAL', `${body.param} ${parsed.why} (got "${body.value}")`)
+  const change = changeOf(state, body.param, body.value)
+  if (change === undefined)
+    return reject(
+      'BAD_PROPOSAL',
+      `param must be one of ${GOVERNED_PARAMS.join(', ')}, or ${TOPIC_RULE_PARAM} (got "${body.param}")`,
+    )
+  if (!change.ok) return reject('BAD_PROPOSAL', `${body.param} ${change.why} (got "${body.value}")`)
   const earliest = context.height + state.params.governance.minVotingBlocks
   if (!(body.height >= earliest))
     return reject(
@@ -141,7 +171,7 @@ export function tallyDue(state: LedgerState, height: number): LedgerState {
     .filter((p) => p.status === 'voting' && p.height <= height)
     .sort((a, b) => a.id - b.id)
   if (due.length === 0) return state
-  let params = state.params
+  let next = state
   const proposals = new Map(state.proposals)
   const total = bondedTotal(state)
   for (const p of due) {
@@ -151,13 +181,13 @@ export function tallyDue(state: LedgerState, height: number): LedgerState {
     const quorum = voted * 1_000_000n >= total * BigInt(state.params.governance.quorumPpm) && voted > 0n
     const passed = quorum && 3n * tally.yes > 2n * voted
     if (passed) {
-      const parsed = (GOVERNED as Record<string, Parse>)[p.param](p.value)
-      if (parsed.ok) params = parsed.apply(params)
+      const change = changeOf(next, p.param, p.value)
+      if (change?.ok === true) next = change.apply(next)
     }
     proposals.set(p.id, { ...p, status: passed ? 'passed' : 'rejected', tally })
   }
   // Keep the record bounded: the oldest finished proposals go first.
   const finished = [...proposals.values()].filter((p) => p.status !== 'voting').sort((a, b) => a.id - b.id)
   for (const p of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED))) proposals.delete(p.id)
-  return { ...state, params, proposals }
+  return { ...next, proposals }
 }

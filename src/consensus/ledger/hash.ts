@@ -41,6 +41,7 @@ function topicForm(t: TopicLedger): unknown[] {
     t.lastSettledEpoch,
     sortedKeys(t.workers),
     sortedKeys(t.reputers),
+    sortedEntries(t.ruleChanges),
   ]
 }
 

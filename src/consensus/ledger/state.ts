@@ -39,6 +39,11 @@ export interface TopicLedger {
   readonly lastSettledEpoch: number
   readonly workers: ReadonlySet<string>
   readonly reputers: ReadonlySet<string>
+  /**
+   * The topic's consensus rules changed by governance since its creation, by field
+   * (`activeSet.inferers`, `params.p_norm`, ...) → the value as text; the chain applies them.
+   */
+  readonly ruleChanges: ReadonlyMap<string, string>
 }
 
 export interface UnbondingEntry {
@@ -111,6 +116,7 @@ export function initialState(genesis: Genesis): LedgerState {
       weight: null,
       lastClosedEpoch: -1,
       lastSettledEpoch: -1,
+      ruleChanges: new Map(),
       workers: new Set(t.workers),
       reputers: new Set(t.reputers),
     })

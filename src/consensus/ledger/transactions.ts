@@ -147,6 +147,7 @@ const createTopic: Handler<'create-topic'> = (state, signer, body) => {
     weight: null,
     lastClosedEpoch: -1,
     lastSettledEpoch: -1,
+    ruleChanges: new Map(),
     workers: new Set(),
     reputers: new Set(),
   }
