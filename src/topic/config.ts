@@ -10,7 +10,7 @@ import { SynthesisError } from '../synthesis/errors.js'
 import type { SynthesisParams } from '../synthesis/types.js'
 import { writeParams } from '../synthesis/epoch-json-write.js'
 import { LOSS_FUNCTIONS, type LossFunctionName } from './losses.js'
-import { activeSetSchema, type ActiveSetParams } from './active-set.js'
+import { activeSetSchema, type ActiveSetParams } from '../synthesis/active-set.js'
 
 export interface TopicConfig {
   readonly id: string

@@ -18,7 +18,7 @@
  * Everything here is consensus: the same EMAs and candidates give the same sets on every node.
  */
 import { ema, quantileDescending } from '../../synthesis/stats.js'
-import type { ActiveSetParams } from '../../topic/active-set.js'
+import type { ActiveSetParams } from '../../synthesis/active-set.js'
 
 export const MERIT_TASKS = ['inferers', 'forecasters', 'reputers'] as const
 export type MeritTask = (typeof MERIT_TASKS)[number]

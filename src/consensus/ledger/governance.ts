@@ -9,7 +9,7 @@
  */
 import { fractionToPpm, POSITIVE_AMOUNT_PATTERN } from './amounts.js'
 import { reject, type TxRejection } from './errors.js'
-import { ruleChangeProblem } from '../../topic/rule-changes.js'
+import { ruleChangeProblem } from '../../synthesis/rule-change-check.js'
 import type { LedgerParams, LedgerState } from './state.js'
 import type { Proposal, VoteChoice } from './governance-types.js'
 

@@ -17,7 +17,7 @@ import {
 import { buildDraft } from '../../../../src/consensus/driver/block-draft.js'
 import { GENESIS_MS, oneTopicChain } from '../../../utils/single-proposer.js'
 import { MessagePool } from '../../../../src/consensus/pool/message-pool.js'
-import { DEFAULT_ACTIVE_SET } from '../../../../src/topic/active-set.js'
+import { DEFAULT_ACTIVE_SET } from '../../../../src/synthesis/active-set.js'
 import { parseTopicConfig } from '../../../../src/topic/config.js'
 import { toHex } from '../../../../src/wire/index.js'
 

@@ -8,7 +8,8 @@ import { genesisChainState, type ChainState } from '../../../../src/consensus/ch
 import { applyTx } from '../../../../src/consensus/ledger/index.js'
 import { MessagePool } from '../../../../src/consensus/pool/message-pool.js'
 import { parseTopicConfig } from '../../../../src/topic/config.js'
-import { ruleChangeProblem, withRuleChanges } from '../../../../src/topic/rule-changes.js'
+import { ruleChangeProblem } from '../../../../src/synthesis/rule-change-check.js'
+import { withRuleChanges } from '../../../../src/topic/rule-changes.js'
 import { GENESIS_MS, oneTopicChain } from '../../../utils/single-proposer.js'
 
 const topic = parseTopicConfig({ id: 't1', name: 't1', epochMs: 1000, groundTruth: 'synthetic:1' }, 'test')
