@@ -5,7 +5,7 @@
  * however many clients listen.
  */
 import { decisionsOfBlock, naiveInferenceOf } from '../roles/decisions.js'
-import { readEnvelope, toHex } from '../wire/index.js'
+import { certificateSummary } from './certificate.js'
 import type { Block } from '../consensus/chain/block.js'
 import type { CommitEvent } from './node.js'
 
@@ -53,22 +53,6 @@ export interface LiveCommit {
   readonly signers: readonly string[]
 }
 
-/** The round and signers of a block's certificate of the height before it. */
-function lastCommitOf(block: Block): LiveCommit {
-  let round: number | null = null
-  const signers: string[] = []
-  for (const bytes of block.lastCommit) {
-    try {
-      const { envelope } = readEnvelope(bytes)
-      round ??= (envelope.payload as { round: number }).round
-      signers.push(toHex(envelope.signer))
-    } catch {
-      // The block was valid when committed, so its votes read; a store that says otherwise shows fewer signers.
-    }
-  }
-  return { height: block.height - 1, round, signers }
-}
-
 export function liveBlockOf(commit: CommitEvent): LiveBlock {
   return liveBlockFrom(commit.block, commit.hash, commit.ms)
 }
@@ -83,7 +67,7 @@ export function liveBlockFrom(block: Block, hash: string, commitMs: number | nul
     timeMs: block.timeMs,
     commitMs,
     txs: block.txs.length,
-    lastCommit: lastCommitOf(block),
+    lastCommit: { height: block.height - 1, ...certificateSummary(block.lastCommit) },
     epochs: topics.flatMap((topic) =>
       decisionsOfBlock(block, topic).map((d) => ({
         topic,

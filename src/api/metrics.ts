@@ -8,7 +8,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { certificateVotes } from '../consensus/sync/chain-sync.js'
-import { readEnvelope } from '../wire/index.js'
+import { certificateSummary } from './certificate.js'
 import type { ApiNode, BlockExecution, CommitEvent } from './node.js'
 
 /** Smallest units per token: balances are exported in tokens (a float, so approximate). */
@@ -170,15 +170,10 @@ function tokens(units: bigint): number {
   return Number(units / UNITS_PER_TOKEN) + Number(units % UNITS_PER_TOKEN) / Number(UNITS_PER_TOKEN)
 }
 
-/** The round a stored block was decided in, from its certificate's first precommit. */
+/** The round a stored block was decided in, from its certificate. */
 function decidedRound(node: ApiNode, height: number): number | undefined {
   const stored = node.block(height)
-  const [first] = stored === undefined ? [] : certificateVotes(stored.certificate)
-  if (first === undefined) return undefined
-  try {
-    const { envelope } = readEnvelope(first)
-    return envelope.type === 'vote' ? (envelope.payload as { round: number }).round : undefined
-  } catch {
-    return undefined
-  }
+  return stored === undefined
+    ? undefined
+    : (certificateSummary(certificateVotes(stored.certificate)).round ?? undefined)
 }

@@ -22,6 +22,7 @@ import { ApiError, notFound } from './errors.js'
 import type { ApiNode } from './node.js'
 import type { CommittedInference } from './verify.js'
 import { meritView } from './merit-view.js'
+import { certificateSummary } from './certificate.js'
 
 /** What the views read: the node, the index of the chain and its blocks. */
 export interface ViewContext {
@@ -385,20 +386,8 @@ export function epochView(ctx: ViewContext, topicId: string, epoch: number): Jso
     settles: entry.settled.map((s) => s.epoch),
     stateHash: entry.stateHash,
     settlement: settlementOf(ctx, run, epoch, entry),
-    certificate: { round: certificateRound(read.certificate), signers: read.certificate.map(signerOf) },
+    certificate: certificateSummary(read.certificate),
   }
-}
-
-/** The round of a certificate's precommits (all of one round); null if none reads. */
-function certificateRound(votes: readonly Uint8Array[]): number | null {
-  for (const bytes of votes) {
-    try {
-      return (readEnvelope(bytes).envelope.payload as { round: number }).round
-    } catch {
-      // An unreadable vote says nothing of the round; the next may.
-    }
-  }
-  return null
 }
 
 function bitCount(bits: Uint8Array): number {
