@@ -1,0 +1,77 @@
+/**
+ * The chain's state and a block's draft, as block execution (execution.ts) and each topic
+ * epoch's step in it (topic-epoch.ts) read them, and the error a block that breaks a rule gets.
+ */
+import type { Envelope } from '../../wire/index.js'
+import type { Committee } from '../bft/index.js'
+import type { EpochParticipants } from '../../topic/loss-bundle.js'
+import type { TopicMerit } from './merit.js'
+import type { TopicConfig } from '../../topic/config.js'
+import type { TopicState } from '../../synthesis/types.js'
+import type { BlockSettlement } from './block.js'
+import type { LedgerState } from '../ledger/index.js'
+
+export interface TopicChain {
+  readonly config: TopicConfig
+  readonly state: TopicState
+  /** Decided epochs (with an output) not settled yet, ascending. */
+  readonly unsettled: readonly number[]
+  /** Who took part in each unsettled epoch: its loss bundles are read for those ids only. */
+  readonly participants: ReadonlyMap<number, EpochParticipants>
+  /** The last epoch committed for this topic; -1 before the first. */
+  readonly lastEpoch: number
+  /** Score EMAs and standby actors of merit sortition (merit.ts). */
+  readonly merit: TopicMerit
+}
+
+export interface ChainState {
+  readonly chainId: string
+  readonly height: number
+  /** Hash (hex) of the last block; the genesis hash at height 0. */
+  readonly hash: string
+  readonly timeMs: number
+  readonly genesisTimeMs: number
+  /** This node's certificate of the last block (what it puts in a block it proposes). */
+  readonly lastCommit: readonly Uint8Array[]
+  /** The committee (from genesis; fixed for now). */
+  readonly committee: Committee
+  readonly ledger: LedgerState
+  readonly topics: ReadonlyMap<string, TopicChain>
+}
+
+/** Verified envelopes by message id (hex). */
+export type MessageLookup = (idHex: string) => Envelope | undefined
+
+export interface TopicEpochDraft {
+  readonly topicId: string
+  readonly epoch: number
+  readonly inferenceIds: readonly string[]
+  readonly forecastIds: readonly string[]
+  readonly commitIds: readonly string[]
+  /** Workers the active-set caps left out (merit.ts): bitmaps over the topic's registered workers. */
+  readonly standbyInferers: Uint8Array
+  readonly standbyForecasters: Uint8Array
+  readonly settlements: readonly BlockSettlement[]
+}
+
+export interface BlockDraft {
+  readonly height: number
+  readonly timeMs: number
+  readonly proposer: string
+  readonly topicEpochs: readonly TopicEpochDraft[]
+  readonly txs: readonly Uint8Array[]
+  readonly evidence: readonly Uint8Array[]
+  readonly lastCommit: readonly Uint8Array[]
+}
+
+/** Epochs a decided epoch may wait for its loss bundles before it is left unsettled for good. */
+export const MAX_UNSETTLED_AGE = 64
+
+/** A block that breaks a rule; the reason names the rule. */
+export class BlockInvalid extends Error {
+  override readonly name = 'BlockInvalid'
+}
+
+export function fail(reason: string): never {
+  throw new BlockInvalid(reason)
+}
