@@ -28,6 +28,8 @@ interface TxOptions {
   readonly height?: number
   readonly proposal?: number
   readonly choice?: string
+  readonly stand?: boolean
+  readonly withdraw?: boolean
   readonly wait: boolean
   readonly json?: boolean
 }
@@ -39,7 +41,7 @@ export const command: CommandSpec = {
         'Sign a transaction with a key file, submit it to a node and wait for its commit. Kinds: ' +
           'transfer --to --amount; stake --amount; unstake --amount [--reputer]; delegate --reputer --amount; ' +
           'register --topic --role; deregister --topic --role; create-topic --topic --epoch-ms [--min-worker-stake] [--min-reputer-stake]; ' +
-          'fund-topic --topic --amount; propose --param --value --height; vote --proposal --choice.',
+          'fund-topic --topic --amount; candidacy --stand|--withdraw; propose --param --value --height; vote --proposal --choice.',
       )
       .argument('<kind>', TX_KINDS.join(', '))
       .requiredOption('--key <file>', 'the signing key (its account pays and signs)')
@@ -61,6 +63,8 @@ export const command: CommandSpec = {
       )
       .option('--proposal <id>', 'the proposal voted on (vote)', intAtLeast(0))
       .option('--choice <choice>', 'yes, no or abstain (vote)')
+      .option('--stand', 'stand for the committee (candidacy)')
+      .option('--withdraw', 'withdraw from the committee election (candidacy)')
       .option(
         '--definition <file>',
         'create-topic: a topic file; with it every node runs the topic (its id and epoch length are the defaults of --topic and --epoch-ms)',
@@ -110,7 +114,11 @@ async function run(kind: string, o: TxOptions, io: CommandIo): Promise<number> {
   return status === 'committed' || (status === 'pending' && !o.wait) ? EXIT.OK : EXIT.FAILED
 }
 
-async function bodyOf(kind: TxKind, o: TxOptions, io: CommandIo): Promise<Record<string, string | number>> {
+async function bodyOf(
+  kind: TxKind,
+  o: TxOptions,
+  io: CommandIo,
+): Promise<Record<string, string | number | boolean>> {
   const need = <T>(value: T | undefined, option: string): T => {
     if (value === undefined) throw new UsageError(`${kind} needs ${option}`)
     return value
@@ -146,6 +154,9 @@ async function bodyOf(kind: TxKind, o: TxOptions, io: CommandIo): Promise<Record
       return { topicId: need(o.topic, '--topic'), amount: amount() }
     case 'propose':
       return { param: need(o.param, '--param'), value: need(o.value, '--value'), height: need(o.height, '--height') }
+    case 'candidacy':
+      if (o.stand === o.withdraw) throw new UsageError('candidacy needs exactly one of --stand and --withdraw')
+      return { stand: o.stand === true }
     case 'vote': {
       const choice = need(o.choice, '--choice')
       if (choice !== 'yes' && choice !== 'no' && choice !== 'abstain')

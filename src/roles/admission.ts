@@ -6,6 +6,7 @@
 import type { Envelope } from '../wire/index.js'
 import type { Authorization, EpochVerdict, MessageRef, ValidationPolicy } from '../p2p/index.js'
 import type { ChainState } from '../consensus/chain/execution.js'
+import { upcomingMembers } from '../consensus/chain/committees.js'
 import { accountOf, isRegistered, type TopicRole } from '../consensus/ledger/index.js'
 import { epochVerdict, type TopicRuntime } from '../topic/windows.js'
 
@@ -55,12 +56,27 @@ export function admissionPolicy(
         case 'proposal':
         case 'vote':
         case 'commit':
-          return chain().committee.has(id) ? 'ok' : 'unknown-signer'
+          return committeeSigner(chain(), id)
         case 'tx':
           return 'ok'
       }
     },
   }
+}
+
+/**
+ * A member of the last, the next or an upcoming committee may send consensus messages. A
+ * known account may have been elected in a block this node has not adopted yet, so it is not
+ * blamed; a signer the ledger has never seen could not have been elected at all.
+ */
+function committeeSigner(chain: ChainState, id: string): Authorization {
+  if (chain.committee.has(id) || chain.lastCommittee.has(id) || upcomingMembers(chain.ledger).has(id)) return 'ok'
+  return knownAccount(chain, id) ? 'not-registered' : 'unknown-signer'
+}
+
+function knownAccount(chain: ChainState, id: string): boolean {
+  const account = accountOf(chain.ledger, id)
+  return account.balance > 0n || account.stake > 0n || account.nonce > 0
 }
 
 /**
@@ -70,6 +86,5 @@ export function admissionPolicy(
  */
 function participant(chain: ChainState, topicId: string, role: TopicRole, id: string): Authorization {
   if (isRegistered(chain.ledger, topicId, role, id)) return 'ok'
-  const account = accountOf(chain.ledger, id)
-  return account.balance > 0n || account.stake > 0n || account.nonce > 0 ? 'not-registered' : 'unknown-signer'
+  return knownAccount(chain, id) ? 'not-registered' : 'unknown-signer'
 }

@@ -154,6 +154,7 @@ export const TX_KINDS = [
   'deregister',
   'create-topic',
   'fund-topic',
+  'candidacy',
   'propose',
   'vote',
 ] as const

@@ -10,8 +10,9 @@ import { z } from 'zod'
 import { decodeCanonical, encodeCanonical, toHex } from '../../wire/index.js'
 import type { IdMap, SynthesisOutput } from '../../synthesis/types.js'
 import type { SettledEpoch } from './topic-step.js'
+import { MAX_COMMITTEE_SIZE } from '../ledger/index.js'
 
-const BLOCK_DOMAIN = 'chorus/block/v1'
+const BLOCK_DOMAIN = 'chorus/block/v2'
 
 export interface BlockSettlement {
   readonly epoch: number
@@ -72,6 +73,18 @@ export interface Block {
   readonly lastCommit: readonly Uint8Array[]
   /** Hash (hex) of the ledger after this block. */
   readonly ledgerHash: string
+  /**
+   * A hand-off: the committee this block elected for height + COMMITTEE_LAG when it differs
+   * from the one before (ascending ids); empty when the committee stays.
+   */
+  readonly handoff: readonly BlockCommitteeMember[]
+  /** The last block before this one with a hand-off; 0 for none. Light clients follow the chain of hand-offs. */
+  readonly prevHandoff: number
+}
+
+export interface BlockCommitteeMember {
+  readonly id: string
+  readonly power: number
 }
 
 export function encodeBlock(block: Block): Uint8Array {
@@ -128,6 +141,10 @@ const blockSchema = z.strictObject({
   evidence: z.array(z.instanceof(Uint8Array)).max(256),
   lastCommit: z.array(z.instanceof(Uint8Array)).max(1024),
   ledgerHash: hexId,
+  handoff: z
+    .array(z.strictObject({ id: hexId, power: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }))
+    .max(MAX_COMMITTEE_SIZE),
+  prevHandoff: nat,
 })
 
 export class BlockError extends Error {

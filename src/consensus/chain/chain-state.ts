@@ -33,8 +33,10 @@ export interface ChainState {
   readonly genesisTimeMs: number
   /** This node's certificate of the last block (what it puts in a block it proposes). */
   readonly lastCommit: readonly Uint8Array[]
-  /** The committee (from genesis; fixed for now). */
+  /** The committee deciding the next height (chain/committees.ts). */
   readonly committee: Committee
+  /** The committee that decided this height: `lastCommit` and late precommits are its votes. */
+  readonly lastCommittee: Committee
   readonly ledger: LedgerState
   readonly topics: ReadonlyMap<string, TopicChain>
 }

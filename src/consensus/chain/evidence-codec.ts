@@ -16,6 +16,9 @@ import { verifyEnvelopeBytes } from '../../p2p/index.js'
 import type { Committee } from '../bft/index.js'
 import { voteOfEnvelope } from './commit-notice.js'
 
+/** The committee of a height, if known (chain/committees.ts). */
+export type CommitteeAt = (height: number) => Committee | undefined
+
 export interface LedgerEvidence {
   readonly offender: string
   readonly id: string
@@ -32,11 +35,11 @@ export function usableEvidence(
   a: Uint8Array,
   b: Uint8Array,
   chainId: string,
-  committee: Committee,
+  committeeAt: CommitteeAt,
   verifier: Ed25519Verifier,
 ): Uint8Array | string {
   const bytes = encodeEvidence(a, b)
-  const read = readEvidence(bytes, chainId, committee, verifier)
+  const read = readEvidence(bytes, chainId, committeeAt, verifier)
   return typeof read === 'string' ? read : bytes
 }
 
@@ -44,7 +47,7 @@ export function usableEvidence(
 export function readEvidence(
   bytes: Uint8Array,
   chainId: string,
-  committee: Committee,
+  committeeAt: CommitteeAt,
   verifier: Ed25519Verifier,
 ): LedgerEvidence | string {
   let pair: { a?: unknown; b?: unknown }
@@ -66,7 +69,9 @@ export function readEvidence(
     if (x.voter !== y.voter || x.height !== y.height || x.round !== y.round || x.step !== y.step)
       return 'the two votes are not for one slot of one voter'
     if (x.blockHash === y.blockHash) return 'the two votes agree'
-    if (!committee.has(x.voter)) return 'the voter is not a committee member'
+    const committee = committeeAt(x.height)
+    if (committee === undefined) return `the committee of height ${x.height} is not known any more (or not yet)`
+    if (!committee.has(x.voter)) return `the voter is not a member of the committee of height ${x.height}`
     return { offender: x.voter, id: `${x.height}/${x.round}/${x.step}` }
   }
   // A worker's or reputer's two different messages for one slot (type, topic, epoch).

@@ -7,7 +7,7 @@
  */
 import { Ed25519Verifier, toHex, type Envelope } from '../../wire/index.js'
 import { verifyEnvelopeBytes } from '../../p2p/index.js'
-import { Committee, verifyCertificate, type Vote } from '../bft/index.js'
+import { verifyCertificate, type Committee, type Vote } from '../bft/index.js'
 import { voteOfEnvelope } from './commit-notice.js'
 import { readEvidence } from './evidence-codec.js'
 import { withRuleChanges } from '../../topic/rule-changes.js'
@@ -18,6 +18,7 @@ import { emptyTopicState } from '../../synthesis/state.js'
 import {
   applyBlock,
   initialState,
+  latestCommittee,
   LedgerError,
   ledgerStateHash,
   readSignedTx,
@@ -26,6 +27,7 @@ import {
   type Settlement,
 } from '../ledger/index.js'
 import { createdTopicOf } from './created-topics.js'
+import { committeeOfHeight, committeesAfter } from './committees.js'
 
 import { computeTopicEpoch } from './topic-epoch.js'
 import { fail, type BlockDraft, type ChainState, type MessageLookup, type TopicChain } from './chain-state.js'
@@ -75,7 +77,7 @@ export function computeBlock(
   const verifier = new Ed25519Verifier()
   const signers = lastCommitSigners(prev, draft.lastCommit, verifier)
   const evidence = draft.evidence.map((bytes, i) => {
-    const read = readEvidence(bytes, prev.chainId, prev.committee, verifier)
+    const read = readEvidence(bytes, prev.chainId, (h) => committeeOfHeight(prev.ledger, h), verifier)
     if (typeof read === 'string') fail(`evidence #${i}: ${read}`)
     return read
   })
@@ -122,6 +124,8 @@ export function computeBlock(
     evidence: draft.evidence,
     lastCommit: draft.lastCommit,
     ledgerHash: toHex(ledgerStateHash(outcome.state)),
+    handoff: outcome.state.lastHandoff === draft.height ? latestCommittee(outcome.state) : [],
+    prevHandoff: prev.ledger.lastHandoff,
   }
   const next: ChainState = {
     ...prev,
@@ -129,6 +133,7 @@ export function computeBlock(
     hash: blockHashHex(block),
     timeMs: draft.timeMs,
     ledger: outcome.state,
+    ...committeesAfter(outcome.state),
     topics,
   }
   return { block, next }
@@ -193,7 +198,7 @@ function lastCommitSigners(prev: ChainState, certificate: readonly Uint8Array[],
     if (!read.ok || read.envelope.type !== 'vote') fail('the last commit holds an invalid vote')
     votes.push(voteOfEnvelope(read.envelope as Envelope<'vote'>))
   }
-  if (!verifyCertificate(prev.committee, prev.height, prev.hash, votes))
+  if (!verifyCertificate(prev.lastCommittee, prev.height, prev.hash, votes))
     fail('the last commit does not certify the previous block')
   return votes.map((v) => v.voter).sort()
 }
@@ -229,6 +234,7 @@ function newTopicChain(config: TopicConfig, genesisTimeMs: number, timeMs: numbe
 export function genesisChainState(genesis: Genesis, topics: readonly TopicConfig[]): ChainState {
   if (genesis.genesisTime === null) throw new Error('genesis time is not set')
   const ledger = initialState(genesis)
+  const committee = committeeOfHeight(ledger, 1) as Committee
   return {
     chainId: genesis.chainId,
     height: 0,
@@ -236,7 +242,8 @@ export function genesisChainState(genesis: Genesis, topics: readonly TopicConfig
     timeMs: genesis.genesisTime,
     genesisTimeMs: genesis.genesisTime,
     lastCommit: [],
-    committee: new Committee(Object.fromEntries(genesis.committee.map((m) => [m.id, m.power]))),
+    committee,
+    lastCommittee: committee,
     ledger,
     topics: new Map(
       topics.map((config) => [

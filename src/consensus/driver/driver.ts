@@ -25,6 +25,7 @@ import { systemClock, Timers, type Clock, type Scheduler } from '../../util/time
 import {
   ConsensusMachine,
   SelfEquivocationError,
+  type Committee,
   type ConsensusAction,
   type ConsensusEvent,
   type Timeouts,
@@ -35,6 +36,7 @@ import { proposeBlock } from './block-draft.js'
 import type { ChainState } from '../chain/execution.js'
 import { CatchUp, type CatchUpHost } from '../sync/catch-up.js'
 import { committeeMemberOfPeer } from '../committee-peers.js'
+import { committeeOfHeight, upcomingMembers } from '../chain/committees.js'
 import { withLatePrecommit } from './late-precommits.js'
 import { ChainSync, referencedMessages } from '../sync/chain-sync.js'
 import { usableEvidence } from '../chain/evidence-codec.js'
@@ -109,6 +111,8 @@ export class ConsensusDriver {
   private readonly fetch: BackgroundFetch
   /** Topics whose channels this member pools (genesis topics, then those created by transaction). */
   private readonly pooledTopics = new Set<string>()
+  /** Whether this node decides one of the next COMMITTEE_LAG heights: it pools what blocks are made of. */
+  private pooling = false
 
   constructor(private readonly o: DriverOptions) {
     this.chainState = o.chain
@@ -181,17 +185,16 @@ export class ConsensusDriver {
 
   private ledgerEpoch = (timeMs: number): number => ledgerEpochAt(this.o.genesis, timeMs)
 
+  /** The committee of a height, as the committed ledger schedules it. */
+  private committeeAt = (height: number): Committee | undefined => committeeOfHeight(this.chainState.ledger, height)
+
   start(): void {
     const network = this.o.network
-    // A member pools what blocks are made of; a follower fetches what a committed block names.
-    if (this.isMember()) {
-      for (const t of this.o.topics) this.poolTopic(t.config.id)
-      for (const id of this.chainState.topics.keys()) this.poolTopic(id)
-      network.subscribe(globalChannel('tx'), (m) => this.pooled(m))
-    } else {
-      // Relayed only: a joiner's transactions reach the members through whichever node it knows.
-      network.subscribe(globalChannel('tx'), () => {})
-    }
+    // A follower only relays transactions: a joiner's reach the members through whichever node it knows.
+    network.subscribe(globalChannel('tx'), (m) => {
+      if (this.pooling) this.pooled(m)
+    })
+    this.followCommittee()
     network.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
     // Committee members may use the sync slots kept back for priority peers, so a few hostile
     // peers holding the ordinary ones cannot stop a member from catching up.
@@ -219,12 +222,26 @@ export class ConsensusDriver {
     this.timers.clear()
   }
 
+  /**
+   * A member pools what blocks are made of; a follower fetches what a committed block names.
+   * A node elected for one of the next heights starts pooling now, so it holds the epoch's
+   * messages when it first proposes; one that left the committee stops.
+   */
+  private followCommittee(): void {
+    this.pooling = upcomingMembers(this.chainState.ledger).has(this.self) || this.isMember()
+    if (!this.pooling) return
+    for (const t of this.o.topics) this.poolTopic(t.config.id)
+    for (const id of this.chainState.topics.keys()) this.poolTopic(id)
+  }
+
   /** Pool a topic's inferences, forecasts and loss bundles (a member, once per topic). */
   private poolTopic(topicId: string): void {
     if (this.pooledTopics.has(topicId)) return
     this.pooledTopics.add(topicId)
     for (const kind of ['inferences', 'forecasts', 'losses'] as const)
-      this.o.network.subscribe(topicChannel(topicId, kind), (m) => this.pooled(m))
+      this.o.network.subscribe(topicChannel(topicId, kind), (m) => {
+        if (this.pooling) this.pooled(m)
+      })
   }
 
   private pooled({ envelope, id, bytes }: DeliveredMessage): void {
@@ -233,7 +250,7 @@ export class ConsensusDriver {
     const first = holder === undefined ? undefined : this.pool.bytes(holder)
     if (first === undefined) return
     // A worker or reputer sent two different messages for one slot: slashable evidence.
-    const evidence = usableEvidence(first, bytes, this.chainState.chainId, this.chainState.committee, this.verifier)
+    const evidence = usableEvidence(first, bytes, this.chainState.chainId, this.committeeAt, this.verifier)
     if (typeof evidence === 'string') return this.count('evidence-unusable')
     this.o.store.addEvidence(blockHash(evidence), evidence)
     this.count('evidence')
@@ -328,7 +345,7 @@ export class ConsensusDriver {
       signer,
       next,
       (this.machine?.state.round ?? 0) + (this.o.maxFutureRounds ?? 4),
-      this.chainState.committee,
+      this.committeeAt,
     )
     if (admitted === undefined) return
     if (typeof admitted === 'string') return this.count(admitted)
@@ -383,7 +400,7 @@ export class ConsensusDriver {
         const eb = this.inputs.vote(b)
         if (ea === undefined || eb === undefined) return
         // Only evidence every voter will accept goes into the queue of what blocks carry.
-        const bytes = usableEvidence(ea, eb, this.chainState.chainId, this.chainState.committee, this.verifier)
+        const bytes = usableEvidence(ea, eb, this.chainState.chainId, this.committeeAt, this.verifier)
         if (typeof bytes === 'string') return this.count('evidence-unusable')
         this.o.store.addEvidence(blockHash(bytes), bytes)
         return this.count('evidence')
@@ -526,8 +543,8 @@ export class ConsensusDriver {
       includedEvidence: block.evidence.map((e) => blockHash(e)),
     })
     this.chainState = { ...next, lastCommit: certificate }
-    // A topic created by a transaction of this block: its messages start coming.
-    if (this.isMember()) for (const id of this.chainState.topics.keys()) this.poolTopic(id)
+    // Elected (or not) for the next heights; a topic created by this block: its messages start coming.
+    this.followCommittee()
     this.pool.dropTxs(new Set(block.txs.map((b) => toHex(messageId(b)))))
     for (const e of block.topicEpochs) this.pool.prune(e.topicId, e.epoch - 16)
     // Keep what already arrived for the next height.

@@ -15,7 +15,7 @@ export function withLatePrecommit(chain: ChainState, envelope: Envelope, bytes: 
   if (envelope.type !== 'vote' || chain.height === 0 || chain.lastCommit.length === 0) return undefined
   const vote = voteOfEnvelope(envelope as Envelope<'vote'>)
   if (vote.step !== 'precommit' || vote.height !== chain.height || vote.blockHash !== chain.hash) return undefined
-  if (!chain.committee.has(vote.voter)) return undefined
+  if (!chain.lastCommittee.has(vote.voter)) return undefined
   const held = chain.lastCommit.map((b) => voteOfEnvelope(decodeEnvelope(b) as Envelope<'vote'>))
   // A certificate is one round's precommits, each member once.
   if (vote.round !== held[0].round || held.some((v) => v.voter === vote.voter)) return undefined

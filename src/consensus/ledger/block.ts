@@ -7,6 +7,7 @@
  * 4. settled topic epochs are paid, then the committee share goes to the block's proposer (a
  *    fifth) and the commit's signers (the rest);
  * 5. unbonding entries due at the block's epoch are released (last, after any slash);
+ * 6. the committee of height + COMMITTEE_LAG is elected from the result (committee-election.ts);
  * then conservation is checked, and a violation throws (the node must halt).
  *
  * Pure: the input state is never modified, so the driver can apply a proposed block and drop
@@ -27,6 +28,7 @@ import type { LedgerState } from './state.js'
 import { applyTx, type LedgerTx } from './transactions.js'
 import { releaseUnbonding } from './unbonding.js'
 import { tallyDue } from './governance.js'
+import { scheduleCommittee } from './committee-election.js'
 
 export interface LedgerBlock {
   /** Must be the state's height + 1. */
@@ -78,9 +80,9 @@ export function applyBlock(state: LedgerState, block: LedgerBlock): BlockOutcome
   })
   next = closeTopicEpochs(next, block.closedTopicEpochs ?? [])
   const settled = paySettlements(next, block.settlements ?? [])
-  const committee = payCommittee(settled.state, settled.committeePool, block.signers ?? [], block.proposer)
+  const committee = payCommittee(settled.state, settled.committeePool, block.height, block.signers ?? [], block.proposer)
   const released = releaseUnbonding(committee.state, block.epoch)
-  next = { ...released.state, height: block.height, epoch: block.epoch }
+  next = scheduleCommittee({ ...released.state, height: block.height, epoch: block.epoch })
   assertConservation(next)
   return {
     state: next,

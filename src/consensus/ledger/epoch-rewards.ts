@@ -29,6 +29,7 @@ import {
 import type { IdMap, SettleOutput } from '../../synthesis/types.js'
 import { exactProportions, mulFloor, ppmOf, splitProportional, sumOf } from './amounts.js'
 import { LedgerError } from './errors.js'
+import { committeeAt } from './committee-election.js'
 import { delegatedTo, isRegistered, topicStake } from './queries.js'
 import {
   accountOf,
@@ -230,17 +231,19 @@ export const PROPOSER_SHARE_PPM = 200_000
 export function payCommittee(
   state: LedgerState,
   pool: bigint,
+  height: number,
   signers: readonly string[],
   proposer?: string,
 ): { state: LedgerState; paid: bigint } {
   const mint = new Mint()
   // The proposer's share: a member that withholds its proposals, or proposes blocks the
   // others reject, never has a block of its own committed and earns less than one that does.
-  const paidProposer = state.params.committee.find((m) => m.id === proposer)
+  const paidProposer = committeeAt(state, height)?.find((m) => m.id === proposer)
   const bonus = paidProposer === undefined ? 0n : ppmOf(pool, PROPOSER_SHARE_PPM)
   if (paidProposer !== undefined && bonus > 0n) mint.add(paidProposer.id, { balance: bonus })
   const signed = new Set(signers)
-  const members = state.params.committee.filter((m) => signed.has(m.id)).sort((a, b) => (a.id < b.id ? -1 : 1))
+  // The signers certified the previous block: the committee of that height pays them.
+  const members = (committeeAt(state, height - 1) ?? []).filter((m) => signed.has(m.id)).sort((a, b) => (a.id < b.id ? -1 : 1))
   const amounts = splitProportional(
     pool - bonus,
     members.map((m) => BigInt(m.power)),

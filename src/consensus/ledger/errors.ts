@@ -43,7 +43,13 @@ export function reject(code: TxRejectCode, reason: string): TxRejection {
   return { ok: false, code, reason }
 }
 
-export type LedgerErrorCode = 'BAD_HEIGHT' | 'BAD_EPOCH' | 'UNKNOWN_TOPIC' | 'STALE_TOPIC_EPOCH' | 'BAD_ID'
+export type LedgerErrorCode =
+  | 'BAD_HEIGHT'
+  | 'BAD_EPOCH'
+  | 'UNKNOWN_TOPIC'
+  | 'STALE_TOPIC_EPOCH'
+  | 'BAD_ID'
+  | 'COMMITTEE_BOUNDS'
 
 /** A block (or block part) that cannot be applied: the block is invalid, the state unchanged. */
 export class LedgerError extends Error {

@@ -18,6 +18,7 @@ import { participantIdSchema } from '../../wire/messages.js'
 import { DEFAULT_TOPIC_WEIGHT_PARAMS, type TopicWeightParams } from '../../synthesis/topic-weights.js'
 import { AMOUNT_PATTERN, AMOUNT_RULE, fractionToPpm } from './amounts.js'
 import { GenesisError } from './errors.js'
+import { MAX_COMMITTEE_SIZE, type CommitteeMember } from './committee-terms.js'
 import { DEFAULT_GOVERNANCE, type GovernanceParams } from './governance-types.js'
 
 /** Topic epochs are measured in ms here, so the weight drip's "blocks per month" is ms per month. */
@@ -77,6 +78,15 @@ const genesisSchema = z.strictObject({
       monthMs: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     })
     .default({}),
+  /** The committee chosen by stake (committee-election.ts). */
+  committeeElection: z
+    .strictObject({
+      /** Most members: the top candidates by stake. @default the genesis committee's size */
+      size: z.number().int().min(1).max(MAX_COMMITTEE_SIZE).optional(),
+      /** Self-stake a candidate needs to be elected. @default minimumStake.reputer */
+      minStake: amount.optional(),
+    })
+    .default({}),
   /** On-chain votes on parameters (governance.ts). */
   governance: z
     .strictObject({
@@ -90,11 +100,7 @@ const genesisSchema = z.strictObject({
 /** The genesis file's form, as `parseGenesis` reads it (amounts as decimal strings). */
 export type GenesisFile = z.input<typeof genesisSchema>
 
-export interface CommitteeMember {
-  readonly id: string
-  /** Voting power; also the committee reward weight. */
-  readonly power: number
-}
+export type { CommitteeMember } from './committee-terms.js'
 
 export interface GenesisAccount {
   readonly id: string
@@ -120,7 +126,12 @@ export interface Genesis {
   readonly chainId: string
   readonly genesisTime: number | null
   readonly epochMs: number
+  /** The committee of the first COMMITTEE_LAG heights; the genesis candidates for the committee. */
   readonly committee: readonly CommitteeMember[]
+  /** Most members of an elected committee. */
+  readonly committeeSize: number
+  /** Self-stake a candidate needs to be elected. */
+  readonly committeeMinStake: bigint
   readonly accounts: readonly GenesisAccount[]
   readonly topics: readonly GenesisTopic[]
   /** Minted per ledger epoch of chain time, split among topics by weight (§14.2). */
@@ -207,6 +218,8 @@ export function parseGenesis(value: unknown, source: string): Genesis {
     genesisTime: g.genesisTime,
     epochMs: g.epochMs,
     committee: g.committee,
+    committeeSize: g.committeeElection.size ?? Math.min(g.committee.length, MAX_COMMITTEE_SIZE),
+    committeeMinStake: BigInt(g.committeeElection.minStake ?? g.minimumStake.reputer),
     accounts: g.accounts.map((a) => ({ id: a.id, balance: BigInt(a.balance), stake: BigInt(a.stake) })),
     topics,
     emissionPerEpoch: BigInt(g.emission.perEpoch),
@@ -300,6 +313,10 @@ export function genesisToJson(genesis: Genesis): Record<string, unknown> {
       ...(blocksPerMonth === MS_PER_MONTH ? {} : { monthMs: blocksPerMonth }),
     },
     // Written only when not the defaults, so a genesis without it keeps its hash.
+    ...(genesis.committeeSize === Math.min(genesis.committee.length, MAX_COMMITTEE_SIZE) &&
+    genesis.committeeMinStake === genesis.minimumStake.reputer
+      ? {}
+      : { committeeElection: { size: genesis.committeeSize, minStake: String(genesis.committeeMinStake) } }),
     ...(genesis.governance.quorumPpm === DEFAULT_GOVERNANCE.quorumPpm &&
     genesis.governance.minVotingBlocks === DEFAULT_GOVERNANCE.minVotingBlocks
       ? {}

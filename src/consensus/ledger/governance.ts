@@ -12,6 +12,7 @@ import { reject, type TxRejection } from './errors.js'
 import { ruleChangeProblem } from '../../synthesis/rule-change-check.js'
 import type { LedgerParams, LedgerState } from './state.js'
 import type { Proposal, VoteChoice } from './governance-types.js'
+import { MAX_COMMITTEE_SIZE } from './committee-terms.js'
 
 export {
   DEFAULT_GOVERNANCE,
@@ -29,7 +30,7 @@ type Parse = (value: string) => { ok: true; apply: (p: LedgerParams) => LedgerPa
 type StateChange = { ok: true; apply: (s: LedgerState) => LedgerState } | { ok: false; why: string }
 
 const amountParam =
-  (field: 'emissionPerEpoch' | 'createTopicFee'): Parse =>
+  (field: 'emissionPerEpoch' | 'createTopicFee' | 'committeeMinStake'): Parse =>
   (value) =>
     POSITIVE_AMOUNT_PATTERN.test(value)
       ? { ok: true, apply: (p) => ({ ...p, [field]: BigInt(value) }) }
@@ -56,6 +57,13 @@ const GOVERNED = {
       ? { ok: true, apply: (p) => ({ ...p, unbondingEpochs: n }) }
       : { ok: false, why: 'must be an integer from 0 to 1000000' }
   },
+  committeeSize: (value) => {
+    const n = Number(value)
+    return /^\d{1,3}$/.test(value) && n >= 1 && n <= MAX_COMMITTEE_SIZE
+      ? { ok: true, apply: (p) => ({ ...p, committeeSize: n }) }
+      : { ok: false, why: `must be an integer from 1 to ${MAX_COMMITTEE_SIZE}` }
+  },
+  committeeMinStake: amountParam('committeeMinStake'),
   minTopicWeight: (value) => {
     const n = Number(value)
     return /^\d+(\.\d+)?(e\d+)?$/.test(value) && Number.isFinite(n)

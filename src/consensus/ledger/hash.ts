@@ -8,7 +8,7 @@ import { encodeCanonical } from '../../wire/codec.js'
 import { sortedEntries, sortedKeys, type LedgerState, type TopicLedger } from './state.js'
 
 /** Bump with any change of the encoded layout. */
-export const LEDGER_HASH_DOMAIN = 'chorus/ledger-state/v1'
+export const LEDGER_HASH_DOMAIN = 'chorus/ledger-state/v2'
 
 function paramsForm(state: LedgerState): unknown[] {
   const p = state.params
@@ -25,6 +25,7 @@ function paramsForm(state: LedgerState): unknown[] {
     [w.stakeImportance, w.feeRevenueImportance, w.alpha, w.minTopicWeight, w.blocksPerMonth],
     [...p.committee].sort((a, b) => (a.id < b.id ? -1 : 1)).map((m) => [m.id, m.power]),
     [p.governance.quorumPpm, p.governance.minVotingBlocks],
+    [p.committeeSize, String(p.committeeMinStake)],
   ]
 }
 
@@ -75,6 +76,9 @@ export function canonicalLedgerState(state: LedgerState): unknown[] {
         sortedEntries(p.votes),
         p.tally === null ? null : [p.tally.yes, p.tally.no, p.tally.abstain, p.tally.total].map(String),
       ]),
+    sortedKeys(state.candidates),
+    state.committees.map((t) => [t.from, t.members.map((m) => [m.id, m.power])]),
+    state.lastHandoff,
   ]
 }
 

@@ -1,5 +1,17 @@
 /** The ledger's public surface: the block builder, the driver and the roles import from here. */
 export { AMOUNT_PATTERN, MAX_AMOUNT_DIGITS } from './amounts.js'
+export {
+  committeeAt,
+  committeeBoundsProblem,
+  COMMITTEE_LAG,
+  COMMITTEE_MEMORY,
+  electCommittee,
+  isCandidate,
+  latestCommittee,
+  MAX_COMMITTEE_SIZE,
+  sameCommittee,
+  type CommitteeTerm,
+} from './committee-election.js'
 export { applyBlock, type BlockOutcome, type LedgerBlock, type TxOutcome } from './block.js'
 export {
   assertConservation,
@@ -46,7 +58,6 @@ export { canonicalLedgerState, ledgerStateHash } from './hash.js'
 export {
   balanceOf,
   delegatedTo,
-  isCommitteeMember,
   isRegistered,
   isReputerAnywhere,
   isTopicRunning,

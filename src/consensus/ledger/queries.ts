@@ -70,10 +70,6 @@ export function topicStake(state: LedgerState, topicId: string): bigint {
   return total
 }
 
-export function isCommitteeMember(state: LedgerState, id: string): boolean {
-  return state.params.committee.some((m) => m.id === id)
-}
-
 /**
  * Whether a topic runs its epochs now (§14.1): its smoothed weight is at least the genesis
  * minimum (0 by default: every topic runs, and one nobody pays for earns nothing). A topic not

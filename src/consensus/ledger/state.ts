@@ -9,6 +9,7 @@
  */
 import type { Genesis } from './genesis.js'
 import type { Proposal } from './governance-types.js'
+import { genesisSchedule, type CommitteeTerm } from './committee-terms.js'
 
 export type TopicRole = 'worker' | 'reputer'
 export const TOPIC_ROLES: readonly TopicRole[] = ['worker', 'reputer']
@@ -66,6 +67,8 @@ export type LedgerParams = Pick<
   | 'minimumStake'
   | 'topicWeight'
   | 'committee'
+  | 'committeeSize'
+  | 'committeeMinStake'
   | 'governance'
 >
 
@@ -95,6 +98,12 @@ export interface LedgerState {
   /** Governance proposals by id: the ones voting, and the last finished ones (governance.ts). */
   readonly proposals: ReadonlyMap<number, Proposal>
   readonly nextProposalId: number
+  /** Coordinators standing for the committee (committee-election.ts). */
+  readonly candidates: ReadonlySet<string>
+  /** Committees by the first height they decide, ascending: recent ones and the next COMMITTEE_LAG heights'. */
+  readonly committees: readonly CommitteeTerm[]
+  /** The last block that elected a different committee (a hand-off); 0 for none. */
+  readonly lastHandoff: number
 }
 
 export function initialState(genesis: Genesis): LedgerState {
@@ -132,6 +141,8 @@ export function initialState(genesis: Genesis): LedgerState {
     minimumStake,
     topicWeight,
     committee,
+    committeeSize,
+    committeeMinStake,
     governance,
   } = genesis
   return {
@@ -146,6 +157,8 @@ export function initialState(genesis: Genesis): LedgerState {
       minimumStake,
       topicWeight,
       committee,
+      committeeSize,
+      committeeMinStake,
       governance,
     },
     height: 0,
@@ -159,6 +172,9 @@ export function initialState(genesis: Genesis): LedgerState {
     slashedEvidence: new Set(),
     proposals: new Map(),
     nextProposalId: 0,
+    candidates: new Set(committee.map((m) => m.id)),
+    committees: genesisSchedule(committee),
+    lastHandoff: 0,
   }
 }
 

@@ -165,6 +165,23 @@ const fundTopic: Handler<'fund-topic'> = (state, signer, { topicId, amount }) =>
   return ok(withTopic({ ...paid, treasury: paid.treasury + amount }, { ...topic, revenue: topic.revenue + amount }))
 }
 
+/** Stand for the committee with enough self-stake, or withdraw; the election after each block reads it. */
+const candidacy: Handler<'candidacy'> = (state, signer, { stand }) => {
+  const standing = state.candidates.has(signer)
+  const candidates = new Set(state.candidates)
+  if (stand) {
+    if (standing) return reject('ALREADY_REGISTERED', 'already a candidate for the committee')
+    const min = state.params.committeeMinStake
+    const staked = selfStakeOf(state, signer)
+    if (staked < min) return reject('BELOW_MIN_STAKE', `a committee candidate must stake ${min}, stake is ${staked}`)
+    candidates.add(signer)
+  } else {
+    if (!standing) return reject('NOT_REGISTERED', 'not a candidate for the committee')
+    candidates.delete(signer)
+  }
+  return ok({ ...state, candidates })
+}
+
 const HANDLERS: { readonly [K in TxKind]: Handler<K> } = {
   transfer,
   stake,
@@ -174,6 +191,7 @@ const HANDLERS: { readonly [K in TxKind]: Handler<K> } = {
   deregister,
   'create-topic': createTopic,
   'fund-topic': fundTopic,
+  candidacy,
   propose,
   vote,
 }

@@ -41,6 +41,8 @@ export const TX_BODY_SCHEMAS = {
     definition: z.string().max(6000).optional(),
   }),
   'fund-topic': z.strictObject({ topicId, amount }),
+  /** Stand for the committee (true) or withdraw (false); election is by self-stake (committee-election.ts). */
+  candidacy: z.strictObject({ stand: z.boolean({ error: 'must be true or false' }) }),
   /** A new value (as text) for one governed parameter, and the height that tallies and applies it. */
   propose: z.strictObject({
     param: z.string().max(64),

@@ -106,14 +106,15 @@ export class RoundInputs {
     signer: string,
     next: number,
     maxRound: number,
-    committee: Committee,
+    committeeAt: (height: number) => Committee | undefined,
   ): { event: ConsensusEvent; height: number } | RoundInputDrop | undefined {
     if (envelope.type === 'proposal') {
       const p = (envelope as Envelope<'proposal'>).payload
       if (p.height < next || p.height > next + 1 || p.round > maxRound) return 'consensus-input-out-of-range'
       // Only the round's proposer may put a block here, once per round: nobody else can fill
       // the bounded candidate table (or set when a block was first seen).
-      if (proposer(committee, p.height, p.round) !== signer) return 'proposal-not-proposer'
+      const committee = committeeAt(p.height)
+      if (committee === undefined || proposer(committee, p.height, p.round) !== signer) return 'proposal-not-proposer'
       const hash = toHex(p.blockHash)
       if (toHex(blockHash(p.block)) !== hash) return 'proposal-hash-mismatch'
       const roundKey = `${p.height}|${p.round}`

@@ -10,6 +10,7 @@ import type { ConsensusNetwork } from '../network.js'
 import type { TopicConfig } from '../../topic/config.js'
 import { decodeBlock, type Block } from '../chain/block.js'
 import { genesisChainState, recompute, type ChainState } from '../chain/execution.js'
+import { expectedCommittee } from '../chain/committees.js'
 import { readCommitNotice } from '../chain/commit-notice.js'
 import { ledgerEpochAt, type Genesis } from '../ledger/index.js'
 import type { MessagePool } from '../pool/message-pool.js'
@@ -216,7 +217,10 @@ export class ChainSync {
   /** Whether a commit notice is for a height after `chain`'s and carries a valid certificate (no network). */
   worthAdopting(notice: CommitNotice, chain: ChainState): boolean {
     // Its own certificate first: a bogus notice costs one signature check, not a round trip.
-    return notice.height > chain.height && readCommitNotice(notice, chain.committee, chain.chainId, this.verifier).ok
+    return (
+      notice.height > chain.height &&
+      readCommitNotice(notice, expectedCommittee(chain.ledger, notice.height), chain.chainId, this.verifier).ok
+    )
   }
 
   /**
@@ -272,8 +276,9 @@ export class ChainSync {
 
   /** Fetch what a notice's block names into the pool; false if the notice is unreadable or something stays missing. */
   private async prefetch(notice: CommitNotice, from: string, chain: ChainState): Promise<boolean> {
-    const read = readCommitNotice(notice, chain.committee, chain.chainId, this.verifier)
-    return read.ok && (await this.fetchMissing(read.block, this.pool, from, chain.committee.ids))
+    const committee = expectedCommittee(chain.ledger, notice.height)
+    const read = readCommitNotice(notice, committee, chain.chainId, this.verifier)
+    return read.ok && (await this.fetchMissing(read.block, this.pool, from, committee.ids))
   }
 
   private async adoptVerified(notice: CommitNotice, chain: ChainState): Promise<ChainState | undefined> {

@@ -147,6 +147,8 @@ export async function unitChain(): Promise<UnitChain> {
       evidence: [],
       lastCommit,
       ledgerHash: '00'.repeat(32),
+      handoff: [],
+      prevHandoff: 0,
     }
     const bytes = encodeBlock(block)
     const hash = blockHash(bytes)

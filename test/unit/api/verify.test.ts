@@ -41,6 +41,8 @@ describe('verifyCommittedInference', () => {
       evidence: [],
       lastCommit: [],
       ledgerHash: '22'.repeat(32),
+      handoff: [],
+      prevHandoff: 0,
     }
     bytes = encodeBlock(block)
     const hash = blockHash(bytes)

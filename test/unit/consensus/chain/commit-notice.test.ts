@@ -44,6 +44,8 @@ describe('readCommitNotice', async () => {
     evidence: [],
     lastCommit: [],
     ledgerHash: '0'.repeat(64),
+    handoff: [],
+    prevHandoff: 0,
   }
   const bytes = encodeBlock(block)
   const hash = blockHash(bytes)

@@ -40,6 +40,7 @@ const chain = {
   height: 5,
   hash: HASH,
   committee,
+  lastCommittee: committee,
   lastCommit: ids.slice(0, 3).map((i) => precommit(i).bytes),
 } as unknown as ChainState
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   applyTx,
-  isCommitteeMember,
+  isCandidate,
   isRegistered,
   stakeOf,
   participants,
@@ -22,8 +22,8 @@ describe('registration queries', () => {
     expect(isRegistered(s, 't1', 'reputer', R2)).toBe(true)
     expect(stakeOf(s, 't1', 'reputer', R1)).toBe(3000n)
     expect(participants(s, 't2', 'reputer')).toEqual([R2])
-    expect(isCommitteeMember(s, C2)).toBe(true)
-    expect(isCommitteeMember(s, W1)).toBe(false)
+    expect(isCandidate(s, C2)).toBe(true)
+    expect(isCandidate(s, W1)).toBe(false)
     expect(participants(s, 'missing', 'worker')).toEqual([])
   })
 })

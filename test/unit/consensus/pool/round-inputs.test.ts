@@ -60,16 +60,16 @@ describe('admitting consensus messages', () => {
     // Junk from a member that is not the proposer: refused, nothing stored.
     for (let i = 0; i < 100; i++) {
       const { envelope, bytes } = proposal(other, h, r, Uint8Array.of(i, 1, 2))
-      expect(inputs.admit(envelope, bytes, toHex(other.publicKey), h, 4, committee)).toBe('proposal-not-proposer')
+      expect(inputs.admit(envelope, bytes, toHex(other.publicKey), h, 4, () => committee)).toBe('proposal-not-proposer')
     }
     expect(inputs.candidates.size).toBe(0)
     const real = proposal(rightful, h, r, Uint8Array.of(9, 9, 9))
-    const admitted = inputs.admit(real.envelope, real.bytes, toHex(rightful.publicKey), h, 4, committee)
+    const admitted = inputs.admit(real.envelope, real.bytes, toHex(rightful.publicKey), h, 4, () => committee)
     expect(admitted).toMatchObject({ height: h, event: { type: 'proposal' } })
     expect(inputs.candidates.has(toHex(blockHash(Uint8Array.of(9, 9, 9))))).toBe(true)
     // A second, different block from the same proposer in the same round is not kept.
     const second = proposal(rightful, h, r, Uint8Array.of(8, 8, 8))
-    expect(inputs.admit(second.envelope, second.bytes, toHex(rightful.publicKey), h, 4, committee)).toBe(
+    expect(inputs.admit(second.envelope, second.bytes, toHex(rightful.publicKey), h, 4, () => committee)).toBe(
       'proposal-duplicate',
     )
     expect(inputs.candidates.size).toBe(1)
@@ -80,12 +80,12 @@ describe('admitting consensus messages', () => {
     const voter = members[0]
     for (let i = 0; i < 50; i++) {
       const { envelope, bytes } = vote(voter, 3, 0, new Uint8Array(32).fill(i))
-      inputs.admit(envelope, bytes, toHex(voter.publicKey), 3, 4, committee)
+      inputs.admit(envelope, bytes, toHex(voter.publicKey), 3, 4, () => committee)
     }
     expect(inputs.envelopesOf(3)).toHaveLength(2)
     // Another voter's vote still gets in.
     const { envelope, bytes } = vote(members[1], 3, 0, new Uint8Array(32).fill(7))
-    inputs.admit(envelope, bytes, toHex(members[1].publicKey), 3, 4, committee)
+    inputs.admit(envelope, bytes, toHex(members[1].publicKey), 3, 4, () => committee)
     expect(inputs.envelopesOf(3)).toHaveLength(3)
   })
 })
