@@ -49,3 +49,19 @@ export class BlockReader {
     return read
   }
 }
+
+/**
+ * The hand-offs a light client follows to the committee of `block`'s height (api/verify.ts):
+ * every earlier block that handed the committee over, ascending, from the chain of
+ * `prevHandoff` links. Throws if the store lacks one (a node keeps every committed block).
+ */
+export function handoffsBefore(reader: BlockReader, block: Block): CommittedBlock[] {
+  const chain: CommittedBlock[] = []
+  for (let height = block.prevHandoff; height > 0; ) {
+    const read = reader.read(height)
+    if (read === undefined) throw new Error(`the store lacks hand-off block ${height}`)
+    chain.push(read)
+    height = read.block.prevHandoff
+  }
+  return chain.reverse()
+}

@@ -15,7 +15,7 @@ import {
   type TopicLedger,
 } from '../consensus/ledger/index.js'
 import { messageId, readEnvelope, toHex, type Envelope } from '../wire/index.js'
-import type { BlockReader, CommittedBlock } from './blocks.js'
+import { handoffsBefore, type BlockReader, type CommittedBlock } from './blocks.js'
 import type { ChainIndex } from './chain-index.js'
 import { jsonOf, toBase64, type Json } from './encoding.js'
 import { ApiError, notFound } from './errors.js'
@@ -327,7 +327,14 @@ export function inferenceView(ctx: ViewContext, topicId: string): CommittedInfer
     height: read.height,
     blockHash: read.hash,
     blockTimeMs: read.block.timeMs,
-    proof: { block: toBase64(read.bytes), certificate: read.certificate.map(toBase64) },
+    proof: {
+      block: toBase64(read.bytes),
+      certificate: read.certificate.map(toBase64),
+      handoffs: handoffsBefore(ctx.blocks, read.block).map((h) => ({
+        block: toBase64(h.bytes),
+        certificate: h.certificate.map(toBase64),
+      })),
+    },
   }
 }
 

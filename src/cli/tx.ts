@@ -114,11 +114,7 @@ async function run(kind: string, o: TxOptions, io: CommandIo): Promise<number> {
   return status === 'committed' || (status === 'pending' && !o.wait) ? EXIT.OK : EXIT.FAILED
 }
 
-async function bodyOf(
-  kind: TxKind,
-  o: TxOptions,
-  io: CommandIo,
-): Promise<Record<string, string | number | boolean>> {
+async function bodyOf(kind: TxKind, o: TxOptions, io: CommandIo): Promise<Record<string, string | number | boolean>> {
   const need = <T>(value: T | undefined, option: string): T => {
     if (value === undefined) throw new UsageError(`${kind} needs ${option}`)
     return value

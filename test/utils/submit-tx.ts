@@ -13,7 +13,7 @@ export function txSubmitter(cluster: () => LocalCluster) {
     who: NodeIdentity,
     via: ClusterMember,
     kind: TxKind,
-    body: Record<string, string | number>,
+    body: Record<string, string | number | boolean>,
   ): Promise<void> => {
     const id = toHex(who.publicKey)
     const accountNonce = nonces.get(id) ?? 0

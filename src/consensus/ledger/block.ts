@@ -80,7 +80,13 @@ export function applyBlock(state: LedgerState, block: LedgerBlock): BlockOutcome
   })
   next = closeTopicEpochs(next, block.closedTopicEpochs ?? [])
   const settled = paySettlements(next, block.settlements ?? [])
-  const committee = payCommittee(settled.state, settled.committeePool, block.height, block.signers ?? [], block.proposer)
+  const committee = payCommittee(
+    settled.state,
+    settled.committeePool,
+    block.height,
+    block.signers ?? [],
+    block.proposer,
+  )
   const released = releaseUnbonding(committee.state, block.epoch)
   next = scheduleCommittee({ ...released.state, height: block.height, epoch: block.epoch })
   assertConservation(next)

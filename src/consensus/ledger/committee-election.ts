@@ -14,13 +14,16 @@
  * of its height.
  */
 import { LedgerError } from './errors.js'
-import { COMMITTEE_LAG, COMMITTEE_MEMORY, MAX_COMMITTEE_SIZE, type CommitteeMember } from './committee-terms.js'
+import {
+  COMMITTEE_LAG,
+  COMMITTEE_MEMORY,
+  MAX_COMMITTEE_SIZE,
+  TOP_POWER,
+  type CommitteeMember,
+} from './committee-terms.js'
 import type { LedgerState } from './state.js'
 
 export { COMMITTEE_LAG, COMMITTEE_MEMORY, MAX_COMMITTEE_SIZE, type CommitteeTerm } from './committee-terms.js'
-
-/** The largest stake in a committee gets this power; the others proportionally less (at least 1). */
-const TOP_POWER = 1_000_000n
 
 /** The committee deciding `height`, if the schedule knows it (not too old, not beyond the lag). */
 export function committeeAt(state: LedgerState, height: number): readonly CommitteeMember[] | undefined {
@@ -53,7 +56,7 @@ export function electCommittee(state: LedgerState): CommitteeMember[] | undefine
   const top = chosen[0].stake
   return chosen
     .map(({ id, stake }) => {
-      const power = (stake * TOP_POWER) / top
+      const power = (stake * BigInt(TOP_POWER)) / top
       return { id, power: Number(power > 0n ? power : 1n) }
     })
     .sort((a, b) => compare(a.id, b.id))
@@ -81,7 +84,10 @@ export function scheduleCommittee(state: LedgerState): LedgerState {
   let drop = 0
   while (drop + 1 < terms.length && terms[drop + 1].from <= oldest) drop++
   if (drop > 0) terms = terms.slice(drop)
-  const next = terms === state.committees && lastHandoff === state.lastHandoff ? state : { ...state, committees: terms, lastHandoff }
+  const next =
+    terms === state.committees && lastHandoff === state.lastHandoff
+      ? state
+      : { ...state, committees: terms, lastHandoff }
   assertCommitteeBounds(next)
   return next
 }
@@ -95,7 +101,8 @@ export function committeeBoundsProblem(state: LedgerState): string | undefined {
       return `the committee from height ${term.from} has ${n} members, outside 1..${MAX_COMMITTEE_SIZE}`
     for (let i = 0; i < n; i++) {
       const m = term.members[i]
-      if (!Number.isSafeInteger(m.power) || m.power < 1) return `member ${m.id} from height ${term.from} has power ${m.power}`
+      if (!Number.isSafeInteger(m.power) || m.power < 1)
+        return `member ${m.id} from height ${term.from} has power ${m.power}`
       if (i > 0 && !(term.members[i - 1].id < m.id)) return `the committee from height ${term.from} is not in id order`
     }
   }

@@ -13,6 +13,9 @@ export const COMMITTEE_MEMORY = 1000
 /** Most members a committee may have: certificates and commit notices are bounded by it. */
 export const MAX_COMMITTEE_SIZE = 100
 
+/** The power of an elected committee's largest stake; the others get proportionally less (at least 1). */
+export const TOP_POWER = 1_000_000
+
 /** A committee and the first height it decides. */
 export interface CommitteeTerm {
   readonly from: number
@@ -24,4 +27,3 @@ export interface CommitteeTerm {
 export function genesisSchedule(committee: readonly CommitteeMember[]): CommitteeTerm[] {
   return [{ from: 1, members: [...committee].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) }]
 }
-

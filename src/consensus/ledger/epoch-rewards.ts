@@ -243,7 +243,9 @@ export function payCommittee(
   if (paidProposer !== undefined && bonus > 0n) mint.add(paidProposer.id, { balance: bonus })
   const signed = new Set(signers)
   // The signers certified the previous block: the committee of that height pays them.
-  const members = (committeeAt(state, height - 1) ?? []).filter((m) => signed.has(m.id)).sort((a, b) => (a.id < b.id ? -1 : 1))
+  const members = (committeeAt(state, height - 1) ?? [])
+    .filter((m) => signed.has(m.id))
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
   const amounts = splitProportional(
     pool - bonus,
     members.map((m) => BigInt(m.power)),

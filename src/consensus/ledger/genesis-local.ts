@@ -4,6 +4,7 @@
  * editing configs/genesis.json. Same numbers as that file, validated by the same parser.
  */
 import { parseGenesis, type Genesis, type GenesisFile } from './genesis.js'
+import { TOP_POWER } from './committee-terms.js'
 
 /** One token is 10^18 smallest units, so local amounts exercise the > 2^53 path too. */
 export const TOKEN = 10n ** 18n
@@ -74,7 +75,8 @@ export function buildLocalGenesis(options: LocalGenesisOptions): Genesis {
     chainId: options.chainId ?? d.chainId,
     genesisTime: options.genesisTime ?? null,
     epochMs: d.epochMs,
-    committee: options.committee.map((id) => ({ id, power: 1 })),
+    // Equal stakes: the powers the first election gives them too, so it hands nothing off.
+    committee: options.committee.map((id) => ({ id, power: TOP_POWER })),
     accounts: [
       ...ids.map((id) => ({ id, balance: String(d.balance), stake: String(stakes.get(id)) })),
       ...(options.faucet === undefined ? [] : [{ id: options.faucet, balance: String(d.faucetBalance), stake: '0' }]),

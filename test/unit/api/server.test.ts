@@ -153,7 +153,7 @@ describe('API server (no network)', () => {
     expect(block.certificateSigners).toHaveLength(3)
 
     const account = (await call(server, `/v1/accounts/${toHex(u.members[0].publicKey)}`)).body
-    expect(account).toMatchObject({ exists: true, committeePower: 1, nonce: 0 })
+    expect(account).toMatchObject({ exists: true, committeePower: 1_000_000, nonce: 0 })
 
     // Prometheus' text format, read-only: the blocks committed since the server started.
     const metrics = await fetch(`${server.url}/metrics`)
@@ -229,8 +229,16 @@ describe('API server (no network)', () => {
     u.commit({ txs, ledger: ledgerAfter(u, txs) })
     const committee = (await call(server, '/v1/committee')).body
     expect(committee.members).toHaveLength(4)
-    expect(committee).toMatchObject({ height: 2, totalPower: 4, next: { height: 3 } })
-    expect(committee.members[0]).toEqual({ id: expect.any(String), power: 1, stake: expect.stringMatching(/^\d+$/) })
+    expect(committee).toMatchObject({ height: 2, next: { height: 3 }, lastHandoff: 0, election: { size: 4, lag: 2 } })
+    expect(committee.totalPower).toBe(committee.members.reduce((s: number, m: { power: number }) => s + m.power, 0))
+    expect(committee.members[0]).toEqual({
+      id: expect.any(String),
+      power: expect.any(Number),
+      stake: expect.stringMatching(/^\d+$/),
+    })
+    expect(committee.candidates.map((c: { id: string }) => c.id)).toEqual(
+      committee.members.map((m: { id: string }) => m.id),
+    )
     const body = (await call(server, '/v1/proposals')).body
     expect(body.params).toContain('emissionPerEpoch')
     expect(body.proposals).toEqual([

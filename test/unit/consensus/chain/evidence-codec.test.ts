@@ -32,7 +32,8 @@ const inference = (value: number, over: Partial<UnsignedEnvelope> = {}, who = wo
       who.publicKey,
     ),
   )
-const read = (a: Uint8Array, b: Uint8Array) => readEvidence(encodeEvidence(a, b), 'c', () => committee, new Ed25519Verifier())
+const read = (a: Uint8Array, b: Uint8Array) =>
+  readEvidence(encodeEvidence(a, b), 'c', () => committee, new Ed25519Verifier())
 
 describe('equivocation evidence', () => {
   it("proves a worker's two different inferences for one epoch of a topic, whatever their order", () => {
