@@ -5,8 +5,8 @@
  *   a (topic, epoch);
  * - liveness: after the last fault heals, every topic commits an inference within
  *   LIVENESS_EPOCHS epochs;
- * - conservation: every honest node's ledger conserves tokens (no negative balance) at every
- *   height it commits;
+ * - conservation: every honest node's ledger conserves tokens (no negative balance) and keeps
+ *   its committee schedule within bounds at every height it commits (checkLedgerInvariants);
  * - nothing lost: a restarted node's store holds every block it had committed before, and an
  *   inference an honest worker sent in time is in its committed epoch (or the report says why
  *   not: a fault was active, the epoch did not commit);

@@ -337,7 +337,7 @@ async function runCluster(
     const f = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toPrecision(5))
     io.stdout(
       `summary: ${summary.decided} of ${summary.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'})\n` +
-        `consensus: ${summary.commits} topic-epochs committed by ${a.coordinators} coordinators, ${summary.forks} forks, ledger conservation ${summary.conservation ? 'held' : 'VIOLATED'} at every height${summary.meanCommitMs === null ? '' : `, mean commit ${f(summary.meanCommitMs)} ms`}\n`,
+        `consensus: ${summary.commits} topic-epochs committed by ${a.coordinators} coordinators, ${summary.forks} forks, ledger invariants (conservation, committee size) ${summary.conservation ? 'held' : 'VIOLATED'} at every height${summary.meanCommitMs === null ? '' : `, mean commit ${f(summary.meanCommitMs)} ms`}\n`,
     )
   }
   return EXIT.OK

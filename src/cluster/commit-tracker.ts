@@ -1,9 +1,9 @@
 /**
  * What several coordinators of one process committed, for the cluster's summary and tests:
- * block hash per height per node (to count forks), the conservation check of every node's
+ * block hash per height per node (to count forks), the ledger invariants of every node's
  * ledger at every height, and commit times.
  */
-import { checkConservation } from '../consensus/ledger/index.js'
+import { checkLedgerInvariants } from '../consensus/ledger/index.js'
 import type { ConsensusDriver } from '../consensus/driver/driver.js'
 
 export class CommitTracker {
@@ -20,7 +20,7 @@ export class CommitTracker {
     driver.events.on('commit', (c) => {
       log.set(c.height, c.hash)
       for (const te of c.block.topicEpochs) if (te.output !== null) this.topicEpochs.add(`${te.topicId}/${te.epoch}`)
-      if (!checkConservation(driver.chain.ledger).ok) this.conservation = false
+      if (!checkLedgerInvariants(driver.chain.ledger).ok) this.conservation = false
       this.commitMsTotal += c.ms
       this.commitCount++
     })

@@ -6,7 +6,7 @@
 import { blake3 } from '@noble/hashes/blake3.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import type { Block } from '../consensus/chain/block.js'
-import { checkConservation, type LedgerState } from '../consensus/ledger/index.js'
+import { checkLedgerInvariants, type LedgerState } from '../consensus/ledger/index.js'
 
 export interface TopicEpochSeen {
   readonly topicId: string
@@ -46,7 +46,7 @@ export type Observation = CommitSeen | PublishedSeen
 /** What the run learns of a commit: everything the invariants compare, as plain data. */
 export function commitSeen(node: string, block: Block, hash: string, ledger: LedgerState, atMs: number): CommitSeen {
   // Conservation covers negative balances too.
-  const conservation = checkConservation(ledger)
+  const conservation = checkLedgerInvariants(ledger)
   const problem = conservation.ok ? undefined : conservation.detail
   return {
     type: 'commit',

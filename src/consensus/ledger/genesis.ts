@@ -60,7 +60,10 @@ const genesisSchema = z.strictObject({
   genesisTime: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable(),
   /** Length of a ledger epoch: the unit of unbonding delays and of the emission rate. */
   epochMs: z.number().int().min(1).max(86_400_000),
-  committee: z.array(z.strictObject({ id: participantIdSchema, power: z.number().int().min(1).max(1e12) })).min(1),
+  committee: z
+    .array(z.strictObject({ id: participantIdSchema, power: z.number().int().min(1).max(1e12) }))
+    .min(1)
+    .max(MAX_COMMITTEE_SIZE),
   accounts: z.array(z.strictObject({ id: participantIdSchema, balance: amount, stake: amount.default('0') })),
   topics: z.array(topicSchema),
   emission: z.strictObject({ perEpoch: amount, committeeShare: ppm }),
@@ -218,7 +221,7 @@ export function parseGenesis(value: unknown, source: string): Genesis {
     genesisTime: g.genesisTime,
     epochMs: g.epochMs,
     committee: g.committee,
-    committeeSize: g.committeeElection.size ?? Math.min(g.committee.length, MAX_COMMITTEE_SIZE),
+    committeeSize: g.committeeElection.size ?? g.committee.length,
     committeeMinStake: BigInt(g.committeeElection.minStake ?? g.minimumStake.reputer),
     accounts: g.accounts.map((a) => ({ id: a.id, balance: BigInt(a.balance), stake: BigInt(a.stake) })),
     topics,
@@ -313,8 +316,7 @@ export function genesisToJson(genesis: Genesis): Record<string, unknown> {
       ...(blocksPerMonth === MS_PER_MONTH ? {} : { monthMs: blocksPerMonth }),
     },
     // Written only when not the defaults, so a genesis without it keeps its hash.
-    ...(genesis.committeeSize === Math.min(genesis.committee.length, MAX_COMMITTEE_SIZE) &&
-    genesis.committeeMinStake === genesis.minimumStake.reputer
+    ...(genesis.committeeSize === genesis.committee.length && genesis.committeeMinStake === genesis.minimumStake.reputer
       ? {}
       : { committeeElection: { size: genesis.committeeSize, minStake: String(genesis.committeeMinStake) } }),
     ...(genesis.governance.quorumPpm === DEFAULT_GOVERNANCE.quorumPpm &&

@@ -53,13 +53,13 @@ const GOVERNED = {
   slashFraction: fractionParam('slashFractionPpm'),
   unbondingEpochs: (value) => {
     const n = Number(value)
-    return /^\d{1,7}$/.test(value) && n <= 1_000_000
+    return /^(0|[1-9]\d{0,6})$/.test(value) && n <= 1_000_000
       ? { ok: true, apply: (p) => ({ ...p, unbondingEpochs: n }) }
       : { ok: false, why: 'must be an integer from 0 to 1000000' }
   },
   committeeSize: (value) => {
     const n = Number(value)
-    return /^\d{1,3}$/.test(value) && n >= 1 && n <= MAX_COMMITTEE_SIZE
+    return /^[1-9]\d{0,2}$/.test(value) && n <= MAX_COMMITTEE_SIZE
       ? { ok: true, apply: (p) => ({ ...p, committeeSize: n }) }
       : { ok: false, why: `must be an integer from 1 to ${MAX_COMMITTEE_SIZE}` }
   },

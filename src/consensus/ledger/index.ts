@@ -55,6 +55,7 @@ export {
 } from './genesis.js'
 export { buildLocalGenesis, LOCAL_GENESIS_DEFAULTS, TOKEN, type LocalGenesisOptions } from './genesis-local.js'
 export { canonicalLedgerState, ledgerStateHash } from './hash.js'
+export { checkLedgerInvariants } from './invariants.js'
 export {
   balanceOf,
   delegatedTo,
