@@ -171,6 +171,10 @@ function line(r: NodeReport): string {
       return `registered in ${r.topics.join(', ')} (height ${r.height})\n`
     case 'working':
       return r.topics.length === 0 ? 'running\n' : `working on ${r.topics.join(', ')}\n`
+    case 'committee':
+      return r.member
+        ? `elected to the committee: deciding from height ${r.height}\n`
+        : `left the committee from height ${r.height}: following\n`
     case 'epoch': {
       const head = `epoch ${r.epoch} of ${r.topic} committed at height ${r.height}: network ${r.networkInference.toPrecision(6)}`
       if (r.role === 'coordinator') return `${head}\n`

@@ -14,6 +14,18 @@ interface Status {
   topics: { id: string; lastEpoch: number }[]
 }
 
+interface CommitteeTerm {
+  height: number
+  members: { id: string; power: number; stake: string }[]
+}
+
+interface CommitteeAnswer extends CommitteeTerm {
+  next: CommitteeTerm
+  candidates: { id: string; stake: string; eligible: boolean }[]
+  election: { size: number }
+  lastHandoff: number
+}
+
 interface Proposals {
   proposals: {
     id: number
@@ -41,6 +53,8 @@ export const command: CommandSpec = {
     if (status.status !== 200) throw new InputError(`${o.api}: ${apiError(status)}`)
     const answer = await callApi<Proposals>(o.api, 'v1/proposals')
     const proposals = answer.status === 200 ? answer.body.proposals : []
+    const elected = await callApi<CommitteeAnswer>(o.api, 'v1/committee')
+    const committee = elected.status === 200 ? elected.body : undefined
     let account: unknown
     if (o.account !== undefined) {
       const id = await accountId(o.account, io.cwd)
@@ -48,7 +62,9 @@ export const command: CommandSpec = {
       account = answer.status === 200 ? answer.body : { id, error: apiError(answer) }
     }
     if (o.json === true) {
-      io.stdout(`${JSON.stringify({ ...status.body, proposals, ...(account === undefined ? {} : { account }) })}\n`)
+      io.stdout(
+        `${JSON.stringify({ ...status.body, ...(committee === undefined ? {} : { election: committee }), proposals, ...(account === undefined ? {} : { account }) })}\n`,
+      )
       return EXIT.OK
     }
     const s = status.body
@@ -57,6 +73,7 @@ export const command: CommandSpec = {
         `chain ${s.chainId} (genesis ${s.genesisHash.slice(0, 16)}…), height ${s.height}${s.lastBlock === null ? '' : ` at ${new Date(s.lastBlock.timeMs).toISOString()}`}`,
         `node ${s.peerId} (${s.role}), ${s.peers} peers`,
         `committee: ${s.committee.map((m) => `${m.id.slice(0, 12)}… (${m.power})`).join(', ')}`,
+        ...(committee === undefined ? [] : electionLines(committee)),
         ...s.topics.map((t) => `topic ${t.id}: last committed epoch ${t.lastEpoch}`),
         ...proposals.map(
           (p) =>
@@ -68,4 +85,16 @@ export const command: CommandSpec = {
     )
     return EXIT.OK
   },
+}
+
+/** Who decides next, whether that changes, and who stands. */
+function electionLines(c: CommitteeAnswer): string[] {
+  const ids = (t: CommitteeTerm): string => t.members.map((m) => m.id).join(',')
+  const short = (t: CommitteeTerm): string => t.members.map((m) => `${m.id.slice(0, 12)}… (${m.power})`).join(', ')
+  return [
+    ids(c.next) === ids(c) && c.next.members.every((m, i) => m.power === c.members[i].power)
+      ? `committee at height ${c.next.height}: the same`
+      : `committee at height ${c.next.height} (elected): ${short(c.next)}`,
+    `candidates: ${c.candidates.length} (${c.candidates.filter((x) => x.eligible).length} eligible) for ${c.election.size} seats; last hand-off ${c.lastHandoff === 0 ? 'none' : `at height ${c.lastHandoff}`}`,
+  ]
 }

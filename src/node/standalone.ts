@@ -8,12 +8,13 @@
  */
 import { silentLog, type Log } from '../util/log.js'
 import { logNode } from './node-log.js'
+import { watchCommittee, watchEpochs, type NodeReport } from './reports.js'
+
+export type { NodeReport } from './reports.js'
 import { dialBootstrap } from './bootstrap-dial.js'
 import { applyTx, isRegistered, ledgerEpochAt, selfStakeOf, type TxKind } from '../consensus/ledger/index.js'
 import { LOOPBACK_TUNING, type NetworkFaults, type NodeIdentity } from '../p2p/index.js'
 import type { Clock } from '../util/timers.js'
-import type { Block } from '../consensus/chain/block.js'
-import { decisionsOfBlock } from '../roles/decisions.js'
 import { createGroundTruth } from '../roles/ground-truth/registry.js'
 import { createModel, type ModelSpec } from '../roles/models/registry.js'
 import type { GroundTruthSource, WorkerModel } from '../roles/plugins.js'
@@ -25,41 +26,6 @@ import { RoleNode, type Role } from './role-node.js'
 import { serveApi } from './api-node.js'
 import { ByzantineFaultError, checkFaultForRole, type ByzantineFault } from '../adversary/index.js'
 import type { ApiServer } from '../api/index.js'
-
-/** What a standalone node reports while it starts and runs (the CLI prints these). */
-export type NodeReport =
-  | {
-      readonly type: 'node'
-      readonly role: Role
-      readonly peerId: string
-      readonly participantId: string
-      readonly addrs: readonly string[]
-      readonly height: number
-      /** The consumer API's URL, when it serves one. */
-      readonly api: string | null
-    }
-  | { readonly type: 'dial-failed'; readonly address: string; readonly attempt: number; readonly reason: string }
-  | { readonly type: 'synced'; readonly height: number }
-  | { readonly type: 'registering'; readonly topics: readonly string[]; readonly stake: string }
-  | { readonly type: 'registered'; readonly topics: readonly string[]; readonly height: number }
-  | { readonly type: 'working'; readonly topics: readonly string[] }
-  | {
-      readonly type: 'epoch'
-      readonly role: Role
-      readonly topic: string
-      readonly epoch: number
-      readonly height: number
-      /** The committed block's hash (hex). */
-      readonly hash: string
-      /** When this node committed or adopted the block (ms since the Unix epoch). */
-      readonly atMs: number
-      readonly networkInference: number
-      /** This node's inference in the epoch (workers), or null when it is not in it. */
-      readonly inference: number | null
-      readonly weight: number | null
-      /** Rewards to this node in the epochs this block settled (smallest units, summed). */
-      readonly reward: string | null
-    }
 
 /** A failure of the start the user can act on (bad options, an unreachable bootstrap, no funds). */
 export class NodeStartError extends Error {
@@ -205,7 +171,8 @@ export async function startStandaloneNode(o: StandaloneOptions): Promise<Standal
         for (const id of created) await addCreatedTopic(node, o, id, closers)
         await register(node, o, served)
       }
-      watchEpochs(node, o, served)
+      watchEpochs(node, o.role, o.report, served)
+      if (o.role === 'coordinator') watchCommittee(node, o.report)
       node.startRoles()
       o.report({ type: 'working', topics: o.role === 'coordinator' ? [] : served })
       return { node, stop }
@@ -354,47 +321,6 @@ function untilCommit(
     events.on('commit', onCommit)
     o.signal?.addEventListener('abort', onAbort)
   })
-}
-
-/** Report each committed epoch of the served topics, with this node's part in it. */
-function watchEpochs(node: RoleNode, o: StandaloneOptions, served: readonly string[]): void {
-  const self = node.participantId
-  node.driver.events.on('commit', ({ block, height, hash, committedAtMs }) => {
-    for (const topic of served) {
-      const reward = rewardIn(block, topic, self)
-      for (const d of decisionsOfBlock(block, topic)) {
-        o.report({
-          type: 'epoch',
-          role: o.role,
-          topic,
-          epoch: d.epoch,
-          height,
-          hash,
-          atMs: committedAtMs,
-          networkInference: d.output.networkInference,
-          inference: d.inferences[self] ?? null,
-          weight: d.output.weights.inferers[self] ?? null,
-          reward,
-        })
-      }
-    }
-  })
-}
-
-/** What the epochs a block settled in `topic` paid `id` (null when it settled none). */
-function rewardIn(block: Block, topic: string, id: string): string | null {
-  let total: number | null = null
-  for (const te of block.topicEpochs) {
-    if (te.topicId !== topic) continue
-    for (const s of te.settled) {
-      const r = s.rewards as unknown as Record<string, Record<string, number> | undefined>
-      for (const family of Object.values(r)) {
-        const v = family?.[id]
-        if (typeof v === 'number') total = (total ?? 0) + v
-      }
-    }
-  }
-  return total === null ? null : String(total)
 }
 
 function checkByzantine(role: Role, fault: ByzantineFault): void {

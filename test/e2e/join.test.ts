@@ -95,6 +95,15 @@ describe('a worker joins a running network', () => {
         votes: { [id]: 'yes' },
       }),
     ])
+    // It stands for the committee: a candidate, eligible with its stake, not elected against the
+    // coordinators' larger stakes.
+    expect((await chorus(['tx', 'candidacy', '--stand', ...api])).code).toBe(0)
+    const election = parse((await chorus(['status', '--api', ready.api, '--json'])).stdout.trim()).election as {
+      members: { id: string }[]
+      candidates: { id: string; eligible: boolean }[]
+    }
+    expect(election.candidates).toContainEqual(expect.objectContaining({ id, eligible: true }))
+    expect(election.members.map((m) => m.id)).not.toContain(id)
 
     first.child.kill('SIGKILL')
     await first.done
