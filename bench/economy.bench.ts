@@ -6,7 +6,9 @@
  * (choosing the active sets, then executing the block: settlement and synthesis), once the
  * topic has a history, against the same with 32 registered, measured in the same run. A row
  * without caps shows what the caps save. Admission (checking each message's signature as it
- * arrives) grows with N whatever the caps, and is not in the figure.
+ * arrives) grows with N whatever the caps, and is not in the figure. Last, the commit latency
+ * at heights where the committee changes against the heights of the same run where it does
+ * not (committee-change.ts).
  */
 import '../src/polyfills.js'
 import type { Block } from '../src/consensus/chain/block.js'
@@ -19,7 +21,8 @@ import { generateIdentity, type NodeIdentity } from '../src/p2p/index.js'
 import { parseTopicConfig, type TopicConfig } from '../src/topic/config.js'
 import { lossBundle, lossBundlePayload } from '../src/topic/loss-bundle.js'
 import { encodeEnvelope, fromHex, messageId, signEnvelope, toHex, type UnsignedEnvelope } from '../src/wire/index.js'
-import { medianOf, type BenchRow, type BenchSuite } from './lib.js'
+import { medianOf, percentile, type BenchRow, type BenchSuite } from './lib.js'
+import { committeeChangeLatencies } from './committee-change.js'
 
 const GENESIS_MS = 1_000_000
 const EPOCH_MS = 1000
@@ -157,6 +160,18 @@ export const suite: BenchSuite = {
     rows.push({
       ...row('epoch cost, 320 registered, no caps', await epochCostMs(320, uncapped), { registered: 320 }),
       ratioMeaning: 'time / time with 32 (what the caps save)',
+    })
+    const { change, steady } = await committeeChangeLatencies()
+    rows.push({
+      suite: 'economy',
+      case: 'commit latency across a committee change (median)',
+      value: medianOf(change),
+      unit: 'ms',
+      baselineName: 'commit latency at heights without a change (median)',
+      baseline: medianOf(steady),
+      ratio: medianOf(change) / medianOf(steady),
+      ratioMeaning: 'latency at a hand-off / latency without',
+      extra: { changeHeights: change.length, steadyHeights: steady.length, p90Change: percentile(change, 90) },
     })
     return rows
   },

@@ -307,9 +307,12 @@ export class ConsensusDriver {
       if (eventHeight(e) === height) this.feed(e)
       else if (eventHeight(e) > height) this.nextHeightEvents.push(e)
     }
-    // Started late (a restart, a catch-up): the others have been voting on this height since
-    // before this node listened, and gossip never sends those votes again.
-    if (this.clock() - dueAt > this.o.timeouts.propose) this.catchUp.pullFromAll()
+    // Started late (a restart, a catch-up), or just elected (as a follower it adopted the last
+    // block after the members had moved on, and dropped what came for heights it could not
+    // place yet): the others have been voting on this height since before this node listened,
+    // and gossip never sends those votes again.
+    const elected = !this.chainState.lastCommittee.has(this.self) && this.chainState.height > 0
+    if (elected || this.clock() - dueAt > this.o.timeouts.propose) this.catchUp.pullFromAll()
   }
 
   private feed(event: ConsensusEvent, log = true): void {
@@ -331,8 +334,10 @@ export class ConsensusDriver {
     if (this.stopped) return
     const signer = toHex(envelope.signer)
     if (envelope.type === 'commit') return this.catchUp.onCommitNotice((envelope as Envelope<'commit'>).payload, signer)
-    // Proposals and votes are the members' business; a follower adopts their commits.
-    if (!this.isMember()) return
+    // Proposals and votes are the members' business; a follower adopts their commits. One
+    // elected for the height after keeps them: they may come before the block that ends this
+    // height reaches it as a follower.
+    if (!this.pooling) return
     const extended = withLatePrecommit(this.chainState, envelope, bytes)
     if (extended !== undefined) {
       this.chainState = extended
