@@ -2,13 +2,22 @@
  * Staking over gossip: an account with no role (the local network's faucet) stakes, delegates
  * to the reputer and is paid its share of the reputer's rewards, then undelegates and gets the
  * tokens back after the unbonding delay; a worker deregisters (its inferences leave the blocks)
- * and registers again (they come back).
+ * and registers again (they come back); a reputer that signs two different loss bundles for one
+ * epoch is slashed by the evidence the coordinator makes of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalCluster, type ClusterMember } from '../../src/cluster/local-cluster.js'
 import { decodeBlock } from '../../src/consensus/chain/block.js'
 import { balanceOf, isRegistered, selfStakeOf, TOKEN, type GenesisFile } from '../../src/consensus/ledger/index.js'
 import { parseTopicConfig } from '../../src/topic/config.js'
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  signEnvelope,
+  topicChannel,
+  type Envelope,
+  type UnsignedEnvelope,
+} from '../../src/wire/index.js'
 import { driverOf } from '../utils/committee.js'
 import { txSubmitter } from '../utils/submit-tx.js'
 import { waitFor } from '../utils/wait.js'
@@ -93,4 +102,35 @@ describe('staking over the network', () => {
       10_000,
     )
   }, 60_000)
+
+  it('slashes a reputer that signs two different loss bundles for one epoch, with the evidence in a block', async () => {
+    const driver = driverOf(coordinator)
+    const rid = reputer.node.participantId
+    let held: string | undefined
+    await waitFor(
+      () => {
+        const tip = driver.chain.topics.get('stakes')!.lastEpoch
+        for (let e = tip; e >= tip - 3 && held === undefined; e--)
+          held = driver.pool.submissions('loss-bundle', 'stakes', e).find((x) => x.signer === rid)?.id
+        return held !== undefined
+      },
+      "a loss bundle of the reputer's in the pool",
+      10_000,
+    )
+    const honest = decodeEnvelope(driver.pool.bytes(held!)!) as Envelope<'loss-bundle'>
+    // The same slot, another network loss: validly signed by the reputer's key.
+    const { signer: _signer, signature: _signature, ...unsigned } = honest
+    const other = { ...unsigned, payload: { ...honest.payload, network: honest.payload.network + 0.25 } }
+    const stake = selfStakeOf(ledger(), rid)
+    const bytes = encodeEnvelope(
+      signEnvelope(other as UnsignedEnvelope, reputer.identity.secretKey, reputer.identity.publicKey),
+    )
+    await worker.node.node.publishRaw(topicChannel('stakes', 'losses'), bytes)
+    await waitFor(() => selfStakeOf(ledger(), rid) < stake, 'the reputer slashed', 10_000)
+    const tip = driver.chain.height
+    let evidence = 0
+    for (let h = 1; h <= tip; h++) evidence += driver.blockAt(h)?.evidence.length ?? 0
+    expect(evidence).toBe(1)
+    expect(ledger().slashedEvidence.has(`${rid}/loss-bundle/stakes/${honest.epoch}`)).toBe(true)
+  }, 30_000)
 })
