@@ -10,9 +10,16 @@ import { LocalCluster, type ClusterMember } from '../src/cluster/local-cluster.j
 import { COMMITTEE_LAG, committeeAt, TOKEN, type GenesisFile } from '../src/consensus/ledger/index.js'
 import { apiNodeOf } from '../src/node/api-node.js'
 import { parseTopicConfig } from '../src/topic/config.js'
-import { encodeEnvelope, signEnvelope, type UnsignedEnvelope } from '../src/wire/index.js'
+import { decodeEnvelope, encodeEnvelope, signEnvelope, type UnsignedEnvelope } from '../src/wire/index.js'
 
-const HANDOFFS = 6
+const HANDOFFS = 10
+
+/** The round a height was decided in, read from the certificate the next block carries. */
+function roundOf(member: ClusterMember, height: number): number {
+  const next = member.node.driver.blockAt(height + 1)
+  const vote = next?.lastCommit[0]
+  return vote === undefined ? 0 : (decodeEnvelope(vote).payload as { round: number }).round
+}
 /** Heights between two changes, so each change is measured against a settled committee. */
 const SPACING = 8
 
@@ -21,6 +28,8 @@ export interface CommitteeChangeLatency {
   readonly change: number[]
   /** ms per height at every other height after the first hand-off was asked for. */
   readonly steady: number[]
+  /** Hand-off heights (as in `change`) decided in a later round than the first. */
+  readonly laterRounds: number
 }
 
 export async function committeeChangeLatencies(): Promise<CommitteeChangeLatency> {
@@ -98,12 +107,14 @@ export async function committeeChangeLatencies(): Promise<CommitteeChangeLatency
     const last = driver.chain.height
     const change: number[] = []
     const steady: number[] = []
+    let laterRounds = 0
     for (const [height, h] of byHeight) {
       if (height <= startHeight || height > last || h.count < h.size) continue
       const nearChange = firstHeights.some((f) => height === f || height === f - 1)
       ;(nearChange ? change : steady).push(h.end - h.start)
+      if (nearChange && roundOf(via, height) > 0) laterRounds++
     }
-    return { change, steady }
+    return { change, steady, laterRounds }
   } finally {
     await cluster.stop()
   }

@@ -161,7 +161,7 @@ export const suite: BenchSuite = {
       ...row('epoch cost, 320 registered, no caps', await epochCostMs(320, uncapped), { registered: 320 }),
       ratioMeaning: 'time / time with 32 (what the caps save)',
     })
-    const { change, steady } = await committeeChangeLatencies()
+    const { change, steady, laterRounds } = await committeeChangeLatencies()
     rows.push({
       suite: 'economy',
       case: 'commit latency across a committee change (median)',
@@ -171,7 +171,13 @@ export const suite: BenchSuite = {
       baseline: medianOf(steady),
       ratio: medianOf(change) / medianOf(steady),
       ratioMeaning: 'latency at a hand-off / latency without',
-      extra: { changeHeights: change.length, steadyHeights: steady.length, p90Change: percentile(change, 90) },
+      extra: {
+        changeHeights: change.length,
+        steadyHeights: steady.length,
+        p90Change: percentile(change, 90),
+        p90Steady: percentile(steady, 90),
+        changeHeightsInLaterRounds: laterRounds,
+      },
     })
     return rows
   },
