@@ -170,12 +170,7 @@ type Submission = { readonly id: string; readonly signer: string }
  * over the topic's roster (read only when someone is left out).
  */
 function sortitionOf(chain: ChainState, topic: TopicChain) {
-  const rosters = new Map<'worker' | 'reputer', string[]>()
-  const rosterOf = (role: 'worker' | 'reputer'): string[] => {
-    let roster = rosters.get(role)
-    if (roster === undefined) rosters.set(role, (roster = participants(chain.ledger, topic.config.id, role)))
-    return roster
-  }
+  const rosterOf = (role: 'worker' | 'reputer'): readonly string[] => participants(chain.ledger, topic.config.id, role)
   return (subs: readonly Submission[], task: MeritTask): { selected: string[]; standby: Uint8Array } => {
     const { activeSet } = topic.config
     const chosen = selectActive(

@@ -48,14 +48,29 @@ export function stakeOf(state: LedgerState, topicId: string, role: TopicRole, id
   return role === 'reputer' ? reputerStake(state, id) : selfStakeOf(state, id)
 }
 
-/** Active participants of a topic and role, ascending (the spec's order). */
-export function participants(state: LedgerState, topicId: string, role: TopicRole): string[] {
-  const topic = state.topics.get(topicId)
-  if (topic === undefined) return []
-  return sortedKeys(role === 'worker' ? topic.workers : topic.reputers).filter((id) =>
-    isRegistered(state, topicId, role, id),
-  )
+/**
+ * Active participants of a topic and role, ascending (the spec's order). A state never changes,
+ * so the list is made once per state, topic and role: a block reads its rosters many times.
+ */
+export function participants(state: LedgerState, topicId: string, role: TopicRole): readonly string[] {
+  let lists = rosters.get(state)
+  if (lists === undefined) rosters.set(state, (lists = new Map()))
+  const key = `${role}\u0000${topicId}`
+  let list = lists.get(key)
+  if (list === undefined) {
+    const topic = state.topics.get(topicId)
+    list =
+      topic === undefined
+        ? []
+        : sortedKeys(role === 'worker' ? topic.workers : topic.reputers).filter((id) =>
+            isRegistered(state, topicId, role, id),
+          )
+    lists.set(key, list)
+  }
+  return list
 }
+
+const rosters = new WeakMap<LedgerState, Map<string, readonly string[]>>()
 
 /** Whether `id` is an active reputer in some topic (delegation needs one). */
 export function isReputerAnywhere(state: LedgerState, id: string): boolean {
