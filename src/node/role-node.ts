@@ -3,6 +3,7 @@
  * committee member, decides), and the role services it hosts, with the admission rules of
  * the roles plugged into the transport's validator.
  */
+import { followTopicSchedules } from './topic-schedules.js'
 import { restoreChain } from '../consensus/sync/chain-sync.js'
 import { ConsensusDriver } from '../consensus/driver/driver.js'
 import { networkOf } from '../consensus/network.js'
@@ -95,6 +96,8 @@ export class RoleNode {
     readonly chain: ChainService,
     private readonly running: Service[],
     private readonly adversary: Adversary | undefined,
+    /** The topics this node times epochs for; they follow the chain's schedules. */
+    private readonly runtimes: TopicRuntime[],
   ) {}
 
   /** The chain service first, then the role services. */
@@ -148,6 +151,8 @@ export class RoleNode {
         maxClockSkewMs: bft.maxClockSkewMs ?? 2000,
         ...(bft.clock === undefined ? {} : { clock: bft.clock }),
       })
+      const runtimes = [...options.topics]
+      followTopicSchedules(driver, runtimes)
       const chainService = new ChainService(driver, store)
       const served = options.topics.filter((t) => options.serves === undefined || options.serves.includes(t.config.id))
       const roleServices =
@@ -160,7 +165,7 @@ export class RoleNode {
               models: options.models,
               adversary,
             })
-      return new RoleNode(options.role, node, chainService, [chainService, ...roleServices], adversary)
+      return new RoleNode(options.role, node, chainService, [chainService, ...roleServices], adversary, runtimes)
     } catch (err) {
       store.close()
       throw err
@@ -197,6 +202,7 @@ export class RoleNode {
    */
   addTopic(topic: TopicRuntime, truth: GroundTruthSource, model?: WorkerModel): void {
     if (this.role === 'coordinator') throw new Error('a coordinator has no topic services')
+    this.runtimes.push(topic)
     const [service] = roleServicesOf(this.role, [topic], {
       node: this.node,
       driver: this.driver,

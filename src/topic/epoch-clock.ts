@@ -1,21 +1,51 @@
 /**
- * Topic epochs in wall-clock time: epoch e is [genesis + e·L, genesis + (e+1)·L). The clock
- * function is injected so tests and simulations can drive time.
+ * Topic epochs in wall-clock time, by the topic's schedule (epoch-schedule.ts): epoch e is
+ * [genesis + e·L, genesis + (e+1)·L) until governance changes the epoch length, then the new
+ * length from the epoch the change names on. The node moves its clocks to the chain's
+ * schedule as it adopts blocks. The clock function is injected so tests and simulations can
+ * drive time.
  */
 import { type Clock, systemClock } from '../util/timers.js'
+import {
+  epochAtTime,
+  epochEnd,
+  epochStart,
+  sameSchedule,
+  uniformSchedule,
+  type EpochSchedule,
+} from './epoch-schedule.js'
 
 export class EpochClock {
+  private current_: EpochSchedule
+
   constructor(
     readonly genesisMs: number,
-    readonly epochMs: number,
+    epochMs: number,
     private readonly now: Clock = systemClock,
   ) {
-    if (!(epochMs > 0)) throw new Error(`epochMs must be > 0, got ${epochMs}`)
+    this.current_ = uniformSchedule(genesisMs, epochMs)
+  }
+
+  /** The schedule the clock follows. */
+  get schedule(): EpochSchedule {
+    return this.current_
+  }
+
+  /** The length of the epochs of the first segment (the topic's genesis length). */
+  get epochMs(): number {
+    return this.current_[0].epochMs
+  }
+
+  /** Follow `schedule` from now on (the chain changed the topic's epoch length); true if it changed. */
+  follow(schedule: EpochSchedule): boolean {
+    if (sameSchedule(schedule, this.current_)) return false
+    this.current_ = schedule
+    return true
   }
 
   /** The epoch open at time t (negative before genesis). */
   epochAt(t: number): number {
-    return Math.floor((t - this.genesisMs) / this.epochMs)
+    return epochAtTime(this.current_, t)
   }
 
   current(): number {
@@ -23,11 +53,11 @@ export class EpochClock {
   }
 
   startOf(epoch: number): number {
-    return this.genesisMs + epoch * this.epochMs
+    return epochStart(this.current_, epoch)
   }
 
   endOf(epoch: number): number {
-    return this.startOf(epoch + 1)
+    return epochEnd(this.current_, epoch)
   }
 
   time(): number {

@@ -1,5 +1,6 @@
 /**
- * Changes of a topic's consensus rules by governance: its active-set caps and EMA parameters
+ * Changes of a topic's consensus rules by governance: its epoch length (`epochMs`: the chain
+ * times epochs by it from the epoch after next, chain/execution.ts), its active-set caps and EMA parameters
  * (`activeSet.<field>`) and its synthesis parameters (`params.<snake_case name>`, epoch-json
  * §2.1). A change is checked against the field's range before it can be proposed
  * (synthesis/rule-change-check.ts), and applied to the topic's config by every node at the
@@ -13,10 +14,22 @@ import type { TopicConfig } from './config.js'
 export function withRuleChanges(config: TopicConfig, changes: ReadonlyMap<string, string>): TopicConfig {
   let activeSet = config.activeSet
   let params: Record<string, unknown> | undefined
+  let { epochMs, submissionWindowMs } = config
   for (const [field, value] of [...changes].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const [group, name] = field.split('.')
     if (group === 'activeSet') activeSet = { ...activeSet, [name]: Number(value) }
     else if (group === 'params') params = { ...(params ?? writeParams(config.params)), [name]: Number(value) }
+    else if (field === 'epochMs' && Number(value) !== epochMs) {
+      // The submission window keeps its share of the epoch (so it stays shorter than it).
+      submissionWindowMs = Math.max(1, Math.floor((submissionWindowMs * Number(value)) / epochMs))
+      epochMs = Number(value)
+    }
   }
-  return { ...config, activeSet, ...(params === undefined ? {} : { params: parseParams(params, 'params') }) }
+  return {
+    ...config,
+    epochMs,
+    submissionWindowMs,
+    activeSet,
+    ...(params === undefined ? {} : { params: parseParams(params, 'params') }),
+  }
 }

@@ -10,7 +10,8 @@ import type { TopicConfig } from './config.js'
 import type { EpochClock } from './epoch-clock.js'
 
 export interface TopicRuntime {
-  readonly config: TopicConfig
+  /** Replaced when governance changes the topic's epoch length (node/topic-schedules.ts). */
+  config: TopicConfig
   readonly clock: EpochClock
 }
 

@@ -2,7 +2,8 @@
  * Governance over gossip: stakers propose and vote with signed transactions; at the height a
  * proposal names, every node tallies it the same way. One proposal passes (the emission per
  * ledger epoch changes on every node from that height), one fails for want of a 2/3 majority
- * (nothing changes).
+ * (nothing changes). A third doubles a topic's epoch length: the chain and every node's clocks
+ * time epochs by it from the epoch after next, and no epoch is lost or closed twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalCluster, type ClusterMember } from '../../src/cluster/local-cluster.js'
@@ -60,5 +61,47 @@ describe('governance over the network', () => {
       expect(l.params.committeeSharePpm).toBe(before.committeeSharePpm)
     }
     expect(before.emissionPerEpoch).not.toBe(3n * TOKEN)
+  }, 60_000)
+
+  it("changes a topic's epoch length from the epoch after next, with no epoch lost or doubled", async () => {
+    const driver = driverOf(coordinators[0])
+    const height = driver.chain.height + 12
+    await submit(reputer, 'propose', { param: 'topic.gov.epochMs', value: '500', height })
+    await waitFor(() => ledgers().every((l) => l.proposals.size === 3), 'the proposal on every node', 10_000)
+    const id = [...ledgers()[0].proposals.values()].find((p) => p.param === 'topic.gov.epochMs')!.id
+    for (const m of [reputer, ...coordinators]) await submit(m, 'vote', { proposal: id, choice: 'yes' })
+    await waitFor(() => ledgers().every((l) => l.height >= height), `height ${height} on every node`, 20_000)
+    const run = driver.chain.topics.get('gov')!
+    expect(run.config.epochMs).toBe(500)
+    expect(run.config.submissionWindowMs).toBe(300)
+    const [, change] = run.schedule
+    expect(change).toMatchObject({ epochMs: 500 })
+    expect(ledgers()[0].topics.get('gov')!.epochMs).toBe(500)
+    // Every node holds the same schedule, and the worker's clock follows it.
+    for (const m of cluster.members) expect(driverOf(m).chain.topics.get('gov')!.schedule).toEqual(run.schedule)
+    await waitFor(() => cluster.topics[0].clock.schedule.length === 2, 'the clocks', 5_000)
+    // Epochs go on past the change, each closed once, and the worker's inferences are in them.
+    const target = change.fromEpoch + 6
+    await waitFor(() => driver.chain.topics.get('gov')!.lastEpoch >= target, `epoch ${target}`, 20_000)
+    const closedAt = new Map<number, number>()
+    for (let h = 1; h <= driver.chain.height; h++)
+      for (const e of driver.blockAt(h)!.topicEpochs) {
+        expect(closedAt.has(e.epoch), `epoch ${e.epoch} closed twice`).toBe(false)
+        closedAt.set(e.epoch, driver.blockAt(h)!.timeMs)
+      }
+    const epochs = [...closedAt.keys()].sort((a, b) => a - b)
+    expect(epochs.at(-1)! - epochs[0] + 1).toBe(epochs.length)
+    // No epoch of the new length closed before its end by the new schedule.
+    for (let e = change.fromEpoch; e <= target; e++)
+      expect(closedAt.get(e)!).toBeGreaterThanOrEqual(change.startMs + (e - change.fromEpoch + 1) * 500)
+    const withInference = (from: number, to: number) =>
+      [...Array(to - from + 1).keys()].filter((i) =>
+        [...Array(driver.chain.height).keys()].some((h) =>
+          driver
+            .blockAt(h + 1)!
+            .topicEpochs.some((e) => e.epoch === from + i && e.inferences[worker.node.participantId] !== undefined),
+        ),
+      ).length
+    expect(withInference(change.fromEpoch + 1, target)).toBeGreaterThanOrEqual(4)
   }, 60_000)
 })

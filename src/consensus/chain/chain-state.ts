@@ -7,6 +7,7 @@ import type { Committee } from '../bft/index.js'
 import type { EpochParticipants } from '../../topic/loss-bundle.js'
 import type { TopicMerit } from './merit.js'
 import type { TopicConfig } from '../../topic/config.js'
+import type { EpochSchedule } from '../../topic/epoch-schedule.js'
 import type { TopicState } from '../../synthesis/types.js'
 import type { BlockSettlement } from './block.js'
 import type { LedgerState } from '../ledger/index.js'
@@ -22,6 +23,8 @@ export interface TopicChain {
   readonly lastEpoch: number
   /** Score EMAs and standby actors of merit sortition (merit.ts). */
   readonly merit: TopicMerit
+  /** When each epoch starts and ends: one length from genesis, or as governance changed it (topic/epoch-schedule.ts). */
+  readonly schedule: EpochSchedule
 }
 
 export interface ChainState {

@@ -27,6 +27,7 @@ import {
   type Settlement,
 } from '../ledger/index.js'
 import { createdTopicOf } from './created-topics.js'
+import { epochAtTime, rescheduled, uniformSchedule } from '../../topic/epoch-schedule.js'
 import { committeeOfHeight, committeesAfter } from './committees.js'
 
 import { computeTopicEpoch } from './topic-epoch.js'
@@ -107,11 +108,17 @@ export function computeBlock(
     if ('invalid' in created) fail(`tx #${i}: ${created.invalid}`)
     topics.set(created.id, newTopicChain(created, prev.genesisTimeMs, draft.timeMs))
   })
-  // A topic's rules changed by a proposal that passed in this block apply from the next one.
+  // A topic's rules changed by a proposal that passed in this block apply from the next one;
+  // a new epoch length from the epoch after next (every node has a whole epoch to adopt it).
   for (const [id, run] of topics) {
     const changes = outcome.state.topics.get(id)?.ruleChanges
-    if (changes !== undefined && changes !== prev.ledger.topics.get(id)?.ruleChanges)
-      topics.set(id, { ...run, config: withRuleChanges(run.config, changes) })
+    if (changes === undefined || changes === prev.ledger.topics.get(id)?.ruleChanges) continue
+    const config = withRuleChanges(run.config, changes)
+    const schedule =
+      config.epochMs === run.config.epochMs
+        ? run.schedule
+        : rescheduled(run.schedule, epochAtTime(run.schedule, draft.timeMs) + 2, config.epochMs)
+    topics.set(id, { ...run, config, schedule })
   }
   const block: Block = {
     chainId: prev.chainId,
@@ -221,13 +228,15 @@ export function recompute(
 /** The state at height 0: the genesis ledger, every topic new. Its hash is the genesis hash. */
 /** A topic created at `timeMs`: its epochs start after the one open then. */
 function newTopicChain(config: TopicConfig, genesisTimeMs: number, timeMs: number): TopicChain {
+  const schedule = uniformSchedule(genesisTimeMs, config.epochMs)
   return {
     config,
     state: emptyTopicState(),
     unsettled: [],
     participants: new Map(),
-    lastEpoch: Math.floor((timeMs - genesisTimeMs) / config.epochMs),
+    lastEpoch: epochAtTime(schedule, timeMs),
     merit: NO_MERIT,
+    schedule,
   }
 }
 
@@ -248,7 +257,15 @@ export function genesisChainState(genesis: Genesis, topics: readonly TopicConfig
     topics: new Map(
       topics.map((config) => [
         config.id,
-        { config, state: emptyTopicState(), unsettled: [], participants: new Map(), lastEpoch: -1, merit: NO_MERIT },
+        {
+          config,
+          state: emptyTopicState(),
+          unsettled: [],
+          participants: new Map(),
+          lastEpoch: -1,
+          merit: NO_MERIT,
+          schedule: uniformSchedule(genesis.genesisTime as number, config.epochMs),
+        },
       ]),
     ),
   }

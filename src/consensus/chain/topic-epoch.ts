@@ -6,6 +6,7 @@
 import { toHex, type Envelope } from '../../wire/index.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import { participantsOf, scopedLossBundle } from '../../topic/loss-bundle.js'
+import { epochEnd } from '../../topic/epoch-schedule.js'
 import { idsOfBitmap, meritAfterStep, selectionProblem, type MeritTask } from './merit.js'
 import type { IdMap, LossBundle } from '../../synthesis/types.js'
 import type { BlockTopicEpoch } from './block.js'
@@ -68,7 +69,7 @@ export function computeTopicEpoch(
   const ledger = prev.ledger
   if (draft.epoch !== topic.lastEpoch + 1) fail(`${config.id}: epoch ${draft.epoch} does not follow ${topic.lastEpoch}`)
   // One skewed clock must not close epochs early: the epoch must have ended by the block's time.
-  if (prev.genesisTimeMs + (draft.epoch + 1) * config.epochMs > blockTimeMs)
+  if (epochEnd(topic.schedule, draft.epoch) > blockTimeMs)
     fail(`${config.id}: epoch ${draft.epoch} has not closed at the block's time`)
   const worker = (id: string): boolean => isRegistered(ledger, config.id, 'worker', id)
   if (
@@ -197,7 +198,7 @@ export function computeTopicEpoch(
   }
   return {
     entry,
-    topic: { config, state: step.state, unsettled, participants, lastEpoch: draft.epoch, merit },
+    topic: { ...topic, state: step.state, unsettled, participants, lastEpoch: draft.epoch, merit },
     settlements: step.settled.map((s) => ({ topicId: config.id, epoch: s.epoch, rewards: s.rewards })),
   }
 }

@@ -19,6 +19,7 @@ import {
 } from '../../wire/index.js'
 import type { DeliveredMessage } from '../../p2p/index.js'
 import { graceMs, type TopicRuntime } from '../../topic/windows.js'
+import { epochEnd } from '../../topic/epoch-schedule.js'
 import { EventEmitter } from 'node:events'
 import { Counters } from '../../util/counters.js'
 import { systemClock, Timers, type Clock, type Scheduler } from '../../util/timers.js'
@@ -268,9 +269,7 @@ export class ConsensusDriver {
   private scheduleHeight(): void {
     if (this.stopped) return
     const chain = this.chainState
-    const times = [...chain.topics.values()].map(
-      (t) => chain.genesisTimeMs + (t.lastEpoch + 2) * t.config.epochMs + graceMs(t.config),
-    )
+    const times = [...chain.topics.values()].map((t) => epochEnd(t.schedule, t.lastEpoch + 1) + graceMs(t.config))
     const dueAt = Math.min(...times)
     this.timers.at(dueAt, () => this.enqueue(() => this.startHeight(chain.height + 1, dueAt)))
   }

@@ -75,7 +75,7 @@ const GOVERNED = {
 export type GovernedParam = keyof typeof GOVERNED
 export const GOVERNED_PARAMS = Object.keys(GOVERNED) as GovernedParam[]
 /** How a topic's rules are named in a proposal: `topic.<id>.activeSet.<field>` or `topic.<id>.params.<name>`. */
-export const TOPIC_RULE_PARAM = 'topic.<id>.activeSet.<field> | topic.<id>.params.<name>'
+export const TOPIC_RULE_PARAM = 'topic.<id>.epochMs | topic.<id>.activeSet.<field> | topic.<id>.params.<name>'
 
 /** What setting `param` to `value` does to the ledger, or why it cannot be proposed; undefined for an unknown param. */
 function changeOf(state: LedgerState, param: string, value: string): StateChange | undefined {
@@ -96,7 +96,9 @@ function changeOf(state: LedgerState, param: string, value: string): StateChange
       const topic = s.topics.get(topicId)
       if (topic === undefined) return s
       const ruleChanges = new Map(topic.ruleChanges).set(field, value)
-      return { ...s, topics: new Map(s.topics).set(topicId, { ...topic, ruleChanges }) }
+      // The ledger weighs a topic's revenue per unit of its epoch length (§14.1).
+      const epochMs = field === 'epochMs' ? Number(value) : topic.epochMs
+      return { ...s, topics: new Map(s.topics).set(topicId, { ...topic, ruleChanges, epochMs }) }
     },
   }
 }

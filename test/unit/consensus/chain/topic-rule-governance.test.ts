@@ -24,7 +24,10 @@ describe('governance of topic rules', () => {
     expect(ruleChangeProblem('params.p_norm', '3.5')).toBeUndefined()
     expect(ruleChangeProblem('params.p_norm', '-1')).toMatch(/p_norm/)
     expect(ruleChangeProblem('params.nope', '1')).toMatch(/unknown key "nope"/)
-    expect(ruleChangeProblem('epochMs', '5')).toMatch(/unknown rule/)
+    expect(ruleChangeProblem('epochMs', '5')).toMatch(/from 50 to 86400000/)
+    expect(ruleChangeProblem('epochMs', '500')).toBeUndefined()
+    expect(ruleChangeProblem('epochMs', '500.5')).toMatch(/whole number/)
+    expect(ruleChangeProblem('epochLength', '500')).toMatch(/unknown rule/)
     expect(ruleChangeProblem('activeSet.inferers', 'many')).toMatch(/finite number/)
     const changed = withRuleChanges(
       topic,
@@ -36,6 +39,12 @@ describe('governance of topic rules', () => {
     expect(changed.activeSet.inferers).toBe(4)
     expect(changed.params.pNorm).toBe(3.5)
     expect(changed.activeSet.forecasters).toBe(topic.activeSet.forecasters)
+    // A new epoch length carries the submission window along in proportion; applying the
+    // same changes again changes nothing.
+    const longer = withRuleChanges(topic, new Map([['epochMs', String(topic.epochMs * 3)]]))
+    expect(longer.epochMs).toBe(topic.epochMs * 3)
+    expect(longer.submissionWindowMs).toBe(topic.submissionWindowMs * 3)
+    expect(withRuleChanges(longer, new Map([['epochMs', String(topic.epochMs * 3)]]))).toEqual(longer)
   })
 
   it('refuses a proposal for an unknown topic or a value out of range', () => {
