@@ -4,7 +4,7 @@
  * subscribed to one channel; PUBLISHERS of them publish MESSAGES messages in all at RATE a
  * second. Per stack, over the load window (first publish to last delivery): the process's CPU
  * time per delivered (message, node) pair, the delivery ratio, and the latency of each
- * delivery. (a) the stock stack built in the same run: libp2p 2 with TCP, noise, yamux,
+ * delivery; before it, what the idle network costs per node and second. (a) the stock stack built in the same run: libp2p 2 with TCP, noise, yamux,
  * identify and gossipsub 14 with its default options (it signs and verifies every message
  * with the peer key); (b) Chorus's node as a local cluster runs it (signed envelopes checked
  * by the validator, LOOPBACK_TUNING). Same topology, same load, same process, one after the
@@ -18,7 +18,7 @@ import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { ChorusNode, LOOPBACK_TUNING } from '../src/p2p/index.js'
+import { ChorusNode, LOOPBACK_TUNING, type ChorusNodeOptions } from '../src/p2p/index.js'
 import { Prng } from '../src/roles/prng.js'
 import { encodeEnvelope, signEnvelope, topicChannel } from '../src/wire/index.js'
 import { medianOf, percentile, type BenchRow, type BenchSuite } from './lib.js'
@@ -32,6 +32,7 @@ const DRAIN_MS = 60_000
 const CHAIN = 'bench-delivery'
 const CHANNEL = topicChannel('bench', 'inferences')
 const PAYLOAD_BYTES = 160
+const IDLE_MS = 3000
 
 export interface Stack {
   readonly name: string
@@ -100,48 +101,54 @@ export const stock: Stack = {
   },
 }
 
-export const chorus: Stack = {
-  name: "Chorus's node",
-  async start(n) {
-    return Promise.all(
-      Array.from({ length: n }, async (): Promise<StackNode> => {
-        const node = await ChorusNode.create({ chainId: CHAIN, ...LOOPBACK_TUNING })
-        return {
-          address: () => node.multiaddrs()[0],
-          dial: (address) => node.dial(address),
-          subscribe: (deliver) =>
-            node.subscribe(CHANNEL, (m) => deliver((m.envelope.payload as { value: number }).value)),
-          ready: () => node.meshPeers(CHANNEL).length > 0,
-          prepare: (seq) => {
-            const bytes = encodeEnvelope(
-              signEnvelope(
-                {
-                  type: 'inference',
-                  chainId: CHAIN,
-                  topicId: 'bench',
-                  epoch: seq,
-                  nonce: new Uint8Array(0),
-                  payload: { value: seq },
-                },
-                node.identity.secretKey,
-                node.identity.publicKey,
-              ),
-            )
-            return async () => {
-              await node.publishRaw(CHANNEL, bytes)
-            }
-          },
-          stop: () => node.stop(),
-        }
-      }),
-    )
-  },
+/** Chorus's node with `options` over the local cluster's (LOOPBACK_TUNING). */
+export function chorusWith(options: Partial<ChorusNodeOptions> = {}, name = "Chorus's node"): Stack {
+  return {
+    name,
+    start: (n) =>
+      Promise.all(
+        Array.from({ length: n }, async (): Promise<StackNode> => {
+          const node = await ChorusNode.create({ chainId: CHAIN, ...LOOPBACK_TUNING, ...options })
+          return {
+            address: () => node.multiaddrs()[0],
+            dial: (address) => node.dial(address),
+            subscribe: (deliver) =>
+              node.subscribe(CHANNEL, (m) => deliver((m.envelope.payload as { value: number }).value)),
+            ready: () => node.meshPeers(CHANNEL).length > 0,
+            prepare: (seq) => {
+              const bytes = encodeEnvelope(
+                signEnvelope(
+                  {
+                    type: 'inference',
+                    chainId: CHAIN,
+                    topicId: 'bench',
+                    epoch: seq,
+                    nonce: new Uint8Array(0),
+                    payload: { value: seq },
+                  },
+                  node.identity.secretKey,
+                  node.identity.publicKey,
+                ),
+              )
+              return async () => {
+                await node.publishRaw(CHANNEL, bytes)
+              }
+            },
+            stop: () => node.stop(),
+          }
+        }),
+      ),
+  }
 }
+
+export const chorus = chorusWith()
 
 interface Measured {
   readonly cpuMsPerDelivery: number
   readonly deliveryRatio: number
   readonly latencyMs: number[]
+  /** CPU of the idle network (mesh formed, nothing published), per node and second. */
+  readonly idleCpuMsPerNodeSecond: number
 }
 
 async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -190,8 +197,13 @@ export async function measure(stack: Stack, n: number, window?: WindowHooks): Pr
     )
     if (!(await waitUntil(() => nodes.every((x) => x.ready()), 30_000)))
       throw new Error(`${stack.name}: no mesh on every node of ${n} after 30 s`)
-    // A settled mesh: a few heartbeats more.
+    // A settled mesh: a few heartbeats more; then what the idle network costs.
     await new Promise((r) => setTimeout(r, 1500))
+    const idle0 = process.cpuUsage()
+    const idleStart = performance.now()
+    await new Promise((r) => setTimeout(r, IDLE_MS))
+    const idle = process.cpuUsage(idle0)
+    const idleCpuMsPerNodeSecond = (idle.user + idle.system) / 1000 / n / ((performance.now() - idleStart) / 1000)
     const publishers = Array.from({ length: PUBLISHERS }, (_, k) => Math.floor((k * n) / PUBLISHERS))
     const sends = Array.from({ length: MESSAGES }, (_, seq) => nodes[publishers[seq % PUBLISHERS]].prepare(seq))
     const expected = MESSAGES * (n - 1)
@@ -213,6 +225,7 @@ export async function measure(stack: Stack, n: number, window?: WindowHooks): Pr
       cpuMsPerDelivery: cpuMs / Math.max(1, delivered),
       deliveryRatio: delivered / expected,
       latencyMs,
+      idleCpuMsPerNodeSecond,
     }
   } finally {
     await Promise.all(nodes.map((node) => node.stop()))
@@ -242,6 +255,8 @@ export const suite: BenchSuite = {
           chorusLatencyP99: percentile(b.latencyMs, 99),
           stockLatencyP50: medianOf(a.latencyMs),
           stockLatencyP99: percentile(a.latencyMs, 99),
+          chorusIdleCpuMsPerNodeSecond: b.idleCpuMsPerNodeSecond,
+          stockIdleCpuMsPerNodeSecond: a.idleCpuMsPerNodeSecond,
         },
       })
     }

@@ -171,6 +171,7 @@ export class ChorusNode {
       transports: [options.faults === undefined ? tcp() : faultyTransport(tcp(), options.faults)],
       ...(options.faults === undefined ? {} : { connectionGater: options.faults.connectionGater }),
       connectionEncrypters: [noise()],
+      connectionMonitor: { pingInterval: conn.pingIntervalMs ?? NODE_DEFAULTS.pingIntervalMs },
       streamMuxers: [yamux()],
       connectionManager: {
         maxConnections: conn.maxConnections ?? NODE_DEFAULTS.maxConnections,
