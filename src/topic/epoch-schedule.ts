@@ -47,11 +47,6 @@ export function epochAtTime(s: EpochSchedule, t: number): number {
   return seg.fromEpoch + Math.floor((t - seg.startMs) / seg.epochMs)
 }
 
-/** The length of epoch `e`. */
-export function epochLengthOf(s: EpochSchedule, e: number): number {
-  return segmentOfEpoch(s, e).epochMs
-}
-
 /** The schedule with epochs from `fromEpoch` on lasting `epochMs`; earlier epochs keep their times. */
 export function rescheduled(s: EpochSchedule, fromEpoch: number, epochMs: number): EpochSchedule {
   if (!(Number.isSafeInteger(epochMs) && epochMs > 0))

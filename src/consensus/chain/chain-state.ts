@@ -9,7 +9,7 @@ import type { TopicMerit } from './merit.js'
 import type { TopicConfig } from '../../topic/config.js'
 import type { EpochSchedule } from '../../topic/epoch-schedule.js'
 import type { TopicState } from '../../synthesis/types.js'
-import type { BlockSettlement } from './block.js'
+import type { BlockTopicEpoch } from './block.js'
 import type { LedgerState } from '../ledger/index.js'
 
 export interface TopicChain {
@@ -47,17 +47,18 @@ export interface ChainState {
 /** Verified envelopes by message id (hex). */
 export type MessageLookup = (idHex: string) => Envelope | undefined
 
-export interface TopicEpochDraft {
-  readonly topicId: string
-  readonly epoch: number
-  readonly inferenceIds: readonly string[]
-  readonly forecastIds: readonly string[]
-  readonly commitIds: readonly string[]
-  /** Workers the active-set caps left out (merit.ts): bitmaps over the topic's registered workers. */
-  readonly standbyInferers: Uint8Array
-  readonly standbyForecasters: Uint8Array
-  readonly settlements: readonly BlockSettlement[]
-}
+/** What a proposer chooses for a topic epoch: the block's entry without what execution computes from it. */
+export type TopicEpochDraft = Pick<
+  BlockTopicEpoch,
+  | 'topicId'
+  | 'epoch'
+  | 'inferenceIds'
+  | 'forecastIds'
+  | 'commitIds'
+  | 'standbyInferers'
+  | 'standbyForecasters'
+  | 'settlements'
+>
 
 export interface BlockDraft {
   readonly height: number

@@ -229,7 +229,8 @@ export class ConsensusDriver {
    * messages when it first proposes; one that left the committee stops.
    */
   private followCommittee(): void {
-    this.pooling = upcomingMembers(this.chainState.ledger).has(this.self) || this.isMember()
+    // The upcoming members include the next height's, so a member always pools.
+    this.pooling = upcomingMembers(this.chainState.ledger).has(this.self)
     if (!this.pooling) return
     for (const t of this.o.topics) this.poolTopic(t.config.id)
     for (const id of this.chainState.topics.keys()) this.poolTopic(id)

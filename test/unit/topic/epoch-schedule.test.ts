@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import {
   epochAtTime,
   epochEnd,
-  epochLengthOf,
   epochStart,
   rescheduled,
   sameSchedule,
@@ -26,8 +25,8 @@ describe('epoch schedules', () => {
     const before = uniformSchedule(G, 250)
     const after = rescheduled(before, 10, 600)
     for (let e = 0; e <= 10; e++) expect(epochStart(after, e)).toBe(epochStart(before, e))
-    expect(epochLengthOf(after, 9)).toBe(250)
-    expect(epochLengthOf(after, 10)).toBe(600)
+    expect(epochEnd(after, 9) - epochStart(after, 9)).toBe(250)
+    expect(epochEnd(after, 10) - epochStart(after, 10)).toBe(600)
     expect(epochEnd(after, 10)).toBe(G + 2500 + 600)
     expect(epochStart(after, 13)).toBe(G + 2500 + 1800)
     // Time → epoch is the inverse on both sides of the change.
