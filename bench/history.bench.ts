@@ -31,9 +31,13 @@ const SCENARIOS = [
   { name: 'any inferer replaced', stableCore: 0 },
   { name: 'a stable core of 80%', stableCore: 0.8 },
 ] as const
-/** Epochs of the fresh state's own workers before it is timed (so it holds their regrets). */
-const FRESH_EPOCHS = 3
-const RUNS = 7
+/**
+ * Epochs of the fresh state's own workers before it is timed: enough for them to count as
+ * experienced (1/α_R paid epochs), so the fresh state has left new-topic mode and both states
+ * take the same path through synthesis.
+ */
+const FRESH_EPOCHS = Math.ceil(1 / DEFAULT_PARAMS.alphaRegret) + 2
+const RUNS = 15
 
 interface Epoch {
   readonly input: SynthesisInput
@@ -103,11 +107,15 @@ function step(topic: ChurningTopic, epoch: Epoch, state: TopicState): { state: T
   return { state: settled.state, ms: t1 - t0 + (t3 - t2) }
 }
 
-/** Median ms of the epoch on `state` (the state is not advanced). */
-function timeOn(topic: ChurningTopic, epoch: Epoch, state: TopicState): number {
-  const times: number[] = []
-  for (let r = 0; r < RUNS + 2; r++) times.push(step(topic, epoch, asNew(state)).ms)
-  return medianOf(times.slice(2))
+/**
+ * Median ms of the epoch on each state (neither is advanced), the two timed in turn so that a
+ * slower stretch of a shared machine weighs on both alike.
+ */
+function timeOn(topic: ChurningTopic, epoch: Epoch, states: readonly TopicState[]): number[] {
+  const times = states.map((): number[] => [])
+  for (let r = 0; r < RUNS + 2; r++)
+    for (const [i, state] of states.entries()) times[i].push(step(topic, epoch, asNew(state)).ms)
+  return times.map((t) => medianOf(t.slice(2)))
 }
 
 /**
@@ -142,10 +150,9 @@ async function historyRow(scenario: (typeof SCENARIOS)[number]): Promise<BenchRo
   const timed = topic.epoch(CHURN)
   let fresh = emptyTopicState()
   for (let e = 0; e < FRESH_EPOCHS; e++) fresh = step(topic, timed, fresh).state
-  // The fresh state is timed once to warm up, then each is timed in turn.
-  timeOn(topic, timed, fresh)
-  const withHistory = timeOn(topic, timed, state)
-  const withoutHistory = timeOn(topic, timed, fresh)
+  if (fresh.initialRegret === 0 || state.initialRegret === 0)
+    throw new Error('history: a state is still in new-topic mode')
+  const [withHistory, withoutHistory] = timeOn(topic, timed, [state, fresh])
   const history = widthOf(state)
   const own = widthOf(fresh)
   return {

@@ -48,15 +48,83 @@ export function mergeSorted(a: readonly string[], b: readonly string[]): string[
   return out
 }
 
-/** `base` with the entries of `updates` replacing or adding to it, keys in ascending order. */
-export function mergeRecords<T>(base: IdMap<T>, updates: IdMap<T>): IdMap<T> {
+/**
+ * Records whose every value has passed the check of the state field they sit in, with their
+ * ids in ascending order. A topic's state keeps the record of every worker that ever took part,
+ * and each settlement carries those over into new records: a record known checked is carried
+ * over without checking or sorting it again, so an epoch's work stays with the epoch's own
+ * workers plus one copy. Records are immutable once built; the map is weak, so a record leaves
+ * it with the last state that holds it. A record read from outside the engine is never in it.
+ */
+const CHECKED = new WeakMap<object, readonly string[]>()
+
+/** Marks `map` as checked for its field; `ids` are its own keys in ascending order. */
+export function markChecked(map: IdMap<unknown>, ids: readonly string[]): void {
+  CHECKED.set(map, ids)
+}
+
+/** The ascending ids of a record marked checked, or undefined. */
+export function checkedIds(map: IdMap<unknown>): readonly string[] | undefined {
+  return CHECKED.get(map)
+}
+
+/** A record's own ids in ascending order. */
+export function sortedKeys(map: IdMap<unknown>): readonly string[] {
+  return CHECKED.get(map) ?? Object.keys(map).sort()
+}
+
+/**
+ * A checked record `base` (its ascending ids `baseIds`) with `values[i]` under each ascending
+ * `ids[i]`, built in one sorted walk of both lists: the new record and its ascending ids.
+ */
+export function overlaid<T>(
+  base: IdMap<T>,
+  baseIds: readonly string[],
+  ids: readonly string[],
+  values: ArrayLike<T>,
+): { record: IdMap<T>; ids: string[] } {
+  const record = emptyRecord<T>()
+  const out: string[] = []
+  let i = 0
+  let j = 0
+  while (i < ids.length || j < baseIds.length) {
+    const next = ids[i]
+    const kept = baseIds[j]
+    if (j >= baseIds.length || (i < ids.length && next <= kept)) {
+      record[next] = values[i++]
+      out.push(next)
+      if (next === kept) j++
+    } else {
+      record[kept] = base[kept]
+      out.push(kept)
+      j++
+    }
+  }
+  return { record, ids: out }
+}
+
+/**
+ * `base` with the entries of `updates` replacing or adding to it, keys in ascending order.
+ * With `valid`, the result is marked checked when `base` was and every update is valid.
+ */
+export function mergeRecords<T>(base: IdMap<T>, updates: IdMap<T>, valid?: (value: T) => boolean): IdMap<T> {
   const updateIds = Object.keys(updates).sort()
+  const baseIds = CHECKED.get(base)
+  if (baseIds !== undefined) {
+    const merged = overlaid(
+      base,
+      baseIds,
+      updateIds,
+      updateIds.map((id) => updates[id]),
+    )
+    if (valid !== undefined && updateIds.every((id) => valid(updates[id]))) CHECKED.set(merged.record, merged.ids)
+    return merged.record
+  }
   const extra = Object.keys(base)
     .filter((id) => !Object.hasOwn(updates, id))
     .sort()
-  const ids = mergeSorted(updateIds, extra)
   const out = emptyRecord<T>()
-  for (const id of ids) out[id] = Object.hasOwn(updates, id) ? updates[id] : base[id]
+  for (const id of mergeSorted(updateIds, extra)) out[id] = Object.hasOwn(updates, id) ? updates[id] : base[id]
   return out
 }
 

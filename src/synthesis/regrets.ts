@@ -9,7 +9,7 @@
  * records are written directly in ascending id order.
  */
 import { SynthesisError } from './errors.js'
-import { emptyRecord, mergeSorted, ownNumber } from './id-map.js'
+import { checkedIds, emptyRecord, markChecked, mergeSorted, overlaid, ownNumber, recordOf } from './id-map.js'
 import { indexOfSorted, positionsIn, sameIds, unionSorted } from './id-matrix.js'
 import { chunkOf, departedCol, departedRow, idsWhere, withChunks, withdraw } from './departed-regrets.js'
 import { KernelArena } from './kernels/kernels.js'
@@ -22,14 +22,17 @@ function stored(value: number, path: string, id: string): number {
   return value
 }
 
-/** A stored record kept as it was: checked, and rewritten in ascending id order. */
+/** A stored record kept as it was: checked, and rewritten in ascending id order (once). */
 function validated(map: IdMap, path: string): IdMap {
+  if (checkedIds(map) !== undefined) return map
   const out = emptyRecord<number>()
-  for (const id of Object.keys(map).sort()) {
+  const ids = Object.keys(map).sort()
+  for (const id of ids) {
     const v: unknown = map[id]
     if (typeof v !== 'number') throw new SynthesisError('INVALID_INPUT', `state.regrets.${path}.${id} must be a number`)
     out[id] = stored(v, path, id)
   }
+  markChecked(out, ids)
   return out
 }
 
@@ -45,23 +48,36 @@ class RegretUpdater {
    * written in one pass.
    */
   update(previous: IdMap, ids: readonly string[], reference: number, losses: ArrayLike<number>, path: string): IdMap {
-    const out = emptyRecord<number>()
+    const values = new Float64Array(ids.length)
     let found = 0
+    let allFinite = true
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]
-      const prev = ownNumber(previous, id)
+      const prev = ownNumber(previous, ids[i])
       let base = this.initialRegret
       if (prev !== undefined) {
-        base = stored(prev, path, id)
+        base = stored(prev, path, ids[i])
         found++
       }
-      out[id] = ema(this.alpha, reference - losses[i], base, false)
+      values[i] = ema(this.alpha, reference - losses[i], base, false)
+      allFinite &&= Number.isFinite(values[i])
     }
+    const checked = checkedIds(previous)
+    if (checked !== undefined) {
+      const next = overlaid(previous, checked, ids, values)
+      if (allFinite) markChecked(next.record, next.ids)
+      return next.record
+    }
+    // A record from outside the engine: each value carried over is checked as it is copied.
+    const out = recordOf(ids, values)
     const previousIds = Object.keys(previous)
-    if (previousIds.length === found) return out
+    if (previousIds.length === found) {
+      if (allFinite) markChecked(out, ids)
+      return out
+    }
     const extra = previousIds.filter((id) => !Object.hasOwn(out, id)).sort()
     const merged = emptyRecord<number>()
-    for (const id of mergeSorted(ids, extra)) {
+    const mergedIds = mergeSorted(ids, extra)
+    for (const id of mergedIds) {
       if (Object.hasOwn(out, id)) {
         merged[id] = out[id]
       } else {
@@ -71,6 +87,8 @@ class RegretUpdater {
         merged[id] = stored(v, path, id)
       }
     }
+    // Every value carried over was checked above (or before) and every new one is finite.
+    if (allFinite) markChecked(merged, mergedIds)
     return merged
   }
 }

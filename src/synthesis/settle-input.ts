@@ -4,6 +4,7 @@
  * regrets are checked where they are read (consensus-losses.ts, regrets.ts).
  */
 import { SynthesisError } from './errors.js'
+import { checkedIds, markChecked } from './id-map.js'
 import { checkFamily } from './regret-family.js'
 import type { IdMap, SettleInput, TopicState } from './types.js'
 
@@ -12,13 +13,20 @@ function finite(value: number, path: string): void {
   if (!Number.isFinite(value)) throw new SynthesisError('NON_FINITE', `${path} is not finite (${value})`)
 }
 
+/** Checks every value of a record not yet known checked, then marks it so. */
 function inRange(map: IdMap, path: string, lo: number, hi: number): void {
+  if (checkedIds(map) !== undefined) return
   for (const id of Object.keys(map)) {
     finite(map[id], `${path}.${id}`)
     if (!(map[id] >= lo && map[id] <= hi))
       throw new SynthesisError('INVALID_INPUT', `${path}.${id} must be in [${lo}, ${hi}] (got ${map[id]})`)
   }
+  markChecked(map, Object.keys(map).sort())
 }
+
+/** What settlement writes into each ranged record must pass the same range to stay checked. */
+export const validInclusionCount = (v: number): boolean => v >= 0 && v <= Number.MAX_SAFE_INTEGER
+export const validUnitValue = (v: number): boolean => v >= 0 && v <= 1
 
 /** Throws the SynthesisError the first violated rule calls for. */
 export function validateSettleInput(input: SettleInput, state: TopicState): void {

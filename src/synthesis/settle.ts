@@ -21,7 +21,7 @@ import {
 } from './reward-fractions.js'
 import { forecastingUtility, taskRewardFractions } from './reward-split.js'
 import { forecasterScores, forecastingTaskScore, infererScores } from './scores.js'
-import { validateSettleInput } from './settle-input.js'
+import { validateSettleInput, validInclusionCount, validUnitValue } from './settle-input.js'
 import { KernelArena } from './kernels/kernels.js'
 import { sortedIds } from './stats.js'
 import type { IdMap, SettleInput, SettleOutput, SynthesisParams, TaskMaps, TopicState } from './types.js'
@@ -45,7 +45,7 @@ interface TaskOutcome {
 }
 
 function skippedTask(previousSmoothed: IdMap): TaskOutcome {
-  return { ids: [], fractions: [], entropy: 0, smoothed: mergeRecords(previousSmoothed, {}) }
+  return { ids: [], fractions: [], entropy: 0, smoothed: mergeRecords(previousSmoothed, {}, validUnitValue) }
 }
 
 function task(
@@ -61,7 +61,7 @@ function task(
     fractions,
     previousSmoothed,
   )
-  return { ids, fractions, entropy, smoothed: mergeRecords(previousSmoothed, recordOf(ids, smoothed)) }
+  return { ids, fractions, entropy, smoothed: mergeRecords(previousSmoothed, recordOf(ids, smoothed), validUnitValue) }
 }
 
 function valuesOf(map: IdMap, ids: readonly string[]): Float64Array {
@@ -86,7 +86,7 @@ function incremented(counts: IdMap, paid: readonly string[]): IdMap {
     paid,
     paid.map((id) => (own(counts, id) ?? 0) + 1),
   )
-  return mergeRecords(counts, updates)
+  return mergeRecords(counts, updates, validInclusionCount)
 }
 
 function assertFinite(values: ArrayLike<number>, what: string): void {
@@ -190,7 +190,11 @@ export function settleEpoch(params: SynthesisParams, input: SettleInput, state: 
     regrets,
     infererInclusionCounts: incremented(state.infererInclusionCounts, infPay.paid),
     forecasterInclusionCounts: incremented(state.forecasterInclusionCounts, fcPay.paid),
-    listeningCoefficients: mergeRecords(state.listeningCoefficients, recordOf(reputers, descent.coefficients)),
+    listeningCoefficients: mergeRecords(
+      state.listeningCoefficients,
+      recordOf(reputers, descent.coefficients),
+      validUnitValue,
+    ),
     smoothedRewardFractions: { inferers: infTask.smoothed, forecasters: fcTask.smoothed, reputers: repTask.smoothed },
     scoreHistory: { inferers: infSample, forecasters: fcSample },
     forecasterScoreRatio: utility.ratio,
