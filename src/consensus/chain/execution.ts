@@ -43,6 +43,9 @@ export {
   type TopicEpochDraft,
 } from './chain-state.js'
 
+/** Parsed keys kept across blocks: the committee signs every certificate with the same keys. */
+const BLOCK_VERIFIER = new Ed25519Verifier()
+
 /**
  * Execute a draft on `prev`. Throws BlockInvalid when the draft breaks a rule (a message
  * missing, from an unregistered signer, a tx that fails, ...). `ledgerEpoch` maps the block
@@ -75,7 +78,7 @@ export function computeBlock(
     if (!read.ok) fail(`tx #${i}: ${read.reason}`)
     return read.tx
   })
-  const verifier = new Ed25519Verifier()
+  const verifier = BLOCK_VERIFIER
   const signers = lastCommitSigners(prev, draft.lastCommit, verifier)
   const evidence = draft.evidence.map((bytes, i) => {
     const read = readEvidence(bytes, prev.chainId, (h) => committeeOfHeight(prev.ledger, h), verifier)

@@ -10,6 +10,9 @@ import { reject, type TxRejection } from './errors.js'
 import type { LedgerTx } from './transactions.js'
 import type { TxKind } from './tx-body.js'
 
+/** Parsed keys kept across transactions: accounts sign again and again. */
+const TX_VERIFIER = new Ed25519Verifier()
+
 export type SignedTxResult =
   | { readonly ok: true; readonly tx: LedgerTx; readonly envelope: Envelope<'tx'> }
   | TxRejection
@@ -34,7 +37,7 @@ export function ledgerTxOf(envelope: Envelope<'tx'>): LedgerTx {
 export function readSignedTx(
   bytes: Uint8Array,
   chainId: string,
-  verifier: Ed25519Verifier = new Ed25519Verifier(),
+  verifier: Ed25519Verifier = TX_VERIFIER,
 ): SignedTxResult {
   let read: ReturnType<typeof readEnvelope>
   try {

@@ -10,6 +10,9 @@ import {
   signEnvelope,
   signingBytes,
   verifyPortable,
+  sign,
+  signPortable,
+  toHex,
   type Envelope,
   type UnsignedEnvelope,
 } from '../../../src/wire/index.js'
@@ -103,6 +106,19 @@ describe('signed envelopes', () => {
         const msg = signingBytes(env)
         expect(verifier.verify(sig, msg, env.signer)).toBe(verifyPortable(sig, msg, env.signer))
       }),
+      { numRuns: 100 },
+    )
+  })
+
+  it('the native signer gives the bytes of the portable one (RFC 8032 is deterministic)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (secretKey, message) => {
+          expect(toHex(sign(message, secretKey))).toBe(toHex(signPortable(message, secretKey)))
+        },
+      ),
       { numRuns: 100 },
     )
   })
