@@ -19,6 +19,8 @@ export interface ConsensusNetwork {
   publish(envelope: Envelope): Promise<void>
   /** Validated messages of a channel. */
   subscribe(channel: string, handler: (message: DeliveredMessage) => void): void
+  /** Stop receiving a channel (and relaying it). */
+  unsubscribe?(channel: string): void
   /** Answer the sync requests of one kind. */
   provide(kind: string, provider: SyncProvider): void
   /** Ask a participant; rejects when it is unreachable, busy or too slow. */
@@ -40,6 +42,7 @@ export function networkOf(node: ChorusNode): ConsensusNetwork {
       await node.publishSigned(envelope)
     },
     subscribe: (channel, handler) => node.subscribe(channel, handler),
+    unsubscribe: (channel) => node.unsubscribe(channel),
     provide: (kind, provider) => node.sync.provide(kind, provider),
     request: (participant, kind, query) => node.sync.request(peerIdOfParticipant(participant), kind, query),
     get answerBudget() {

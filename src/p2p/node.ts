@@ -17,7 +17,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { globalChannel, parseChannel, topicChannel, type ParsedChannel } from '../wire/channels.js'
+import { globalChannel, isGlobalChannelKind, parseChannel, topicChannel, type ParsedChannel } from '../wire/channels.js'
 import {
   decodeEnvelope,
   encodeEnvelope,
@@ -71,7 +71,7 @@ function uncheckedResult(bytes: Uint8Array): ValidationResult | undefined {
 /** The channel an envelope travels on, from its type and topic. */
 export function channelOf(type: MessageType, topicId: string): string {
   const kind = MESSAGE_SPECS[type].channel
-  return kind === 'consensus' || kind === 'tx' ? globalChannel(kind) : topicChannel(topicId, kind)
+  return isGlobalChannelKind(kind) ? globalChannel(kind) : topicChannel(topicId, kind)
 }
 
 /** What a node reports, for observation only. */

@@ -7,8 +7,18 @@ const PREFIX = `/chorus/${PROTOCOL_VERSION}`
 
 /** Per-topic channels. */
 export type TopicChannelKind = 'inferences' | 'forecasts' | 'losses'
-/** Network-wide channels. */
-export type GlobalChannelKind = 'consensus' | 'tx'
+/**
+ * Network-wide channels. `consensus` carries proposals and votes, the committee's business:
+ * only its members (and those elected next) subscribe. `commits` carries the committed blocks
+ * every node follows, so a follower's cost per height does not grow with the committee's votes.
+ */
+export type GlobalChannelKind = 'consensus' | 'commits' | 'tx'
+
+export const GLOBAL_CHANNEL_KINDS: readonly GlobalChannelKind[] = ['consensus', 'commits', 'tx']
+
+export function isGlobalChannelKind(kind: ChannelKind): kind is GlobalChannelKind {
+  return (GLOBAL_CHANNEL_KINDS as readonly string[]).includes(kind)
+}
 export type ChannelKind = TopicChannelKind | GlobalChannelKind
 
 export const TOPIC_CHANNEL_KINDS: readonly TopicChannelKind[] = ['inferences', 'forecasts', 'losses']
@@ -37,8 +47,7 @@ export interface ParsedChannel {
 
 /** Inverse of topicChannel/globalChannel; undefined for a name that is not a Chorus channel. */
 export function parseChannel(name: string): ParsedChannel | undefined {
-  if (name === globalChannel('consensus')) return { kind: 'consensus', topicId: '' }
-  if (name === globalChannel('tx')) return { kind: 'tx', topicId: '' }
+  for (const kind of GLOBAL_CHANNEL_KINDS) if (name === globalChannel(kind)) return { kind, topicId: '' }
   const parts = name.split('/')
   // ['', 'chorus', '1', 'topic', <id>, <kind>]
   if (parts.length !== 6 || parts[1] !== 'chorus' || parts[2] !== String(PROTOCOL_VERSION) || parts[3] !== 'topic')

@@ -258,7 +258,7 @@ export const MESSAGE_SPECS: { readonly [T in MessageType]: MessageSpec<T> } = {
     onConflict: 'deliver',
   },
   commit: {
-    channel: 'consensus',
+    channel: 'commits',
     topicScoped: false,
     maxBytes: 2 * MiB,
     schema: commitPayloadSchema,

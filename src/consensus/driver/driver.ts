@@ -47,6 +47,7 @@ import { RoundInputs } from '../pool/round-inputs.js'
 import { CoordinatorAdmission } from '../pool/gossip-admission.js'
 import type { DriverCounter, DriverEvents } from './events.js'
 import { BackgroundFetch } from './background-fetch.js'
+import { CommitNotices } from './commit-notices.js'
 import { judgeCandidate, stateAfterCommit } from './verdict.js'
 import { VoteSigner } from './vote-signer.js'
 import { decodeWalEntry, encodeWalEntry } from './wal.js'
@@ -110,6 +111,7 @@ export class ConsensusDriver {
   /** Inputs wait here while an action (building, verifying, storing) is under way. */
   private queue: Promise<void> = Promise.resolve()
   private readonly fetch: BackgroundFetch
+  private readonly notices: CommitNotices
   /** Topics whose channels this member pools (genesis topics, then those created by transaction). */
   private readonly pooledTopics = new Set<string>()
   /** Whether this node decides one of the next COMMITTEE_LAG heights: it pools what blocks are made of. */
@@ -148,6 +150,12 @@ export class ConsensusDriver {
       this.sync,
       this.pool,
     )
+    this.notices = new CommitNotices({
+      timers: this.timers,
+      backupMs: o.timeouts.propose,
+      committeeAt: (height) => this.committeeAt(height),
+      enqueue: (task) => this.enqueue(task),
+    })
     this.catchUp = new CatchUp(
       host,
       this.sync,
@@ -195,8 +203,8 @@ export class ConsensusDriver {
     network.subscribe(globalChannel('tx'), (m) => {
       if (this.pooling) this.pooled(m)
     })
+    network.subscribe(globalChannel('commits'), (m) => this.enqueue(() => this.onConsensus(m)))
     this.followCommittee()
-    network.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
     // Committee members may use the sync slots kept back for priority peers, so a few hostile
     // peers holding the ordinary ones cannot stop a member from catching up.
     network.prioritize(() => this.chainState.committee)
@@ -230,7 +238,14 @@ export class ConsensusDriver {
    */
   private followCommittee(): void {
     // The upcoming members include the next height's, so a member always pools.
-    this.pooling = upcomingMembers(this.chainState.ledger).has(this.self)
+    const pooling = upcomingMembers(this.chainState.ledger).has(this.self)
+    // Proposals and votes reach the members only: a follower's share of them would be all
+    // cost (it adopts the committed blocks on the commits channel).
+    const network = this.o.network
+    if (pooling && !this.pooling)
+      network.subscribe(globalChannel('consensus'), (m) => this.enqueue(() => this.onConsensus(m)))
+    if (!pooling && this.pooling) network.unsubscribe?.(globalChannel('consensus'))
+    this.pooling = pooling
     if (!this.pooling) return
     for (const t of this.o.topics) this.poolTopic(t.config.id)
     for (const id of this.chainState.topics.keys()) this.poolTopic(id)
@@ -333,7 +348,11 @@ export class ConsensusDriver {
   private async onConsensus({ envelope, bytes }: DeliveredMessage): Promise<void> {
     if (this.stopped) return
     const signer = toHex(envelope.signer)
-    if (envelope.type === 'commit') return this.catchUp.onCommitNotice((envelope as Envelope<'commit'>).payload, signer)
+    if (envelope.type === 'commit') {
+      const notice = (envelope as Envelope<'commit'>).payload
+      this.notices.heard(notice, signer)
+      return this.catchUp.onCommitNotice(notice, signer)
+    }
     // Proposals and votes are the members' business; a follower adopts their commits. One
     // elected for the height after keeps them: they may come before the block that ends this
     // height reaches it as a follower.
@@ -518,15 +537,18 @@ export class ConsensusDriver {
       c.next = after.next
     }
     const cert = certificate.map((v) => this.inputs.vote(v)).filter((b): b is Uint8Array => b !== undefined)
+    const height = c.next.height
     await this.adoptCommitted(c.next, c.bytes, cert)
-    await this.publish({
-      type: 'commit',
-      chainId: this.chainState.chainId,
-      topicId: '',
-      epoch: this.chainState.height,
-      nonce: new Uint8Array(0),
-      payload: { height: this.chainState.height, block: c.bytes, certificate: cert },
-    })
+    const announce = (): Promise<void> =>
+      this.publish({
+        type: 'commit',
+        chainId: this.chainState.chainId,
+        topicId: '',
+        epoch: height,
+        nonce: new Uint8Array(0),
+        payload: { height, block: c.bytes, certificate: cert },
+      })
+    this.notices.announce(height, hash, (c.block ?? decodeBlock(c.bytes)).proposer === this.self, announce)
   }
 
   /** Store a committed block (ours or fetched) and move to the next height. */

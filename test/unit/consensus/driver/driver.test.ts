@@ -8,6 +8,7 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { proposer } from '../../../../src/consensus/bft/index.js'
+import { blockHash } from '../../../../src/consensus/chain/block.js'
 import { certificateVotes } from '../../../../src/consensus/sync/chain-sync.js'
 import { readEnvelope, toHex, type Envelope } from '../../../../src/wire/index.js'
 import type { Published } from '../../../utils/memory-network.js'
@@ -99,14 +100,13 @@ describe('ConsensusDriver on an in-memory network', () => {
           blockHash: hash,
         })
     }
-    // One proposal; a prevote and a precommit from each member, then its commit notice.
+    // One proposal; a prevote and a precommit from each member; one commit notice, the proposer's.
     const types = c.net.published
       .map((p) => (p.envelope.type === 'vote' ? `${payloadOf(p).step}` : p.envelope.type))
       .sort()
+    const notices = c.net.published.filter((p) => p.envelope.type === 'commit')
+    expect(notices.map((p) => toHex(p.envelope.signer))).toEqual([block.proposer])
     expect(types).toEqual([
-      'commit',
-      'commit',
-      'commit',
       'commit',
       'precommit',
       'precommit',
@@ -118,6 +118,29 @@ describe('ConsensusDriver on an in-memory network', () => {
       'prevote',
       'proposal',
     ])
+  })
+
+  it("the other members announce a block when the proposer's commit notice never comes", async () => {
+    const c = await newCluster()
+    const author = proposer(c.committee, 1, 0)
+    c.net.drop((m) => m.from === author && m.envelope.type === 'commit')
+    c.startAll()
+    const commits = await commitFirstHeight(c)
+    const firstHeight = (): Published[] =>
+      c.net.published.filter(
+        (p) => p.envelope.type === 'commit' && (p.envelope as Envelope<'commit'>).payload.height === 1,
+      )
+    const noticesFrom = (): string[] => firstHeight().map((p) => toHex(p.envelope.signer))
+    // The proposer announced at once (lost on the way); the others wait for it first.
+    expect(noticesFrom()).toEqual([author])
+    await c.clock.run(TIMEOUTS.propose - 1)
+    expect(noticesFrom()).toEqual([author])
+    await c.clock.run(1)
+    const others = c.members.map((m) => m.id).filter((id) => id !== author)
+    expect(noticesFrom().slice(1).sort()).toEqual(others.sort())
+    // Each announces the block every member committed.
+    for (const p of firstHeight())
+      expect(toHex(blockHash((p.envelope as Envelope<'commit'>).payload.block))).toBe(commits[0].hash)
   })
 
   it("moves to round 1 when round 0's proposal never arrives, and commits the round-1 proposer's block there", async () => {
