@@ -335,6 +335,14 @@ export class EnvelopeValidator {
 }
 
 /**
+ * Ids of messages fetched or carried in blocks whose signature verified, shared by every node
+ * of this process: a message the members of a local cluster each fetch, or a certificate each
+ * re-executes, is verified once. The id is the hash of the exact bytes, so a hit proves the
+ * same signature over the same content verified before.
+ */
+const fetchedVerified = new VerifiedMessageCache()
+
+/**
  * Stateless checks of envelope bytes that did not come through gossip (fetched by sync,
  * carried in a block): decode, shape, chain, payload schema and signature. No window, slot
  * or registration rule: the caller applies the rules of the state it checks against.
@@ -357,8 +365,12 @@ export function verifyEnvelopeBytes(
   if (bytes.length > spec.maxBytes) return { ok: false, code: 'oversized', reason: `${bytes.length} bytes` }
   const payload = spec.schema.safeParse(envelope.payload)
   if (!payload.success) return { ok: false, code: 'bad-payload', reason: describeZod(payload.error) }
-  if (!verifier.verify(envelope.signature, signedBytes, envelope.signer))
-    return { ok: false, code: 'bad-signature', reason: 'signature does not verify' }
+  const id = toHex(messageId(bytes))
+  if (!fetchedVerified.has(id)) {
+    if (!verifier.verify(envelope.signature, signedBytes, envelope.signer))
+      return { ok: false, code: 'bad-signature', reason: 'signature does not verify' }
+    fetchedVerified.add(id)
+  }
   return { ok: true, envelope }
 }
 

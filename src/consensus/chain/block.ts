@@ -152,7 +152,22 @@ export class BlockError extends Error {
 }
 
 /** Decode untrusted block bytes (canonical CBOR of the right shape) or throw BlockError. */
+/**
+ * Blocks already decoded, by the byte array they came from. A follower reads one notice's block
+ * several times (to judge the notice, to fetch its messages, to adopt it, to store it), and a
+ * decode checks the canonical form by encoding again; a decoded block is never changed.
+ */
+const decodedBlocks = new WeakMap<Uint8Array, Block>()
+
 export function decodeBlock(bytes: Uint8Array): Block {
+  const known = decodedBlocks.get(bytes)
+  if (known !== undefined) return known
+  const block = decodeBlockOnce(bytes)
+  decodedBlocks.set(bytes, block)
+  return block
+}
+
+function decodeBlockOnce(bytes: Uint8Array): Block {
   let value: unknown
   try {
     value = decodeCanonical(bytes)
