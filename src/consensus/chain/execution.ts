@@ -221,7 +221,7 @@ export function recompute(
   ledgerEpoch: (timeMs: number) => number,
 ): ChainState {
   if (block.prevHash !== prev.hash) fail('the block does not extend the chain')
-  const { block: mine, next } = computeBlock(prev, draftOf(block), lookup, ledgerEpoch)
+  const { next } = computeBlock(prev, draftOf(block), lookup, ledgerEpoch)
   // `next.hash` is the hash of the recomputed block's bytes: equal hashes, equal bytes.
   if (toHex(blockHash(encodeBlock(block))) !== next.hash) fail('recomputed block differs')
   return next
