@@ -84,7 +84,8 @@ export const suite: BenchSuite = {
         unit: 'mse',
         baselineName: 'best single worker',
         baseline: best,
-        ratio: best / summary.networkLoss,
+        // Against the network over the epochs the best worker answered (all of them here).
+        ratio: best / (summary.bestWorkerNetworkLoss ?? Number.NaN),
         ratioMeaning: s.synthetic ? 'best / network (goal >= 1.25)' : 'best / network (goal >= 1.0)',
         extra,
       })

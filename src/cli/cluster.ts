@@ -310,6 +310,8 @@ async function runCluster(
     networkLoss: first.networkLoss,
     naiveLoss: first.naiveLoss,
     bestWorkerLoss: first.bestWorkerLoss,
+    bestWorkerNetworkLoss: first.bestWorkerNetworkLoss,
+    bestWorkerCoverage: first.bestWorkerCoverage,
     bestWorker: first.bestWorker === null ? null : (modelOf.get(first.bestWorker) ?? first.bestWorker),
     warmup,
     commits: cluster.committed(),
@@ -326,6 +328,8 @@ async function runCluster(
                 networkLoss: results[i].networkLoss,
                 naiveLoss: results[i].naiveLoss,
                 bestWorkerLoss: results[i].bestWorkerLoss,
+                bestWorkerNetworkLoss: results[i].bestWorkerNetworkLoss,
+                bestWorkerCoverage: results[i].bestWorkerCoverage,
               },
             ]),
           ),
@@ -336,7 +340,7 @@ async function runCluster(
   else {
     const f = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toPrecision(5))
     io.stdout(
-      `summary: ${summary.decided} of ${summary.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'})\n` +
+      `summary: ${summary.decided} of ${summary.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'}${bestWorkerCoverageNote(first)})\n` +
         `consensus: ${summary.commits} topic-epochs committed by ${a.coordinators} coordinators, ${summary.forks} forks, ledger invariants (conservation, committee size) ${summary.conservation ? 'held' : 'VIOLATED'} at every height${summary.meanCommitMs === null ? '' : `, mean commit ${f(summary.meanCommitMs)} ms`}\n`,
     )
   }
@@ -381,4 +385,10 @@ function untilPresent(cluster: RunningCluster, signal: AbortSignal): Promise<voi
     cluster.events.on('commit', onCommit)
     signal.addEventListener('abort', done, { once: true })
   })
+}
+
+/** How the best worker compares when it did not answer every counted epoch: over its own epochs. */
+export function bestWorkerCoverageNote(s: Summary): string {
+  if (s.bestWorkerCoverage === null || s.bestWorkerCoverage === 1 || s.bestWorkerNetworkLoss === null) return ''
+  return `; answered ${Math.round(100 * s.bestWorkerCoverage)}% of the epochs, the network's loss on those ${s.bestWorkerNetworkLoss.toPrecision(5)}`
 }

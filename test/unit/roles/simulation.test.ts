@@ -91,7 +91,13 @@ describe('simulation of the default topic', () => {
     expect(two.perEpoch.map((r) => r.networkInference)).toEqual(one.perEpoch.map((r) => r.networkInference))
     expect(one.summary.decided).toBe(30)
     expect(one.perEpoch.find((r) => r.epoch === 3)?.skipped).toEqual({ c: 'no answer this epoch' })
-    // c skipped epochs, so only a and b are compared.
-    expect(Object.keys(one.summary.workerLosses)).toEqual(['a', 'b'])
+    // c skipped every third epoch: it is compared over the ones it answered.
+    const counted = one.perEpoch.slice(5)
+    const answered = counted.filter((r) => r.skipped?.c === undefined).length
+    expect(answered).toBeLessThan(counted.length)
+    expect(Object.keys(one.summary.workers)).toEqual(['a', 'b', 'c'])
+    expect(one.summary.workers.c.coverage).toBe(answered / counted.length)
+    expect(one.summary.workers.a.coverage).toBe(1)
+    expect(one.summary.bestWorker).not.toBe('c')
   })
 })
