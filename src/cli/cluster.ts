@@ -14,6 +14,7 @@ import { GroundTruthError } from '../roles/ground-truth/errors.js'
 import { ModelSpecError } from '../roles/models/errors.js'
 import { naiveInferenceOf, type EpochDecision } from '../roles/decisions.js'
 import { SummaryAccumulator, type Summary } from '../roles/summary.js'
+import { bestWorkerCoverageNote, epochLine, networkComparison, soFarJson } from './cluster-report.js'
 import { loadTopicConfig, TopicConfigError, type TopicConfig } from '../topic/config.js'
 import { packageFile } from '../util/package-files.js'
 import { serveApi } from '../node/api-node.js'
@@ -123,21 +124,6 @@ function seriesTopicId(spec: string): string {
     .filter((w) => w !== '')
   const id = [kind, ...(kind === 'http' || kind === 'https' ? [] : words)].join('-').replace(/[^A-Za-z0-9_-]/g, '')
   return (/^[A-Za-z0-9]/.test(id) ? id : `t${id}`).slice(0, 64)
-}
-
-function epochLine(
-  d: EpochDecision,
-  truth: number | undefined,
-  modelOf: { get(id: string): string | undefined },
-): string {
-  const w = d.output.weights.inferers
-  const top = Object.keys(w)
-    .sort((a, b) => w[b] - w[a])
-    .slice(0, 3)
-    .map((id) => `${modelOf.get(id) ?? id.slice(0, 8)} ${w[id].toFixed(2)}`)
-    .join(', ')
-  const f = (x: number | null | undefined): string => (x === undefined || x === null ? 'n/a' : x.toPrecision(6))
-  return `epoch ${String(d.epoch).padStart(4)}  ${d.topicId}  network ${f(d.output.networkInference)}  naive ${f(naiveInferenceOf(d))}  truth ${f(truth)}  inferers ${Object.keys(d.inferences).length}${top ? `  highest weights (model weight): ${top}` : ''}\n`
 }
 
 async function run(options: ClusterArgs & { topic?: string[] }, io: CommandIo): Promise<number> {
@@ -272,9 +258,9 @@ async function runCluster(
       decided.set(d.topicId, (decided.get(d.topicId) ?? 0) + 1)
       if (a.json) {
         io.stdout(
-          `${JSON.stringify({ type: 'epoch', topic: d.topicId, epoch: d.epoch, networkInference: d.output.networkInference, naiveInference: naiveInferenceOf(d), truth: truth ?? null, inferers: Object.keys(d.inferences).length, forecasters: Object.keys(d.output.forecastImpliedInferences).length, settled: d.settled.map((s) => s.epoch), weights: Object.fromEntries(Object.entries(d.output.weights.inferers).map(([id, w]) => [modelOf.get(id) ?? id, w])) })}\n`,
+          `${JSON.stringify({ type: 'epoch', topic: d.topicId, epoch: d.epoch, networkInference: d.output.networkInference, naiveInference: naiveInferenceOf(d), truth: truth ?? null, inferers: Object.keys(d.inferences).length, forecasters: Object.keys(d.output.forecastImpliedInferences).length, settled: d.settled.map((s) => s.epoch), weights: Object.fromEntries(Object.entries(d.output.weights.inferers).map(([id, w]) => [modelOf.get(id) ?? id, w])), soFar: soFarJson(summaries.get(d.topicId)?.result(), modelOf) })}\n`,
         )
-      } else io.stdout(epochLine(d, truth, modelOf))
+      } else io.stdout(epochLine(d, truth, modelOf, summaries.get(d.topicId)?.result()))
     }
     // Each decision is printed in turn (reading the truth is async); the summary waits for the last.
     cluster.events.on('decision', (d) => {
@@ -340,7 +326,7 @@ async function runCluster(
   else {
     const f = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toPrecision(5))
     io.stdout(
-      `summary: ${summary.decided} of ${summary.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'}${bestWorkerCoverageNote(first)})\n` +
+      `summary: ${summary.decided} of ${summary.epochs * topics.length} topic-epochs decided; mean loss after ${warmup} warm-up epochs: network ${f(first.networkLoss)}, naive ${f(first.naiveLoss)}, best single worker ${f(first.bestWorkerLoss)} (${summary.bestWorker ?? 'none'}${bestWorkerCoverageNote(first)})${networkComparison(first)}\n` +
         `consensus: ${summary.commits} topic-epochs committed by ${a.coordinators} coordinators, ${summary.forks} forks, ledger invariants (conservation, committee size) ${summary.conservation ? 'held' : 'VIOLATED'} at every height${summary.meanCommitMs === null ? '' : `, mean commit ${f(summary.meanCommitMs)} ms`}\n`,
     )
   }
@@ -385,10 +371,4 @@ function untilPresent(cluster: RunningCluster, signal: AbortSignal): Promise<voi
     cluster.events.on('commit', onCommit)
     signal.addEventListener('abort', done, { once: true })
   })
-}
-
-/** How the best worker compares when it did not answer every counted epoch: over its own epochs. */
-export function bestWorkerCoverageNote(s: Summary): string {
-  if (s.bestWorkerCoverage === null || s.bestWorkerCoverage === 1 || s.bestWorkerNetworkLoss === null) return ''
-  return `; answered ${Math.round(100 * s.bestWorkerCoverage)}% of the epochs, the network's loss on those ${s.bestWorkerNetworkLoss.toPrecision(5)}`
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bestWorkerCoverageNote } from '../../../src/cli/cluster.js'
+import { bestWorkerCoverageNote, gainSoFar } from '../../../src/cli/cluster-report.js'
 import { SummaryAccumulator } from '../../../src/roles/summary.js'
 
 describe('the cluster summary line', () => {
@@ -18,5 +18,15 @@ describe('the cluster summary line', () => {
     const r = s.result()
     expect(r.bestWorker).toBe('a')
     expect(bestWorkerCoverageNote(r)).toBe("; answered 50% of the epochs, the network's loss on those 6.5000")
+  })
+
+  it('puts the gain so far on an epoch line once the warm-up is over', () => {
+    const s = new SummaryAccumulator('squared-error', 1)
+    s.add({ epoch: 1, truth: 0, network: 5, naive: 5, inferences: { a: 5 } })
+    expect(gainSoFar(s.result())).toBe('')
+    s.add({ epoch: 2, truth: 0, network: 1, naive: 2, inferences: { a: 0.5 } })
+    expect(gainSoFar(s.result())).toBe(
+      '  mean loss over 1: network 1.000 naive 4.000 best worker 0.2500 (network 75.0% below naive, 300.0% above best worker)',
+    )
   })
 })
