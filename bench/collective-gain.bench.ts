@@ -34,23 +34,29 @@ const SERIES: readonly { readonly name: string; readonly spec: string; readonly 
   { name: 'co2', spec: 'csv:co2-monthly.csv', synthetic: false },
 ]
 
-async function runSeries(
-  spec: string,
-): Promise<{ summary: Summary; epochs: number; ms: number; references: GainReferences }> {
+async function runSeries(spec: string): Promise<{
+  summary: Summary
+  /** The same run with perfect forecasts (simulate's diagnostic): the ceiling of the mechanism. */
+  ceiling: Summary
+  epochs: number
+  ms: number
+  references: GainReferences
+}> {
   const source = await createGroundTruth(spec, { baseDir: join(import.meta.dirname, 'data') })
   const epochs = Math.min(EPOCHS, source.length - START)
+  const options = { groundTruth: source, epochs, warmup: WARMUP, start: START, lossFunction: 'squared-error' } as const
   const t0 = performance.now()
-  const { summary, perEpoch } = await simulate({
-    groundTruth: source,
-    workers: defaultWorkerPopulation(),
-    epochs,
-    warmup: WARMUP,
-    start: START,
-    lossFunction: 'squared-error',
-  })
+  const { summary, perEpoch } = await simulate({ ...options, workers: defaultWorkerPopulation() })
   const ms = performance.now() - t0
+  const ceiling = (await simulate({ ...options, workers: defaultWorkerPopulation(), perfectForecasts: true })).summary
   const decided = perEpoch.filter((e) => e.decided)
-  return { summary, epochs, ms, references: gainReferences(decided.slice(0, WARMUP), decided.slice(WARMUP), source) }
+  return {
+    summary,
+    ceiling,
+    epochs,
+    ms,
+    references: gainReferences(decided.slice(0, WARMUP), decided.slice(WARMUP), source),
+  }
 }
 
 export const suite: BenchSuite = {
@@ -59,7 +65,7 @@ export const suite: BenchSuite = {
     const rows: BenchRow[] = []
     const details: Record<string, unknown> = {}
     for (const s of SERIES) {
-      const { summary, epochs, ms, references } = await runSeries(s.spec)
+      const { summary, ceiling, epochs, ms, references } = await runSeries(s.spec)
       const best = summary.bestWorkerLoss ?? Number.NaN
       // Best single worker / each reference (gain-references.ts): the context of the figure.
       const context: Record<string, number> = {
@@ -74,6 +80,9 @@ export const suite: BenchSuite = {
         counted: summary.counted,
         bestWorker: summary.bestWorker ?? '',
         equalWeightOverNetwork: summary.equalWeightLoss / summary.networkLoss,
+        // With perfect forecasts: how far the mechanism itself can take the gain.
+        bestOverNetworkWithPerfectForecasts: (ceiling.bestWorkerLoss ?? Number.NaN) / ceiling.networkLoss,
+        naiveOverNetworkWithPerfectForecasts: ceiling.naiveLoss / ceiling.networkLoss,
         ...context,
         ms: Math.round(ms),
       }

@@ -21,7 +21,7 @@ import type { IdMap, SynthesisParams } from '../synthesis/types.js'
 import { effectiveWeights } from './effective-weights.js'
 import { TopicHistory } from './history.js'
 import { lossBundle, type DecidedEpoch } from '../topic/loss-bundle.js'
-import { loss } from '../topic/losses.js'
+import { epochLossFloor, log10Loss, loss } from '../topic/losses.js'
 import { createModel, type ModelSpec } from './models/registry.js'
 import type { GroundTruthSource, LossFunctionName, WorkerModel } from './plugins.js'
 import { SummaryAccumulator, type Summary } from './summary.js'
@@ -55,6 +55,13 @@ export interface SimulateOptions {
   readonly topicId?: string
   /** History kept per list. @default 256 */
   readonly historyLimit?: number
+  /**
+   * A diagnostic, not a way to run a topic: every worker that forecasts is given, in place of
+   * its forecast, the true log10 loss of every other inferer of the epoch (known only in
+   * hindsight). The run then shows what the protocol's mechanism makes of perfect forecasts:
+   * the ceiling of the gain any forecaster can bring. @default false
+   */
+  readonly perfectForecasts?: boolean
 }
 
 export interface EpochRecord {
@@ -177,6 +184,16 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       // Forecasts only count for inferers that answered (synthesis would ignore the rest).
       for (const k of Object.keys(forecasts))
         forecasts[k] = Object.fromEntries(Object.entries(forecasts[k]).filter(([j]) => j in inferences))
+      if (options.perfectForecasts === true) {
+        const previous = epoch > 0 ? await source.valueAt(epoch - 1) : undefined
+        const floor = epochLossFloor(Object.values(inferences).map((v) => loss(lossFunction, v, truth, previous)))
+        for (const k of Object.keys(forecasts))
+          forecasts[k] = Object.fromEntries(
+            Object.keys(inferences)
+              .filter((j) => j !== k)
+              .map((j) => [j, log10Loss(lossFunction, inferences[j], truth, previous, floor)]),
+          )
+      }
       const output = synthesizeEpoch(params, { inferences, forecasts }, state)
       history.addDecided(epoch, output.networkInference, inferences)
       pending.push({ epoch, decided: { inferences, output } })

@@ -60,6 +60,21 @@ describe('simulation of the default topic', () => {
     expect(all.reduce((sum, x) => sum + x.after - x.before, 0) / all.length).toBeGreaterThan(0.15)
   })
 
+  it('with perfect forecasts (the diagnostic), every forecast is the true log10 loss and the network gains from it', async () => {
+    const options = { groundTruth: series, epochs: 120, warmup: 20, start: 1 } as const
+    const plain = await simulate({ ...options, workers: defaultWorkerPopulation() })
+    const perfect = await simulate({ ...options, workers: defaultWorkerPopulation(), perfectForecasts: true })
+    // The same inferences: forecasts do not change what the workers infer.
+    expect(perfect.perEpoch.map((r) => r.inferences)).toEqual(plain.perEpoch.map((r) => r.inferences))
+    // A forecaster that knows each inferer's loss picks the best inferers of each epoch: its
+    // forecast-implied inference beats every inferer's mean loss.
+    const counted = perfect.perEpoch.slice(20)
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
+    const implied = mean(counted.map((r) => r.losses.forecasters.w0))
+    for (const w of Object.keys(counted[0].inferences)) expect(implied).toBeLessThan(mean(counted.map((r) => r.losses.workers[w])))
+    expect(perfect.summary.networkLoss).toBeLessThan(plain.summary.networkLoss)
+  })
+
   it('is deterministic, and a failing worker skips its epochs without stopping the topic', async () => {
     const broken = {
       name: 'broken',
