@@ -71,7 +71,8 @@ describe('simulation of the default topic', () => {
     const counted = perfect.perEpoch.slice(20)
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
     const implied = mean(counted.map((r) => r.losses.forecasters.w0))
-    for (const w of Object.keys(counted[0].inferences)) expect(implied).toBeLessThan(mean(counted.map((r) => r.losses.workers[w])))
+    for (const w of Object.keys(counted[0].inferences))
+      expect(implied).toBeLessThan(mean(counted.map((r) => r.losses.workers[w])))
     expect(perfect.summary.networkLoss).toBeLessThan(plain.summary.networkLoss)
   })
 
