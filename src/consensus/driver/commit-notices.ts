@@ -2,15 +2,12 @@
  * Who announces a committed block. Every node follows the chain by the commit notices on the
  * commits channel, and one notice per height is enough: each is a full block that every node
  * receives, checks and relays. The member that proposed the block announces it at once; every
- * other member announces it too only if no member's notice for the same block has reached it
- * `backupMs` after its own commit (the proposer crashed, or its notice was lost), so a height
- * is announced even when its proposer is gone.
+ * other member announces it too only if no certified notice for the same block has reached it
+ * `backupMs` after its own commit (the proposer crashed, or its notice was lost or forged), so
+ * a height is announced even when its proposer is gone or lies.
  */
-import { blockHash } from '../chain/block.js'
 import type { CommitNotice } from '../sync/chain-sync.js'
-import type { Committee } from '../bft/index.js'
 import type { Scheduler } from '../../util/timers.js'
-import { toHex } from '../../wire/index.js'
 
 /** Heights of notices remembered behind the newest one heard. */
 const REMEMBERED_HEIGHTS = 8
@@ -19,7 +16,8 @@ export interface CommitNoticesHost {
   readonly timers: Scheduler
   /** How long a member that did not propose waits for another member's notice. */
   readonly backupMs: number
-  readonly committeeAt: (height: number) => Committee | undefined
+  /** The block hash (hex) of a notice whose certificate proves its commit; else undefined. */
+  readonly certified: (notice: CommitNotice) => string | undefined
   /** Runs a task in the driver's order of work. */
   readonly enqueue: (task: () => Promise<void>) => void
 }
@@ -30,17 +28,22 @@ export class CommitNotices {
 
   constructor(private readonly host: CommitNoticesHost) {}
 
-  /** A notice arrived: remember it if a member of its height's committee signed it. */
-  heard(notice: CommitNotice, signer: string): void {
-    if (this.host.committeeAt(notice.height)?.has(signer) !== true) return
+  /**
+   * A notice arrived: remember its block if its certificate proves the commit. Who sent it
+   * does not matter, what followers can adopt from it does: a notice whose certificate does
+   * not hold must not keep the members from announcing the block themselves.
+   */
+  heard(notice: CommitNotice): void {
     const newest = Math.max(notice.height, ...this.heardBlocks.keys())
     if (notice.height <= newest - REMEMBERED_HEIGHTS) return
+    const hash = this.host.certified(notice)
+    if (hash === undefined) return
     let blocks = this.heardBlocks.get(notice.height)
     if (blocks === undefined) {
       blocks = new Set()
       this.heardBlocks.set(notice.height, blocks)
     }
-    blocks.add(toHex(blockHash(notice.block)))
+    blocks.add(hash)
     for (const h of this.heardBlocks.keys()) if (h <= newest - REMEMBERED_HEIGHTS) this.heardBlocks.delete(h)
   }
 

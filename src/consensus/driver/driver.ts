@@ -41,6 +41,7 @@ import { committeeOfHeight, upcomingMembers } from '../chain/committees.js'
 import { withLatePrecommit } from './late-precommits.js'
 import { ChainSync, referencedMessages } from '../sync/chain-sync.js'
 import { usableEvidence } from '../chain/evidence-codec.js'
+import { readCommitNotice } from '../chain/commit-notice.js'
 import { ledgerEpochAt, type Genesis } from '../ledger/index.js'
 import { MessagePool } from '../pool/message-pool.js'
 import { RoundInputs } from '../pool/round-inputs.js'
@@ -153,7 +154,12 @@ export class ConsensusDriver {
     this.notices = new CommitNotices({
       timers: this.timers,
       backupMs: o.timeouts.propose,
-      committeeAt: (height) => this.committeeAt(height),
+      certified: (notice) => {
+        const committee = this.committeeAt(notice.height)
+        if (committee === undefined) return undefined
+        const read = readCommitNotice(notice, committee, this.chainState.chainId, this.verifier)
+        return read.ok ? toHex(blockHash(notice.block)) : undefined
+      },
       enqueue: (task) => this.enqueue(task),
     })
     this.catchUp = new CatchUp(
@@ -350,7 +356,7 @@ export class ConsensusDriver {
     const signer = toHex(envelope.signer)
     if (envelope.type === 'commit') {
       const notice = (envelope as Envelope<'commit'>).payload
-      this.notices.heard(notice, signer)
+      if (this.pooling) this.notices.heard(notice)
       return this.catchUp.onCommitNotice(notice, signer)
     }
     // Proposals and votes are the members' business; a follower adopts their commits. One

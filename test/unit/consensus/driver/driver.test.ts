@@ -143,6 +143,46 @@ describe('ConsensusDriver on an in-memory network', () => {
       expect(toHex(blockHash((p.envelope as Envelope<'commit'>).payload.block))).toBe(commits[0].hash)
   })
 
+  it('a notice whose certificate does not hold keeps no member from announcing the block', async () => {
+    const c = await newCluster()
+    const author = proposer(c.committee, 1, 0)
+    // The proposer's true notice is lost; it sends one for the same block with a certificate of garbage.
+    c.net.drop(
+      (m) =>
+        m.from === author &&
+        m.envelope.type === 'commit' &&
+        (m.envelope as Envelope<'commit'>).payload.certificate.length > 1,
+    )
+    c.startAll()
+    const commits = await commitFirstHeight(c)
+    const liar = c.members.find((m) => m.id === author)
+    if (liar === undefined) throw new Error('no proposer')
+    const block = c.net.published.find((p) => p.from === author && p.envelope.type === 'proposal')
+    if (block === undefined) throw new Error('no proposal')
+    await liar.endpoint.publish(
+      liar.endpoint.sign({
+        type: 'commit',
+        chainId: CHAIN_ID,
+        topicId: '',
+        epoch: 1,
+        nonce: new Uint8Array(0),
+        payload: {
+          height: 1,
+          block: (block.envelope as Envelope<'proposal'>).payload.block,
+          certificate: [Uint8Array.of(1, 2, 3)],
+        },
+      }),
+    )
+    await c.clock.run(TIMEOUTS.propose)
+    const announcers = c.net.published
+      .filter((p) => p.envelope.type === 'commit' && (p.envelope as Envelope<'commit'>).payload.height === 1)
+      .filter((p) => (p.envelope as Envelope<'commit'>).payload.certificate.length > 1)
+      .map((p) => toHex(p.envelope.signer))
+    const others = c.members.map((m) => m.id).filter((id) => id !== author)
+    expect(announcers.filter((id) => id !== author).sort()).toEqual(others.sort())
+    expect(commits[0].hash).toBe(toHex(blockHash((block.envelope as Envelope<'proposal'>).payload.block)))
+  })
+
   it("moves to round 1 when round 0's proposal never arrives, and commits the round-1 proposer's block there", async () => {
     const c = await newCluster()
     const silent = proposer(c.committee, 1, 0)
