@@ -32,7 +32,7 @@ import {
 } from '../p2p/index.js'
 import type { Clock } from '../util/timers.js'
 import type { NetworkFiles } from '../node/network-files.js'
-import { toHex, VerifiedMessageCache } from '../wire/index.js'
+import { processVerified, toHex } from '../wire/index.js'
 import type { TopicRuntime } from '../topic/windows.js'
 import type { EpochDecision } from '../roles/decisions.js'
 import { decisionsOfBlock } from '../roles/decisions.js'
@@ -140,7 +140,6 @@ export class LocalCluster {
   private readonly ports = new Map<string, string>()
   /** Commits of every BFT coordinator (hashes per height, forks, conservation, timing). */
   readonly commits = new CommitTracker()
-  private readonly verifiedCache = new VerifiedMessageCache()
 
   private constructor(
     readonly topics: readonly TopicRuntime[],
@@ -307,7 +306,7 @@ export class LocalCluster {
         chainId: this.genesis.chainId,
         identity: p.identity,
         ...LOOPBACK_TUNING,
-        verifiedCache: this.verifiedCache,
+        verifiedCache: processVerified,
         ...(p.spec.chaos?.faults === undefined ? {} : { faults: p.spec.chaos.faults }),
       },
     })

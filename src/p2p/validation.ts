@@ -11,7 +11,7 @@ import { CodecError } from '../wire/codec.js'
 import { Counters } from '../util/counters.js'
 import { messageId, readEnvelope, toHex, type Envelope } from '../wire/envelope.js'
 import { MAX_ENVELOPE_BYTES, MESSAGE_SPECS, type MessageSpec, type MessageType } from '../wire/messages.js'
-import { Ed25519Verifier, VerifiedMessageCache } from '../wire/signing.js'
+import { Ed25519Verifier, processVerified, VerifiedMessageCache } from '../wire/signing.js'
 
 export type ValidationAction = 'accept' | 'ignore' | 'reject'
 
@@ -335,14 +335,6 @@ export class EnvelopeValidator {
 }
 
 /**
- * Ids of messages fetched or carried in blocks whose signature verified, shared by every node
- * of this process: a message the members of a local cluster each fetch, or a certificate each
- * re-executes, is verified once. The id is the hash of the exact bytes, so a hit proves the
- * same signature over the same content verified before.
- */
-const fetchedVerified = new VerifiedMessageCache()
-
-/**
  * Stateless checks of envelope bytes that did not come through gossip (fetched by sync,
  * carried in a block): decode, shape, chain, payload schema and signature. No window, slot
  * or registration rule: the caller applies the rules of the state it checks against.
@@ -366,10 +358,10 @@ export function verifyEnvelopeBytes(
   const payload = spec.schema.safeParse(envelope.payload)
   if (!payload.success) return { ok: false, code: 'bad-payload', reason: describeZod(payload.error) }
   const id = toHex(messageId(bytes))
-  if (!fetchedVerified.has(id)) {
+  if (!processVerified.has(id)) {
     if (!verifier.verify(envelope.signature, signedBytes, envelope.signer))
       return { ok: false, code: 'bad-signature', reason: 'signature does not verify' }
-    fetchedVerified.add(id)
+    processVerified.add(id)
   }
   return { ok: true, envelope }
 }

@@ -49,8 +49,6 @@ export interface Summary {
   readonly bestWorkerNetworkLoss: number | null
   readonly bestWorkerCoverage: number | null
   readonly bestWorker: string | null
-  /** Mean loss per worker, over the counted epochs it answered. */
-  readonly workerLosses: Readonly<Record<string, number>>
   /** Per worker: its loss and the network's over the same epochs, and its coverage. */
   readonly workers: Readonly<Record<string, WorkerSummary>>
 }
@@ -111,7 +109,6 @@ export class SummaryAccumulator {
 
   result(): Summary {
     const n = this.counted
-    const workerLosses: Record<string, number> = {}
     const workers: Record<string, WorkerSummary> = {}
     let best: string | null = null
     let bestRatio = Number.POSITIVE_INFINITY
@@ -119,7 +116,6 @@ export class SummaryAccumulator {
       const s = this.workerSums.get(id) as { sum: number; network: number; count: number }
       const w = { loss: s.sum / s.count, networkLoss: s.network / s.count, coverage: s.count / n }
       workers[id] = w
-      workerLosses[id] = w.loss
       if (w.coverage < MIN_BEST_COVERAGE) continue
       // Against the network on its own epochs; a network loss of 0 leaves only an exact worker level.
       const ratio = w.networkLoss > 0 ? w.loss / w.networkLoss : w.loss > 0 ? Number.POSITIVE_INFINITY : 1
@@ -142,7 +138,6 @@ export class SummaryAccumulator {
       bestWorkerNetworkLoss: chosen?.networkLoss ?? null,
       bestWorkerCoverage: chosen?.coverage ?? null,
       bestWorker: best,
-      workerLosses,
       workers,
     }
   }

@@ -6,4 +6,12 @@ export * from './channels.js'
 export { CodecError, bytesEqual, decodeCanonical, encodeCanonical } from './codec.js'
 export * from './envelope.js'
 export * from './messages.js'
-export { Ed25519Verifier, VerifiedMessageCache, publicKeyOf, sign, signPortable, verifyPortable } from './signing.js'
+export {
+  Ed25519Verifier,
+  VerifiedMessageCache,
+  processVerified,
+  publicKeyOf,
+  sign,
+  signPortable,
+  verifyPortable,
+} from './signing.js'

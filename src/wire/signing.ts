@@ -96,6 +96,13 @@ export class VerifiedMessageCache {
   }
 }
 
+/**
+ * The cache every node of this process may share: the nodes of a local cluster pass it to their
+ * validators, and every check of fetched or block-carried envelope bytes uses it, so a message
+ * that reaches many local nodes, or a vote that comes back in a certificate, is verified once.
+ */
+export const processVerified = new VerifiedMessageCache()
+
 /** The reference (noble) verifier: used by tests to cross-check the native path. */
 export function verifyPortable(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   try {

@@ -23,7 +23,6 @@ describe('summary', () => {
       bestWorkerNetworkLoss: 1,
       bestWorkerCoverage: 0.5,
       bestWorker: 'c',
-      workerLosses: { a: 5, b: 1, c: 0 },
       workers: {
         a: { loss: 5, networkLoss: 1, coverage: 1 },
         b: { loss: 1, networkLoss: 1, coverage: 1 },
