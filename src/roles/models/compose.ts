@@ -12,6 +12,8 @@ export interface Inferer {
 export interface Forecaster {
   readonly name: string
   forecast(context: ModelContext): Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>
+  /** Release resources (an external forecaster's subprocess). */
+  close?(): void | Promise<void>
 }
 
 export function withForecaster(inferer: Inferer, forecaster: Forecaster): WorkerModel {
@@ -19,5 +21,6 @@ export function withForecaster(inferer: Inferer, forecaster: Forecaster): Worker
     name: `${inferer.name}@${forecaster.name}`,
     infer: (context) => inferer.infer(context),
     forecast: (context) => forecaster.forecast(context),
+    close: () => forecaster.close?.(),
   }
 }

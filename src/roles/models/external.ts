@@ -13,6 +13,10 @@
  * `forecast` (expected log10 loss per inferer of `context.inferers`) may be left out or
  * `{}`; ids not in `context.inferers` are dropped. `id` counts requests; a JSON-lines
  * model may echo it (if it does, it must match). Every value must be a finite number.
+ *
+ * A model that serves only as the forecaster of a built-in inferer (`last@http:URL`) gets
+ * `"role": "forecaster"` in the request; its answer may leave `inference` out (it is
+ * ignored if given).
  */
 import { INFERENCE_LIMIT, LOG10_LOSS_MAX, LOG10_LOSS_MIN } from '../../synthesis/input-ranges.js'
 import type { ModelContext } from '../plugins.js'
@@ -25,18 +29,33 @@ export interface Answer {
   readonly forecast: Readonly<Record<string, number>>
 }
 
-export function requestOf(context: ModelContext, id: number): { version: number; id: number; context: ModelContext } {
-  return { version: PROTOCOL_VERSION, id, context }
+/** What the worker asks an external model for: both values, or only the forecast. */
+export type ExternalRole = 'worker' | 'forecaster'
+
+export function requestOf(
+  context: ModelContext,
+  id: number,
+  role: ExternalRole = 'worker',
+): { version: number; id: number; role?: 'forecaster'; context: ModelContext } {
+  return role === 'forecaster'
+    ? { version: PROTOCOL_VERSION, id, role, context }
+    : { version: PROTOCOL_VERSION, id, context }
 }
 
 /** Check an answer's shape; `who` names the model in errors. */
-export function parseAnswer(value: unknown, context: ModelContext, who: string, id?: number): Answer {
+export function parseAnswer(
+  value: unknown,
+  context: ModelContext,
+  who: string,
+  id?: number,
+  role: ExternalRole = 'worker',
+): Answer {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new ModelError('PROTOCOL', `${who}: the answer must be a JSON object`)
   const obj = value as Record<string, unknown>
   if (id !== undefined && obj.id !== undefined && obj.id !== id)
     throw new ModelError('PROTOCOL', `${who}: answer id ${String(obj.id)} does not match request id ${id}`)
-  if (typeof obj.inference !== 'number' || !(Math.abs(obj.inference) <= INFERENCE_LIMIT)) {
+  if (role === 'worker' && (typeof obj.inference !== 'number' || !(Math.abs(obj.inference) <= INFERENCE_LIMIT))) {
     throw new ModelError(
       'PROTOCOL',
       `${who}: "inference" must be a finite number of magnitude at most ${INFERENCE_LIMIT} (got ${JSON.stringify(obj.inference)})`,
@@ -59,7 +78,7 @@ export function parseAnswer(value: unknown, context: ModelContext, who: string, 
       forecast[idOf] = v
     }
   }
-  return { inference: obj.inference, forecast }
+  return { inference: role === 'worker' ? (obj.inference as number) : Number.NaN, forecast }
 }
 
 /**

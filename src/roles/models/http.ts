@@ -22,9 +22,11 @@
  */
 import type { ModelContext, WorkerModel } from '../plugins.js'
 import { ModelError } from './errors.js'
-import { AnswerCache, parseAnswer, requestOf, type Answer } from './external.js'
+import { AnswerCache, parseAnswer, requestOf, type Answer, type ExternalRole } from './external.js'
 
 export interface HttpModelOptions {
+  /** `forecaster`: only its forecasts are used (external.ts). @default 'worker' */
+  readonly role?: ExternalRole
   readonly url: string
   /** Per request. @default 2000 */
   readonly timeoutMs?: number
@@ -34,6 +36,7 @@ export class HttpModel implements WorkerModel {
   readonly name: string
   readonly url: string
   readonly timeoutMs: number
+  readonly role: ExternalRole
   private readonly cache = new AnswerCache()
   private requests = 0
 
@@ -48,6 +51,7 @@ export class HttpModel implements WorkerModel {
       throw new ModelError('HTTP', `http model: "${options.url}" must be http(s)`)
     this.url = options.url
     this.timeoutMs = options.timeoutMs ?? 2000
+    this.role = options.role ?? 'worker'
     this.name = `http:${this.url}`
   }
 
@@ -67,7 +71,7 @@ export class HttpModel implements WorkerModel {
       const response = await fetch(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(requestOf(context, ++this.requests)),
+        body: JSON.stringify(requestOf(context, ++this.requests, this.role)),
         signal,
       })
       text = await response.text()
@@ -84,6 +88,6 @@ export class HttpModel implements WorkerModel {
     } catch {
       throw new ModelError('PROTOCOL', `${who}: the answer is not JSON: ${text.slice(0, 120)}`)
     }
-    return parseAnswer(body, context, who)
+    return parseAnswer(body, context, who, undefined, this.role)
   }
 }

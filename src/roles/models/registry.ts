@@ -20,6 +20,12 @@
  * `adaptive`. Forecasters:
  * - `adaptive[:meta=0.05,cover=1,window=16]` (adaptive-forecaster.ts): picks among fast,
  *   slow and regime-aware loss estimators by their track record;
+ * - `learn[:target=zscore,scope=inferer,halflife=100,ridge=10,cover=1]`
+ *   (learning-forecaster.ts): per-inferer ridge regressions fitted online on features of
+ *   the recent losses and the series; `target` is `zscore`, `regret`, `share` or `loss`,
+ *   `scope` is `inferer` or `global`;
+ * - `http:URL` or `cmd:COMMAND ARGS…`: an external model used for its forecasts only
+ *   (`last@http://127.0.0.1:8900/`); it is asked with `"role": "forecaster"` (external.ts);
  * - `ensemble[:halflives=2/4/8/16/64,meta=0.05,maxInferers=7,statistic=mean]`
  *   (ensemble-forecaster.ts): the equal-weight average of the group of inferers that has
  *   lately lost least, forecast as one log10 loss for every member;
@@ -37,9 +43,11 @@ import { AdaptiveForecaster } from './adaptive-forecaster.js'
 import { DEFAULT_HALFLIVES, ENSEMBLE_STATISTICS, EnsembleForecaster } from './ensemble-forecaster.js'
 import { Ema } from './ema.js'
 import { ModelSpecError } from './errors.js'
+import type { ExternalRole } from './external.js'
 import { HttpModel } from './http.js'
 import { LastValue } from './last-value.js'
 import { AutoRegression, Drift, LinearTrend } from './linear-regression.js'
+import { LEARNING_SCOPES, LEARNING_TARGETS, LearningForecaster } from './learning-forecaster.js'
 import { LossEmaForecaster } from './loss-ema-forecaster.js'
 import { MovingAverage } from './moving-average.js'
 import { NoisyOracle } from './noisy-oracle.js'
@@ -74,6 +82,7 @@ const MAIN: Readonly<Record<string, string>> = {
   'loss-ema': 'alpha',
   adaptive: 'meta',
   ensemble: 'halflives',
+  learn: 'target',
 }
 
 const ALIASES: Readonly<Record<string, string>> = { 'last-value': 'last', 'moving-average': 'ma', subprocess: 'cmd' }
@@ -95,8 +104,18 @@ export function parseModelSpec(text: string): ModelSpecObject {
   const at = text.indexOf('@')
   const main = at < 0 ? text : text.slice(0, at)
   const spec = paramsOf(main, text)
-  return at < 0 ? spec : { ...spec, forecaster: paramsOf(text.slice(at + 1), text) }
+  if (at < 0) return spec
+  const forecaster = text.slice(at + 1)
+  // An external forecaster keeps its own syntax (a URL or a command line may hold ':' and ',').
+  return { ...spec, forecaster: isExternal(forecaster) ? parseModelSpec(forecaster) : paramsOf(forecaster, text) }
 }
+
+function isExternal(text: string): boolean {
+  const head = text.slice(0, Math.max(0, text.indexOf(':')))
+  return EXTERNAL_KINDS.has(ALIASES[head] ?? head)
+}
+
+const EXTERNAL_KINDS = new Set(['http', 'https', 'cmd'])
 
 function paramsOf(part: string, whole: string): ModelSpecObject {
   const colon = part.indexOf(':')
@@ -226,18 +245,8 @@ export function createModel(spec: ModelSpec, options: ModelOptions = {}): Worker
     throw new ModelSpecError(`model ${label}: kind must be a string`)
   const p = new Params(obj, label)
   const kind = ALIASES[obj.kind] ?? obj.kind
-  if (kind === 'http') {
-    const model = new HttpModel({ url: p.string('url'), timeoutMs: p.int('timeoutMs', 2000, 1) })
-    p.done()
-    return model
-  }
-  if (kind === 'cmd') {
-    const model = new SubprocessModel({
-      command: p.string('command'),
-      args: p.strings('args'),
-      timeoutMs: p.int('timeoutMs', 2000, 1),
-      maxRestarts: p.int('maxRestarts', 3, 0),
-    })
+  if (kind === 'http' || kind === 'cmd') {
+    const model = createExternal(kind, p, 'worker')
     p.done()
     return model
   }
@@ -282,11 +291,28 @@ function createInferer(kind: string, p: Params, options: ModelOptions, label: st
   }
 }
 
+/** An external model (http.ts, subprocess.ts) as a whole worker or as a forecaster only. */
+function createExternal(kind: 'http' | 'cmd', p: Params, role: ExternalRole): HttpModel | SubprocessModel {
+  if (kind === 'http') return new HttpModel({ url: p.string('url'), timeoutMs: p.int('timeoutMs', 2000, 1), role })
+  return new SubprocessModel({
+    command: p.string('command'),
+    args: p.strings('args'),
+    timeoutMs: p.int('timeoutMs', 2000, 1),
+    maxRestarts: p.int('maxRestarts', 3, 0),
+    role,
+  })
+}
+
 export function createForecaster(spec: string | ModelSpecObject, label = labelOf(spec)): Forecaster {
-  const obj = typeof spec === 'string' ? paramsOf(spec, label) : spec
+  const obj = typeof spec === 'string' ? (isExternal(spec) ? parseModelSpec(spec) : paramsOf(spec, label)) : spec
   const p = new Params(obj, label)
   let forecaster: Forecaster
-  switch (obj.kind) {
+  const kind = ALIASES[obj.kind] ?? obj.kind
+  switch (kind) {
+    case 'http':
+    case 'cmd':
+      forecaster = createExternal(kind, p, 'forecaster')
+      break
     case 'regime':
       forecaster = new RegimeForecaster({
         window: p.int('window', 16, 4),
@@ -313,6 +339,15 @@ export function createForecaster(spec: string | ModelSpecObject, label = labelOf
         statistic: p.choice('statistic', ENSEMBLE_STATISTICS, 'mean'),
       })
       break
+    case 'learn':
+      forecaster = new LearningForecaster({
+        target: p.choice('target', LEARNING_TARGETS, 'zscore'),
+        scope: p.choice('scope', LEARNING_SCOPES, 'inferer'),
+        halflife: p.number('halflife', 100, (v) => v > 0, '> 0'),
+        ridge: p.number('ridge', 10, (v) => v > 0, '> 0'),
+        cover: p.number('cover', 1, (v) => v >= 1, '>= 1'),
+      })
+      break
     case 'loss-ema':
       forecaster = new LossEmaForecaster(
         p.unit('alpha', 0.2),
@@ -322,7 +357,7 @@ export function createForecaster(spec: string | ModelSpecObject, label = labelOf
       break
     default:
       throw new ModelSpecError(
-        `model "${label}": unknown forecaster "${String(obj.kind)}" (have: adaptive, ensemble, regime, loss-ema)`,
+        `model "${label}": unknown forecaster "${String(obj.kind)}" (have: adaptive, learn, ensemble, regime, loss-ema, http, cmd)`,
       )
   }
   p.done()

@@ -24,9 +24,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { ModelContext, WorkerModel } from '../plugins.js'
 import { ModelError } from './errors.js'
-import { AnswerCache, parseAnswer, requestOf, type Answer } from './external.js'
+import { AnswerCache, parseAnswer, requestOf, type Answer, type ExternalRole } from './external.js'
 
 export interface SubprocessModelOptions {
+  /** `forecaster`: only its forecasts are used (external.ts). @default 'worker' */
+  readonly role?: ExternalRole
   readonly command: string
   readonly args?: readonly string[]
   /** Per request. @default 2000 */
@@ -49,6 +51,7 @@ export class SubprocessModel implements WorkerModel {
   private readonly command: string
   private readonly args: readonly string[]
   private readonly timeoutMs: number
+  private readonly role: ExternalRole
   private readonly maxRestarts: number
   private readonly cwd: string | undefined
   private readonly cache = new AnswerCache()
@@ -65,6 +68,7 @@ export class SubprocessModel implements WorkerModel {
     this.command = options.command
     this.args = options.args ?? []
     this.timeoutMs = options.timeoutMs ?? 2000
+    this.role = options.role ?? 'worker'
     this.maxRestarts = options.maxRestarts ?? 3
     this.cwd = options.cwd
     this.name = `cmd:${[this.command, ...this.args].join(' ')}`
@@ -96,14 +100,14 @@ export class SubprocessModel implements WorkerModel {
       throw new ModelError('CRASHED', `${who}: gave up after ${this.failures} failed requests in a row${this.tail()}`)
     const id = ++this.requests
     try {
-      const line = await this.roundTrip(id, JSON.stringify(requestOf(context, id)), who)
+      const line = await this.roundTrip(id, JSON.stringify(requestOf(context, id, this.role)), who)
       let body: unknown
       try {
         body = JSON.parse(line)
       } catch {
         throw new ModelError('PROTOCOL', `${who}: wrote a line that is not JSON: ${line.slice(0, 120)}`)
       }
-      const answer = parseAnswer(body, context, who, id)
+      const answer = parseAnswer(body, context, who, id, this.role)
       this.failures = 0
       return answer
     } catch (err) {

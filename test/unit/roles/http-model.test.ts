@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ModelError } from '../../../src/roles/models/errors.js'
 import { HttpModel } from '../../../src/roles/models/http.js'
+import { createModel } from '../../../src/roles/models/registry.js'
 import { contextOf } from './helpers.js'
 
 describe('http model', () => {
@@ -21,6 +22,11 @@ describe('http model', () => {
         if (req.url === '/garbage') return void res.end('<html>')
         if (req.url === '/nan') return void res.end('{"inference": "1.5"}')
         if (req.url === '/huge-forecast') return void res.end('{"inference": 1, "forecast": {"w0": 1e155}}')
+        if (req.url === '/forecast-only') {
+          const request = JSON.parse(body) as { role?: string; context: { inferers: string[] } }
+          bodies.push(request)
+          return void res.end(JSON.stringify({ forecast: { [request.context.inferers[0]]: -2 } }))
+        }
         const request = JSON.parse(body) as { context: { truth: { value: number }[]; inferers: string[] } }
         bodies.push(request)
         const last = request.context.truth.at(-1)?.value ?? 0
@@ -71,6 +77,18 @@ describe('http model', () => {
     expect((err as ModelError).message).toMatch(message)
     // The forecast of the same epoch shares the failed request instead of asking again.
     await expect(m.forecast(ctx)).rejects.toBe(err)
+  })
+
+  it('serves as the forecaster of a built-in inferer: asked for the forecast only', async () => {
+    const model = createModel(`last@${base}/forecast-only`)
+    const ctx = contextOf([1, 2, 3], { inferers: ['w1', 'w2'] })
+    // The inference is the built-in one; the endpoint answers without one.
+    expect(await model.infer(ctx)).toBe(3)
+    expect(await model.forecast(ctx)).toEqual({ w1: -2 })
+    expect(bodies.at(-1)).toMatchObject({ version: 1, role: 'forecaster', context: { epoch: 3 } })
+    // As a whole worker the same answer lacks its inference.
+    const whole = new HttpModel({ url: `${base}/forecast-only` })
+    await expect(whole.infer(ctx)).rejects.toThrow(/"inference" must be a finite number/)
   })
 
   it('names the URL when nothing listens', async () => {

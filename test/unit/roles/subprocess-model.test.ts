@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ModelError } from '../../../src/roles/models/errors.js'
+import { createModel } from '../../../src/roles/models/registry.js'
 import { SubprocessModel } from '../../../src/roles/models/subprocess.js'
 import { contextOf } from './helpers.js'
 
@@ -95,5 +96,27 @@ describe('subprocess model', () => {
     expect(await m.infer(at(3))).toBe(4)
     m.close()
     expect((await failure(m.infer(at(4)))).code).toBe('CLOSED')
+  })
+})
+
+describe('subprocess forecaster', () => {
+  it('forecasts beside a built-in inferer, asked with role "forecaster", and closes with the model', async () => {
+    const script = `
+const rl = require('node:readline').createInterface({ input: process.stdin })
+rl.on('line', (line) => {
+  const { id, role, context } = JSON.parse(line)
+  if (role !== 'forecaster') process.exit(9)
+  console.log(JSON.stringify({ id, forecast: Object.fromEntries(context.inferers.map((i, k) => [i, -1 - k])) }))
+})`
+    const worker = createModel({
+      kind: 'ema',
+      alpha: 0.5,
+      forecaster: { kind: 'cmd', command: process.execPath, args: ['-e', script], timeoutMs: 3000 },
+    })
+    const ctx = contextOf([2, 4], { inferers: ['w1', 'w2'] })
+    expect(await worker.infer(ctx)).toBe(3)
+    expect(await worker.forecast(ctx)).toEqual({ w1: -1, w2: -2 })
+    await worker.close?.()
+    await expect(worker.forecast({ ...ctx, epoch: 3 })).rejects.toThrow(/closed/)
   })
 })
