@@ -37,9 +37,15 @@ function topicState(id) {
       weights: [],
       inferences: {},
       lossEpochs: [],
-      lossNetwork: [],
-      lossNaive: [],
-      lossBest: [],
+      // Mean losses so far (topic loss units, from the consensus log10 losses) after each
+      // settled epoch: the network, the naive inference and the best single worker so far.
+      soFarNetwork: [],
+      soFarNaive: [],
+      soFarBest: [],
+      gain: newGain(),
+      // Decided epochs seen with a naive inference: only those count in the gain (the first
+      // epochs of a topic have none, and their naive loss is that of 0).
+      withNaive: new Set(),
       rewards: new Map(),
       reputerScores: {},
       charts: undefined,
@@ -75,13 +81,17 @@ function addBlock(block) {
     t.truth.push(null)
     t.weights.push(e.weights)
     t.inferences = e.inferences
+    if (e.naiveInference !== null) t.withNaive.add(e.epoch)
     trim([t.epochs, t.network, t.naive, t.truth, t.weights])
     for (const s of e.settled) {
-      t.lossEpochs.push(s.epoch)
-      t.lossNetwork.push(s.losses.network)
-      t.lossNaive.push(s.losses.naive)
-      t.lossBest.push(s.losses.bestWorker)
-      trim([t.lossEpochs, t.lossNetwork, t.lossNaive, t.lossBest])
+      if (t.withNaive.delete(s.epoch)) {
+        const so = addToGain(t.gain, s.losses)
+        t.lossEpochs.push(s.epoch)
+        t.soFarNetwork.push(so.network)
+        t.soFarNaive.push(so.naive)
+        t.soFarBest.push(so.best)
+        trim([t.lossEpochs, t.soFarNetwork, t.soFarNaive, t.soFarBest])
+      }
       for (const kind of ['inferers', 'forecasters', 'reputers'])
         for (const [id, r] of Object.entries(s.rewards[kind]))
           t.rewards.set(id, (t.rewards.get(id) ?? 0) + r / UNITS_PER_TOKEN)
@@ -101,15 +111,65 @@ function addTruth(point) {
   scheduleRender()
 }
 
+/**
+ * The gain so far, as `chorus cluster` tells it: mean losses of the network and the naive
+ * inference over the settled epochs seen, and the best single worker: the lowest ratio of its
+ * mean loss to the network's over the epochs it answered, among those that answered at least
+ * half of them.
+ */
+function newGain() {
+  return { epochs: 0, network: 0, naive: 0, workers: new Map(), best: null }
+}
+
+function addToGain(g, losses) {
+  const network = 10 ** losses.network
+  g.epochs++
+  g.network += network
+  g.naive += 10 ** losses.naive
+  for (const [id, l] of Object.entries(losses.inferers ?? {})) {
+    const w = g.workers.get(id) ?? { epochs: 0, loss: 0, network: 0 }
+    w.epochs++
+    w.loss += 10 ** l
+    w.network += network
+    g.workers.set(id, w)
+  }
+  g.best = null
+  for (const [id, w] of g.workers) {
+    if (w.epochs < g.epochs / 2) continue
+    const ratio = w.loss / w.network
+    if (g.best === null || ratio < g.best.ratio)
+      g.best = { id, ratio, loss: w.loss / w.epochs, network: w.network / w.epochs }
+  }
+  return { network: g.network / g.epochs, naive: g.naive / g.epochs, best: g.best === null ? null : g.best.loss }
+}
+
+/** "12.3% below" or "4.0% above": how `value` compares with `reference`. */
+function relative(value, reference) {
+  if (!(reference > 0)) return 'n/a'
+  const change = (100 * (value - reference)) / reference
+  return `${Math.abs(change).toFixed(1)}% ${change <= 0 ? 'below' : 'above'}`
+}
+
+function gainText(g) {
+  if (g.epochs === 0) return 'Gain so far: no settled epoch yet.'
+  const network = g.network / g.epochs
+  const best =
+    g.best === null
+      ? ''
+      : `, ${relative(g.best.network, g.best.loss)} the best single worker ${short(g.best.id)} (mean loss ${fmt(g.best.loss)} over the epochs it answered)`
+  return `Gain so far, over ${g.epochs} settled epochs: the network's mean loss ${fmt(network)} is ${relative(network, g.naive / g.epochs)} the naive inference's${best}.`
+}
+
 function addTopicSection(id) {
   const section = document.createElement('section')
   section.className = 'topic'
   section.dataset.topic = id
   section.innerHTML = `
     <h2>Topic <code></code></h2>
+    <p class="gain"></p>
     <div class="grid">
       <figure><figcaption>Network inference, the naive one and the ground truth, by epoch</figcaption><div class="chart inference"></div></figure>
-      <figure><figcaption>Consensus loss of settled epochs: network, naive, best worker</figcaption><div class="chart loss"></div></figure>
+      <figure><figcaption>Mean loss so far, by settled epoch: network, naive, best single worker so far</figcaption><div class="chart loss"></div></figure>
       <figure><figcaption>Weights of the ${TOP_WORKERS} heaviest workers, by epoch</figcaption><div class="chart weights"></div></figure>
       <figure><figcaption>Workers in the last epoch: inference and weight</figcaption>
         <div class="scroll"><table class="workers"><thead><tr><th>worker</th><th>inference</th><th>weight</th></tr></thead><tbody></tbody></table></div>
@@ -185,6 +245,7 @@ function renderTopic(id, t) {
     .sort((a, b) => last[b] - last[a])
     .slice(0, TOP_WORKERS)
   const weightData = [t.epochs, ...top.map((w) => t.weights.map((ws) => ws[w] ?? null))]
+  section.querySelector('.gain').textContent = gainText(t.gain)
   if (t.charts === undefined) {
     t.charts = {
       inference: chart(
@@ -195,13 +256,13 @@ function renderTopic(id, t) {
       loss: chart(
         section.querySelector('.loss'),
         ['network', 'naive', 'best worker'],
-        [t.lossEpochs, t.lossNetwork, t.lossNaive, t.lossBest],
+        [t.lossEpochs, t.soFarNetwork, t.soFarNaive, t.soFarBest],
       ),
       weights: undefined,
     }
   } else {
     t.charts.inference.setData([t.epochs, t.network, t.naive, t.truth])
-    t.charts.loss.setData([t.lossEpochs, t.lossNetwork, t.lossNaive, t.lossBest])
+    t.charts.loss.setData([t.lossEpochs, t.soFarNetwork, t.soFarNaive, t.soFarBest])
   }
   // A new set of heaviest workers: a chart with their lines.
   if (t.charts.weights === undefined || t.topWorkers !== top.join()) {

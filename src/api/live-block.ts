@@ -11,8 +11,16 @@ import type { CommitEvent } from './node.js'
 
 export interface LiveSettlement {
   readonly epoch: number
-  /** Consensus losses of the network inference, the naive one and the best worker. */
-  readonly losses: { readonly network: number; readonly naive: number; readonly bestWorker: number | null }
+  /**
+   * Consensus log10 losses of the network inference, the naive one, the epoch's lowest worker
+   * loss, and every worker's (so a page can tell the gain so far over each worker).
+   */
+  readonly losses: {
+    readonly network: number
+    readonly naive: number
+    readonly bestWorker: number | null
+    readonly inferers: Readonly<Record<string, number>>
+  }
   readonly rewards: {
     readonly inferers: Readonly<Record<string, number>>
     readonly forecasters: Readonly<Record<string, number>>
@@ -84,6 +92,7 @@ export function liveBlockFrom(block: Block, hash: string, commitMs: number | nul
               network: s.consensusLosses.network,
               naive: s.consensusLosses.naive,
               bestWorker: workers.length === 0 ? null : Math.min(...workers),
+              inferers: s.consensusLosses.inferers,
             },
             rewards: s.rewards,
             reputerScores: s.scores.reputers,

@@ -47,7 +47,7 @@ function block(h: number): LiveBlock {
             : [
                 {
                   epoch: epoch - 1,
-                  losses: { network: -2, naive: -1.5, bestWorker: -2.5 },
+                  losses: { network: -2, naive: -1.5, bestWorker: -2.5, inferers: perWorker((i) => -2.5 + i / 100) },
                   rewards: {
                     inferers: perWorker((i) => 1e15 * (i + 1)),
                     forecasters: {},

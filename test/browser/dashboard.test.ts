@@ -93,6 +93,8 @@ describe('the dashboard in a browser', () => {
         legend: [...(section?.querySelectorAll('.weights .u-legend .u-label') ?? [])].map((l) => l.textContent),
         height: Number(g.document.querySelector('#height')?.textContent),
         truths: t?.truth.filter((x) => x !== null).length ?? 0,
+        gain: section?.querySelector('.gain')?.textContent ?? '',
+        settled: t?.lossEpochs.length ?? 0,
         workerRows: section?.querySelectorAll('.workers tbody tr').length ?? 0,
         roundRows: g.document.querySelectorAll('#rounds tbody tr').length,
         signers: g.chorusDashboard?.commits.at(-1)?.signers.length ?? 0,
@@ -111,6 +113,12 @@ describe('the dashboard in a browser', () => {
     expect(shown.height).toBeGreaterThan(0)
     // The ground truth is drawn next to the inferences; every worker has a row in the workers table.
     expect(shown.truths).toBeGreaterThan(0)
+    // The gain so far: the network against the naive inference and the best single worker.
+    expect(shown.gain).toMatch(
+      new RegExp(
+        `^Gain so far, over ${shown.settled} settled epochs: the network's mean loss \\S+ is \\d+\\.\\d% (below|above) the naive inference's, \\d+\\.\\d% (below|above) the best single worker [0-9a-f]{8}…`,
+      ),
+    )
     expect(shown.workerRows).toBe(3)
     // One coordinator: every height is signed by it alone; its peers are the workers and the reputer.
     expect(shown.roundRows).toBeGreaterThan(0)

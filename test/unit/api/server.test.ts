@@ -186,7 +186,7 @@ describe('API server (no network)', () => {
     ])
     expect(events[1].epochs[0].settled[0]).toEqual({
       epoch: 0,
-      losses: { network: -1, naive: -0.5, bestWorker: -1 },
+      losses: { network: -1, naive: -0.5, bestWorker: -1, inferers: { ['ab'.repeat(32)]: -1 } },
       rewards: { inferers: { ['ab'.repeat(32)]: 10 }, forecasters: {}, reputers: {} },
       reputerScores: {},
     })
