@@ -3,11 +3,12 @@
  * history, loss bundles, synthesizeEpoch, settleEpoch) without a network, so the collective
  * property can be checked in a test and measured in the benchmark.
  *
- * Timeline with lag L (the topic's groundTruthLag): epoch e's workers know the truth of
- * epochs ≤ e − L and the consensus losses of epochs settled before e. After epoch e is
- * decided, the truth of e − L is known, so every reputer scores epoch e − L and the block of
- * epoch e settles it. Synthesis of e therefore uses the regrets settled through e − L − 1,
- * as on the network. Reputers see the same truth and have equal stakes.
+ * Timeline with lag L (the topic's groundTruthLag): when epoch e opens, the truth of e − L
+ * is known, so every reputer scores epoch e − L and the block of epoch e settles it before
+ * synthesising e, as a coordinator's block does (decisions.ts). Synthesis of e therefore uses
+ * the regrets settled through e − L. Epoch e's workers know the truth of epochs ≤ e − L and
+ * the consensus losses of the epochs settled before e's block. Reputers see the same truth
+ * and have equal stakes.
  *
  * Epoch numbers are series indices: the run covers epochs [start, start + epochs), and the
  * truth before `start` is history every worker already knows (a topic never starts blind).
@@ -17,7 +18,7 @@ import { DEFAULT_PARAMS } from '../synthesis/params.js'
 import { settleEpoch } from '../synthesis/settle.js'
 import { emptyTopicState } from '../synthesis/state.js'
 import { synthesizeEpoch } from '../synthesis/synthesize.js'
-import type { IdMap, SynthesisParams } from '../synthesis/types.js'
+import type { IdMap, LossBundle, SynthesisParams } from '../synthesis/types.js'
 import { effectiveWeights } from './effective-weights.js'
 import { TopicHistory } from './history.js'
 import { lossBundle, type DecidedEpoch } from '../topic/loss-bundle.js'
@@ -160,6 +161,31 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   for (let epoch = start; epoch < start + options.epochs; epoch++) {
     for (; known <= epoch - lag; known++) history.addTruth(known, await truthOf(known))
 
+    // The truth of epoch − lag is known: the reputers have scored it, and this epoch's block
+    // settles it before synthesising (as a coordinator's block does, decisions.ts).
+    const due = pending.length > 0 && pending[0].epoch <= epoch - lag ? pending.shift() : undefined
+    let settledNow: { epoch: number; losses: LossBundle } | undefined
+    if (due !== undefined) {
+      const value = await truthOf(due.epoch)
+      const previous = due.epoch > 0 ? await source.valueAt(due.epoch - 1) : undefined
+      const bundle = lossBundle(due.decided, { value, previous }, lossFunction)
+      const reports: Record<string, { stake: number; losses: typeof bundle }> = {}
+      for (let r = 0; r < reputers; r++) reports[`r${r}`] = { stake: 1_000_000, losses: bundle }
+      const settled = settleEpoch(params, { reputers: reports, topicReward }, state)
+      state = settled.state
+      // The workers of e answer before e's block, so they learn this settlement after.
+      settledNow = { epoch: due.epoch, losses: settled.consensusLosses }
+      const o = due.decided.output
+      summary.add({
+        epoch: due.epoch,
+        truth: value,
+        previousTruth: previous,
+        network: o.networkInference,
+        naive: o.naiveInference,
+        inferences: due.decided.inferences,
+      })
+    }
+
     const inferences: Record<string, number> = {}
     const forecasts: Record<string, IdMap> = {}
     const skipped: Record<string, string> = {}
@@ -176,6 +202,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         skipped[w.id] = (err as Error).message
       }
     }
+    if (settledNow !== undefined) history.addSettled(settledNow.epoch, settledNow.losses)
     const truth = await truthOf(epoch)
     if (Object.keys(inferences).length === 0) {
       summary.addUndecided()
@@ -216,28 +243,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
           workers: mapValues(inferences, l),
           forecasters: mapValues(output.forecastImpliedInferences, l),
         },
-      })
-    }
-
-    // The truth of epoch − lag is now known: the reputers score it and this block settles it.
-    const due = pending.length > 0 && pending[0].epoch <= epoch - lag ? pending.shift() : undefined
-    if (due !== undefined) {
-      const value = await truthOf(due.epoch)
-      const previous = due.epoch > 0 ? await source.valueAt(due.epoch - 1) : undefined
-      const bundle = lossBundle(due.decided, { value, previous }, lossFunction)
-      const reports: Record<string, { stake: number; losses: typeof bundle }> = {}
-      for (let r = 0; r < reputers; r++) reports[`r${r}`] = { stake: 1_000_000, losses: bundle }
-      const settled = settleEpoch(params, { reputers: reports, topicReward }, state)
-      state = settled.state
-      history.addSettled(due.epoch, settled.consensusLosses)
-      const o = due.decided.output
-      summary.add({
-        epoch: due.epoch,
-        truth: value,
-        previousTruth: previous,
-        network: o.networkInference,
-        naive: o.naiveInference,
-        inferences: due.decided.inferences,
       })
     }
   }

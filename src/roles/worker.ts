@@ -1,8 +1,13 @@
 /**
- * A worker of one topic: at the start of every epoch it asks its model for an inference and
- * a forecast and publishes both, signed, inside the submission window (on a commit-reveal
- * topic: a commitment in the window, the reveal right after it). A model failure skips the
- * epoch, never the node.
+ * A worker of one topic: every epoch it asks its model for an inference and a forecast and
+ * publishes both, signed, inside the submission window (on a commit-reveal topic: a
+ * commitment in the window, the reveal right after it). A model failure skips the epoch,
+ * never the node.
+ *
+ * The block that decides an epoch commits just after the next one opens (blocks take an
+ * epoch once it has ended, windows.ts), so at the very start of epoch e the worker would not
+ * know e − 1's inferences yet, and its forecaster would score every inferer an epoch late.
+ * It waits for that block, at most half the submission window, and then asks its model.
  */
 import { EventEmitter } from 'node:events'
 import type { RolePublisher } from './publisher.js'
@@ -21,11 +26,26 @@ export interface WorkerHistory {
   contextFor(epoch: number, self: string): Promise<ModelContext> | ModelContext
 }
 
-export type WorkerCounter = 'published' | 'model-error' | 'model-timeout' | 'publish-error' | 'topic-inactive'
+export type WorkerCounter =
+  | 'published'
+  | 'model-error'
+  | 'model-timeout'
+  | 'publish-error'
+  | 'topic-inactive'
+  /** The previous epoch's block did not come within the wait: the model saw an older history. */
+  | 'decision-late'
 
 export interface WorkerOptions {
-  /** Longest a model may take; past it the epoch is skipped. @default 80% of the submission window */
+  /**
+   * Longest a model may take; past it the epoch is skipped. @default 80% of the submission
+   * window, less the time spent waiting for the previous epoch's block
+   */
   readonly modelTimeoutMs?: number
+  /**
+   * Longest the worker waits, from the start of an epoch, for the block deciding the epoch
+   * before it. @default half the submission window
+   */
+  readonly decisionWaitMs?: number
   /**
    * Whether the topic runs its epochs now (the committed ledger's verdict, §14.1); an epoch of
    * an inactive topic takes no inferences, so the worker spends nothing on it. @default always
@@ -46,6 +66,9 @@ export class WorkerService {
   readonly events = new EventEmitter<WorkerEvents>()
   private readonly timers: Timers
   private stopped = false
+  /** The newest epoch a committed block decided, and the epochs waited for. */
+  private decidedThrough = Number.NEGATIVE_INFINITY
+  private readonly waiters = new Set<{ readonly epoch: number; readonly done: () => void }>()
 
   constructor(
     private readonly node: RolePublisher,
@@ -60,13 +83,18 @@ export class WorkerService {
   }
 
   start(): void {
-    onDecisions(this.commits, this.topic.config.id, (d) => this.history.recordDecision(d))
+    onDecisions(this.commits, this.topic.config.id, (d) => {
+      this.history.recordDecision(d)
+      this.decidedThrough = Math.max(this.decidedThrough, d.epoch)
+      for (const w of this.waiters) if (w.epoch <= this.decidedThrough) w.done()
+    })
     this.scheduleEpoch(Math.max(0, this.topic.clock.current() + 1))
   }
 
   async stop(): Promise<void> {
     this.stopped = true
     this.timers.clear()
+    for (const w of this.waiters) w.done()
     await this.model.close?.()
   }
 
@@ -82,10 +110,36 @@ export class WorkerService {
     })
   }
 
+  /** Resolves once a block has decided `epoch` (true), or after `ms` (false). */
+  private decided(epoch: number, ms: number): Promise<boolean> {
+    if (this.decidedThrough >= epoch) return Promise.resolve(true)
+    if (ms <= 0) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const waiter = {
+        epoch,
+        done: () => {
+          clearTimeout(timer)
+          this.waiters.delete(waiter)
+          resolve(this.decidedThrough >= epoch)
+        },
+      }
+      const timer = setTimeout(waiter.done, ms)
+      this.waiters.add(waiter)
+    })
+  }
+
   private async runEpoch(epoch: number): Promise<void> {
     if (this.options.topicRunning?.() === false) return this.count('topic-inactive')
     const { config, clock } = this.topic
-    const timeoutMs = this.options.modelTimeoutMs ?? Math.floor(config.submissionWindowMs * 0.8)
+    const waitStart = performance.now()
+    const fresh = await this.decided(
+      epoch - 1,
+      this.options.decisionWaitMs ?? Math.floor(config.submissionWindowMs / 2),
+    )
+    if (this.stopped) return
+    if (!fresh) this.count('decision-late')
+    const waited = Math.floor(performance.now() - waitStart)
+    const timeoutMs = this.options.modelTimeoutMs ?? Math.max(1, Math.floor(config.submissionWindowMs * 0.8) - waited)
     let value: number
     let losses: Readonly<Record<string, number>>
     try {

@@ -8,6 +8,7 @@ import type { EpochVerdict } from '../p2p/index.js'
 import type { Envelope } from '../wire/index.js'
 import type { TopicConfig } from './config.js'
 import type { EpochClock } from './epoch-clock.js'
+import { epochEnd, epochStart, type EpochSchedule } from './epoch-schedule.js'
 
 export interface TopicRuntime {
   /** Replaced when governance changes the topic's epoch length (node/topic-schedules.ts). */
@@ -21,6 +22,23 @@ export const PAST_EPOCHS_ACCEPTED = 8
 /** Slack for gossip latency and clock skew between local nodes. */
 export function graceMs(config: TopicConfig): number {
   return Math.min(100, Math.floor(config.epochMs / 10))
+}
+
+/**
+ * When a block may take epoch `e` (every coordinator computes the same from the topic's rules):
+ * once no more of its messages can be admitted. That is the end of its submission window,
+ * plus the grace, or on a commit-reveal topic the end of the epoch plus the grace (reveals
+ * come after the window). Closing at the window lets the block deciding an epoch commit
+ * before the next one opens, so workers answer with the freshest history. The window scales
+ * with the epoch's segment of the schedule, as governance scales it with the epoch length.
+ */
+export function epochClosesAt(schedule: EpochSchedule, config: TopicConfig, e: number): number {
+  const start = epochStart(schedule, e)
+  const end = epochEnd(schedule, e)
+  const grace = graceMs(config)
+  if (config.commitReveal) return end + grace
+  const window = Math.floor((config.submissionWindowMs * (end - start)) / config.epochMs)
+  return Math.min(start + window, end) + grace
 }
 
 export function epochVerdict(

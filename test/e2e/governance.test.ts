@@ -91,9 +91,9 @@ describe('governance over the network', () => {
       }
     const epochs = [...closedAt.keys()].sort((a, b) => a - b)
     expect(epochs.at(-1)! - epochs[0] + 1).toBe(epochs.length)
-    // No epoch of the new length closed before its end by the new schedule.
+    // No epoch of the new length closed before its submission window (300 ms of 500) ended by the new schedule.
     for (let e = change.fromEpoch; e <= target; e++)
-      expect(closedAt.get(e)!).toBeGreaterThanOrEqual(change.startMs + (e - change.fromEpoch + 1) * 500)
+      expect(closedAt.get(e)!).toBeGreaterThanOrEqual(change.startMs + (e - change.fromEpoch) * 500 + 300)
     const withInference = (from: number, to: number) =>
       [...Array(to - from + 1).keys()].filter((i) =>
         [...Array(driver.chain.height).keys()].some((h) =>

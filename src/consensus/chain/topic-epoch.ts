@@ -6,7 +6,7 @@
 import { toHex, type Envelope } from '../../wire/index.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import { participantsOf, scopedLossBundle } from '../../topic/loss-bundle.js'
-import { epochEnd } from '../../topic/epoch-schedule.js'
+import { epochClosesAt, graceMs } from '../../topic/windows.js'
 import { idsOfBitmap, meritAfterStep, selectionProblem, type MeritTask } from './merit.js'
 import type { IdMap, LossBundle } from '../../synthesis/types.js'
 import type { BlockTopicEpoch } from './block.js'
@@ -68,8 +68,9 @@ export function computeTopicEpoch(
   const { config } = topic
   const ledger = prev.ledger
   if (draft.epoch !== topic.lastEpoch + 1) fail(`${config.id}: epoch ${draft.epoch} does not follow ${topic.lastEpoch}`)
-  // One skewed clock must not close epochs early: the epoch must have ended by the block's time.
-  if (epochEnd(topic.schedule, draft.epoch) > blockTimeMs)
+  // One skewed clock must not close epochs early: the epoch must have closed by the block's
+  // time (its window over; on a commit-reveal topic, the epoch over).
+  if (epochClosesAt(topic.schedule, config, draft.epoch) - graceMs(config) > blockTimeMs)
     fail(`${config.id}: epoch ${draft.epoch} has not closed at the block's time`)
   const worker = (id: string): boolean => isRegistered(ledger, config.id, 'worker', id)
   if (

@@ -12,7 +12,10 @@ import { SYNTHESIS_ENGINE_VERSION } from '../../synthesis/engine-version.js'
 import { STATE_HASH_VERSION } from './state-hash.js'
 
 export interface TopicRules
-  extends Pick<TopicConfig, 'epochMs' | 'commitReveal' | 'groundTruthLag' | 'params' | 'activeSet'> {
+  extends Pick<
+    TopicConfig,
+    'epochMs' | 'submissionWindowMs' | 'commitReveal' | 'groundTruthLag' | 'params' | 'activeSet'
+  > {
   /** The synthesis engine's version: the same params give other bits in another version. */
   readonly engine: number
   /** How blocks hash a topic's state (state-hash.ts). */
@@ -22,6 +25,8 @@ export interface TopicRules
 export function topicRulesOf(config: TopicConfig): TopicRules {
   return {
     epochMs: config.epochMs,
+    // When a block may take an epoch depends on it (windows.ts, epochClosesAt).
+    submissionWindowMs: config.submissionWindowMs,
     commitReveal: config.commitReveal,
     groundTruthLag: config.groundTruthLag,
     params: config.params,

@@ -6,8 +6,7 @@
  */
 import { toHex } from '../../wire/index.js'
 import { blockHash, encodeBlock } from '../chain/block.js'
-import { graceMs } from '../../topic/windows.js'
-import { epochEnd } from '../../topic/epoch-schedule.js'
+import { epochClosesAt } from '../../topic/windows.js'
 import type { BlockSettlement } from '../chain/block.js'
 import type { Block } from '../chain/block.js'
 import {
@@ -45,7 +44,7 @@ export function closedEpochs(chain: ChainState, topicId: string, timeMs: number)
   const out: number[] = []
   for (
     let e = topic.lastEpoch + 1;
-    out.length < MAX_EPOCHS_PER_TOPIC_PER_BLOCK && epochEnd(topic.schedule, e) + graceMs(topic.config) <= timeMs;
+    out.length < MAX_EPOCHS_PER_TOPIC_PER_BLOCK && epochClosesAt(topic.schedule, topic.config, e) <= timeMs;
     e++
   )
     out.push(e)

@@ -18,8 +18,7 @@ import {
   type UnsignedEnvelope,
 } from '../../wire/index.js'
 import type { DeliveredMessage } from '../../p2p/index.js'
-import { graceMs, type TopicRuntime } from '../../topic/windows.js'
-import { epochEnd } from '../../topic/epoch-schedule.js'
+import { epochClosesAt, type TopicRuntime } from '../../topic/windows.js'
 import { EventEmitter } from 'node:events'
 import { Counters } from '../../util/counters.js'
 import { systemClock, Timers, type Clock, type Scheduler } from '../../util/timers.js'
@@ -291,7 +290,7 @@ export class ConsensusDriver {
   private scheduleHeight(): void {
     if (this.stopped) return
     const chain = this.chainState
-    const times = [...chain.topics.values()].map((t) => epochEnd(t.schedule, t.lastEpoch + 1) + graceMs(t.config))
+    const times = [...chain.topics.values()].map((t) => epochClosesAt(t.schedule, t.config, t.lastEpoch + 1))
     const dueAt = Math.min(...times)
     this.timers.at(dueAt, () => this.enqueue(() => this.startHeight(chain.height + 1, dueAt)))
   }

@@ -33,8 +33,8 @@ export const TOPIC: TopicConfig = parseTopicConfig(
   { id: 't1', name: 't1', epochMs: EPOCH_MS, groundTruth: 'synthetic:1' },
   'driver test',
 )
-/** When the first height starts: epoch 0 has closed and its grace has passed (driver.scheduleHeight). */
-export const FIRST_HEIGHT_AT = GENESIS_MS + EPOCH_MS + graceMs(TOPIC)
+/** When the first height starts: epoch 0's submission window has closed and its grace has passed (driver.scheduleHeight). */
+export const FIRST_HEIGHT_AT = GENESIS_MS + TOPIC.submissionWindowMs + graceMs(TOPIC)
 
 /** The next `commit` event of `member` for `height` (or the one it already emitted). */
 export function commitAt(member: Member, height: number): Promise<CommitEvent> {
