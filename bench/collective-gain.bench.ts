@@ -19,6 +19,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createGroundTruth } from '../src/roles/ground-truth/registry.js'
 import { SyntheticSeries } from '../src/roles/ground-truth/synthetic.js'
+import { resolveParams } from '../src/synthesis/params.js'
 import { defaultWorkerPopulation, simulate } from '../src/roles/simulation.js'
 import type { Summary } from '../src/roles/summary.js'
 import type { BenchRow, BenchSuite } from './lib.js'
@@ -30,6 +31,8 @@ const EPOCHS = GAIN_EPOCHS
 const WARMUP = GAIN_WARMUP
 const START = GAIN_START
 const SERIES = GAIN_SERIES
+/** Topic parameters other than the spec's, to see what they change: CHORUS_GAIN_PARAMS='{"alphaRegret":0.2}'. */
+const PARAMS = resolveParams(JSON.parse(process.env.CHORUS_GAIN_PARAMS ?? '{}') as Record<string, unknown>)
 
 async function runSeries(spec: string): Promise<{
   summary: Summary
@@ -45,7 +48,14 @@ async function runSeries(spec: string): Promise<{
 }> {
   const source = await createGroundTruth(spec, { baseDir: join(import.meta.dirname, 'data') })
   const epochs = Math.min(EPOCHS, source.length - START)
-  const options = { groundTruth: source, epochs, warmup: WARMUP, start: START, lossFunction: 'squared-error' } as const
+  const options = {
+    groundTruth: source,
+    epochs,
+    warmup: WARMUP,
+    start: START,
+    lossFunction: 'squared-error',
+    params: PARAMS,
+  } as const
   const t0 = performance.now()
   const { summary, perEpoch } = await simulate({ ...options, workers: defaultWorkerPopulation() })
   const ms = performance.now() - t0

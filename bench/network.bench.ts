@@ -16,7 +16,8 @@ import { LocalCluster } from '../src/cluster/local-cluster.js'
 import { ProcessCluster } from '../src/cluster/process-cluster.js'
 import type { Block } from '../src/consensus/chain/block.js'
 import { signTx } from '../src/consensus/ledger/index.js'
-import { graceMs } from '../src/topic/windows.js'
+import { epochClosesAt } from '../src/topic/windows.js'
+import { uniformSchedule } from '../src/topic/epoch-schedule.js'
 import { loadIdentity, generateIdentity, saveIdentity } from '../src/p2p/index.js'
 import { parseTopicConfig, type TopicConfig } from '../src/topic/config.js'
 import { globalChannel, toHex } from '../src/wire/index.js'
@@ -31,10 +32,10 @@ const topic: TopicConfig = parseTopicConfig(
   'bench topic',
 )
 
-/** When height `block` could start: its first topic epoch closed (plus the grace every node waits). */
+/** When height `block` could start: its first topic epoch closed (windows.ts). */
 function heightStart(block: Block, genesisTime: number): number {
   const first = Math.min(...block.topicEpochs.map((e) => e.epoch))
-  return genesisTime + (first + 1) * topic.epochMs + graceMs(topic)
+  return epochClosesAt(uniformSchedule(genesisTime, topic.epochMs), topic, first)
 }
 
 /** Commit latencies of heights after the start-up, until `HEIGHTS` are in (bounded in time). */

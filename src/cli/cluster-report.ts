@@ -51,13 +51,17 @@ export function epochLine(
   soFar: Summary | undefined,
 ): string {
   const w = d.output.weights.inferers
+  // Each inferer's share of the inferers' weight: the raw §5 weights all shrink when every
+  // regret is low, so the shares are what shows the weights moving.
+  let total = 0
+  for (const id of Object.keys(w)) total += w[id]
   const top = Object.keys(w)
     .sort((a, b) => w[b] - w[a])
     .slice(0, 3)
-    .map((id) => `${modelOf.get(id) ?? id.slice(0, 8)} ${w[id].toFixed(2)}`)
+    .map((id) => `${modelOf.get(id) ?? id.slice(0, 8)} ${(total > 0 ? w[id] / total : 0).toFixed(2)}`)
     .join(', ')
   const f = (x: number | null | undefined): string => (x === undefined || x === null ? 'n/a' : x.toPrecision(6))
-  return `epoch ${String(d.epoch).padStart(4)}  ${d.topicId}  network ${f(d.output.networkInference)}  naive ${f(naiveInferenceOf(d))}  truth ${f(truth)}  inferers ${Object.keys(d.inferences).length}${top ? `  highest weights (model weight): ${top}` : ''}${soFar === undefined ? '' : gainSoFar(soFar)}\n`
+  return `epoch ${String(d.epoch).padStart(4)}  ${d.topicId}  network ${f(d.output.networkInference)}  naive ${f(naiveInferenceOf(d))}  truth ${f(truth)}  inferers ${Object.keys(d.inferences).length}${top ? `  highest weights (model share): ${top}` : ''}${soFar === undefined ? '' : gainSoFar(soFar)}\n`
 }
 
 /** How the best worker compares when it did not answer every counted epoch: over its own epochs. */

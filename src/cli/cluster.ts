@@ -24,6 +24,14 @@ import { existsSync } from 'node:fs'
 import { collect, EXIT, hostPort, InputError, intAtLeast, type CommandIo, type CommandSpec } from './command.js'
 
 const DEFAULT_TOPIC_FILE = 'configs/topics/default.json'
+/**
+ * Long enough for the default topic to show what the network is for: it leaves new-topic
+ * mode (the plain mean) after about 14 epochs, and its regrets then need tens of epochs to
+ * tell the models apart (docs/benchmarks.md, the cold start).
+ */
+const DEFAULT_EPOCHS = 150
+/** The warm-up covers new-topic mode and the first weighted epochs. */
+const MAX_DEFAULT_WARMUP = 20
 
 interface ClusterArgs {
   readonly workers: number
@@ -57,7 +65,7 @@ export const command: CommandSpec = {
         '--epochs <n>',
         'epochs to run, from the first one every node took part in; 0: until Ctrl-C',
         intAtLeast(0),
-        40,
+        DEFAULT_EPOCHS,
       )
       .option('--epoch-ms <ms>', "epoch length in ms, for every topic (default: the topic's)", intAtLeast(50))
       .option(
@@ -68,7 +76,7 @@ export const command: CommandSpec = {
       .option('--ground-truth <spec>', "the first topic's ground truth: synthetic[:SEED], csv:PATH[:COLUMN], http:URL")
       .option(
         '--warmup <n>',
-        'decided epochs left out of the summary means (default: a quarter, at most 10)',
+        `decided epochs left out of the summary means (default: a quarter, at most ${MAX_DEFAULT_WARMUP})`,
         intAtLeast(0),
       )
       .option(
@@ -207,7 +215,7 @@ async function runCluster(
   // The topics the network runs (a network run again brings its own).
   topics = cluster.topics.map((t) => t.config)
   const modelOf = { get: (id: string): string | undefined => cluster.modelOf(id) }
-  const warmup = a.warmup ?? Math.min(10, Math.floor(a.epochs / 4))
+  const warmup = a.warmup ?? Math.min(MAX_DEFAULT_WARMUP, Math.floor(a.epochs / 4))
   const summaries = new Map(topics.map((t) => [t.id, new SummaryAccumulator(t.lossFunction, warmup, topics.length)]))
   const decided = new Map(topics.map((t) => [t.id, 0]))
   // The run starts at the first epoch every member took part in (and a truth was known).
