@@ -76,6 +76,17 @@ describe('simulation of the default topic', () => {
     expect(perfect.summary.networkLoss).toBeLessThan(plain.summary.networkLoss)
   })
 
+  it("settles an epoch in the next one's block before synthesising it, as a coordinator does", async () => {
+    const run = await simulate({ groundTruth: series, workers: defaultWorkerPopulation(), epochs: 3, warmup: 0 })
+    const [first, second] = run.perEpoch
+    // The first epoch has no settled one before it (math.md §7 mode 3: no naive inference);
+    // the second already has the first's settlement, so the topic is in new-topic mode: the mean.
+    expect(first.naiveInference).toBe(0)
+    const values = Object.values(second.inferences)
+    expect(second.naiveInference).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 12)
+    expect(second.networkInference).toBe(second.naiveInference)
+  })
+
   it('is deterministic, and a failing worker skips its epochs without stopping the topic', async () => {
     const broken = {
       name: 'broken',
