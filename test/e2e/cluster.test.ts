@@ -9,6 +9,7 @@ import { effectiveWeights } from '../../src/roles/effective-weights.js'
 import type { SyntheticSeries } from '../../src/roles/ground-truth/synthetic.js'
 import { loss } from '../../src/topic/losses.js'
 import { SummaryAccumulator } from '../../src/roles/summary.js'
+import { WorkerService } from '../../src/roles/worker.js'
 import { parseTopicConfig } from '../../src/topic/config.js'
 import { regimeShifts, type WeightRecord } from '../utils/regime-shift.js'
 import { waitFor } from '../utils/wait.js'
@@ -22,12 +23,17 @@ const topic = parseTopicConfig(
 describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
   let cluster: LocalCluster
   const decisions: EpochDecision[] = []
+  /** When the coordinator committed the block deciding each epoch (wall clock). */
+  const committedAt = new Map<number, number>()
   let first = 1
   const inRun = (d: EpochDecision): boolean => d.epoch >= first && d.epoch < first + EPOCHS
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ topics: [topic], coordinators: 1, workers: 6, reputers: 2, startDelayMs: 800 })
     cluster.events.on('decision', (d) => decisions.push(d))
+    cluster.members[0].node.driver.events.on('commit', (c) => {
+      for (const e of c.block.topicEpochs) committedAt.set(e.epoch, c.committedAtMs)
+    })
     // The run is the EPOCHS epochs from the first one every node took part in.
     first = cluster.firstFullEpoch(topic.id)
     await waitFor(
@@ -52,6 +58,26 @@ describe('a cluster of 1 coordinator, 6 workers, 2 reputers', () => {
     expect(Object.keys(state.regrets.network.inferers)).toHaveLength(6)
     const last = decisions.at(-1) as EpochDecision
     expect(Object.keys(last.output.weights.inferers)).toHaveLength(6)
+  })
+
+  it("workers answer knowing the previous epoch's inferences: its block commits before the next epoch opens", () => {
+    const late = cluster.members
+      .flatMap((m) => m.node.services)
+      .filter((s): s is WorkerService => s instanceof WorkerService)
+      .map((w) => ({ late: w.counters.get('decision-late') ?? 0, published: w.counters.get('published') ?? 0 }))
+    expect(late).toHaveLength(6)
+    // The block deciding an epoch is made once its window (60%) has closed, and commits
+    // before the next epoch opens.
+    const clock = cluster.topics[0].clock
+    const run = decisions.filter(inRun).map((d) => d.epoch)
+    const early = run.filter((e) => (committedAt.get(e) ?? Number.POSITIVE_INFINITY) < clock.startOf(e + 1))
+    expect(early.length).toBeGreaterThanOrEqual(0.9 * run.length)
+    // The first epochs of a worker have no decided epoch before them; after that the block of
+    // each epoch is in before the worker asks its model.
+    for (const w of late) {
+      expect(w.published).toBeGreaterThanOrEqual(EPOCHS)
+      expect(w.late).toBeLessThanOrEqual(EPOCHS / 10)
+    }
   })
 
   it('after warm-up the network inference beats the naive inference', async () => {
