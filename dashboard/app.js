@@ -57,6 +57,13 @@ function topicState(id) {
   return t
 }
 
+/** Each worker's share of the inferers' weight: the raw weights all shrink when every regret is low. */
+function shares(weights) {
+  let total = 0
+  for (const w of Object.values(weights)) total += w
+  return total > 0 ? Object.fromEntries(Object.entries(weights).map(([id, w]) => [id, w / total])) : weights
+}
+
 function trim(arrays) {
   const extra = arrays[0].length - MAX_EPOCHS
   if (extra > 0) for (const a of arrays) a.splice(0, extra)
@@ -79,7 +86,7 @@ function addBlock(block) {
     t.network.push(e.networkInference)
     t.naive.push(e.naiveInference)
     t.truth.push(null)
-    t.weights.push(e.weights)
+    t.weights.push(shares(e.weights))
     t.inferences = e.inferences
     if (e.naiveInference !== null) t.withNaive.add(e.epoch)
     trim([t.epochs, t.network, t.naive, t.truth, t.weights])
@@ -170,9 +177,9 @@ function addTopicSection(id) {
     <div class="grid">
       <figure><figcaption>Network inference, the naive one and the ground truth, by epoch</figcaption><div class="chart inference"></div></figure>
       <figure><figcaption>Mean loss so far, by settled epoch: network, naive, best single worker so far</figcaption><div class="chart loss"></div></figure>
-      <figure><figcaption>Weights of the ${TOP_WORKERS} heaviest workers, by epoch</figcaption><div class="chart weights"></div></figure>
-      <figure><figcaption>Workers in the last epoch: inference and weight</figcaption>
-        <div class="scroll"><table class="workers"><thead><tr><th>worker</th><th>inference</th><th>weight</th></tr></thead><tbody></tbody></table></div>
+      <figure><figcaption>Share of the weight of the ${TOP_WORKERS} heaviest workers, by epoch</figcaption><div class="chart weights"></div></figure>
+      <figure><figcaption>Workers in the last epoch: inference and share of the weight</figcaption>
+        <div class="scroll"><table class="workers"><thead><tr><th>worker</th><th>inference</th><th>share</th></tr></thead><tbody></tbody></table></div>
       </figure>
       <figure><figcaption>Rewards since the page opened, in tokens (top ${TOP_REWARDED})</figcaption>
         <table class="rewards"><thead><tr><th>participant</th><th>reward</th></tr></thead><tbody></tbody></table>

@@ -90,6 +90,7 @@ describe('the dashboard in a browser', () => {
         finite: t?.network.every((x) => Number.isFinite(x)) ?? false,
         canvases: section?.querySelectorAll('canvas').length ?? 0,
         workers: Object.keys(t?.weights.at(-1) ?? {}).map((id) => `${id.slice(0, 8)}…`),
+        shareSum: Object.values(t?.weights.at(-1) ?? {}).reduce((a, b) => a + b, 0),
         legend: [...(section?.querySelectorAll('.weights .u-legend .u-label') ?? [])].map((l) => l.textContent),
         height: Number(g.document.querySelector('#height')?.textContent),
         truths: t?.truth.filter((x) => x !== null).length ?? 0,
@@ -110,6 +111,8 @@ describe('the dashboard in a browser', () => {
     // The weights chart has a line, with its legend label, for every worker.
     expect(shown.legend).toEqual(expect.arrayContaining(shown.workers))
     expect(shown.workers).toHaveLength(3)
+    // The lines are the workers' shares of the weight.
+    expect(shown.shareSum).toBeCloseTo(1, 9)
     expect(shown.height).toBeGreaterThan(0)
     // The ground truth is drawn next to the inferences; every worker has a row in the workers table.
     expect(shown.truths).toBeGreaterThan(0)
