@@ -18,6 +18,7 @@ function layer(name, from, allowed, comment) {
 module.exports = {
   forbidden: [
     layer('util-is-a-leaf', '^src/util/', ['^src/util/'], 'util (counters, clock, timers) imports nothing of Chorus'),
+    layer('zk-below-topic', '^src/zk/', ['^src/zk/', '^src/util/'], 'verified inference (proofs of a committed model) imports only util; it loads snarkjs only when asked'),
     layer('synthesis-is-pure', '^src/synthesis/', ['^src/synthesis/'], 'the synthesis engine is pure math: it imports nothing of the rest of Chorus'),
     layer('wire-below-transport', '^src/wire/', ['^src/wire/', '^src/util/'], 'the wire format (codec, envelopes, schemas) knows no transport and no domain'),
     layer('p2p-knows-no-domain', '^src/p2p/', ['^src/p2p/', '^src/wire/', '^src/util/'], 'the transport knows no domain rules: they are handed to it as validation hooks'),
