@@ -38,8 +38,11 @@ export function checkFixed(v: bigint, what: string): bigint {
 export function toFixed(x: number, what: string): bigint {
   if (!Number.isFinite(x)) throw new ZkModelError(`${what} must be a finite number (got ${x})`)
   const scaled = Math.round(x * Number(SCALE))
-  if (!Number.isSafeInteger(scaled)) throw new ZkModelError(`${what} = ${x} does not fit the signed 32-bit fixed point`)
-  return checkFixed(BigInt(scaled), what)
+  if (!(scaled >= Number(MIN) && scaled <= Number(MAX)))
+    throw new ZkModelError(
+      `${what} = ${x} is outside the fixed-point range [${Number(MIN) / Number(SCALE)}, ${Number(MAX) / Number(SCALE)}]`,
+    )
+  return BigInt(scaled)
 }
 
 export function toField(v: bigint): bigint {
