@@ -123,6 +123,19 @@ export function nodeMetrics(node: ApiNode): NodeMetrics {
       },
     })
     new Counter({
+      name: 'chorus_worker_events_total',
+      help: "A worker's epochs by what happened: published, model-error, model-timeout, publish-error, topic-inactive, and decision-late (it asked its model before the previous epoch's block came).",
+      labelNames: ['topic', 'event'] as const,
+      registers,
+      collect() {
+        this.reset()
+        for (const [key, n] of Object.entries(stats().workerEvents ?? {})) {
+          const at = key.lastIndexOf(':')
+          this.inc({ topic: key.slice(0, at), event: key.slice(at + 1) }, n)
+        }
+      },
+    })
+    new Counter({
       name: 'chorus_messages_refused_total',
       help: 'Gossip messages ignored or rejected since the node started, by result and reason.',
       labelNames: ['result', 'reason'] as const,

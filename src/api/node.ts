@@ -29,6 +29,8 @@ export interface NodeStats {
   readonly connections: number
   /** Gossip mesh peers of each channel the node subscribes to. */
   readonly meshPeers: Readonly<Record<string, number>>
+  /** A worker's counts per topic and event (`synthetic:published`, `synthetic:decision-late`); none on other roles. */
+  readonly workerEvents?: Readonly<Record<string, number>>
 }
 
 export interface ApiNode {

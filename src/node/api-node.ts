@@ -4,6 +4,7 @@ import type { Genesis } from '../consensus/ledger/index.js'
 import { decodeEnvelope, globalChannel, messageId, toHex } from '../wire/index.js'
 import type { GroundTruthSource } from '../roles/plugins.js'
 import type { RoleNode } from './role-node.js'
+import { WorkerService } from '../roles/worker.js'
 
 /** `truth` is where the dashboard reads each topic's ground truth (none: the page shows no truth). */
 export function apiNodeOf(
@@ -28,6 +29,7 @@ export function apiNodeOf(
       messagesByReason: node.node.validator.counters.snapshot(),
       connections: node.node.connectionCount(),
       meshPeers: Object.fromEntries(node.node.channels().map((c) => [c, node.node.meshPeers(c).length])),
+      workerEvents: workerEvents(node),
     }),
     publishTx: async (bytes) => {
       // Gossip does not deliver a node's own messages to it: a committee member pools its own.
@@ -35,6 +37,13 @@ export function apiNodeOf(
       await node.node.publishRaw(globalChannel('tx'), bytes)
     },
   }
+}
+
+function workerEvents(node: RoleNode): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const s of node.services)
+    if (s instanceof WorkerService) for (const [event, n] of s.counters) out[`${s.topic.config.id}:${event}`] = n
+  return out
 }
 
 /** Serve the consumer API of `node` on `listen` (`HOST:PORT`; port 0 picks a free one). */

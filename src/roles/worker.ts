@@ -72,7 +72,7 @@ export class WorkerService {
 
   constructor(
     private readonly node: RolePublisher,
-    private readonly topic: TopicRuntime,
+    readonly topic: TopicRuntime,
     private readonly model: WorkerModel,
     private readonly history: WorkerHistory,
     /** The blocks this node's chain adopts, from which the worker learns decided epochs. */

@@ -36,6 +36,7 @@ describe('node metrics', () => {
       messagesByReason: { 'accept:ok': 7, 'reject:bad-signature': 2 },
       connections: 5,
       meshPeers: { '/chorus/1/topic/unit/inferences': 3 },
+      workerEvents: { 'unit:published': 9, 'unit:decision-late': 1 },
     }
     const text = await metrics.text()
     expect(seriesValue(text, 'chorus_blocks_committed_total')).toBe(3)
@@ -53,6 +54,8 @@ describe('node metrics', () => {
     expect(seriesValue(text, 'chorus_messages_total{channel="inferences",result="accept"}')).toBe(7)
     expect(seriesValue(text, 'chorus_messages_refused_total{result="reject",reason="bad-signature"}')).toBe(2)
     expect(text).not.toContain('reason="ok"')
+    expect(seriesValue(text, 'chorus_worker_events_total{topic="unit",event="published"}')).toBe(9)
+    expect(seriesValue(text, 'chorus_worker_events_total{topic="unit",event="decision-late"}')).toBe(1)
     expect(seriesValue(text, 'chorus_connections')).toBe(5)
     expect(seriesValue(text, 'chorus_gossip_mesh_peers{channel="/chorus/1/topic/unit/inferences"}')).toBe(3)
     expect(seriesValue(text, 'chorus_peers')).toBe(2)
@@ -88,6 +91,7 @@ describe('node metrics', () => {
         messagesByReason: { 'ignore:epoch-too-old': 1 },
         connections: 1,
         meshPeers: { '/chorus/1/consensus': 1 },
+        workerEvents: { 'unit:decision-late': 1 },
       }),
     })
     u.commit({ topicEpochs: [topicEpoch('unit', 0, 1.5, [])] })
