@@ -1,7 +1,8 @@
 /**
  * The verified linear model in exact integers (docs/zk.md): 16 weights, a bias and 16
  * features, each a signed 32-bit fixed-point number of scale 2^16, and
- * y = floor((W·x + b) / 2^16). The circuit (zk/circuits/linear16.circom) proves the same
+ * y = floor((W·x + b·2^16) / 2^16): W·x has scale 2^32, so the bias is lifted to it and y is
+ * in the same fixed point as b. The circuit (zk/circuits/linear16.circom) proves the same
  * computation; this file is what the prover evaluates and what both sides encode with.
  *
  * Field elements are of BN254's scalar field: a negative v is p − |v|.
@@ -72,11 +73,11 @@ export function commitmentOf(m: LinearWeights): bigint {
   return poseidon3([poseidon16(m.w.map(toField)), toField(m.b), m.salt])
 }
 
-/** y = floor((W·x + b) / 2^16), exactly. */
+/** y = floor((W·x + b·2^16) / 2^16), exactly. */
 export function evaluate(m: LinearWeights, x: readonly bigint[]): bigint {
   checkWeights(m)
   checkFeatures(x)
-  let acc = m.b
+  let acc = m.b * SCALE
   for (let i = 0; i < FEATURES; i++) acc += m.w[i] * x[i]
   // BigInt division truncates towards 0; the circuit floors.
   const q = acc / SCALE

@@ -52,12 +52,14 @@ describe('verified linear model: Groth16 proofs', () => {
     expect(() => commitmentOf({ ...a, salt: FIELD })).toThrow(/salt must be a field element/)
   })
 
-  it('evaluates y = floor((W·x + b) / 2^16), negatives rounded down', () => {
+  it('evaluates y = floor((W·x + b·2^16) / 2^16), negatives rounded down', () => {
     const one = { w: [1n << 16n, ...Array(15).fill(0n)], b: 0n, salt: 1n }
     const xs = (v: bigint) => [v, ...Array(15).fill(0n)]
     expect(evaluate(one, xs(3n))).toBe(3n)
     expect(evaluate(one, xs(-3n))).toBe(-3n)
     expect(evaluate({ ...one, b: -1n }, xs(3n))).toBe(2n)
     expect(evaluate({ ...one, w: [1n, ...Array(15).fill(0n)] }, xs(-1n))).toBe(-1n)
+    // In real numbers: 1.0 · 3.0 + a bias of 1.0 is 4.0.
+    expect(evaluate({ ...one, b: 1n << 16n }, xs(3n << 16n))).toBe(4n << 16n)
   })
 })

@@ -10,7 +10,7 @@ template SignedRange(n) {
     bits.in <== v + (1 << (n - 1));
 }
 
-// A verified linear model (docs/zk.md): y = floor((W·x + b) / 2^16) for private weights W (16),
+// A verified linear model (docs/zk.md): y = floor((W·x + b·2^16) / 2^16) for private weights W (16),
 // bias b and salt, and public features x (16), output y and commitment
 // C = Poseidon(Poseidon(W), b, salt). W, b and x are signed 32-bit fixed point (scale 2^16); a
 // negative value v is the field element p − |v|. The public signals are [x, y, C] in that order.
@@ -43,7 +43,8 @@ template Linear16() {
 
     signal prod[16];
     for (var i = 0; i < 16; i++) prod[i] <== w[i] * x[i];
-    var acc = b;
+    // The bias is in the output's fixed point: W·x has scale 2^32, b·2^16 too.
+    var acc = b * (1 << 16);
     for (var i = 0; i < 16; i++) acc += prod[i];
 
     // acc + 2^69 = q·2^16 + r, 0 <= r < 2^16, 0 <= q < 2^54; y = q − 2^53.

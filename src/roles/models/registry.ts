@@ -10,6 +10,7 @@
  * | `drift:20` | `{kind: 'drift', window: 20}` | last value plus the mean change of the last `window` changes |
  * | `ar:3` or `ar:order=3,window=60` | `{kind: 'ar', order: 3, window: 60}` | autoregression |
  * | `ar:3,halflife=12,diff` | `{kind: 'ar', order: 3, halflife: 12, diff: true}` | discounted fit; fit on changes |
+ * | `zk-linear:WEIGHTS.json,scale=1` | `{kind: 'zk-linear', path, scale}` | a verified linear model (zk-linear.ts, docs/zk.md) |
  * | `oracle:noise=1,bias=0,seed=7` | `{kind: 'oracle', noise, bias, seed}` | TEST DEVICE: truth + bias + noise (needs `groundTruth`) |
  * | `http:URL` | `{kind: 'http', url, timeoutMs}` | external model over HTTP (http.ts) |
  * | `cmd:COMMAND ARGS…` | `{kind: 'cmd', command, args, timeoutMs}` | external model in a subprocess (subprocess.ts) |
@@ -54,6 +55,7 @@ import { NoisyOracle } from './noisy-oracle.js'
 import { RegimeForecaster } from './regime-forecaster.js'
 import { STATISTICS } from './loss-history.js'
 import { SubprocessModel } from './subprocess.js'
+import { ZkLinearModel } from './zk-linear.js'
 
 export interface ModelSpecObject {
   readonly kind: string
@@ -83,6 +85,7 @@ const MAIN: Readonly<Record<string, string>> = {
   adaptive: 'meta',
   ensemble: 'halflives',
   learn: 'target',
+  'zk-linear': 'path',
 }
 
 const ALIASES: Readonly<Record<string, string>> = { 'last-value': 'last', 'moving-average': 'ma', subprocess: 'cmd' }
@@ -275,6 +278,11 @@ function createInferer(kind: string, p: Params, options: ModelOptions, label: st
         diff: p.flag('diff'),
       })
     }
+    case 'zk-linear':
+      return new ZkLinearModel(
+        p.string('path'),
+        p.number('scale', 1, (v) => v > 0, '> 0'),
+      )
     case 'oracle': {
       if (options.groundTruth === undefined)
         throw new ModelSpecError(`model "${label}": the oracle test device needs the topic's ground truth`)
@@ -286,7 +294,7 @@ function createInferer(kind: string, p: Params, options: ModelOptions, label: st
     }
     default:
       throw new ModelSpecError(
-        `model "${label}": unknown kind "${kind}" (have: last, ma, ema, trend, drift, ar, oracle, http, cmd)`,
+        `model "${label}": unknown kind "${kind}" (have: last, ma, ema, trend, drift, ar, zk-linear, oracle, http, cmd)`,
       )
   }
 }

@@ -1,0 +1,55 @@
+/**
+ * A verified model as a worker's inferer (`zk-linear:WEIGHTS.json`, docs/zk.md): the private
+ * linear model of src/zk, reading the features every node computes from the known truth. Its
+ * inference is exactly what a Groth16 proof of it would show (`prove`), so a topic that asks
+ * for proofs can check it without the weights, which never leave the worker.
+ */
+import { readFileSync } from 'node:fs'
+import { featuresOf, inferenceOf } from '../../zk/features.js'
+import { commitmentOf, evaluate, ZkModelError, type LinearWeights } from '../../zk/linear-model.js'
+import { parseWeights } from '../../zk/weights-file.js'
+import type { ModelContext } from '../plugins.js'
+import type { Inferer } from './compose.js'
+import { ModelSpecError } from './errors.js'
+import { truthValues } from './series.js'
+
+export class ZkLinearModel implements Inferer {
+  readonly name: string
+  /** The commitment the worker publishes (in its registration, once topics take proofs). */
+  readonly commitment: bigint
+  private readonly weights: LinearWeights
+
+  /** Reads and checks the weights file at once, so a bad file stops the node at start. */
+  constructor(
+    path: string,
+    readonly featureScale: number,
+  ) {
+    let raw: unknown
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'))
+    } catch (err) {
+      throw new ModelSpecError(`zk-linear: cannot read the weights file ${path}: ${(err as Error).message}`)
+    }
+    try {
+      this.weights = parseWeights(raw, path)
+      this.commitment = commitmentOf(this.weights)
+    } catch (err) {
+      throw err instanceof ZkModelError ? new ModelSpecError(`zk-linear: ${err.message}`) : err
+    }
+    if (!(featureScale > 0)) throw new ModelSpecError(`zk-linear: scale must be > 0 (got ${featureScale})`)
+    // The name shows the commitment, never the weights.
+    this.name = `zk-linear:${this.commitment.toString(16).slice(0, 12)}`
+  }
+
+  infer(context: ModelContext): number {
+    const truth = truthValues(context, 16)
+    return inferenceOf(evaluate(this.weights, featuresOf(truth, this.featureScale)), truth, this.featureScale)
+  }
+
+  /** A proof of this epoch's output (loads snarkjs on first use). */
+  async prove(context: ModelContext): Promise<{ y: bigint; proof: unknown }> {
+    const { LinearProver } = await import('../../zk/proofs.js')
+    const prover = await LinearProver.create(this.weights)
+    return prover.prove(featuresOf(truthValues(context, 16), this.featureScale))
+  }
+}
