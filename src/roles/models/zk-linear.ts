@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { featuresOf, inferenceOf } from '../../zk/features.js'
 import { commitmentOf, evaluate, ZkModelError, type LinearWeights } from '../../zk/linear-model.js'
 import { parseWeights } from '../../zk/weights-file.js'
+import type { LinearProver } from '../../zk/proofs.js'
 import type { ModelContext } from '../plugins.js'
 import type { Inferer } from './compose.js'
 import { ModelSpecError } from './errors.js'
@@ -18,6 +19,7 @@ export class ZkLinearModel implements Inferer {
   /** The commitment the worker publishes (in its registration, once topics take proofs). */
   readonly commitment: bigint
   private readonly weights: LinearWeights
+  private prover: Promise<LinearProver> | undefined
 
   /** Reads and checks the weights file at once, so a bad file stops the node at start. */
   constructor(
@@ -46,10 +48,9 @@ export class ZkLinearModel implements Inferer {
     return inferenceOf(evaluate(this.weights, featuresOf(truth, this.featureScale)), truth, this.featureScale)
   }
 
-  /** A proof of this epoch's output (loads snarkjs on first use). */
+  /** A proof of this epoch's output (loads snarkjs and the proving key on first use). */
   async prove(context: ModelContext): Promise<{ y: bigint; proof: unknown }> {
-    const { LinearProver } = await import('../../zk/proofs.js')
-    const prover = await LinearProver.create(this.weights)
-    return prover.prove(featuresOf(truthValues(context, 16), this.featureScale))
+    this.prover ??= import('../../zk/proofs.js').then(({ LinearProver }) => LinearProver.create(this.weights))
+    return (await this.prover).prove(featuresOf(truthValues(context, 16), this.featureScale))
   }
 }
