@@ -4,10 +4,11 @@
  * commitment in the window, the reveal right after it). A model failure skips the epoch,
  * never the node.
  *
- * The block that decides an epoch commits just after the next one opens (blocks take an
- * epoch once it has ended, windows.ts), so at the very start of epoch e the worker would not
- * know e − 1's inferences yet, and its forecaster would score every inferer an epoch late.
- * It waits for that block, at most half the submission window, and then asks its model.
+ * A block takes an epoch once its submission window has closed (windows.ts), and usually
+ * commits before the next epoch opens, but not always: a worker that asked its model at the
+ * very start of epoch e without e − 1's block would have its forecaster score every inferer
+ * an epoch late. It waits for that block, at most half the submission window, and then asks
+ * its model.
  */
 import { EventEmitter } from 'node:events'
 import type { RolePublisher } from './publisher.js'
@@ -118,12 +119,12 @@ export class WorkerService {
       const waiter = {
         epoch,
         done: () => {
-          clearTimeout(timer)
           this.waiters.delete(waiter)
           resolve(this.decidedThrough >= epoch)
         },
       }
-      const timer = setTimeout(waiter.done, ms)
+      // Cancelled with the service's other timers on stop; a late call finds nothing to do.
+      this.timers.at(this.topic.clock.time() + ms, waiter.done)
       this.waiters.add(waiter)
     })
   }
@@ -131,14 +132,14 @@ export class WorkerService {
   private async runEpoch(epoch: number): Promise<void> {
     if (this.options.topicRunning?.() === false) return this.count('topic-inactive')
     const { config, clock } = this.topic
-    const waitStart = performance.now()
+    const waitStart = clock.time()
     const fresh = await this.decided(
       epoch - 1,
       this.options.decisionWaitMs ?? Math.floor(config.submissionWindowMs / 2),
     )
     if (this.stopped) return
     if (!fresh) this.count('decision-late')
-    const waited = Math.floor(performance.now() - waitStart)
+    const waited = clock.time() - waitStart
     const timeoutMs = this.options.modelTimeoutMs ?? Math.max(1, Math.floor(config.submissionWindowMs * 0.8) - waited)
     let value: number
     let losses: Readonly<Record<string, number>>

@@ -33,12 +33,16 @@ export function graceMs(config: TopicConfig): number {
  * with the epoch's segment of the schedule, as governance scales it with the epoch length.
  */
 export function epochClosesAt(schedule: EpochSchedule, config: TopicConfig, e: number): number {
+  return lastAdmissionAt(schedule, config, e) + graceMs(config)
+}
+
+/** The end of epoch `e`'s last window for messages (epochClosesAt without the grace). */
+export function lastAdmissionAt(schedule: EpochSchedule, config: TopicConfig, e: number): number {
   const start = epochStart(schedule, e)
   const end = epochEnd(schedule, e)
-  const grace = graceMs(config)
-  if (config.commitReveal) return end + grace
+  if (config.commitReveal) return end
   const window = Math.floor((config.submissionWindowMs * (end - start)) / config.epochMs)
-  return Math.min(start + window, end) + grace
+  return Math.min(start + window, end)
 }
 
 export function epochVerdict(

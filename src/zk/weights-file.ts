@@ -9,13 +9,14 @@
  * guessed could be checked against the commitment). Every error names the file and the field.
  */
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { FEATURES, FIELD, toFixed, ZkModelError, type LinearWeights } from './linear-model.js'
 
-export async function readWeightsFile(path: string): Promise<LinearWeights> {
+/** Read once, at start (a worker's model is built before it runs). */
+export function readWeightsFile(path: string): LinearWeights {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = readFileSync(path, 'utf8')
   } catch (err) {
     throw new ZkModelError(`${path}: cannot read the weights file (${(err as NodeJS.ErrnoException).code ?? err})`)
   }

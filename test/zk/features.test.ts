@@ -34,21 +34,19 @@ describe('verified-model features and weights files', () => {
     try {
       const path = join(dir, 'w.json')
       await writeFile(path, JSON.stringify({ weights: Array(16).fill(0.25), bias: -1, salt: '42' }))
-      const m = await readWeightsFile(path)
+      const m = readWeightsFile(path)
       expect(m.w.every((v) => v === 16384n)).toBe(true)
       expect(m.b).toBe(-65536n)
       expect(m.salt).toBe(42n)
       await writeFile(path, JSON.stringify({ weights: [...Array(15).fill(0), 40000], bias: 0, salt: '1' }))
-      await expect(readWeightsFile(path)).rejects.toThrow(
+      expect(() => readWeightsFile(path)).toThrow(
         /w\.json: weights\[15\] = 40000 is outside the fixed-point range \[-32768, 32767\.99998/,
       )
       await writeFile(path, JSON.stringify({ weights: Array(16).fill(0), bias: 0, salt: 7 }))
-      await expect(readWeightsFile(path)).rejects.toThrow(/salt must be a decimal string/)
+      expect(() => readWeightsFile(path)).toThrow(/salt must be a decimal string/)
       await writeFile(path, JSON.stringify({ weights: Array(16).fill(0), bias: 0, salt: '1', extra: 1 }))
-      await expect(readWeightsFile(path)).rejects.toThrow(/unknown field "extra"/)
-      await expect(readWeightsFile(join(dir, 'missing.json'))).rejects.toThrow(
-        /cannot read the weights file \(ENOENT\)/,
-      )
+      expect(() => readWeightsFile(path)).toThrow(/unknown field "extra"/)
+      expect(() => readWeightsFile(join(dir, 'missing.json'))).toThrow(/cannot read the weights file \(ENOENT\)/)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

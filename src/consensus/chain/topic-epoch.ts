@@ -6,7 +6,7 @@
 import { toHex, type Envelope } from '../../wire/index.js'
 import { opensCommitment } from '../../topic/commit-reveal.js'
 import { participantsOf, scopedLossBundle } from '../../topic/loss-bundle.js'
-import { epochClosesAt, graceMs } from '../../topic/windows.js'
+import { lastAdmissionAt } from '../../topic/windows.js'
 import { idsOfBitmap, meritAfterStep, selectionProblem, type MeritTask } from './merit.js'
 import type { IdMap, LossBundle } from '../../synthesis/types.js'
 import type { BlockTopicEpoch } from './block.js'
@@ -70,7 +70,7 @@ export function computeTopicEpoch(
   if (draft.epoch !== topic.lastEpoch + 1) fail(`${config.id}: epoch ${draft.epoch} does not follow ${topic.lastEpoch}`)
   // One skewed clock must not close epochs early: the epoch must have closed by the block's
   // time (its window over; on a commit-reveal topic, the epoch over).
-  if (epochClosesAt(topic.schedule, config, draft.epoch) - graceMs(config) > blockTimeMs)
+  if (lastAdmissionAt(topic.schedule, config, draft.epoch) > blockTimeMs)
     fail(`${config.id}: epoch ${draft.epoch} has not closed at the block's time`)
   const worker = (id: string): boolean => isRegistered(ledger, config.id, 'worker', id)
   if (

@@ -1,9 +1,9 @@
 /**
  * The features a learning forecaster reads, per inferer and epoch, from what was known
- * before that epoch: the inferer's recent relative losses (lags and fast and slow averages of
- * its z-score), its last signed error, and a model-free reading of the series (the last
- * change, the recent drift, the autocorrelation of changes, the short- versus long-run
- * volatility). Each is scaled to be about unit-sized and clipped, so one ridge penalty suits
+ * before that epoch: the inferer's recent relative losses (its last z-score, and its mean loss
+ * over the epochs' mean loss at three speeds), its last signed error, and a model-free reading
+ * of the series (the last change, the recent drift, the autocorrelation of changes, the
+ * short- versus long-run volatility). Each is scaled to be about unit-sized and clipped, so one ridge penalty suits
  * all of them and an outlier epoch cannot swing a fit.
  */
 
@@ -62,7 +62,7 @@ export class InfererTrack {
   private readonly loss = SPEEDS.map(() => 0)
   private readonly level = SPEEDS.map(() => 0)
   private count = 0
-  /** Its last signed error over the series' scale at the time. */
+  /** Its last signed error over the root mean square error of that epoch's inferers. */
   private error = 0
 
   /** Folds in one epoch: its z-score, signed error, loss and the epoch's mean loss. */

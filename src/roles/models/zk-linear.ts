@@ -4,10 +4,9 @@
  * inference is exactly what a Groth16 proof of it would show (`prove`), so a topic that asks
  * for proofs can check it without the weights, which never leave the worker.
  */
-import { readFileSync } from 'node:fs'
 import { featuresOf, inferenceOf } from '../../zk/features.js'
 import { commitmentOf, evaluate, ZkModelError, type LinearWeights } from '../../zk/linear-model.js'
-import { parseWeights } from '../../zk/weights-file.js'
+import { readWeightsFile } from '../../zk/weights-file.js'
 import type { LinearProver } from '../../zk/proofs.js'
 import type { ModelContext } from '../plugins.js'
 import type { Inferer } from './compose.js'
@@ -26,14 +25,8 @@ export class ZkLinearModel implements Inferer {
     path: string,
     readonly featureScale: number,
   ) {
-    let raw: unknown
     try {
-      raw = JSON.parse(readFileSync(path, 'utf8'))
-    } catch (err) {
-      throw new ModelSpecError(`zk-linear: cannot read the weights file ${path}: ${(err as Error).message}`)
-    }
-    try {
-      this.weights = parseWeights(raw, path)
+      this.weights = readWeightsFile(path)
       this.commitment = commitmentOf(this.weights)
     } catch (err) {
       throw err instanceof ZkModelError ? new ModelSpecError(`zk-linear: ${err.message}`) : err
